@@ -1,0 +1,35 @@
+// CLI entry: `npm run --silent cli -- <command> [--flags]`. Each command lives in its own module under
+// src/cli/commands/ and exports `run(args: CliArgs): Promise<void>`. Errors print ONE JSON object
+// {"error": {"code", "message"}} to stdout and exit with status 2.
+import { AppError } from '../shared/errors';
+import { parseArgs, type CliArgs } from './args';
+
+type Command = { run(args: CliArgs): Promise<void> };
+
+const commands: Record<string, () => Promise<Command>> = {
+  'convert-llama2c': () => import('./commands/convert-llama2c'),
+  generate: () => import('./commands/generate'),
+  logits: () => import('./commands/logits'),
+  bench: () => import('./commands/bench'),
+  extract: () => import('./commands/extract'),
+  ask: () => import('./commands/ask'),
+};
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || !(name in commands)) {
+    throw new AppError('BAD_ARGUMENT', `Unknown command ${JSON.stringify(name ?? '')}. Commands: ${Object.keys(commands).join(', ')}.`);
+  }
+  const cmd = await commands[name]();
+  await cmd.run(parseArgs(rest));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    const err = AppError.from(e);
+    process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    if (err.code === 'INTERNAL' && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    process.exit(2);
+  },
+);

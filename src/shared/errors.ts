@@ -1,0 +1,67 @@
+// Errors a user can act on. Every error that crosses a module or worker boundary is an AppError:
+// {name: 'AppError', code, message}, serialisable with toJSON/fromJSON (structured clone drops classes).
+
+export type ErrorCode =
+  // GPU / engine
+  | 'NO_WEBGPU' // no navigator.gpu or no adapter
+  | 'ADAPTER_TOO_SMALL' // model needs more GPU memory / bigger buffers than the adapter offers
+  | 'DEVICE_LOST'
+  | 'UNSUPPORTED_QUANTIZATION' // e.g. bits=3, unknown checkpoint format
+  | 'UNSUPPORTED_MODEL' // not a Llama-family architecture, unknown dtype
+  | 'MALFORMED_CONFIG'
+  | 'MISSING_FILE' // a file of the model directory is absent (e.g. a shard)
+  | 'TRUNCATED_FILE' // a file is shorter than its header says
+  | 'MALFORMED_WEIGHTS'
+  | 'TOKENIZER_ERROR'
+  | 'ABORTED'
+  | 'NOT_LOADED'
+  // store / network
+  | 'DOWNLOAD_FAILED'
+  | 'INTEGRITY_ERROR'
+  | 'QUOTA_EXCEEDED'
+  // documents
+  | 'PASSWORD_REQUIRED'
+  | 'BAD_PASSWORD'
+  | 'NO_TEXT'
+  | 'NOT_PDF'
+  | 'PDF_UNREADABLE'
+  // generic
+  | 'BAD_ARGUMENT'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { name: 'AppError'; code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return { name: 'AppError', code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+
+  static fromJSON(o: { code: ErrorCode; message: string; details?: Record<string, unknown> }): AppError {
+    return new AppError(o.code, o.message, o.details);
+  }
+
+  /** Wraps anything thrown into an AppError (unknown errors become INTERNAL, aborts become ABORTED). */
+  static from(e: unknown): AppError {
+    if (e instanceof AppError) return e;
+    if (e && typeof e === 'object' && (e as { name?: string }).name === 'AppError') {
+      return AppError.fromJSON(e as { code: ErrorCode; message: string });
+    }
+    if (e && typeof e === 'object' && (e as { name?: string }).name === 'AbortError') {
+      return new AppError('ABORTED', 'The operation was cancelled.');
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    return new AppError('INTERNAL', msg);
+  }
+}
+
+/** Throws ABORTED when the signal has fired. Call between units of long work. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AppError('ABORTED', 'The operation was cancelled.');
+}
