@@ -1,0 +1,63 @@
+// The one engine interface, with two transports: in-process (CLI, tests) and a Web Worker (the app).
+import type { ProgressCallback } from '../shared/progress';
+import type { ModelFiles } from './files';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number; // default 256
+  temperature?: number; // 0 = greedy (default 0)
+  topK?: number; // 0 = off
+  topP?: number; // 1 = off
+  repetitionPenalty?: number; // 1 = off
+  seed?: number;
+  /** Prompt is a string encoded as BOS + text, no chat template (like `generate --raw`). */
+  raw?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedToken {
+  id: number;
+  /** Text this token adds to the output (may be '' while a multi-byte character is incomplete). */
+  text: string;
+}
+
+export interface GenerationStats {
+  promptTokens: number;
+  generatedTokens: number;
+  prefillTokS: number;
+  decodeTokS: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  architecture: string;
+  vocabSize: number;
+  contextLength: number;
+  quantization: string; // e.g. 'gptq 4-bit g128 act-order v1' or 'f32'
+  weightBytes: number; // bytes on the GPU
+  adapter: string;
+  f16: boolean;
+  hasChatTemplate: boolean;
+}
+
+export interface LoadOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Use the f16 path when the adapter has shader-f16 (default true). */
+  preferF16?: boolean;
+  /** Maximum context (KV cache) length; default min(config max_position_embeddings, 4096). */
+  maxContext?: number;
+}
+
+export interface Engine {
+  load(source: ModelFiles, opts?: LoadOptions): Promise<ModelInfo>;
+  generate(input: string | ChatMessage[], opts?: GenerateOptions): AsyncIterable<GeneratedToken>;
+  /** Number of tokens the input occupies once templated (for fitting prompts into the context). */
+  countTokens(input: string | ChatMessage[]): Promise<number>;
+  lastStats(): GenerationStats | null;
+  unload(): Promise<void>;
+}
