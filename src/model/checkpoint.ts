@@ -1,0 +1,155 @@
+// A model checkpoint in Hugging Face layout: config (+ quantization + generation config) and every tensor
+// of its safetensors file(s), read on demand with ranged reads.
+import { AppError } from '../shared/errors';
+import { parseModelConfig, type LlamaConfig } from './config';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from './f16';
+import type { ModelFiles } from './files';
+import { defaultGroupIndex, gptqGroupCount, type GptqTensors } from './gptq-pack';
+import { readSafetensorsIndex, type SafetensorsDtype, type TensorLocation } from './safetensors';
+
+export interface TensorInfo {
+  dtype: SafetensorsDtype;
+  shape: number[];
+  byteLength: number;
+}
+
+export interface Checkpoint {
+  config: LlamaConfig;
+  has(name: string): boolean;
+  names(): string[];
+  info(name: string): TensorInfo;
+  /** F32 → Float32Array, F16 → Uint16Array (bits), BF16 → Float32Array, I32 → Int32Array. */
+  read(name: string): Promise<Float32Array | Int32Array | Uint16Array>;
+  /** Any float dtype as Float32Array. */
+  readF32(name: string): Promise<Float32Array>;
+  /** The GPTQ tensors of a linear layer (prefix e.g. 'model.layers.0.self_attn.q_proj'), or null when unquantized. */
+  gptq(prefix: string): Promise<GptqTensors | null>;
+  /** Total bytes of all tensors. */
+  weightBytes: number;
+}
+
+async function readJson(files: ModelFiles, name: string, listed: string[], required: boolean): Promise<unknown> {
+  if (!listed.includes(name)) {
+    if (required) throw new AppError('MISSING_FILE', `${name} is missing from the model directory; a Hugging Face model needs it.`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(await files.read(name)));
+  } catch {
+    throw new AppError('MALFORMED_CONFIG', `${name} is not valid JSON. Download it again.`);
+  }
+}
+
+/** Copies the bytes into a fresh, aligned buffer of the right element type. */
+function view(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array | Int32Array | Uint16Array {
+  const copy = bytes.slice().buffer;
+  switch (dtype) {
+    case 'F32':
+      return new Float32Array(copy);
+    case 'I32':
+      return new Int32Array(copy);
+    case 'F16':
+      return new Uint16Array(copy);
+    case 'BF16': {
+      const src = new Uint16Array(copy);
+      const out = new Uint32Array(src.length);
+      for (let i = 0; i < src.length; i++) out[i] = src[i] << 16;
+      return new Float32Array(out.buffer);
+    }
+  }
+}
+
+export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
+  const listed = await files.list();
+  const configJson = await readJson(files, 'config.json', listed, true);
+  const quantJson = await readJson(files, 'quantize_config.json', listed, false);
+  const genJson = await readJson(files, 'generation_config.json', listed, false);
+  const config = parseModelConfig(configJson, quantJson, genJson);
+  const index = await readSafetensorsIndex(files);
+
+  const loc = (name: string): TensorLocation => {
+    const t = index.tensors.get(name);
+    if (!t) throw new AppError('MALFORMED_WEIGHTS', `Tensor ${name} is not in the model's safetensors files (${index.files.join(', ')}).`);
+    return t;
+  };
+
+  const read = async (name: string) => {
+    const t = loc(name);
+    const bytes = await files.read(t.file, t.start, t.stop);
+    if (bytes.byteLength !== t.stop - t.start) {
+      throw new AppError('TRUNCATED_FILE', `${t.file}: tensor ${name} needs bytes ${t.start}..${t.stop} but the file ends early. Download it again.`);
+    }
+    return view(bytes, t.dtype);
+  };
+
+  const readF32 = async (name: string): Promise<Float32Array> => {
+    const dtype = loc(name).dtype;
+    const data = await read(name);
+    if (dtype === 'I32') throw new AppError('MALFORMED_WEIGHTS', `Tensor ${name} is I32 where a float tensor is expected.`);
+    return dtype === 'F16' ? f16BitsArrayToF32(data as Uint16Array) : (data as Float32Array);
+  };
+
+  const expectShape = (name: string, shape: number[]) => {
+    const got = loc(name).shape;
+    if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
+      throw new AppError('MALFORMED_WEIGHTS', `Tensor ${name} has shape ${JSON.stringify(got)}, expected ${JSON.stringify(shape)}.`);
+    }
+  };
+
+  const gptq = async (prefix: string): Promise<GptqTensors | null> => {
+    if (!index.tensors.has(`${prefix}.qweight`)) return null;
+    const q = config.quant;
+    if (!q) throw new AppError('MALFORMED_CONFIG', `${prefix} is GPTQ-quantized but neither config.json nor quantize_config.json has a quantization config.`);
+    const qwShape = loc(`${prefix}.qweight`).shape;
+    if (qwShape.length !== 2) throw new AppError('MALFORMED_WEIGHTS', `${prefix}.qweight must be 2-D.`);
+    const K = qwShape[0] * 8;
+    const N = qwShape[1];
+    const nG = gptqGroupCount(K, q.groupSize);
+    expectShape(`${prefix}.qzeros`, [nG, N / 8]);
+    expectShape(`${prefix}.scales`, [nG, N]);
+    for (const n of [`${prefix}.qweight`, `${prefix}.qzeros`, `${prefix}.g_idx`]) {
+      if (index.tensors.has(n) && loc(n).dtype !== 'I32') throw new AppError('MALFORMED_WEIGHTS', `${n} must be I32, found ${loc(n).dtype}.`);
+    }
+    const scalesRaw = await read(`${prefix}.scales`);
+    const scales = loc(`${prefix}.scales`).dtype === 'F16' ? (scalesRaw as Uint16Array) : f32ArrayToF16Bits(scalesRaw as Float32Array);
+    let gIdx: Int32Array;
+    if (index.tensors.has(`${prefix}.g_idx`)) {
+      expectShape(`${prefix}.g_idx`, [K]);
+      gIdx = (await read(`${prefix}.g_idx`)) as Int32Array;
+    } else gIdx = defaultGroupIndex(K, q.groupSize);
+    let bias: Uint16Array | undefined;
+    if (index.tensors.has(`${prefix}.bias`)) {
+      expectShape(`${prefix}.bias`, [N]);
+      const b = await read(`${prefix}.bias`);
+      bias = loc(`${prefix}.bias`).dtype === 'F16' ? (b as Uint16Array) : f32ArrayToF16Bits(b as Float32Array);
+    }
+    return {
+      qweight: (await read(`${prefix}.qweight`)) as Int32Array,
+      qzeros: (await read(`${prefix}.qzeros`)) as Int32Array,
+      scales,
+      gIdx,
+      ...(bias ? { bias } : {}),
+      K,
+      N,
+      groupSize: q.groupSize,
+      format: q.format,
+    };
+  };
+
+  let weightBytes = 0;
+  for (const t of index.tensors.values()) weightBytes += t.stop - t.start;
+
+  return {
+    config,
+    has: (name) => index.tensors.has(name),
+    names: () => [...index.tensors.keys()],
+    info: (name) => {
+      const t = loc(name);
+      return { dtype: t.dtype, shape: t.shape, byteLength: t.stop - t.start };
+    },
+    read,
+    readF32,
+    gptq,
+    weightBytes,
+  };
+}

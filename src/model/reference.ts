@@ -1,0 +1,259 @@
+// The plain CPU fp32 Llama forward (HF semantics, SPEC-llama-gptq.md), written in the order of the math like
+// llama2.c's run.c. It is the independent reference for the GPU engine and the converter's quantization.
+// GPTQ layers are dequantized once at load with dequantGptq.
+import { AppError } from '../shared/errors';
+import { openCheckpoint, type Checkpoint } from './checkpoint';
+import type { LlamaConfig } from './config';
+import { f16BitsArrayToF32 } from './f16';
+import type { ModelFiles } from './files';
+import { dequantGptq } from './gptq-pack';
+import { applyRope, ropeInvFreq } from './rope';
+
+/** A linear layer y = W x (+ b) with W [N, K] row-major (nn.Linear layout). */
+export interface LinearF32 {
+  w: Float32Array /* [N, K] */;
+  bias?: Float32Array /* [N] */;
+  N: number;
+  K: number;
+}
+
+export interface LayerWeightsF32 {
+  attnNorm: Float32Array /* [D] */;
+  q: LinearF32 /* [heads*headDim, D] */;
+  k: LinearF32 /* [kvHeads*headDim, D] */;
+  v: LinearF32 /* [kvHeads*headDim, D] */;
+  o: LinearF32 /* [D, heads*headDim] */;
+  mlpNorm: Float32Array /* [D] */;
+  gate: LinearF32 /* [I, D] */;
+  up: LinearF32 /* [I, D] */;
+  down: LinearF32 /* [D, I] */;
+}
+
+export interface LlamaWeightsF32 {
+  embed: Float32Array /* [V, D] */;
+  layers: LayerWeightsF32[];
+  finalNorm: Float32Array /* [D] */;
+  /** [V, D]; the same array as embed when tied. */
+  lmHead: Float32Array;
+}
+
+export const LINEAR_NAMES = [
+  ['q', 'self_attn.q_proj'],
+  ['k', 'self_attn.k_proj'],
+  ['v', 'self_attn.v_proj'],
+  ['o', 'self_attn.o_proj'],
+  ['gate', 'mlp.gate_proj'],
+  ['up', 'mlp.up_proj'],
+  ['down', 'mlp.down_proj'],
+] as const;
+export type LinearKey = (typeof LINEAR_NAMES)[number][0];
+
+// ---- math primitives (fp32 storage; sums in double, rounded to fp32 on store) ----
+
+/** out[i] = x[i] * rsqrt(mean(x²) + eps) * weight[i]. */
+export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array, eps: number): void {
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += x[i] * x[i];
+  const inv = 1 / Math.sqrt(Math.fround(ss / x.length + eps));
+  for (let i = 0; i < x.length; i++) out[i] = x[i] * inv * weight[i];
+}
+
+/** out[n] = Σ_k W[n, k]·x[k] (+ bias[n]). */
+export function linear(out: Float32Array, x: Float32Array, l: LinearF32): void {
+  const { w, N, K } = l;
+  for (let n = 0; n < N; n++) {
+    let s = 0;
+    const row = n * K;
+    for (let k = 0; k < K; k++) s += w[row + k] * x[k];
+    out[n] = l.bias ? s + l.bias[n] : s;
+  }
+}
+
+export function silu(a: number): number {
+  return a / (1 + Math.exp(-a));
+}
+
+/** Per-sequence state: KV cache [layers][pos, kvHeads*headDim] that grows with the positions. */
+export class KvCache {
+  keys: Float32Array[];
+  values: Float32Array[];
+  capacity = 0;
+  constructor(
+    readonly layers: number,
+    readonly kvDim: number,
+  ) {
+    this.keys = [];
+    this.values = [];
+    this.ensure(64);
+  }
+  ensure(positions: number): void {
+    if (positions <= this.capacity) return;
+    const cap = Math.max(positions, this.capacity * 2);
+    for (let l = 0; l < this.layers; l++) {
+      const k = new Float32Array(cap * this.kvDim);
+      const v = new Float32Array(cap * this.kvDim);
+      if (this.keys[l]) {
+        k.set(this.keys[l]);
+        v.set(this.values[l]);
+      }
+      this.keys[l] = k;
+      this.values[l] = v;
+    }
+    this.capacity = cap;
+  }
+}
+
+/**
+ * Causal GQA attention of one query position over the cache positions 0..pos.
+ * q [heads*headDim] (already rotated); writes out [heads*headDim].
+ */
+export function attend(out: Float32Array, q: Float32Array, keys: Float32Array, values: Float32Array, pos: number, cfg: LlamaConfig): void {
+  const { numHeads, numKvHeads, headDim } = cfg;
+  const kvDim = numKvHeads * headDim;
+  const nRep = numHeads / numKvHeads;
+  const scale = 1 / Math.sqrt(headDim);
+  const scores = new Float32Array(pos + 1);
+  for (let h = 0; h < numHeads; h++) {
+    const kvh = Math.floor(h / nRep);
+    const qo = h * headDim;
+    let max = -Infinity;
+    for (let t = 0; t <= pos; t++) {
+      const ko = t * kvDim + kvh * headDim;
+      let s = 0;
+      for (let i = 0; i < headDim; i++) s += q[qo + i] * keys[ko + i];
+      scores[t] = s * scale;
+      if (scores[t] > max) max = scores[t];
+    }
+    let sum = 0;
+    for (let t = 0; t <= pos; t++) {
+      scores[t] = Math.exp(scores[t] - max);
+      sum += scores[t];
+    }
+    for (let i = 0; i < headDim; i++) {
+      let acc = 0;
+      for (let t = 0; t <= pos; t++) acc += scores[t] * values[t * kvDim + kvh * headDim + i];
+      out[qo + i] = acc / sum;
+    }
+  }
+}
+
+/** One token through one decoder layer, in place on x [D]; appends this position's k, v to the cache. */
+export function layerForward(x: Float32Array, lw: LayerWeightsF32, cache: KvCache, layer: number, pos: number, cfg: LlamaConfig, invFreq: Float32Array): void {
+  const D = cfg.hiddenSize;
+  const qDim = cfg.numHeads * cfg.headDim;
+  const kvDim = cfg.numKvHeads * cfg.headDim;
+  const n = new Float32Array(D);
+  const q = new Float32Array(qDim);
+  const k = new Float32Array(kvDim);
+  const v = new Float32Array(kvDim);
+  const att = new Float32Array(qDim);
+  const tmp = new Float32Array(D);
+
+  rmsnorm(n, x, lw.attnNorm, cfg.rmsNormEps);
+  linear(q, n, lw.q);
+  linear(k, n, lw.k);
+  linear(v, n, lw.v);
+  applyRope(q, cfg.numHeads, cfg.headDim, pos, invFreq);
+  applyRope(k, cfg.numKvHeads, cfg.headDim, pos, invFreq);
+  cache.keys[layer].set(k, pos * kvDim);
+  cache.values[layer].set(v, pos * kvDim);
+  attend(att, q, cache.keys[layer], cache.values[layer], pos, cfg);
+  linear(tmp, att, lw.o);
+  for (let i = 0; i < D; i++) x[i] += tmp[i];
+
+  const I = cfg.intermediateSize;
+  const g = new Float32Array(I);
+  const u = new Float32Array(I);
+  rmsnorm(n, x, lw.mlpNorm, cfg.rmsNormEps);
+  linear(g, n, lw.gate);
+  linear(u, n, lw.up);
+  for (let i = 0; i < I; i++) g[i] = silu(g[i]) * u[i];
+  linear(tmp, g, lw.down);
+  for (let i = 0; i < D; i++) x[i] += tmp[i];
+}
+
+/** logits [V] = lmHead · rmsnorm_final(x). */
+export function headForward(x: Float32Array, weights: LlamaWeightsF32, cfg: LlamaConfig): Float32Array {
+  const n = new Float32Array(cfg.hiddenSize);
+  rmsnorm(n, x, weights.finalNorm, cfg.rmsNormEps);
+  const logits = new Float32Array(cfg.vocabSize);
+  linear(logits, n, { w: weights.lmHead, N: cfg.vocabSize, K: cfg.hiddenSize });
+  return logits;
+}
+
+async function loadLinear(ck: Checkpoint, prefix: string): Promise<LinearF32> {
+  const g = await ck.gptq(prefix);
+  if (g) return { w: dequantGptq(g), N: g.N, K: g.K, ...(g.bias ? { bias: f16BitsArrayToF32(g.bias) } : {}) };
+  const name = `${prefix}.weight`;
+  if (!ck.has(name)) throw new AppError('MALFORMED_WEIGHTS', `Neither ${prefix}.qweight nor ${name} is in the checkpoint.`);
+  const [N, K] = ck.info(name).shape;
+  const w = await ck.readF32(name);
+  const bias = ck.has(`${prefix}.bias`) ? await ck.readF32(`${prefix}.bias`) : undefined;
+  return { w, N, K, ...(bias ? { bias } : {}) };
+}
+
+/** Every weight of a checkpoint as fp32 (GPTQ layers dequantized). */
+export async function loadWeightsF32(ck: Checkpoint): Promise<LlamaWeightsF32> {
+  const cfg = ck.config;
+  const embed = await ck.readF32('model.embed_tokens.weight');
+  const layers: LayerWeightsF32[] = [];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    const lin = {} as Record<LinearKey, LinearF32>;
+    for (const [key, name] of LINEAR_NAMES) lin[key] = await loadLinear(ck, `${p}.${name}`);
+    layers.push({
+      attnNorm: await ck.readF32(`${p}.input_layernorm.weight`),
+      mlpNorm: await ck.readF32(`${p}.post_attention_layernorm.weight`),
+      ...lin,
+    });
+  }
+  const finalNorm = await ck.readF32('model.norm.weight');
+  let lmHead: Float32Array;
+  if (ck.has('lm_head.weight')) lmHead = await ck.readF32('lm_head.weight');
+  else if (ck.has('lm_head.qweight')) lmHead = dequantGptq((await ck.gptq('lm_head'))!);
+  else if (cfg.tieWordEmbeddings) lmHead = embed;
+  else throw new AppError('MALFORMED_WEIGHTS', 'lm_head.weight is missing and tie_word_embeddings is false.');
+  return { embed, layers, finalNorm, lmHead };
+}
+
+export class ReferenceLlama {
+  private cache: KvCache;
+  private readonly invFreq: Float32Array;
+  private nextPos = 0;
+
+  constructor(
+    readonly config: LlamaConfig,
+    readonly weights: LlamaWeightsF32,
+  ) {
+    this.cache = new KvCache(config.numLayers, config.numKvHeads * config.headDim);
+    this.invFreq = ropeInvFreq(config);
+  }
+
+  static async load(files: ModelFiles): Promise<ReferenceLlama> {
+    const ck = await openCheckpoint(files);
+    return new ReferenceLlama(ck.config, await loadWeightsF32(ck));
+  }
+
+  /** Logits [V] of the token after `token` at position `pos` (positions must be fed in order 0, 1, …). */
+  forward(token: number, pos: number): Float32Array {
+    const cfg = this.config;
+    if (!Number.isInteger(token) || token < 0 || token >= cfg.vocabSize) throw new AppError('BAD_ARGUMENT', `Token id ${token} is outside the vocabulary (0..${cfg.vocabSize - 1}).`);
+    if (pos > this.nextPos) throw new AppError('BAD_ARGUMENT', `forward(pos=${pos}) skips positions; the cache holds ${this.nextPos}.`);
+    this.cache.ensure(pos + 1);
+    const D = cfg.hiddenSize;
+    const x = this.weights.embed.slice(token * D, (token + 1) * D);
+    for (let l = 0; l < cfg.numLayers; l++) layerForward(x, this.weights.layers[l], this.cache, l, pos, cfg, this.invFreq);
+    this.nextPos = pos + 1;
+    return headForward(x, this.weights, cfg);
+  }
+
+  /** Logits at every position of `tokens` (from a fresh cache). */
+  logitsFor(tokens: number[]): Float32Array[] {
+    this.reset();
+    return tokens.map((t, i) => this.forward(t, i));
+  }
+
+  reset(): void {
+    this.nextPos = 0;
+  }
+}

@@ -1,0 +1,41 @@
+// RoPE inverse frequencies (HF "rotate_half" layout), with llama3 rope scaling, computed in fp32.
+import type { LlamaConfig } from './config';
+
+/** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3 scaling when configured. Returns [headDim/2] fp32. */
+export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
+  const half = cfg.headDim / 2;
+  const inv = new Float32Array(half);
+  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
+  const s = cfg.ropeScaling;
+  if (!s) return inv;
+  const lowWl = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highWl = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const f = inv[i];
+    const wl = (2 * Math.PI) / f;
+    if (wl > lowWl) inv[i] = f / s.factor;
+    else if (wl < highWl) inv[i] = f;
+    else {
+      const t = (s.originalMaxPositionEmbeddings / wl - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      inv[i] = (1 - t) * (f / s.factor) + t * f;
+    }
+  }
+  return inv;
+}
+
+/** Applies rotate_half RoPE in place to `vec` ([heads, headDim] fp32) at position `pos`. */
+export function applyRope(vec: Float32Array, heads: number, headDim: number, pos: number, invFreq: Float32Array): void {
+  const half = headDim / 2;
+  for (let i = 0; i < half; i++) {
+    const angle = Math.fround(pos * invFreq[i]);
+    const c = Math.cos(angle);
+    const s = Math.sin(angle);
+    for (let h = 0; h < heads; h++) {
+      const o = h * headDim;
+      const a = vec[o + i];
+      const b = vec[o + i + half];
+      vec[o + i] = a * c - b * s;
+      vec[o + i + half] = b * c + a * s;
+    }
+  }
+}
