@@ -1,0 +1,110 @@
+// One question → one assistant turn: retrieve passages over the selected documents, then either stream a
+// model answer over a fitted prompt, or (no model loaded) return the passages themselves: search mode.
+import type { Engine, ModelInfo } from '../model/engine-types';
+import { AppError } from '../shared/errors';
+import { buildPrompt, type HistoryTurn } from './prompt';
+import type { ChatTurn, CitedSource, Passage } from './types';
+
+export interface AnswerSettings {
+  temperature: number;
+  topP: number;
+  maxAnswerTokens: number;
+  passages: number; // top-k passages retrieved
+  systemPrompt: string;
+}
+
+export const DEFAULT_ANSWER_SETTINGS: AnswerSettings = {
+  temperature: 0.3,
+  topP: 0.9,
+  maxAnswerTokens: 256,
+  passages: 4,
+  systemPrompt: '',
+};
+
+export interface AnswerDeps {
+  search(query: string, opts: { topK: number; docIds?: string[] }): Promise<Passage[]>;
+  /** The loaded engine and what it loaded; null → search mode. */
+  engine: { engine: Engine; info: ModelInfo } | null;
+}
+
+export interface AnswerCallbacks {
+  signal?: AbortSignal;
+  /** Sources are known (before the first token). */
+  onSources?(sources: CitedSource[]): void;
+  /** The whole answer text so far, after each token. */
+  onText?(text: string): void;
+}
+
+/** Earlier turns as the model should see them: search-mode turns carry no answer and are left out. */
+export function historyFromTurns(turns: ChatTurn[]): HistoryTurn[] {
+  const out: HistoryTurn[] = [];
+  for (let i = 0; i < turns.length; i++) {
+    const t = turns[i];
+    const next = turns[i + 1];
+    if (t.role === 'user' && next?.role === 'assistant' && next.mode === 'model' && !next.error && next.content.trim()) {
+      out.push({ role: 'user', content: t.content }, { role: 'assistant', content: next.content });
+      i++;
+    }
+  }
+  return out;
+}
+
+export async function answerQuestion(
+  question: string,
+  earlier: ChatTurn[],
+  docIds: string[] | undefined,
+  deps: AnswerDeps,
+  settings: AnswerSettings,
+  cb: AnswerCallbacks = {},
+): Promise<Omit<ChatTurn, 'id' | 'createdAt'>> {
+  const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds });
+  if (!deps.engine) {
+    const sources = passages.map((p, i) => ({ ...p, n: i + 1 }));
+    cb.onSources?.(sources);
+    return { role: 'assistant', content: '', sources, mode: 'search' };
+  }
+
+  const { engine, info } = deps.engine;
+  const built = await buildPrompt({
+    systemPrompt: settings.systemPrompt,
+    question,
+    passages,
+    history: historyFromTurns(earlier),
+    contextLength: info.contextLength,
+    maxAnswerTokens: settings.maxAnswerTokens,
+    useChatTemplate: info.hasChatTemplate,
+    countTokens: (input) => engine.countTokens(input),
+  });
+  cb.onSources?.(built.sources);
+
+  let text = '';
+  let stopped = false;
+  try {
+    for await (const tok of engine.generate(built.input, {
+      maxTokens: built.maxAnswerTokens,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      raw: !info.hasChatTemplate,
+      signal: cb.signal,
+    })) {
+      text += tok.text;
+      cb.onText?.(text);
+    }
+  } catch (e) {
+    const err = AppError.from(e);
+    if (err.code !== 'ABORTED') {
+      return { role: 'assistant', content: text, sources: built.sources, mode: 'model', error: { code: err.code, message: err.message } };
+    }
+    stopped = true;
+  }
+  if (cb.signal?.aborted) stopped = true;
+  const s = engine.lastStats();
+  return {
+    role: 'assistant',
+    content: text,
+    sources: built.sources,
+    mode: 'model',
+    ...(stopped ? { stopped } : {}),
+    ...(s ? { stats: { ...s } } : {}),
+  };
+}

@@ -1,0 +1,190 @@
+// Prompt builder: system prompt + numbered sources [1]..[k] (file, page) + earlier turns + the question,
+// fitted into the model's context window with the engine's own token counter. Never throws for size:
+// older turns are summarised (then dropped), low-ranked sources dropped, long sources shortened, and as a
+// last resort the question itself is cut — in that order.
+import type { ChatMessage } from '../model/engine-types';
+import type { CitedSource, Passage } from './types';
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant that answers questions about the user\'s documents. ' +
+  'Use only the numbered sources below. Cite the sources you use as [1], [2]. ' +
+  'If the sources do not contain the answer, say that you could not find it in the documents.';
+
+export interface HistoryTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface PromptRequest {
+  systemPrompt: string;
+  question: string;
+  passages: Passage[];
+  /** Earlier turns, oldest first (without the current question). */
+  history: HistoryTurn[];
+  /** Model context window in tokens. */
+  contextLength: number;
+  /** Tokens wanted for the answer (reserved out of the context). */
+  maxAnswerTokens: number;
+  /** Chat-templated models take messages; others (no chat template) take one plain-text prompt. */
+  useChatTemplate: boolean;
+  /** Counts tokens of the input once templated (Engine.countTokens). */
+  countTokens: (input: string | ChatMessage[]) => Promise<number>;
+}
+
+export interface BuiltPrompt {
+  /** What to hand to Engine.generate. */
+  input: string | ChatMessage[];
+  /** Sources that made it into the prompt, numbered from 1. */
+  sources: CitedSource[];
+  promptTokens: number;
+  /** Answer budget left after the prompt (≤ maxAnswerTokens, ≥ 1). */
+  maxAnswerTokens: number;
+  /** What had to give to fit (for the UI and tests). */
+  fitted: { summarisedTurns: number; droppedTurns: number; droppedSources: number; shortenedSources: boolean; questionCut: boolean };
+}
+
+/** Minimal share of the context always kept for the answer. */
+const MIN_ANSWER_TOKENS = 16;
+const MIN_SOURCE_CHARS = 120;
+/** The summary of dropped turns names at most this many of the latest earlier questions. */
+const MAX_SUMMARY_QUESTIONS = 6;
+/** Sources kept before the summary of earlier turns is shortened. */
+const SOURCES_BEFORE_SUMMARY = 2;
+
+export function formatSources(sources: CitedSource[]): string {
+  return sources
+    .map((s) => `[${s.n}] ${s.file}, page ${s.label || s.page}:\n${s.text.trim()}`)
+    .join('\n\n');
+}
+
+/** One line per earlier user question: a cheap extractive summary of turns that no longer fit. */
+export function summariseTurns(turns: HistoryTurn[]): string {
+  const questions = turns.filter((t) => t.role === 'user').slice(-MAX_SUMMARY_QUESTIONS).map((t) => firstSentence(t.content, 160));
+  if (questions.length === 0) return '';
+  return 'Earlier in this conversation the user asked: ' + questions.map((q) => `"${q}"`).join('; ') + '.';
+}
+
+function firstSentence(text: string, maxChars: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  const m = /^(.+?(?:[.?!](?=\s|$)|[。？！]))/u.exec(clean);
+  const s = m ? m[1] : clean;
+  return s.length > maxChars ? s.slice(0, maxChars - 1) + '…' : s;
+}
+
+interface Parts {
+  system: string;
+  summary: string;
+  history: HistoryTurn[];
+  sources: CitedSource[];
+  question: string;
+}
+
+function userContent(p: Parts): string {
+  const src = p.sources.length > 0 ? `Sources:\n${formatSources(p.sources)}\n\n` : 'Sources: (none found)\n\n';
+  return `${src}Question: ${p.question}`;
+}
+
+export function renderMessages(p: Parts): ChatMessage[] {
+  const system = p.summary ? `${p.system}\n\n${p.summary}` : p.system;
+  return [
+    { role: 'system', content: system },
+    ...p.history.map((t) => ({ role: t.role, content: t.content }) as ChatMessage),
+    { role: 'user', content: userContent(p) },
+  ];
+}
+
+export function renderPlain(p: Parts): string {
+  const lines: string[] = [p.system];
+  if (p.summary) lines.push(p.summary);
+  for (const t of p.history) lines.push(`${t.role === 'user' ? 'Question' : 'Answer'}: ${t.content}`);
+  lines.push(userContent(p));
+  lines.push('Answer:');
+  return lines.join('\n\n');
+}
+
+export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
+  const ctx = Math.max(1, Math.floor(req.contextLength));
+  // The answer keeps at most half the context when asked for more; the prompt gets the rest.
+  const answerReserve = Math.max(Math.min(req.maxAnswerTokens, Math.floor(ctx / 2)), Math.min(MIN_ANSWER_TOKENS, ctx - 1), 1);
+  const budget = Math.max(1, ctx - answerReserve);
+  const render = req.useChatTemplate ? renderMessages : renderPlain;
+  const count = async (p: Parts) => req.countTokens(render(p));
+
+  const parts: Parts = {
+    system: req.systemPrompt.trim() || DEFAULT_SYSTEM_PROMPT,
+    summary: '',
+    history: [...req.history],
+    sources: req.passages.map((p, i) => ({ ...p, n: i + 1 })),
+    question: req.question.trim(),
+  };
+  const fitted = { summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false };
+  let tokens = await count(parts);
+
+  // 1. Older turns: fold the oldest exchange into the summary, one at a time.
+  const summarised: HistoryTurn[] = [];
+  while (tokens > budget && parts.history.length > 0) {
+    const dropCount = parts.history[0].role === 'user' && parts.history[1]?.role === 'assistant' ? 2 : 1;
+    summarised.push(...parts.history.splice(0, dropCount));
+    parts.summary = summariseTurns(summarised);
+    fitted.summarisedTurns += dropCount;
+    tokens = await count(parts);
+  }
+  // 2. Lowest-ranked sources go, down to a few.
+  while (tokens > budget && parts.sources.length > SOURCES_BEFORE_SUMMARY) {
+    parts.sources.pop();
+    fitted.droppedSources++;
+    tokens = await count(parts);
+  }
+  // 2b. The summary itself too long: keep only its most recent questions, then none.
+  while (tokens > budget && parts.summary) {
+    const users = summarised.filter((t) => t.role === 'user').slice(-MAX_SUMMARY_QUESTIONS);
+    const keep = Math.floor(users.length / 2);
+    fitted.droppedTurns += users.length - keep;
+    summarised.splice(0, summarised.length, ...users.slice(users.length - keep));
+    parts.summary = summariseTurns(summarised);
+    tokens = await count(parts);
+  }
+  // 2c. Then sources down to the best one.
+  while (tokens > budget && parts.sources.length > 1) {
+    parts.sources.pop();
+    fitted.droppedSources++;
+    tokens = await count(parts);
+  }
+  // 3. Shorten the remaining source texts (cut at a word boundary).
+  while (tokens > budget && parts.sources.some((s) => s.text.length > MIN_SOURCE_CHARS)) {
+    fitted.shortenedSources = true;
+    parts.sources = parts.sources.map((s) => (s.text.length > MIN_SOURCE_CHARS ? { ...s, text: shorten(s.text, Math.max(MIN_SOURCE_CHARS, Math.floor(s.text.length * 0.6))) } : s));
+    tokens = await count(parts);
+  }
+  // 4. Still too big (tiny context): drop the sources altogether, then cut the question.
+  if (tokens > budget && parts.sources.length > 0) {
+    fitted.droppedSources += parts.sources.length;
+    parts.sources = [];
+    tokens = await count(parts);
+  }
+  while (tokens > budget && parts.question.length > 1) {
+    fitted.questionCut = true;
+    parts.question = parts.question.slice(Math.ceil(parts.question.length * 0.3)); // keep the end: the actual ask
+    tokens = await count(parts);
+  }
+  while (tokens > budget && parts.system.length > 1) {
+    parts.system = parts.system.slice(0, Math.floor(parts.system.length / 2));
+    tokens = await count(parts);
+  }
+
+  return {
+    input: render(parts),
+    // The UI shows and highlights the full passages, even where the prompt carried a shortened copy.
+    sources: parts.sources.map((s) => ({ ...req.passages[s.n - 1], n: s.n })),
+    promptTokens: tokens,
+    maxAnswerTokens: Math.max(1, Math.min(req.maxAnswerTokens, ctx - tokens)),
+    fitted,
+  };
+}
+
+function shorten(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const cut = text.slice(0, maxChars);
+  const space = cut.lastIndexOf(' ');
+  return (space > maxChars * 0.6 ? cut.slice(0, space) : cut) + ' …';
+}

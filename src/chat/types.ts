@@ -1,0 +1,47 @@
+// Shapes shared by the chat modules and the UI.
+
+/** A passage retrieval found (same fields as the retrieval library's search results). */
+export interface Passage {
+  docId: string;
+  file: string;
+  page: number; // 1-based physical page
+  label: string; // printed page label
+  score: number;
+  text: string;
+  start: number; // character offsets into the page text
+  end: number;
+}
+
+/** A passage as numbered in one answer: [n] in the answer text refers to sources[n-1]. */
+export interface CitedSource extends Passage {
+  n: number;
+}
+
+export interface TurnStats {
+  promptTokens: number;
+  generatedTokens: number;
+  prefillTokS: number;
+  decodeTokS: number;
+}
+
+export interface ChatTurn {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  /** Assistant turns: the passages handed to the model (or shown, in search mode). */
+  sources?: CitedSource[];
+  /** 'model' = generated answer, 'search' = search mode (no model loaded): passages only. */
+  mode?: 'model' | 'search';
+  stopped?: boolean;
+  error?: { code: string; message: string };
+  stats?: TurnStats;
+  createdAt: number;
+}
+
+export interface Conversation {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  turns: ChatTurn[];
+}

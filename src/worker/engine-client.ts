@@ -1,0 +1,158 @@
+// App side: an Engine whose work runs in a worker (or anything speaking the protocol over a MessageEndpoint).
+// load() serves the worker's file requests from the given ModelFiles; AbortSignals become abort requests.
+import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, LoadOptions, ModelInfo } from '../model/engine-types';
+import type { ModelFiles } from '../model/files';
+import { AppError } from '../shared/errors';
+import type { EngineEvent, EngineRequest, MessageEndpoint, WireInput } from './protocol';
+import { toWireError } from './engine-host';
+
+interface Pending {
+  onEvent(ev: EngineEvent): void;
+}
+
+export class WorkerEngine implements Engine {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private files: ModelFiles | null = null;
+  private stats: GenerationStats | null = null;
+
+  constructor(private readonly endpoint: MessageEndpoint & { terminate?(): void }) {
+    endpoint.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data as EngineEvent));
+  }
+
+  private send(req: EngineRequest, transfer?: Transferable[]): void {
+    this.endpoint.postMessage(req, transfer);
+  }
+
+  private onMessage(ev: EngineEvent): void {
+    if (ev.type === 'fileRequest') {
+      void this.serveFile(ev);
+      return;
+    }
+    this.pending.get(ev.id)?.onEvent(ev);
+  }
+
+  private async serveFile(ev: Extract<EngineEvent, { type: 'fileRequest' }>): Promise<void> {
+    try {
+      if (!this.files) throw new AppError('NOT_LOADED', 'No model files are being loaded.');
+      if (ev.op === 'list') this.send({ type: 'fileReply', reqId: ev.reqId, ok: true, value: await this.files.list() });
+      else if (ev.op === 'size') this.send({ type: 'fileReply', reqId: ev.reqId, ok: true, value: await this.files.size(ev.name) });
+      else {
+        const bytes = await this.files.read(ev.name, ev.start, ev.end);
+        // Transfer (not copy) whole buffers; views into larger buffers are copied first.
+        const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+        this.send({ type: 'fileReply', reqId: ev.reqId, ok: true, value: own }, [own.buffer as ArrayBuffer]);
+      }
+    } catch (e) {
+      this.send({ type: 'fileReply', reqId: ev.reqId, ok: false, error: toWireError(e) });
+    }
+  }
+
+  /** Sends a request and resolves with its 'done' value; forwards other events to onEvent. */
+  private call<T>(make: (id: number) => EngineRequest, signal?: AbortSignal, onEvent?: (ev: EngineEvent) => void): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => this.send({ type: 'abort', id });
+      const finish = () => {
+        this.pending.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pending.set(id, {
+        onEvent: (ev) => {
+          if (ev.type === 'done') {
+            finish();
+            resolve(ev as T);
+          } else if (ev.type === 'error') {
+            finish();
+            reject(AppError.fromJSON(ev.error));
+          } else onEvent?.(ev);
+        },
+      });
+      if (signal?.aborted) {
+        this.pending.delete(id);
+        reject(new AppError('ABORTED', 'The operation was cancelled.'));
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.send(make(id));
+    });
+  }
+
+  async load(source: ModelFiles, opts: LoadOptions = {}): Promise<ModelInfo> {
+    this.files = source;
+    const { signal, onProgress, ...wire } = opts;
+    const done = await this.call<{ value: ModelInfo }>((id) => ({ type: 'load', id, opts: wire }), signal, (ev) => {
+      if (ev.type === 'progress') onProgress?.(ev.progress);
+    });
+    return done.value;
+  }
+
+  generate(input: string | ChatMessage[], opts: GenerateOptions = {}): AsyncIterable<GeneratedToken> {
+    const { signal, ...wire } = opts;
+    const self = this;
+    return {
+      [Symbol.asyncIterator]() {
+        const buffered: GeneratedToken[] = [];
+        let wake: (() => void) | null = null;
+        let finished = false;
+        let failure: unknown = null;
+        self.stats = null;
+        // Our own controller: the caller's signal, or leaving the loop early (return()), stops the worker.
+        const ac = new AbortController();
+        if (signal?.aborted) ac.abort();
+        else signal?.addEventListener('abort', () => ac.abort(), { once: true });
+        self
+          .call<{ stats?: GenerationStats | null }>((id) => ({ type: 'generate', id, input: input as WireInput, opts: wire }), ac.signal, (ev) => {
+            if (ev.type === 'token') {
+              buffered.push(ev.token);
+              wake?.();
+            }
+          })
+          .then(
+            (done) => {
+              self.stats = done.stats ?? null;
+              finished = true;
+              wake?.();
+            },
+            (e) => {
+              failure = e;
+              finished = true;
+              wake?.();
+            },
+          );
+        return {
+          async next(): Promise<IteratorResult<GeneratedToken>> {
+            while (buffered.length === 0 && !finished) await new Promise<void>((r) => (wake = r));
+            wake = null;
+            if (buffered.length > 0) return { value: buffered.shift()!, done: false };
+            if (failure) throw failure;
+            return { value: undefined, done: true };
+          },
+          async return(): Promise<IteratorResult<GeneratedToken>> {
+            if (!finished) ac.abort();
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+  }
+
+  async countTokens(input: string | ChatMessage[]): Promise<number> {
+    const done = await this.call<{ value: number }>((id) => ({ type: 'countTokens', id, input }));
+    return done.value;
+  }
+
+  lastStats(): GenerationStats | null {
+    return this.stats;
+  }
+
+  async unload(): Promise<void> {
+    await this.call((id) => ({ type: 'unload', id }));
+    this.files = null;
+  }
+
+  /** Ends the worker (the GPU device goes with it). */
+  terminate(): void {
+    this.endpoint.terminate?.();
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { citedNumbers, splitCitations } from '../../src/chat/citations';
+import { conversationToMarkdown } from '../../src/chat/export-markdown';
+import { ConversationStore, newConversation, type KeyValueBackend } from '../../src/chat/conversation-store';
+import { historyFromTurns } from '../../src/chat/answer';
+import type { Conversation } from '../../src/chat/types';
+
+describe('citations', () => {
+  it('splits [n], [n, m] and [n][m] markers within the source range and leaves others as text', () => {
+    expect(splitCitations('A [1] b [2, 3][1] c [9] d [x]', 3)).toEqual([
+      { kind: 'text', text: 'A ' }, { kind: 'cite', n: 1 }, { kind: 'text', text: ' b ' }, { kind: 'cite', n: 2 }, { kind: 'cite', n: 3 },
+      { kind: 'cite', n: 1 }, { kind: 'text', text: ' c [9] d [x]' },
+    ]);
+    expect(citedNumbers('x [2] y [1] z [2]', 2)).toEqual([2, 1]);
+  });
+});
+
+const conv: Conversation = {
+  id: 'c1', title: 'About   tracing', createdAt: 0, updatedAt: Date.UTC(2026, 0, 2), turns: [
+    { id: '1', role: 'user', content: 'What is tracing?', createdAt: 0 },
+    { id: '2', role: 'assistant', mode: 'model', content: 'Tracing records hot loops [1].', createdAt: 1,
+      sources: [{ n: 1, docId: 'd', file: 'tm.pdf', page: 3, label: '3', score: 1, text: 'A trace is  a hot loop.', start: 0, end: 10 }] },
+    { id: '3', role: 'user', content: 'And search?', createdAt: 2 },
+    { id: '4', role: 'assistant', mode: 'search', content: '', createdAt: 3, sources: [] },
+  ],
+};
+
+describe('conversationToMarkdown', () => {
+  it('writes questions, answers and numbered sources with file and page', () => {
+    const md = conversationToMarkdown(conv);
+    expect(md).toContain('# About tracing');
+    expect(md).toContain('## Q: What is tracing?');
+    expect(md).toContain('Tracing records hot loops [1].');
+    expect(md).toContain('1. tm.pdf, page 3: > A trace is a hot loop.');
+    expect(md).toContain('_Search mode (no model loaded): best matching passages._');
+  });
+});
+
+describe('historyFromTurns', () => {
+  it('keeps answered model turns and leaves out search-mode turns', () => {
+    expect(historyFromTurns(conv.turns)).toEqual([
+      { role: 'user', content: 'What is tracing?' }, { role: 'assistant', content: 'Tracing records hot loops [1].' },
+    ]);
+  });
+});
+
+describe('ConversationStore', () => {
+  it('saves, lists newest first, deletes and clears over a key-value backend', async () => {
+    const m = new Map<string, unknown>();
+    const kv: KeyValueBackend = {
+      get: async (k) => structuredClone(m.get(k)) as never, set: async (k, v) => void m.set(k, structuredClone(v)),
+      del: async (k) => void m.delete(k), keys: async () => [...m.keys()],
+    };
+    const store = new ConversationStore(kv);
+    const a = { ...newConversation(10), title: 'a' };
+    const b = { ...newConversation(20), title: 'b' };
+    await store.save(a);
+    await store.save(b);
+    expect((await store.list()).map((c) => c.title)).toEqual(['b', 'a']);
+    await store.delete(b.id);
+    expect((await store.get(a.id))?.title).toBe('a');
+    expect(await store.get(b.id)).toBeUndefined();
+    await store.clear();
+    expect(await store.list()).toEqual([]);
+  });
+});
