@@ -1,0 +1,304 @@
+// DocumentLibrary: the one API the UI and the CLI call. It chunks pages, indexes them lexically (BM25) and,
+// when an embedding model is available, densely; persists everything under the document's content hash;
+// and answers searches in hybrid mode (RRF of BM25 and cosine lists) or lexical mode, saying which and why.
+//
+// Persistence layout (KeyValueStore keys; <id> = sha256 of the PDF bytes, see content-hash.ts):
+//   doc:<id>:meta     StoredMeta
+//   doc:<id>:chunks   Chunk[]
+//   doc:<id>:vectors  StoredVectors   (absent for lexical-only documents)
+// meta is written last, so a document whose meta exists is complete; remove() deletes every doc:<id>: key.
+
+import type { Chunk, ModeInfo, PageText, SearchResponse, SearchResult } from './types';
+import { chunkPage, DEFAULT_CHUNKING, type ChunkOptions } from './chunker';
+import { estimatedWordPieceCounter, type TokenCounter } from './token-counter';
+import { Bm25Index } from './bm25';
+import { DenseIndex } from './dense-index';
+import { reciprocalRankFusion } from './fusion';
+import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
+import { isConfident } from './confidence';
+import type { KeyValueStore } from './store';
+import { AppError, throwIfAborted } from '../shared/errors';
+import type { ProgressCallback } from '../shared/progress';
+
+export interface StoredMeta {
+  docId: string;
+  name: string;
+  pageCount: number;
+  chunkCount: number;
+  chunking: ChunkOptions & { counter: string };
+  /** Model the document's vectors come from; null = not embedded (lexical only). */
+  embeddingModel: string | null;
+  /** Why the document has no vectors (when embeddingModel is null). */
+  lexicalOnlyReason?: string;
+  addedAt: number;
+}
+
+export interface StoredVectors {
+  modelId: string;
+  dim: number;
+  /** [chunkCount × dim] row-major. */
+  data: Float32Array;
+}
+
+export interface AddOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface AddOutcome {
+  docId: string;
+  /** True when the document was already indexed (same content hash): nothing was chunked or embedded. */
+  reused: boolean;
+  chunkCount: number;
+  embeddingModel: string | null;
+  lexicalOnlyReason?: string;
+}
+
+export interface LibraryOptions {
+  store: KeyValueStore;
+  embedders?: EmbedderProvider;
+  chunking?: ChunkOptions;
+  tokenCounter?: TokenCounter;
+}
+
+export interface SearchOptions {
+  topK?: number;
+  docIds?: readonly string[];
+}
+
+interface LoadedDoc {
+  meta: StoredMeta;
+  chunks: Chunk[];
+}
+
+const metaKey = (id: string) => `doc:${id}:meta`;
+const chunksKey = (id: string) => `doc:${id}:chunks`;
+const vectorsKey = (id: string) => `doc:${id}:vectors`;
+const docPrefix = (id: string) => `doc:${id}:`;
+
+/** How many candidates each ranked list contributes to the fusion. */
+const CANDIDATES = 50;
+
+export class DocumentLibrary {
+  private readonly store: KeyValueStore;
+  private readonly embedders: EmbedderProvider;
+  private readonly chunking: ChunkOptions;
+  private readonly counter: TokenCounter;
+  private readonly docs = new Map<string, LoadedDoc>();
+  private readonly lexical = new Bm25Index();
+  private readonly dense = new DenseIndex();
+
+  constructor(opts: LibraryOptions) {
+    this.store = opts.store;
+    this.embedders = opts.embedders ?? new NoEmbedderProvider();
+    this.chunking = opts.chunking ?? DEFAULT_CHUNKING;
+    this.counter = opts.tokenCounter ?? estimatedWordPieceCounter;
+  }
+
+  /** Opens a library and indexes every complete document found in the store (no re-chunking, no re-embedding). */
+  static async open(opts: LibraryOptions): Promise<DocumentLibrary> {
+    const lib = new DocumentLibrary(opts);
+    for (const key of await lib.store.keys()) {
+      const m = /^doc:(.+):meta$/.exec(key);
+      if (!m) continue;
+      const meta = await lib.store.get<StoredMeta>(key);
+      const chunks = await lib.store.get<Chunk[]>(chunksKey(m[1]));
+      if (!meta || !chunks) continue;
+      const vectors = meta.embeddingModel ? await lib.store.get<StoredVectors>(vectorsKey(m[1])) : undefined;
+      lib.commit(meta, chunks, vectors);
+    }
+    return lib;
+  }
+
+  has(docId: string): boolean {
+    return this.docs.has(docId);
+  }
+
+  documents(): StoredMeta[] {
+    return [...this.docs.values()].map((d) => ({ ...d.meta }));
+  }
+
+  /**
+   * Indexes a document's pages under `docId` (its content hash). A document already present is not touched
+   * (reused: true) — call has(docId) first to skip extraction as well. Cancelling via `signal` rejects with
+   * ABORTED and leaves neither the store nor the indexes changed.
+   */
+  async add(docId: string, name: string, pages: readonly PageText[], opts: AddOptions = {}): Promise<AddOutcome> {
+    const { signal, onProgress } = opts;
+    const existing = this.docs.get(docId);
+    if (existing) {
+      return { docId, reused: true, chunkCount: existing.chunks.length, embeddingModel: existing.meta.embeddingModel, lexicalOnlyReason: existing.meta.lexicalOnlyReason };
+    }
+    throwIfAborted(signal);
+
+    const chunks: Chunk[] = [];
+    for (let i = 0; i < pages.length; i++) {
+      chunks.push(...chunkPage(docId, pages[i], this.chunking, this.counter));
+      if (i % 25 === 24 || i === pages.length - 1) {
+        onProgress?.({ phase: 'chunk', loaded: i + 1, total: pages.length, file: name });
+        throwIfAborted(signal);
+        await yieldToEventLoop();
+        throwIfAborted(signal);
+      }
+    }
+
+    const modelId = embeddingModelFor(pages.map((p) => p.text).join('\n'));
+    let vectors: StoredVectors | undefined;
+    let lexicalOnlyReason: string | undefined;
+    const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
+    throwIfAborted(signal);
+    if (got.embedder) {
+      const rows: Float32Array[] = [];
+      for (let b = 0; b < chunks.length; b += EMBED_BATCH) {
+        const batch = chunks.slice(b, b + EMBED_BATCH).map((c) => c.text);
+        rows.push(...(await got.embedder.embed(batch, signal)));
+        throwIfAborted(signal);
+        onProgress?.({ phase: 'embed', loaded: Math.min(b + EMBED_BATCH, chunks.length), total: chunks.length, file: name });
+      }
+      const dim = rows[0].length;
+      const data = new Float32Array(rows.length * dim);
+      rows.forEach((r, i) => data.set(r, i * dim));
+      vectors = { modelId, dim, data };
+    } else {
+      lexicalOnlyReason = got.reason;
+    }
+
+    const meta: StoredMeta = {
+      docId,
+      name,
+      pageCount: pages.length,
+      chunkCount: chunks.length,
+      chunking: { ...this.chunking, counter: this.counter.name },
+      embeddingModel: vectors ? modelId : null,
+      ...(lexicalOnlyReason ? { lexicalOnlyReason } : {}),
+      addedAt: Date.now(),
+    };
+    throwIfAborted(signal);
+    try {
+      await this.store.set(chunksKey(docId), chunks);
+      if (vectors) await this.store.set(vectorsKey(docId), vectors);
+      await this.store.set(metaKey(docId), meta);
+    } catch (e) {
+      await this.deleteKeys(docId);
+      const err = AppError.from(e);
+      if (err.code === 'INTERNAL' && /quota/i.test(err.message)) {
+        throw new AppError('QUOTA_EXCEEDED', `Not enough browser storage to keep "${name}". Remove some documents or models and try again.`);
+      }
+      throw err;
+    }
+    this.commit(meta, chunks, vectors);
+    onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });
+    return { docId, reused: false, chunkCount: chunks.length, embeddingModel: meta.embeddingModel, lexicalOnlyReason };
+  }
+
+  /** Removes the document from the indexes and deletes all of its stored data. */
+  async remove(docId: string): Promise<void> {
+    this.docs.delete(docId);
+    this.lexical.removeDocument(docId);
+    this.dense.removeDocument(docId);
+    await this.deleteKeys(docId);
+  }
+
+  /** The mode a search over these documents would use, and why (without embedding anything). */
+  async mode(docIds?: readonly string[]): Promise<ModeInfo> {
+    const scope = this.scope(docIds);
+    const models = this.dense.models(scope);
+    if (models.length === 0) return { mode: 'lexical', reason: this.lexicalReason(scope) };
+    const reasons: string[] = [];
+    for (const m of models) {
+      const got = await this.embedders.get(m);
+      if (got.embedder) return { mode: 'hybrid', reason: this.hybridReason(scope, models) };
+      reasons.push(got.reason);
+    }
+    return { mode: 'lexical', reason: reasons.join('; ') };
+  }
+
+  async search(query: string, opts: SearchOptions = {}): Promise<SearchResponse> {
+    const topK = opts.topK ?? 5;
+    if (!(topK >= 1)) throw new AppError('BAD_ARGUMENT', `top-k must be at least 1 (got ${topK}).`);
+    const scope = this.scope(opts.docIds);
+    const lexHits = this.lexical.search(query, Math.max(CANDIDATES, topK), scope);
+    const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
+
+    const denseLists: string[][] = [];
+    const cosine = new Map<string, number>();
+    const failures: string[] = [];
+    const models = this.dense.models(scope);
+    for (const modelId of models) {
+      const got = await this.embedders.get(modelId);
+      if (!got.embedder) {
+        failures.push(got.reason);
+        continue;
+      }
+      const [qv] = await got.embedder.embed([query]);
+      const hits = this.dense.search(modelId, qv, Math.max(CANDIDATES, topK), scope);
+      denseLists.push(hits.map((h) => key(h.docId, h.chunk)));
+      for (const h of hits) cosine.set(key(h.docId, h.chunk), h.score);
+    }
+
+    let ranked: { docId: string; chunk: number; score: number }[];
+    let mode: ModeInfo;
+    if (denseLists.length > 0) {
+      const fused = reciprocalRankFusion([lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists]);
+      ranked = fused.slice(0, topK).map((f) => {
+        const [docId, chunk] = f.key.split('\u0000');
+        return { docId, chunk: Number(chunk), score: f.score };
+      });
+      mode = { mode: 'hybrid', reason: this.hybridReason(scope, models) };
+    } else {
+      ranked = lexHits.slice(0, topK);
+      mode = { mode: 'lexical', reason: failures.length > 0 ? failures.join('; ') : this.lexicalReason(scope) };
+    }
+
+    const results: SearchResult[] = ranked.map(({ docId, chunk, score }) => {
+      const doc = this.docs.get(docId)!;
+      const c = doc.chunks[chunk];
+      const coverage = this.lexical.queryCoverage(query, docId, chunk);
+      return {
+        docId,
+        file: doc.meta.name,
+        page: c.page,
+        label: c.label,
+        score,
+        confident: isConfident(coverage, cosine.get(key(docId, chunk))),
+        text: c.text,
+        start: c.start,
+        end: c.end,
+      };
+    });
+    return { results, mode: mode.mode, reason: mode.reason };
+  }
+
+  private scope(docIds?: readonly string[]): ReadonlySet<string> | undefined {
+    return docIds ? new Set(docIds) : undefined;
+  }
+
+  private lexicalReason(scope?: ReadonlySet<string>): string {
+    const reasons = new Set<string>();
+    for (const [id, d] of this.docs) if (!scope || scope.has(id)) reasons.add(d.meta.lexicalOnlyReason ?? 'document indexed without vectors');
+    return reasons.size > 0 ? `BM25 only: ${[...reasons].join('; ')}` : 'BM25 only: no documents';
+  }
+
+  private hybridReason(scope: ReadonlySet<string> | undefined, models: string[]): string {
+    const inScope = [...this.docs.keys()].filter((id) => !scope || scope.has(id));
+    const withoutVectors = inScope.filter((id) => !this.dense.has(id)).length;
+    return (
+      `BM25 + ${models.join(' + ')} vectors, fused by reciprocal rank` +
+      (withoutVectors > 0 ? ` (${withoutVectors} of ${inScope.length} documents have no vectors and are found lexically only)` : '')
+    );
+  }
+
+  private commit(meta: StoredMeta, chunks: Chunk[], vectors?: StoredVectors): void {
+    this.docs.set(meta.docId, { meta, chunks });
+    this.lexical.addDocument(meta.docId, chunks.map((c) => c.text));
+    if (vectors) this.dense.addDocument(meta.docId, vectors.modelId, vectors.dim, vectors.data);
+  }
+
+  private async deleteKeys(docId: string): Promise<void> {
+    for (const k of await this.store.keys()) if (k.startsWith(docPrefix(docId))) await this.store.del(k);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
