@@ -1,0 +1,120 @@
+// llama2.c checkpoint (e.g. stories260K.bin) → fp32 weights in Hugging Face layout.
+// Header: 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len); vocab_size > 0 means the
+// classifier shares the token embedding (negative: a separate wcls follows the legacy freq_cis tables).
+// Weights use the interleaved RoPE layout; wq/wk rows are permuted per head into HF's rotate_half order:
+// HF row h*(d/2)+i <- original row 2i+h (h ∈ {0,1}).
+import { AppError } from '../../shared/errors';
+import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../reference';
+
+export interface Llama2cHeader {
+  dim: number;
+  hiddenDim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  vocabSize: number;
+  seqLen: number;
+  sharedClassifier: boolean;
+}
+
+export interface Llama2cModel {
+  header: Llama2cHeader;
+  /** HF layout, fp32; lmHead === embed when the classifier is shared. */
+  weights: LlamaWeightsF32;
+}
+
+/** Rows of a [heads*headDim, cols] projection from interleaved-RoPE order to rotate_half order. */
+export function permuteInterleavedToHalf(w: Float32Array, heads: number, headDim: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const src = h * headDim + 2 * i + j;
+        const dst = h * headDim + j * half + i;
+        out.set(w.subarray(src * cols, (src + 1) * cols), dst * cols);
+      }
+    }
+  }
+  return out;
+}
+
+export function readLlama2cCheckpoint(bytes: Uint8Array): Llama2cModel {
+  if (bytes.byteLength < 28) throw new AppError('MALFORMED_WEIGHTS', 'The llama2.c checkpoint is shorter than its 28-byte header.');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const h = Array.from({ length: 7 }, (_, i) => dv.getInt32(i * 4, true));
+  const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabRaw, seqLen] = h;
+  const header: Llama2cHeader = { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(vocabRaw), seqLen, sharedClassifier: vocabRaw > 0 };
+  if ([dim, hiddenDim, nLayers, nHeads, nKvHeads, seqLen].some((x) => x <= 0) || dim % nHeads !== 0 || nHeads % nKvHeads !== 0 || header.vocabSize === 0) {
+    throw new AppError('MALFORMED_WEIGHTS', `This is not a llama2.c checkpoint (header ${JSON.stringify(h)}).`);
+  }
+  const headDim = dim / nHeads;
+  const kvDim = nKvHeads * headDim;
+  const V = header.vocabSize;
+  const L = nLayers;
+  const floatsNeeded =
+    V * dim + L * dim * 2 + L * dim * dim * 2 + L * kvDim * dim * 2 + L * hiddenDim * dim * 3 + dim + seqLen * headDim + (header.sharedClassifier ? 0 : V * dim);
+  if (bytes.byteLength < 28 + floatsNeeded * 4) {
+    throw new AppError('TRUNCATED_FILE', `The llama2.c checkpoint is truncated: the header needs ${28 + floatsNeeded * 4} bytes, the file has ${bytes.byteLength}.`);
+  }
+  const all = new Float32Array(bytes.slice(28, 28 + floatsNeeded * 4).buffer);
+  let o = 0;
+  const take = (n: number) => all.subarray(o, (o += n));
+  const embed = take(V * dim).slice();
+  const rmsAtt = take(L * dim);
+  const wq = take(L * dim * dim);
+  const wk = take(L * kvDim * dim);
+  const wv = take(L * kvDim * dim);
+  const wo = take(L * dim * dim);
+  const rmsFfn = take(L * dim);
+  const w1 = take(L * hiddenDim * dim);
+  const w2 = take(L * dim * hiddenDim);
+  const w3 = take(L * hiddenDim * dim);
+  const finalNorm = take(dim).slice();
+  take(seqLen * headDim); // legacy freq_cis_real + freq_cis_imag [seq, headDim/2] each
+  const lmHead = header.sharedClassifier ? embed : take(V * dim).slice();
+
+  const lin = (src: Float32Array, l: number, N: number, K: number): LinearF32 => ({ w: src.slice(l * N * K, (l + 1) * N * K), N, K });
+  const layers: LayerWeightsF32[] = [];
+  for (let l = 0; l < L; l++) {
+    const q = lin(wq, l, dim, dim);
+    const k = lin(wk, l, kvDim, dim);
+    q.w = permuteInterleavedToHalf(q.w, nHeads, headDim, dim);
+    k.w = permuteInterleavedToHalf(k.w, nKvHeads, headDim, dim);
+    layers.push({
+      attnNorm: rmsAtt.slice(l * dim, (l + 1) * dim),
+      q,
+      k,
+      v: lin(wv, l, kvDim, dim),
+      o: lin(wo, l, dim, dim),
+      mlpNorm: rmsFfn.slice(l * dim, (l + 1) * dim),
+      gate: lin(w1, l, hiddenDim, dim),
+      up: lin(w3, l, hiddenDim, dim),
+      down: lin(w2, l, dim, hiddenDim),
+    });
+  }
+  return { header, weights: { embed, layers, finalNorm, lmHead } };
+}
+
+/**
+ * Pads the MLP's intermediate size to a multiple of `multiple` with zeros (zero rows in gate/up, zero
+ * columns in down): silu(0)·0 = 0, so the output is exactly unchanged.
+ */
+export function padIntermediate(weights: LlamaWeightsF32, multiple: number): number {
+  const I = weights.layers[0].gate.N;
+  const P = Math.ceil(I / multiple) * multiple;
+  if (P === I) return I;
+  for (const lw of weights.layers) {
+    const D = lw.gate.K;
+    for (const key of ['gate', 'up'] as const) {
+      const w = new Float32Array(P * D);
+      w.set(lw[key].w);
+      lw[key] = { w, N: P, K: D };
+    }
+    const Dout = lw.down.N;
+    const w = new Float32Array(Dout * P);
+    for (let n = 0; n < Dout; n++) w.set(lw.down.w.subarray(n * I, (n + 1) * I), n * P);
+    lw.down = { w, N: Dout, K: P };
+  }
+  return P;
+}

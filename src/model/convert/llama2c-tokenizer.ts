@@ -1,0 +1,33 @@
+// llama2.c tokenizer.bin (e.g. tok512.bin) → SentencePiece-style vocabulary.
+// Format: int32 max_token_length, then per token: float32 score, int32 byte length, UTF-8 bytes.
+// llama2.c's exporter wrote "▁" as " " and BOS/EOS as "\n<s>\n" / "\n</s>\n"; ids 0/1/2 are <unk>/<s>/</s>.
+import { AppError } from '../../shared/errors';
+import { SPACE, SpmTokenType, type SpmVocab } from './spm-vocab';
+
+export function readLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): SpmVocab {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dec = new TextDecoder('utf-8', { fatal: false });
+  const pieces: string[] = [];
+  const scores: number[] = [];
+  const types: SpmTokenType[] = [];
+  let o = 4;
+  for (let i = 0; i < vocabSize; i++) {
+    if (o + 8 > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file ends after ${i} of ${vocabSize} tokens; it does not match the model's vocabulary size.`);
+    const score = dv.getFloat32(o, true);
+    const len = dv.getInt32(o + 4, true);
+    if (len < 0 || o + 8 + len > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file is truncated at token ${i}.`);
+    const text = dec.decode(bytes.subarray(o + 8, o + 8 + len));
+    o += 8 + len;
+    let piece: string;
+    let type: SpmTokenType;
+    if (i === 0) [piece, type] = ['<unk>', SpmTokenType.Unknown];
+    else if (i === 1) [piece, type] = ['<s>', SpmTokenType.Control];
+    else if (i === 2) [piece, type] = ['</s>', SpmTokenType.Control];
+    else if (/^<0x[0-9A-F]{2}>$/.test(text)) [piece, type] = [text, SpmTokenType.Byte];
+    else [piece, type] = [text.replaceAll(' ', SPACE), SpmTokenType.Normal];
+    pieces.push(piece);
+    scores.push(score);
+    types.push(type);
+  }
+  return { pieces, scores, types, unkId: 0, bosId: 1, eosId: 2 };
+}
