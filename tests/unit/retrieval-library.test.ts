@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { DocumentLibrary } from '../../src/retrieval/library';
+import { MemoryStore } from '../../src/retrieval/store';
+import { contentHash } from '../../src/retrieval/content-hash';
+import { ENGLISH_EMBEDDING_MODEL, type Embedder, type EmbedderProvider } from '../../src/retrieval/embedder';
+import type { PageText } from '../../src/retrieval/types';
+import { AppError } from '../../src/shared/errors';
+
+// No transformers.js model can be downloaded on the test machine, so the dense path is exercised with a
+// small real embedder of our own: hashed character trigrams (a classic bag-of-n-grams vector). It is
+// deterministic, cheap, and similar texts get similar vectors — enough to test the plumbing around it.
+class TrigramEmbedder implements Embedder {
+  calls = 0;
+  texts = 0;
+  constructor(readonly modelId: string, private readonly dim = 256) {}
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    this.calls++;
+    this.texts += texts.length;
+    return texts.map((t) => {
+      const v = new Float32Array(this.dim);
+      const s = ` ${t.toLowerCase()} `;
+      for (let i = 0; i + 3 <= s.length; i++) {
+        let h = 2166136261;
+        for (let j = i; j < i + 3; j++) h = Math.imul(h ^ s.charCodeAt(j), 16777619);
+        v[(h >>> 0) % this.dim] += 1;
+      }
+      const n = Math.hypot(...v) || 1;
+      return v.map((x) => x / n);
+    });
+  }
+}
+class OneModelProvider implements EmbedderProvider {
+  constructor(readonly embedder: TrigramEmbedder | null) {}
+  async get(modelId: string) {
+    return this.embedder && modelId === this.embedder.modelId ? { embedder: this.embedder } : { embedder: null, reason: `${modelId} is not cached` };
+  }
+}
+
+const WORDS = ('system model data value process result method table figure section number time user page report analysis ' +
+  'control design network memory state field level rate order group value point line form test case source type change').split(' ');
+
+/** Deterministic filler prose (xorshift PRNG), ~`chars` characters per page, page n labelled like a book. */
+function syntheticPages(count: number, chars = 2500): PageText[] {
+  let x = 0x9e3779b9;
+  const rnd = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
+  const pages: PageText[] = [];
+  for (let p = 1; p <= count; p++) {
+    let text = '';
+    while (text.length < chars) {
+      const n = 6 + Math.floor(rnd() * 12);
+      const sentence = Array.from({ length: n }, () => WORDS[Math.floor(rnd() * WORDS.length)]).join(' ');
+      text += sentence[0].toUpperCase() + sentence.slice(1) + '. ';
+    }
+    pages.push({ page: p, label: p <= 4 ? ['i', 'ii', 'iii', 'iv'][p - 1] : String(p - 4), text });
+  }
+  return pages;
+}
+
+const zenPages: PageText[] = [
+  { page: 1, label: '1', text: 'Beautiful is better than ugly. Explicit is better than implicit. Readability counts.' },
+  { page: 2, label: '2', text: 'Errors should never pass silently. Unless explicitly silenced. Namespaces are one honking great idea.' },
+];
+
+describe('DocumentLibrary', () => {
+  it('keys documents by content hash: the same bytes are never indexed twice, and delete removes every key', async () => {
+    const bytes = new TextEncoder().encode('%PDF-1.4 pretend these are the bytes of zen.pdf');
+    const id = await contentHash(bytes);
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(id).toBe(await contentHash(new Uint8Array(bytes))); // same bytes, same key
+    expect(id).not.toBe(await contentHash(new TextEncoder().encode('%PDF-1.4 other bytes')));
+
+    const store = new MemoryStore();
+    const embedder = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    const lib = new DocumentLibrary({ store, embedders: new OneModelProvider(embedder) });
+    const first = await lib.add(id, 'zen.pdf', zenPages);
+    expect(first).toMatchObject({ reused: false, embeddingModel: ENGLISH_EMBEDDING_MODEL });
+    const writes = store.writes;
+    const embedded = embedder.texts;
+    expect((await store.keys()).sort()).toEqual([`doc:${id}:chunks`, `doc:${id}:meta`, `doc:${id}:vectors`]);
+
+    const again = await lib.add(id, 'copy of zen.pdf', zenPages);
+    expect(again).toMatchObject({ reused: true, chunkCount: first.chunkCount });
+    expect(store.writes).toBe(writes);
+    expect(embedder.texts).toBe(embedded);
+
+    // A new session over the same store: loads chunks and vectors, embeds nothing but the query.
+    const reopened = await DocumentLibrary.open({ store, embedders: new OneModelProvider(embedder) });
+    expect(reopened.has(id)).toBe(true);
+    expect((await reopened.add(id, 'zen.pdf', zenPages)).reused).toBe(true);
+    const res = await reopened.search('namespaces honking idea', { topK: 1 });
+    expect(res.mode).toBe('hybrid');
+    expect(res.results[0]).toMatchObject({ docId: id, file: 'zen.pdf', page: 2, label: '2', confident: true });
+    expect(embedder.texts).toBe(embedded + 1);
+    expect(store.writes).toBe(writes);
+
+    await reopened.remove(id);
+    expect(await store.keys()).toEqual([]);
+    expect(reopened.has(id)).toBe(false);
+    expect((await reopened.search('namespaces', { topK: 3 })).results).toEqual([]);
+  });
+
+  it('returns results with offsets into the page text and says lexical mode and why when no model is available', async () => {
+    const lib = new DocumentLibrary({ store: new MemoryStore(), embedders: new OneModelProvider(null) });
+    await lib.add('zen', 'zen.pdf', zenPages);
+    const res = await lib.search('should mistakes be silent?', { topK: 2 });
+    expect(res.mode).toBe('lexical');
+    expect(res.reason).toContain('not cached');
+    const top = res.results[0];
+    expect(top).toMatchObject({ page: 2, file: 'zen.pdf' });
+    expect(zenPages[1].text.slice(top.start, top.end)).toBe(top.text);
+    expect((await lib.mode()).mode).toBe('lexical');
+    // Nothing in the library is about this: no confident hit.
+    const none = await lib.search('What is the boiling point of mercury?', { topK: 3 });
+    expect(none.results.every((r) => !r.confident)).toBe(true);
+  });
+
+  it('fuses lexical and dense lists in hybrid mode and filters by document', async () => {
+    const embedder = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    const lib = new DocumentLibrary({ store: new MemoryStore(), embedders: new OneModelProvider(embedder) });
+    await lib.add('zen', 'zen.pdf', zenPages);
+    await lib.add('other', 'other.pdf', syntheticPages(3));
+    const res = await lib.search('beautiful better than ugly', { topK: 3 });
+    expect(res.mode).toBe('hybrid');
+    expect(res.reason).toContain('reciprocal rank');
+    expect(res.results[0]).toMatchObject({ docId: 'zen', page: 1 });
+    // RRF scores: the top hit is first in both lists → 1/61 + 1/61.
+    expect(res.results[0].score).toBeCloseTo(2 / 61, 12);
+    const onlyOther = await lib.search('beautiful better than ugly', { topK: 3, docIds: ['other'] });
+    expect(onlyOther.results.every((r) => r.docId === 'other')).toBe(true);
+  });
+
+  it('cancels indexing through an AbortSignal without leaving anything behind', async () => {
+    for (const withModel of [false, true]) {
+      const store = new MemoryStore();
+      const embedder = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+      const lib = new DocumentLibrary({ store, embedders: new OneModelProvider(withModel ? embedder : null) });
+      const ctrl = new AbortController();
+      const phases: string[] = [];
+      const p = lib.add('big', 'big.pdf', syntheticPages(120), {
+        signal: ctrl.signal,
+        onProgress: (pr) => {
+          phases.push(pr.phase);
+          if (pr.phase === (withModel ? 'embed' : 'chunk') && pr.loaded >= (withModel ? 32 : 50)) ctrl.abort();
+        },
+      });
+      await expect(p).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'ABORTED');
+      expect(await store.keys()).toEqual([]);
+      expect(lib.has('big')).toBe(false);
+      if (withModel) expect(embedder.texts).toBeLessThan(100);
+      else expect(phases).not.toContain('index');
+    }
+  });
+
+  it('indexes 300 pages lexically in a few seconds and finds a planted passage', async () => {
+    const pages = syntheticPages(300);
+    pages[216] = { ...pages[216], text: pages[216].text + ' The warranty for the centrifugal pump expires after eighteen months of operation.' };
+    const lib = new DocumentLibrary({ store: new MemoryStore() });
+    const t0 = performance.now();
+    const out = await lib.add('manual', 'manual.pdf', pages);
+    const indexMs = performance.now() - t0;
+    const t1 = performance.now();
+    const res = await lib.search('how long is the centrifugal pump warranty?', { topK: 5 });
+    const searchMs = performance.now() - t1;
+    console.log(`300 pages (${out.chunkCount} chunks, ${(pages.reduce((n, p) => n + p.text.length, 0) / 1e6).toFixed(2)} M chars): indexed lexically in ${indexMs.toFixed(0)} ms, one search ${searchMs.toFixed(1)} ms`);
+    expect(indexMs).toBeLessThan(5000);
+    expect(res.results[0]).toMatchObject({ page: 217, label: '213', confident: true });
+  });
+});
