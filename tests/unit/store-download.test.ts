@@ -1,0 +1,295 @@
+// The model store against a real local HTTP hub (e2e/hub-server.ts): full download with progress, resume
+// after a dropped connection (Range requests), cancel + resume, integrity errors and retries.
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHub, type Hub } from '../../e2e/hub-server';
+import { AppError } from '../../src/shared/errors';
+import { MemoryBackend } from '../../src/store/backend';
+import { downloadModel, type DownloadProgress } from '../../src/store/download';
+import { FsBackend } from '../../src/store/fs-backend';
+import { cachedModelFiles, deleteCachedModel, listCachedModels } from '../../src/store/model-store';
+import { sha256Hex } from '../../src/store/sha256';
+import { tempDir, writeFakeRepo, type FakeRepo } from './store-helpers';
+
+const REPO = 'test/tiny-gptq';
+const SHARDED = 'test/sharded-gptq';
+const WEIGHTS = 'model.safetensors';
+let root: string;
+let hub: Hub;
+let single: FakeRepo;
+let sharded: FakeRepo;
+
+beforeAll(async () => {
+  root = await tempDir('pdfchat-hub-');
+  single = await writeFakeRepo(root, REPO, { weightBytes: 1_000_003 });
+  sharded = await writeFakeRepo(root, SHARDED, { weightBytes: 300_001, shards: 3, seed: 99 });
+  hub = await startHub({ root });
+});
+afterAll(async () => {
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+});
+beforeEach(() => {
+  hub.clearFaults();
+  hub.requests.length = 0;
+});
+
+const settings = () => ({ endpoint: hub.url });
+const weightRequests = (file = WEIGHTS) => hub.requests.filter((r) => r.path.endsWith(`/resolve/main/${file}`));
+
+async function expectFilesEqual(backend: MemoryBackend | FsBackend, repo: string, fake: FakeRepo, names: string[]) {
+  const files = await cachedModelFiles(backend, repo, 'main');
+  for (const n of names) {
+    expect(await files.size(n)).toBe(fake.files[n].byteLength);
+    const all = await files.read(n);
+    expect(await sha256Hex(all)).toBe(await sha256Hex(fake.files[n]));
+  }
+}
+
+async function rejection(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    return AppError.from(e);
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('downloadModel against the local hub', () => {
+  it('downloads a whole model with per-file and overall progress, then reads ranges back', async () => {
+    const backend = new MemoryBackend();
+    const events: DownloadProgress[] = [];
+    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 128 * 1024, progressIntervalMs: 0, onProgress: (p) => events.push(p) });
+
+    // Discovered via the tree API: model files only (README.md is not part of a model).
+    expect(result.files.map((f) => f.path).sort()).toEqual(['config.json', 'model.safetensors', 'quantize_config.json', 'tokenizer.json', 'tokenizer_config.json']);
+    const expectedBytes = Object.entries(single.files).filter(([n]) => n !== 'README.md').reduce((n, [, b]) => n + b.byteLength, 0);
+    expect(result.bytes).toBe(expectedBytes);
+    expect(result.fetchedBytes).toBe(expectedBytes);
+    expect(result.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(await sha256Hex(single.files[WEIGHTS]));
+
+    // Progress: overall total known from the start, monotonic, ends complete; per-file progress for the weights.
+    const last = events.at(-1)!;
+    expect(last.phase).toBe('done');
+    expect(last.loaded).toBe(expectedBytes);
+    expect(last.total).toBe(expectedBytes);
+    expect(last.files.every((f) => f.state === 'done')).toBe(true);
+    for (let i = 1; i < events.length; i++) expect(events[i].loaded).toBeGreaterThanOrEqual(events[i - 1].loaded);
+    expect(events[0].total).toBe(expectedBytes);
+    const weightEvents = events.filter((e) => e.file === WEIGHTS && e.phase === 'download');
+    expect(weightEvents.length).toBeGreaterThan(3);
+    expect(weightEvents.some((e) => e.fileLoaded > 0 && e.fileLoaded < e.fileTotal)).toBe(true);
+    expect(events.some((e) => e.phase === 'verify' && e.file === WEIGHTS)).toBe(true);
+    expect(events.some((e) => e.bytesPerSecond > 0)).toBe(true);
+
+    // Stored as chunk entries; ModelFiles reads any range, across chunk borders.
+    await expectFilesEqual(backend, REPO, single, ['config.json', WEIGHTS]);
+    const files = await cachedModelFiles(backend, REPO);
+    const cross = await files.read(WEIGHTS, 128 * 1024 - 10, 128 * 1024 + 10);
+    expect(Array.from(cross)).toEqual(Array.from(single.files[WEIGHTS].subarray(128 * 1024 - 10, 128 * 1024 + 10)));
+    await expect(files.size('nope.json')).rejects.toMatchObject({ code: 'MISSING_FILE' });
+
+    // A second call fetches nothing: everything is complete.
+    hub.requests.length = 0;
+    const again = await downloadModel({ hub: settings(), backend, repo: REPO });
+    expect(again.fetchedBytes).toBe(0);
+    expect(hub.requests.filter((r) => r.path.includes('/resolve/'))).toHaveLength(0);
+  });
+
+  it('resumes after the server drops the connection mid-file without fetching stored bytes again', async () => {
+    const backend = new MemoryBackend();
+    const dropAt = 400_000;
+    hub.setFault({ kind: 'drop', file: WEIGHTS, afterBytes: dropAt });
+    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, retryDelayMs: 10 });
+    const reqs = weightRequests();
+    expect(reqs).toHaveLength(2);
+    expect(reqs[0].range).toBeUndefined();
+    expect(reqs[0].sent).toBe(dropAt);
+    // Everything received before the drop was stored (buffer flushed), so the retry starts exactly there.
+    expect(reqs[1].range).toBe(`bytes=${dropAt}-`);
+    expect(reqs[1].status).toBe(206);
+    expect(reqs[1].sent).toBe(single.files[WEIGHTS].byteLength - dropAt);
+    expect(result.fetchedBytes).toBe(result.bytes);
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  it('gives up with DOWNLOAD_FAILED when the connection keeps dropping, and a later call resumes', async () => {
+    const dir = await tempDir('pdfchat-store-');
+    try {
+      const backend = new FsBackend(dir);
+      hub.setFault({ kind: 'drop', file: WEIGHTS, afterBytes: 0, times: 100 });
+      const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, retryDelayMs: 1, maxAttempts: 3 }));
+      expect(err.code).toBe('DOWNLOAD_FAILED');
+      expect(err.message).toMatch(/retry/i);
+      expect(weightRequests()).toHaveLength(3);
+      expect((await listCachedModels(backend))[0]).toMatchObject({ repo: REPO, complete: false });
+      await expect(cachedModelFiles(backend, REPO)).rejects.toMatchObject({ code: 'MISSING_FILE' });
+
+      hub.clearFaults();
+      hub.requests.length = 0;
+      // "Reload": a new backend object over the same folder.
+      const result = await downloadModel({ hub: settings(), backend: new FsBackend(dir), repo: REPO });
+      expect(result.fetchedBytes).toBe(single.files[WEIGHTS].byteLength);
+      await expectFilesEqual(new FsBackend(dir), REPO, single, [WEIGHTS]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cancel via AbortSignal keeps the partial data; the next download resumes with a Range request', async () => {
+    const dir = await tempDir('pdfchat-store-');
+    try {
+      const ac = new AbortController();
+      hub.setFault({ kind: 'slow', file: WEIGHTS, bytesPerSecond: 2_000_000 });
+      const err = await rejection(
+        downloadModel({
+          hub: settings(),
+          backend: new FsBackend(dir),
+          repo: REPO,
+          chunkBytes: 1024 * 1024, // larger than what arrives before the cancel: the buffer is flushed on abort
+          progressIntervalMs: 0,
+          signal: ac.signal,
+          onProgress: (p) => {
+            if (p.file === WEIGHTS && p.fileLoaded >= 200_000) ac.abort();
+          },
+        }),
+      );
+      expect(err.code).toBe('ABORTED');
+      hub.clearFaults();
+      hub.requests.length = 0;
+      const backend = new FsBackend(dir); // as after a reload
+      const stored = (await listCachedModels(backend))[0];
+      expect(stored.complete).toBe(false);
+      const partialWeights = stored.bytes - Object.entries(single.files).filter(([n]) => n !== WEIGHTS && n !== 'README.md').reduce((n, [, b]) => n + b.byteLength, 0);
+      expect(partialWeights).toBeGreaterThanOrEqual(200_000);
+      const result = await downloadModel({ hub: settings(), backend, repo: REPO });
+      const reqs = weightRequests();
+      expect(reqs).toHaveLength(1);
+      expect(reqs[0].range).toBe(`bytes=${partialWeights}-`);
+      expect(result.fetchedBytes).toBe(single.files[WEIGHTS].byteLength - partialWeights);
+      await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sha256 mismatch → INTEGRITY_ERROR, the damaged copy is deleted, and a retry succeeds', async () => {
+    const backend = new MemoryBackend();
+    hub.setFault({ kind: 'corrupt', file: WEIGHTS, offset: 12345 });
+    const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024 }));
+    expect(err.code).toBe('INTEGRITY_ERROR');
+    expect(err.message).toContain('sha256');
+    expect(err.message).toMatch(/retry/i);
+    expect((await listCachedModels(backend))[0].bytes).toBeLessThan(single.files[WEIGHTS].byteLength);
+
+    hub.clearFaults();
+    hub.requests.length = 0;
+    await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024 });
+    expect(weightRequests()[0].range).toBeUndefined(); // started over, not resumed onto damaged bytes
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  it('the sha256 from the ETag is checked even when the file list came without one (mirror without the tree API)', async () => {
+    const noApi = await startHub({ root, treeApi: false });
+    try {
+      const backend = new MemoryBackend();
+      noApi.setFault({ kind: 'corrupt', file: WEIGHTS });
+      const err = await rejection(downloadModel({ hub: { endpoint: noApi.url }, backend, repo: REPO }));
+      expect(err.code).toBe('INTEGRITY_ERROR');
+      noApi.clearFaults();
+      await downloadModel({ hub: { endpoint: noApi.url }, backend, repo: REPO });
+      await expectFilesEqual(backend, REPO, single, [WEIGHTS, 'tokenizer.json']);
+    } finally {
+      await noApi.close();
+    }
+  });
+
+  it('a truncated file on the server → INTEGRITY_ERROR naming the sizes; retry works once the server is fixed', async () => {
+    const backend = new MemoryBackend();
+    hub.setFault({ kind: 'truncate', file: WEIGHTS, bytes: 500_000 });
+    const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO }));
+    expect(err.code).toBe('INTEGRITY_ERROR');
+    expect(err.message).toContain('truncated');
+    expect(err.message).toContain(String(single.files[WEIGHTS].byteLength));
+    hub.clearFaults();
+    await downloadModel({ hub: settings(), backend, repo: REPO });
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  it('server errors are retried; a persistent 503 → DOWNLOAD_FAILED, a 404 fails at once', async () => {
+    const backend = new MemoryBackend();
+    hub.setFault({ kind: 'status', file: WEIGHTS, status: 503, times: 2 });
+    await downloadModel({ hub: settings(), backend, repo: REPO, retryDelayMs: 1 });
+    expect(weightRequests().map((r) => r.status)).toEqual([503, 503, 200]);
+
+    hub.setFault({ kind: 'status', file: 'tokenizer.json', status: 503 });
+    const err = await rejection(downloadModel({ hub: settings(), backend: new MemoryBackend(), repo: REPO, retryDelayMs: 1, maxAttempts: 2 }));
+    expect(err.code).toBe('DOWNLOAD_FAILED');
+    expect(err.message).toContain('503');
+
+    hub.clearFaults();
+    const missing = await rejection(downloadModel({ hub: settings(), backend: new MemoryBackend(), repo: REPO, files: ['config.json', 'absent.safetensors'] }));
+    expect(missing.code).toBe('DOWNLOAD_FAILED');
+    expect(missing.message).toContain('404');
+  });
+
+  it('discovers the shards of a sharded model from its index, with and without the tree API', async () => {
+    const shardNames = Object.keys(sharded.files).filter((n) => n.endsWith('.safetensors')).sort();
+    expect(shardNames).toHaveLength(3);
+    const backend = new MemoryBackend();
+    const viaApi = await downloadModel({ hub: settings(), backend, repo: SHARDED });
+    expect(viaApi.files.map((f) => f.path)).toEqual(expect.arrayContaining([...shardNames, 'model.safetensors.index.json', 'config.json']));
+    for (const s of shardNames) expect(viaApi.files.find((f) => f.path === s)?.sha256).toBe(await sha256Hex(sharded.files[s]));
+    await expectFilesEqual(backend, SHARDED, sharded, shardNames);
+
+    const noApi = await startHub({ root, treeApi: false });
+    try {
+      const b2 = new MemoryBackend();
+      const viaProbe = await downloadModel({ hub: { endpoint: noApi.url }, backend: b2, repo: SHARDED });
+      expect(viaProbe.files.map((f) => f.path).sort()).toEqual(viaApi.files.map((f) => f.path).sort());
+      expect(noApi.requests.some((r) => r.path.startsWith('/api/models/'))).toBe(true);
+      await expectFilesEqual(b2, SHARDED, sharded, shardNames);
+    } finally {
+      await noApi.close();
+    }
+  });
+
+  it('quota: a full store → QUOTA_EXCEEDED saying how much is needed and which model to delete', async () => {
+    const backend = new MemoryBackend({ quotaBytes: 1_500_000 });
+    await downloadModel({ hub: settings(), backend, repo: SHARDED }); // ~0.9 MB
+    const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO }));
+    expect(err.code).toBe('QUOTA_EXCEEDED');
+    expect(err.message).toContain(SHARDED);
+    expect(err.message).toMatch(/needs 1\.\d+ MB more/);
+    expect(err.details?.neededBytes).toBeGreaterThan(1_000_000);
+
+    // The same error when the estimate looked fine but the write itself fails (quota shared with other data).
+    const tight = new MemoryBackend({ quotaBytes: 700_000 });
+    tight.estimate = async () => null;
+    const writeErr = await rejection(downloadModel({ hub: settings(), backend: tight, repo: REPO, chunkBytes: 64 * 1024 }));
+    expect(writeErr.code).toBe('QUOTA_EXCEEDED');
+
+    // Deleting the other model makes room.
+    expect(await deleteCachedModel(backend, SHARDED, 'main')).toBeGreaterThan(900_000);
+    expect((await listCachedModels(backend)).map((m) => m.repo)).not.toContain(SHARDED);
+    await downloadModel({ hub: settings(), backend, repo: REPO });
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  it('sends the access token only to the hub endpoint, and never a Referer', async () => {
+    const other = await startHub({ root });
+    try {
+      const backend = new MemoryBackend();
+      await downloadModel({ hub: { endpoint: hub.url, token: 'hf_secret' }, backend, repo: REPO });
+      const sent = hub.requests.filter((r) => r.path.includes('/resolve/') || r.path.includes('/api/'));
+      expect(sent.length).toBeGreaterThan(3);
+      for (const r of sent) expect(r.authorization).toBe('Bearer hf_secret');
+      // A request built for another origin carries no token.
+      const { hubFetch } = await import('../../src/store/hub');
+      await (await hubFetch({ endpoint: hub.url, token: 'hf_secret' }, `${other.url}/${REPO}/resolve/main/config.json`)).arrayBuffer();
+      expect(other.requests[0].authorization).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});
