@@ -1,0 +1,172 @@
+// Serialises an fp32 Llama (optionally with 4-bit GPTQ linears) as a Hugging Face model directory:
+// config.json (+ quantization_config), quantize_config.json, safetensors (optionally sharded with an index),
+// generation_config.json, tokenizer.json, tokenizer_config.json. Pure: returns file name → bytes.
+import { f32ArrayToF16Bits } from '../f16';
+import { packGptq } from '../gptq-pack';
+import { LINEAR_NAMES, type LlamaWeightsF32 } from '../reference';
+import type { QuantizedLayer } from './quantize-model';
+import { writeSafetensors, type TensorToWrite } from './../safetensors';
+import type { QuantSettings } from './gptq';
+
+export type FloatDtype = 'f32' | 'f16' | 'bf16';
+
+export interface HfModelSpec {
+  weights: LlamaWeightsF32;
+  /** Present when the linears are GPTQ-quantized (one entry per layer). */
+  quantized?: { layers: QuantizedLayer[]; settings: QuantSettings };
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  maxPositionEmbeddings: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling?: null | { factor: number; low_freq_factor: number; high_freq_factor: number; original_max_position_embeddings: number };
+  tieWordEmbeddings: boolean;
+  bosTokenId: number;
+  eosTokenIds: number[];
+  dtype: FloatDtype;
+  shards: number;
+  tokenizerJson: unknown;
+  tokenizerConfigJson: unknown;
+  /** Where config.json's quantization settings go (default both config.json and quantize_config.json). */
+  quantConfigIn?: 'config' | 'quantize_config' | 'both';
+}
+
+const TORCH_DTYPE: Record<FloatDtype, string> = { f32: 'float32', f16: 'float16', bf16: 'bfloat16' };
+
+function bf16Bits(a: Float32Array): Uint16Array {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const out = new Uint16Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const b = u[i];
+    out[i] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff; // round to nearest even
+  }
+  return out;
+}
+
+function floatTensor(name: string, shape: number[], data: Float32Array, dtype: FloatDtype): TensorToWrite {
+  if (dtype === 'f32') return { name, dtype: 'F32', shape, data };
+  if (dtype === 'f16') return { name, dtype: 'F16', shape, data: f32ArrayToF16Bits(data) };
+  return { name, dtype: 'BF16', shape, data: bf16Bits(data) };
+}
+
+export function quantizationConfigJson(s: QuantSettings): Record<string, unknown> {
+  return {
+    quant_method: 'gptq',
+    bits: 4,
+    group_size: s.groupSize,
+    desc_act: s.actOrder,
+    sym: s.sym,
+    checkpoint_format: s.format === 'v1' ? 'gptq' : 'gptq_v2',
+    true_sequential: true,
+    damp_percent: 0.01,
+    static_groups: false,
+  };
+}
+
+export function hfTensors(spec: HfModelSpec): TensorToWrite[] {
+  const { weights: w, dtype } = spec;
+  const D = spec.hiddenSize;
+  const out: TensorToWrite[] = [floatTensor('model.embed_tokens.weight', [spec.vocabSize, D], w.embed, dtype)];
+  w.layers.forEach((lw, l) => {
+    const p = `model.layers.${l}`;
+    out.push(floatTensor(`${p}.input_layernorm.weight`, [D], lw.attnNorm, dtype));
+    for (const [key, name] of LINEAR_NAMES) {
+      const lin = lw[key];
+      if (spec.quantized) {
+        const t = packGptq(spec.quantized.layers[l][key]);
+        const nG = t.scales.length / t.N;
+        out.push({ name: `${p}.${name}.qweight`, dtype: 'I32', shape: [t.K / 8, t.N], data: t.qweight });
+        out.push({ name: `${p}.${name}.qzeros`, dtype: 'I32', shape: [nG, t.N / 8], data: t.qzeros });
+        out.push({ name: `${p}.${name}.scales`, dtype: 'F16', shape: [nG, t.N], data: t.scales });
+        out.push({ name: `${p}.${name}.g_idx`, dtype: 'I32', shape: [t.K], data: t.gIdx });
+        if (t.bias) out.push({ name: `${p}.${name}.bias`, dtype: 'F16', shape: [t.N], data: t.bias });
+      } else {
+        out.push(floatTensor(`${p}.${name}.weight`, [lin.N, lin.K], lin.w, dtype));
+        if (lin.bias) out.push(floatTensor(`${p}.${name}.bias`, [lin.N], lin.bias, dtype));
+      }
+    }
+    out.push(floatTensor(`${p}.post_attention_layernorm.weight`, [D], lw.mlpNorm, dtype));
+  });
+  out.push(floatTensor('model.norm.weight', [D], w.finalNorm, dtype));
+  if (!spec.tieWordEmbeddings) out.push(floatTensor('lm_head.weight', [spec.vocabSize, D], w.lmHead, dtype));
+  return out;
+}
+
+/** Splits tensors into `n` contiguous shards of roughly equal byte size (each shard gets at least one). */
+function splitShards(tensors: TensorToWrite[], n: number): TensorToWrite[][] {
+  const count = Math.max(1, Math.min(n, tensors.length));
+  const total = tensors.reduce((a, t) => a + t.data.byteLength, 0);
+  const shards: TensorToWrite[][] = [[]];
+  let acc = 0;
+  tensors.forEach((t, i) => {
+    const cur = shards[shards.length - 1];
+    const remainingTensors = tensors.length - i;
+    const remainingShards = count - shards.length;
+    if (cur.length > 0 && remainingShards > 0 && (acc >= (total * shards.length) / count || remainingTensors <= remainingShards)) shards.push([]);
+    shards[shards.length - 1].push(t);
+    acc += t.data.byteLength;
+  });
+  return shards;
+}
+
+export function shardName(i: number, n: number): string {
+  return `model-${String(i + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
+}
+
+export function buildHfModelFiles(spec: HfModelSpec): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const json = (name: string, v: unknown) => files.set(name, new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n'));
+  const where = spec.quantConfigIn ?? 'both';
+  const config: Record<string, unknown> = {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: spec.hiddenSize,
+    intermediate_size: spec.intermediateSize,
+    num_hidden_layers: spec.numLayers,
+    num_attention_heads: spec.numHeads,
+    num_key_value_heads: spec.numKvHeads,
+    head_dim: spec.headDim,
+    hidden_act: 'silu',
+    rms_norm_eps: spec.rmsNormEps,
+    rope_theta: spec.ropeTheta,
+    rope_scaling: spec.ropeScaling ? { rope_type: 'llama3', ...spec.ropeScaling } : null,
+    max_position_embeddings: spec.maxPositionEmbeddings,
+    vocab_size: spec.vocabSize,
+    tie_word_embeddings: spec.tieWordEmbeddings,
+    attention_bias: false,
+    bos_token_id: spec.bosTokenId,
+    eos_token_id: spec.eosTokenIds.length === 1 ? spec.eosTokenIds[0] : spec.eosTokenIds,
+    torch_dtype: spec.quantized ? 'float16' : TORCH_DTYPE[spec.dtype],
+  };
+  if (spec.quantized && where !== 'quantize_config') config.quantization_config = quantizationConfigJson(spec.quantized.settings);
+  json('config.json', config);
+  if (spec.quantized && where !== 'config') json('quantize_config.json', quantizationConfigJson(spec.quantized.settings));
+  json('generation_config.json', { bos_token_id: spec.bosTokenId, eos_token_id: spec.eosTokenIds.length === 1 ? spec.eosTokenIds[0] : spec.eosTokenIds });
+  json('tokenizer.json', spec.tokenizerJson);
+  json('tokenizer_config.json', spec.tokenizerConfigJson);
+
+  const tensors = hfTensors(spec);
+  const metadata = { format: 'pt' };
+  if (spec.shards <= 1) {
+    files.set('model.safetensors', writeSafetensors(tensors, metadata));
+  } else {
+    const shards = splitShards(tensors, spec.shards);
+    const weightMap: Record<string, string> = {};
+    let totalSize = 0;
+    shards.forEach((group, i) => {
+      const name = shardName(i, shards.length);
+      for (const t of group) {
+        weightMap[t.name] = name;
+        totalSize += t.data.byteLength;
+      }
+      files.set(name, writeSafetensors(group, metadata));
+    });
+    json('model.safetensors.index.json', { metadata: { total_size: totalSize }, weight_map: weightMap });
+  }
+  return files;
+}
