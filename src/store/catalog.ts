@@ -1,0 +1,300 @@
+// The curated model list, GPU memory estimates, and the "does it fit this adapter?" check.
+//
+// Exported API
+//   CATALOG: CatalogEntry[]      curated GPTQ Llama checkpoints (facts from /work/shared/docs/MODELS.md and
+//                                the repos' config.json files)
+//   findCatalogEntry(repo, revision?)
+//   estimateGpuMemory(shape, quant, opts?) → GpuMemoryEstimate (formula below)
+//   checkFits(entry, limits, deviceMemoryHint?) → { ok: true, estimate } | { ok: false, reason, estimate }
+//   shapeFromConfig(config, quantizeConfig?) → { shape, quant, contextLength } (for any repo's config.json)
+//   describeRepo(hub, repo, revision?, signal?) → CatalogEntry for a repo id the user typed (discovers its
+//       files and reads config.json + quantize_config.json; a few KB of traffic)
+//
+// GPU memory formula (bytes; h = hidden_size, I = intermediate_size, L = layers, H = heads, Hkv = KV heads,
+// d = head_dim, V = vocab, T = context tokens, P = prefill chunk tokens, G = group size, b = bits = 4,
+// f = bytes of a float weight (2, f16), k = bytes of a KV element (2, f16; 4 on the f32 path)):
+//   gptq(K, N)   = K·N·b/8 (qweight) + ⌈K/G⌉·N·2 (scales f16) + ⌈K/G⌉·N·b/8 (qzeros) + K·4 (g_idx)
+//   per layer    = gptq(h, H·d) + 2·gptq(h, Hkv·d) + gptq(H·d, h) + 2·gptq(h, I) + gptq(I, h) + 2·h·4 (norms)
+//   weights      = L·per layer + V·h·f (embedding) + (tied ? 0 : V·h·f) (lm_head) + h·4 (final norm)
+//   kvCache      = 2 · L · T · Hkv · d · k
+//   activations  = 4 · ( P·(3h + (H + 2·Hkv)·d + H·d + 2I) + H·P·T + V )   (f32 scratch of one prefill chunk:
+//                  hidden/residual/normed, q/k/v, attention output, gate/up, attention scores, last logits)
+//   total        = weights + kvCache + activations
+// Buffers the engine cannot split must each fit maxStorageBufferBindingSize and maxBufferSize: the largest
+// quantized matrix, one layer's K or V cache (T·Hkv·d·k) and the attention scores (H·P·T·4). The embedding
+// and lm_head are split into row blocks by the engine (Llama-3's 128256×2048 f16 embedding is 525 MB), so
+// they are not held to the binding limit.
+import { AppError } from '../shared/errors';
+import { discoverModelFiles } from './discover';
+import { describeHttpFailure, hubFetch, resolveUrl, validateRepoId, type HubSettings } from './hub';
+import { formatBytes } from './quota';
+
+export interface LlamaShape {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  /** Default hiddenSize / numHeads. */
+  headDim?: number;
+  vocabSize: number;
+  tiedEmbeddings: boolean;
+}
+
+export interface QuantInfo {
+  bits: number;
+  groupSize: number;
+  descAct?: boolean;
+  sym?: boolean;
+}
+
+export interface CatalogEntry {
+  id: string;
+  label: string;
+  repo: string;
+  revision: string;
+  /** File names, or 'discover' (tree API, else standard names) at download time. */
+  files: string[] | 'discover';
+  /** Approximate download size in bytes (weights + small files). */
+  downloadBytes: number;
+  contextLength: number;
+  licence: string;
+  shape: LlamaShape;
+  quant: QuantInfo;
+  /** Things the user should know (e.g. no chat template). */
+  notes?: string;
+  /** True for the curated list; false for a repo the user typed in. */
+  curated: boolean;
+}
+
+const MB = 1_000_000;
+
+export const CATALOG: CatalogEntry[] = [
+  {
+    id: 'tinyllama-1.1b-chat',
+    label: 'TinyLlama 1.1B Chat (GPTQ 4-bit)',
+    repo: 'TheBloke/TinyLlama-1.1B-Chat-v1.0-GPTQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 770 * MB,
+    contextLength: 2048,
+    licence: 'apache-2.0',
+    shape: { hiddenSize: 2048, intermediateSize: 5632, numLayers: 22, numHeads: 32, numKvHeads: 4, vocabSize: 32000, tiedEmbeddings: false },
+    quant: { bits: 4, groupSize: 128, descAct: true },
+    notes: 'Smallest chat model; quick to download, modest answers.',
+    curated: true,
+  },
+  {
+    id: 'llama-3.2-1b-instruct',
+    label: 'Llama 3.2 1B Instruct (GPTQ 4-bit, ModelCloud vortex)',
+    repo: 'ModelCloud/Llama-3.2-1B-Instruct-gptqmodel-4bit-vortex-v1',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 1615 * MB,
+    contextLength: 131072,
+    licence: 'llama3.2',
+    shape: { hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, vocabSize: 128256, tiedEmbeddings: true },
+    quant: { bits: 4, groupSize: 32, descAct: true, sym: true },
+    curated: true,
+  },
+  {
+    id: 'llama-3.2-3b-instruct',
+    label: 'Llama 3.2 3B Instruct (GPTQ 4-bit, ModelCloud vortex)',
+    repo: 'ModelCloud/Llama-3.2-3B-Instruct-gptqmodel-4bit-vortex-v3',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 3215 * MB,
+    contextLength: 131072,
+    licence: 'llama3.2',
+    shape: { hiddenSize: 3072, intermediateSize: 8192, numLayers: 28, numHeads: 24, numKvHeads: 8, headDim: 128, vocabSize: 128256, tiedEmbeddings: true },
+    // Group size not confirmed (MODELS.md "?"); 32 like the 1B vortex gives the larger (safer) estimate.
+    quant: { bits: 4, groupSize: 32 },
+    curated: true,
+  },
+  {
+    id: 'llama-2-7b-chat',
+    label: 'Llama 2 7B Chat (GPTQ 4-bit)',
+    repo: 'TheBloke/Llama-2-7B-Chat-GPTQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 3905 * MB,
+    contextLength: 4096,
+    licence: 'llama2',
+    shape: { hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: 32, vocabSize: 32000, tiedEmbeddings: false },
+    quant: { bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'No chat template in the repo: the app uses the Llama-2 [INST] format.',
+    curated: true,
+  },
+  {
+    id: 'llama-3.1-8b-instruct',
+    label: 'Llama 3.1 8B Instruct (GPTQ INT4, hugging-quants)',
+    repo: 'hugging-quants/Meta-Llama-3.1-8B-Instruct-GPTQ-INT4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 5735 * MB,
+    contextLength: 131072,
+    licence: 'llama3.1',
+    shape: { hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, vocabSize: 128256, tiedEmbeddings: false },
+    quant: { bits: 4, groupSize: 128, descAct: true, sym: true },
+    notes: 'Two weight shards; needs a GPU with about 7 GB free.',
+    curated: true,
+  },
+  {
+    id: 'smollm2-1.7b-instruct',
+    label: 'SmolLM2 1.7B Instruct (GPTQ 4-bit)',
+    repo: 'fbaldassarri/HuggingFaceTB_SmolLM2-1.7B-Instruct-auto_gptq-int4-gs128-sym',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 1245 * MB,
+    contextLength: 8192,
+    licence: 'apache-2.0',
+    shape: { hiddenSize: 2048, intermediateSize: 8192, numLayers: 24, numHeads: 32, numKvHeads: 32, vocabSize: 49152, tiedEmbeddings: true },
+    quant: { bits: 4, groupSize: 128, descAct: false, sym: true },
+    curated: true,
+  },
+];
+
+export function findCatalogEntry(repo: string, revision = 'main'): CatalogEntry | undefined {
+  return CATALOG.find((e) => e.repo.toLowerCase() === repo.toLowerCase() && e.revision === revision);
+}
+
+export interface EstimateOptions {
+  /** KV-cache length in tokens (default min(contextLength, 4096), like the engine's default maxContext). */
+  contextTokens?: number;
+  /** Bytes per KV element (default 2: f16). */
+  kvBytes?: number;
+  /** Bytes per unquantized weight element (default 2: f16 embedding/lm_head). */
+  floatWeightBytes?: number;
+  /** Tokens per prefill chunk (default 128). */
+  prefillTokens?: number;
+}
+
+export interface GpuMemoryEstimate {
+  weights: number;
+  kvCache: number;
+  activations: number;
+  total: number;
+  /** Largest buffer the engine cannot split (must fit maxStorageBufferBindingSize). */
+  largestUnsplitBuffer: number;
+  contextTokens: number;
+}
+
+export const DEFAULT_CONTEXT_TOKENS = 4096;
+
+export function gptqLinearBytes(K: number, N: number, q: QuantInfo): number {
+  const groups = Math.ceil(K / q.groupSize);
+  return (K * N * q.bits) / 8 + groups * N * 2 + (groups * N * q.bits) / 8 + K * 4;
+}
+
+export function estimateGpuMemory(shape: LlamaShape, quant: QuantInfo, contextLength: number, opts: EstimateOptions = {}): GpuMemoryEstimate {
+  const h = shape.hiddenSize;
+  const I = shape.intermediateSize;
+  const H = shape.numHeads;
+  const Hkv = shape.numKvHeads;
+  const d = shape.headDim ?? h / H;
+  const V = shape.vocabSize;
+  const L = shape.numLayers;
+  const T = opts.contextTokens ?? Math.min(contextLength, DEFAULT_CONTEXT_TOKENS);
+  const P = Math.min(opts.prefillTokens ?? 128, T);
+  const k = opts.kvBytes ?? 2;
+  const f = opts.floatWeightBytes ?? 2;
+
+  const perLayer =
+    gptqLinearBytes(h, H * d, quant) + 2 * gptqLinearBytes(h, Hkv * d, quant) + gptqLinearBytes(H * d, h, quant) + 2 * gptqLinearBytes(h, I, quant) + gptqLinearBytes(I, h, quant) + 2 * h * 4;
+  const embedding = V * h * f;
+  const weights = L * perLayer + embedding + (shape.tiedEmbeddings ? 0 : embedding) + h * 4;
+  const kvCache = 2 * L * T * Hkv * d * k;
+  const activations = 4 * (P * (3 * h + (H + 2 * Hkv) * d + H * d + 2 * I) + H * P * T + V);
+  const largestQweight = Math.max(h * I, I * h, h * H * d) * (quant.bits / 8);
+  const largestUnsplitBuffer = Math.max(largestQweight, T * Hkv * d * k, H * P * T * 4);
+  return { weights, kvCache, activations, total: weights + kvCache + activations, largestUnsplitBuffer, contextTokens: T };
+}
+
+export interface AdapterLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+export type FitResult = { ok: true; estimate: GpuMemoryEstimate } | { ok: false; reason: string; estimate: GpuMemoryEstimate };
+
+/**
+ * Whether `entry` can run on an adapter with `limits`. `deviceMemoryHint` is the GPU memory the app believes
+ * is available in bytes (WebGPU does not report it; e.g. a user setting), checked when given.
+ */
+export function checkFits(entry: Pick<CatalogEntry, 'label' | 'shape' | 'quant' | 'contextLength'>, limits: AdapterLimits, deviceMemoryHint?: number, opts: EstimateOptions = {}): FitResult {
+  const estimate = estimateGpuMemory(entry.shape, entry.quant, entry.contextLength, opts);
+  const need = `${entry.label} needs about ${formatBytes(estimate.total)} of GPU memory (weights ${formatBytes(estimate.weights)} + KV cache ${formatBytes(estimate.kvCache)} for ${estimate.contextTokens} tokens + working memory ${formatBytes(estimate.activations)})`;
+  const maxBuffer = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  if (estimate.largestUnsplitBuffer > maxBuffer) {
+    return {
+      ok: false,
+      estimate,
+      reason: `${entry.label} needs GPU buffers of ${formatBytes(estimate.largestUnsplitBuffer)}, but this GPU allows at most ${formatBytes(maxBuffer)} per buffer. Pick a smaller model.`,
+    };
+  }
+  if (deviceMemoryHint !== undefined && deviceMemoryHint > 0 && estimate.total > deviceMemoryHint) {
+    return { ok: false, estimate, reason: `${need}, but this device has about ${formatBytes(deviceMemoryHint)}. Pick a smaller model.` };
+  }
+  return { ok: true, estimate };
+}
+
+/** Shape and quantization from a repo's config.json (+ quantize_config.json for older AutoGPTQ repos). */
+export function shapeFromConfig(config: Record<string, unknown>, quantizeConfig?: Record<string, unknown> | null): { shape: LlamaShape; quant: QuantInfo; contextLength: number } {
+  const num = (k: string, fallback?: number): number => {
+    const v = config[k];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
+    if (fallback !== undefined) return fallback;
+    throw new AppError('MALFORMED_CONFIG', `config.json has no valid "${k}". This does not look like a Llama-family model.`);
+  };
+  const numHeads = num('num_attention_heads');
+  const shape: LlamaShape = {
+    hiddenSize: num('hidden_size'),
+    intermediateSize: num('intermediate_size'),
+    numLayers: num('num_hidden_layers'),
+    numHeads,
+    numKvHeads: num('num_key_value_heads', numHeads),
+    ...(typeof config.head_dim === 'number' ? { headDim: config.head_dim } : {}),
+    vocabSize: num('vocab_size'),
+    tiedEmbeddings: config.tie_word_embeddings === true,
+  };
+  const q = (config.quantization_config ?? quantizeConfig ?? null) as Record<string, unknown> | null;
+  const quant: QuantInfo = q
+    ? { bits: Number(q.bits ?? 4), groupSize: Number(q.group_size ?? 128) > 0 ? Number(q.group_size ?? 128) : shape.hiddenSize, descAct: q.desc_act === true, sym: q.sym !== false }
+    : { bits: 16, groupSize: shape.hiddenSize };
+  return { shape, quant, contextLength: num('max_position_embeddings', 2048) };
+}
+
+async function fetchJson(hub: HubSettings, repo: string, revision: string, path: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { signal });
+  if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
+  try {
+    return (await res.json()) as Record<string, unknown>;
+  } catch {
+    throw new AppError('MALFORMED_CONFIG', `${repo}/${path} is not valid JSON.`);
+  }
+}
+
+/** A catalog entry for any hub repo: its files (with sizes) and its shape from config.json. */
+export async function describeRepo(hub: HubSettings, repoId: string, revision = 'main', signal?: AbortSignal): Promise<CatalogEntry & { fileList: { path: string; size?: number; sha256?: string }[] }> {
+  const repo = validateRepoId(repoId);
+  const { files } = await discoverModelFiles(hub, repo, revision, signal);
+  const config = await fetchJson(hub, repo, revision, 'config.json', signal);
+  const qc = files.some((f) => f.path === 'quantize_config.json') ? await fetchJson(hub, repo, revision, 'quantize_config.json', signal) : null;
+  const { shape, quant, contextLength } = shapeFromConfig(config, qc);
+  const curated = findCatalogEntry(repo, revision);
+  return {
+    id: `${repo}@${revision}`,
+    label: curated?.label ?? repo,
+    repo,
+    revision,
+    files: files.map((f) => f.path),
+    fileList: files,
+    downloadBytes: files.reduce((n, f) => n + (f.size ?? 0), 0),
+    contextLength,
+    licence: curated?.licence ?? (typeof config.license === 'string' ? config.license : 'see the repo'),
+    shape,
+    quant,
+    ...(curated?.notes ? { notes: curated.notes } : {}),
+    curated: false,
+  };
+}

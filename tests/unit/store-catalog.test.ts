@@ -1,0 +1,114 @@
+// Catalog facts, the GPU memory formula, checkFits, and describeRepo against the local hub.
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, type Hub } from '../../e2e/hub-server';
+import { CATALOG, checkFits, describeRepo, estimateGpuMemory, findCatalogEntry, gptqLinearBytes, shapeFromConfig } from '../../src/store/catalog';
+import { tempDir, writeFakeRepo } from './store-helpers';
+
+const MiB = 2 ** 20;
+const floorLimits = { maxBufferSize: 256 * MiB, maxStorageBufferBindingSize: 128 * MiB }; // WebGPU defaults
+
+describe('catalog', () => {
+  it('lists the models the issue asks for, with sizes, context and licence', () => {
+    for (const repo of ['TheBloke/TinyLlama-1.1B-Chat-v1.0-GPTQ', 'ModelCloud/Llama-3.2-1B-Instruct-gptqmodel-4bit-vortex-v1', 'ModelCloud/Llama-3.2-3B-Instruct-gptqmodel-4bit-vortex-v3', 'TheBloke/Llama-2-7B-Chat-GPTQ']) {
+      const e = findCatalogEntry(repo);
+      expect(e, repo).toBeDefined();
+      expect(e!.downloadBytes).toBeGreaterThan(500e6);
+      expect(e!.contextLength).toBeGreaterThanOrEqual(2048);
+      expect(e!.licence).not.toBe('');
+    }
+    expect(new Set(CATALOG.map((e) => e.id)).size).toBe(CATALOG.length);
+  });
+
+  it('gptq matrix bytes: 4-bit weights + f16 scales + 4-bit zeros + int32 g_idx', () => {
+    // K=4096, N=11008, G=128: 32 groups.
+    expect(gptqLinearBytes(4096, 11008, { bits: 4, groupSize: 128 })).toBe(4096 * 11008 / 2 + 32 * 11008 * 2 + 32 * 11008 / 2 + 4096 * 4);
+  });
+
+  it('the weight estimate matches the published download sizes of untied checkpoints within 2%', () => {
+    for (const id of ['tinyllama-1.1b-chat', 'llama-2-7b-chat', 'llama-3.1-8b-instruct']) {
+      const e = CATALOG.find((x) => x.id === id)!;
+      const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);
+      expect(Math.abs(est.weights - e.downloadBytes) / e.downloadBytes, id).toBeLessThan(0.02);
+    }
+    // GPTQModel's tied checkpoints also store lm_head in the file: the download is one V×h f16 matrix larger.
+    for (const id of ['llama-3.2-1b-instruct', 'llama-3.2-3b-instruct', 'smollm2-1.7b-instruct']) {
+      const e = CATALOG.find((x) => x.id === id)!;
+      const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);
+      const lmHead = e.shape.vocabSize * e.shape.hiddenSize * 2;
+      expect(Math.abs(est.weights + lmHead - e.downloadBytes) / e.downloadBytes, id).toBeLessThan(0.03);
+    }
+  });
+
+  it('KV cache and activations follow the formula; the context defaults to min(model context, 4096)', () => {
+    const e = findCatalogEntry('TheBloke/Llama-2-7B-Chat-GPTQ')!;
+    const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);
+    expect(est.contextTokens).toBe(4096);
+    expect(est.kvCache).toBe(2 * 32 * 4096 * 32 * 128 * 2); // 2 GiB in f16
+    const h = 4096, I = 11008, H = 32, d = 128, P = 128, T = 4096, V = 32000;
+    expect(est.activations).toBe(4 * (P * (3 * h + 3 * H * d + H * d + 2 * I) + H * P * T + V));
+    expect(est.total).toBe(est.weights + est.kvCache + est.activations);
+    const f32 = estimateGpuMemory(e.shape, e.quant, e.contextLength, { kvBytes: 4, contextTokens: 1024 });
+    expect(f32.kvCache).toBe(2 * 32 * 1024 * 32 * 128 * 4);
+    const llama32 = findCatalogEntry('ModelCloud/Llama-3.2-1B-Instruct-gptqmodel-4bit-vortex-v1')!;
+    expect(estimateGpuMemory(llama32.shape, llama32.quant, llama32.contextLength).contextTokens).toBe(4096);
+  });
+
+  it('checkFits: every curated model fits the WebGPU default limits; too-small buffers or memory give a reason in plain words', () => {
+    for (const e of CATALOG) expect(checkFits(e, floorLimits).ok, e.id).toBe(true);
+    const llama2 = findCatalogEntry('TheBloke/Llama-2-7B-Chat-GPTQ')!;
+    const small = checkFits(llama2, { maxBufferSize: 32 * MiB, maxStorageBufferBindingSize: 32 * MiB });
+    expect(small.ok).toBe(false);
+    if (!small.ok) expect(small.reason).toMatch(/needs GPU buffers of 67\.1 MB, but this GPU allows at most 33\.\d MB/);
+    const lowMem = checkFits(llama2, floorLimits, 4e9);
+    expect(lowMem.ok).toBe(false);
+    if (!lowMem.ok) {
+      expect(lowMem.reason).toContain('needs about 6.14 GB of GPU memory');
+      expect(lowMem.reason).toContain('KV cache 2.15 GB for 4096 tokens');
+      expect(lowMem.reason).toContain('4.00 GB');
+    }
+    expect(checkFits(findCatalogEntry('TheBloke/TinyLlama-1.1B-Chat-v1.0-GPTQ')!, floorLimits, 4e9).ok).toBe(true);
+  });
+
+  it('shapeFromConfig reads Llama config.json with quantization_config or quantize_config.json', () => {
+    const cfg = { hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 64, vocab_size: 128256, tie_word_embeddings: true, max_position_embeddings: 131072, quantization_config: { bits: 4, group_size: 32, desc_act: true, sym: true } };
+    const r = shapeFromConfig(cfg);
+    expect(r.shape).toMatchObject({ numKvHeads: 8, headDim: 64, tiedEmbeddings: true });
+    expect(r.quant).toMatchObject({ bits: 4, groupSize: 32 });
+    expect(r.contextLength).toBe(131072);
+    const { quantization_config: _q, num_key_value_heads: _k, ...old } = cfg;
+    const r2 = shapeFromConfig(old, { bits: 4, group_size: 128 });
+    expect(r2.shape.numKvHeads).toBe(32);
+    expect(r2.quant.groupSize).toBe(128);
+    expect(() => shapeFromConfig({ hidden_size: 8 })).toThrow(/num_attention_heads/);
+  });
+});
+
+describe('describeRepo (any repo id typed by the user)', () => {
+  let root: string;
+  let hub: Hub;
+  beforeAll(async () => {
+    root = await tempDir('pdfchat-hub-');
+    await writeFakeRepo(root, 'someone/custom-gptq', { weightBytes: 200_000, shards: 2 });
+    hub = await startHub({ root });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('discovers files with sizes and reads the shape from config.json', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    await writeFile(join(root, 'someone/custom-gptq/config.json'), JSON.stringify({ hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 8, vocab_size: 1000, max_position_embeddings: 1024 }));
+    const e = await describeRepo({ endpoint: hub.url }, ' someone/custom-gptq ');
+    expect(e.repo).toBe('someone/custom-gptq');
+    expect(e.files).toContain('model-00002-of-00002.safetensors');
+    expect(e.downloadBytes).toBeGreaterThan(400_000);
+    expect(e.shape.hiddenSize).toBe(256);
+    expect(e.quant.groupSize).toBe(32); // from quantize_config.json
+    expect(checkFits(e, floorLimits).ok).toBe(true);
+    await expect(describeRepo({ endpoint: hub.url }, 'someone/absent')).rejects.toMatchObject({ code: 'MISSING_FILE' });
+    await expect(describeRepo({ endpoint: hub.url }, 'not a repo')).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+});
