@@ -1,0 +1,79 @@
+// GPTQ 4-bit linear, several tokens (prefill): y[m, n] (+)= sum_k x[m, k] W[n, k] (+ bias[n]) on the repacked
+// layout of src/gpu/gptq-repack.ts, for the rows of ONE row chunk (the wrapper dispatches once per chunk).
+// Each thread owns one weight row and a tile of 4 tokens: every packed word is loaded and dequantised once
+// and used for 4 tokens. No barriers.
+// Bindings:
+//   @binding(0) x:     array<f32>  [M, K]                 read
+//   @binding(1) words: array<u32>  [rows, K / 8]          read; nibble j of word w = q at packed position 8w + j
+//   @binding(2) sz:    array<u32>  [rows, n_groups]       read; bits 0..15 f16 scale, bits 16..23 zero point
+//   @binding(3) perm:  array<u32>  [K] (or [4] unused)    read; x index of packed position p (act-order)
+//   @binding(4) bias:  array<f32>  [N] (or [4] unused)    read
+//   @binding(5) y:     array<f32>  [M, N]                 read-write
+//   @binding(6) p:     Params      uniform
+//   @binding(7) step:  Step        uniform (M = Step.m)
+// Dispatch: ceil(rows * ceil(Step.m / 4) / 64) workgroups of 64, folded into (x, y); stride = x * 64.
+
+struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
+struct Params {
+  K: u32, rows: u32, row_start: u32, n_groups: u32,
+  group_words: u32, has_perm: u32, has_bias: u32, accumulate: u32,
+  x_row_last: u32, stride: u32, n_out: u32, _p0: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> words: array<u32>;
+@group(0) @binding(2) var<storage, read> sz: array<u32>;
+@group(0) @binding(3) var<storage, read> perm: array<u32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(7) var<uniform> step: Step;
+
+const TM: u32 = 4u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x + gid.y * p.stride;
+  let M = step.m;
+  let tiles = (M + TM - 1u) / TM;
+  if (idx >= p.rows * tiles) { return; }
+  let r = idx % p.rows;
+  let m0 = (idx / p.rows) * TM;
+  let K = p.K;
+  let wpr = K / 8u;
+  // Rows past M re-read the last valid row (no branch in the hot loop) and are not written.
+  var xb: array<u32, 4>;
+  for (var t = 0u; t < TM; t++) { xb[t] = min(m0 + t, M - 1u) * K; }
+  var acc = vec4<f32>(0.0);
+  for (var g = 0u; g < p.n_groups; g++) {
+    let s_z = sz[r * p.n_groups + g];
+    let scale = unpack2x16float(s_z).x;
+    let zero = f32((s_z >> 16u) & 0xffu);
+    let w0 = g * p.group_words;
+    let w1 = min(w0 + p.group_words, wpr);
+    var xq = vec4<f32>(0.0);
+    var xs = vec4<f32>(0.0);
+    for (var wi = w0; wi < w1; wi++) {
+      let word = words[r * wpr + wi];
+      let pb = wi * 8u;
+      for (var j = 0u; j < 8u; j++) {
+        var xi = pb + j;
+        if (p.has_perm != 0u) { xi = perm[xi]; }
+        let xv = vec4<f32>(x[xb[0] + xi], x[xb[1] + xi], x[xb[2] + xi], x[xb[3] + xi]);
+        xq += xv * f32((word >> (4u * j)) & 15u);
+        xs += xv;
+      }
+    }
+    acc += scale * (xq - zero * xs);
+  }
+  let n = p.row_start + r;
+  var b = 0.0;
+  if (p.has_bias != 0u) { b = bias[n]; }
+  for (var t = 0u; t < TM; t++) {
+    if (m0 + t < M) {
+      let o = (m0 + t) * p.n_out + n;
+      let v = acc[t] + b;
+      if (p.accumulate != 0u) { y[o] = y[o] + v; } else { y[o] = v; }
+    }
+  }
+}

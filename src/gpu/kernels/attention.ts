@@ -1,0 +1,102 @@
+// Causal GQA attention over one layer's KV cache, split-K (shaders/attention.wgsl + attention-reduce.wgsl).
+// The split count (nChunks) is fixed at bind; each chunk covers ceil(Step.kv_len / nChunks) positions.
+// The partial-results scratch [maxM, nHeads, nChunks, 2 + headDim] f32 is owned by the kernel instance and
+// shared by every layer bound with the same shape (dispatches in one pass run in order).
+import code from '../../../shaders/attention.wgsl?raw';
+import reduceCode from '../../../shaders/attention-reduce.wgsl?raw';
+import { AppError } from '../../shared/errors';
+import { createBuffer, getPipeline, STORAGE, uniformBuffer, type GpuContext } from '../context';
+import { dispatchLinear, f16Variant, linearGrid, uniformWords, type Grid } from './common';
+
+export interface AttentionShape {
+  nHeads: number;
+  nKv: number;
+  headDim: number;
+  maxSeq: number;
+  maxM: number;
+  /** Override the split count (tests); default from maxSeq and a 32 MiB scratch budget. */
+  nChunks?: number;
+}
+
+export interface AttentionBound {
+  main: GPUBindGroup;
+  reduce: GPUBindGroup;
+  grid: Grid;
+  reduceGrid: Grid;
+  nHeads: number;
+  headDim: number;
+  nChunks: number;
+}
+
+const SCRATCH_BUDGET = 32 * 2 ** 20;
+export const MAX_HEAD_DIM = 128;
+
+export class AttentionKernel {
+  private readonly pipeline: GPUComputePipeline;
+  private readonly reducePipeline: GPUComputePipeline;
+  private scratch: GPUBuffer | null = null;
+  readonly f16: boolean;
+
+  /** The cache dtype follows ctx.f16 (as createKvCache does). */
+  constructor(private readonly ctx: GpuContext) {
+    this.f16 = ctx.f16;
+    this.pipeline = this.f16 ? getPipeline(ctx, 'attention.f16', f16Variant(code)) : getPipeline(ctx, 'attention', code);
+    this.reducePipeline = getPipeline(ctx, 'attention-reduce', reduceCode);
+  }
+
+  chunksFor(s: AttentionShape): number {
+    if (s.nChunks) return s.nChunks;
+    const perChunk = s.maxM * s.nHeads * (s.headDim + 2) * 4;
+    const budget = Math.min(SCRATCH_BUDGET, this.ctx.limits.maxStorageBufferBindingSize);
+    return Math.max(1, Math.min(Math.ceil(s.maxSeq / 16), 32, Math.floor(budget / perChunk)));
+  }
+
+  /** q f32 [maxM, nHeads, headDim]; caches [maxSeq, nKv, headDim]; out f32 [maxM, nHeads, headDim]. */
+  bind(q: GPUBuffer, kCache: GPUBuffer, vCache: GPUBuffer, out: GPUBuffer, step: GPUBuffer, shape: AttentionShape): AttentionBound {
+    const { nHeads, nKv, headDim, maxSeq, maxM } = shape;
+    if (headDim > MAX_HEAD_DIM || headDim < 1 || nHeads % nKv !== 0) {
+      throw new AppError('UNSUPPORTED_MODEL', `Attention with ${nHeads} heads, ${nKv} KV heads and head size ${headDim} is not supported (head size must be at most ${MAX_HEAD_DIM} and heads a multiple of KV heads).`);
+    }
+    const nChunks = this.chunksFor(shape);
+    const scratchBytes = maxM * nHeads * nChunks * (headDim + 2) * 4;
+    if (!this.scratch || this.scratch.size < scratchBytes) {
+      this.scratch?.destroy();
+      this.scratch = createBuffer(this.ctx, scratchBytes, STORAGE, 'attention.partials');
+    }
+    const grid = linearGrid(this.ctx, maxM * nHeads * nChunks, 64);
+    const reduceGrid = linearGrid(this.ctx, maxM * nHeads * headDim, 256);
+    const words = (stride: number) => uniformWords([nHeads, nKv, headDim, nChunks, maxSeq, stride, { f: 1 / Math.sqrt(headDim) }]);
+    const params = uniformBuffer(this.ctx, words(grid.stride), 'attention.params');
+    const reduceParams = uniformBuffer(this.ctx, words(reduceGrid.stride), 'attention-reduce.params');
+    const main = this.ctx.device.createBindGroup({
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: q } },
+        { binding: 1, resource: { buffer: kCache } },
+        { binding: 2, resource: { buffer: vCache } },
+        { binding: 3, resource: { buffer: this.scratch } },
+        { binding: 4, resource: { buffer: params } },
+        { binding: 5, resource: { buffer: step } },
+      ],
+    });
+    const reduce = this.ctx.device.createBindGroup({
+      layout: this.reducePipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.scratch } },
+        { binding: 1, resource: { buffer: out } },
+        { binding: 2, resource: { buffer: reduceParams } },
+        { binding: 3, resource: { buffer: step } },
+      ],
+    });
+    return { main, reduce, grid, reduceGrid, nHeads, headDim, nChunks };
+  }
+
+  encode(pass: GPUComputePassEncoder, bound: AttentionBound, m: number): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bound.main);
+    dispatchLinear(pass, bound.grid, m * bound.nHeads * bound.nChunks);
+    pass.setPipeline(this.reducePipeline);
+    pass.setBindGroup(0, bound.reduce);
+    dispatchLinear(pass, bound.reduceGrid, m * bound.nHeads * bound.headDim);
+  }
+}
