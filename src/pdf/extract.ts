@@ -32,7 +32,6 @@ export async function extractPdfWith(env: PdfjsEnvironment, data: Uint8Array, op
     cMapUrl: env.cMapUrl,
     cMapPacked: true,
     standardFontDataUrl: env.standardFontDataUrl,
-    isEvalSupported: false,
     disableFontFace: true,
     enableXfa: false,
     verbosity: env.lib.VerbosityLevel.ERRORS,

@@ -1,0 +1,90 @@
+// Typed client for the PDF worker: the same extractPdf contract as src/pdf/extract.ts, run off the main thread.
+//
+//   const pdf = new PdfClient(createPdfWorker());
+//   const result = await pdf.extract(bytes, { signal, onProgress, onPage, password });
+//
+// Errors reject as AppError (PASSWORD_REQUIRED → ask for a password and call extract again with it).
+import { AppError } from '../shared/errors';
+import type { ExtractOptions, ExtractResult } from './types';
+import type { MessageEndpoint, PdfWorkerRequest, PdfWorkerResponse } from './worker-protocol';
+
+/** Starts the PDF extraction worker (browser; bundled by Vite as a module worker). */
+export function createPdfWorker(): Worker {
+  return new Worker(new URL('./pdf-worker.ts', import.meta.url), { type: 'module', name: 'pdf-extract' });
+}
+
+interface Pending {
+  opts: ExtractOptions;
+  resolve: (r: ExtractResult) => void;
+  reject: (e: AppError) => void;
+  cleanup: () => void;
+}
+
+export class PdfClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly onMessage = (ev: MessageEvent) => this.handle(ev.data as PdfWorkerResponse);
+
+  constructor(private readonly endpoint: MessageEndpoint) {
+    endpoint.addEventListener('message', this.onMessage);
+  }
+
+  /**
+   * Extracts a PDF in the worker. `data` is copied before it is sent, so the caller's bytes stay usable.
+   * Aborting `opts.signal` cancels the work in the worker and rejects with ABORTED.
+   */
+  extract(data: Uint8Array, opts: ExtractOptions = {}): Promise<ExtractResult> {
+    if (opts.signal?.aborted) return Promise.reject(new AppError('ABORTED', 'PDF extraction was cancelled.'));
+    const id = this.nextId++;
+    return new Promise<ExtractResult>((resolve, reject) => {
+      const onAbort = () => {
+        this.post({ type: 'cancel', id });
+        this.settle(id)?.reject(new AppError('ABORTED', 'PDF extraction was cancelled.'));
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, { opts, resolve, reject, cleanup: () => opts.signal?.removeEventListener('abort', onAbort) });
+      const copy = data.slice();
+      this.post({ type: 'extract', id, data: copy, ...(opts.password !== undefined ? { password: opts.password } : {}) }, [copy.buffer]);
+    });
+  }
+
+  /** Stops listening; pending extractions reject with ABORTED. Does not terminate the worker. */
+  dispose(): void {
+    this.endpoint.removeEventListener('message', this.onMessage);
+    for (const id of [...this.pending.keys()]) {
+      this.post({ type: 'cancel', id });
+      this.settle(id)?.reject(new AppError('ABORTED', 'PDF extraction was cancelled.'));
+    }
+  }
+
+  private post(msg: PdfWorkerRequest, transfer: Transferable[] = []): void {
+    this.endpoint.postMessage(msg, transfer);
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    p.cleanup();
+    return p;
+  }
+
+  private handle(msg: PdfWorkerResponse): void {
+    const p = this.pending.get(msg.id);
+    if (!p) return; // cancelled or unknown: late messages are ignored
+    switch (msg.type) {
+      case 'page':
+        p.opts.onPage?.(msg.page);
+        break;
+      case 'progress':
+        p.opts.onProgress?.({ page: msg.page, pageCount: msg.pageCount });
+        break;
+      case 'done':
+        this.settle(msg.id)?.resolve(msg.result);
+        break;
+      case 'error':
+        this.settle(msg.id)?.reject(AppError.fromJSON(msg.error));
+        break;
+    }
+  }
+}
