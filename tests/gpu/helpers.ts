@@ -26,3 +26,48 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+// ---- kernel test helpers ----
+import { readBuffer, uploadBuffer } from '../../src/gpu/context';
+import { createStepBuffer, writeStep, type StepValues } from '../../src/gpu/step';
+
+/** Encodes one compute pass with `fn`, submits it and waits for the queue. */
+export async function runPass(ctx: GpuContext, fn: (pass: GPUComputePassEncoder) => void): Promise<void> {
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  fn(pass);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  await ctx.device.queue.onSubmittedWorkDone();
+}
+
+export async function readF32(ctx: GpuContext, buf: GPUBuffer, n: number): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(ctx, buf, n * 4));
+}
+
+export async function readU32(ctx: GpuContext, buf: GPUBuffer, n: number): Promise<Uint32Array> {
+  return new Uint32Array(await readBuffer(ctx, buf, n * 4));
+}
+
+export function upload(ctx: GpuContext, data: ArrayBufferView): GPUBuffer {
+  return uploadBuffer(ctx, data);
+}
+
+export function stepBuffer(ctx: GpuContext, v: StepValues): GPUBuffer {
+  const b = createStepBuffer(ctx);
+  writeStep(ctx, b, v);
+  return b;
+}
+
+/** max |a - b| / (scale + max |b|): a relative error that stays meaningful near zero. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let mx = 0;
+  for (let i = 0; i < b.length; i++) mx = Math.max(mx, Math.abs(b[i]));
+  return maxAbsDiff(a, b) / (mx || 1);
+}
+
+/** The two precision paths: f16 (when the adapter has shader-f16) and f32 (preferF16: false). */
+export const PATHS = [
+  { name: 'f16 path', preferF16: true },
+  { name: 'f32 path', preferF16: false },
+] as const;
