@@ -3,11 +3,55 @@ import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pdfjsAssets } from './scripts/vite-pdfjs-assets';
+import { VitePWA } from 'vite-plugin-pwa';
+import { buildCsp, hubOrigins } from './src/ui/csp-policy';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
+// Content-Security-Policy as a <meta> tag in the built pages (not in the dev server, whose HMR needs inline
+// scripts). connect-src: 'self' + the hub origins (src/ui/csp-policy.ts; PDFCHAT_HUB_ORIGINS adds mirrors).
+const cspMeta = {
+  name: 'pdfchat:csp',
+  apply: 'build' as const,
+  transformIndexHtml: () => [
+    { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: buildCsp(hubOrigins(process.env.PDFCHAT_HUB_ORIGINS)) }, injectTo: 'head-prepend' as const },
+  ],
+};
+
+// PWA: manifest + Workbox service worker precaching the app shell, pdf.js (worker, cMaps, standard fonts).
+// Model weights are NOT precached: the model store keeps them in Cache Storage itself.
+const pwa = VitePWA({
+  registerType: 'autoUpdate',
+  injectRegister: false, // src/ui/register-sw.ts registers it (production builds only)
+  includeAssets: ['icons/*.png'],
+  manifest: {
+    name: 'PDF Chat (local)',
+    short_name: 'PDF Chat',
+    description: 'Chat with your PDFs entirely on this device: pdf.js, retrieval and a 4-bit Llama on WebGPU.',
+    display: 'standalone',
+    start_url: '.',
+    scope: '.',
+    theme_color: '#2457c5',
+    background_color: '#f6f7f9',
+    icons: [
+      { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+      { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+      { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+    ],
+  },
+  workbox: {
+    globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}', 'pdfjs/cmaps/*.bcmap', 'pdfjs/standard_fonts/*.{pfb,ttf}'],
+    maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+    navigateFallback: 'index.html',
+    navigateFallbackDenylist: [/^\/selftest/],
+    cleanupOutdatedCaches: true,
+    // Nothing is cached at run time: hub downloads go through the model store, never the service worker.
+    runtimeCaching: [],
+  },
+});
+
 export default defineConfig({
-  plugins: [react(), pdfjsAssets()],
+  plugins: [react(), pdfjsAssets(), cspMeta, pwa],
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },

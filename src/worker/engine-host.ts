@@ -17,7 +17,9 @@ export function serveEngine(endpoint: MessageEndpoint, createEngine: () => Engin
   let queue: Promise<unknown> = Promise.resolve();
 
   const post = (ev: EngineEvent, transfer?: Transferable[]) => endpoint.postMessage(ev, transfer);
-  const askFile = <T>(req: Omit<Extract<EngineEvent, { type: 'fileRequest' }>, 'reqId' | 'type'>): Promise<T> =>
+  type FileRequest = Extract<EngineEvent, { type: 'fileRequest' }>;
+  type FileAsk = FileRequest extends infer R ? (R extends FileRequest ? Omit<R, 'reqId' | 'type'> : never) : never;
+  const askFile = <T>(req: FileAsk): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const reqId = nextFileReq++;
       fileWaiters.set(reqId, { resolve: resolve as (v: unknown) => void, reject });

@@ -1,0 +1,58 @@
+// Documents: drop or pick several PDFs; the list with progress and problems.
+import { useRef, useState } from 'react';
+import type { DocumentsService } from './services/documents';
+import { useObservable } from './state/observable';
+import { useI18n } from './i18n';
+import { DocumentItem } from './DocumentItem';
+
+export function DocumentsPanel({ documents }: { documents: DocumentsService }) {
+  const { t } = useI18n();
+  const state = useObservable(documents.state);
+  const input = useRef<HTMLInputElement>(null);
+  const [over, setOver] = useState(false);
+  const addFiles = (list: FileList | null) => {
+    const pdfs = [...(list ?? [])].filter((f) => f.type === 'application/pdf' || /\.pdf$/i.test(f.name));
+    if (pdfs.length) void documents.addFiles(pdfs);
+  };
+  return (
+    <section className="panel documents" aria-labelledby="documents-title">
+      <h2 id="documents-title">{t('documents')}</h2>
+      <div
+        className={over ? 'dropzone over' : 'dropzone'}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          addFiles(e.dataTransfer.files);
+        }}
+      >
+        <span>{t('dropHere')} </span>
+        <button type="button" className="link-button" onClick={() => input.current?.click()}>
+          {t('choose')}
+        </button>
+        <input ref={input} type="file" accept="application/pdf,.pdf" multiple hidden data-testid="pdf-input" onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} />
+      </div>
+      {state.ready && state.docs.length === 0 && <p className="muted">{t('noDocuments')}</p>}
+      <ul className="doc-list">
+        {state.docs.map((d) => (
+          <DocumentItem
+            key={d.docId}
+            doc={d}
+            onRemove={() => void documents.remove(d.docId)}
+            onSelect={(s) => documents.setSelected(d.docId, s)}
+            onUnlock={(pw) => void documents.unlock(d.docId, pw)}
+          />
+        ))}
+      </ul>
+      {state.mode && state.docs.some((d) => d.status === 'ready') && (
+        <p className="small muted" data-testid="search-mode">
+          {state.mode.mode === 'lexical' ? t('lexicalOnly') : 'Hybrid'}: {state.mode.reason}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,154 @@
+// Model manager: GPU status, curated models with sizes and fit check, any hub repo, a folder from disk,
+// downloaded models with storage use, the hub endpoint, and the loaded model.
+import { useState } from 'react';
+import type { ModelsService } from './services/models';
+import { modelKeyOf } from './services/models';
+import { catalogView } from './services/catalog-view';
+import { canPickDirectory, openModelFolder, pickModelDirectory } from './services/model-folder';
+import { useObservable } from './state/observable';
+import { useI18n } from './i18n';
+import { ModelRow } from './ModelRow';
+import { EndpointSetting } from './EndpointSetting';
+import { ProgressBar } from './ProgressBar';
+import { formatBytes } from './format';
+
+export function ModelManager({ models }: { models: ModelsService }) {
+  const { t } = useI18n();
+  const s = useObservable(models.state);
+  const [repo, setRepo] = useState('');
+  const [revision, setRevision] = useState('main');
+  const [custom, setCustom] = useState<{ repo: string; revision: string }[]>([]);
+  const [folderError, setFolderError] = useState<string | null>(null);
+  const curated = catalogView(s.gpu.limits);
+  const listed = new Set(curated.map((c) => modelKeyOf(c.repo, c.revision)));
+  const others = [
+    ...s.cached.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision))).map((c) => ({ repo: c.repo, revision: c.revision })),
+    ...custom.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision)) && !s.cached.some((x) => x.repo === c.repo && x.revision === c.revision)),
+  ];
+  const rowProps = (r: string, rev: string) => {
+    const key = modelKeyOf(r, rev);
+    return {
+      repo: r,
+      revision: rev,
+      cached: s.cached.find((c) => c.repo === r && c.revision === rev),
+      download: s.downloads[key],
+      isLoaded: s.loaded?.key === key,
+      busy: Boolean(s.loading),
+      canLoad: s.gpu.available,
+      onDownload: () => void models.download(r, rev),
+      onCancel: () => models.cancelDownload(r, rev),
+      onLoad: () => void models.loadCached(r, rev),
+      onUnload: () => void models.unload(),
+      onDelete: () => void models.remove(r, rev),
+    };
+  };
+
+  return (
+    <section className="panel models" aria-labelledby="models-title">
+      <h2 id="models-title">{t('models')}</h2>
+      {s.gpu.available && <p className="small muted" data-testid="adapter">{t('adapter', { name: s.gpu.adapterName ?? '?' })}</p>}
+
+      {s.loaded && (
+        <p className="loaded" data-testid="loaded-model">
+          {t('loaded')}: <strong>{s.loaded.info.name || s.loaded.key}</strong>{' '}
+          <span className="small muted">({s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})</span>
+        </p>
+      )}
+      {s.loading && (
+        <div data-testid="model-loading">
+          <ProgressBar value={s.loading.progress?.loaded ?? 0} total={s.loading.progress?.total ?? 0} label={s.loading.key} />
+          <p className="small">{t('loading', { pct: s.loading.progress && s.loading.progress.total > 0 ? Math.round((s.loading.progress.loaded / s.loading.progress.total) * 100) : 0 })}</p>
+        </div>
+      )}
+      {s.loadError && (
+        <p className="problem" role="alert" data-testid="load-error" data-code={s.loadError.code}>
+          {s.loadError.message}
+        </p>
+      )}
+
+      <h3>{t('curated')}</h3>
+      <ul className="model-list">
+        {curated.map((c) => (
+          <ModelRow key={modelKeyOf(c.repo, c.revision)} {...rowProps(c.repo, c.revision)} title={c.title} downloadBytes={c.downloadBytes} gpuBytes={c.gpuBytes} contextLength={c.contextLength} licence={c.licence} doesNotFit={c.doesNotFit} />
+        ))}
+      </ul>
+
+      {others.length > 0 && (
+        <>
+          <h3>{t('cachedModels')}</h3>
+          <ul className="model-list">
+            {others.map((c) => (
+              <ModelRow key={modelKeyOf(c.repo, c.revision)} {...rowProps(c.repo, c.revision)} />
+            ))}
+          </ul>
+        </>
+      )}
+
+      <h3>{t('customRepo')}</h3>
+      <form
+        className="custom-repo"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const r = repo.trim();
+          const rev = revision.trim() || 'main';
+          if (!/^[\w.-]+\/[\w.-]+$/.test(r)) return;
+          setCustom((c) => [...c.filter((x) => !(x.repo === r && x.revision === rev)), { repo: r, revision: rev }]);
+          void models.download(r, rev);
+        }}
+      >
+        <label>
+          {t('repoId')}
+          <input value={repo} onChange={(e) => setRepo(e.target.value)} placeholder="TheBloke/TinyLlama-1.1B-Chat-v1.0-GPTQ" spellCheck={false} data-testid="repo-input" pattern="[\w.\-]+/[\w.\-]+" required />
+        </label>
+        <label>
+          {t('revision')}
+          <input value={revision} onChange={(e) => setRevision(e.target.value)} spellCheck={false} />
+        </label>
+        <button type="submit" data-testid="repo-download">{t('download')}</button>
+      </form>
+
+      <h3>{t('openFolder')}</h3>
+      <input
+        type="file"
+        {...{ webkitdirectory: '' } /* non-standard attribute every current browser supports */}
+        multiple
+        aria-label={t('openFolder')}
+        data-testid="folder-input"
+        disabled={!s.gpu.available}
+        onChange={(e) => {
+          const list = e.target.files;
+          if (!list?.length) return;
+          setFolderError(null);
+          openModelFolder(list).then(
+            (files) => models.loadFolder(files.name, files),
+            (err: Error) => setFolderError(err.message),
+          );
+        }}
+      />
+      {canPickDirectory() && (
+        <button
+          type="button"
+          disabled={!s.gpu.available}
+          onClick={() => {
+            setFolderError(null);
+            pickModelDirectory().then(
+              (files) => models.loadFolder(files.name, files),
+              (err: Error) => err.name !== 'AbortError' && setFolderError(err.message),
+            );
+          }}
+        >
+          {t('openFolder')}…
+        </button>
+      )}
+      {folderError && <p className="problem" role="alert">{folderError}</p>}
+
+      <p className="small muted" data-testid="storage">
+        {s.estimate ? t('storage', { used: formatBytes(s.estimate.usage), quota: formatBytes(s.estimate.quota) }) : ''}
+      </p>
+      <details>
+        <summary>{t('endpoint')}</summary>
+        <EndpointSetting />
+      </details>
+    </section>
+  );
+}

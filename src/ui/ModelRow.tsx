@@ -1,0 +1,85 @@
+// One model (curated, custom or cached): sizes, fit check, download with progress, load, delete.
+import type { CachedModel } from '../store/model-store';
+import type { DownloadState } from './services/models';
+import { useI18n } from './i18n';
+import { TransferProgress } from './TransferProgress';
+import { formatBytes } from './format';
+
+export interface ModelRowProps {
+  repo: string;
+  revision: string;
+  title?: string;
+  downloadBytes?: number;
+  gpuBytes?: number;
+  contextLength?: number;
+  licence?: string;
+  /** null = fits (or unknown); a reason = too big for this GPU. */
+  doesNotFit?: string | null;
+  cached?: CachedModel;
+  download?: DownloadState;
+  isLoaded: boolean;
+  busy: boolean;
+  canLoad: boolean;
+  onDownload(): void;
+  onCancel(): void;
+  onLoad(): void;
+  onUnload(): void;
+  onDelete(): void;
+}
+
+export function ModelRow(p: ModelRowProps) {
+  const { t } = useI18n();
+  const complete = Boolean(p.cached?.complete);
+  const partial = Boolean(p.cached && !p.cached.complete);
+  const running = Boolean(p.download?.running);
+  return (
+    <li className="model" data-testid="model-row" data-repo={p.repo} data-complete={complete}>
+      <div className="model-title">
+        <strong>{p.title ?? p.repo}</strong>
+        {p.revision !== 'main' && <span className="small muted"> @{p.revision}</span>}
+      </div>
+      {p.title && <div className="small muted mono">{p.repo}</div>}
+      <div className="small model-meta">
+        {p.downloadBytes ? <span>{t('downloadSize', { size: formatBytes(p.downloadBytes) })}</span> : null}
+        {p.gpuBytes ? <span>{t('gpuNeed', { size: formatBytes(p.gpuBytes) })}</span> : null}
+        {p.contextLength ? <span>{t('context', { n: p.contextLength })}</span> : null}
+        {p.licence ? <span>{p.licence}</span> : null}
+        {p.cached ? <span>{formatBytes(p.cached.bytes)} {complete ? '✓' : '…'}</span> : null}
+      </div>
+      {p.doesNotFit && <p className="problem warn small">{t('doesNotFit', { reason: p.doesNotFit })}</p>}
+      {running && p.download?.progress && <TransferProgress progress={p.download.progress} label={p.repo} />}
+      {p.download?.error && (
+        <p className="problem" role="alert" data-testid="download-error" data-code={p.download.error.code}>
+          {p.download.error.message}
+        </p>
+      )}
+      <div className="actions">
+        {!complete && !running && (
+          <button type="button" onClick={p.onDownload} disabled={Boolean(p.doesNotFit) && !partial} data-testid="download">
+            {p.download?.error || partial ? t('retry') : t('download')}
+          </button>
+        )}
+        {running && (
+          <button type="button" onClick={p.onCancel}>
+            {t('cancel')}
+          </button>
+        )}
+        {complete && !p.isLoaded && (
+          <button type="button" onClick={p.onLoad} disabled={p.busy || !p.canLoad} data-testid="load">
+            {t('load')}
+          </button>
+        )}
+        {p.isLoaded && (
+          <button type="button" onClick={p.onUnload} data-testid="unload">
+            {t('unload')}
+          </button>
+        )}
+        {p.cached && !running && (
+          <button type="button" className="danger" onClick={p.onDelete} data-testid="delete-model">
+            {t('delete')}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}

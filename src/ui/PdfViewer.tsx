@@ -1,0 +1,140 @@
+// The cited page rendered with pdf.js (canvas + text layer) with the cited passage highlighted.
+import { useEffect, useRef, useState } from 'react';
+import { AppError } from '../shared/errors';
+import { useI18n } from './i18n';
+import { normaliseForMatch, openPdf, pdfjs } from './pdfjs-main';
+import { PasswordPrompt } from './PasswordPrompt';
+
+export interface ViewerTarget {
+  docId: string;
+  file: string;
+  page: number;
+  /** Passage to highlight on that page. */
+  text: string;
+}
+
+interface Props {
+  target: ViewerTarget | null;
+  loadBytes(docId: string): Promise<Uint8Array>;
+  password(docId: string): string | undefined;
+  onClose(): void;
+}
+
+export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
+  const { t } = useI18n();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const textLayer = useRef<HTMLDivElement>(null);
+  const [page, setPage] = useState(1);
+  const [pageCount, setPageCount] = useState(0);
+  const [error, setError] = useState<AppError | null>(null);
+  const [pw, setPw] = useState<string | undefined>(undefined);
+  const [highlighted, setHighlighted] = useState(0);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (target) {
+      setPage(target.page);
+      setPw(password(target.docId));
+      if (!d.open) d.showModal();
+    } else if (d.open) d.close();
+  }, [target, password]);
+
+  useEffect(() => {
+    if (!target) return;
+    let cancelled = false;
+    let task: ReturnType<typeof openPdf> | null = null;
+    setError(null);
+    (async () => {
+      const bytes = await loadBytes(target.docId);
+      task = openPdf(bytes, pw);
+      const doc = await task.promise;
+      if (cancelled) return;
+      setPageCount(doc.numPages);
+      const p = await doc.getPage(Math.min(Math.max(1, page), doc.numPages));
+      const cssWidth = Math.min(900, (dialog.current?.clientWidth ?? 800) - 32);
+      const base = p.getViewport({ scale: 1 });
+      const viewport = p.getViewport({ scale: cssWidth / base.width });
+      const ratio = window.devicePixelRatio || 1;
+      const c = canvas.current!;
+      c.width = Math.floor(viewport.width * ratio);
+      c.height = Math.floor(viewport.height * ratio);
+      c.style.width = `${viewport.width}px`;
+      c.style.height = `${viewport.height}px`;
+      await p.render({ canvas: c, viewport, transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined }).promise;
+      if (cancelled) return;
+      const layer = textLayer.current!;
+      layer.replaceChildren();
+      layer.style.setProperty('--total-scale-factor', String(viewport.scale));
+      const tl = new pdfjs.TextLayer({ textContentSource: await p.getTextContent(), container: layer, viewport });
+      await tl.render();
+      if (cancelled) return;
+      setHighlighted(page === target.page ? highlight(tl.textDivs, target.text) : 0);
+      layer.querySelector('.hl')?.scrollIntoView?.({ block: 'center' });
+    })().catch((e) => {
+      if (!cancelled) setError(AppError.from(passwordError(e)));
+    });
+    return () => {
+      cancelled = true;
+      void task?.destroy();
+    };
+  }, [target, page, pw, loadBytes]);
+
+  return (
+    <dialog ref={dialog} className="viewer" onClose={onClose} aria-label={t('viewer')} data-testid="viewer">
+      {target && (
+        <>
+          <div className="viewer-bar">
+            <strong className="viewer-title">{target.file}</strong>
+            <button type="button" onClick={() => setPage((p) => Math.max(1, p - 1))} disabled={page <= 1} aria-label={t('prevPage')}>
+              ‹
+            </button>
+            <span data-testid="viewer-page" data-page={page} data-highlights={highlighted}>
+              {page} / {pageCount || '…'}
+            </span>
+            <button type="button" onClick={() => setPage((p) => Math.min(pageCount || p, p + 1))} disabled={pageCount > 0 && page >= pageCount} aria-label={t('nextPage')}>
+              ›
+            </button>
+            <span className="spacer" />
+            <button type="button" onClick={() => dialog.current?.close()} autoFocus data-testid="viewer-close">
+              {t('close')}
+            </button>
+          </div>
+          {error?.code === 'PASSWORD_REQUIRED' || error?.code === 'BAD_PASSWORD' ? (
+            <PasswordPrompt name={target.file} wrong={error.code === 'BAD_PASSWORD'} onSubmit={setPw} />
+          ) : error ? (
+            <p className="problem" role="alert">{error.message}</p>
+          ) : null}
+          <div className="page-wrap">
+            <canvas ref={canvas} />
+            <div ref={textLayer} className="textLayer" />
+          </div>
+        </>
+      )}
+    </dialog>
+  );
+}
+
+function passwordError(e: unknown): unknown {
+  const name = (e as { name?: string })?.name;
+  if (name === 'PasswordException') {
+    const code = (e as { code?: number }).code;
+    return new AppError(code === 2 ? 'BAD_PASSWORD' : 'PASSWORD_REQUIRED', code === 2 ? 'Wrong password.' : 'This PDF needs its password.');
+  }
+  return e;
+}
+
+/** Marks the text-layer spans whose text is part of the passage; returns how many. */
+function highlight(divs: HTMLElement[], passage: string): number {
+  const target = normaliseForMatch(passage);
+  let n = 0;
+  for (const d of divs) {
+    const s = normaliseForMatch(d.textContent ?? '');
+    if (s.length >= 3 && target.includes(s)) {
+      d.classList.add('hl');
+      n++;
+    }
+  }
+  return n;
+}

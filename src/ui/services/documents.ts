@@ -1,0 +1,199 @@
+// The app's document side: add PDFs (extract in the pdf worker, index in the retrieval library), keep
+// them across reloads (the PDF bytes and a record per document in IndexedDB; the library keeps its own
+// index keyed by the same content hash), remove them, and search the selected ones.
+import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import type { Passage } from '../../chat/types';
+import { AppError } from '../../shared/errors';
+import type { ExtractedPage } from '../../pdf/types';
+import { contentHash } from '../../retrieval/content-hash';
+import { IdbStore } from '../../retrieval/idb-store';
+import { DocumentLibrary } from '../../retrieval/library';
+import type { SearchMode } from '../../retrieval/types';
+import { Observable } from '../state/observable';
+import { extractInWorker } from './extract-pdf';
+
+export type DocStatus = 'extracting' | 'indexing' | 'ready' | 'needs-password' | 'failed';
+
+export interface DocRecord {
+  docId: string; // sha256 of the PDF bytes
+  name: string;
+  size: number;
+  pageCount: number;
+  status: DocStatus;
+  progress?: { done: number; total: number };
+  garbledPages: number[];
+  emptyPages: number[];
+  warnings: string[];
+  error?: { code: string; message: string };
+  /** A password was tried and was wrong. */
+  badPassword?: boolean;
+  selected: boolean;
+  addedAt: number;
+}
+
+export interface DocumentsState {
+  ready: boolean;
+  docs: DocRecord[];
+  mode: { mode: SearchMode; reason: string } | null;
+}
+
+interface StoredDoc {
+  record: DocRecord;
+  bytes: Blob;
+}
+
+export class DocumentsService {
+  readonly state = new Observable<DocumentsState>({ ready: false, docs: [], mode: null });
+  private library: DocumentLibrary | null = null;
+  private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
+  private readonly bytesCache = new Map<string, Uint8Array>();
+  private readonly passwords = new Map<string, string>();
+
+  private initOnce: Promise<void> | null = null;
+  /** Loads persisted state; safe to call more than once. */
+  init(): Promise<void> {
+    return (this.initOnce ??= this.doInit());
+  }
+
+  private async doInit(): Promise<void> {
+    this.library = await DocumentLibrary.open({ store: new IdbStore() });
+    const stored = (await Promise.all((await keys(this.files)).map((k) => get<StoredDoc>(k, this.files)))).filter((d): d is StoredDoc => Boolean(d));
+    const docs = stored
+      .map((d) => d.record)
+      // A document interrupted by a reload mid-extraction is re-run below.
+      .sort((a, b) => a.addedAt - b.addedAt);
+    this.state.set({ ready: true, docs, mode: null });
+    for (const d of docs) if ((d.status === 'extracting' || d.status === 'indexing') && !this.library.has(d.docId)) void this.process(d.docId);
+    else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
+    await this.refreshMode();
+  }
+
+  private patchDoc(docId: string, p: Partial<DocRecord>, persist = false): void {
+    this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, ...p } : d)) }));
+    if (persist) void this.persist(docId);
+  }
+
+  private doc(docId: string): DocRecord | undefined {
+    return this.state.get().docs.find((d) => d.docId === docId);
+  }
+
+  private async persist(docId: string): Promise<void> {
+    const rec = this.doc(docId);
+    const prev = await get<StoredDoc>(docId, this.files);
+    if (!rec || !prev) return;
+    await set(docId, { ...prev, record: { ...rec, progress: undefined } }, this.files);
+  }
+
+  async addFiles(files: File[]): Promise<void> {
+    for (const f of files) await this.addFile(f);
+  }
+
+  async addFile(file: File): Promise<void> {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const docId = await contentHash(bytes);
+    if (this.doc(docId)) return; // same content already here
+    const record: DocRecord = { docId, name: file.name, size: bytes.byteLength, pageCount: 0, status: 'extracting', garbledPages: [], emptyPages: [], warnings: [], selected: true, addedAt: Date.now() };
+    this.state.update((s) => ({ ...s, docs: [...s.docs, record] }));
+    this.bytesCache.set(docId, bytes);
+    try {
+      await set(docId, { record, bytes: new Blob([bytes]) } satisfies StoredDoc, this.files);
+    } catch (e) {
+      this.patchDoc(docId, { status: 'failed', error: { code: 'QUOTA_EXCEEDED', message: `This PDF could not be stored in the browser (${AppError.from(e).message}). Remove some documents or models and try again.` } });
+      return;
+    }
+    await this.process(docId);
+  }
+
+  async unlock(docId: string, password: string): Promise<void> {
+    this.passwords.set(docId, password);
+    await this.process(docId);
+  }
+
+  /** Extracts and indexes a stored document. */
+  private async process(docId: string): Promise<void> {
+    const lib = this.library!;
+    const rec = this.doc(docId);
+    if (!rec) return;
+    this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined });
+    const password = this.passwords.get(docId);
+    let pages: ExtractedPage[];
+    try {
+      const bytes = await this.bytes(docId);
+      const res = await extractInWorker(bytes, {
+        ...(password !== undefined ? { password } : {}),
+        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.page, total: p.pageCount }, pageCount: p.pageCount }),
+      });
+      pages = res.pages;
+      this.patchDoc(docId, {
+        pageCount: res.pageCount,
+        garbledPages: res.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
+        emptyPages: res.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
+        warnings: res.warnings,
+      });
+    } catch (e) {
+      const err = AppError.from(e);
+      if (err.code === 'PASSWORD_REQUIRED' || err.code === 'BAD_PASSWORD') {
+        this.patchDoc(docId, { status: 'needs-password', badPassword: err.code === 'BAD_PASSWORD', progress: undefined }, true);
+      } else {
+        this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
+      }
+      return;
+    }
+    this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
+    try {
+      const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
+      await lib.add(docId, rec.name, usable, { onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      this.patchDoc(docId, { status: 'ready', progress: undefined }, true);
+    } catch (e) {
+      const err = AppError.from(e);
+      this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
+    }
+    await this.refreshMode();
+  }
+
+  async remove(docId: string): Promise<void> {
+    this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
+    this.bytesCache.delete(docId);
+    this.passwords.delete(docId);
+    await this.library?.remove(docId);
+    await del(docId, this.files);
+    await this.refreshMode();
+  }
+
+  setSelected(docId: string, selected: boolean): void {
+    this.patchDoc(docId, { selected }, true);
+  }
+
+  /** The PDF's bytes (for the page viewer). */
+  async bytes(docId: string): Promise<Uint8Array> {
+    const cached = this.bytesCache.get(docId);
+    if (cached) return cached;
+    const stored = await get<StoredDoc>(docId, this.files);
+    if (!stored) throw new AppError('NOT_PDF', 'This document is no longer stored. Add it again.');
+    const bytes = new Uint8Array(await stored.bytes.arrayBuffer());
+    this.bytesCache.set(docId, bytes);
+    return bytes;
+  }
+
+  password(docId: string): string | undefined {
+    return this.passwords.get(docId);
+  }
+
+  selectedReadyIds(): string[] {
+    return this.state.get().docs.filter((d) => d.selected && d.status === 'ready').map((d) => d.docId);
+  }
+
+  async search(query: string, opts: { topK: number; docIds?: string[] }): Promise<Passage[]> {
+    if (!this.library) return [];
+    const res = await this.library.search(query, { topK: opts.topK, ...(opts.docIds ? { docIds: opts.docIds } : {}) });
+    this.state.update((s) => ({ ...s, mode: { mode: res.mode, reason: res.reason } }));
+    // Passages with no confident match to the question are not handed on.
+    return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
+  }
+
+  private async refreshMode(): Promise<void> {
+    if (!this.library) return;
+    const mode = await this.library.mode();
+    this.state.update((s) => ({ ...s, mode }));
+  }
+}

@@ -1,0 +1,198 @@
+// The app's model side: WebGPU availability, cached models (download, delete, storage use), and the one
+// engine (in a worker) with the loaded model. Components read `models.state` and call the methods.
+import type { ModelInfo } from '../../model/engine-types';
+import type { ModelFiles } from '../../model/files';
+import { AppError } from '../../shared/errors';
+import type { Progress } from '../../shared/progress';
+import { CacheStorageBackend } from '../../store/cache-backend';
+import { downloadModel, type DownloadProgress } from '../../store/download';
+import { cachedModelFiles, deleteCachedModel, storageSummary, type CachedModel } from '../../store/model-store';
+import type { StorageEstimateInfo } from '../../store/backend';
+import { WorkerEngine } from '../../worker/engine-client';
+import { Observable } from '../state/observable';
+import { hubSetting } from '../state/settings';
+
+export interface GpuStatus {
+  checked: boolean;
+  available: boolean;
+  adapterName?: string;
+  limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  error?: { code: string; message: string };
+}
+
+export interface DownloadState {
+  progress: DownloadProgress | null;
+  running: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface ModelsState {
+  gpu: GpuStatus;
+  cached: CachedModel[];
+  estimate: StorageEstimateInfo | null;
+  downloads: Record<string, DownloadState>;
+  /** The model in the engine. `key` = "repo@revision" or "folder:<name>". */
+  loaded: { key: string; info: ModelInfo } | null;
+  loading: { key: string; progress: Progress | null } | null;
+  loadError: { key: string; code: string; message: string } | null;
+}
+
+const LAST_LOADED_KEY = 'pdfchat.lastModel';
+export const modelKeyOf = (repo: string, revision: string) => `${repo}@${revision}`;
+
+export class ModelsService {
+  readonly state = new Observable<ModelsState>({
+    gpu: { checked: false, available: false },
+    cached: [],
+    estimate: null,
+    downloads: {},
+    loaded: null,
+    loading: null,
+    loadError: null,
+  });
+  private readonly backend = new CacheStorageBackend();
+  private readonly aborts = new Map<string, AbortController>();
+  private engine: WorkerEngine | null = null;
+
+  private patch(p: Partial<ModelsState>): void {
+    this.state.update((s) => ({ ...s, ...p }));
+  }
+
+  private setDownload(key: string, d: DownloadState): void {
+    this.state.update((s) => ({ ...s, downloads: { ...s.downloads, [key]: d } }));
+  }
+
+  private initOnce: Promise<void> | null = null;
+  /** Loads persisted state; safe to call more than once. */
+  init(): Promise<void> {
+    return (this.initOnce ??= this.doInit());
+  }
+
+  private async doInit(): Promise<void> {
+    await Promise.all([this.checkGpu(), this.refresh()]);
+    // Reload the model used last time, when it is still cached and WebGPU is there.
+    const last = localStorage.getItem(LAST_LOADED_KEY);
+    const s = this.state.get();
+    const m = last ? s.cached.find((c) => modelKeyOf(c.repo, c.revision) === last && c.complete) : undefined;
+    if (m && s.gpu.available) void this.loadCached(m.repo, m.revision);
+  }
+
+  async checkGpu(): Promise<void> {
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) {
+      this.patch({ gpu: { checked: true, available: false, error: { code: 'NO_WEBGPU', message: 'navigator.gpu is missing' } } });
+      return;
+    }
+    try {
+      const adapter = await gpu.requestAdapter();
+      if (!adapter) throw new AppError('NO_WEBGPU', 'No WebGPU adapter was found.');
+      const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+      const adapterName = info ? [info.description || '', info.vendor, info.architecture].filter(Boolean).join(' ') : 'WebGPU';
+      this.patch({
+        gpu: { checked: true, available: true, adapterName, limits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } },
+      });
+    } catch (e) {
+      const err = AppError.from(e);
+      this.patch({ gpu: { checked: true, available: false, error: { code: err.code, message: err.message } } });
+    }
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const { models, estimate } = await storageSummary(this.backend);
+      this.patch({ cached: models, estimate });
+    } catch {
+      this.patch({ cached: [], estimate: null });
+    }
+  }
+
+  async download(repo: string, revision: string): Promise<void> {
+    const key = modelKeyOf(repo, revision);
+    const ac = new AbortController();
+    this.aborts.set(key, ac);
+    this.setDownload(key, { progress: null, running: true });
+    try {
+      const hub = hubSetting.get();
+      await downloadModel({
+        hub: { endpoint: hub.endpoint, ...(hub.token ? { token: hub.token } : {}) },
+        backend: this.backend,
+        repo,
+        revision,
+        signal: ac.signal,
+        onProgress: (progress) => this.setDownload(key, { progress, running: true }),
+      });
+      this.setDownload(key, { progress: null, running: false });
+    } catch (e) {
+      const err = AppError.from(e);
+      this.setDownload(key, { progress: this.state.get().downloads[key]?.progress ?? null, running: false, ...(err.code === 'ABORTED' ? {} : { error: { code: err.code, message: err.message } }) });
+    } finally {
+      this.aborts.delete(key);
+      await this.refresh();
+    }
+  }
+
+  cancelDownload(repo: string, revision: string): void {
+    this.aborts.get(modelKeyOf(repo, revision))?.abort();
+  }
+
+  async remove(repo: string, revision: string): Promise<void> {
+    const key = modelKeyOf(repo, revision);
+    if (this.state.get().loaded?.key === key) await this.unload();
+    await deleteCachedModel(this.backend, repo, revision);
+    this.state.update((s) => {
+      const downloads = { ...s.downloads };
+      delete downloads[key];
+      return { ...s, downloads };
+    });
+    await this.refresh();
+  }
+
+  async loadCached(repo: string, revision: string): Promise<void> {
+    const key = modelKeyOf(repo, revision);
+    await this.loadFiles(key, () => cachedModelFiles(this.backend, repo, revision));
+    if (this.state.get().loaded?.key === key) localStorage.setItem(LAST_LOADED_KEY, key);
+  }
+
+  /** Loads a model from files the user picked (a folder). */
+  async loadFolder(name: string, files: ModelFiles): Promise<void> {
+    await this.loadFiles(`folder:${name}`, async () => files);
+  }
+
+  private async loadFiles(key: string, open: () => Promise<ModelFiles>): Promise<void> {
+    if (this.state.get().loading) return;
+    this.patch({ loading: { key, progress: null }, loadError: null });
+    try {
+      if (this.state.get().loaded) await this.unload();
+      const files = await open();
+      const engine = this.getEngine();
+      const info = await engine.load(files, { onProgress: (progress) => this.patch({ loading: { key, progress } }) });
+      this.patch({ loaded: { key, info }, loading: null });
+    } catch (e) {
+      const err = AppError.from(e);
+      // A failed load may leave the GPU device in any state: start the next try on a fresh worker.
+      this.engine?.terminate();
+      this.engine = null;
+      this.patch({ loading: null, loadError: { key, code: err.code, message: err.message } });
+    }
+  }
+
+  async unload(): Promise<void> {
+    const e = this.engine;
+    this.patch({ loaded: null });
+    localStorage.removeItem(LAST_LOADED_KEY);
+    if (e) {
+      await e.unload().catch(() => undefined);
+    }
+  }
+
+  /** The engine when a model is loaded (null → search mode). */
+  loadedEngine(): { engine: WorkerEngine; info: ModelInfo } | null {
+    const l = this.state.get().loaded;
+    return l && this.engine ? { engine: this.engine, info: l.info } : null;
+  }
+
+  private getEngine(): WorkerEngine {
+    this.engine ??= new WorkerEngine(new Worker(new URL('../../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+    return this.engine;
+  }
+}
