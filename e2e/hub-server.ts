@@ -5,7 +5,7 @@
 //
 //   const hub = await startHub({ root, repos: { 'test/tiny-llama': '/tmp/x' }, port: 0 });
 //   hub.url                   'http://127.0.0.1:PORT'
-//   hub.requests              log of every request: { method, path, range, authorization, status }
+//   hub.requests              log of every request: { method, path, range, authorization, referer, status, sent }
 //   hub.setFault(fault)       add a fault (see HubFault; fires `times` times: default once for 'drop', else
 //                             until hub.clearFaults())
 //   await hub.close()
@@ -46,6 +46,7 @@ export interface HubRequest {
   path: string;
   range?: string;
   authorization?: string;
+  referer?: string;
   status?: number;
   /** Bytes of body written. */
   sent?: number;
@@ -176,6 +177,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       path: u.pathname + u.search,
       ...(req.headers.range ? { range: String(req.headers.range) } : {}),
       ...(req.headers.authorization ? { authorization: String(req.headers.authorization) } : {}),
+      ...(req.headers.referer ? { referer: String(req.headers.referer) } : {}),
     };
     requests.push(log);
     cors(res);

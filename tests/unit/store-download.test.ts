@@ -283,7 +283,10 @@ describe('downloadModel against the local hub', () => {
       await downloadModel({ hub: { endpoint: hub.url, token: 'hf_secret' }, backend, repo: REPO });
       const sent = hub.requests.filter((r) => r.path.includes('/resolve/') || r.path.includes('/api/'));
       expect(sent.length).toBeGreaterThan(3);
-      for (const r of sent) expect(r.authorization).toBe('Bearer hf_secret');
+      for (const r of sent) {
+        expect(r.authorization).toBe('Bearer hf_secret');
+        expect(r.referer).toBeUndefined();
+      }
       // A request built for another origin carries no token.
       const { hubFetch } = await import('../../src/store/hub');
       await (await hubFetch({ endpoint: hub.url, token: 'hf_secret' }, `${other.url}/${REPO}/resolve/main/config.json`)).arrayBuffer();
