@@ -8,9 +8,9 @@
 //   4. top-k: kth = the k-th largest key(z) found exactly by bisection over the 32 bits of the order-preserving
 //      key (f32 → u32); kept = key(z) >= kth (ties at the threshold are all kept).
 //   5. top-p: among kept, the largest key T with sum_{key >= T} e >= top_p * sum_kept e; kept = key >= T.
-//   6. Pick: u = pcg(seed + pcg(sample_step)) / 2^24 (24 bits); target = u * sum_kept e; walk the slices in
+//   6. Pick: u = pcg(seed + pcg(sample_step)) / 2^24 (24 bits); goal = u * sum_kept e; walk the slices in
 //      order (per-slice sums) then the chosen slice element by element: the first kept i whose running sum
-//      exceeds target.
+//      exceeds goal.
 //   7. out[0] = id; history[Step.kv_len] = id (the position of the token just sampled, so the next step's
 //      penalty sees it), skipped when kv_len >= max_seq.
 // Bindings:
@@ -182,12 +182,12 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     var total = 0.0;
     for (var t = 0u; t < WG; t++) { total += part_f[t]; }
     let u = f32(pcg(step.seed + pcg(step.sample_step)) >> 8u) * (1.0 / 16777216.0);
-    let target = u * total;
+    let goal = u * total;
     var chosen = arg;
     var cum = 0.0;
     for (var t = 0u; t < WG; t++) {
       let pt = part_f[t];
-      if (pt > 0.0 && cum + pt > target) {
+      if (pt > 0.0 && cum + pt > goal) {
         let i0 = min(t * S, V);
         let i1 = min(i0 + S, V);
         var c2 = cum;
@@ -196,7 +196,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
           if (key(work[i]) >= thr) {
             last = i;
             c2 += probs[i];
-            if (c2 > target) { break; }
+            if (c2 > goal) { break; }
           }
         }
         if (last != NONE) { chosen = last; }

@@ -1,0 +1,137 @@
+// GPTQ repack + fused dequant matvec/matmul. The reference is gptqDequantCpu on the ORIGINAL (AutoGPTQ layout)
+// tensors followed by a plain matmul: the independent check that the repack is right. Also the CPU twin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context';
+import { gptqDequantCpu, repackGptq, uploadGptq, type GptqSource } from '../../src/gpu/gptq-repack';
+import { GptqMatmulKernel, GptqMatvecKernel } from '../../src/gpu/kernels/gptq-linear';
+import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
+import { packGptq, dequantGptq } from '../../src/model/gptq-pack';
+import { f16BitsArrayToF32 } from '../../src/model/f16';
+import { AppError } from '../../src/shared/errors';
+import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+
+function rng(seed: number): () => number {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
+}
+
+/** A random GPTQ layer as a file would hold it (packGptq = AutoGPTQ's layout). */
+function randomLayer(K: number, N: number, groupSize: number, format: 'v1' | 'v2', actOrder: boolean, bias: boolean, seed: number): GptqSource {
+  const r = rng(seed);
+  const G = groupSize === -1 ? K : groupSize;
+  const nG = Math.ceil(K / G);
+  const q = new Uint8Array(N * K).map(() => Math.floor(r() * 16));
+  const zeros = new Uint8Array(nG * N).map(() => 1 + Math.floor(r() * 15));
+  const scales = new Float32Array(nG * N).map(() => 0.002 + r() * 0.02);
+  let gIdx: Int32Array | undefined;
+  if (actOrder) {
+    const perm = Array.from({ length: K }, (_, i) => i);
+    for (let i = K - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+    gIdx = new Int32Array(K);
+    for (let i = 0; i < K; i++) gIdx[perm[i]] = Math.floor(i / G);
+  }
+  const t = packGptq({ q, zeros, scales, gIdx, bias: bias ? randomFloats(N, seed + 1) : undefined, K, N, groupSize, format });
+  // Exercise both: files with g_idx (always for act-order) and files without it.
+  return { ...t, gIdx: actOrder || seed % 2 ? t.gIdx : undefined };
+}
+
+/** y = x W^T + bias (+ y0), from the original-layout dequantisation. */
+function reference(t: GptqSource, x: Float32Array, y0?: Float32Array): Float32Array {
+  const W = gptqDequantCpu(t);
+  const M = x.length / t.K;
+  const bias = t.bias ? (t.bias instanceof Uint16Array ? f16BitsArrayToF32(t.bias) : t.bias) : null;
+  const y = new Float32Array(M * t.N);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < t.N; n++) {
+      let s = 0;
+      for (let k = 0; k < t.K; k++) s += x[m * t.K + k] * W[n * t.K + k];
+      y[m * t.N + n] = s + (bias ? bias[n] : 0) + (y0 ? y0[m * t.N + n] : 0);
+    }
+  }
+  return y;
+}
+
+describe('GPTQ repack (CPU)', () => {
+  it('gptqDequantCpu agrees with the pack reference, and repack accepts every valid act-order layout', () => {
+    for (const groupSize of [32, 64, 128, -1]) {
+      for (const format of ['v1', 'v2'] as const) {
+        for (let seed = 1; seed <= 6; seed++) {
+          const t = randomLayer(256, 16, groupSize, format, seed % 3 !== 0, true, seed * 7 + groupSize);
+          expect(() => repackGptq(t)).not.toThrow();
+          if (t.gIdx) expect(Array.from(gptqDequantCpu(t))).toEqual(Array.from(dequantGptq(t as Parameters<typeof dequantGptq>[0])));
+        }
+      }
+    }
+  });
+
+  it('drops the permutation when g_idx is the natural order, keeps it for act-order', () => {
+    expect(repackGptq(randomLayer(128, 8, 32, 'v2', false, false, 2)).perm).toBeNull();
+    expect(repackGptq(randomLayer(128, 8, 32, 'v2', true, false, 2)).perm).not.toBeNull();
+  });
+
+  it('rejects g_idx whose groups are not runs of groupSize', () => {
+    const t = randomLayer(64, 8, 32, 'v1', false, false, 1);
+    const gIdx = new Int32Array(64);
+    for (let k = 0; k < 64; k++) gIdx[k] = k < 40 ? 0 : 1; // 40 + 24: not groups of 32
+    try {
+      repackGptq({ ...t, gIdx });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AppError);
+      expect((e as AppError).code).toBe('UNSUPPORTED_QUANTIZATION');
+    }
+  });
+});
+
+describe.each(PATHS)('GPTQ kernels ($name)', ({ preferF16 }) => {
+  let ctx: GpuContext;
+  beforeAll(async () => { ctx = await testGpu({ preferF16 }); });
+  afterAll(() => ctx?.device.destroy());
+
+  const configs: { K: number; N: number; G: number; format: 'v1' | 'v2'; act: boolean; bias: boolean; acc: boolean; chunk?: number }[] = [
+    { K: 200, N: 8, G: 32, format: 'v1', act: true, bias: true, acc: false },
+    { K: 256, N: 40, G: 64, format: 'v2', act: false, bias: false, acc: true },
+    { K: 384, N: 24, G: 128, format: 'v1', act: true, bias: false, acc: true, chunk: 8 * 192 },
+    { K: 136, N: 16, G: -1, format: 'v2', act: false, bias: true, acc: false },
+    { K: 512, N: 32, G: 32, format: 'v2', act: true, bias: true, acc: true, chunk: 5 * 256 },
+  ];
+  for (const c of configs) {
+    const label = `K=${c.K} N=${c.N} group ${c.G} ${c.format}${c.act ? ' act-order' : ''}${c.bias ? ' bias' : ''}${c.acc ? ' accumulate' : ''}${c.chunk ? ' split rows' : ''}`;
+    it(`matvec (M=1) and matmul (M=7, M=4) — ${label}`, async () => {
+      const t = randomLayer(c.K, c.N, c.G, c.format, c.act, c.bias, c.K + c.N);
+      const packed = repackGptq(t);
+      const w = uploadGptq(ctx, packed, { maxChunkBytes: c.chunk });
+      if (c.chunk) expect(w.chunks.length).toBeGreaterThan(1);
+      for (const M of [1, 7, 4]) {
+        const x = randomFloats(M * c.K, M + 100);
+        const y0 = c.acc ? randomFloats(M * c.N, M + 200) : undefined;
+        const y = upload(ctx, y0 ?? new Float32Array(M * c.N));
+        const step = stepBuffer(ctx, { pos0: 0, m: M });
+        if (M === 1) {
+          const k = new GptqMatvecKernel(ctx, { accumulate: c.acc });
+          const bound = k.bind(upload(ctx, x), w, y, step);
+          await runPass(ctx, (p) => k.encode(p, bound, 1));
+        } else {
+          const k = new GptqMatmulKernel(ctx, { accumulate: c.acc });
+          const bound = k.bind(upload(ctx, x), w, y, step, { maxM: 8 });
+          await runPass(ctx, (p) => k.encode(p, bound, M));
+        }
+        const got = await readF32(ctx, y, M * c.N);
+        expect(relErr(got, reference(t, x, y0)), `M=${M} vs original-layout dequant`).toBeLessThan(1e-5);
+        expect(relErr(got, gptqLinearCpu(x, packed, y0)), `M=${M} vs CPU twin`).toBeLessThan(1e-6);
+      }
+    });
+  }
+
+  it('matvec reads the last row of x with xRow "last" (lm_head after a prefill)', async () => {
+    const t = randomLayer(64, 16, 32, 'v2', false, false, 5);
+    const w = uploadGptq(ctx, repackGptq(t));
+    const M = 5;
+    const x = randomFloats(M * 64, 9);
+    const y = upload(ctx, new Float32Array(16));
+    const k = new GptqMatvecKernel(ctx, { xRow: 'last' });
+    const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
+    await runPass(ctx, (p) => k.encode(p, bound, 1));
+    expect(relErr(await readF32(ctx, y, 16), reference(t, x.subarray(4 * 64)))).toBeLessThan(1e-5);
+  });
+});
