@@ -1,0 +1,57 @@
+// `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32]`
+// Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
+// decode_roofline_fraction}. The roofline is a read-only shader measured in the same run on the same adapter
+// (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
+import { acquireGpu } from '../../gpu/context';
+import { nodeGpu } from '../../gpu/node-gpu';
+import { measureReadBandwidth } from '../../gpu/roofline';
+import { openCheckpoint } from '../../model/checkpoint';
+import { LlamaGpu } from '../../model/llama-gpu';
+import { nodeDirFiles } from '../../model/node-files';
+import { decodeBytesPerToken, makeSyntheticWeights, syntheticConfig } from '../../model/synthetic';
+import { uploadLlamaWeights } from '../../model/weights-gpu';
+import type { CliArgs } from '../args';
+
+export async function run(args: CliArgs): Promise<void> {
+  const model = args.require('model');
+  const promptTokens = args.number('prompt-tokens', 64);
+  const genTokens = args.number('gen-tokens', 16);
+  const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
+  const synthetic = model.startsWith('synthetic:');
+  const cfg = synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config;
+  const weights = synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
+  const bytesPerToken = decodeBytesPerToken(weights);
+  const llama = LlamaGpu.create(ctx, cfg, weights, { maxSeq: Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8) });
+  const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
+  const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 3) % cfg.vocabSize);
+
+  // Warm-up (pipeline compilation), then timed runs.
+  let tok = await llama.prefill(prompt.slice(0, Math.min(8, promptTokens)), sampler);
+  tok = await llama.decode(tok, Math.min(8, promptTokens), sampler, 1);
+  const t0 = performance.now();
+  tok = await llama.prefill(prompt, sampler);
+  const t1 = performance.now();
+  let pos = promptTokens;
+  for (let i = 0; i < genTokens; i++) tok = await llama.decode(tok, pos++, sampler, i + 1);
+  const t2 = performance.now();
+  const prefillTokS = promptTokens / ((t1 - t0) / 1000);
+  const decodeTokS = genTokens / ((t2 - t1) / 1000);
+  const rooflineGbps = await measureReadBandwidth(ctx, Math.min(256 * 2 ** 20, ctx.limits.maxStorageBufferBindingSize));
+  const out = {
+    adapter: ctx.adapterName,
+    f16: ctx.f16,
+    prefill_tok_s: round(prefillTokS),
+    decode_tok_s: round(decodeTokS),
+    weight_bytes_per_token: bytesPerToken,
+    read_roofline_gbps: round(rooflineGbps),
+    decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
+  };
+  process.stdout.write(JSON.stringify(out) + '\n');
+  llama.destroy();
+  weights.destroy();
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

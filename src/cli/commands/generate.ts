@@ -1,0 +1,39 @@
+// `generate --model DIR --prompt TEXT [--raw] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
+//  [--repetition-penalty R] [--seed S] [--stats] [--precision f16|f32]`: streams only the continuation.
+import type { CliArgs } from '../args';
+import { loadCliEngine } from '../engine-node';
+
+export async function run(args: CliArgs): Promise<void> {
+  const engine = await loadCliEngine(args);
+  const stream = engine.generate(args.require('prompt'), {
+    raw: args.has('raw'),
+    maxTokens: args.number('max-tokens', 256),
+    temperature: args.number('temperature', 0),
+    topK: args.number('top-k', 0),
+    topP: args.number('top-p', 1),
+    repetitionPenalty: args.number('repetition-penalty', 1),
+    seed: args.number('seed', 0),
+  });
+  for await (const t of stream) process.stdout.write(t.text);
+  if (args.has('stats')) {
+    const s = engine.lastStats()!;
+    const info = engine.info!;
+    process.stdout.write(
+      '\n' +
+        JSON.stringify({
+          prompt_tokens: s.promptTokens,
+          generated_tokens: s.generatedTokens,
+          prefill_tok_s: round(s.prefillTokS),
+          decode_tok_s: round(s.decodeTokS),
+          adapter: info.adapter,
+          f16: info.f16,
+        }) +
+        '\n',
+    );
+  } else process.stdout.write('\n');
+  await engine.unload();
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 100) / 100 : 0;
+}

@@ -1,0 +1,311 @@
+// The Llama forward pass on the GPU, in the order of the math (HF semantics, SPEC-llama-gptq.md):
+//   x = embed[ids]
+//   per layer:  xn = rmsnorm(x)·w_in;  q,k,v = Wq xn, Wk xn, Wv xn;  rope(q), rope(k);  cache ← k, v
+//               x += Wo · attention(q, K cache, V cache)             (accumulate fused into the matvec)
+//               xn = rmsnorm(x)·w_post;  x += Wdown · (silu(Wgate xn) ⊙ Wup xn)
+//   logits = lm_head(rmsnorm(x)·w_final)  → sampled on the GPU; only the chosen id is read back.
+// A forward over m tokens (m ≤ maxBatch) is ONE command encoder and ONE submit: the step uniform
+// {pos0, m, kv_len, seed, sample_step} is written once, every bind group was built at create time.
+import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from '../gpu/context';
+import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
+import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
+import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
+import { GptqMatmulKernel, GptqMatvecKernel } from '../gpu/kernels/gptq-linear';
+import { createKvCache, KvStoreKernel, type KvCache, type KvStoreBound } from '../gpu/kernels/kv-store';
+import { RmsNormKernel, type RmsNormBound } from '../gpu/kernels/rmsnorm';
+import { RopeKernel, type RopeBound } from '../gpu/kernels/rope';
+import { SampleKernel, type SampleBound } from '../gpu/kernels/sample';
+import { SiluMulKernel, type SiluMulBound } from '../gpu/kernels/silu-mul';
+import type { SamplerOptions as KernelSamplerOptions } from '../gpu/cpu/sample';
+import { createStepBuffer, writeStep } from '../gpu/step';
+import { AppError } from '../shared/errors';
+import type { LlamaConfig } from './config';
+import { ropeInvFreq } from './rope';
+import type { GpuLinear, GpuLlamaWeights } from './weights-gpu';
+
+export interface SamplerOptions extends KernelSamplerOptions {
+  seed: number;
+}
+
+/** A linear layer bound twice: as a matvec (decode, m = 1) and as a tiled matmul (prefill, m > 1). */
+interface BoundLinear {
+  encode(pass: GPUComputePassEncoder, m: number): void;
+}
+
+interface LayerBound {
+  attnNorm: RmsNormBound;
+  q: BoundLinear;
+  k: BoundLinear;
+  v: BoundLinear;
+  ropeQ: RopeBound;
+  ropeK: RopeBound;
+  storeK: KvStoreBound;
+  storeV: KvStoreBound;
+  attention: AttentionBound;
+  o: BoundLinear;
+  ffnNorm: RmsNormBound;
+  gate: BoundLinear;
+  up: BoundLinear;
+  siluMul: SiluMulBound;
+  down: BoundLinear;
+}
+
+export interface LlamaGpuOptions {
+  maxSeq: number;
+  /** Tokens per prefill forward (longer prompts are processed in chunks). */
+  maxBatch?: number;
+}
+
+export class LlamaGpu {
+  readonly maxSeq: number;
+  readonly maxBatch: number;
+  private readonly kernels;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly ids: GPUBuffer; // u32 [maxBatch]
+  private readonly step: GPUBuffer; // uniform Step
+  private readonly history: GPUBuffer; // u32 [maxSeq]: every token id in the sequence (repetition penalty)
+  private readonly tokenOut: GPUBuffer; // u32 [1]: the sampled id
+  private readonly staging: GPUBuffer; // MAP_READ u32 [1]
+  private readonly logitsLast: GPUBuffer; // f32 [V]
+  private readonly xn: GPUBuffer; // f32 [maxBatch, D]
+  private readonly kv: KvCache;
+  private readonly embedBound: EmbeddingBound;
+  private readonly layers: LayerBound[];
+  private readonly finalNorm: RmsNormBound;
+  private readonly lmHeadLast: BoundLinear; // xn[m-1] → logitsLast
+  private readonly sampleBound: SampleBound;
+  private allLogits: { buffer: GPUBuffer; head: BoundLinear } | null = null;
+  private samplerKey = '';
+
+  private constructor(private readonly ctx: GpuContext, readonly cfg: LlamaConfig, private readonly w: GpuLlamaWeights, opts: LlamaGpuOptions) {
+    const D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
+    const qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
+    this.maxSeq = opts.maxSeq;
+    const B = (this.maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 64, opts.maxSeq)));
+    const f32 = (n: number, label: string) => this.track(createBuffer(ctx, n * 4, STORAGE, label));
+
+    this.kernels = {
+      embedding: new EmbeddingKernel(ctx),
+      rmsnorm: new RmsNormKernel(ctx, { eps: cfg.rmsNormEps }),
+      rope: new RopeKernel(ctx),
+      kvStore: new KvStoreKernel(ctx),
+      attention: new AttentionKernel(ctx),
+      siluMul: new SiluMulKernel(ctx),
+      sample: new SampleKernel(ctx),
+      gptqMatvec: new GptqMatvecKernel(ctx),
+      gptqMatvecAcc: new GptqMatvecKernel(ctx, { accumulate: true }),
+      gptqMatvecLast: new GptqMatvecKernel(ctx, { xRow: 'last' }),
+      gptqMatmul: new GptqMatmulKernel(ctx),
+      gptqMatmulAcc: new GptqMatmulKernel(ctx, { accumulate: true }),
+      denseMatvec: new DenseMatvecKernel(ctx),
+      denseMatvecAcc: new DenseMatvecKernel(ctx, { accumulate: true }),
+      denseMatvecLast: new DenseMatvecKernel(ctx, { xRow: 'last' }),
+      denseMatmul: new DenseMatmulKernel(ctx),
+      denseMatmulAcc: new DenseMatmulKernel(ctx, { accumulate: true }),
+    };
+    const k = this.kernels;
+
+    // Activations (f32, row-major, maxBatch rows).
+    this.ids = this.track(createBuffer(ctx, B * 4, STORAGE, 'ids')); // u32 [B]
+    const x = f32(B * D, 'x'); // [B, D] residual stream
+    this.xn = f32(B * D, 'xn'); // [B, D] normalised
+    const q = f32(B * qDim, 'q'); // [B, nHeads, headDim]
+    const kk = f32(B * kvDim, 'k'); // [B, nKv, headDim]
+    const v = f32(B * kvDim, 'v'); // [B, nKv, headDim]
+    const att = f32(B * qDim, 'att'); // [B, nHeads, headDim]
+    const gate = f32(B * F, 'gate'); // [B, F]; silu(gate)·up written in place
+    const up = f32(B * F, 'up'); // [B, F]
+    this.logitsLast = f32(V, 'logits'); // [V]
+    this.step = this.track(createStepBuffer(ctx));
+    this.history = this.track(createBuffer(ctx, this.maxSeq * 4 + 4, STORAGE, 'history')); // u32 [maxSeq + 1]
+    this.tokenOut = this.track(createBuffer(ctx, 4, STORAGE, 'token')); // u32 [1]
+    this.staging = this.track(ctx.device.createBuffer({ size: 16, usage: 0x01 | 0x08, label: 'token.staging' })); // MAP_READ | COPY_DST
+    const invFreq = this.track(uploadBuffer(ctx, ropeInvFreq(cfg), 'rope.invFreq')); // f32 [headDim/2]
+    this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
+    this.buffers.push(...this.kv.k, ...this.kv.v);
+
+    const linear = (l: GpuLinear, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear => {
+      if (l.kind === 'gptq') {
+        const mv = (accumulate ? k.gptqMatvecAcc : k.gptqMatvec).bind(input, l.w, output, this.step);
+        const mm = (accumulate ? k.gptqMatmulAcc : k.gptqMatmul).bind(input, l.w, output, this.step, { maxM: B });
+        const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
+        return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)) };
+      }
+      const mv = (accumulate ? k.denseMatvecAcc : k.denseMatvec).bind(input, l.w, output, this.step);
+      const mm = (accumulate ? k.denseMatmulAcc : k.denseMatmul).bind(input, l.w, output, this.step, { maxM: B });
+      const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
+      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)) };
+    };
+
+    this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
+    const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };
+    this.layers = w.layers.map((L, l) => ({
+      attnNorm: k.rmsnorm.bind(x, L.attnNorm, this.xn, this.step, { dim: D, maxM: B }),
+      q: linear(L.q, this.xn, q),
+      k: linear(L.k, this.xn, kk),
+      v: linear(L.v, this.xn, v),
+      ropeQ: k.rope.bind(q, invFreq, this.step, { nHeads: cfg.numHeads, headDim: cfg.headDim, maxM: B }),
+      ropeK: k.rope.bind(kk, invFreq, this.step, { nHeads: cfg.numKvHeads, headDim: cfg.headDim, maxM: B }),
+      storeK: k.kvStore.bind(kk, this.kv.k[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
+      storeV: k.kvStore.bind(v, this.kv.v[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
+      attention: k.attention.bind(q, this.kv.k[l], this.kv.v[l], att, this.step, attShape),
+      o: linear(L.o, att, x, true),
+      ffnNorm: k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B }),
+      gate: linear(L.gate, this.xn, gate),
+      up: linear(L.up, this.xn, up),
+      siluMul: k.siluMul.bind(gate, up, gate, this.step, { f: F, maxM: B }),
+      down: linear(L.down, gate, x, true),
+    }));
+    this.finalNorm = k.rmsnorm.bind(x, w.finalNorm, this.xn, this.step, { dim: D, maxM: B });
+    const head = w.lmHead;
+    if (head.kind === 'gptq') {
+      const b = k.gptqMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
+      this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1) };
+    } else {
+      const b = k.denseMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
+      this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1) };
+    }
+    this.sampleBound = k.sample.bind(this.logitsLast, this.history, this.tokenOut, this.step, { vocab: V, maxSeq: this.maxSeq + 1 }, { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 });
+  }
+
+  static create(ctx: GpuContext, cfg: LlamaConfig, w: GpuLlamaWeights, opts: LlamaGpuOptions): LlamaGpu {
+    return new LlamaGpu(ctx, cfg, w, opts);
+  }
+
+  private track<T extends GPUBuffer>(b: T): T {
+    this.buffers.push(b);
+    return b;
+  }
+
+  /** Encodes the layers and the final norm for a batch of m tokens already written to `ids`. */
+  private encodeBody(pass: GPUComputePassEncoder, m: number): void {
+    const k = this.kernels;
+    k.embedding.encode(pass, this.embedBound, m);
+    for (const L of this.layers) {
+      k.rmsnorm.encode(pass, L.attnNorm, m);
+      L.q.encode(pass, m);
+      L.k.encode(pass, m);
+      L.v.encode(pass, m);
+      k.rope.encode(pass, L.ropeQ, m);
+      k.rope.encode(pass, L.ropeK, m);
+      k.kvStore.encode(pass, L.storeK, m);
+      k.kvStore.encode(pass, L.storeV, m);
+      k.attention.encode(pass, L.attention, m);
+      L.o.encode(pass, m);
+      k.rmsnorm.encode(pass, L.ffnNorm, m);
+      L.gate.encode(pass, m);
+      L.up.encode(pass, m);
+      k.siluMul.encode(pass, L.siluMul, m);
+      L.down.encode(pass, m);
+    }
+    k.rmsnorm.encode(pass, this.finalNorm, m);
+  }
+
+  private setSampler(s: SamplerOptions): void {
+    const key = `${s.temperature}|${s.topK}|${s.topP}|${s.repetitionPenalty}`;
+    if (key !== this.samplerKey) {
+      this.kernels.sample.setOptions(this.ctx.device.queue, this.sampleBound, s);
+      this.samplerKey = key;
+    }
+  }
+
+  private checkRoom(pos0: number, m: number): void {
+    if (pos0 + m > this.maxSeq) {
+      throw new AppError('BAD_ARGUMENT', `The sequence needs ${pos0 + m} positions but the context holds ${this.maxSeq}.`);
+    }
+  }
+
+  /** One forward over tokens at positions pos0.. (m ≤ maxBatch); when `sample`, samples the next id on the GPU. */
+  private submitForward(tokens: number[], pos0: number, sample: { s: SamplerOptions; step: number } | null): void {
+    const m = tokens.length;
+    this.checkRoom(pos0, m);
+    const q = this.ctx.device.queue;
+    q.writeBuffer(this.ids, 0, new Uint32Array(tokens));
+    q.writeBuffer(this.history, pos0 * 4, new Uint32Array(tokens));
+    writeStep(this.ctx, this.step, { pos0, m, seed: sample?.s.seed ?? 0, sampleStep: sample?.step ?? 0 });
+    const enc = this.ctx.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    this.encodeBody(pass, m);
+    if (sample) {
+      this.lmHeadLast.encode(pass, 1);
+      this.kernels.sample.encode(pass, this.sampleBound);
+    }
+    pass.end();
+    if (sample) enc.copyBufferToBuffer(this.tokenOut, 0, this.staging, 0, 4);
+    q.submit([enc.finish()]);
+  }
+
+  private async readToken(): Promise<number> {
+    await this.staging.mapAsync(1); // GPUMapMode.READ
+    const id = new Uint32Array(this.staging.getMappedRange(0, 4))[0];
+    this.staging.unmap();
+    return id;
+  }
+
+  /** Runs the prompt from position 0 (in chunks of maxBatch) and returns the sampled next token id. */
+  async prefill(tokens: number[], s: SamplerOptions): Promise<number> {
+    if (tokens.length === 0) throw new AppError('BAD_ARGUMENT', 'The prompt is empty.');
+    this.checkRoom(0, tokens.length);
+    this.setSampler(s);
+    for (let p = 0; p < tokens.length; p += this.maxBatch) {
+      const chunk = tokens.slice(p, p + this.maxBatch);
+      const last = p + chunk.length >= tokens.length;
+      this.submitForward(chunk, p, last ? { s, step: 0 } : null);
+    }
+    return this.readToken();
+  }
+
+  /** Feeds `token` at position `pos` and returns the next sampled id. `step` numbers the sampling draws. */
+  async decode(token: number, pos: number, s: SamplerOptions, step: number): Promise<number> {
+    this.setSampler(s);
+    this.submitForward([token], pos, { s, step });
+    return this.readToken();
+  }
+
+  /** Logits at every position of a fresh sequence (for tests and `cli logits`). */
+  async logitsAll(tokens: number[]): Promise<Float32Array[]> {
+    this.checkRoom(0, tokens.length);
+    const V = this.cfg.vocabSize;
+    if (!this.allLogits) {
+      const buffer = this.track(createBuffer(this.ctx, this.maxBatch * V * 4, STORAGE, 'logits.all')); // f32 [maxBatch, V]
+      const head = this.w.lmHead;
+      const k = this.kernels;
+      let enc: BoundLinear;
+      if (head.kind === 'gptq') {
+        const mv = k.gptqMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.gptqMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
+        enc = { encode: (pass, m) => (m === 1 ? k.gptqMatvec.encode(pass, mv, 1) : k.gptqMatmul.encode(pass, mm, m)) };
+      } else {
+        const mv = k.denseMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.denseMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
+        enc = { encode: (pass, m) => (m === 1 ? k.denseMatvec.encode(pass, mv, 1) : k.denseMatmul.encode(pass, mm, m)) };
+      }
+      this.allLogits = { buffer, head: enc };
+    }
+    const out: Float32Array[] = [];
+    for (let p = 0; p < tokens.length; p += this.maxBatch) {
+      const chunk = tokens.slice(p, p + this.maxBatch);
+      const m = chunk.length;
+      const q = this.ctx.device.queue;
+      q.writeBuffer(this.ids, 0, new Uint32Array(chunk));
+      writeStep(this.ctx, this.step, { pos0: p, m });
+      const enc = this.ctx.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      this.encodeBody(pass, m);
+      this.allLogits.head.encode(pass, m);
+      pass.end();
+      const staging = this.ctx.device.createBuffer({ size: m * V * 4, usage: 0x01 | 0x08 });
+      enc.copyBufferToBuffer(this.allLogits.buffer, 0, staging, 0, m * V * 4);
+      q.submit([enc.finish()]);
+      await staging.mapAsync(1);
+      const data = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      staging.destroy();
+      for (let i = 0; i < m; i++) out.push(data.slice(i * V, (i + 1) * V));
+    }
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers.length = 0;
+  }
+}

@@ -1,0 +1,119 @@
+// Synthetic models for benchmarks: the real shapes of known checkpoints with random GPTQ weights made on the
+// spot (no download), so decode/prefill speed can be measured at full size. Random 4-bit words and f16
+// scales, zero 8 (symmetric), group 128; the embedding and lm_head are random f16.
+import type { GpuContext } from '../gpu/context';
+import { uploadBuffer } from '../gpu/context';
+import { destroyDense, uploadDense } from '../gpu/dense-weight';
+import { destroyGptq, uploadGptq, type PackedGptq } from '../gpu/gptq-repack';
+import { AppError } from '../shared/errors';
+import type { LlamaConfig } from './config';
+import { f32ToF16Bits } from './f16';
+import type { GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
+
+const base = {
+  rmsNormEps: 1e-5,
+  ropeScaling: null,
+  bosTokenId: 1,
+  eosTokenIds: [2],
+  quant: { bits: 4 as const, groupSize: 128, descAct: false, sym: true, format: 'v1' as const },
+};
+
+export const SYNTHETIC_SHAPES: Record<string, LlamaConfig> = {
+  'tinyllama-1.1b': { ...base, hiddenSize: 2048, intermediateSize: 5632, numLayers: 22, numHeads: 32, numKvHeads: 4, headDim: 64, ropeTheta: 10000, maxPositionEmbeddings: 2048, vocabSize: 32000, tieWordEmbeddings: false },
+  'llama-3.2-1b': { ...base, hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, ropeTheta: 500000, maxPositionEmbeddings: 131072, vocabSize: 128256, tieWordEmbeddings: true, bosTokenId: 128000, eosTokenIds: [128001, 128009], ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } },
+  'llama-2-7b': { ...base, hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: 32, headDim: 128, ropeTheta: 10000, maxPositionEmbeddings: 4096, vocabSize: 32000, tieWordEmbeddings: false },
+  // A small shape for quick checks of the bench command itself.
+  'tiny-test': { ...base, hiddenSize: 256, intermediateSize: 688, numLayers: 2, numHeads: 8, numKvHeads: 2, headDim: 32, ropeTheta: 10000, maxPositionEmbeddings: 512, vocabSize: 1024, tieWordEmbeddings: false },
+};
+
+/** xorshift32 filler: fast enough for gigabytes. */
+function fillRandom(words: Uint32Array, seed: number): void {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    words[i] = s;
+  }
+}
+
+function randomPacked(K: number, N: number, groupSize: number, seed: number): PackedGptq {
+  const nGroups = Math.ceil(K / groupSize);
+  const words = new Uint32Array((N * K) / 8);
+  fillRandom(words, seed);
+  const sz = new Uint32Array(N * nGroups);
+  const scaleBits = f32ToF16Bits(0.02 / Math.sqrt(K / 256));
+  sz.fill(scaleBits | (8 << 16));
+  return { K, N, groupSize, nGroups, words, sz, perm: null, bias: null };
+}
+
+function randomF16(n: number, seed: number, scale: number): Uint16Array {
+  const out = new Uint16Array(n);
+  let s = seed >>> 0 || 1;
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) table[i] = f32ToF16Bits(((i / 255) * 2 - 1) * scale);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = table[s & 255];
+  }
+  return out;
+}
+
+export function syntheticConfig(name: string): LlamaConfig {
+  const cfg = SYNTHETIC_SHAPES[name];
+  if (!cfg) throw new AppError('BAD_ARGUMENT', `Unknown synthetic model ${JSON.stringify(name)}; known: ${Object.keys(SYNTHETIC_SHAPES).join(', ')}.`);
+  return cfg;
+}
+
+export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1): GpuLlamaWeights {
+  const D = cfg.hiddenSize, F = cfg.intermediateSize, qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
+  const G = cfg.quant!.groupSize;
+  let bytes = 0;
+  const buffers: GPUBuffer[] = [];
+  const lin = (K: number, N: number, s: number): GpuLinear => {
+    const p = randomPacked(K, N, G, s);
+    bytes += p.words.byteLength + p.sz.byteLength;
+    return { kind: 'gptq', w: uploadGptq(ctx, p), K, N };
+  };
+  const ones = new Float32Array(D).fill(1);
+  const norm = () => {
+    const b = uploadBuffer(ctx, ones);
+    buffers.push(b);
+    bytes += ones.byteLength;
+    return b;
+  };
+  const embedding = uploadDense(ctx, { f16: randomF16(cfg.vocabSize * D, seed, 0.05) }, cfg.vocabSize, D);
+  bytes += cfg.vocabSize * D * 2;
+  const layers: GpuLayerWeights[] = [];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const s = seed * 1000 + l * 10;
+    layers.push({
+      attnNorm: norm(), ffnNorm: norm(),
+      q: lin(D, qDim, s + 1), k: lin(D, kvDim, s + 2), v: lin(D, kvDim, s + 3), o: lin(qDim, D, s + 4),
+      gate: lin(D, F, s + 5), up: lin(D, F, s + 6), down: lin(F, D, s + 7),
+    });
+  }
+  let lmHead: GpuLinear;
+  if (cfg.tieWordEmbeddings) lmHead = { kind: 'dense', w: embedding, K: D, N: cfg.vocabSize };
+  else {
+    lmHead = { kind: 'dense', w: uploadDense(ctx, { f16: randomF16(cfg.vocabSize * D, seed + 7, 0.05) }, cfg.vocabSize, D), K: D, N: cfg.vocabSize };
+    bytes += cfg.vocabSize * D * 2;
+  }
+  const finalNorm = norm();
+  return {
+    embedding, layers, finalNorm, lmHead, bytes,
+    destroy() {
+      for (const b of buffers) b.destroy();
+      destroyDense(embedding);
+      if (lmHead.kind === 'dense' && lmHead.w !== embedding) destroyDense(lmHead.w);
+      for (const L of layers) for (const l of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) if (l.kind === 'gptq') destroyGptq(l.w);
+    },
+  };
+}
+
+/** Bytes a decode step reads: every linear's packed weights and scales, lm_head, norms (not the one embedding row). */
+export function decodeBytesPerToken(w: GpuLlamaWeights): number {
+  const linBytes = (l: GpuLinear) =>
+    l.kind === 'gptq' ? l.N * (l.K / 2) + l.N * l.w.nGroups * 4 : l.N * l.K * (l.w.dtype === 'f16' ? 2 : 4);
+  let b = linBytes(w.lmHead);
+  for (const L of w.layers) b += [L.q, L.k, L.v, L.o, L.gate, L.up, L.down].reduce((s, l) => s + linBytes(l), 0);
+  return b;
+}

@@ -1,0 +1,147 @@
+// Uploads a checkpoint's tensors to the GPU once, in the layout the kernels read best: GPTQ layers are
+// repacked ([N, K/8] words, scale+zero per row and group, act-order resolved by a permutation of x), dense
+// tensors stay [rows, cols] (f32, or f16 pairs when the file is F16) split into chunks under the adapter's
+// binding limit. Progress is reported per tensor; the AbortSignal is checked between tensors.
+import type { GpuContext } from '../gpu/context';
+import { uploadBuffer } from '../gpu/context';
+import { destroyDense, uploadDense, type DenseWeight } from '../gpu/dense-weight';
+import { destroyGptq, repackGptq, uploadGptq, type GpuGptq } from '../gpu/gptq-repack';
+import { AppError, throwIfAborted } from '../shared/errors';
+import type { ProgressCallback } from '../shared/progress';
+import type { Checkpoint } from './checkpoint';
+import type { LlamaConfig } from './config';
+
+export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { kind: 'dense'; w: DenseWeight; K: number; N: number };
+
+export interface GpuLayerWeights {
+  attnNorm: GPUBuffer; // f32 [D]
+  q: GpuLinear; // [D] -> [nHeads*headDim]
+  k: GpuLinear; // [D] -> [nKv*headDim]
+  v: GpuLinear; // [D] -> [nKv*headDim]
+  o: GpuLinear; // [nHeads*headDim] -> [D]
+  ffnNorm: GPUBuffer; // f32 [D]
+  gate: GpuLinear; // [D] -> [F]
+  up: GpuLinear; // [D] -> [F]
+  down: GpuLinear; // [F] -> [D]
+}
+
+export interface GpuLlamaWeights {
+  embedding: DenseWeight; // [V, D]
+  layers: GpuLayerWeights[];
+  finalNorm: GPUBuffer; // f32 [D]
+  lmHead: GpuLinear; // [D] -> [V] (the embedding itself when tied)
+  /** Bytes of weight data on the GPU. */
+  bytes: number;
+  destroy(): void;
+}
+
+const LINEARS = [
+  ['q', 'self_attn.q_proj'],
+  ['k', 'self_attn.k_proj'],
+  ['v', 'self_attn.v_proj'],
+  ['o', 'self_attn.o_proj'],
+  ['gate', 'mlp.gate_proj'],
+  ['up', 'mlp.up_proj'],
+  ['down', 'mlp.down_proj'],
+] as const;
+
+export interface UploadOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Test hook: split dense tensors into chunks of at most this many bytes. */
+  maxChunkBytes?: number;
+}
+
+export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: UploadOptions = {}): Promise<GpuLlamaWeights> {
+  const cfg = ck.config;
+  const buffers: GPUBuffer[] = [];
+  const denses: DenseWeight[] = [];
+  let bytes = 0;
+  const total = ck.weightBytes;
+  let loaded = 0;
+  const tick = (name: string, n: number) => {
+    loaded += n;
+    opts.onProgress?.({ phase: 'upload', loaded: Math.min(loaded, total), total, file: name });
+  };
+
+  ctx.device.pushErrorScope('out-of-memory');
+  try {
+    const vec = async (name: string): Promise<GPUBuffer> => {
+      throwIfAborted(opts.signal);
+      const data = await ck.readF32(name);
+      const buf = uploadBuffer(ctx, data, name);
+      buffers.push(buf);
+      bytes += data.byteLength;
+      tick(name, ck.info(name).byteLength);
+      return buf;
+    };
+    const dense = async (name: string, rows: number, cols: number): Promise<DenseWeight> => {
+      throwIfAborted(opts.signal);
+      const info = ck.info(name);
+      if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
+        throw new AppError('MALFORMED_WEIGHTS', `${name} has shape [${info.shape}] but the config implies [${rows}, ${cols}].`);
+      }
+      const raw = await ck.read(name);
+      const data = raw instanceof Uint16Array ? { f16: raw } : raw instanceof Float32Array ? raw : null;
+      if (!data) throw new AppError('MALFORMED_WEIGHTS', `${name} has dtype ${info.dtype}; a float tensor was expected.`);
+      const w = uploadDense(ctx, data, rows, cols, { maxChunkBytes: opts.maxChunkBytes });
+      denses.push(w);
+      bytes += data instanceof Float32Array ? data.byteLength : data.f16.byteLength;
+      tick(name, info.byteLength);
+      return w;
+    };
+    const linear = async (prefix: string, K: number, N: number): Promise<GpuLinear> => {
+      throwIfAborted(opts.signal);
+      const t = await ck.gptq(prefix);
+      if (!t) return { kind: 'dense', w: await dense(`${prefix}.weight`, N, K), K, N };
+      if (t.K !== K || t.N !== N) {
+        throw new AppError('MALFORMED_WEIGHTS', `${prefix} is ${t.K}→${t.N} but the config implies ${K}→${N}.`);
+      }
+      const packed = repackGptq(t);
+      const w = uploadGptq(ctx, packed);
+      bytes += packed.words.byteLength + packed.sz.byteLength + (packed.perm?.byteLength ?? 0) + (packed.bias?.byteLength ?? 0);
+      tick(prefix, t.qweight.byteLength + t.qzeros.byteLength + t.scales.byteLength + t.gIdx.byteLength);
+      return { kind: 'gptq', w, K, N };
+    };
+
+    const D = cfg.hiddenSize, F = cfg.intermediateSize, qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
+    const embedding = await dense('model.embed_tokens.weight', cfg.vocabSize, D);
+    const layers: GpuLayerWeights[] = [];
+    for (let l = 0; l < cfg.numLayers; l++) {
+      const p = `model.layers.${l}`;
+      const shapes: Record<string, [number, number]> = { q: [D, qDim], k: [D, kvDim], v: [D, kvDim], o: [qDim, D], gate: [D, F], up: [D, F], down: [F, D] };
+      const lin: Partial<Record<(typeof LINEARS)[number][0], GpuLinear>> = {};
+      for (const [key, name] of LINEARS) lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1]);
+      layers.push({
+        attnNorm: await vec(`${p}.input_layernorm.weight`),
+        ffnNorm: await vec(`${p}.post_attention_layernorm.weight`),
+        ...(lin as Record<(typeof LINEARS)[number][0], GpuLinear>),
+      });
+    }
+    const finalNorm = await vec('model.norm.weight');
+    let lmHead: GpuLinear;
+    if (ck.has('lm_head.qweight')) lmHead = await linear('lm_head', D, cfg.vocabSize);
+    else if (ck.has('lm_head.weight')) lmHead = { kind: 'dense', w: await dense('lm_head.weight', cfg.vocabSize, D), K: D, N: cfg.vocabSize };
+    else if (cfg.tieWordEmbeddings) lmHead = { kind: 'dense', w: embedding, K: D, N: cfg.vocabSize };
+    else throw new AppError('MALFORMED_WEIGHTS', 'The model has no lm_head.weight and config.json does not tie it to the embeddings. Download the model again.');
+
+    const gptqs = layers.flatMap((l) => LINEARS.map(([k]) => l[k])).concat([lmHead]);
+    return {
+      embedding,
+      layers,
+      finalNorm,
+      lmHead,
+      bytes,
+      destroy() {
+        for (const b of buffers) b.destroy();
+        for (const d of denses) destroyDense(d);
+        for (const g of gptqs) if (g.kind === 'gptq') destroyGptq(g.w);
+      },
+    };
+  } finally {
+    const err = await ctx.device.popErrorScope();
+    if (err) {
+      throw new AppError('ADAPTER_TOO_SMALL', `The GPU ran out of memory while loading this model (about ${(ck.weightBytes / 2 ** 30).toFixed(2)} GiB of weights plus the KV cache are needed). Pick a smaller model or close other GPU-heavy tabs.`);
+    }
+  }
+}
