@@ -22,7 +22,7 @@ const T1_PUNCTUATION: Record<string, string> = { '\x10': '\u201C', '\x11': '\u20
 const INVISIBLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u00AD\u200B-\u200D\u2060\uFEFF\uFFFD\uE000-\uF8FF]/g;
 
 export interface CleanOptions {
-  /** Map T1-encoded control codes (ligatures, quotes, dashes) to text. Only for pages that are not garbled. */
+  /** Map T1-encoded control codes (ligatures, quotes, dashes) to text (default true; meant for pages that are not garbled). */
   texControlCodes?: boolean;
 }
 
@@ -54,7 +54,7 @@ export function repairHyphenation(text: string): string {
 export function cleanPageText(raw: string, opts: CleanOptions = {}): string {
   let text = raw.replace(/\r\n?/g, '\n');
   text = expandLigatures(text);
-  if (opts.texControlCodes) text = mapTexControlCodes(text);
+  if (opts.texControlCodes !== false) text = mapTexControlCodes(text);
   // Soft hyphens at a line end mark a hyphenation point: turn them into '-' so the repair below joins the word.
   text = text.replace(/\u00AD(?=[ \t]*\n)/g, '-');
   text = text.replace(INVISIBLE, '');
