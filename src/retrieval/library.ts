@@ -64,6 +64,11 @@ export interface LibraryOptions {
 export interface SearchOptions {
   topK?: number;
   docIds?: readonly string[];
+  /**
+   * 'auto' (default): hybrid when vectors and their model are available, else lexical. 'lexical' and
+   * 'dense' force one list (the evaluation compares them); 'dense' fails with MISSING_FILE when no model can run.
+   */
+  retriever?: 'auto' | 'lexical' | 'dense';
 }
 
 interface LoadedDoc {
@@ -217,13 +222,14 @@ export class DocumentLibrary {
     const topK = opts.topK ?? 5;
     if (!(topK >= 1)) throw new AppError('BAD_ARGUMENT', `top-k must be at least 1 (got ${topK}).`);
     const scope = this.scope(opts.docIds);
-    const lexHits = this.lexical.search(query, Math.max(CANDIDATES, topK), scope);
+    const retriever = opts.retriever ?? 'auto';
+    const lexHits = retriever === 'dense' ? [] : this.lexical.search(query, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
 
     const denseLists: string[][] = [];
     const cosine = new Map<string, number>();
     const failures: string[] = [];
-    const models = this.dense.models(scope);
+    const models = retriever === 'lexical' ? [] : this.dense.models(scope);
     for (const modelId of models) {
       const got = await this.embedders.get(modelId);
       if (!got.embedder) {
@@ -238,7 +244,16 @@ export class DocumentLibrary {
 
     let ranked: { docId: string; chunk: number; score: number }[];
     let mode: ModeInfo;
-    if (denseLists.length > 0) {
+    if (retriever === 'dense') {
+      if (denseLists.length === 0) {
+        throw new AppError('MISSING_FILE', `Dense search needs an embedding model: ${failures.join('; ') || 'no document has vectors'}.`);
+      }
+      ranked = [...cosine].sort((a, b) => b[1] - a[1]).slice(0, topK).map(([k, score]) => {
+        const [docId, chunk] = k.split('\u0000');
+        return { docId, chunk: Number(chunk), score };
+      });
+      mode = { mode: 'dense', reason: `cosine over ${models.join(' + ')} vectors only, as requested` };
+    } else if (denseLists.length > 0) {
       const fused = reciprocalRankFusion([lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists]);
       ranked = fused.slice(0, topK).map((f) => {
         const [docId, chunk] = f.key.split('\u0000');
@@ -247,7 +262,8 @@ export class DocumentLibrary {
       mode = { mode: 'hybrid', reason: this.hybridReason(scope, models) };
     } else {
       ranked = lexHits.slice(0, topK);
-      mode = { mode: 'lexical', reason: failures.length > 0 ? failures.join('; ') : this.lexicalReason(scope) };
+      const why = retriever === 'lexical' ? 'BM25 only, as requested' : failures.length > 0 ? `BM25 only: ${failures.join('; ')}` : this.lexicalReason(scope);
+      mode = { mode: 'lexical', reason: why };
     }
 
     const results: SearchResult[] = ranked.map(({ docId, chunk, score }) => {

@@ -28,7 +28,7 @@ export class NodeCachedEmbedderProvider implements EmbedderProvider {
   async get(modelId: string): Promise<{ embedder: Embedder } | { embedder: null; reason: string }> {
     const missing = missingModelFiles(this.cacheDir, modelId);
     if (missing.length > 0) {
-      return { embedder: null, reason: `embedding model ${modelId} is not cached in ${this.cacheDir} (missing ${missing.join(', ')})` };
+      return { embedder: null, reason: `embedding model ${modelId} is not in the local cache ${this.cacheDir} (nothing is downloaded from the command line)` };
     }
     let p = this.loaded.get(modelId);
     if (!p) {

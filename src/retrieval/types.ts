@@ -20,7 +20,8 @@ export interface Chunk {
   text: string;
 }
 
-export type SearchMode = 'lexical' | 'hybrid';
+/** 'dense' appears only when a caller forces dense-only search (the evaluation does). */
+export type SearchMode = 'lexical' | 'hybrid' | 'dense';
 
 /** Which search mode is in effect and why (the UI and the CLI show `reason`). */
 export interface ModeInfo {
