@@ -61,16 +61,18 @@ export function sampleCpu(logits: Float32Array, history: ArrayLike<number>, hist
     e[i] = f(Math.exp(f(z - zMax)));
   }
   // Per-slice sequential f32 sums, then thread 0's sequential sum of the partials (as on the GPU).
+  // Slices past ceil(V / S) are empty: their partial is 0 and adding 0 leaves an f32 sum unchanged.
+  const used = Math.ceil(V / S);
+  const parts = new Float32Array(WG);
   const massWhere = (minKey: number): { total: number; parts: Float32Array } => {
-    const parts = new Float32Array(WG);
-    for (let t = 0; t < WG; t++) {
+    for (let t = 0; t < used; t++) {
       const [b0, b1] = slice(t);
       let s = 0;
       for (let i = b0; i < b1; i++) if (keys[i] >= minKey) s = f(s + e[i]);
       parts[t] = s;
     }
     let total = 0;
-    for (let t = 0; t < WG; t++) total = f(total + parts[t]);
+    for (let t = 0; t < used; t++) total = f(total + parts[t]);
     return { total, parts };
   };
 
@@ -96,10 +98,10 @@ export function sampleCpu(logits: Float32Array, history: ArrayLike<number>, hist
     }
     thr = Math.max(T, kth);
   }
-  const { total, parts } = massWhere(thr);
+  const { total } = massWhere(thr);
   const target = f(f(sampleUniform(seed, step)) * total);
   let cum = 0;
-  for (let t = 0; t < WG; t++) {
+  for (let t = 0; t < used; t++) {
     const pt = parts[t];
     if (pt > 0 && f(cum + pt) > target) {
       const [i0, i1] = slice(t);
