@@ -1,0 +1,174 @@
+// The app without a model: documents (progress, problems, persistence), search mode with sources that open
+// the cited page, offline reload, CSP, i18n, WebGPU missing, phone and desktop screenshots.
+import { expect, test } from '@playwright/test';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
+
+test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
+
+test('documents + search mode: cited pages open highlighted; survives reload and works offline; nothing leaves 127.0.0.1', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const urls = recordRequests(context);
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await openApp(page);
+
+  // The policy is in the page and names only self + the hub origins.
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("connect-src 'self' https://huggingface.co");
+  await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-empty.png' });
+
+  await addPdfs(page, ['compressed.tracemonkey-pldi-09.pdf', 'zen_of_python_corrupted.pdf']);
+  await waitReady(page, 'compressed.tracemonkey-pldi-09.pdf');
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await expect(documentRow(page, 'compressed.tracemonkey-pldi-09.pdf').getByTestId('page-count')).toHaveText('14 pages');
+  await expect(documentRow(page, 'zen_of_python_corrupted.pdf').getByTestId('page-count')).toHaveText('1 pages');
+
+  await ask(page, 'Which loops does the trace monitor record as traces?');
+  const answer = page.getByTestId('answer').nth(0);
+  await expect(answer).toHaveAttribute('data-mode', 'search');
+  await expect(answer.getByTestId('search-mode-banner')).toBeVisible();
+  const first = answer.getByTestId('source').first();
+  await expect(first).toHaveAttribute('data-file', 'compressed.tracemonkey-pldi-09.pdf');
+  const citedPage = Number(await first.getAttribute('data-page'));
+  expect(citedPage).toBeGreaterThanOrEqual(1);
+
+  // A second question hits the other document.
+  await ask(page, 'Is beautiful better than ugly?');
+  const zen = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(zen).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-search-mode.png' });
+
+  // The source opens its page with the passage highlighted.
+  await first.getByRole('button').click();
+  const viewer = page.getByTestId('viewer');
+  await expect(viewer).toBeVisible();
+  await expect(page.getByTestId('viewer-page')).toHaveAttribute('data-page', String(citedPage));
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-viewer.png' });
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+
+  // Reload: documents and the conversation are still there (IndexedDB).
+  await waitForServiceWorker(page);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, 'compressed.tracemonkey-pldi-09.pdf');
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await expect(page.getByTestId('answer')).toHaveCount(2);
+
+  // Offline: the service worker serves the app; search still works.
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await ask(page, 'What does the Zen say about namespaces?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+  await page.getByTestId('answer').last().getByTestId('source').first().getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.keyboard.press('Escape');
+  await context.setOffline(false);
+
+  // Remove a document: gone from the list and from search.
+  await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('button', { name: /Remove/ }).click();
+  await expect(documentRow(page, 'zen_of_python_corrupted.pdf')).toHaveCount(0);
+  await ask(page, 'Is beautiful better than ugly?');
+  await expect(page.getByTestId('answer').last().locator('[data-file="zen_of_python_corrupted.pdf"]')).toHaveCount(0);
+
+  expect(foreignRequests(urls)).toEqual([]);
+  expect(cspViolations).toEqual([]);
+  await context.close();
+});
+
+test('problem PDFs: password prompt (wrong, then right), scanned PDF explained, garbled pages reported', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await addPdfs(page, ['issue6010_1.pdf', 'issue7229.pdf', 'TAMReview.pdf']);
+
+  const locked = documentRow(page, 'issue6010_1.pdf');
+  await expect(locked).toHaveAttribute('data-status', 'needs-password', { timeout: 60_000 });
+  await expect(locked).toContainText('protected by a password');
+  await locked.getByPlaceholder('Password').fill('wrong');
+  await locked.getByPlaceholder('Password').press('Enter');
+  await expect(locked.getByRole('alert')).toHaveText('That password is not right. Try again.', { timeout: 30_000 });
+  await locked.getByPlaceholder('Password').fill('abc');
+  await locked.getByRole('button', { name: 'Open' }).click();
+  await waitReady(page, 'issue6010_1.pdf');
+
+  const scanned = documentRow(page, 'issue7229.pdf');
+  await expect(scanned).toHaveAttribute('data-status', 'failed', { timeout: 60_000 });
+  await expect(scanned.getByRole('alert')).toHaveAttribute('data-code', 'NO_TEXT');
+  await expect(scanned.getByRole('alert')).toContainText('OCR');
+
+  const garbled = documentRow(page, 'TAMReview.pdf');
+  await waitReady(page, 'TAMReview.pdf', 120_000);
+  await expect(garbled.getByTestId('garbled')).toContainText('unreadable text');
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-problem-pdfs.png' });
+
+  // The unlocked PDF is searchable and its page opens (the viewer asks for the password again after a reload).
+  await ask(page, 'Issue 6010');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'issue6010_1.pdf');
+  await context.close();
+});
+
+test('WebGPU missing: clear message, search mode still answers; phone layout and Chinese UI', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  await context.addInitScript(() => {
+    // Simulate a browser without WebGPU.
+    delete (Navigator.prototype as unknown as { gpu?: unknown }).gpu;
+  });
+  const page = await context.newPage();
+  await openApp(page);
+  expect(await page.evaluate(() => 'gpu' in navigator)).toBe(false);
+  await expect(page.getByTestId('no-webgpu')).toContainText('WebGPU');
+  await expect(page.getByTestId('header-mode')).toHaveText('检索模式');
+  await page.screenshot({ path: SCREENSHOTS + 'phone-chat-zh-no-webgpu.png' });
+
+  await showTab(page, 'documents');
+  await addPdfs(page, ['issue12823.pdf']);
+  await waitReady(page, 'issue12823.pdf');
+  await page.screenshot({ path: SCREENSHOTS + 'phone-documents-zh.png' });
+  await showTab(page, 'chat');
+  await ask(page, '团队的共同目标');
+  const answer = page.getByTestId('answer').last();
+  await expect(answer).toHaveAttribute('data-mode', 'search');
+  await expect(answer.getByTestId('source').first()).toHaveAttribute('data-file', 'issue12823.pdf');
+  await page.screenshot({ path: SCREENSHOTS + 'phone-search-zh.png' });
+
+  await showTab(page, 'models');
+  await expect(page.getByTestId('model-row').first()).toBeVisible();
+  await page.screenshot({ path: SCREENSHOTS + 'phone-models-zh.png' });
+
+  // Switch the language: the choice sticks across a reload.
+  await page.getByTestId('lang').selectOption('en');
+  await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  await page.reload();
+  await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  await context.close();
+});
+
+test('keyboard only: add-free flow reaches the question box, asks, and the settings dialog opens and closes', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark', locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await addPdfs(page, ['zen_of_python_corrupted.pdf']);
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await page.getByTestId('question').focus();
+  await page.keyboard.type('Is explicit better than implicit?');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toBeVisible();
+  // Tab from the question box to Ask, then back to the toolbar: every control is reachable.
+  await page.getByTestId('open-settings').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible();
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-dark-settings.png' });
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden();
+  const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  expect(bg).toBe('rgb(20, 23, 27)'); // dark theme
+  await context.close();
+});

@@ -1,0 +1,65 @@
+// Helpers shared by the app's end-to-end specs.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
+
+export const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
+export const PDFS = FIXTURES + 'pdfs/';
+export const hasFixtures = existsSync(PDFS + 'MANIFEST.json');
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+/** Records every request the context makes (page, workers, service worker). */
+export function recordRequests(context: BrowserContext): string[] {
+  const urls: string[] = [];
+  context.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+/** Requests that left 127.0.0.1 (data:/blob: URLs are in-page). */
+export function foreignRequests(urls: string[]): string[] {
+  return urls.filter((u) => !/^(data:|blob:|chrome-extension:)/.test(u) && new URL(u).hostname !== '127.0.0.1');
+}
+
+export async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible({ timeout: 30_000 });
+}
+
+export async function addPdfs(page: Page, names: string[]): Promise<void> {
+  await page.getByTestId('pdf-input').setInputFiles(names.map((n) => PDFS + n));
+}
+
+export function documentRow(page: Page, name: string) {
+  return page.getByTestId('document').filter({ hasText: name });
+}
+
+export async function waitReady(page: Page, name: string, timeout = 60_000): Promise<void> {
+  await expect(documentRow(page, name)).toHaveAttribute('data-status', 'ready', { timeout });
+}
+
+export async function ask(page: Page, question: string): Promise<void> {
+  await page.getByTestId('question').fill(question);
+  await page.getByTestId('question').press('Enter');
+}
+
+/** Shows the documents panel on a phone (tabs) — a no-op at desktop width. */
+export async function showTab(page: Page, tab: 'documents' | 'chat' | 'models'): Promise<void> {
+  const button = page.getByTestId(`tab-${tab}`);
+  if (await button.isVisible()) await button.click();
+}
+
+/** Waits until the service worker controls the page (the app shell is precached). */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    return Boolean(reg.active) && Boolean(navigator.serviceWorker.controller);
+  }, null, { timeout: 60_000 }).catch(async () => {
+    // First visit: the worker activates, but controls the page only after a reload (clientsClaim is off).
+    await page.reload();
+    await page.waitForFunction(() => Boolean(navigator.serviceWorker.controller), null, { timeout: 30_000 });
+  });
+}
