@@ -64,7 +64,14 @@ async function extractDocument(doc: PDFDocumentProxy, opts: ExtractOptions): Pro
 
   const pages: ExtractedPage[] = [];
   const failed: number[] = [];
+  let lastYield = Date.now();
   for (let n = 1; n <= pageCount; n++) {
+    // pdf.js's in-thread worker answers through microtasks, so a long document would never let the event loop
+    // deliver other messages (a 'cancel' from the UI thread, say). Yield a macrotask every ~25 ms.
+    if (Date.now() - lastYield > 25) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      lastYield = Date.now();
+    }
     if (signal?.aborted) throw abortedError();
     let page: ExtractedPage;
     try {

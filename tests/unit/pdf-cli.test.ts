@@ -1,0 +1,50 @@
+// `npm run --silent cli -- extract`: the exact JSON interface, success and failure (exit 2 + code).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_DIR, HAVE_FIXTURES, SKIP_REASON } from './pdf-helpers';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: repoRoot, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
+
+describe('cli extract', () => {
+  it('prints {"error": {code, message}} and exits 2 for a file that is not a PDF', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdf-cli-'));
+    const notPdf = join(dir, 'notes.pdf');
+    writeFileSync(notPdf, 'just some text, not a PDF\n');
+    const { code, stdout } = await cli(['extract', '--pdf', notPdf]);
+    expect(code).toBe(2);
+    const out = JSON.parse(stdout);
+    expect(out.error.code).toBe('NOT_PDF');
+    expect(out.error.message).toMatch(/not a PDF/);
+  }, 120_000);
+
+  it.skipIf(!HAVE_FIXTURES)('prints {"pages": [{page, label, text, quality}], "warnings": []} for a fixture, and honours --password', async () => {
+    const [plain, locked] = await Promise.all([
+      cli(['extract', '--pdf', join(FIXTURE_DIR, 'rotation.pdf')]),
+      cli(['extract', '--pdf', join(FIXTURE_DIR, 'issue6010_1.pdf'), '--password', 'abc']),
+    ]);
+    expect(plain.code).toBe(0);
+    const out = JSON.parse(plain.stdout);
+    expect(Object.keys(out).sort()).toEqual(['pages', 'warnings']);
+    expect(out.warnings).toEqual([]);
+    expect(out.pages).toHaveLength(2);
+    expect(Object.keys(out.pages[1]).sort()).toEqual(['label', 'page', 'quality', 'text']);
+    expect(out.pages[1]).toMatchObject({ page: 2, label: '2', quality: 'ok' });
+    expect(out.pages[1].text).toContain('It will have a landscape layout.');
+    expect(locked.code).toBe(0);
+    expect(JSON.parse(locked.stdout).pages[0].text).toBe('Issue 6010');
+  }, 120_000);
+});

@@ -1,0 +1,83 @@
+// The worker protocol end to end: PdfClient ↔ servePdfExtraction over a real MessageChannel (structured
+// clone, transferred buffers), as between the UI thread and the PDF worker in the browser.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/shared/errors';
+import { PdfClient } from '../../src/pdf/pdf-client';
+import { servePdfExtraction } from '../../src/pdf/worker-host';
+import type { MessageEndpoint } from '../../src/pdf/worker-protocol';
+import { bodyLines, buildPdf, fixture, HAVE_FIXTURES, SKIP_REASON } from './pdf-helpers';
+
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  for (const c of channels.splice(0)) {
+    c.port1.close();
+    c.port2.close();
+  }
+});
+
+function connect(): { client: PdfClient; clientPort: MessagePort } {
+  const channel = new MessageChannel();
+  channels.push(channel);
+  servePdfExtraction(channel.port2 as unknown as MessageEndpoint);
+  const client = new PdfClient(channel.port1 as unknown as MessageEndpoint);
+  channel.port1.start();
+  channel.port2.start();
+  return { client, clientPort: channel.port1 };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('PDF worker protocol', () => {
+  it('streams pages and progress, resolves with the result, keeps the caller’s bytes', async () => {
+    const { client } = connect();
+    const pdf = buildPdf({ pages: Array.from({ length: 5 }, (_, i) => ({ lines: bodyLines([`Worker page ${i + 1}`]) })) });
+    const pages: number[] = [];
+    const progress: number[] = [];
+    const r = await client.extract(pdf, { onPage: (p) => pages.push(p.page), onProgress: (p) => progress.push(p.page) });
+    expect(pages).toEqual([1, 2, 3, 4, 5]);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    expect(r.pages[2]).toEqual({ page: 3, label: '3', text: 'Worker page 3', quality: 'ok' });
+    expect(pdf.byteLength).toBeGreaterThan(0); // not detached by the transfer
+  });
+
+  it('errors cross the boundary as AppError with their code', async () => {
+    const { client } = connect();
+    const err = await client.extract(new TextEncoder().encode('not a pdf')).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('NOT_PDF');
+  });
+
+  it.skipIf(!HAVE_FIXTURES)('password flow through the worker: PASSWORD_REQUIRED, BAD_PASSWORD, then text', async () => {
+    if (!HAVE_FIXTURES) return console.warn(SKIP_REASON);
+    const { client } = connect();
+    const data = fixture('issue6010_1.pdf');
+    expect((await client.extract(data).catch((e) => e)).code).toBe('PASSWORD_REQUIRED');
+    expect((await client.extract(data, { password: 'nope' }).catch((e) => e)).code).toBe('BAD_PASSWORD');
+    expect((await client.extract(data, { password: 'abc' })).pages[0].text).toBe('Issue 6010');
+  });
+
+  it('abort cancels the work in the worker (no more pages arrive) and rejects with ABORTED', async () => {
+    const { client, clientPort } = connect();
+    let seen = 0;
+    clientPort.addListener('message', (msg: { type: string }) => {
+      if (msg.type === 'progress') seen++;
+    });
+    const pdf = buildPdf({ pages: Array.from({ length: 1000 }, (_, i) => ({ lines: bodyLines([`Page ${i + 1} of many`]) })) });
+    const controller = new AbortController();
+    const result = client.extract(pdf, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.page === 10) controller.abort();
+      },
+    });
+    const err = await result.catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('ABORTED');
+    await sleep(500);
+    const afterStop = seen;
+    await sleep(500);
+    expect(seen).toBe(afterStop); // the worker stopped
+    expect(afterStop).toBeLessThan(1000);
+  });
+});
