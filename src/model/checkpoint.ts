@@ -42,7 +42,8 @@ async function readJson(files: ModelFiles, name: string, listed: string[], requi
 
 /** Copies the bytes into a fresh, aligned buffer of the right element type. */
 function view(bytes: Uint8Array, dtype: SafetensorsDtype): Float32Array | Int32Array | Uint16Array {
-  const copy = bytes.slice().buffer;
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes); // a fresh, aligned copy (Buffer.slice would be a view)
   switch (dtype) {
     case 'F32':
       return new Float32Array(copy);

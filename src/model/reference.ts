@@ -61,10 +61,19 @@ export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array
 /** out[n] = Σ_k W[n, k]·x[k] (+ bias[n]). */
 export function linear(out: Float32Array, x: Float32Array, l: LinearF32): void {
   const { w, N, K } = l;
+  const K4 = K & ~3;
   for (let n = 0; n < N; n++) {
-    let s = 0;
     const row = n * K;
-    for (let k = 0; k < K; k++) s += w[row + k] * x[k];
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let k = 0;
+    for (; k < K4; k += 4) {
+      s0 += w[row + k] * x[k];
+      s1 += w[row + k + 1] * x[k + 1];
+      s2 += w[row + k + 2] * x[k + 2];
+      s3 += w[row + k + 3] * x[k + 3];
+    }
+    for (; k < K; k++) s0 += w[row + k] * x[k];
+    const s = s0 + s1 + (s2 + s3);
     out[n] = l.bias ? s + l.bias[n] : s;
   }
 }
@@ -129,10 +138,11 @@ export function attend(out: Float32Array, q: Float32Array, keys: Float32Array, v
       scores[t] = Math.exp(scores[t] - max);
       sum += scores[t];
     }
-    for (let i = 0; i < headDim; i++) {
-      let acc = 0;
-      for (let t = 0; t <= pos; t++) acc += scores[t] * values[t * kvDim + kvh * headDim + i];
-      out[qo + i] = acc / sum;
+    for (let i = 0; i < headDim; i++) out[qo + i] = 0;
+    for (let t = 0; t <= pos; t++) {
+      const p = scores[t] / sum;
+      const vo = t * kvDim + kvh * headDim;
+      for (let i = 0; i < headDim; i++) out[qo + i] += p * values[vo + i];
     }
   }
 }

@@ -24,7 +24,7 @@ export interface ConvertLlama2cOptions {
   onProgress?: (message: string) => void;
 }
 
-export const DEFAULT_CALIBRATION = { count: 32, length: 256, seed: 1234 };
+export const DEFAULT_CALIBRATION = { count: 16, length: 256, seed: 1234 };
 /** RMSNorm epsilon of llama2.c models (run.c uses 1e-5). */
 export const LLAMA2C_RMS_EPS = 1e-5;
 

@@ -79,17 +79,21 @@ function groupCount(K: number, groupSize: number): number {
   return groupSize === -1 ? 1 : Math.ceil(K / groupSize);
 }
 
-/** Round-to-nearest with natural group order (g = floor(k / G)). */
-export function quantizeRtn(w: Float32Array /* [N, K] */, N: number, K: number, s: QuantSettings): QuantizedLinear {
+/**
+ * Round-to-nearest. Groups follow `order` (default natural order, g = floor(k / G)); a permuted order gives
+ * act-order style, non-monotonic g_idx (used for synthetic test models).
+ */
+export function quantizeRtn(w: Float32Array /* [N, K] */, N: number, K: number, s: QuantSettings, order?: number[]): QuantizedLinear {
   const G = s.groupSize === -1 ? K : s.groupSize;
   const nG = groupCount(K, s.groupSize);
   const q = new Uint8Array(N * K);
   const zeros = new Uint8Array(nG * N);
   const scales = new Float32Array(nG * N);
   const gIdx = new Int32Array(K);
+  const ord = order ?? Array.from({ length: K }, (_, k) => k);
   for (let g = 0; g < nG; g++) {
     const cols: number[] = [];
-    for (let k = g * G; k < Math.min(K, (g + 1) * G); k++) cols.push(k), (gIdx[k] = g);
+    for (let j = g * G; j < Math.min(K, (g + 1) * G); j++) cols.push(ord[j]), (gIdx[ord[j]] = g);
     const sc = scales.subarray(g * N, (g + 1) * N);
     const z = zeros.subarray(g * N, (g + 1) * N);
     groupParams(w, N, K, cols, s, sc, z);

@@ -57,7 +57,9 @@ export function readLlama2cCheckpoint(bytes: Uint8Array): Llama2cModel {
   if (bytes.byteLength < 28 + floatsNeeded * 4) {
     throw new AppError('TRUNCATED_FILE', `The llama2.c checkpoint is truncated: the header needs ${28 + floatsNeeded * 4} bytes, the file has ${bytes.byteLength}.`);
   }
-  const all = new Float32Array(bytes.slice(28, 28 + floatsNeeded * 4).buffer);
+  // Copy (also correct for Node Buffers, whose slice() is a view into a shared pool).
+  const all = new Float32Array(floatsNeeded);
+  new Uint8Array(all.buffer).set(bytes.subarray(28, 28 + floatsNeeded * 4));
   let o = 0;
   const take = (n: number) => all.subarray(o, (o += n));
   const embed = take(V * dim).slice();
