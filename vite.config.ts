@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pdfjsAssets } from './scripts/vite-pdfjs-assets';
+import { ortAssets } from './scripts/vite-ort-assets';
 import { VitePWA } from 'vite-plugin-pwa';
 import { buildCsp, hubOrigins } from './src/ui/csp-policy';
 
@@ -51,7 +52,7 @@ const pwa = VitePWA({
 });
 
 export default defineConfig({
-  plugins: [react(), pdfjsAssets(), cspMeta, pwa],
+  plugins: [react(), pdfjsAssets(), ortAssets(), cspMeta, pwa],
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   worker: { format: 'es' },

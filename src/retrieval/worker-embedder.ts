@@ -1,0 +1,117 @@
+// Browser EmbedderProvider: embeddings are computed in a Web Worker (embedder.worker.ts), so indexing
+// never blocks the page. The hub endpoint is configurable (a mirror works); the onnxruntime wasm comes
+// from the app itself (ort-assets.ts). With allowDownload false only models already in the browser's
+// cache are used, and the library stays in lexical mode, saying why.
+import type { Embedder, EmbedderProvider } from './embedder';
+import type { EmbedderRequest, EmbedderResponse, WorkerSetup } from './embedder-protocol';
+import { ortWasmPaths } from './ort-assets';
+import { AppError, throwIfAborted } from '../shared/errors';
+import type { ProgressCallback } from '../shared/progress';
+
+export interface WorkerEmbedderSettings {
+  /** Hub or mirror base URL, e.g. 'https://huggingface.co/'. */
+  remoteHost?: string;
+  /** Whether a missing model may be downloaded now (the UI asks the user first). */
+  allowDownload: boolean;
+  /** Download progress of model files. */
+  onProgress?: ProgressCallback;
+  /** App base URL for the ort wasm files; defaults to Vite's BASE_URL resolved against the page. */
+  appBase?: string;
+}
+
+export class WorkerEmbedderProvider implements EmbedderProvider {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (m: EmbedderResponse) => void; reject: (e: AppError) => void }>();
+  private readonly ready = new Map<string, Promise<void>>();
+
+  constructor(private settings: WorkerEmbedderSettings) {}
+
+  /** Changes hub/download settings; models that failed to load are tried again with the new ones. */
+  configure(settings: WorkerEmbedderSettings): void {
+    this.settings = settings;
+  }
+
+  async get(modelId: string): Promise<{ embedder: Embedder } | { embedder: null; reason: string }> {
+    let ready = this.ready.get(modelId);
+    if (!ready) {
+      const setup: WorkerSetup = {
+        remoteHost: this.settings.remoteHost,
+        allowRemote: this.settings.allowDownload,
+        wasmPaths: ortWasmPaths(this.settings.appBase ?? new URL(import.meta.env.BASE_URL, self.location.href).href),
+      };
+      ready = this.request({ type: 'load', id: 0, modelId, setup }).then(() => undefined);
+      this.ready.set(modelId, ready);
+      ready.catch(() => this.ready.delete(modelId));
+    }
+    try {
+      await ready;
+    } catch (e) {
+      return { embedder: null, reason: AppError.from(e).message };
+    }
+    return {
+      embedder: {
+        modelId,
+        embed: async (texts, signal) => {
+          throwIfAborted(signal);
+          const res = await this.request({ type: 'embed', id: 0, modelId, texts: [...texts] }, signal);
+          if (res.type !== 'vectors') throw new AppError('INTERNAL', `Unexpected reply ${res.type} from the embedder worker.`);
+          return texts.map((_, i) => res.data.slice(i * res.dim, (i + 1) * res.dim));
+        },
+      },
+    };
+  }
+
+  /** Stops the worker (and any model it holds). */
+  terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready.clear();
+    for (const p of this.pending.values()) p.reject(new AppError('ABORTED', 'The embedder was stopped.'));
+    this.pending.clear();
+  }
+
+  private request(req: EmbedderRequest, signal?: AbortSignal): Promise<EmbedderResponse> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise<EmbedderResponse>((resolve, reject) => {
+      // A cancelled batch is left to finish in the worker; its reply is dropped.
+      const onAbort = () => {
+        this.pending.delete(id);
+        reject(new AppError('ABORTED', 'The operation was cancelled.'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (m) => (signal?.removeEventListener('abort', onAbort), resolve(m)),
+        reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e)),
+      });
+      worker.postMessage({ ...req, id });
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(new URL('./embedder.worker.ts', import.meta.url), { type: 'module', name: 'pdfchat-embedder' });
+    w.onmessage = (ev: MessageEvent<EmbedderResponse>) => {
+      const m = ev.data;
+      if (m.type === 'progress') {
+        this.settings.onProgress?.(m.progress);
+        return;
+      }
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.type === 'error') p.reject(AppError.fromJSON(m.error));
+      else p.resolve(m);
+    };
+    w.onerror = (ev) => {
+      const err = new AppError('INTERNAL', `The embedder worker failed: ${ev.message}. Reload the page; lexical search keeps working.`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.ready.clear();
+      this.worker = null;
+    };
+    this.worker = w;
+    return w;
+  }
+}
