@@ -49,14 +49,14 @@ export function f16BitsToF32(h: number): number {
 }
 
 /** Rounds every element of a Float32Array to f16 and returns the bits. */
-export function f32ArrayToF16Bits(a: ArrayLike<number>): Uint16Array {
+export function f32ArrayToF16Bits(a: ArrayLike<number>): Uint16Array<ArrayBuffer> {
   const out = new Uint16Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = f32ToF16Bits(a[i]);
   return out;
 }
 
 /** f16 bits → Float32Array. */
-export function f16BitsArrayToF32(a: ArrayLike<number>): Float32Array {
+export function f16BitsArrayToF32(a: ArrayLike<number>): Float32Array<ArrayBuffer> {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = f16BitsToF32(a[i]);
   return out;

@@ -7,7 +7,7 @@ export async function testGpu(opts: { preferF16?: boolean } = {}): Promise<GpuCo
 }
 
 /** Deterministic uniform random floats in [-scale, scale). */
-export function randomFloats(n: number, seed: number, scale = 1): Float32Array {
+export function randomFloats(n: number, seed: number, scale = 1): Float32Array<ArrayBuffer> {
   const out = new Float32Array(n);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
