@@ -15,6 +15,8 @@ export interface GpuContext {
   /** Resolves (never rejects) when the device is lost; the engine turns it into DEVICE_LOST. */
   lost: Promise<GPUDeviceLostInfo>;
   pipelines: Map<string, GPUComputePipeline>;
+  /** The first uncaptured GPU error (validation / out-of-memory), or null. Checked by the engine after each step. */
+  firstError: { kind: string; message: string } | null;
 }
 
 export interface AcquireOptions {
@@ -60,7 +62,7 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     isFallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
   };
   const adapterName = adapterInfo.description || [adapterInfo.vendor, adapterInfo.architecture, adapterInfo.device].filter(Boolean).join(' ') || 'unknown adapter';
-  return {
+  const ctx: GpuContext = {
     device,
     adapterInfo,
     adapterName,
@@ -69,7 +71,23 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     limits: device.limits,
     lost: device.lost,
     pipelines: new Map(),
+    firstError: null,
   };
+  device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+    const kind = ev.error.constructor?.name ?? 'GPUError';
+    ctx.firstError ??= { kind, message: ev.error.message };
+  };
+  return ctx;
+}
+
+/** Throws when the device reported an uncaptured error (a kernel failed to compile, out of memory, ...). */
+export function throwIfGpuError(ctx: GpuContext): void {
+  const e = ctx.firstError;
+  if (!e) return;
+  if (/memory/i.test(e.kind) || /out of memory/i.test(e.message)) {
+    throw new AppError('ADAPTER_TOO_SMALL', `The GPU ran out of memory: ${e.message.split('\n')[0]}. Pick a smaller model or a shorter context.`);
+  }
+  throw new AppError('INTERNAL', `GPU error (${e.kind}): ${e.message.split('\n')[0]}`);
 }
 
 /** Returns a cached compute pipeline for (label, code). Entry point is `main` unless given. */

@@ -6,7 +6,7 @@
 //   logits = lm_head(rmsnorm(x)·w_final)  → sampled on the GPU; only the chosen id is read back.
 // A forward over m tokens (m ≤ maxBatch) is ONE command encoder and ONE submit: the step uniform
 // {pos0, m, kv_len, seed, sample_step} is written once, every bind group was built at create time.
-import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from '../gpu/context';
+import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext } from '../gpu/context';
 import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
@@ -239,6 +239,8 @@ export class LlamaGpu {
     await this.staging.mapAsync(1); // GPUMapMode.READ
     const id = new Uint32Array(this.staging.getMappedRange(0, 4))[0];
     this.staging.unmap();
+    throwIfGpuError(this.ctx);
+    if (id >= this.cfg.vocabSize) throw new AppError('INTERNAL', `The GPU sampler returned token ${id}, outside the vocabulary.`);
     return id;
   }
 
@@ -299,6 +301,7 @@ export class LlamaGpu {
       const data = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();
       staging.destroy();
+      throwIfGpuError(this.ctx);
       for (let i = 0; i < m; i++) out.push(data.slice(i * V, (i + 1) * V));
     }
     return out;
