@@ -1,0 +1,133 @@
+// The converted tok512 tokenizer must tokenize exactly like llama.cpp on stories260K.gguf; the same builder on
+// the real Llama-2 vocabulary must pass llama.cpp's tokenizer test vectors.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spmVocabFromGguf } from '../../src/model/convert/gguf-vocab';
+import { readLlama2cTokenizer } from '../../src/model/convert/llama2c-tokenizer';
+import { buildSpmTokenizer, type SpmVocab } from '../../src/model/convert/spm-vocab';
+import { nodeDirFiles } from '../../src/model/node-files';
+import { loadTokenizer, type LlamaTokenizer } from '../../src/model/tokenizer';
+
+const fixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+const stories = join(fixtures, 'models/stories260K');
+const llamaVocab = join(fixtures, 'tokenizers/llama-vocab');
+const haveStories = existsSync(join(stories, 'tok512.bin'));
+const haveVocab = existsSync(join(llamaVocab, 'ggml-vocab-llama-spm.gguf'));
+if (!haveStories) console.warn(`skipping stories260K tokenizer tests: ${stories} is absent`);
+if (!haveVocab) console.warn(`skipping Llama-2 vocabulary tests: ${llamaVocab} is absent`);
+
+async function tokenizerDir(v: SpmVocab, extraConfig: Record<string, unknown> = {}, extraFiles: Record<string, unknown> = {}): Promise<LlamaTokenizer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+  const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(v);
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfigJson, ...extraConfig }));
+  for (const [n, j] of Object.entries(extraFiles)) writeFileSync(join(dir, n), JSON.stringify(j));
+  return loadTokenizer(nodeDirFiles(dir));
+}
+
+const SAMPLES = [
+  'Once upon a time',
+  'Once upon a time, there was a little girl named Lily.',
+  ' leading space',
+  'two  spaces   and three',
+  'Lily\'s mom said, "Hi!"\n\nOK',
+  'tab\there',
+  'numbers 12345 and 3.14',
+  'ü Ünïcödé 日本語 🙂🦙',
+  'The end.',
+  '',
+  ' ',
+  '\n',
+  'a',
+  'ThE qUiCk BrOwN fOx JUMPS!!!',
+];
+
+describe.skipIf(!haveStories)('tok512 → tokenizer.json', () => {
+  let tok: LlamaTokenizer;
+  beforeAll(async () => {
+    tok = await tokenizerDir(readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512));
+  });
+
+  it('encodes exactly like llama.cpp (node-llama-cpp) on stories260K.gguf', async () => {
+    const { getLlama } = await import('node-llama-cpp');
+    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+    const model = await llama.loadModel({ modelPath: join(stories, 'stories260K.gguf'), gpuLayers: 0 });
+    try {
+      for (const s of SAMPLES) expect(tok.encode(s), JSON.stringify(s)).toEqual([...model.tokenize(s)]);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('adds BOS only when asked, and decodes back to the text', () => {
+    expect(tok.encode('Once upon a time', { addBos: true })).toEqual([1, 403, 407, 261, 378]);
+    expect(tok.bosId).toBe(1);
+    expect(tok.eosIds).toContain(2);
+    for (const s of SAMPLES) expect(tok.decode(tok.encode(s))).toBe(s);
+  });
+
+  it('streams text deltas, holding back incomplete UTF-8 byte-fallback sequences', () => {
+    const prompt = tok.encode('Once upon a time', { addBos: true });
+    const full = tok.encode('Once upon a time there was 🙂 a 日本 cat', { addBos: true });
+    expect(full.slice(0, prompt.length)).toEqual(prompt);
+    const ids = full.slice(prompt.length); // as if generated after the prompt
+    const d = tok.createDecoder(prompt);
+    const deltas = ids.map((id) => d.push(id));
+    expect(deltas.join('') + d.flush()).toBe(' there was 🙂 a 日本 cat');
+    // 🙂 is 4 byte tokens: the first three yield nothing, the fourth yields the whole character.
+    const emojiStart = ids.indexOf(243);
+    expect(deltas.slice(emojiStart, emojiStart + 3)).toEqual(['', '', '']);
+    expect(deltas[emojiStart + 3]).toBe('🙂');
+    expect(deltas.every((x) => !x.includes('\uFFFD'))).toBe(true);
+  });
+
+  it('falls back to the llama-2 [INST] chat template (and says so) when the repo has none', () => {
+    expect(tok.hasChatTemplate).toBe(false);
+    expect(tok.chatTemplateSource).toBe('fallback:llama-2');
+    const text = tok.applyChatTemplate([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+    ]);
+    expect(text).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]');
+    const ids = tok.encodeChat([{ role: 'user', content: 'Hi' }]);
+    expect(ids[0]).toBe(1);
+    expect(ids.filter((i) => i === 1).length).toBe(1); // BOS from the template, not added again
+  });
+
+  it("renders the repo's own chat_template with @huggingface/jinja", async () => {
+    const zephyr =
+      "{% for message in messages %}{% if message['role'] == 'user' %}{{ '<|user|>\n' + message['content'] + eos_token }}{% elif message['role'] == 'system' %}{{ '<|system|>\n' + message['content'] + eos_token }}{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\n'  + message['content'] + eos_token }}{% endif %}{% if loop.last and add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}{% endfor %}";
+    const t = await tokenizerDir(readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512), { chat_template: zephyr });
+    expect(t.hasChatTemplate).toBe(true);
+    expect(t.chatTemplateSource).toBe('repo');
+    const msgs = [
+      { role: 'system' as const, content: 'S' },
+      { role: 'user' as const, content: 'Hello' },
+    ];
+    expect(t.applyChatTemplate(msgs)).toBe('<|system|>\nS</s><|user|>\nHello</s><|assistant|>');
+    const ids = t.encodeChat(msgs);
+    expect(ids.filter((i) => i === 2).length).toBe(2); // </s> recognised as the special token
+    expect(ids[0]).not.toBe(1);
+  });
+});
+
+function readVectors(): { input: string; ids: number[] }[] {
+  const inputs = readFileSync(join(llamaVocab, 'ggml-vocab-llama-spm.gguf.inp'), 'utf8').split('\n__ggml_vocab_test__\n');
+  inputs.pop(); // after the last separator
+  const outputs = readFileSync(join(llamaVocab, 'ggml-vocab-llama-spm.gguf.out'), 'utf8').split('\n');
+  return inputs.map((input, i) => ({ input, ids: outputs[i].trim() === '' ? [] : outputs[i].trim().split(/\s+/).map(Number) }));
+}
+
+describe.skipIf(!haveVocab)('Llama-2 SentencePiece vocabulary (32000 pieces) through the same builder', () => {
+  it("passes llama.cpp's tokenizer test vectors", async () => {
+    const tok = await tokenizerDir(spmVocabFromGguf(readFileSync(join(llamaVocab, 'ggml-vocab-llama-spm.gguf'))));
+    const vectors = readVectors();
+    expect(vectors.length).toBeGreaterThan(40);
+    const failures = vectors.filter((v) => JSON.stringify(tok.encode(v.input)) !== JSON.stringify(v.ids));
+    expect(failures.map((f) => ({ input: f.input, expected: f.ids, got: tok.encode(f.input) }))).toEqual([]);
+    for (const v of vectors) if (!v.input.includes('\uFFFD')) expect(tok.decode(v.ids)).toBe(v.input);
+  }, 60_000);
+});
