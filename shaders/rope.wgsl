@@ -1,7 +1,8 @@
 // Rotary position embedding, HF rotate_half layout, in place.
 // Row i of the batch is at position Step.pos0 + i; element j < d/2 of each head pairs with j + d/2:
 //   a = f32(pos) * inv_freq[j];  x'[j] = x[j] cos a - x[j + d/2] sin a;  x'[j + d/2] = x[j + d/2] cos a + x[j] sin a.
-// The angle is reduced to [-pi, pi] (Cody-Waite, 2*pi split in two) before cos/sin, so long positions stay accurate.
+// cos/sin are computed here, not with the built-ins (SwiftShader's are only ~1e-4 accurate): Cody-Waite reduction
+// by pi/2 split in three parts (q * HI and q * MID exact for q < 2^16), then Taylor polynomials on |r| <= pi/4.
 // Bindings:
 //   @binding(0) x:        array<f32>  [M, n_heads, head_dim]  read-write
 //   @binding(1) inv_freq: array<f32>  [head_dim / 2]          read (computed on the CPU, llama3 scaling included)
@@ -17,9 +18,25 @@ struct Params { n_heads: u32, head_dim: u32, stride: u32, _p0: u32 }
 @group(0) @binding(2) var<uniform> p: Params;
 @group(0) @binding(3) var<uniform> step: Step;
 
-const INV_TWO_PI: f32 = 0.15915494309189535;
-const TWO_PI_HI: f32 = 6.28125;                  // 201/32, exact in f32; k * TWO_PI_HI is exact for k < 2^16
-const TWO_PI_LO: f32 = 0.0019353071795864769;    // 2*pi - TWO_PI_HI
+const TWO_OVER_PI: f32 = 0.6366197723675814;
+const PIO2_HI: f32 = 1.5703125;                  // 201/128 (8 significant bits)
+const PIO2_MID: f32 = 0.000484466552734375;      // 8 significant bits
+const PIO2_LO: f32 = -6.397578431460715e-07;     // pi/2 - HI - MID, rounded to f32
+
+// (sin a, cos a) for a >= 0, accurate to a few f32 ulps.
+fn sin_cos(a: f32) -> vec2<f32> {
+  let q = round(a * TWO_OVER_PI);
+  let r = ((a - q * PIO2_HI) - q * PIO2_MID) - q * PIO2_LO;
+  let r2 = r * r;
+  let s = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362880.0)))));
+  let c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 + r2 * (-1.0 / 3628800.0)))));
+  switch (u32(q) & 3u) {
+    case 0u: { return vec2<f32>(s, c); }
+    case 1u: { return vec2<f32>(c, -s); }
+    case 2u: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -32,10 +49,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let h = rem / half;
   let j = rem - h * half;
   let a = f32(step.pos0 + row) * inv_freq[j];
-  let k = round(a * INV_TWO_PI);
-  let r = (a - k * TWO_PI_HI) - k * TWO_PI_LO;
-  let c = cos(r);
-  let s = sin(r);
+  let sc = sin_cos(a);
+  let s = sc.x;
+  let c = sc.y;
   let base = (row * p.n_heads + h) * p.head_dim;
   let x0 = x[base + j];
   let x1 = x[base + j + half];
