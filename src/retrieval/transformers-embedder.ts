@@ -53,7 +53,7 @@ export async function loadTransformersEmbedder(modelId: string, setup: Transform
       setup.allowRemote ? 'DOWNLOAD_FAILED' : 'MISSING_FILE',
       setup.allowRemote
         ? `Could not load the embedding model ${modelId} (${msg}). Check the hub address in Settings and your connection; search keeps working in lexical mode.`
-        : `The embedding model ${modelId} is not in the local cache (${msg}). Download it once to enable hybrid search; lexical search works meanwhile.`,
+        : `The embedding model ${modelId} could not be loaded from the local cache (${msg}). Download it (again) to enable hybrid search; lexical search works meanwhile.`,
     );
   }
 
