@@ -46,6 +46,9 @@ const pwa = VitePWA({
     navigateFallback: 'index.html',
     navigateFallbackDenylist: [/^\/selftest/],
     cleanupOutdatedCaches: true,
+    // Take over open pages at once, so a first visit is already offline-capable.
+    clientsClaim: true,
+    skipWaiting: true,
     // Nothing is cached at run time: hub downloads go through the model store, never the service worker.
     runtimeCaching: [],
   },

@@ -125,16 +125,40 @@ function passwordError(e: unknown): unknown {
   return e;
 }
 
-/** Marks the text-layer spans whose text is part of the passage; returns how many. */
+/**
+ * Marks the text-layer spans that cover the passage; returns how many. Span texts are joined without
+ * whitespace or hyphens (extraction repaired line-end hyphenation and reflowed lines), the passage's start
+ * and end are located by short anchors, and every span overlapping that range is marked.
+ */
 function highlight(divs: HTMLElement[], passage: string): number {
-  const target = normaliseForMatch(passage);
+  const strip = (s: string) => normaliseForMatch(s).replace(/[\s\-\u2010\u2011]/g, '');
+  const pieces = divs.map((d) => strip(d.textContent ?? ''));
+  const starts: number[] = [];
+  let joined = '';
+  for (const p of pieces) {
+    starts.push(joined.length);
+    joined += p;
+  }
+  const target = strip(passage);
+  const A = Math.min(24, target.length);
+  if (A === 0) return 0;
+  let start = -1;
+  for (let i = 0; i + A <= target.length && start < 0; i += A) {
+    const k = joined.indexOf(target.slice(i, i + A));
+    if (k >= 0) start = Math.max(0, k - i);
+  }
+  let end = -1;
+  for (let j = target.length; j - A >= 0 && end < 0 && start >= 0; j -= A) {
+    const k = joined.indexOf(target.slice(j - A, j), start);
+    if (k >= 0) end = Math.min(joined.length, k + A + (target.length - j));
+  }
+  if (start < 0 || end <= start) return 0;
   let n = 0;
-  for (const d of divs) {
-    const s = normaliseForMatch(d.textContent ?? '');
-    if (s.length >= 3 && target.includes(s)) {
+  divs.forEach((d, i) => {
+    if (pieces[i].length > 0 && starts[i] < end && starts[i] + pieces[i].length > start) {
       d.classList.add('hl');
       n++;
     }
-  }
+  });
   return n;
 }
