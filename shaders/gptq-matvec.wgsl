@@ -5,8 +5,9 @@
 // x row 0, or Step.m - 1 when x_row_last = 1. One thread per output row reading its packed u32 words in order.
 // Bindings:
 //   @binding(0) x:     array<f32>  [M, K]                 read
-//   @binding(1) words: array<u32>  [rows, K / 8]          read; nibble j of word w = q at packed position 8w + j
-//   @binding(2) sz:    array<u32>  [rows, n_groups]       read; bits 0..15 f16 scale, bits 16..23 zero point
+//   @binding(1) words: array<u32>  [K / 8, rows]          read; nibble j of word w = q at packed position 8w + j
+//                                                       (row-interleaved: adjacent threads read adjacent words)
+//   @binding(2) sz:    array<u32>  [n_groups, rows]       read; bits 0..15 f16 scale, bits 16..23 zero point
 //   @binding(3) perm:  array<u32>  [K] (or [4] unused)    read; x index of packed position p (act-order)
 //   @binding(4) bias:  array<f32>  [N] (or [4] unused)    read
 //   @binding(5) y:     array<f32>  [N]                    read-write (row_start + r for chunk row r)
@@ -40,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (p.x_row_last != 0u) { xb = (step.m - 1u) * K; }
   var acc = 0.0;
   for (var g = 0u; g < p.n_groups; g++) {
-    let s_z = sz[r * p.n_groups + g];
+    let s_z = sz[g * p.rows + r];
     let scale = unpack2x16float(s_z).x;
     let zero = f32((s_z >> 16u) & 0xffu);
     let w0 = g * p.group_words;
@@ -48,7 +49,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var xq = 0.0;
     var xs = 0.0;
     for (var wi = w0; wi < w1; wi++) {
-      let word = words[r * wpr + wi];
+      let word = words[wi * p.rows + r];
       let pb = wi * 8u;
       for (var j = 0u; j < 8u; j++) {
         var xi = pb + j;

@@ -35,9 +35,10 @@ export interface PackedGptq {
   bias: Float32Array | null /* [N] */;
 }
 
+/** One row chunk on the GPU, TRANSPOSED from PackedGptq so that threads of adjacent rows read adjacent words. */
 export interface GpuGptqChunk {
-  words: GPUBuffer /* u32 [rows, K/8] */;
-  sz: GPUBuffer /* u32 [rows, nGroups] */;
+  words: GPUBuffer /* u32 [K/8, rows]: words[w * rows + r] = PackedGptq.words[(rowStart + r) * K/8 + w] */;
+  sz: GPUBuffer /* u32 [nGroups, rows]: sz[g * rows + r] = PackedGptq.sz[(rowStart + r) * nGroups + g] */;
   rowStart: number;
   rows: number;
 }
@@ -150,6 +151,16 @@ export function gptqDequantCpu(t: GptqSource): Float32Array {
   return W;
 }
 
+/** Rows [r0, r0 + rows) of a row-major [*, cols] matrix, transposed to [cols, rows]. */
+function transposeRows(src: Uint32Array, r0: number, rows: number, cols: number): Uint32Array {
+  const out = new Uint32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const s = (r0 + r) * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = src[s + c];
+  }
+  return out;
+}
+
 export function uploadGptq(ctx: GpuContext, packed: PackedGptq, opts: { maxChunkBytes?: number; label?: string } = {}): GpuGptq {
   const { K, N, nGroups } = packed;
   const label = opts.label ?? 'gptq';
@@ -158,8 +169,8 @@ export function uploadGptq(ctx: GpuContext, packed: PackedGptq, opts: { maxChunk
   const chunks: GpuGptqChunk[] = [];
   for (let r0 = 0; r0 < N; r0 += perChunk) {
     const rows = Math.min(perChunk, N - r0);
-    const words = uploadBuffer(ctx, packed.words.subarray(r0 * W8, (r0 + rows) * W8), `${label}.words[${r0}]`);
-    const sz = uploadBuffer(ctx, packed.sz.subarray(r0 * nGroups, (r0 + rows) * nGroups), `${label}.sz[${r0}]`);
+    const words = uploadBuffer(ctx, transposeRows(packed.words, r0, rows, W8), `${label}.words[${r0}]`);
+    const sz = uploadBuffer(ctx, transposeRows(packed.sz, r0, rows, nGroups), `${label}.sz[${r0}]`);
     chunks.push({ words, sz, rowStart: r0, rows });
   }
   const perm = packed.perm ? uploadBuffer(ctx, packed.perm, `${label}.perm`) : null;
