@@ -60,7 +60,7 @@ export class AttentionKernel {
     const nChunks = this.chunksFor(shape);
     const scratchBytes = maxM * nHeads * nChunks * (headDim + 2) * 4;
     if (!this.scratch || this.scratch.size < scratchBytes) {
-      this.scratch?.destroy();
+      // A bigger shape gets a new scratch; the old one stays alive for the bind groups that still use it.
       this.scratch = createBuffer(this.ctx, scratchBytes, STORAGE, 'attention.partials');
     }
     const grid = linearGrid(this.ctx, maxM * nHeads * nChunks, 64);
