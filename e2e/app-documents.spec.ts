@@ -69,6 +69,7 @@ test('documents + search mode: cited pages open highlighted; survives reload and
   await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
   await page.getByTestId('answer').last().getByTestId('source').first().getByRole('button').click();
   await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-viewer-offline.png' });
   await page.keyboard.press('Escape');
   await context.setOffline(false);
 

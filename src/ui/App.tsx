@@ -58,7 +58,8 @@ function Shell() {
   const openSource = useCallback((s: CitedSource) => setViewing({ docId: s.docId, file: s.file, page: s.page, text: s.text }), []);
   const loadBytes = useCallback((id: string) => documents.bytes(id), [documents]);
   const password = useCallback((id: string) => documents.password(id), [documents]);
-  const modelName = m.loaded ? m.loaded.info.name || m.loaded.key : null;
+  // The repo (or folder) names the model better than config's name, which converters often leave generic.
+  const modelName = m.loaded ? m.loaded.key.replace(/@main$/, '').replace(/^folder:/, '') : null;
 
   const tabs: { id: Tab; label: string }[] = [
     { id: 'documents', label: t('tabDocuments') },

@@ -50,7 +50,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
 
       {s.loaded && (
         <p className="loaded" data-testid="loaded-model">
-          {t('loaded')}: <strong>{s.loaded.info.name || s.loaded.key}</strong>{' '}
+          {t('loaded')}: <strong>{s.loaded.key.replace(/@main$/, '').replace(/^folder:/, '')}</strong>{' '}
           <span className="small muted">({s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})</span>
         </p>
       )}
