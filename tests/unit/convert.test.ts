@@ -29,7 +29,7 @@ async function convertTo(opts: Partial<ConvertLlama2cOptions>): Promise<string> 
 
 function greedy(m: ReferenceLlama, prompt: number[], steps: number): number[] {
   m.reset();
-  let logits = new Float32Array();
+  let logits: Float32Array = new Float32Array();
   prompt.forEach((t, i) => (logits = m.forward(t, i)));
   const out = [...prompt];
   for (let s = 0; s < steps; s++) {

@@ -6,11 +6,16 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
+import { syntheticVocab, makeRandomLlama } from '../../scripts/make-random-llama';
+import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
+import { writeFileSync } from 'node:fs';
 import { convertLlama2c } from '../../src/model/convert/convert-llama2c';
 import { writeModelDir } from '../../src/model/convert/write-dir';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
+import { openCheckpoint } from '../../src/model/checkpoint';
 import { loadTokenizer } from '../../src/model/tokenizer';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
@@ -26,6 +31,46 @@ function logSoftmax(l: Float32Array): Float64Array {
   return Float64Array.from(l, (v) => v - lse);
 }
 
+/** Full next-token probabilities from llama.cpp (CPU, 1 thread, F32 KV cache) at every position. */
+async function llamaCppProbabilities(modelPath: string, tokens: number[]): Promise<Map<number, number>[]> {
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  // flashAttention off: llama.cpp's CPU flash attention ("auto" turns it on) rounds through f16 (~1e-2 error).
+  const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+  try {
+    const input: ControlledEvaluateInputItem[] = tokens.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }]);
+    const res = await ctx.getSequence().controlledEvaluate(input);
+    return res.map((r, i) => {
+      const p = r?.next?.probabilities;
+      if (!p) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
+      return p as Map<number, number>;
+    });
+  } finally {
+    await ctx.dispose();
+    await model.dispose();
+  }
+}
+
+/** Max |log p_llama.cpp − log softmax(ours)| over all tokens (p above float32 underflow); also checks argmax. */
+function compare(ours: Float32Array[], theirs: Map<number, number>[], vocab: number): { worst: number; compared: number } {
+  let worst = 0;
+  let compared = 0;
+  theirs.forEach((probs, pos) => {
+    expect(probs.size).toBe(vocab);
+    const lp = logSoftmax(ours[pos]);
+    for (const [id, p] of probs) {
+      if (p < 1e-30) continue;
+      worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
+      compared++;
+    }
+    let best = 0;
+    for (let i = 1; i < vocab; i++) if (ours[pos][i] > ours[pos][best]) best = i;
+    expect(best, `argmax at position ${pos}`).toBe(probs.keys().next().value);
+  });
+  return { worst, compared };
+}
+
 describe.skipIf(!have)('reference forward vs llama.cpp on stories260K', () => {
   it('log-probabilities agree within 1e-3 at every position of a 48-token story', async () => {
     const dir = mkdtempSync(join(tmpdir(), 's260-llamacpp-'));
@@ -37,41 +82,26 @@ describe.skipIf(!have)('reference forward vs llama.cpp on stories260K', () => {
     const text = readFileSync(join(stories, 'greedy_once_upon_a_time.txt'), 'utf8').slice(0, 120) + ' zebra quantum 42!';
     const tokens = tok.encode(text, { addBos: true }).slice(0, 48);
     expect(tokens.length).toBe(48);
-
-    const { getLlama } = await import('node-llama-cpp');
-    const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-    const model = await llama.loadModel({ modelPath: join(stories, 'stories260K.gguf'), gpuLayers: 0 });
-    // flashAttention off: llama.cpp's CPU flash attention ("auto" turns it on) rounds through f16 (~1e-2 error).
-    const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
-    let res;
-    try {
-      res = await ctx.getSequence().controlledEvaluate(
-        tokens.map((t) => [t, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }] as const),
-      );
-    } finally {
-      await ctx.dispose();
-      await model.dispose();
-    }
-    const ours = ref.logitsFor(tokens);
-    let worst = 0;
-    let compared = 0;
-    res.forEach((r, pos) => {
-      const probs = r?.next?.probabilities;
-      expect(probs?.size).toBe(512);
-      const lp = logSoftmax(ours[pos]);
-      for (const [id, p] of probs!) {
-        if (p < 1e-30) continue; // float32 underflow in llama.cpp's softmax
-        worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
-        compared++;
-      }
-      // Same argmax at every position.
-      const theirs = probs!.keys().next().value;
-      let best = 0;
-      for (let i = 1; i < 512; i++) if (ours[pos][i] > ours[pos][best]) best = i;
-      expect(best, `position ${pos}`).toBe(theirs);
-    });
-    console.log(`reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values at ${tokens.length} positions`);
+    const { worst, compared } = compare(ref.logitsFor(tokens), await llamaCppProbabilities(join(stories, 'stories260K.gguf'), tokens), 512);
+    console.log(`stories260K reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values at ${tokens.length} positions`);
     expect(compared).toBeGreaterThan(48 * 500);
+    expect(worst).toBeLessThan(1e-3);
+  }, 60_000);
+});
+
+describe('reference forward vs llama.cpp on a random GQA model (untied, llama3 rope scaling, GPTQ v1 act-order)', () => {
+  it('log-probabilities agree within 1e-3 (model exported to GGUF with its dequantized weights)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rand-llamacpp-'));
+    const opts = { hidden: 128, intermediate: 256, layers: 2, heads: 8, kvHeads: 2, headDim: 32, vocab: 400, tied: false, ropeScaling: 'llama3' as const, seed: 5, shards: 2, quant: { groupSize: 32, actOrder: true, format: 'v1' as const, sym: false } };
+    await makeRandomLlama(dir, opts);
+    const ck = await openCheckpoint(nodeDirFiles(dir));
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    const gguf = join(dir, 'export.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ck.config, ref.weights, syntheticVocab(opts.vocab)));
+    const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 97) % 390)));
+    const { worst, compared } = compare(ref.logitsFor(tokens), await llamaCppProbabilities(gguf, tokens), opts.vocab);
+    console.log(`random GQA/llama3/GPTQ model reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);
+    expect(compared).toBeGreaterThan(40 * 300);
     expect(worst).toBeLessThan(1e-3);
   }, 60_000);
 });

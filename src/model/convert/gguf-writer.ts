@@ -1,0 +1,168 @@
+// Writes an fp32 GGUF (v3, llama architecture) from fp32 weights in HF layout, so llama.cpp can serve as an
+// independent reference for any model this project makes (random test models, dequantized GPTQ models).
+// q/k rows go back to llama.cpp's interleaved RoPE order; llama3 rope scaling becomes rope_freqs.weight.
+import type { LlamaConfig } from '../config';
+import type { LlamaWeightsF32 } from '../reference';
+import type { SpmVocab } from './spm-vocab';
+
+/** Inverse of permuteInterleavedToHalf: HF row h*(d/2)+i → interleaved row 2i+h. */
+export function permuteHalfToInterleaved(w: Float32Array, heads: number, headDim: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < half; i++) {
+      for (let j = 0; j < 2; j++) {
+        const src = h * headDim + j * half + i;
+        const dst = h * headDim + 2 * i + j;
+        out.set(w.subarray(src * cols, (src + 1) * cols), dst * cols);
+      }
+    }
+  }
+  return out;
+}
+
+/** llama.cpp's rope_freqs factors for llama3 scaling: theta_i is divided by factor_i. */
+export function llama3RopeFactors(cfg: LlamaConfig): Float32Array {
+  const s = cfg.ropeScaling!;
+  const half = cfg.headDim / 2;
+  const out = new Float32Array(half);
+  const lowWl = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highWl = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  for (let i = 0; i < half; i++) {
+    const freq = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
+    const wl = (2 * Math.PI) / freq;
+    if (wl < highWl) out[i] = 1;
+    else if (wl > lowWl) out[i] = s.factor;
+    else {
+      const t = (s.originalMaxPositionEmbeddings / wl - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      out[i] = 1 / ((1 - t) / s.factor + t);
+    }
+  }
+  return out;
+}
+
+type KvValue = { type: 'u32' | 'f32' | 'string'; value: number | string } | { type: 'array'; of: 'string' | 'f32' | 'i32'; value: (string | number)[] };
+
+class ByteWriter {
+  private chunks: Uint8Array[] = [];
+  length = 0;
+  private enc = new TextEncoder();
+  bytes(b: Uint8Array) {
+    this.chunks.push(b);
+    this.length += b.byteLength;
+  }
+  private num(n: number, size: number, f: (dv: DataView) => void) {
+    const b = new Uint8Array(size);
+    f(new DataView(b.buffer));
+    this.bytes(b);
+    void n;
+  }
+  u32(n: number) {
+    this.num(n, 4, (dv) => dv.setUint32(0, n, true));
+  }
+  i32(n: number) {
+    this.num(n, 4, (dv) => dv.setInt32(0, n, true));
+  }
+  u64(n: number) {
+    this.num(n, 8, (dv) => dv.setBigUint64(0, BigInt(n), true));
+  }
+  f32(n: number) {
+    this.num(n, 4, (dv) => dv.setFloat32(0, n, true));
+  }
+  str(s: string) {
+    const b = this.enc.encode(s);
+    this.u64(b.byteLength);
+    this.bytes(b);
+  }
+  pad(align: number) {
+    const n = (align - (this.length % align)) % align;
+    if (n) this.bytes(new Uint8Array(n));
+  }
+  concat(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let o = 0;
+    for (const c of this.chunks) out.set(c, o), (o += c.byteLength);
+    return out;
+  }
+}
+
+const ALIGN = 32;
+
+export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
+  const kv: [string, KvValue][] = [
+    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.name', { type: 'string', value: 'pdfchat-export' }],
+    ['general.alignment', { type: 'u32', value: ALIGN }],
+    ['llama.context_length', { type: 'u32', value: cfg.maxPositionEmbeddings }],
+    ['llama.embedding_length', { type: 'u32', value: cfg.hiddenSize }],
+    ['llama.feed_forward_length', { type: 'u32', value: cfg.intermediateSize }],
+    ['llama.block_count', { type: 'u32', value: cfg.numLayers }],
+    ['llama.attention.head_count', { type: 'u32', value: cfg.numHeads }],
+    ['llama.attention.head_count_kv', { type: 'u32', value: cfg.numKvHeads }],
+    ['llama.attention.key_length', { type: 'u32', value: cfg.headDim }],
+    ['llama.attention.value_length', { type: 'u32', value: cfg.headDim }],
+    ['llama.rope.dimension_count', { type: 'u32', value: cfg.headDim }],
+    ['llama.rope.freq_base', { type: 'f32', value: cfg.ropeTheta }],
+    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: cfg.rmsNormEps }],
+    ['llama.vocab_size', { type: 'u32', value: cfg.vocabSize }],
+    ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
+    ['tokenizer.ggml.tokens', { type: 'array', of: 'string', value: vocab.pieces }],
+    ['tokenizer.ggml.scores', { type: 'array', of: 'f32', value: vocab.scores }],
+    ['tokenizer.ggml.token_type', { type: 'array', of: 'i32', value: vocab.types }],
+    ['tokenizer.ggml.bos_token_id', { type: 'u32', value: vocab.bosId }],
+    ['tokenizer.ggml.eos_token_id', { type: 'u32', value: vocab.eosId }],
+    ['tokenizer.ggml.unknown_token_id', { type: 'u32', value: vocab.unkId }],
+  ];
+  // GGUF dims are innermost first: an HF [out, in] matrix is written [in, out]; bytes are the same.
+  const tensors: { name: string; dims: number[]; data: Float32Array }[] = [];
+  const D = cfg.hiddenSize;
+  tensors.push({ name: 'token_embd.weight', dims: [D, cfg.vocabSize], data: w.embed });
+  if (cfg.ropeScaling) tensors.push({ name: 'rope_freqs.weight', dims: [cfg.headDim / 2], data: llama3RopeFactors(cfg) });
+  w.layers.forEach((l, i) => {
+    const p = `blk.${i}`;
+    tensors.push({ name: `${p}.attn_norm.weight`, dims: [D], data: l.attnNorm });
+    tensors.push({ name: `${p}.attn_q.weight`, dims: [l.q.K, l.q.N], data: permuteHalfToInterleaved(l.q.w, cfg.numHeads, cfg.headDim, l.q.K) });
+    tensors.push({ name: `${p}.attn_k.weight`, dims: [l.k.K, l.k.N], data: permuteHalfToInterleaved(l.k.w, cfg.numKvHeads, cfg.headDim, l.k.K) });
+    tensors.push({ name: `${p}.attn_v.weight`, dims: [l.v.K, l.v.N], data: l.v.w });
+    tensors.push({ name: `${p}.attn_output.weight`, dims: [l.o.K, l.o.N], data: l.o.w });
+    tensors.push({ name: `${p}.ffn_norm.weight`, dims: [D], data: l.mlpNorm });
+    tensors.push({ name: `${p}.ffn_gate.weight`, dims: [l.gate.K, l.gate.N], data: l.gate.w });
+    tensors.push({ name: `${p}.ffn_up.weight`, dims: [l.up.K, l.up.N], data: l.up.w });
+    tensors.push({ name: `${p}.ffn_down.weight`, dims: [l.down.K, l.down.N], data: l.down.w });
+  });
+  tensors.push({ name: 'output_norm.weight', dims: [D], data: w.finalNorm });
+  if (!cfg.tieWordEmbeddings) tensors.push({ name: 'output.weight', dims: [D, cfg.vocabSize], data: w.lmHead });
+
+  const out = new ByteWriter();
+  out.u32(0x46554747);
+  out.u32(3);
+  out.u64(tensors.length);
+  out.u64(kv.length);
+  for (const [key, v] of kv) {
+    out.str(key);
+    if (v.type === 'u32') out.u32(4), out.u32(v.value as number);
+    else if (v.type === 'f32') out.u32(6), out.f32(v.value as number);
+    else if (v.type === 'string') out.u32(8), out.str(v.value as string);
+    else if (v.type === 'array') {
+      out.u32(9);
+      out.u32(v.of === 'string' ? 8 : v.of === 'f32' ? 6 : 5);
+      out.u64(v.value.length);
+      for (const x of v.value) v.of === 'string' ? out.str(x as string) : v.of === 'f32' ? out.f32(x as number) : out.i32(x as number);
+    }
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    out.str(t.name);
+    out.u32(t.dims.length);
+    for (const d of t.dims) out.u64(d);
+    out.u32(0); // GGML_TYPE_F32
+    out.u64(offset);
+    offset += Math.ceil(t.data.byteLength / ALIGN) * ALIGN;
+  }
+  out.pad(ALIGN);
+  for (const t of tensors) {
+    out.bytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice());
+    out.pad(ALIGN);
+  }
+  return out.concat();
+}
