@@ -280,9 +280,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
           if (keep > 0) await new Promise<void>((r) => res.write(chunk.subarray(0, keep), () => r()));
           log.sent = sent + keep;
           stream.destroy();
-          // Let the bytes leave, then cut the connection without finishing the response.
-          await new Promise((r) => setTimeout(r, 20));
-          res.socket?.destroy();
+          // Close the connection without finishing the response. Wait first: browsers discard body bytes
+          // that the page has not read yet when the stream errors, so give the client time to take them
+          // (then it holds exactly `afterBytes`). FIN after the written bytes; a hard close if it lingers.
+          await new Promise((r) => setTimeout(r, 250));
+          const socket = res.socket;
+          socket?.end();
+          setTimeout(() => socket?.destroy(), 1000).unref();
           return;
         }
         if (Number.isFinite(bytesPerSecond)) {

@@ -80,8 +80,9 @@ test('downloads into Cache Storage across origins, resumes after a drop and afte
   expect(first.sha).toBe(weightsSha);
   expect(first.events).toBeGreaterThan(5);
   expect(first.estimate!.usage).toBeGreaterThan(3_000_000);
-  const ranges = hub.requests.filter((r) => r.path.endsWith('model.safetensors') && r.method === 'GET').map((r) => r.range ?? 'none');
-  expect(ranges).toEqual(['none', 'bytes=1000000-']);
+  const weightGets = hub.requests.filter((r) => r.path.endsWith('model.safetensors') && r.method === 'GET');
+  expect(weightGets.map((r) => r.range ?? 'none')).toEqual(['none', 'bytes=1000000-']);
+  expect(weightGets[0].sent).toBe(1_000_000);
 
   // 2. After a reload the model is still there.
   await page.reload();
@@ -145,4 +146,30 @@ test('downloads into Cache Storage across origins, resumes after a drop and afte
   // Nothing but the page itself and the hub on 127.0.0.1 was contacted; no Referer reached the hub.
   for (const u of requested) expect(u.startsWith(PAGE_ORIGIN) || u.startsWith(hub.url)).toBe(true);
   expect(hub.requests.every((r) => !r.referer)).toBe(true);
+});
+
+test('a second download of the same model at the same time is refused (Web Lock), the first completes', async ({ page }) => {
+  await openStorePage(page);
+  hub.setFault({ kind: 'slow', file: 'model.safetensors', bytesPerSecond: 6_000_000 });
+  try {
+    const r = await page.evaluate(
+      async ({ endpoint, repo }) => {
+        const s = (window as unknown as W).modelStore;
+        const backend = new s.CacheStorageBackend('e2e-models-lock');
+        const first = s.downloadModel({ hub: { endpoint }, backend, repo });
+        await new Promise((res) => setTimeout(res, 100));
+        const second = await s.downloadModel({ hub: { endpoint }, backend, repo }).then(
+          () => 'finished',
+          (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,
+        );
+        const done = await first;
+        return { second, bytes: done.bytes };
+      },
+      { endpoint: hub.url, repo: REPO },
+    );
+    expect(r.second).toMatch(/^DOWNLOAD_FAILED: .*already being downloaded in another tab/);
+    expect(r.bytes).toBeGreaterThan(3_000_000);
+  } finally {
+    hub.clearFaults();
+  }
 });

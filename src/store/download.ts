@@ -20,6 +20,7 @@
 //   Content-Length) and what was stored, else INTEGRITY_ERROR. sha256 (tree API lfs.oid, or x-linked-etag /
 //   ETag of LFS files) is checked with crypto.subtle (incrementally above 256 MiB); a mismatch deletes that
 //   file's bytes and throws INTEGRITY_ERROR, so a retry downloads it afresh.
+// - One download per model at a time across tabs (Web Locks, when available).
 // - A quota error while writing (or an estimate that says it cannot fit) → QUOTA_EXCEEDED with how much is
 //   needed and which cached models could be deleted.
 import { AppError, throwIfAborted } from '../shared/errors';
@@ -144,7 +145,22 @@ class SpeedMeter {
   }
 }
 
+/**
+ * Downloads (or resumes) a model. In browsers a Web Lock per model keeps two tabs from writing the same
+ * files at once; the second one gets DOWNLOAD_FAILED saying so.
+ */
 export async function downloadModel(opts: DownloadOptions): Promise<DownloadResult> {
+  const repo = validateRepoId(opts.repo);
+  const revision = opts.revision?.trim() || 'main';
+  const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+  if (!locks) return downloadUnlocked(opts);
+  return locks.request(`pdfchat-model-download:${repo}@${revision}`, { ifAvailable: true }, async (lock) => {
+    if (!lock) throw new AppError('DOWNLOAD_FAILED', `${repo} is already being downloaded in another tab or window. Wait for it there, or close it and retry here.`);
+    return downloadUnlocked(opts);
+  });
+}
+
+async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> {
   const repo = validateRepoId(opts.repo);
   const revision = opts.revision?.trim() || 'main';
   const { hub, backend, signal } = opts;
@@ -285,8 +301,14 @@ export async function downloadModel(opts: DownloadOptions): Promise<DownloadResu
         start = offset;
         announced = cr.total ?? undefined;
       } else {
+        // Content-Length is the size of the file only when the body is not compressed. Browsers hide
+        // Content-Encoding from cross-origin scripts, so trust it only for LFS files (binary, never
+        // compressed: the hub marks them with a sha256 ETag / X-Linked-Size); small JSON files are checked
+        // against the tree API size after the download instead.
         const len = res.headers.get('content-length');
-        announced = len !== null && len !== '' && !res.headers.get('content-encoding') ? Number(len) : undefined;
+        const linked = res.headers.get('x-linked-size');
+        const binary = !!sha256FromHeaders(res.headers) || !!linked;
+        if (!res.headers.get('content-encoding') && binary) announced = len ? Number(len) : linked ? Number(linked) : undefined;
       }
       if (start === 0) {
         // Fresh start (first try, or the server ignored our Range): drop any old partial bytes.
