@@ -3,13 +3,15 @@
 // attention-reduce.wgsl then merges the chunks. No barriers.
 // Query row i sits at position Step.pos0 + i and attends to cache positions 0 ..= pos0 + i.
 // The chunk length is ceil(Step.kv_len / n_chunks), so the work spreads evenly whatever the context length.
+// n_chunks = clamp(slots / (Step.m * n_heads), 1, max_chunks): decode (m = 1) splits finely, a long prefill
+// less, always within the scratch of `slots` records (the wrapper computes the same number for the dispatch).
 // Head h reads kv head h / (n_heads / n_kv). Scores are q.k / sqrt(head_dim) in f32.
 // The f16 variant (ctx.f16: KV cache stored as f16) is made by the wrapper: `enable f16;` and kv_t = f16.
 // Bindings:
 //   @binding(0) q:       array<f32>   [M, n_heads, head_dim]            read
 //   @binding(1) k_cache: array<kv_t>  [max_seq, n_kv, head_dim]         read
 //   @binding(2) v_cache: array<kv_t>  [max_seq, n_kv, head_dim]         read
-//   @binding(3) part:    array<f32>   [M, n_heads, n_chunks, 2 + head_dim]  read-write (scratch)
+//   @binding(3) part:    array<f32>   [Step.m, n_heads, n_chunks, 2 + head_dim] (<= slots records) read-write scratch
 //   @binding(4) p:       Params       uniform
 //   @binding(5) step:    Step         uniform
 // Dispatch: ceil(Step.m * n_heads * n_chunks / 64) workgroups of 64, folded into (x, y); stride = x * 64.
@@ -18,7 +20,7 @@
 alias kv_t = f32; // f16-variant
 
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
-struct Params { n_heads: u32, n_kv: u32, head_dim: u32, n_chunks: u32, max_seq: u32, stride: u32, scale: f32, _p0: u32 }
+struct Params { n_heads: u32, n_kv: u32, head_dim: u32, max_chunks: u32, max_seq: u32, stride: u32, scale: f32, slots: u32 }
 
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k_cache: array<kv_t>;
@@ -32,16 +34,17 @@ const EMPTY: f32 = -3.0e38; // running max of an empty chunk (no infinities in W
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let idx = gid.x + gid.y * p.stride;
-  if (idx >= step.m * p.n_heads * p.n_chunks) { return; }
-  let c = idx % p.n_chunks;
-  let t = idx / p.n_chunks;
+  let n_chunks = clamp(p.slots / max(step.m * p.n_heads, 1u), 1u, p.max_chunks);
+  if (idx >= step.m * p.n_heads * n_chunks) { return; }
+  let c = idx % n_chunks;
+  let t = idx / n_chunks;
   let h = t % p.n_heads;
   let row = t / p.n_heads;
   let hd = p.head_dim;
   let kvh = h / (p.n_heads / p.n_kv);
   let kv_stride = p.n_kv * hd;
   let len = min(step.pos0 + row + 1u, p.max_seq);
-  let chunk = (min(step.kv_len, p.max_seq) + p.n_chunks - 1u) / p.n_chunks;
+  let chunk = (min(step.kv_len, p.max_seq) + n_chunks - 1u) / n_chunks;
   let start = c * chunk;
   let end = min(start + chunk, len);
 

@@ -1,7 +1,8 @@
 // Causal GQA attention over one layer's KV cache, split-K (shaders/attention.wgsl + attention-reduce.wgsl).
-// The split count (nChunks) is fixed at bind; each chunk covers ceil(Step.kv_len / nChunks) positions.
-// The partial-results scratch [maxM, nHeads, nChunks, 2 + headDim] f32 is owned by the kernel instance and
-// shared by every layer bound with the same shape (dispatches in one pass run in order).
+// The split count follows the batch: nChunks(m) = clamp(slots / (m * nHeads), 1, maxChunks), so decode (m = 1)
+// splits the context into up to 32 chunks while a long prefill uses fewer; each chunk covers
+// ceil(Step.kv_len / nChunks) positions. The partial-results scratch (`slots` records of 2 + headDim f32) is
+// owned by the kernel instance and shared by every layer bound with the same shape (dispatches run in order).
 import code from '../../../shaders/attention.wgsl?raw';
 import reduceCode from '../../../shaders/attention-reduce.wgsl?raw';
 import { AppError } from '../../shared/errors';
@@ -14,7 +15,7 @@ export interface AttentionShape {
   headDim: number;
   maxSeq: number;
   maxM: number;
-  /** Override the split count (tests); default from maxSeq and a 32 MiB scratch budget. */
+  /** Fixes the split count (tests); default: up to min(32, maxSeq / 16) within a 32 MiB scratch budget. */
   nChunks?: number;
 }
 
@@ -25,7 +26,13 @@ export interface AttentionBound {
   reduceGrid: Grid;
   nHeads: number;
   headDim: number;
-  nChunks: number;
+  maxChunks: number;
+  slots: number;
+}
+
+/** The split count for a batch of m tokens (the shaders compute the same). */
+export function attentionChunks(b: { nHeads: number; maxChunks: number; slots: number }, m: number): number {
+  return Math.min(Math.max(Math.floor(b.slots / Math.max(m * b.nHeads, 1)), 1), b.maxChunks);
 }
 
 const SCRATCH_BUDGET = 32 * 2 ** 20;
@@ -44,11 +51,13 @@ export class AttentionKernel {
     this.reducePipeline = getPipeline(ctx, 'attention-reduce', reduceCode);
   }
 
-  chunksFor(s: AttentionShape): number {
-    if (s.nChunks) return s.nChunks;
-    const perChunk = s.maxM * s.nHeads * (s.headDim + 2) * 4;
+  /** Split limits for a shape: maxChunks and the scratch size in records (>= one per row and head). */
+  private split(s: AttentionShape): { maxChunks: number; slots: number } {
+    if (s.nChunks) return { maxChunks: s.nChunks, slots: s.maxM * s.nHeads * s.nChunks };
+    const maxChunks = Math.max(1, Math.min(Math.ceil(s.maxSeq / 16), 32));
     const budget = Math.min(SCRATCH_BUDGET, this.ctx.limits.maxStorageBufferBindingSize);
-    return Math.max(1, Math.min(Math.ceil(s.maxSeq / 16), 32, Math.floor(budget / perChunk)));
+    const fit = Math.floor(budget / ((s.headDim + 2) * 4));
+    return { maxChunks, slots: Math.max(s.maxM * s.nHeads, Math.min(fit, s.maxM * s.nHeads * maxChunks)) };
   }
 
   /** q f32 [maxM, nHeads, headDim]; caches [maxSeq, nKv, headDim]; out f32 [maxM, nHeads, headDim]. */
@@ -57,15 +66,15 @@ export class AttentionKernel {
     if (headDim > MAX_HEAD_DIM || headDim < 1 || nHeads % nKv !== 0) {
       throw new AppError('UNSUPPORTED_MODEL', `Attention with ${nHeads} heads, ${nKv} KV heads and head size ${headDim} is not supported (head size must be at most ${MAX_HEAD_DIM} and heads a multiple of KV heads).`);
     }
-    const nChunks = this.chunksFor(shape);
-    const scratchBytes = maxM * nHeads * nChunks * (headDim + 2) * 4;
+    const { maxChunks, slots } = this.split(shape);
+    const scratchBytes = slots * (headDim + 2) * 4;
     if (!this.scratch || this.scratch.size < scratchBytes) {
       // A bigger shape gets a new scratch; the old one stays alive for the bind groups that still use it.
       this.scratch = createBuffer(this.ctx, scratchBytes, STORAGE, 'attention.partials');
     }
-    const grid = linearGrid(this.ctx, maxM * nHeads * nChunks, 64);
+    const grid = linearGrid(this.ctx, slots, 64);
     const reduceGrid = linearGrid(this.ctx, maxM * nHeads * headDim, 256);
-    const words = (stride: number) => uniformWords([nHeads, nKv, headDim, nChunks, maxSeq, stride, { f: 1 / Math.sqrt(headDim) }]);
+    const words = (stride: number) => uniformWords([nHeads, nKv, headDim, maxChunks, maxSeq, stride, { f: 1 / Math.sqrt(headDim) }, slots]);
     const params = uniformBuffer(this.ctx, words(grid.stride), 'attention.params');
     const reduceParams = uniformBuffer(this.ctx, words(reduceGrid.stride), 'attention-reduce.params');
     const main = this.ctx.device.createBindGroup({
@@ -88,13 +97,13 @@ export class AttentionKernel {
         { binding: 3, resource: { buffer: step } },
       ],
     });
-    return { main, reduce, grid, reduceGrid, nHeads, headDim, nChunks };
+    return { main, reduce, grid, reduceGrid, nHeads, headDim, maxChunks, slots };
   }
 
   encode(pass: GPUComputePassEncoder, bound: AttentionBound, m: number): void {
     pass.setPipeline(this.pipeline);
     pass.setBindGroup(0, bound.main);
-    dispatchLinear(pass, bound.grid, m * bound.nHeads * bound.nChunks);
+    dispatchLinear(pass, bound.grid, m * bound.nHeads * attentionChunks(bound, m));
     pass.setPipeline(this.reducePipeline);
     pass.setBindGroup(0, bound.reduce);
     dispatchLinear(pass, bound.reduceGrid, m * bound.nHeads * bound.headDim);
