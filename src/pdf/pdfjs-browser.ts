@@ -13,5 +13,6 @@ export async function createBrowserPdfjsEnvironment(): Promise<PdfjsEnvironment>
     lib,
     cMapUrl: new URL(PDFJS_CMAPS_PATH, base).href,
     standardFontDataUrl: new URL(PDFJS_STANDARD_FONTS_PATH, base).href,
+    useWorkerFetch: true,
   };
 }

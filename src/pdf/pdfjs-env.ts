@@ -12,6 +12,11 @@ export interface PdfjsEnvironment {
   cMapUrl?: string;
   /** Folder of pdf.js's standard font data (metrics of the 14 standard fonts and Foxit fallbacks). */
   standardFontDataUrl?: string;
+  /**
+   * Let pdf.js's worker code fetch cMaps and fonts itself. Required inside a Web Worker: otherwise pdf.js's
+   * display side fetches them and consults `document.baseURI`, which a worker lacks (every CJK font fails).
+   */
+  useWorkerFetch?: boolean;
 }
 
 let current: Promise<PdfjsEnvironment> | undefined;
