@@ -95,7 +95,10 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
 
   let templateSrc: string;
   let chatTemplateSource: LlamaTokenizer['chatTemplateSource'];
-  const repoTemplate = cfg.chat_template;
+  let repoTemplate = cfg.chat_template;
+  // Newer repos keep the template in its own file.
+  if (!repoTemplate && listed.includes('chat_template.jinja')) repoTemplate = new TextDecoder().decode(await files.read('chat_template.jinja'));
+  if (!repoTemplate && listed.includes('chat_template.json')) repoTemplate = (await readJson(files, 'chat_template.json', listed))?.chat_template;
   if (typeof repoTemplate === 'string' && repoTemplate.length > 0) {
     templateSrc = repoTemplate;
     chatTemplateSource = 'repo';

@@ -112,6 +112,25 @@ describe.skipIf(!haveStories)('tok512 → tokenizer.json', () => {
     expect(ids.filter((i) => i === 2).length).toBe(2); // </s> recognised as the special token
     expect(ids[0]).not.toBe(1);
   });
+
+  it('reads a chat_template.jinja file, and picks the llama-3 fallback for a vocabulary with header tokens', async () => {
+    const v = readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512);
+    const t = await tokenizerDir(v, {}, {});
+    expect(t.chatTemplateSource).toBe('fallback:llama-2');
+    const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+    const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(v);
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfigJson));
+    writeFileSync(join(dir, 'chat_template.jinja'), "{% for m in messages %}[{{ m['role'] }}]{{ m['content'] }}{% endfor %}");
+    const withFile = await loadTokenizer(nodeDirFiles(dir));
+    expect(withFile.chatTemplateSource).toBe('repo');
+    expect(withFile.applyChatTemplate([{ role: 'user', content: 'x' }])).toBe('[user]x');
+    // A vocabulary with Llama-3 header tokens gets the Llama-3 fallback.
+    const l3: SpmVocab = { ...v, pieces: [...v.pieces.slice(0, 510), '<|start_header_id|>', '<|end_header_id|>'], types: [...v.types.slice(0, 510), 3, 3] };
+    const t3 = await tokenizerDir(l3);
+    expect(t3.chatTemplateSource).toBe('fallback:llama-3');
+    expect(t3.applyChatTemplate([{ role: 'user', content: 'Hi' }])).toBe('<s><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n');
+  });
 });
 
 function readVectors(): { input: string; ids: number[] }[] {
