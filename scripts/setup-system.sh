@@ -2,6 +2,7 @@
 # Installs (or checks for) the system pieces the app and the tests need on Debian 12:
 #   - chromium            headless browser for the end-to-end tests (WebGPU on its bundled SwiftShader)
 #   - libvulkan1          Vulkan loader used by Dawn (npm `webgpu`) in Node
+#   - fonts-wqy-zenhei    a CJK font, so the Chinese UI renders in the e2e screenshots
 #   - Mesa 25 lavapipe    from bookworm-backports, unpacked privately into .vendor/mesa (never into the
 #                         system): the fastest CPU Vulkan driver, with shader-f16 (see docs/ARCHITECTURE.md)
 # Runs as root with apt; otherwise prints the exact package names that are missing and exits 1.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 for p in libvulkan1 libllvm15 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-shm0 libxcb-sync1 \
-         libxcb-xfixes0 libxshmfence1 libwayland-client0 libx11-xcb1 libelf1 libzstd1 libexpat1; do
+         libxcb-xfixes0 libxshmfence1 libwayland-client0 libx11-xcb1 libelf1 libzstd1 libexpat1 \
+         fonts-wqy-zenhei; do
   dpkg -s "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
