@@ -3,7 +3,7 @@
 import { AppError } from '../shared/errors';
 import { cleanPageText } from './clean-text';
 import { runsFromAnnotations, type AnnotationData } from './form-fields';
-import { formatPageRanges } from './page-ranges';
+import { formatPageRanges, pagesSubject } from './page-ranges';
 import { abortedError, hasPdfHeader, mapOpenError, notPdfError } from './pdf-errors';
 import { getPdfjsEnvironment, type PdfjsEnvironment } from './pdfjs-env';
 import { runsFromTextItems, type Matrix } from './positioned-text';
@@ -100,12 +100,12 @@ async function extractDocument(doc: PDFDocumentProxy, opts: ExtractOptions): Pro
   }
 
   const warnings: string[] = [];
-  if (failed.length > 0) warnings.push(`Pages ${formatPageRanges(failed)} could not be read (damaged page data) and were skipped.`);
+  if (failed.length > 0) warnings.push(`${failed.length === 1 ? `Page ${failed[0]}` : `Pages ${formatPageRanges(failed)}`} could not be read (damaged page data) and ${failed.length === 1 ? 'was' : 'were'} skipped.`);
   if (garbled.length > 0) {
-    const scope = ok === 0 ? 'Every page with text in this PDF has' : `Pages ${formatPageRanges(garbled)} have`;
+    const scope = ok === 0 ? 'Every page with text in this PDF has' : pagesSubject(garbled);
     warnings.push(`${scope} a garbled text layer (its fonts lack Unicode maps), so that text was left out. Run OCR on the PDF to make these pages searchable.`);
   }
-  if (empty.length > 0) warnings.push(`Pages ${formatPageRanges(empty)} have no text layer (images or blank pages). Run OCR on the PDF if they hold text.`);
+  if (empty.length > 0) warnings.push(`${pagesSubject(empty)} no text layer (images or blank pages). Run OCR on the PDF if they hold text.`);
   return { pages, warnings, pageCount, ...(title ? { title } : {}) };
 }
 

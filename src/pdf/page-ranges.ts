@@ -10,3 +10,8 @@ export function formatPageRanges(pages: number[]): string {
   }
   return parts.join(', ');
 }
+
+/** "Page 2 has" / "Pages 2–4, 7 have": the subject of a warning sentence. */
+export function pagesSubject(pages: number[]): string {
+  return pages.length === 1 ? `Page ${pages[0]} has` : `Pages ${formatPageRanges(pages)} have`;
+}

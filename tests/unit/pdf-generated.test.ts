@@ -111,7 +111,19 @@ describe('errors a user can act on', () => {
   it('empty pages among text pages are flagged per page with a warning', async () => {
     const r = await extractPdf(buildPdf({ pages: [{ lines: bodyLines(['Some text']) }, { lines: [] }] }));
     expect(r.pages.map((p) => p.quality)).toEqual(['ok', 'empty']);
-    expect(r.warnings.join(' ')).toMatch(/Pages 2 have no text layer/);
+    expect(r.warnings.join(' ')).toMatch(/Page 2 has no text layer/);
+  });
+
+  it('a damaged page tree: readable pages still come out, the broken page is reported', async () => {
+    const pdf = buildPdf({ pages: [1, 2, 3].map((i) => ({ lines: bodyLines([`Page ${i} text`]) })) });
+    const src = Buffer.from(pdf).toString('latin1');
+    const kids = src.match(/\/Kids \[(\d+) 0 R (\d+) 0 R (\d+) 0 R\]/)!;
+    // Point the second kid at an object that does not exist.
+    const damaged = new Uint8Array(Buffer.from(src.replace(kids[0], `/Kids [${kids[1]} 0 R 999 0 R ${kids[3]} 0 R]`), 'latin1'));
+    const r = await extractPdf(damaged);
+    expect(r.pages[0]).toMatchObject({ page: 1, text: 'Page 1 text', quality: 'ok' });
+    expect(r.pages[1]).toMatchObject({ page: 2, text: '', quality: 'empty' });
+    expect(r.warnings.join(' ')).toMatch(/Page 2 could not be read/);
   });
 
   it('leaves the caller’s bytes intact (pdf.js may detach the buffer it is given)', async () => {

@@ -1,7 +1,7 @@
 // Pure text logic of src/pdf (no pdf.js): cleaning, quality, reading order on hand-placed runs.
 import { describe, expect, it } from 'vitest';
 import { cleanPageText, expandLigatures, mapTexControlCodes, repairHyphenation } from '../../src/pdf/clean-text';
-import { formatPageRanges } from '../../src/pdf/page-ranges';
+import { formatPageRanges, pagesSubject } from '../../src/pdf/page-ranges';
 import { placeRun, type Matrix, type PositionedRun } from '../../src/pdf/positioned-text';
 import { assessTextQuality } from '../../src/pdf/quality';
 import { layoutText } from '../../src/pdf/reading-order';
@@ -52,6 +52,10 @@ describe('assessTextQuality', () => {
 
 describe('formatPageRanges', () => {
   it('compresses runs of pages', () => expect(formatPageRanges([9, 2, 3, 4, 7, 10])).toBe('2–4, 7, 9–10'));
+  it('agrees in number', () => {
+    expect(pagesSubject([4])).toBe('Page 4 has');
+    expect(pagesSubject([4, 5])).toBe('Pages 4–5 have');
+  });
 });
 
 describe('layoutText (reading order)', () => {
