@@ -10,7 +10,8 @@ export interface ExtractedPage {
   /**
    * Text in reading order, cleaned (no ligature or control characters, line-end hyphenation repaired).
    * Lines are separated by '\n', layout blocks (columns, paragraphs far apart) by '\n\n'.
-   * Empty for 'empty' pages and for 'garbled' pages (their text layer is gibberish: never index it).
+   * Empty for 'empty' pages. For 'garbled' pages the gibberish text layer is dropped: only form-field values
+   * (real Unicode), if the page has any, remain. Index only 'ok' pages.
    */
   text: string;
   /** ok: usable text; garbled: a text layer exists but decodes to junk (fonts without Unicode maps); empty: no text. */
