@@ -30,6 +30,8 @@ export interface RandomLlamaOptions {
   /** Where the GPTQ settings are written (default: both config.json and quantize_config.json). */
   quantConfigIn?: 'config' | 'quantize_config' | 'both';
   maxPositionEmbeddings?: number;
+  /** Give every linear a bias (HF attention_bias / mlp_bias; GPTQ layers store it as F16 .bias). */
+  bias?: boolean;
 }
 
 /** A small SentencePiece-style vocabulary of exactly `size` pieces: specials, ▁ + printable ASCII, bytes, bigrams. */
@@ -65,7 +67,10 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     return x;
   };
   // Weights with std 1/sqrt(K) keep activations O(1) through the layers.
-  const lin = (N: number, K: number): LinearF32 => ({ w: uniform(N * K, Math.sqrt(3 / K)), N, K });
+  // Biases come from their own stream so the weights are the same with and without them.
+  const biasRand = seededRandom(o.seed ^ 0x5bd1e995);
+  const bias = (n: number) => Float32Array.from({ length: n }, () => (biasRand() * 2 - 1) * 0.5);
+  const lin = (N: number, K: number): LinearF32 => ({ w: uniform(N * K, Math.sqrt(3 / K)), N, K, ...(o.bias ? { bias: bias(N) } : {}) });
   const norm = (n: number) => {
     const x = uniform(n, 0.2);
     for (let i = 0; i < n; i++) x[i] += 1;
@@ -106,7 +111,7 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
             [order[i], order[j]] = [order[j], order[i]];
           }
         }
-        res[key] = quantizeRtn(l.w, l.N, l.K, settings, order);
+        res[key] = { ...quantizeRtn(l.w, l.N, l.K, settings, order), ...(l.bias ? { bias: l.bias } : {}) };
         packGptq(res[key]); // fail early on shapes the format cannot hold
       }
       return res;

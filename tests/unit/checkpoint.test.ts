@@ -1,5 +1,5 @@
 // openCheckpoint over generated HF directories: GPTQ layers, dtypes, shards, tied/untied, old file names.
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,28 @@ describe('openCheckpoint', () => {
     const logits = m.logitsFor([1, 7, 9, 300]);
     expect(logits.length).toBe(4);
     expect(logits.every((l) => l.length === 320 && l.every(Number.isFinite))).toBe(true);
+  });
+
+  it('reads optional GPTQ and dense biases, and the reference applies them', async () => {
+    const q = { groupSize: 32, actOrder: false, format: 'v2' as const, sym: false };
+    const withBias = await make({ bias: true, quant: q });
+    const ck = await openCheckpoint(nodeDirFiles(withBias));
+    expect(ck.info('model.layers.0.self_attn.o_proj.bias')).toMatchObject({ dtype: 'F16', shape: [64] });
+    const t = (await ck.gptq('model.layers.0.self_attn.o_proj'))!;
+    expect(t.bias?.length).toBe(64);
+    const dense = await openCheckpoint(nodeDirFiles(await make({ bias: true })));
+    expect(dense.info('model.layers.0.mlp.up_proj.bias').shape).toEqual([96]);
+    const cfg = JSON.parse(readFileSync(join(withBias, 'config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ attention_bias: true, mlp_bias: true });
+    // Same seed with and without bias: identical weights, so any logit change comes from the biases.
+    const a = await ReferenceLlama.load(nodeDirFiles(withBias));
+    const b = await ReferenceLlama.load(nodeDirFiles(await make({ bias: false, quant: q })));
+    const w = a.weights.layers[0].o;
+    expect(w.bias).toBeDefined();
+    expect([...w.w]).toEqual([...b.weights.layers[0].o.w]);
+    const la = a.logitsFor([1, 5])[1];
+    const lb = b.logitsFor([1, 5])[1];
+    expect(la.some((v, i) => Math.abs(v - lb[i]) > 1e-3)).toBe(true);
   });
 
   it('finds old AutoGPTQ weight names and reports a missing config or shard', async () => {

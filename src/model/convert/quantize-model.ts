@@ -51,7 +51,8 @@ function attentionRows(q: Float32Array, k: Float32Array, v: Float32Array, T: num
 }
 
 function quantizeOne(l: LinearF32, s: QuantizeModelOptions, H: HessianAccumulator | null): { result: QuantizedLinear; dequant: LinearF32 } {
-  const result = s.method === 'gptq' && H ? quantizeGptq(l.w, l.N, l.K, H.finish(), s) : quantizeRtn(l.w, l.N, l.K, s);
+  const q = s.method === 'gptq' && H ? quantizeGptq(l.w, l.N, l.K, H.finish(), s) : quantizeRtn(l.w, l.N, l.K, s);
+  const result: QuantizedLinear = l.bias ? { ...q, bias: l.bias } : q;
   return { result, dequant: { w: dequantizeQuantized(result), N: l.N, K: l.K, ...(l.bias ? { bias: l.bias } : {}) } };
 }
 
