@@ -1,6 +1,10 @@
 // stories260K (real trained weights) through the whole engine: converted to HF layout by our converter,
 // loaded from the directory, run by the WGSL kernels. Greedy text must equal the published sample; logits
 // must equal the CPU reference (and, in the llama.cpp test, llama.cpp itself).
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 import { LlamaEngine } from '../../src/model/engine';
@@ -53,5 +57,55 @@ describe.skipIf(SKIP_STORIES)('stories260K on the GPU engine', () => {
     console.log(`stories260K f32 GPU vs CPU reference: max |Δlogit| = ${worst.toExponential(2)} over ${ids.length} positions`);
     expect(worst).toBeLessThan(1e-4);
     await engine.unload();
+  });
+});
+
+describe.skipIf(SKIP_STORIES)('generation control', () => {
+  it('stops when the AbortSignal fires, and on maxTokens', async () => {
+    const dir = await convertedStories();
+    const engine = new LlamaEngine(nodeGpu());
+    await engine.load(nodeDirFiles(dir));
+    const ac = new AbortController();
+    let n = 0;
+    for await (const _ of engine.generate('Once upon a time', { raw: true, maxTokens: 500, signal: ac.signal })) {
+      if (++n === 7) ac.abort();
+    }
+    expect(n).toBe(7);
+    let m = 0;
+    for await (const _ of engine.generate('Once upon a time', { raw: true, maxTokens: 12 })) m++;
+    expect(m).toBe(12);
+    expect(engine.lastStats()).toMatchObject({ promptTokens: 5, generatedTokens: 12 });
+    await engine.unload();
+  });
+
+  it('stops on any EOS id listed in generation_config.json', async () => {
+    // llama2.c models delimit stories with BOS (id 1), not </s>: list both as EOS ids, as a repo with
+    // several stop tokens does (Llama-3: 128001 and 128009), and sampled stories must stop at the first.
+    const src = await convertedStories();
+    const dir = await mkdtemp(join(tmpdir(), 'stories-eos-'));
+    for (const f of readdirSync(src)) copyFileSync(join(src, f), join(dir, f));
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: [2, 1] }));
+    const engine = new LlamaEngine(nodeGpu());
+    await engine.load(nodeDirFiles(dir), { preferF16: false });
+    const lengths: number[] = [];
+    for (const seed of [1, 2, 3]) {
+      const ids: number[] = [];
+      for await (const t of engine.generate('Once upon a time', { raw: true, temperature: 1, seed, maxTokens: 480 })) ids.push(t.id);
+      expect(ids).not.toContain(1);
+      expect(ids).not.toContain(2);
+      lengths.push(ids.length);
+    }
+    console.log(`sampled story lengths before an EOS id: ${lengths.join(', ')} (limit 480)`);
+    expect(Math.min(...lengths)).toBeLessThan(480);
+    await engine.unload();
+  });
+
+  it('a lost device turns into DEVICE_LOST', async () => {
+    const dir = await convertedStories();
+    const engine = new LlamaEngine(nodeGpu());
+    await engine.load(nodeDirFiles(dir));
+    engine.context!.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(engine.generate('Once', { raw: true }).next()).rejects.toMatchObject({ code: 'DEVICE_LOST' });
   });
 });

@@ -1,0 +1,81 @@
+// The engine's CLI commands as a user runs them: `npm run --silent cli -- generate|logits|bench`, and the
+// error contract (one JSON object on stdout, exit status 2).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { convertedStories, greedyReference, SKIP_STORIES } from './model-fixtures';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: ROOT, maxBuffer: 64 * 2 ** 20 });
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    return { code: err.code, stdout: err.stdout };
+  }
+}
+
+describe('engine CLI', () => {
+  it.skipIf(SKIP_STORIES)('generate --raw prints only the greedy continuation, then --stats JSON', async () => {
+    const dir = await convertedStories();
+    const r = await cli('generate', '--model', dir, '--prompt', 'Once upon a time', '--raw', '--temperature', '0', '--max-tokens', '40', '--stats');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const stats = JSON.parse(lines.at(-1)!);
+    const text = r.stdout.slice(0, r.stdout.lastIndexOf(lines.at(-1)!)).replace(/\n$/, '');
+    expect(greedyReference().startsWith('Once upon a time' + text)).toBe(true);
+    expect(text.length).toBeGreaterThan(100);
+    expect(stats).toMatchObject({ prompt_tokens: 5, generated_tokens: 40 });
+    for (const k of ['prefill_tok_s', 'decode_tok_s']) expect(stats[k]).toBeGreaterThan(0);
+    expect(typeof stats.adapter).toBe('string');
+    expect(typeof stats.f16).toBe('boolean');
+  });
+
+  it.skipIf(SKIP_STORIES)('generate with a seed samples reproducibly', async () => {
+    const dir = await convertedStories();
+    const args = ['generate', '--model', dir, '--prompt', 'Once upon a time', '--raw', '--temperature', '0.9', '--top-k', '40', '--top-p', '0.9', '--seed', '7', '--max-tokens', '30'];
+    const a = await cli(...args);
+    const b = await cli(...args);
+    const c = await cli(...args.slice(0, -4), '--seed', '8', '--max-tokens', '30');
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+  });
+
+  it.skipIf(SKIP_STORIES)('logits prints one vocab-sized array per position', async () => {
+    const dir = await convertedStories();
+    const r = await cli('logits', '--model', dir, '--tokens', '1,403,407');
+    expect(r.code).toBe(0);
+    const { logits } = JSON.parse(r.stdout);
+    expect(logits).toHaveLength(3);
+    for (const row of logits) {
+      expect(row).toHaveLength(512);
+      expect(row.every((v: number) => Number.isFinite(v))).toBe(true);
+    }
+  });
+
+  it('bench on a synthetic model prints the roofline fields', async () => {
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '16', '--gen-tokens', '4');
+    expect(r.code).toBe(0);
+    const b = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    for (const k of ['prefill_tok_s', 'decode_tok_s', 'weight_bytes_per_token', 'read_roofline_gbps', 'decode_roofline_fraction']) expect(b[k], k).toBeGreaterThan(0);
+    expect(b.decode_roofline_fraction).toBeLessThan(5);
+    expect(typeof b.adapter).toBe('string');
+  });
+
+  it('errors are one JSON object on stdout with exit status 2', async () => {
+    const missing = await cli('generate', '--model', '/nonexistent/model', '--prompt', 'hi');
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout).error.code).toBe('MISSING_FILE');
+    const bad = await cli('bench', '--model', 'synthetic:nope');
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('tinyllama-1.1b') });
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error.code).toBe('BAD_ARGUMENT');
+  });
+});
