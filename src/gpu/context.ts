@@ -116,7 +116,7 @@ export const UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
 /** Creates a storage buffer initialised with `data`. */
 export function uploadBuffer(ctx: GpuContext, data: ArrayBufferView, label?: string, usage = STORAGE): GPUBuffer {
   const buf = createBuffer(ctx, data.byteLength, usage, label);
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   // writeBuffer wants a multiple of 4 bytes.
   if (bytes.byteLength % 4 === 0) ctx.device.queue.writeBuffer(buf, 0, bytes);
   else {
