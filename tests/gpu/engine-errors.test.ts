@@ -102,4 +102,24 @@ describe('engine load errors', () => {
     const engine = new LlamaEngine(nodeGpu());
     await expect(engine.generate('hi').next()).rejects.toMatchObject({ code: 'NOT_LOADED' });
   });
+
+  it('load reports progress and can be cancelled', async () => {
+    const dir = await model({ quant: true });
+    const events: { loaded: number; total: number }[] = [];
+    const engine = new LlamaEngine(nodeGpu());
+    await engine.load(nodeDirFiles(dir), { onProgress: (p) => p.phase === 'upload' && events.push({ loaded: p.loaded, total: p.total }) });
+    await engine.unload();
+    expect(events.length).toBeGreaterThan(5);
+    for (let i = 1; i < events.length; i++) expect(events[i].loaded).toBeGreaterThanOrEqual(events[i - 1].loaded);
+    expect(events.at(-1)!.loaded).toBe(events.at(-1)!.total);
+
+    const ac = new AbortController();
+    let seen = 0;
+    const err = await engine
+      .load(nodeDirFiles(dir), { signal: ac.signal, onProgress: (p) => p.phase === 'upload' && ++seen === 3 && ac.abort() })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('ABORTED');
+    await expect(engine.generate('x').next()).rejects.toMatchObject({ code: 'NOT_LOADED' });
+  });
 });
