@@ -1,13 +1,13 @@
 // GPTQ 4-bit linear, several tokens (prefill): y[m, n] (+)= sum_k x[m, k] W[n, k] (+ bias[n]) on the repacked
 // layout of src/gpu/gptq-repack.ts, for the rows of ONE row chunk (the wrapper dispatches once per chunk).
 // Each thread owns one weight row and a tile of 4 tokens: every packed word is loaded and dequantised once
-// and used for 4 tokens. No barriers.
+// and used for 4 tokens. No barriers. x is read as vec4 (K % 8 == 0) in PACKED order: for act-order
+// layers the wrapper first gathers x through perm (shaders/gptq-permute-x.wgsl).
 // Bindings:
-//   @binding(0) x:     array<f32>  [M, K]                 read
+//   @binding(0) x:     array<vec4<f32>>  [M, K / 4]       read
 //   @binding(1) words: array<u32>  [K / 8, rows]          read; nibble j of word w = q at packed position 8w + j
 //                                                       (row-interleaved: adjacent threads read adjacent words)
 //   @binding(2) sz:    array<u32>  [n_groups, rows]       read; bits 0..15 f16 scale, bits 16..23 zero point
-//   @binding(3) perm:  array<u32>  [K] (or [4] unused)    read; x index of packed position p (act-order)
 //   @binding(4) bias:  array<f32>  [N] (or [4] unused)    read
 //   @binding(5) y:     array<f32>  [M, N]                 read-write
 //   @binding(6) p:     Params      uniform
@@ -17,20 +17,26 @@
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
 struct Params {
   K: u32, rows: u32, row_start: u32, n_groups: u32,
-  group_words: u32, has_perm: u32, has_bias: u32, accumulate: u32,
+  group_words: u32, _unused: u32, has_bias: u32, accumulate: u32,
   x_row_last: u32, stride: u32, n_out: u32, _p0: u32,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> words: array<u32>;
 @group(0) @binding(2) var<storage, read> sz: array<u32>;
-@group(0) @binding(3) var<storage, read> perm: array<u32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
 @group(0) @binding(7) var<uniform> step: Step;
 
 const TM: u32 = 4u;
+const SHIFT_LO = vec4<u32>(0u, 4u, 8u, 12u);
+const SHIFT_HI = vec4<u32>(16u, 20u, 24u, 28u);
+
+// x[xb + p0 .. xb + p0 + 3] (xb and p0 are multiples of 4).
+fn x_quad(xb: u32, p0: u32) -> vec4<f32> {
+  return x[(xb + p0) >> 2u];
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -55,14 +61,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var xq = vec4<f32>(0.0);
     var xs = vec4<f32>(0.0);
     for (var wi = w0; wi < w1; wi++) {
-      let word = words[wi * p.rows + r];
+      let word = vec4<u32>(words[wi * p.rows + r]);
+      let q0 = vec4<f32>((word >> SHIFT_LO) & vec4<u32>(15u));
+      let q1 = vec4<f32>((word >> SHIFT_HI) & vec4<u32>(15u));
       let pb = wi * 8u;
-      for (var j = 0u; j < 8u; j++) {
-        var xi = pb + j;
-        if (p.has_perm != 0u) { xi = perm[xi]; }
-        let xv = vec4<f32>(x[xb[0] + xi], x[xb[1] + xi], x[xb[2] + xi], x[xb[3] + xi]);
-        xq += xv * f32((word >> (4u * j)) & 15u);
-        xs += xv;
+      for (var t = 0u; t < TM; t++) {
+        let x0 = x_quad(xb[t], pb);
+        let x1 = x_quad(xb[t], pb + 4u);
+        xq[t] += dot(x0, q0) + dot(x1, q1);
+        xs[t] += dot(x0 + x1, vec4<f32>(1.0));
       }
     }
     acc += scale * (xq - zero * xs);

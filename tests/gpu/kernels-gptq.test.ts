@@ -123,15 +123,33 @@ describe.each(PATHS)('GPTQ kernels ($name)', ({ preferF16 }) => {
     });
   }
 
-  it('matvec reads the last row of x with xRow "last" (lm_head after a prefill)', async () => {
-    const t = randomLayer(64, 16, 32, 'v2', false, false, 5);
-    const w = uploadGptq(ctx, repackGptq(t));
-    const M = 5;
-    const x = randomFloats(M * 64, 9);
-    const y = upload(ctx, new Float32Array(16));
-    const k = new GptqMatvecKernel(ctx, { xRow: 'last' });
-    const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
-    await runPass(ctx, (p) => k.encode(p, bound, 1));
-    expect(relErr(await readF32(ctx, y, 16), reference(t, x.subarray(4 * 64)))).toBeLessThan(1e-5);
+  for (const act of [false, true]) {
+    it(`matvec reads the last row of x with xRow "last" (lm_head after a prefill)${act ? ', act-order' : ''}`, async () => {
+      const t = randomLayer(64, 16, 32, 'v2', act, false, 5);
+      const w = uploadGptq(ctx, repackGptq(t));
+      expect(w.perm !== null).toBe(act);
+      const M = 5;
+      const x = randomFloats(M * 64, 9);
+      const y = upload(ctx, new Float32Array(16));
+      const k = new GptqMatvecKernel(ctx, { xRow: 'last' });
+      const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
+      await runPass(ctx, (p) => k.encode(p, bound, 1));
+      expect(relErr(await readF32(ctx, y, 16), reference(t, x.subarray(4 * 64)))).toBeLessThan(1e-5);
+    });
+  }
+
+  it('one kernel instance serves several act-order layers in one pass (shared x scratch)', async () => {
+    const layers = [randomLayer(128, 24, 32, 'v1', true, true, 11), randomLayer(128, 16, 64, 'v2', true, false, 12)];
+    const M = 6;
+    const x = randomFloats(M * 128, 13);
+    const gx = upload(ctx, x);
+    const step = stepBuffer(ctx, { pos0: 0, m: M });
+    const k = new GptqMatmulKernel(ctx);
+    const ys = layers.map((l) => upload(ctx, new Float32Array(M * l.N)));
+    const bounds = layers.map((l, i) => k.bind(gx, uploadGptq(ctx, repackGptq(l)), ys[i], step, { maxM: 8 }));
+    await runPass(ctx, (p) => bounds.forEach((b) => k.encode(p, b, M)));
+    for (let i = 0; i < layers.length; i++) {
+      expect(relErr(await readF32(ctx, ys[i], M * layers[i].N), reference(layers[i], x))).toBeLessThan(1e-5);
+    }
   });
 });

@@ -2,6 +2,18 @@
 // the f16 specialisation of shader text.
 import type { GpuContext } from '../context';
 
+/** A cached compute pipeline specialised with override constants (the cache key includes them). */
+export function getPipelineWithConstants(ctx: GpuContext, key: string, code: string, constants: Record<string, number>, entryPoint = 'main'): GPUComputePipeline {
+  const full = `${key}#${JSON.stringify(constants)}`;
+  let p = ctx.pipelines.get(full);
+  if (!p) {
+    const module = ctx.device.createShaderModule({ label: key, code });
+    p = ctx.device.createComputePipeline({ label: full, layout: 'auto', compute: { module, entryPoint, constants } });
+    ctx.pipelines.set(full, p);
+  }
+  return p;
+}
+
 /**
  * A 1-D launch of `wgSize`-thread workgroups folded into (x, y) so that x never exceeds the per-dimension
  * limit. The width `x` is fixed at bind time (from the largest thread count the binding allows), so the
