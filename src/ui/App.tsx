@@ -6,6 +6,7 @@ import { I18nProvider, useI18n, type Lang } from './i18n';
 import { DocumentsService } from './services/documents';
 import { ModelsService } from './services/models';
 import { ChatService } from './services/chat';
+import { SemanticSearch } from './services/semantic';
 import { useObservable } from './state/observable';
 import { DocumentsPanel } from './DocumentsPanel';
 import { ModelManager } from './ModelManager';
@@ -26,16 +27,17 @@ export function App() {
 function Shell() {
   const { t, lang, setLang } = useI18n();
   const services = useMemo(() => {
-    const documents = new DocumentsService();
+    const semantic = new SemanticSearch();
+    const documents = new DocumentsService(semantic);
     const models = new ModelsService();
     const chat = new ChatService({
       search: (q, o) => documents.search(q, o),
       engine: () => models.loadedEngine(),
       selectedDocIds: () => documents.selectedReadyIds(),
     });
-    return { documents, models, chat };
+    return { documents, models, chat, semantic };
   }, []);
-  const { documents, models, chat } = services;
+  const { documents, models, chat, semantic } = services;
   const docs = useObservable(documents.state);
   const m = useObservable(models.state);
   const [tab, setTab] = useState<Tab>('chat');
@@ -99,7 +101,7 @@ function Shell() {
       <div className="columns">
         <aside className="side">
           <div className="tab-documents">
-            <DocumentsPanel documents={documents} />
+            <DocumentsPanel documents={documents} semantic={semantic} />
           </div>
           <div className="tab-models">
             <ModelManager models={models} />

@@ -1,4 +1,4 @@
-// The chat: conversation, composer with Ask/Stop, toolbar (clear, export Markdown, settings).
+// The chat: conversation list, conversation, composer with Ask/Stop, toolbar (clear, export Markdown, settings).
 import { useEffect, useRef, useState } from 'react';
 import type { CitedSource } from '../chat/types';
 import type { ChatService } from './services/chat';
@@ -6,6 +6,7 @@ import { useObservable } from './state/observable';
 import { useI18n } from './i18n';
 import { MessageView } from './MessageView';
 import { SettingsDialog } from './SettingsDialog';
+import { ConversationBar } from './ConversationBar';
 
 interface Props {
   chat: ChatService;
@@ -48,7 +49,7 @@ export function ChatPanel({ chat, modelName, hasDocuments, onOpenSource }: Props
           {modelName ?? t('searchModeLabel')}
         </span>
         <span className="spacer" />
-        <button type="button" onClick={() => void chat.clear()} disabled={conversation.turns.length === 0} data-testid="clear-chat">
+        <button type="button" onClick={() => void chat.clear()} disabled={conversation.turns.length === 0 || Boolean(pendingId)} data-testid="clear-chat">
           {t('clearConversation')}
         </button>
         <button type="button" onClick={exportMd} disabled={conversation.turns.length === 0} data-testid="export-md">
@@ -58,6 +59,7 @@ export function ChatPanel({ chat, modelName, hasDocuments, onOpenSource }: Props
           {t('settings')}
         </button>
       </div>
+      <ConversationBar chat={chat} />
       <div className="messages" aria-live="polite" aria-relevant="additions text">
         {conversation.turns.length === 0 && <p className="muted empty-chat">{hasDocuments ? t('tagline') : t('noDocsToAsk')}</p>}
         {conversation.turns.map((turn) => (

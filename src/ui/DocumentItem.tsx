@@ -31,7 +31,7 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock }: Props) {
         </button>
       </div>
       <div className="doc-meta">
-        {doc.pageCount > 0 && <span data-testid="page-count">{t('pages', { n: doc.pageCount })}</span>}
+        {doc.pageCount > 0 && <span data-testid="page-count">{doc.pageCount === 1 ? t('onePage') : t('pages', { n: doc.pageCount })}</span>}
         <span>{formatBytes(doc.size)}</span>
         {doc.status === 'ready' && <span className="ok">{t('ready')}</span>}
       </div>

@@ -1,11 +1,13 @@
-// Documents: drop or pick several PDFs; the list with progress and problems.
+// Documents: drop or pick several PDFs; the list with progress and problems; the search mode in effect.
 import { useRef, useState } from 'react';
 import type { DocumentsService } from './services/documents';
 import { useObservable } from './state/observable';
 import { useI18n } from './i18n';
 import { DocumentItem } from './DocumentItem';
+import { SearchModeSetting } from './SearchModeSetting';
+import type { SemanticSearch } from './services/semantic';
 
-export function DocumentsPanel({ documents }: { documents: DocumentsService }) {
+export function DocumentsPanel({ documents, semantic }: { documents: DocumentsService; semantic: SemanticSearch }) {
   const { t } = useI18n();
   const state = useObservable(documents.state);
   const input = useRef<HTMLInputElement>(null);
@@ -48,11 +50,7 @@ export function DocumentsPanel({ documents }: { documents: DocumentsService }) {
           />
         ))}
       </ul>
-      {state.mode && state.docs.some((d) => d.status === 'ready') && (
-        <p className="small muted" data-testid="search-mode">
-          {state.mode.mode === 'lexical' ? t('lexicalOnly') : 'Hybrid'}: {state.mode.reason}
-        </p>
-      )}
+      <SearchModeSetting documents={documents} semantic={semantic} />
     </section>
   );
 }

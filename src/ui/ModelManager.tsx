@@ -1,7 +1,7 @@
 // Model manager: GPU status, curated models with sizes and fit check, any hub repo, a folder from disk,
 // downloaded models with storage use, the hub endpoint, and the loaded model.
 import { useState } from 'react';
-import type { ModelsService } from './services/models';
+import type { ModelsService, RepoCheck } from './services/models';
 import { modelKeyOf } from './services/models';
 import { catalogView } from './services/catalog-view';
 import { canPickDirectory, openModelFolder, pickModelDirectory } from './services/model-folder';
@@ -12,6 +12,14 @@ import { EndpointSetting } from './EndpointSetting';
 import { ProgressBar } from './ProgressBar';
 import { formatBytes } from './format';
 
+/** What a typed repo's check adds to its row: sizes, shape, fit, or the checking state / its error. */
+function checkProps(c: RepoCheck | undefined) {
+  if (!c) return {};
+  if (c.status === 'checking') return { checking: true };
+  if (c.status === 'failed') return { checkError: c.error };
+  return { downloadBytes: c.downloadBytes, gpuBytes: c.gpuBytes, contextLength: c.contextLength, shape: c.shape, fileCount: c.fileCount, doesNotFit: c.doesNotFit, fitUnchecked: c.unchecked };
+}
+
 export function ModelManager({ models }: { models: ModelsService }) {
   const { t } = useI18n();
   const s = useObservable(models.state);
@@ -21,10 +29,9 @@ export function ModelManager({ models }: { models: ModelsService }) {
   const [folderError, setFolderError] = useState<string | null>(null);
   const curated = catalogView(s.gpu.limits);
   const listed = new Set(curated.map((c) => modelKeyOf(c.repo, c.revision)));
-  const others = [
-    ...s.cached.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision))).map((c) => ({ repo: c.repo, revision: c.revision })),
-    ...custom.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision)) && !s.cached.some((x) => x.repo === c.repo && x.revision === c.revision)),
-  ];
+  // Downloaded models outside the curated list, and typed repo ids not downloaded (yet), shown under the form.
+  const others = s.cached.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision))).map((c) => ({ repo: c.repo, revision: c.revision }));
+  const typed = custom.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision)) && !s.cached.some((x) => x.repo === c.repo && x.revision === c.revision));
   const rowProps = (r: string, rev: string) => {
     const key = modelKeyOf(r, rev);
     return {
@@ -40,6 +47,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
       onLoad: () => void models.loadCached(r, rev),
       onUnload: () => void models.unload(),
       onDelete: () => void models.remove(r, rev),
+      ...checkProps(s.checks[key]),
     };
   };
 
@@ -93,7 +101,8 @@ export function ModelManager({ models }: { models: ModelsService }) {
           const rev = revision.trim() || 'main';
           if (!/^[\w.-]+\/[\w.-]+$/.test(r)) return;
           setCustom((c) => [...c.filter((x) => !(x.repo === r && x.revision === rev)), { repo: r, revision: rev }]);
-          void models.download(r, rev);
+          // Describe first (files, sizes, shape, fit); the row's Download button starts the download.
+          void models.describe(r, rev);
         }}
       >
         <label>
@@ -104,8 +113,15 @@ export function ModelManager({ models }: { models: ModelsService }) {
           {t('revision')}
           <input value={revision} onChange={(e) => setRevision(e.target.value)} spellCheck={false} />
         </label>
-        <button type="submit" data-testid="repo-download">{t('download')}</button>
+        <button type="submit" data-testid="repo-check">{t('checkRepo')}</button>
       </form>
+      {typed.length > 0 && (
+        <ul className="model-list">
+          {typed.map((c) => (
+            <ModelRow key={modelKeyOf(c.repo, c.revision)} {...rowProps(c.repo, c.revision)} />
+          ))}
+        </ul>
+      )}
 
       <h3>{t('openFolder')}</h3>
       <input

@@ -15,6 +15,13 @@ export interface ModelRowProps {
   licence?: string;
   /** null = fits (or unknown); a reason = too big for this GPU. */
   doesNotFit?: string | null;
+  /** Typed repos: shape summary and file count from the hub, or the check in progress / its error. */
+  shape?: string;
+  fileCount?: number;
+  checking?: boolean;
+  checkError?: { code: string; message: string };
+  /** No adapter to check the fit against (no WebGPU). */
+  fitUnchecked?: boolean;
   cached?: CachedModel;
   download?: DownloadState;
   isLoaded: boolean;
@@ -33,20 +40,28 @@ export function ModelRow(p: ModelRowProps) {
   const partial = Boolean(p.cached && !p.cached.complete);
   const running = Boolean(p.download?.running);
   return (
-    <li className="model" data-testid="model-row" data-repo={p.repo} data-complete={complete}>
+    <li className="model" data-testid="model-row" data-repo={p.repo} data-complete={complete} data-fits={p.doesNotFit ? 'false' : p.gpuBytes ? 'true' : ''}>
       <div className="model-title">
         <strong>{p.title ?? p.repo}</strong>
         {p.revision !== 'main' && <span className="small muted"> @{p.revision}</span>}
       </div>
       {p.title && <div className="small muted mono">{p.repo}</div>}
       <div className="small model-meta">
-        {p.downloadBytes ? <span>{t('downloadSize', { size: formatBytes(p.downloadBytes) })}</span> : null}
-        {p.gpuBytes ? <span>{t('gpuNeed', { size: formatBytes(p.gpuBytes) })}</span> : null}
+        {p.downloadBytes ? <span data-testid="download-size">{t('downloadSize', { size: formatBytes(p.downloadBytes) })}{p.fileCount ? ` (${t('fileCount', { n: p.fileCount })})` : ''}</span> : null}
+        {p.gpuBytes ? <span data-testid="gpu-need">{t('gpuNeed', { size: formatBytes(p.gpuBytes) })}</span> : null}
         {p.contextLength ? <span>{t('context', { n: p.contextLength })}</span> : null}
         {p.licence ? <span>{p.licence}</span> : null}
         {p.cached ? <span>{formatBytes(p.cached.bytes)} {complete ? '✓' : '…'}</span> : null}
       </div>
-      {p.doesNotFit && <p className="problem warn small">{t('doesNotFit', { reason: p.doesNotFit })}</p>}
+      {p.shape && <div className="small muted" data-testid="model-shape">{p.shape}</div>}
+      {p.checking && <p className="small muted" data-testid="repo-checking">{t('checkingRepo')}</p>}
+      {p.checkError && (
+        <p className="problem" role="alert" data-testid="repo-check-error" data-code={p.checkError.code}>
+          {p.checkError.message}
+        </p>
+      )}
+      {p.doesNotFit && <p className="problem warn small" role="alert" data-testid="does-not-fit">{t('doesNotFit', { reason: p.doesNotFit })}</p>}
+      {p.fitUnchecked && !p.doesNotFit && <p className="small muted">{t('fitUnchecked')}</p>}
       {running && p.download?.progress && <TransferProgress progress={p.download.progress} label={p.repo} />}
       {p.download?.error && (
         <p className="problem" role="alert" data-testid="download-error" data-code={p.download.error.code}>
@@ -54,8 +69,8 @@ export function ModelRow(p: ModelRowProps) {
         </p>
       )}
       <div className="actions">
-        {!complete && !running && (
-          <button type="button" onClick={p.onDownload} disabled={Boolean(p.doesNotFit) && !partial} data-testid="download">
+        {!complete && !running && !p.checking && !p.checkError && (
+          <button type="button" onClick={p.onDownload} disabled={Boolean(p.doesNotFit)} data-testid="download">
             {p.download?.error || partial ? t('retry') : t('download')}
           </button>
         )}

@@ -27,7 +27,6 @@ export const en = {
   garbledPages: 'Pages {pages} have unreadable text (fonts without Unicode maps) and were left out.',
   emptyPages: 'Pages {pages} have no text.',
   searchModeLabel: 'Search mode',
-  lexicalOnly: 'Keyword search only',
   // models
   models: 'Models',
   curated: 'Recommended models',
@@ -89,6 +88,24 @@ export const en = {
   thinking: 'Searching and reading…',
   offline: 'Offline',
   error: 'Error',
+  conversations: 'Conversations',
+  newConversationTitle: 'New conversation',
+  questions: '{n} questions',
+  deleteConversation: 'Delete',
+  conversationsNotStored: 'Conversations cannot be stored in this browser ({reason}); they last until the page is closed.',
+  checkRepo: 'Check size and fit',
+  fileCount: '{n} files',
+  checkingRepo: "Reading the repo's file list and config.json…",
+  fitUnchecked: 'Without WebGPU, whether it fits a GPU cannot be checked.',
+  hybridSearch: 'Hybrid search (keywords + semantic vectors)',
+  keywordSearch: 'Keyword search',
+  semanticNotDownloaded: 'semantic model not downloaded',
+  semanticDownloading: 'downloading the semantic model…',
+  semanticFailedShort: 'the semantic model could not be downloaded',
+  semanticExplain: 'Semantic search also finds passages worded differently from your question. It downloads two embedding models (about {size}) once from {hub}; they stay in this browser.',
+  enableSemantic: 'Download semantic model',
+  disableSemantic: 'Use keyword search only',
+  onePage: '1 page',
 } as const;
 
 export type MessageKey = keyof typeof en;

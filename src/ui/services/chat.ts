@@ -1,4 +1,5 @@
-// The conversation: ask (retrieval + streamed answer or search mode), stop, clear, export; persisted.
+// Conversations: ask (retrieval + streamed answer or search mode), stop, clear, export; several
+// conversations persisted in IndexedDB (ConversationStore), listed, switchable and deletable.
 import { answerQuestion, type AnswerDeps } from '../../chat/answer';
 import { ConversationStore, newConversation, randomId } from '../../chat/conversation-store';
 import { conversationToMarkdown } from '../../chat/export-markdown';
@@ -7,20 +8,39 @@ import { AppError } from '../../shared/errors';
 import { Observable } from '../state/observable';
 import { answerSettings } from '../state/settings';
 
+/** One entry of the conversation list (newest first). */
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  updatedAt: number;
+  questions: number;
+}
+
 export interface ChatState {
   conversation: Conversation;
   /** Id of the assistant turn being written, when an answer is running. */
   pendingId: string | null;
+  /** Stored conversations plus the current one (even while it is still empty), newest first. */
+  list: ConversationSummary[];
+  /** Set when conversations cannot be stored (e.g. private mode): they last for this session only. */
+  storageProblem: string | null;
 }
 
+const summarize = (c: Conversation): ConversationSummary => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, questions: c.turns.filter((t) => t.role === 'user').length });
+
 export class ChatService {
-  readonly state = new Observable<ChatState>({ conversation: newConversation(), pendingId: null });
+  readonly state: Observable<ChatState>;
   private abort: AbortController | null = null;
+  /** Summaries of the stored conversations (the current one is merged in by publishList). */
+  private stored: ConversationSummary[] = [];
 
   constructor(
     private readonly deps: { search: AnswerDeps['search']; engine: () => AnswerDeps['engine']; selectedDocIds: () => string[] },
     private readonly store = new ConversationStore(),
-  ) {}
+  ) {
+    const first = newConversation();
+    this.state = new Observable<ChatState>({ conversation: first, pendingId: null, list: [summarize(first)], storageProblem: null });
+  }
 
   private initOnce: Promise<void> | null = null;
   /** Loads persisted state; safe to call more than once. */
@@ -30,11 +50,21 @@ export class ChatService {
 
   private async doInit(): Promise<void> {
     try {
-      const [latest] = await this.store.list();
-      if (latest) this.state.set({ conversation: latest, pendingId: null });
-    } catch {
-      /* no IndexedDB (private mode): start empty */
+      const all = await this.store.list();
+      this.stored = all.map(summarize);
+      if (all[0]) this.state.update((s) => ({ ...s, conversation: all[0] }));
+    } catch (e) {
+      this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
     }
+    this.publishList();
+  }
+
+  private publishList(): void {
+    this.state.update((s) => {
+      const current = summarize(s.conversation);
+      const others = this.stored.filter((c) => c.id !== current.id);
+      return { ...s, list: [current, ...others].sort((a, b) => b.updatedAt - a.updatedAt) };
+    });
   }
 
   private setTurns(fn: (turns: ChatTurn[]) => ChatTurn[]): void {
@@ -52,6 +82,7 @@ export class ChatService {
     const userTurn: ChatTurn = { id: randomId(), role: 'user', content: q, createdAt: Date.now() };
     const pending: ChatTurn = { id: randomId(), role: 'assistant', content: '', createdAt: Date.now() };
     this.state.update((s) => ({
+      ...s,
       pendingId: pending.id,
       conversation: {
         ...s.conversation,
@@ -60,6 +91,7 @@ export class ChatService {
         updatedAt: Date.now(),
       },
     }));
+    this.publishList();
     this.abort = new AbortController();
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
     try {
@@ -82,11 +114,51 @@ export class ChatService {
     this.abort?.abort();
   }
 
+  /** Empties the view: the current conversation is deleted from storage and an empty one takes its place. */
   async clear(): Promise<void> {
-    this.stop();
-    const old = this.state.get().conversation;
-    this.state.set({ conversation: newConversation(), pendingId: null });
-    await this.store.delete(old.id).catch(() => undefined);
+    await this.deleteConversation(this.state.get().conversation.id, { openNext: false });
+  }
+
+  /** Starts a new, empty conversation; the current one stays in the list. */
+  startNew(): void {
+    if (this.state.get().pendingId) return;
+    if (this.state.get().conversation.turns.length === 0) return; // already on an empty one
+    this.state.update((s) => ({ ...s, conversation: newConversation() }));
+    this.publishList();
+  }
+
+  /** Opens a stored conversation. Not while an answer is being written. */
+  async open(id: string): Promise<void> {
+    const s = this.state.get();
+    if (s.pendingId || s.conversation.id === id) return;
+    let conv: Conversation | undefined;
+    try {
+      conv = await this.store.get(id);
+    } catch (e) {
+      this.state.update((x) => ({ ...x, storageProblem: AppError.from(e).message }));
+      return;
+    }
+    if (!conv) return;
+    // The empty conversation being left is not kept.
+    this.state.update((x) => ({ ...x, conversation: conv }));
+    this.publishList();
+  }
+
+  /** Deletes a conversation; deleting the current one opens the most recent other one (or a new one). */
+  async deleteConversation(id: string, { openNext = true } = {}): Promise<void> {
+    const isCurrent = this.state.get().conversation.id === id;
+    if (isCurrent) this.stop();
+    try {
+      await this.store.delete(id);
+    } catch {
+      /* not stored (or no storage): removing it from the list is all there is to do */
+    }
+    this.stored = this.stored.filter((c) => c.id !== id);
+    if (isCurrent) {
+      const next = openNext && this.stored[0] ? await this.store.get(this.stored[0].id).catch(() => undefined) : undefined;
+      this.state.update((s) => ({ ...s, pendingId: null, conversation: next ?? newConversation() }));
+    }
+    this.publishList();
   }
 
   exportMarkdown(): { name: string; text: string } {
@@ -96,10 +168,15 @@ export class ChatService {
   }
 
   private async save(): Promise<void> {
+    const c = this.state.get().conversation;
+    if (c.turns.length === 0) return; // empty conversations are never stored
     try {
-      await this.store.save(this.state.get().conversation);
-    } catch {
-      /* storage unavailable: the conversation lives for this session only */
+      await this.store.save(c);
+      this.stored = [summarize(c), ...this.stored.filter((x) => x.id !== c.id)];
+      if (this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
+    } catch (e) {
+      this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
     }
+    this.publishList();
   }
 }

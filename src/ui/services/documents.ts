@@ -8,6 +8,7 @@ import type { ExtractedPage } from '../../pdf/types';
 import { contentHash } from '../../retrieval/content-hash';
 import { IdbStore } from '../../retrieval/idb-store';
 import { DocumentLibrary } from '../../retrieval/library';
+import type { EmbedderProvider } from '../../retrieval/embedder';
 import type { SearchMode } from '../../retrieval/types';
 import { Observable } from '../state/observable';
 import { extractInWorker } from './extract-pdf';
@@ -49,6 +50,9 @@ export class DocumentsService {
   private readonly bytesCache = new Map<string, Uint8Array>();
   private readonly passwords = new Map<string, string>();
 
+  /** `embedders`: where dense vectors come from (SemanticSearch in the app); none = keyword search only. */
+  constructor(private readonly embedders?: EmbedderProvider) {}
+
   private initOnce: Promise<void> | null = null;
   /** Loads persisted state; safe to call more than once. */
   init(): Promise<void> {
@@ -56,7 +60,7 @@ export class DocumentsService {
   }
 
   private async doInit(): Promise<void> {
-    this.library = await DocumentLibrary.open({ store: new IdbStore() });
+    this.library = await DocumentLibrary.open({ store: new IdbStore(), ...(this.embedders ? { embedders: this.embedders } : {}) });
     const stored = (await Promise.all((await keys(this.files)).map((k) => get<StoredDoc>(k, this.files)))).filter((d): d is StoredDoc => Boolean(d));
     const docs = stored
       .map((d) => d.record)
@@ -191,7 +195,24 @@ export class DocumentsService {
     return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
   }
 
-  private async refreshMode(): Promise<void> {
+  /**
+   * After semantic search was turned on: documents indexed without vectors are indexed again (from the stored
+   * PDF) so that they take part in hybrid search. Returns how many were re-indexed.
+   */
+  async embedMissing(): Promise<number> {
+    await this.init();
+    const lib = this.library!;
+    const missing = lib.documents().filter((m) => m.embeddingModel === null && m.chunkCount > 0 && this.doc(m.docId)?.status === 'ready');
+    for (const m of missing) {
+      await lib.remove(m.docId);
+      await this.process(m.docId);
+    }
+    await this.refreshMode();
+    return missing.length;
+  }
+
+  /** Re-reads which search mode is in effect (after semantic search was turned on or off). */
+  async refreshMode(): Promise<void> {
     if (!this.library) return;
     const mode = await this.library.mode();
     this.state.update((s) => ({ ...s, mode }));

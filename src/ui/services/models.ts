@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors';
 import type { Progress } from '../../shared/progress';
 import { CacheStorageBackend } from '../../store/cache-backend';
 import { downloadModel, type DownloadProgress } from '../../store/download';
+import { checkFits, describeRepo, estimateGpuMemory } from '../../store/catalog';
 import { cachedModelFiles, deleteCachedModel, storageSummary, type CachedModel } from '../../store/model-store';
 import type { StorageEstimateInfo } from '../../store/backend';
 import { WorkerEngine } from '../../worker/engine-client';
@@ -26,11 +27,31 @@ export interface DownloadState {
   error?: { code: string; message: string };
 }
 
+/** What the hub says about a repo id the user typed, checked against this adapter before any download. */
+export type RepoCheck =
+  | { status: 'checking' }
+  | { status: 'failed'; error: { code: string; message: string } }
+  | {
+      status: 'ready';
+      downloadBytes: number;
+      fileCount: number;
+      gpuBytes: number;
+      contextLength: number;
+      /** e.g. "22 layers · hidden 2048 · 32 heads (4 KV) · vocab 32000 · 4-bit, group 128". */
+      shape: string;
+      /** null = fits; else why not (the download is refused). */
+      doesNotFit: string | null;
+      /** Set when there is no adapter to check against (no WebGPU). */
+      unchecked: boolean;
+    };
+
 export interface ModelsState {
   gpu: GpuStatus;
   cached: CachedModel[];
   estimate: StorageEstimateInfo | null;
   downloads: Record<string, DownloadState>;
+  /** Repo ids the user typed, keyed "repo@revision", in the order they were checked. */
+  checks: Record<string, RepoCheck>;
   /** The model in the engine. `key` = "repo@revision" or "folder:<name>". */
   loaded: { key: string; info: ModelInfo } | null;
   loading: { key: string; progress: Progress | null } | null;
@@ -46,6 +67,7 @@ export class ModelsService {
     cached: [],
     estimate: null,
     downloads: {},
+    checks: {},
     loaded: null,
     loading: null,
     loadError: null,
@@ -106,8 +128,49 @@ export class ModelsService {
     }
   }
 
+  /**
+   * Describes a repo id the user typed (files, sizes and shape from its config.json, via the hub endpoint)
+   * and checks it against this adapter's limits. Nothing but a few small files is fetched.
+   */
+  async describe(repo: string, revision: string): Promise<RepoCheck> {
+    const key = modelKeyOf(repo, revision);
+    const setCheck = (c: RepoCheck) => this.state.update((s) => ({ ...s, checks: { ...s.checks, [key]: c } }));
+    setCheck({ status: 'checking' });
+    let check: RepoCheck;
+    try {
+      const hub = hubSetting.get();
+      const entry = await describeRepo({ endpoint: hub.endpoint, ...(hub.token ? { token: hub.token } : {}) }, repo, revision);
+      const limits = this.state.get().gpu.limits;
+      const fit = limits ? checkFits(entry, limits) : null;
+      const estimate = fit?.estimate ?? estimateGpuMemory(entry.shape, entry.quant, entry.contextLength);
+      const sh = entry.shape;
+      const quant = entry.quant.bits >= 16 ? 'not quantized (16-bit)' : `${entry.quant.bits}-bit, group ${entry.quant.groupSize}`;
+      check = {
+        status: 'ready',
+        downloadBytes: entry.downloadBytes,
+        fileCount: entry.fileList.length,
+        gpuBytes: estimate.total,
+        contextLength: entry.contextLength,
+        shape: `${sh.numLayers} layers · hidden ${sh.hiddenSize} · ${sh.numHeads} heads (${sh.numKvHeads} KV) · vocab ${sh.vocabSize} · ${quant}`,
+        doesNotFit: fit && !fit.ok ? fit.reason : null,
+        unchecked: !fit,
+      };
+    } catch (e) {
+      const err = AppError.from(e);
+      check = { status: 'failed', error: { code: err.code, message: err.message } };
+    }
+    setCheck(check);
+    return check;
+  }
+
   async download(repo: string, revision: string): Promise<void> {
     const key = modelKeyOf(repo, revision);
+    const check = this.state.get().checks[key];
+    if (check?.status === 'ready' && check.doesNotFit) {
+      // The button is disabled too; this keeps any other caller from fetching gigabytes that cannot run.
+      this.setDownload(key, { progress: null, running: false, error: { code: 'ADAPTER_TOO_SMALL', message: check.doesNotFit } });
+      return;
+    }
     const ac = new AbortController();
     this.aborts.set(key, ac);
     this.setDownload(key, { progress: null, running: true });
