@@ -48,7 +48,11 @@ async function setEndpoint(page: Page, url: string): Promise<void> {
 async function downloadRepo(page: Page, repo: string): Promise<void> {
   await showTab(page, 'models');
   await page.getByTestId('repo-input').fill(repo);
-  await page.getByTestId('repo-download').click();
+  // The repo is described and fit-checked first; its row then offers the download.
+  await page.getByTestId('repo-check').click();
+  const row = modelRow(page, repo);
+  await expect(row).toHaveAttribute('data-fits', 'true', { timeout: 30_000 });
+  await row.getByTestId('download').click();
 }
 
 function modelRow(page: Page, repo: string) {

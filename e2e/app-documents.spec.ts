@@ -25,7 +25,7 @@ test('documents + search mode: cited pages open highlighted; survives reload and
   await waitReady(page, 'compressed.tracemonkey-pldi-09.pdf');
   await waitReady(page, 'zen_of_python_corrupted.pdf');
   await expect(documentRow(page, 'compressed.tracemonkey-pldi-09.pdf').getByTestId('page-count')).toHaveText('14 pages');
-  await expect(documentRow(page, 'zen_of_python_corrupted.pdf').getByTestId('page-count')).toHaveText('1 pages');
+  await expect(documentRow(page, 'zen_of_python_corrupted.pdf').getByTestId('page-count')).toHaveText('1 page');
 
   await ask(page, 'Which loops does the trace monitor record as traces?');
   const answer = page.getByTestId('answer').nth(0);

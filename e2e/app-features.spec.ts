@@ -1,0 +1,295 @@
+// The app's remaining features, in Chromium against the production build: safe rendering of hostile PDF text
+// and hostile model output; a Chinese question finds the Chinese passage and page; several conversations
+// (listed, switched, deleted, kept across a reload) and a real Markdown download; keyword-search labelling and
+// a semantic-model download that fails clearly while keyword search keeps working; repo ids typed by the user
+// described (files, sizes, shape) and checked against the adapter before any download.
+import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPdf } from '../tests/unit/pdf-helpers';
+import { startHub, type Hub } from './hub-server';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitReady } from './app-helpers';
+
+test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const FITS_REPO = 'test/random-gptq-small';
+/** 1024 attention heads of dim 2: tiny files, but its attention-score buffer (1024 × 128 × 4096 × 4 B = 2.1 GB)
+ *  exceeds any WebGPU adapter's 1 GiB binding limit (SwiftShader's here), so it cannot run. */
+const HUGE_REPO = 'test/random-gptq-1024-heads';
+const HOSTILE_PDF = 'hostile.pdf';
+const HOSTILE_LINES = [
+  'Hostile markup test page about the quokka habitat.',
+  '<img src=x onerror="window.__pwned=1"> quokka image tag',
+  '<script>window.__pwned=2</script> quokka script tag',
+  '[x](javascript:alert(1)) quokka markdown link',
+];
+
+let hub: Hub;
+let tmp: string;
+
+test.beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'pdfchat-features-e2e-'));
+  const make = (dir: string, opts: object) =>
+    execFileSync('node', ['--import', 'tsx', 'scripts/make-random-llama.ts', dir, JSON.stringify(opts)], { cwd: REPO_ROOT, stdio: 'pipe' });
+  make(join(tmp, 'small'), { hidden: 64, intermediate: 176, layers: 2, heads: 4, kvHeads: 2, vocab: 512, tied: false, seed: 1, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } });
+  make(join(tmp, 'huge'), { hidden: 64, intermediate: 128, layers: 1, heads: 1024, kvHeads: 8, headDim: 2, vocab: 512, tied: true, seed: 2, maxPositionEmbeddings: 4096, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } });
+  writeFileSync(join(tmp, HOSTILE_PDF), buildPdf({ pages: [{ lines: HOSTILE_LINES.map((text, i) => ({ x: 50, y: 750 - i * 24, text, size: 12 })) }] }));
+  hub = await startHub({ repos: { [FITS_REPO]: join(tmp, 'small'), [HUGE_REPO]: join(tmp, 'huge') }, port: 0 });
+});
+
+test.afterAll(async () => {
+  await hub?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function setEndpoint(page: Page, url: string): Promise<void> {
+  await showTab(page, 'models');
+  const details = page.locator('details', { has: page.getByTestId('endpoint-input') });
+  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
+  await page.getByTestId('endpoint-input').fill(url);
+  await page.getByTestId('endpoint-save').click();
+  await expect(page.getByTestId('endpoint-problem')).toHaveCount(0);
+}
+
+/** Nothing executable or network-reaching made it into the DOM, and nothing ran. */
+async function expectInert(page: Page, dialogs: string[]): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  const bad = await page.evaluate(() => {
+    const root = document.querySelector('.messages')!;
+    const found: string[] = [];
+    for (const el of root.querySelectorAll('img, script, iframe, svg, object, embed')) found.push(el.outerHTML);
+    for (const el of root.querySelectorAll('*')) {
+      for (const a of el.getAttributeNames()) if (/^on/i.test(a)) found.push(`${el.tagName}[${a}]`);
+      const href = el.getAttribute('href');
+      if (href && !/^(https?:|mailto:|#)/i.test(href)) found.push(`${el.tagName} href=${href}`);
+    }
+    return found;
+  });
+  expect(bad).toEqual([]);
+}
+
+test('hostile PDF text and model output stay inert; Chinese question finds its page; conversations and Markdown export', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', acceptDownloads: true });
+  const urls = recordRequests(context);
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await openApp(page);
+
+  // Keyword search until the user downloads a semantic model, and the UI says so.
+  await expect(page.getByTestId('search-mode')).toHaveAttribute('data-mode', 'lexical');
+  await expect(page.getByTestId('search-mode')).toContainText('Keyword search — semantic model not downloaded');
+
+  await page.getByTestId('pdf-input').setInputFiles([join(tmp, HOSTILE_PDF)]);
+  await addPdfs(page, ['issue12823.pdf']);
+  await waitReady(page, HOSTILE_PDF);
+  await waitReady(page, 'issue12823.pdf');
+
+  // 1. PDF text with markup: shown literally in the search-mode passage, never parsed.
+  await ask(page, 'quokka habitat image script markdown link');
+  const answer = page.getByTestId('answer').last();
+  const source = answer.getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', HOSTILE_PDF);
+  const passage = source.locator('blockquote');
+  for (const literal of ['<img src=x onerror="window.__pwned=1">', '<script>window.__pwned=2</script>', '[x](javascript:alert(1))']) {
+    await expect(passage).toContainText(literal);
+  }
+  await expectInert(page, dialogs);
+
+  // 2. A Chinese question in search mode: the Chinese passage, with its page.
+  await ask(page, '知识库的主要内容是什么？');
+  const zh = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(zh).toHaveAttribute('data-file', 'issue12823.pdf');
+  await expect(zh).toHaveAttribute('data-page', '1');
+  await expect(zh.locator('blockquote')).toContainText('介绍知识库的主要内容');
+  await expect(zh.getByRole('button')).toContainText('issue12823.pdf · page 1');
+
+  // 3. Markdown export of this conversation: a real download with question, answer (passages) and numbered sources.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-md').click()]);
+  expect(download.suggestedFilename()).toMatch(/^quokka-habitat.*\.md$/);
+  const md = readFileSync((await download.path())!, 'utf8');
+  expect(md).toContain('## Q: quokka habitat image script markdown link');
+  expect(md).toContain('## Q: 知识库的主要内容是什么？');
+  expect(md).toContain('_Search mode (no model loaded): best matching passages._');
+  expect(md).toMatch(/^1\. hostile\.pdf, page 1: > .*quokka habitat/m);
+  expect(md).toMatch(/^1\. issue12823\.pdf, page 1: > .*介绍知识库的主要内容/m);
+
+  // 4. Several conversations: a new one, listed next to the first, switchable, kept across a reload, deletable.
+  await page.getByTestId('new-conversation').click();
+  await expect(page.getByTestId('answer')).toHaveCount(0);
+  await ask(page, 'Where is the quokka habitat?');
+  await expect(page.getByTestId('answer')).toHaveCount(1);
+  await expect(page.getByTestId('answer').getByTestId('source').first()).toBeVisible();
+  const select = page.getByTestId('conversation-select');
+  await expect(select.locator('option')).toHaveCount(2);
+  await expect(select.locator('option').nth(0)).toContainText('Where is the quokka habitat?');
+  await expect(select.locator('option').nth(1)).toContainText('quokka habitat image script markdown link · 2 questions');
+  const firstId = await select.locator('option').nth(1).getAttribute('value');
+  await select.selectOption(firstId!);
+  await expect(page.getByTestId('answer')).toHaveCount(2);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await expect(page.getByTestId('conversation-select').locator('option')).toHaveCount(2);
+  // The most recently updated one opens first.
+  await expect(page.getByTestId('answer')).toHaveCount(1);
+  await page.getByTestId('conversation-select').selectOption(firstId!);
+  await expect(page.getByTestId('answer')).toHaveCount(2);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-conversations.png' });
+
+  // 5. Model output goes through the Markdown path (marked + DOMPurify): a stored answer full of hostile
+  //    Markdown/HTML is rendered inert, its citation marker still becomes a button.
+  const hostileAnswer = [
+    'Here is **bold** text [1] and a link [x](javascript:alert(1)) and [ok](https://example.org/ok).',
+    '<img src=x onerror="window.__pwned=1">',
+    '<script>window.__pwned=2</script>',
+    '<a href="javascript:window.__pwned=3">click</a> <iframe src="javascript:window.__pwned=4"></iframe>',
+    '<svg onload="window.__pwned=5"></svg> <div onmouseover="window.__pwned=6">hover</div>',
+    '![remote](https://example.org/pixel.png)',
+  ].join('\n\n');
+  await page.evaluate(async (content) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('pdfchat-conversations');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const now = Date.now() + 60_000; // newest: opens first after the reload
+    const conv = {
+      id: 'hostile-model-output', title: 'Hostile model output', createdAt: now, updatedAt: now,
+      turns: [
+        { id: 'u', role: 'user', content: 'Render this', createdAt: now },
+        { id: 'a', role: 'assistant', mode: 'model', content, createdAt: now,
+          sources: [{ n: 1, docId: 'x', file: 'hostile.pdf', page: 1, label: '1', score: 1, text: 'quokka', start: 0, end: 6 }] },
+      ],
+    };
+    await new Promise<void>((res, rej) => {
+      const tx = db.transaction('conversations', 'readwrite');
+      tx.objectStore('conversations').put(conv, conv.id);
+      tx.oncomplete = () => res();
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+  }, hostileAnswer);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  const rendered = page.getByTestId('answer').last().locator('.markdown');
+  await expect(rendered.locator('strong')).toHaveText('bold');
+  await expect(rendered.locator('button.cite')).toHaveText('[1]');
+  await expect(rendered.locator('a', { hasText: 'ok' })).toHaveAttribute('href', 'https://example.org/ok');
+  await expect(rendered).toContainText('hover');
+  await page.mouse.move(0, 0);
+  await rendered.getByText('hover').hover();
+  await expectInert(page, dialogs);
+  await rendered.locator('a', { hasText: /^x$/ }).click(); // the javascript: link lost its href: clicking does nothing
+  await expectInert(page, dialogs);
+
+  // Delete: the hostile conversation goes, the next most recent one opens.
+  await page.getByTestId('delete-conversation').click();
+  await expect(page.getByTestId('conversation-select').locator('option')).toHaveCount(2);
+  await expect(page.getByTestId('answer')).toHaveCount(1);
+  // Clear empties the view; the cleared conversation is gone from the list.
+  await page.getByTestId('clear-chat').click();
+  await expect(page.getByTestId('answer')).toHaveCount(0);
+  await expect(page.getByTestId('conversation-select').locator('option')).toHaveCount(2); // the first + the new empty one
+  await expect(page.getByTestId('conversation-select').locator('option').nth(0)).toHaveText('New conversation');
+
+  expect(foreignRequests(urls)).toEqual([]);
+  await context.close();
+});
+
+test('semantic search: nothing fetched until asked; an absent model fails clearly and keyword search keeps working', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const urls = recordRequests(context);
+  const page = await context.newPage();
+  await openApp(page);
+  await setEndpoint(page, hub.url);
+  await addPdfs(page, ['zen_of_python_corrupted.pdf']);
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  const mode = page.getByTestId('search-mode');
+  await expect(mode).toContainText('Keyword search — semantic model not downloaded');
+  expect(hub.requests.filter((r) => r.path.includes('Xenova'))).toEqual([]); // not fetched before the user asks
+
+  await mode.getByTestId('enable-semantic').click();
+  const error = mode.getByTestId('semantic-error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await expect(error).toHaveAttribute('data-code', 'DOWNLOAD_FAILED');
+  await expect(error).toContainText('Could not load the embedding model Xenova/all-MiniLM-L6-v2');
+  await expect(error).toContainText('lexical mode');
+  await expect(mode).toHaveAttribute('data-mode', 'lexical');
+  await expect(mode).toContainText('Keyword search — the semantic model could not be downloaded');
+  // It asked the configured hub (and nothing else) for the model.
+  expect(hub.requests.some((r) => r.path.startsWith('/Xenova/all-MiniLM-L6-v2/resolve/main/'))).toBe(true);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-semantic-failed.png' });
+
+  await ask(page, 'Is beautiful better than ugly?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+
+  // An unreachable endpoint fails the same clear way.
+  await setEndpoint(page, 'http://127.0.0.1:9');
+  await mode.getByTestId('enable-semantic').click();
+  await expect(mode.getByTestId('semantic-error')).toContainText('Could not load the embedding model', { timeout: 60_000 });
+  await expect(mode).toHaveAttribute('data-semantic', 'failed');
+
+  expect(foreignRequests(urls)).toEqual([]);
+  await context.close();
+});
+
+test('a typed repo id is described and checked before download: sizes, GPU memory, shape; too big is refused', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await setEndpoint(page, hub.url);
+  const sizeOf = (dir: string) => readdirSync(join(tmp, dir)).reduce((n, f) => n + statSync(join(tmp, dir, f)).size, 0);
+
+  const check = async (repo: string) => {
+    await page.getByTestId('repo-input').fill(repo);
+    await page.getByTestId('repo-check').click();
+    return page.locator(`[data-testid="model-row"][data-repo="${repo}"]`);
+  };
+
+  // Fits: download size (every file the hub lists), GPU memory and shape are shown; download is offered.
+  const small = await check(FITS_REPO);
+  await expect(small).toHaveAttribute('data-fits', 'true', { timeout: 30_000 });
+  const smallBytes = sizeOf('small');
+  await expect(small.getByTestId('download-size')).toContainText(`(${readdirSync(join(tmp, 'small')).length} files)`);
+  await expect(small.getByTestId('download-size')).toContainText(smallBytes < 1e6 ? `${(smallBytes / 1000).toFixed(smallBytes < 1e4 ? 2 : 1)} KB` : 'MB');
+  await expect(small.getByTestId('gpu-need')).toContainText('GPU memory');
+  await expect(small.getByTestId('model-shape')).toHaveText('2 layers · hidden 64 · 4 heads (2 KV) · vocab 512 · 4-bit, group 32');
+  // Nothing but metadata was fetched by the check.
+  expect(hub.requests.filter((r) => r.path.includes(FITS_REPO) && r.path.endsWith('.safetensors') && r.method === 'GET' && !r.range)).toEqual([]);
+  await expect(small.getByTestId('download')).toBeEnabled();
+
+  // Does not fit this adapter: a clear refusal, no download button that works, and no weights fetched.
+  const huge = await check(HUGE_REPO);
+  await expect(huge).toHaveAttribute('data-fits', 'false', { timeout: 30_000 });
+  await expect(huge.getByTestId('model-shape')).toHaveText('1 layers · hidden 64 · 1024 heads (8 KV) · vocab 512 · 4-bit, group 32');
+  const refusal = huge.getByTestId('does-not-fit');
+  await expect(refusal).toContainText('Too big for this GPU');
+  await expect(refusal).toContainText('needs GPU buffers of 2.15 GB, but this GPU allows at most 1.07 GB per buffer');
+  await expect(huge.getByTestId('download')).toBeDisabled();
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-repo-check.png' });
+  expect(hub.requests.filter((r) => r.path.includes(HUGE_REPO) && r.path.endsWith('.safetensors') && !r.range)).toEqual([]);
+
+  // A repo the hub does not have: said so, nothing to download.
+  const missing = await check('test/no-such-model');
+  await expect(missing.getByTestId('repo-check-error')).toContainText('config.json', { timeout: 30_000 });
+  await expect(missing.getByTestId('download')).toHaveCount(0);
+
+  // The one that fits downloads.
+  await small.getByTestId('download').click();
+  await expect(small).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
+
+  // Phone width: the model manager with the checked repos.
+  await page.setViewportSize(PHONE);
+  await showTab(page, 'models');
+  await huge.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: SCREENSHOTS + 'phone-repo-check.png' });
+  await context.close();
+});
