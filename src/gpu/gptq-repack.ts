@@ -6,7 +6,7 @@
 // run of groupSize packed positions; packed position p then belongs to group floor(p / groupSize).
 // The math (SPEC-llama-gptq.md): W[n,k] = scale[g][n] (q(k,n) - z(g,n)), y[n] = sum_k x[k] W[n,k] + bias[n].
 import { AppError } from '../shared/errors';
-import { f16BitsArrayToF32, f16BitsToF32 } from '../model/f16';
+import { f16BitsArrayToF32, f16BitsToF32 } from '../shared/f16';
 import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { rowsPerChunk } from './dense-weight';
 

@@ -25,7 +25,7 @@ import { denseLinearCpu } from './cpu/dense-linear';
 import { siluMulCpu } from './cpu/silu-mul';
 import { sampleCpu } from './cpu/sample';
 import { readBandwidthCpu } from './cpu/read-bandwidth';
-import { f16BitsToF32, f32ToF16Bits } from '../model/f16';
+import { f16BitsToF32, f32ToF16Bits } from '../shared/f16';
 
 export interface SelfTestResult {
   adapter: string;

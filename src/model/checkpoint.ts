@@ -2,7 +2,7 @@
 // of its safetensors file(s), read on demand with ranged reads.
 import { AppError } from '../shared/errors';
 import { parseModelConfig, type LlamaConfig } from './config';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from './f16';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../shared/f16';
 import type { ModelFiles } from './files';
 import { defaultGroupIndex, gptqGroupCount, type GptqTensors } from './gptq-pack';
 import { readSafetensorsIndex, type SafetensorsDtype, type TensorLocation } from './safetensors';

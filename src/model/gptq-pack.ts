@@ -4,7 +4,7 @@
 //   qzeros  I32 [nG, N/8]  stored zero of (g, n) in nibble n & 7 of word [g][n >> 3]; true zero = stored + (v1 ? 1 : 0)
 //   scales  F16 [nG, N]    W[n, k] = scales[g][n] * (q(k, n) - z(g, n)), g = g_idx[k]
 import { AppError } from '../shared/errors';
-import { f16BitsToF32, f32ToF16Bits } from './f16';
+import { f16BitsToF32, f32ToF16Bits } from '../shared/f16';
 
 export interface GptqTensors {
   qweight: Int32Array /* [K/8, N] */;

@@ -4,7 +4,7 @@
 import { AppError } from '../shared/errors';
 import { openCheckpoint, type Checkpoint } from './checkpoint';
 import type { LlamaConfig } from './config';
-import { f16BitsArrayToF32 } from './f16';
+import { f16BitsArrayToF32 } from '../shared/f16';
 import type { ModelFiles } from './files';
 import { dequantGptq } from './gptq-pack';
 import { applyRope, ropeInvFreq } from './rope';

@@ -7,7 +7,7 @@ import { destroyDense, uploadDense } from '../gpu/dense-weight';
 import { destroyGptq, uploadGptq, type PackedGptq } from '../gpu/gptq-repack';
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
-import { f32ToF16Bits } from './f16';
+import { f32ToF16Bits } from '../shared/f16';
 import type { GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
 
 const base = {

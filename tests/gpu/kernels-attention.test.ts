@@ -4,7 +4,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { AttentionKernel, attentionChunks } from '../../src/gpu/kernels/attention';
 import { createKvCache } from '../../src/gpu/kernels/kv-store';
 import { attentionCpu } from '../../src/gpu/cpu/attention';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/model/f16';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
 describe.each(PATHS)('attention ($name)', ({ preferF16 }) => {

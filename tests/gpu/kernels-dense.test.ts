@@ -4,7 +4,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatmulKernel, DenseMatvecKernel } from '../../src/gpu/kernels/dense-linear';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/model/f16';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
 describe.each(PATHS)('dense linear ($name)', ({ preferF16 }) => {

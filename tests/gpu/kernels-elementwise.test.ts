@@ -14,7 +14,7 @@ import { ropeCpu, ropeInvFreq } from '../../src/gpu/cpu/rope';
 import { kvStoreCpu } from '../../src/gpu/cpu/kv-store';
 import { siluMulCpu } from '../../src/gpu/cpu/silu-mul';
 import { readBandwidthCpu } from '../../src/gpu/cpu/read-bandwidth';
-import { f16BitsArrayToF32, f32ArrayToF16Bits, f16BitsToF32 } from '../../src/model/f16';
+import { f16BitsArrayToF32, f32ArrayToF16Bits, f16BitsToF32 } from '../../src/shared/f16';
 import { readBuffer } from '../../src/gpu/context';
 import { PATHS, randomFloats, readF32, readU32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 

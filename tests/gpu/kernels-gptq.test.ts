@@ -6,7 +6,7 @@ import { gptqDequantCpu, repackGptq, uploadGptq, type GptqSource } from '../../s
 import { GptqMatmulKernel, GptqMatvecKernel } from '../../src/gpu/kernels/gptq-linear';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
 import { packGptq, dequantGptq } from '../../src/model/gptq-pack';
-import { f16BitsArrayToF32 } from '../../src/model/f16';
+import { f16BitsArrayToF32 } from '../../src/shared/f16';
 import { AppError } from '../../src/shared/errors';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 

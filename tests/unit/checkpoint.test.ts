@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/model/checkpoint';
-import { f16BitsToF32 } from '../../src/model/f16';
+import { f16BitsToF32 } from '../../src/shared/f16';
 import { dequantGptq } from '../../src/model/gptq-pack';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { loadWeightsF32, ReferenceLlama } from '../../src/model/reference';

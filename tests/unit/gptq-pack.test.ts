@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantGptq, packGptq, type GptqPackInput } from '../../src/model/gptq-pack';
-import { f16BitsToF32, f32ToF16Bits } from '../../src/model/f16';
+import { f16BitsToF32, f32ToF16Bits } from '../../src/shared/f16';
 import { AppError } from '../../src/shared/errors';
 
 function rng(seed: number): () => number {

@@ -1,4 +1,4 @@
-import { f16BitsToF32 } from '../../model/f16';
+import { f16BitsToF32 } from '../../shared/f16';
 import type { PackedGptq } from '../gptq-repack';
 
 /**

@@ -1,4 +1,4 @@
-import { f16BitsToF32, f32ToF16Bits } from '../../model/f16';
+import { f16BitsToF32, f32ToF16Bits } from '../../shared/f16';
 
 /** CPU twin of shaders/kv-store.wgsl: cache[(pos0 + i) * kvDim + j] = src[i * kvDim + j] (rounded to f16 when f16). */
 export function kvStoreCpu(src: Float32Array, cache: Float32Array, kvDim: number, maxSeq: number, pos0: number, f16: boolean): void {

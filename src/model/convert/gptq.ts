@@ -4,7 +4,7 @@
 // column-by-column quantization whose error is spread over the not-yet-quantized columns. A group's scale and
 // zero are computed from the (already error-updated) weights when the group's first column comes up.
 import { AppError } from '../../shared/errors';
-import { f16BitsToF32, f32ToF16Bits } from '../f16';
+import { f16BitsToF32, f32ToF16Bits } from '../../shared/f16';
 import type { GptqPackInput } from '../gptq-pack';
 
 export const MAXQ = 15;

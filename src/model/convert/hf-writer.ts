@@ -1,7 +1,7 @@
 // Serialises an fp32 Llama (optionally with 4-bit GPTQ linears) as a Hugging Face model directory:
 // config.json (+ quantization_config), quantize_config.json, safetensors (optionally sharded with an index),
 // generation_config.json, tokenizer.json, tokenizer_config.json. Pure: returns file name → bytes.
-import { f32ArrayToF16Bits } from '../f16';
+import { f32ArrayToF16Bits } from '../../shared/f16';
 import { packGptq } from '../gptq-pack';
 import { LINEAR_NAMES, type LlamaWeightsF32 } from '../reference';
 import type { QuantizedLayer } from './quantize-model';
