@@ -5,7 +5,7 @@
 // on 127.0.0.1.
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,7 @@ function modelRow(page: Page, repo: string) {
 }
 
 test('download → PDFs → streamed, cited answer → reload → offline → ask again; nothing leaves 127.0.0.1', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', acceptDownloads: true });
   const urls = recordRequests(context);
   const page = await context.newPage();
   await openApp(page);
@@ -158,6 +158,18 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   expect(((await offline.locator('.markdown').textContent()) ?? '').trim().length).toBeGreaterThan(0);
   await expect(offline.getByTestId('citation').first()).toBeVisible();
   await expect(offline.getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+
+  // Export as Markdown (a real download, offline): the question, the model's answer, its numbered sources.
+  const answerText = ((await offline.locator('.markdown').textContent()) ?? '').trim();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-md').click()]);
+  const md = readFileSync((await download.path())!, 'utf8');
+  expect(md).toContain('## Q: What does the Zen say about namespaces?');
+  expect(md).toContain('## Q: Is beautiful better than ugly?');
+  // The answer's words are in the export (rendering may change Markdown punctuation, never letters).
+  const words = answerText.match(/[A-Za-z]{3,}/g) ?? [];
+  expect(words.length).toBeGreaterThan(0);
+  for (const w of words.slice(0, 5)) expect(md).toContain(w);
+  expect(md).toMatch(/^1\. zen_of_python_corrupted\.pdf, page 1: > /m);
   await context.setOffline(false);
 
   // Phone width with a model loaded.

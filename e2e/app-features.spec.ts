@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPdf } from '../tests/unit/pdf-helpers';
 import { startHub, type Hub } from './hub-server';
+import { writeStandInEmbeddingModel } from './app-embedding-model';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
@@ -269,7 +270,7 @@ test('a typed repo id is described and checked before download: sizes, GPU memor
   // Does not fit this adapter: a clear refusal, no download button that works, and no weights fetched.
   const huge = await check(HUGE_REPO);
   await expect(huge).toHaveAttribute('data-fits', 'false', { timeout: 30_000 });
-  await expect(huge.getByTestId('model-shape')).toHaveText('1 layers · hidden 64 · 1024 heads (8 KV) · vocab 512 · 4-bit, group 32');
+  await expect(huge.getByTestId('model-shape')).toHaveText('1 layer · hidden 64 · 1024 heads (8 KV) · vocab 512 · 4-bit, group 32');
   const refusal = huge.getByTestId('does-not-fit');
   await expect(refusal).toContainText('Too big for this GPU');
   await expect(refusal).toContainText('needs GPU buffers of 2.15 GB, but this GPU allows at most 1.07 GB per buffer');
@@ -292,4 +293,58 @@ test('a typed repo id is described and checked before download: sizes, GPU memor
   await huge.scrollIntoViewIfNeeded();
   await page.screenshot({ path: SCREENSHOTS + 'phone-repo-check.png' });
   await context.close();
+});
+
+test('semantic search with a stand-in embedding model from the hub: downloaded when asked, hybrid, finds a paraphrase keyword search misses, cached across a reload', async ({ browser }) => {
+  const dir = join(tmp, 'embedder');
+  writeStandInEmbeddingModel(dir);
+  const embedHub = await startHub({ repos: { 'Xenova/all-MiniLM-L6-v2': dir, 'Xenova/paraphrase-multilingual-MiniLM-L12-v2': dir }, port: 0 });
+  try {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    const urls = recordRequests(context);
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content.Security.Policy|Refused to/i.test(m.text())) refused.push(m.text());
+    });
+    await openApp(page);
+    await setEndpoint(page, embedHub.url);
+    await addPdfs(page, ['zen_of_python_corrupted.pdf']);
+    await waitReady(page, 'zen_of_python_corrupted.pdf');
+    const mode = page.getByTestId('search-mode');
+    await expect(mode).toContainText('Keyword search — semantic model not downloaded');
+
+    // Keyword search cannot find a paraphrase that shares no word with the passage.
+    const paraphrase = 'lovely or hideous?';
+    await ask(page, paraphrase);
+    await expect(page.getByTestId('answer').last()).toContainText('No passage matches');
+
+    await mode.getByTestId('enable-semantic').click();
+    await expect(mode).toHaveAttribute('data-mode', 'hybrid', { timeout: 120_000 });
+    await expect(mode).toContainText('Hybrid search (keywords + semantic vectors)');
+    await expect(mode).toContainText('Xenova/all-MiniLM-L6-v2 vectors, fused by reciprocal rank');
+    const modelFetches = () => embedHub.requests.filter((r) => r.path.endsWith('/onnx/model_quantized.onnx') && r.method === 'GET').length;
+    expect(modelFetches()).toBeGreaterThan(0);
+    await page.screenshot({ path: SCREENSHOTS + 'desktop-semantic-hybrid.png' });
+
+    await ask(page, paraphrase);
+    const found = page.getByTestId('answer').last().getByTestId('source').first();
+    await expect(found).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+    await expect(found.locator('blockquote')).toContainText('Beautiful is better than ugly');
+
+    // After a reload the model comes from the browser cache: hybrid again, nothing downloaded again.
+    const before = modelFetches();
+    await page.reload();
+    await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+    await expect(page.getByTestId('search-mode')).toHaveAttribute('data-mode', 'hybrid', { timeout: 60_000 });
+    await ask(page, 'gorgeous versus unsightly');
+    await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+    expect(modelFetches()).toBe(before);
+
+    expect(refused).toEqual([]);
+    expect(foreignRequests(urls)).toEqual([]);
+    await context.close();
+  } finally {
+    await embedHub.close();
+  }
 });

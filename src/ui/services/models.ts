@@ -151,7 +151,7 @@ export class ModelsService {
         fileCount: entry.fileList.length,
         gpuBytes: estimate.total,
         contextLength: entry.contextLength,
-        shape: `${sh.numLayers} layers · hidden ${sh.hiddenSize} · ${sh.numHeads} heads (${sh.numKvHeads} KV) · vocab ${sh.vocabSize} · ${quant}`,
+        shape: `${sh.numLayers} ${sh.numLayers === 1 ? 'layer' : 'layers'} · hidden ${sh.hiddenSize} · ${sh.numHeads} heads (${sh.numKvHeads} KV) · vocab ${sh.vocabSize} · ${quant}`,
         doesNotFit: fit && !fit.ok ? fit.reason : null,
         unchecked: !fit,
       };
