@@ -13,6 +13,8 @@ export interface TransformersSetup {
   allowRemote: boolean;
   /** Node: folder holding <modelId>/{config.json, tokenizer.json, onnx/model_quantized.onnx}. */
   localModelPath?: string;
+  /** Node: folder where downloaded files are cached (transformers.js' default is inside node_modules). */
+  cacheDir?: string;
   /** Browser: where the app serves onnxruntime-web's files (absolute URLs). */
   wasmPaths?: { mjs: string; wasm: string };
   onProgress?: ProgressCallback;
@@ -26,16 +28,37 @@ export interface TransformersEmbedder extends Embedder {
   readonly tokenizer: FeatureExtractor['tokenizer'];
 }
 
+type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
+/** transformers.js' own fetch, kept before any load replaces env.fetch. */
+let hubFetch: Fetch | undefined;
+
+function refuseHubDownloads(remoteHost: string, fetchOthers: Fetch): Fetch {
+  return async (input, init) => {
+    const url = String(input);
+    if (url.startsWith(remoteHost)) throw new Error(`${url} is not in the cache and downloading is off`);
+    return fetchOthers(input, init);
+  };
+}
+
 export async function loadTransformersEmbedder(modelId: string, setup: TransformersSetup): Promise<TransformersEmbedder> {
   const { pipeline, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = setup.allowRemote;
   if (setup.remoteHost) env.remoteHost = setup.remoteHost.endsWith('/') ? setup.remoteHost : setup.remoteHost + '/';
+  hubFetch ??= env.fetch;
   if (setup.localModelPath) {
     env.allowLocalModels = true;
     env.localModelPath = setup.localModelPath.endsWith('/') ? setup.localModelPath : setup.localModelPath + '/';
+    env.allowRemoteModels = setup.allowRemote;
+    env.fetch = hubFetch;
   } else {
+    // No local folder: files come from transformers.js' cache (browser Cache API / env.cacheDir), else the
+    // hub. transformers.js refuses to run with both local and remote models switched off — even for a
+    // model it has cached — so "no downloads" keeps remote models on and refuses hub fetches instead
+    // (the cache is consulted before any fetch; onnxruntime's wasm, fetched from the app, still loads).
     env.allowLocalModels = false;
+    env.allowRemoteModels = true;
+    env.fetch = setup.allowRemote ? hubFetch : refuseHubDownloads(env.remoteHost, hubFetch);
   }
+  if (setup.cacheDir) env.cacheDir = setup.cacheDir;
   const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown } | undefined;
   if (setup.wasmPaths && wasm) wasm.wasmPaths = { ...setup.wasmPaths };
 
