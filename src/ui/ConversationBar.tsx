@@ -21,7 +21,7 @@ export function ConversationBar({ chat }: { chat: ChatService }) {
         >
           {list.map((c) => (
             <option key={c.id} value={c.id} data-testid="conversation-option">
-              {c.questions === 0 ? t('newConversationTitle') : `${c.title} · ${t('questions', { n: c.questions })} · ${when(c.updatedAt)}`}
+              {c.questions === 0 ? t('newConversationTitle') : `${c.title} · ${c.questions === 1 ? t('oneQuestion') : t('questions', { n: c.questions })} · ${when(c.updatedAt)}`}
             </option>
           ))}
         </select>

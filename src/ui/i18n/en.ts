@@ -90,6 +90,7 @@ export const en = {
   error: 'Error',
   conversations: 'Conversations',
   newConversationTitle: 'New conversation',
+  oneQuestion: '1 question',
   questions: '{n} questions',
   deleteConversation: 'Delete',
   conversationsNotStored: 'Conversations cannot be stored in this browser ({reason}); they last until the page is closed.',

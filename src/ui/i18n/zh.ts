@@ -89,6 +89,7 @@ export const zh: Record<MessageKey, string> = {
   error: '错误',
   conversations: '对话列表',
   newConversationTitle: '新对话',
+  oneQuestion: '1 个问题',
   questions: '{n} 个问题',
   deleteConversation: '删除',
   conversationsNotStored: '此浏览器无法保存对话（{reason}）；关闭页面后对话将丢失。',
