@@ -29,6 +29,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const TINY_EMBEDDER_NAME = 'pdfchat-tiny-trigram-embedder';
+/** Key in config.json that marks this test model (scripts/eval-retrieval.ts warns when it sees it). */
+export const TEST_MODEL_MARKER = 'pdfchat_test_model';
 /** Hidden size of the test model. */
 export const TINY_EMBEDDER_DIM = 128;
 
@@ -338,7 +340,7 @@ export function writeTinyEmbedder(dir: string, dim = TINY_EMBEDDER_DIM): TinyEmb
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const files = {
     'config.json': JSON.stringify({
-      _comment: `${TINY_EMBEDDER_NAME}: a hashed letter-trigram TEST model written by scripts/make-tiny-embedder.ts; not a semantic model`,
+      [TEST_MODEL_MARKER]: `${TINY_EMBEDDER_NAME}: hashed letter trigrams written by scripts/make-tiny-embedder.ts; a pipeline check, not a semantic model`,
       model_type: 'bert',
       architectures: ['BertModel'],
       hidden_size: dim,

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installTinyEmbedder, tinyVocabulary, TINY_EMBEDDER_DIM } from '../../scripts/make-tiny-embedder';
+import { installTinyEmbedder, TEST_MODEL_MARKER, tinyVocabulary, TINY_EMBEDDER_DIM } from '../../scripts/make-tiny-embedder';
 import { NodeCachedEmbedderProvider } from '../../src/retrieval/node-model-cache';
 import { loadTransformersEmbedder, type TransformersEmbedder } from '../../src/retrieval/transformers-embedder';
 import { EMBEDDING_MODELS, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL } from '../../src/retrieval/embedder';
@@ -39,6 +39,14 @@ beforeAll(async () => {
 }, 30_000);
 
 describe('transformers.js runs the generated ONNX model from the local model cache', () => {
+  it('writes a BERT-type model folder marked as a test model (so scripts/eval-retrieval.ts says so)', () => {
+    for (const id of EMBEDDING_MODELS) {
+      const config = JSON.parse(readFileSync(join(cacheDir, id, 'config.json'), 'utf8'));
+      expect(config).toMatchObject({ model_type: 'bert', hidden_size: TINY_EMBEDDER_DIM, vocab_size: tinyVocabulary().length });
+      expect(config[TEST_MODEL_MARKER]).toMatch(/not a semantic model/);
+    }
+  });
+
   it('tokenises with the generated WordPiece vocabulary (letter trigrams)', () => {
     const vocab = tinyVocabulary();
     const ids = embedder.tokenizer.encode('Recording x86 知识', { add_special_tokens: true });
