@@ -4,7 +4,7 @@
 // mean pooling → vectors → dense index → RRF), not retrieval quality. See docs/RETRIEVAL.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,7 @@ beforeAll(async () => {
   if (!got.embedder) throw new Error(`the generated model did not load: ${got.reason}`);
   embedder = got.embedder as TransformersEmbedder;
 }, 30_000);
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 describe('transformers.js runs the generated ONNX model from the local model cache', () => {
   it('writes a BERT-type model folder marked as a test model (so scripts/eval-retrieval.ts says so)', () => {
@@ -182,6 +183,7 @@ describe('download once from a configurable hub endpoint, then from transformers
   }, 30_000);
   afterAll(async () => {
     await hub?.close();
+    rmSync(downloadCache, { recursive: true, force: true });
   });
 
   it('fetches each file once from the hub and caches it; a second process makes no request', async () => {
