@@ -1,12 +1,13 @@
 // GPTQ 4-bit linear layers on the repacked layout (src/gpu/gptq-repack.ts): GptqMatvecKernel (decode, M = 1)
 // and GptqMatmulKernel (prefill, M > 1), fused dequant, optional bias, optional accumulate (y += W x + b).
-// Act-order layers (w.perm) first gather x into packed order (shaders/gptq-permute-x.wgsl) into a scratch
-// buffer owned by the kernel instance and shared by all its bindings (dispatches in a pass run in order), so
-// the main kernel always reads x contiguously. Both read f32 activations and do f32 arithmetic on either
-// precision path (scales are f16 in the packed words either way).
+// Every linear first prepares its input ONCE (shaders/gptq-prepare-x.wgsl): x in packed order (act-order
+// resolved there) pre-scaled by 16^-(p % 4) so that a nibble becomes a float with one mask + convert, and the
+// per-group sums of x that the zero-point term needs (instead of every output row re-summing them). The
+// prepared x lives in scratch buffers owned by the kernel instance and shared by all its bindings (dispatches
+// in a pass run in order). Both kernels read f32 activations and do f32 arithmetic on either precision path.
 import matvecCode from '../../../shaders/gptq-matvec.wgsl?raw';
 import matmulCode from '../../../shaders/gptq-matmul.wgsl?raw';
-import permuteCode from '../../../shaders/gptq-permute-x.wgsl?raw';
+import prepareCode from '../../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, getPipeline, STORAGE, uniformBuffer, type GpuContext } from '../context';
 import { placeholderBuffer, type GpuGptq } from '../gptq-repack';
 import { dispatchLinear, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
@@ -17,87 +18,100 @@ export interface GptqLinearOptions {
 }
 
 export interface GptqBound {
-  /** Act-order only: the gather of x into packed order, dispatched before the main kernel. */
-  permute: { bindGroup: GPUBindGroup; grid: Grid; K: number; rows: 'm' | 'one' } | null;
+  /** The preparation of x (packed order, nibble scaling, group sums), dispatched before the main kernel. */
+  prepare: { bindGroup: GPUBindGroup; grid: Grid; nGroups: number; rows: 'm' | 'one' };
   groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid }[];
 }
 
 type RowMode = 'all' | 'first' | 'last';
 
-/** Shared by both kernels: pipelines, the permute scratch, and the bind logic. */
+/** Rows of the matvec handled by one thread (must match ROWS in shaders/gptq-matvec.wgsl). */
+export const MATVEC_ROWS_PER_THREAD = 4;
+/** Tokens per thread of the matmul (must match TM in shaders/gptq-matmul.wgsl). */
+export const MATMUL_TOKENS_PER_THREAD = 4;
+
+/** Shared by both kernels: pipelines, the prepared-x scratch, and the bind logic. */
 class GptqLinearBase {
   protected readonly pipeline: GPUComputePipeline;
-  private readonly permutePipeline: GPUComputePipeline;
-  private scratch: GPUBuffer | null = null;
+  private readonly preparePipeline: GPUComputePipeline;
+  private xsScratch: GPUBuffer | null = null;
+  private gsumScratch: GPUBuffer | null = null;
   private dummy: GPUBuffer | null = null;
 
   constructor(protected readonly ctx: GpuContext, private readonly key: string, code: string) {
     this.pipeline = getPipelineWithConstants(ctx, key, code, {});
-    this.permutePipeline = getPipeline(ctx, 'gptq-permute-x', permuteCode);
+    this.preparePipeline = getPipeline(ctx, 'gptq-prepare-x', prepareCode);
   }
 
-  private scratchFor(bytes: number): GPUBuffer {
-    // A bigger request gets a new buffer; the old one stays alive for the bind groups that use it.
-    if (!this.scratch || this.scratch.size < bytes) this.scratch = createBuffer(this.ctx, bytes, STORAGE, `${this.key}.xperm`);
-    return this.scratch;
+  // A bigger request gets a new buffer; the old one stays alive for the bind groups that use it.
+  private xsFor(bytes: number): GPUBuffer {
+    if (!this.xsScratch || this.xsScratch.size < bytes) this.xsScratch = createBuffer(this.ctx, bytes, STORAGE, `${this.key}.xs`);
+    return this.xsScratch;
   }
 
-  protected bindLinear(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, rowMode: RowMode, maxM: number, threadsPerRow: number, accumulate: boolean): GptqBound {
+  private gsumFor(bytes: number): GPUBuffer {
+    if (!this.gsumScratch || this.gsumScratch.size < bytes) this.gsumScratch = createBuffer(this.ctx, bytes, STORAGE, `${this.key}.gsum`);
+    return this.gsumScratch;
+  }
+
+  /** threadsPerRowBlock(rows): threads the main kernel needs for `rows` rows at the largest M of this binding. */
+  protected bindLinear(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, rowMode: RowMode, maxM: number, maxThreads: (rows: number) => number, accumulate: boolean): GptqBound {
     const ctx = this.ctx;
-    let input = x;
-    let permute: GptqBound['permute'] = null;
-    let xRowLast = rowMode === 'last';
-    if (w.perm) {
-      const rows = rowMode === 'all' ? maxM : 1;
-      input = this.scratchFor(rows * w.K * 4);
-      const grid = linearGrid(ctx, rows * w.K, 256);
-      const params = uniformBuffer(ctx, uniformWords([w.K, rowMode === 'all' ? 0 : rowMode === 'first' ? 1 : 2, grid.stride]), 'gptq-permute-x.params');
-      const bindGroup = ctx.device.createBindGroup({
-        layout: this.permutePipeline.getBindGroupLayout(0),
+    const xRows = rowMode === 'all' ? maxM : 1;
+    const xs = this.xsFor(xRows * w.K * 4); // f32 [xRows, K]
+    const gsum = this.gsumFor(xRows * w.nGroups * 4); // f32 [xRows, nGroups]
+    const dummy = (this.dummy ??= placeholderBuffer(ctx));
+    const prepGrid = linearGrid(ctx, xRows * w.nGroups, 64);
+    const prepParams = uniformBuffer(ctx, uniformWords([
+      w.K, rowMode === 'all' ? 0 : rowMode === 'first' ? 1 : 2, prepGrid.stride, w.nGroups, w.groupSize, w.perm ? 1 : 0,
+    ]), 'gptq-prepare-x.params');
+    const prepare: GptqBound['prepare'] = {
+      bindGroup: ctx.device.createBindGroup({
+        layout: this.preparePipeline.getBindGroupLayout(0),
         entries: [
           { binding: 0, resource: { buffer: x } },
-          { binding: 1, resource: { buffer: w.perm } },
-          { binding: 2, resource: { buffer: input } },
-          { binding: 3, resource: { buffer: params } },
-          { binding: 4, resource: { buffer: step } },
+          { binding: 1, resource: { buffer: w.perm ?? dummy } },
+          { binding: 2, resource: { buffer: xs } },
+          { binding: 3, resource: { buffer: gsum } },
+          { binding: 4, resource: { buffer: prepParams } },
+          { binding: 5, resource: { buffer: step } },
         ],
-      });
-      permute = { bindGroup, grid, K: w.K, rows: rowMode === 'all' ? 'm' : 'one' };
-      xRowLast = false; // the gathered row is row 0 of the scratch
-    }
-    const bias = w.bias ?? (this.dummy ??= placeholderBuffer(ctx));
+      }),
+      grid: prepGrid,
+      nGroups: w.nGroups,
+      rows: rowMode === 'all' ? 'm' : 'one',
+    };
+    const bias = w.bias ?? dummy;
     return {
-      permute,
+      prepare,
       groups: w.chunks.map((c) => {
-        const grid = linearGrid(ctx, c.rows * threadsPerRow, 64);
+        const grid = linearGrid(ctx, maxThreads(c.rows), 64);
         const params = uniformBuffer(ctx, uniformWords([
           w.K, c.rows, c.rowStart, w.nGroups,
           w.groupSize / 8, 0, w.bias ? 1 : 0, accumulate ? 1 : 0,
-          xRowLast ? 1 : 0, grid.stride, w.N, 0,
+          0, grid.stride, w.N, 0,
         ]), `${this.key}.params`);
-        const bindGroup = ctx.device.createBindGroup({
-          layout: this.pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: input } },
-            { binding: 1, resource: { buffer: c.words } },
-            { binding: 2, resource: { buffer: c.sz } },
-            { binding: 4, resource: { buffer: bias } },
-            { binding: 5, resource: { buffer: y } },
-            { binding: 6, resource: { buffer: params } },
-            { binding: 7, resource: { buffer: step } },
-          ],
-        });
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: { buffer: xs } },
+          { binding: 1, resource: { buffer: c.words } },
+          { binding: 2, resource: { buffer: c.sz } },
+          { binding: 3, resource: { buffer: gsum } },
+          { binding: 4, resource: { buffer: bias } },
+          { binding: 5, resource: { buffer: y } },
+          { binding: 6, resource: { buffer: params } },
+        ];
+        if (rowMode === 'all') entries.push({ binding: 7, resource: { buffer: step } });
+        const bindGroup = ctx.device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
         return { bindGroup, rows: c.rows, grid };
       }),
     };
   }
 
   protected encodeLinear(pass: GPUComputePassEncoder, bound: GptqBound, m: number, threads: (rows: number) => number): void {
-    if (bound.permute) {
-      pass.setPipeline(this.permutePipeline);
-      pass.setBindGroup(0, bound.permute.bindGroup);
-      dispatchLinear(pass, bound.permute.grid, (bound.permute.rows === 'm' ? m : 1) * bound.permute.K);
-    }
+    const prep = bound.prepare;
+    pass.setPipeline(this.preparePipeline);
+    pass.setBindGroup(0, prep.bindGroup);
+    dispatchLinear(pass, prep.grid, (prep.rows === 'm' ? m : 1) * prep.nGroups);
     pass.setPipeline(this.pipeline);
     for (const g of bound.groups) {
       pass.setBindGroup(0, g.bindGroup);
@@ -106,32 +120,42 @@ class GptqLinearBase {
   }
 }
 
-/** x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N]. One thread per output row. */
+/** Threads of the matvec for `rows` rows: 64 per block of 64 * ROWS rows. */
+function matvecThreads(rows: number): number {
+  return Math.ceil(rows / (64 * MATVEC_ROWS_PER_THREAD)) * 64;
+}
+
+/** Threads of the matmul for `rows` rows and m tokens: 64 per (block of 128 rows, tile of TM tokens). */
+function matmulThreads(rows: number, m: number): number {
+  return Math.ceil(rows / 128) * Math.ceil(m / MATMUL_TOKENS_PER_THREAD) * 64;
+}
+
+/** x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N]. Each thread owns ROWS output rows. */
 export class GptqMatvecKernel extends GptqLinearBase {
   constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions & { xRow?: 'first' | 'last' } = {}) {
     super(ctx, 'gptq-matvec', matvecCode);
   }
 
   bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer): GptqBound {
-    return this.bindLinear(x, w, y, step, this.opts.xRow === 'last' ? 'last' : 'first', 1, 1, !!this.opts.accumulate);
+    return this.bindLinear(x, w, y, step, this.opts.xRow === 'last' ? 'last' : 'first', 1, matvecThreads, !!this.opts.accumulate);
   }
 
   encode(pass: GPUComputePassEncoder, bound: GptqBound, _m = 1): void {
-    this.encodeLinear(pass, bound, 1, (rows) => rows);
+    this.encodeLinear(pass, bound, 1, matvecThreads);
   }
 }
 
-/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (output row, 4 tokens). */
+/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (output row, TM tokens). */
 export class GptqMatmulKernel extends GptqLinearBase {
   constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions = {}) {
     super(ctx, 'gptq-matmul', matmulCode);
   }
 
   bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }): GptqBound {
-    return this.bindLinear(x, w, y, step, 'all', shape.maxM, Math.ceil(shape.maxM / 4), !!this.opts.accumulate);
+    return this.bindLinear(x, w, y, step, 'all', shape.maxM, (rows) => matmulThreads(rows, shape.maxM), !!this.opts.accumulate);
   }
 
   encode(pass: GPUComputePassEncoder, bound: GptqBound, m: number): void {
-    this.encodeLinear(pass, bound, m, (rows) => rows * Math.ceil(m / 4));
+    this.encodeLinear(pass, bound, m, (rows) => matmulThreads(rows, m));
   }
 }
