@@ -17,6 +17,7 @@ import { RopeKernel, type RopeBound } from '../gpu/kernels/rope';
 import { SampleKernel, type SampleBound } from '../gpu/kernels/sample';
 import { SiluMulKernel, type SiluMulBound } from '../gpu/kernels/silu-mul';
 import type { SamplerOptions as KernelSamplerOptions } from '../gpu/cpu/sample';
+import type { GpuProfiler, ProfileRow } from '../gpu/profiler';
 import { createStepBuffer, writeStep } from '../gpu/step';
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
@@ -30,7 +31,15 @@ export interface SamplerOptions extends KernelSamplerOptions {
 /** A linear layer bound twice: as a matvec (decode, m = 1) and as a tiled matmul (prefill, m > 1). */
 interface BoundLinear {
   encode(pass: GPUComputePassEncoder, m: number): void;
+  /** Kernel name for profiles, e.g. "gptq-matvec" (m = 1) or "gptq-matmul". */
+  kernel(m: number): string;
 }
+
+/**
+ * Where each kernel of a forward is encoded, by profile label: normally the forward's one compute pass; when
+ * profiling, a fresh pass with timestamps per kernel (src/gpu/profiler.ts).
+ */
+type PassFor = (label: string) => GPUComputePassEncoder;
 
 interface LayerBound {
   attnNorm: RmsNormBound;
@@ -129,12 +138,12 @@ export class LlamaGpu {
         const mv = (accumulate ? k.gptqMatvecAcc : k.gptqMatvec).bind(input, l.w, output, this.step);
         const mm = (accumulate ? k.gptqMatmulAcc : k.gptqMatmul).bind(input, l.w, output, this.step, { maxM: B });
         const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
-        return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)) };
+        return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
       }
       const mv = (accumulate ? k.denseMatvecAcc : k.denseMatvec).bind(input, l.w, output, this.step);
       const mm = (accumulate ? k.denseMatmulAcc : k.denseMatmul).bind(input, l.w, output, this.step, { maxM: B });
       const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
-      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)) };
+      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
     };
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
@@ -160,10 +169,10 @@ export class LlamaGpu {
     const head = w.lmHead;
     if (head.kind === 'gptq') {
       const b = k.gptqMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
-      this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1) };
+      this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1), kernel: () => 'gptq-matvec' };
     } else {
       const b = k.denseMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
-      this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1) };
+      this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1), kernel: () => 'dense-matvec' };
     }
     this.sampleBound = k.sample.bind(this.logitsLast, this.history, this.tokenOut, this.step, { vocab: V, maxSeq: this.maxSeq + 1 }, { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 });
   }
@@ -178,27 +187,28 @@ export class LlamaGpu {
   }
 
   /** Encodes the layers and the final norm for a batch of m tokens already written to `ids`. */
-  private encodeBody(pass: GPUComputePassEncoder, m: number): void {
+  private encodeBody(at: PassFor, m: number): void {
     const k = this.kernels;
-    k.embedding.encode(pass, this.embedBound, m);
+    const lin = (l: BoundLinear, role: string) => l.encode(at(`${l.kernel(m)} ${role}`), m);
+    k.embedding.encode(at('embedding'), this.embedBound, m);
     for (const L of this.layers) {
-      k.rmsnorm.encode(pass, L.attnNorm, m);
-      L.q.encode(pass, m);
-      L.k.encode(pass, m);
-      L.v.encode(pass, m);
-      k.rope.encode(pass, L.ropeQ, m);
-      k.rope.encode(pass, L.ropeK, m);
-      k.kvStore.encode(pass, L.storeK, m);
-      k.kvStore.encode(pass, L.storeV, m);
-      k.attention.encode(pass, L.attention, m);
-      L.o.encode(pass, m);
-      k.rmsnorm.encode(pass, L.ffnNorm, m);
-      L.gate.encode(pass, m);
-      L.up.encode(pass, m);
-      k.siluMul.encode(pass, L.siluMul, m);
-      L.down.encode(pass, m);
+      k.rmsnorm.encode(at('rmsnorm'), L.attnNorm, m);
+      lin(L.q, 'q/k/v');
+      lin(L.k, 'q/k/v');
+      lin(L.v, 'q/k/v');
+      k.rope.encode(at('rope'), L.ropeQ, m);
+      k.rope.encode(at('rope'), L.ropeK, m);
+      k.kvStore.encode(at('kv-store'), L.storeK, m);
+      k.kvStore.encode(at('kv-store'), L.storeV, m);
+      k.attention.encode(at('attention'), L.attention, m);
+      lin(L.o, 'o');
+      k.rmsnorm.encode(at('rmsnorm'), L.ffnNorm, m);
+      lin(L.gate, 'gate/up');
+      lin(L.up, 'gate/up');
+      k.siluMul.encode(at('silu-mul'), L.siluMul, m);
+      lin(L.down, 'down');
     }
-    k.rmsnorm.encode(pass, this.finalNorm, m);
+    k.rmsnorm.encode(at('rmsnorm'), this.finalNorm, m);
   }
 
   private setSampler(s: SamplerOptions): void {
@@ -215,8 +225,11 @@ export class LlamaGpu {
     }
   }
 
-  /** One forward over tokens at positions pos0.. (m ≤ maxBatch); when `sample`, samples the next id on the GPU. */
-  private submitForward(tokens: number[], pos0: number, sample: { s: SamplerOptions; step: number } | null): void {
+  /**
+   * One forward over tokens at positions pos0.. (m ≤ maxBatch); when `sample`, samples the next id on the GPU.
+   * With a profiler every kernel gets its own timestamped pass (slower; for `bench --profile` only).
+   */
+  private submitForward(tokens: number[], pos0: number, sample: { s: SamplerOptions; step: number } | null, prof?: GpuProfiler): void {
     const m = tokens.length;
     this.checkRoom(pos0, m);
     const q = this.ctx.device.queue;
@@ -224,13 +237,15 @@ export class LlamaGpu {
     q.writeBuffer(this.history, pos0 * 4, new Uint32Array(tokens));
     writeStep(this.ctx, this.step, { pos0, m, seed: sample?.s.seed ?? 0, sampleStep: sample?.step ?? 0 });
     const enc = this.ctx.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    this.encodeBody(pass, m);
+    let pass = enc.beginComputePass(prof?.pass('(pass start)'));
+    const at: PassFor = prof ? (label) => { pass.end(); return (pass = enc.beginComputePass(prof.pass(label))); } : () => pass;
+    this.encodeBody(at, m);
     if (sample) {
-      this.lmHeadLast.encode(pass, 1);
-      this.kernels.sample.encode(pass, this.sampleBound);
+      this.lmHeadLast.encode(at(`${this.lmHeadLast.kernel(1)} lm_head`), 1);
+      this.kernels.sample.encode(at('sample'), this.sampleBound);
     }
     pass.end();
+    prof?.resolve(enc);
     if (sample) enc.copyBufferToBuffer(this.tokenOut, 0, this.staging, 0, 4);
     q.submit([enc.finish()]);
   }
@@ -264,6 +279,19 @@ export class LlamaGpu {
     return this.readToken();
   }
 
+  /**
+   * decode() with every kernel in its own timestamped pass: returns the next id and the GPU time of each kernel
+   * (label = kernel name + role, e.g. "gptq-matvec gate/up"). The profiler needs capacity for ~15 passes per layer.
+   */
+  async decodeProfiled(token: number, pos: number, s: SamplerOptions, step: number, prof: GpuProfiler): Promise<{ token: number; rows: ProfileRow[] }> {
+    this.setSampler(s);
+    prof.reset();
+    this.submitForward([token], pos, { s, step }, prof);
+    const next = await this.readToken();
+    const rows = (await prof.read()).filter((r) => r.label !== '(pass start)');
+    return { token: next, rows };
+  }
+
   /** Logits at every position of a fresh sequence (for tests and `cli logits`). */
   async logitsAll(tokens: number[]): Promise<Float32Array[]> {
     this.checkRoom(0, tokens.length);
@@ -275,10 +303,10 @@ export class LlamaGpu {
       let enc: BoundLinear;
       if (head.kind === 'gptq') {
         const mv = k.gptqMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.gptqMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
-        enc = { encode: (pass, m) => (m === 1 ? k.gptqMatvec.encode(pass, mv, 1) : k.gptqMatmul.encode(pass, mm, m)) };
+        enc = { encode: (pass, m) => (m === 1 ? k.gptqMatvec.encode(pass, mv, 1) : k.gptqMatmul.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
       } else {
         const mv = k.denseMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.denseMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
-        enc = { encode: (pass, m) => (m === 1 ? k.denseMatvec.encode(pass, mv, 1) : k.denseMatmul.encode(pass, mm, m)) };
+        enc = { encode: (pass, m) => (m === 1 ? k.denseMatvec.encode(pass, mv, 1) : k.denseMatmul.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
       }
       this.allLogits = { buffer, head: enc };
     }
@@ -291,7 +319,7 @@ export class LlamaGpu {
       writeStep(this.ctx, this.step, { pos0: p, m });
       const enc = this.ctx.device.createCommandEncoder();
       const pass = enc.beginComputePass();
-      this.encodeBody(pass, m);
+      this.encodeBody(() => pass, m);
       this.allLogits.head.encode(pass, m);
       pass.end();
       const staging = this.ctx.device.createBuffer({ size: m * V * 4, usage: 0x01 | 0x08 });

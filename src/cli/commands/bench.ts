@@ -1,10 +1,14 @@
-// `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32]`
+// `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]`
 // Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
-// decode_roofline_fraction}. The roofline is a read-only shader measured in the same run on the same adapter
+// decode_roofline_fraction}. With --profile it also decodes a few tokens with every kernel in its own
+// timestamped pass and adds `decode_profile` [{kernel, ms, share, dispatches}] per token (largest first), and
+// prints the same table to stderr: where a decode token's GPU time goes. The roofline is a read-only shader measured in the same run on the same adapter
 // (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
 import { acquireGpu } from '../../gpu/context';
 import { nodeGpu } from '../../gpu/node-gpu';
+import { GpuProfiler, type ProfileRow } from '../../gpu/profiler';
 import { measureReadBandwidth } from '../../gpu/roofline';
+import { AppError } from '../../shared/errors';
 import { openCheckpoint } from '../../model/checkpoint';
 import { LlamaGpu } from '../../model/llama-gpu';
 import { nodeDirFiles } from '../../model/node-files';
@@ -36,6 +40,23 @@ export async function run(args: CliArgs): Promise<void> {
   const t2 = performance.now();
   const prefillTokS = promptTokens / ((t1 - t0) / 1000);
   const decodeTokS = genTokens / ((t2 - t1) / 1000);
+  let profile: { kernel: string; ms: number; share: number; dispatches: number }[] | undefined;
+  if (args.has('profile')) {
+    const prof = GpuProfiler.create(ctx, 1024);
+    if (!prof) throw new AppError('BAD_ARGUMENT', `bench --profile needs the timestamp-query feature, which ${ctx.adapterName} does not offer. Run without --profile.`);
+    const tokens = 3;
+    const rows: ProfileRow[] = [];
+    for (let i = 0; i < tokens; i++) {
+      const r = await llama.decodeProfiled(tok, pos++, sampler, genTokens + i + 1, prof);
+      tok = r.token;
+      rows.push(...r.rows);
+    }
+    prof.destroy();
+    profile = GpuProfiler.table(rows).map((r) => ({ kernel: r.label, ms: round(r.ms / tokens, 3), share: round(r.share, 4), dispatches: r.count / tokens }));
+    const total = profile.reduce((s, r) => s + r.ms, 0);
+    process.stderr.write(`decode token, GPU time per kernel (timestamp-query, ${tokens} tokens averaged; total ${total.toFixed(2)} ms):\n`);
+    for (const r of profile) process.stderr.write(`  ${r.kernel.padEnd(28)} ${r.ms.toFixed(3).padStart(10)} ms ${(r.share * 100).toFixed(1).padStart(6)} %  ${String(r.dispatches).padStart(4)} passes\n`);
+  }
   const rooflineGbps = await measureReadBandwidth(ctx, Math.min(256 * 2 ** 20, ctx.limits.maxStorageBufferBindingSize));
   const out = {
     adapter: ctx.adapterName,
@@ -45,6 +66,7 @@ export async function run(args: CliArgs): Promise<void> {
     weight_bytes_per_token: bytesPerToken,
     read_roofline_gbps: round(rooflineGbps),
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
+    ...(profile ? { decode_profile: profile } : {}),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
   llama.destroy();
