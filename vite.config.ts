@@ -54,10 +54,14 @@ const pwa = VitePWA({
   },
 });
 
+// The same policy as an HTTP header from `vite preview` (what `npm start` serves): unlike the <meta> tag, a header
+// also binds the Web Workers (engine, pdf.js, embedder), whose scripts take their policy from their own response.
+const cspHeader = { 'Content-Security-Policy': buildCsp(hubOrigins(process.env.PDFCHAT_HUB_ORIGINS)) };
+
 export default defineConfig({
   plugins: [react(), pdfjsAssets(), ortAssets(), cspMeta, pwa],
   server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers: cspHeader },
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -20,7 +20,9 @@ export function buildCsp(origins: string[]): string {
   return [
     "default-src 'self'",
     // wasm-unsafe-eval: WebAssembly (ONNX runtime for embeddings, pdf.js image decoders); no JS eval.
-    "script-src 'self' 'wasm-unsafe-eval'",
+    // blob:: onnxruntime-web imports its wasm glue from a blob: URL it creates itself (same-origin code only);
+    // this matters once the policy is an HTTP header, which also binds the embedder worker.
+    "script-src 'self' 'wasm-unsafe-eval' blob:",
     "worker-src 'self' blob:",
     `connect-src 'self' ${origins.join(' ')}`,
     "img-src 'self' data: blob:",

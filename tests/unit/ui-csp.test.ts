@@ -8,7 +8,7 @@ describe('Content-Security-Policy and the hub endpoint', () => {
 
   it('allows connections only to self and the hub origins', () => {
     expect(sources).toEqual(["'self'", 'https://huggingface.co', 'https://*.huggingface.co', 'https://*.hf.co', 'http://127.0.0.1:*', 'http://localhost:*', 'https://hf.example.org', 'http://10.0.0.5:8080']);
-    expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
     expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
   });
 
