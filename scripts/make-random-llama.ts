@@ -11,7 +11,8 @@ import type { QuantizedLayer } from '../src/model/convert/quantize-model';
 import { seededRandom } from '../src/model/convert/sample';
 import { buildSpmTokenizer, SPACE, SpmTokenType, type SpmVocab } from '../src/model/convert/spm-vocab';
 import { writeModelDir } from '../src/model/convert/write-dir';
-import { LINEAR_NAMES, type LayerWeightsF32, type LinearF32, type LlamaWeightsF32 } from '../src/model/reference';
+import { LINEAR_NAMES } from '../src/model/checkpoint';
+import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../src/model/reference';
 
 export interface RandomLlamaOptions {
   hidden: number;

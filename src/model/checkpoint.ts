@@ -7,6 +7,18 @@ import type { ModelFiles } from './files';
 import { defaultGroupIndex, gptqGroupCount, type GptqTensors } from './gptq-pack';
 import { readSafetensorsIndex, type SafetensorsDtype, type TensorLocation } from './safetensors';
 
+/** The seven linear layers of a Llama block: short key and HF tensor name under model.layers.N. */
+export const LINEAR_NAMES = [
+  ['q', 'self_attn.q_proj'],
+  ['k', 'self_attn.k_proj'],
+  ['v', 'self_attn.v_proj'],
+  ['o', 'self_attn.o_proj'],
+  ['gate', 'mlp.gate_proj'],
+  ['up', 'mlp.up_proj'],
+  ['down', 'mlp.down_proj'],
+] as const;
+export type LinearKey = (typeof LINEAR_NAMES)[number][0];
+
 export interface TensorInfo {
   dtype: SafetensorsDtype;
   shape: number[];

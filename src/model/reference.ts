@@ -2,7 +2,7 @@
 // llama2.c's run.c. It is the independent reference for the GPU engine and the converter's quantization.
 // GPTQ layers are dequantized once at load with dequantGptq.
 import { AppError } from '../shared/errors';
-import { openCheckpoint, type Checkpoint } from './checkpoint';
+import { openCheckpoint, type Checkpoint, LINEAR_NAMES, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
 import { f16BitsArrayToF32 } from '../shared/f16';
 import type { ModelFiles } from './files';
@@ -37,16 +37,6 @@ export interface LlamaWeightsF32 {
   lmHead: Float32Array;
 }
 
-export const LINEAR_NAMES = [
-  ['q', 'self_attn.q_proj'],
-  ['k', 'self_attn.k_proj'],
-  ['v', 'self_attn.v_proj'],
-  ['o', 'self_attn.o_proj'],
-  ['gate', 'mlp.gate_proj'],
-  ['up', 'mlp.up_proj'],
-  ['down', 'mlp.down_proj'],
-] as const;
-export type LinearKey = (typeof LINEAR_NAMES)[number][0];
 
 // ---- math primitives (fp32 storage; sums in double, rounded to fp32 on store) ----
 

@@ -8,7 +8,7 @@ import { destroyDense, uploadDense, type DenseWeight } from '../gpu/dense-weight
 import { destroyGptq, repackGptq, uploadGptq, type GpuGptq } from '../gpu/gptq-repack';
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
-import type { Checkpoint } from './checkpoint';
+import { LINEAR_NAMES as LINEARS, type Checkpoint, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
 
 export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { kind: 'dense'; w: DenseWeight; K: number; N: number };
@@ -34,16 +34,6 @@ export interface GpuLlamaWeights {
   bytes: number;
   destroy(): void;
 }
-
-const LINEARS = [
-  ['q', 'self_attn.q_proj'],
-  ['k', 'self_attn.k_proj'],
-  ['v', 'self_attn.v_proj'],
-  ['o', 'self_attn.o_proj'],
-  ['gate', 'mlp.gate_proj'],
-  ['up', 'mlp.up_proj'],
-  ['down', 'mlp.down_proj'],
-] as const;
 
 export interface UploadOptions {
   onProgress?: ProgressCallback;
@@ -110,12 +100,12 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
     for (let l = 0; l < cfg.numLayers; l++) {
       const p = `model.layers.${l}`;
       const shapes: Record<string, [number, number]> = { q: [D, qDim], k: [D, kvDim], v: [D, kvDim], o: [qDim, D], gate: [D, F], up: [D, F], down: [F, D] };
-      const lin: Partial<Record<(typeof LINEARS)[number][0], GpuLinear>> = {};
+      const lin: Partial<Record<LinearKey, GpuLinear>> = {};
       for (const [key, name] of LINEARS) lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1]);
       layers.push({
         attnNorm: await vec(`${p}.input_layernorm.weight`),
         ffnNorm: await vec(`${p}.post_attention_layernorm.weight`),
-        ...(lin as Record<(typeof LINEARS)[number][0], GpuLinear>),
+        ...(lin as Record<LinearKey, GpuLinear>),
       });
     }
     const finalNorm = await vec('model.norm.weight');

@@ -3,7 +3,8 @@
 // generation_config.json, tokenizer.json, tokenizer_config.json. Pure: returns file name → bytes.
 import { f32ArrayToF16Bits } from '../../shared/f16';
 import { packGptq } from '../gptq-pack';
-import { LINEAR_NAMES, type LlamaWeightsF32 } from '../reference';
+import { LINEAR_NAMES } from '../checkpoint';
+import type { LlamaWeightsF32 } from '../reference';
 import type { QuantizedLayer } from './quantize-model';
 import { writeSafetensors, type TensorToWrite } from './../safetensors';
 import type { QuantSettings } from './gptq';

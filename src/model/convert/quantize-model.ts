@@ -4,7 +4,8 @@
 // the MLP input, down from silu(gate)·up with quantized gate/up; the next layer sees this layer's quantized
 // output.
 import type { LlamaConfig } from '../config';
-import { attend, KvCache, linear, LINEAR_NAMES, rmsnorm, silu, type LinearF32, type LinearKey, type LlamaWeightsF32 } from '../reference';
+import { LINEAR_NAMES, type LinearKey } from '../checkpoint';
+import { attend, KvCache, linear, rmsnorm, silu, type LinearF32, type LlamaWeightsF32 } from '../reference';
 import { applyRope, ropeInvFreq } from '../rope';
 import { dequantizeQuantized, HessianAccumulator, quantizeGptq, quantizeRtn, type QuantizedLinear, type QuantSettings } from './gptq';
 
