@@ -24,9 +24,10 @@
 //   node --import tsx scripts/make-tiny-embedder.ts --cache DIR          DIR/<id>/… for both embedding model
 //                                                                        ids of src/retrieval/embedder.ts
 // (then `PDFCHAT_MODEL_CACHE=DIR npm run --silent cli -- ask …` runs hybrid, see docs/RETRIEVAL.md).
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BERT_SPECIAL_TOKENS, DataType, floatTensor, int64Tensor, int8Tensor, intAttr, node, onnxModel, valueInfo, writeBertModelFolder } from './onnx-model-writer';
 
 export const TINY_EMBEDDER_NAME = 'pdfchat-tiny-trigram-embedder';
 /** Key in config.json that marks this test model (scripts/eval-retrieval.ts warns when it sees it). */
@@ -35,87 +36,9 @@ export const TEST_MODEL_MARKER = 'pdfchat_test_model';
 export const TINY_EMBEDDER_DIM = 128;
 
 // ---------------------------------------------------------------------------------------------------------
-// Protobuf wire format (just what ONNX needs): varints (wire type 0), length-delimited fields (wire type 2).
-// Bytes are collected as arrays of chunks and joined once, so the 7 MB table is copied only twice.
-
-type Bytes = Uint8Array[];
-
-function varint(value: number | bigint): Uint8Array {
-  let v = BigInt(value);
-  if (v < 0n) v += 1n << 64n; // negative int64: two's complement, 10 bytes
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return Uint8Array.from(out);
-}
-
-const tag = (field: number, wireType: 0 | 2 | 5) => varint((field << 3) | wireType);
-const size = (msg: Bytes) => msg.reduce((n, c) => n + c.length, 0);
-const intField = (field: number, v: number | bigint): Bytes => [tag(field, 0), varint(v)];
-const msgField = (field: number, msg: Bytes): Bytes => [tag(field, 2), varint(size(msg)), ...msg];
-const bytesField = (field: number, b: Uint8Array): Bytes => [tag(field, 2), varint(b.length), b];
-const strField = (field: number, s: string): Bytes => bytesField(field, new TextEncoder().encode(s));
-/** `repeated int64` written packed (proto3 default). */
-const packedInts = (field: number, vs: number[]): Bytes => bytesField(field, concat(vs.map((v) => varint(v))));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// ONNX messages (field numbers from onnx/onnx.proto3).
-
-const DataType = { FLOAT: 1, INT8: 3, INT64: 7 } as const;
-const AttrType = { INT: 2 } as const;
-
-/** TensorProto: dims=1, data_type=2, name=8, raw_data=9 (little-endian). */
-function tensor(name: string, dataType: number, dims: number[], raw: Uint8Array): Bytes {
-  return [...packedInts(1, dims), ...intField(2, dataType), ...strField(8, name), ...bytesField(9, raw)];
-}
-const floatTensor = (name: string, dims: number[], data: Float32Array) => tensor(name, DataType.FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-const int8Tensor = (name: string, dims: number[], data: Int8Array) => tensor(name, DataType.INT8, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-const int64Tensor = (name: string, dims: number[], data: BigInt64Array) => tensor(name, DataType.INT64, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-
-/** AttributeProto with an int: name=1, i=3, type=20. */
-const intAttr = (name: string, v: number): Bytes => [...strField(1, name), ...intField(3, v), ...intField(20, AttrType.INT)];
-
-/** NodeProto: input=1, output=2, name=3, op_type=4, attribute=5. */
-function node(opType: string, inputs: string[], outputs: string[], attrs: Bytes[] = []): Bytes {
-  return [
-    ...inputs.flatMap((i) => strField(1, i)),
-    ...outputs.flatMap((o) => strField(2, o)),
-    ...strField(3, `${opType}_${outputs[0]}`),
-    ...strField(4, opType),
-    ...attrs.flatMap((a) => msgField(5, a)),
-  ];
-}
-
-/** ValueInfoProto { name=1, type=2: TypeProto { tensor_type=1: { elem_type=1, shape=2: { dim=1: {dim_value=1 | dim_param=2} } } } }. */
-function valueInfo(name: string, elemType: number, dims: (string | number)[]): Bytes {
-  const shape = dims.flatMap((d) => msgField(1, typeof d === 'string' ? strField(2, d) : intField(1, d)));
-  const tensorType = [...intField(1, elemType), ...msgField(2, shape)];
-  return [...strField(1, name), ...msgField(2, msgField(1, tensorType))];
-}
-
-/** ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8 ({domain=1, version=2}). */
-function model(graph: Bytes, opset: number): Uint8Array {
-  return concat([...intField(1, 8), ...strField(2, TINY_EMBEDDER_NAME), ...msgField(7, graph), ...msgField(8, [...strField(1, ''), ...intField(2, opset)])]);
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // Vocabulary and vectors.
 
-const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
+const SPECIAL = BERT_SPECIAL_TOKENS;
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 const PUNCTUATION = [...'!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'];
@@ -285,88 +208,30 @@ function onnxGraph(vocab: string[], dim: number): Uint8Array {
     floatTensor('projection', [dim, dim], proj),
     int64Tensor('last_axis', [1], BigInt64Array.of(2n)),
   ];
-  // GraphProto: node=1, name=2, initializer=5, input=11, output=12.
-  const graph: Bytes = [
-    ...nodes.flatMap((n) => msgField(1, n)),
-    ...strField(2, TINY_EMBEDDER_NAME),
-    ...initializers.flatMap((t) => msgField(5, t)),
-    ...msgField(11, valueInfo('input_ids', DataType.INT64, ['batch_size', 'sequence_length'])),
-    ...msgField(11, valueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length'])),
-    ...msgField(11, valueInfo('token_type_ids', DataType.INT64, ['batch_size', 'sequence_length'])),
-    ...msgField(12, valueInfo('last_hidden_state', DataType.FLOAT, ['batch_size', 'sequence_length', dim])),
-  ];
-  return model(graph, 14);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Tokenizer and config files.
-
-function tokenizerJson(vocab: string[]): unknown {
-  const id = (t: string) => vocab.indexOf(t);
-  const special = SPECIAL.map((content) => ({ id: id(content), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
-  return {
-    version: '1.0',
-    truncation: { direction: 'Right', max_length: 512, strategy: 'LongestFirst', stride: 0 },
-    padding: null,
-    added_tokens: special,
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } },
-        { Sequence: { id: 'A', type_id: 0 } },
-        { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-        { SpecialToken: { id: '[SEP]', type_id: 1 } },
-      ],
-      special_tokens: Object.fromEntries(['[CLS]', '[SEP]'].map((t) => [t, { id: t, ids: [id(t)], tokens: [t] }])),
-    },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: {
-      type: 'WordPiece',
-      unk_token: '[UNK]',
-      continuing_subword_prefix: '##',
-      max_input_chars_per_word: 100,
-      vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
-    },
-  };
+  return onnxModel({
+    name: TINY_EMBEDDER_NAME,
+    nodes,
+    initializers,
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => valueInfo(name, DataType.INT64, ['batch_size', 'sequence_length'])),
+    outputs: [valueInfo('last_hidden_state', DataType.FLOAT, ['batch_size', 'sequence_length', dim])],
+    opset: 14,
+  });
 }
 
 /** Writes the model folder `dir` (created if needed). Deterministic: the same bytes every time. */
 export function writeTinyEmbedder(dir: string, dim = TINY_EMBEDDER_DIM): TinyEmbedderInfo {
   const vocab = tinyVocabulary();
-  mkdirSync(join(dir, 'onnx'), { recursive: true });
-  const files = {
-    'config.json': JSON.stringify({
+  const files = writeBertModelFolder(dir, {
+    vocab,
+    hiddenSize: dim,
+    onnx: onnxGraph(vocab, dim),
+    config: {
       [TEST_MODEL_MARKER]: `${TINY_EMBEDDER_NAME}: hashed letter trigrams written by scripts/make-tiny-embedder.ts; a pipeline check, not a semantic model`,
-      model_type: 'bert',
-      architectures: ['BertModel'],
-      hidden_size: dim,
-      num_attention_heads: 1,
-      num_hidden_layers: 1,
       intermediate_size: dim,
-      vocab_size: vocab.length,
       type_vocab_size: 2,
-      max_position_embeddings: 512,
-      pad_token_id: 0,
-    }, null, 2),
-    'tokenizer_config.json': JSON.stringify({
-      tokenizer_class: 'BertTokenizer',
-      do_lower_case: true,
-      model_max_length: 512,
-      cls_token: '[CLS]',
-      sep_token: '[SEP]',
-      unk_token: '[UNK]',
-      pad_token: '[PAD]',
-      mask_token: '[MASK]',
-    }, null, 2),
-    'tokenizer.json': JSON.stringify(tokenizerJson(vocab)),
-  };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  writeFileSync(join(dir, 'onnx', 'model_quantized.onnx'), onnxGraph(vocab, dim));
-  return { dir, vocabSize: vocab.length, dim, files: [...Object.keys(files), 'onnx/model_quantized.onnx'] };
+    },
+  });
+  return { dir, vocabSize: vocab.length, dim, files };
 }
 
 /** Writes the model once and copies it under `cacheDir/<id>/` for each model id (the Node model cache layout). */
