@@ -67,6 +67,19 @@ describe('engine CLI', () => {
     expect(typeof b.adapter).toBe('string');
   });
 
+  it('bench --profile splits a decode token by kernel (timestamp queries), shares summing to 1', async () => {
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--profile');
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    if (r.code === 2 && out.error?.message?.includes('timestamp')) return; // adapter without timestamp-query
+    expect(r.code).toBe(0);
+    const rows = out.decode_profile as { kernel: string; ms: number; share: number; dispatches: number }[];
+    const names = rows.map((x) => x.kernel);
+    for (const k of ['attention', 'rmsnorm', 'sample', 'embedding']) expect(names).toContain(k);
+    expect(names.some((n) => n.startsWith('gptq-matvec'))).toBe(true);
+    expect(rows.reduce((a, x) => a + x.share, 0)).toBeCloseTo(1, 2);
+    for (const x of rows) expect(x.ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('errors are one JSON object on stdout with exit status 2', async () => {
     const missing = await cli('generate', '--model', '/nonexistent/model', '--prompt', 'hi');
     expect(missing.code).toBe(2);
