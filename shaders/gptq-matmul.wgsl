@@ -3,9 +3,13 @@
 //   y[m, n] = sum_g scale * (sum_{p in g} xs[m, p] * q16(n, p)  -  zero * gsum[m, g])
 // xs / gsum come from shaders/gptq-prepare-x.wgsl (once per linear): x in packed order scaled by 16^-(p % 4),
 // and the per-group sums of x; q16 = nibble * 16^(p % 4) is one mask + convert per nibble (see gptq-matvec.wgsl).
-// Register blocking: each thread owns one weight row and a tile of TM tokens; every packed word is loaded and
-// dequantised once and used TM times, and the x quads of a token are the same for all 64 threads of a
-// workgroup (uniform loads). No barriers.
+// Tiling: a workgroup of 64 computes 512 rows x TM = 4 tokens; thread `lid` owns rows lid + 64 i (i < RT = 8,
+// adjacent threads read adjacent words) and all TM tokens: 32 register accumulators, unrolled by hand (no
+// private arrays: dynamic indexing of those becomes scratch memory on CPU adapters). Per K tile (KT = 16 packed
+// words = 128 positions, at most one group) the x of the TM tokens is copied once into workgroup memory (two
+// barriers per tile, none per element); then every packed word is loaded and dequantised (scale folded in) once
+// and used for TM tokens, and every x quad is read once from workgroup memory (same address for the whole
+// workgroup) and used for RT rows. The zero-point term is subtracted once per group: zero * scale * gsum.
 // Bindings:
 //   @binding(0) xs:    array<vec4<f32>>  [M, K / 4]       read
 //   @binding(1) words: array<u32>  [K / 8, rows]          read; nibble j of word w = q at packed position 8w + j
@@ -15,8 +19,9 @@
 //   @binding(5) y:     array<f32>  [M, N]                 read-write
 //   @binding(6) p:     Params      uniform
 //   @binding(7) step:  Step        uniform (M = Step.m)
-// Dispatch: ceil(rows / 64) * ceil(Step.m / TM) workgroups of 64, folded into (x, y); stride = x * 64.
-// Workgroup w covers rows 64 * (w % row_blocks) .. + 63 for tokens TM * (w / row_blocks) .. + TM - 1.
+// Dispatch: ceil(rows / (64 RT)) * ceil(Step.m / TM) workgroups of 64, folded into (x, y); stride = x * 64.
+// Workgroup w covers rows 64 RT (w % row_blocks) .. + 64 RT - 1 for tokens TM (w / row_blocks) .. + TM - 1;
+// rows past the chunk compute on its last row and write nothing, tokens past M re-read the last token.
 
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
 struct Params {
@@ -35,77 +40,310 @@ struct Params {
 @group(0) @binding(7) var<uniform> step: Step;
 
 const TM: u32 = 4u;
+const RT: u32 = 8u;
+const KT: u32 = 16u; // packed words per K tile
 const MASK = vec4<u32>(0xfu, 0xf0u, 0xf00u, 0xf000u);
+var<workgroup> xt: array<vec4<f32>, 128>; // [TM][2 KT] x quads of the current K tile
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  // The token tile comes from the workgroup id so that the compiler sees every x / gsum address as uniform
-  // across the workgroup (one scalar load + broadcast on CPU adapters, a broadcast read on GPUs).
   let M = step.m;
-  let row_blocks = (p.rows + 127u) / 128u;
+  let row_blocks = (p.rows + 64u * RT - 1u) / (64u * RT);
   let wg = wid.x + wid.y * (p.stride / 64u);
   let m0 = (wg / row_blocks) * TM;
-  let r_out = (wg % row_blocks) * 128u + lid; // and r_out + 64
+  let r_base = (wg % row_blocks) * 64u * RT + lid;
   if (m0 >= M) { return; } // uniform: whole workgroup
-  // Threads past the last row compute on the last row and write nothing: no divergent early return, so that
-  // CPU adapters (lavapipe) keep every lane active and may load the uniform x quads once per workgroup.
-  let r = min(r_out, p.rows - 1u);
-  let r2 = min(r_out + 64u, p.rows - 1u);
-  let K = p.K;
-  let wpr = K / 8u;
-  // x row offsets (in vec4) of the TM = 8 tokens; tokens past M re-read the last valid token (no branch in the
-  // hot loop) and are not written. Fully unrolled: no private arrays (dynamic indexing of those is slow on CPUs).
+  let K4 = p.K / 4u;
   let last = M - 1u;
-  let b0 = min(m0, last) * (K / 4u);
-  let b1 = min(m0 + 1u, last) * (K / 4u);
-  let b2 = min(m0 + 2u, last) * (K / 4u);
-  let b3 = min(m0 + 3u, last) * (K / 4u);
-  var acc_a = vec4<f32>(0.0); // row r, tokens m0 .. m0 + 3
-  var acc_c = vec4<f32>(0.0); // row r2
-  for (var g = 0u; g < p.n_groups; g++) {
+  let ng = p.n_groups;
+  let r0 = min(r_base + 0u, p.rows - 1u);
+  let r1 = min(r_base + 64u, p.rows - 1u);
+  let r2 = min(r_base + 128u, p.rows - 1u);
+  let r3 = min(r_base + 192u, p.rows - 1u);
+  let r4 = min(r_base + 256u, p.rows - 1u);
+  let r5 = min(r_base + 320u, p.rows - 1u);
+  let r6 = min(r_base + 384u, p.rows - 1u);
+  let r7 = min(r_base + 448u, p.rows - 1u);
+  let t0 = min(m0 + 0u, last);
+  var a0_0 = 0.0;
+  var a1_0 = 0.0;
+  var a2_0 = 0.0;
+  var a3_0 = 0.0;
+  var a4_0 = 0.0;
+  var a5_0 = 0.0;
+  var a6_0 = 0.0;
+  var a7_0 = 0.0;
+  let t1 = min(m0 + 1u, last);
+  var a0_1 = 0.0;
+  var a1_1 = 0.0;
+  var a2_1 = 0.0;
+  var a3_1 = 0.0;
+  var a4_1 = 0.0;
+  var a5_1 = 0.0;
+  var a6_1 = 0.0;
+  var a7_1 = 0.0;
+  let t2 = min(m0 + 2u, last);
+  var a0_2 = 0.0;
+  var a1_2 = 0.0;
+  var a2_2 = 0.0;
+  var a3_2 = 0.0;
+  var a4_2 = 0.0;
+  var a5_2 = 0.0;
+  var a6_2 = 0.0;
+  var a7_2 = 0.0;
+  let t3 = min(m0 + 3u, last);
+  var a0_3 = 0.0;
+  var a1_3 = 0.0;
+  var a2_3 = 0.0;
+  var a3_3 = 0.0;
+  var a4_3 = 0.0;
+  var a5_3 = 0.0;
+  var a6_3 = 0.0;
+  var a7_3 = 0.0;
+  for (var g = 0u; g < ng; g++) {
+    let sz0 = sz[g * p.rows + r0]; let sc0 = unpack2x16float(sz0).x;
+    let sz1 = sz[g * p.rows + r1]; let sc1 = unpack2x16float(sz1).x;
+    let sz2 = sz[g * p.rows + r2]; let sc2 = unpack2x16float(sz2).x;
+    let sz3 = sz[g * p.rows + r3]; let sc3 = unpack2x16float(sz3).x;
+    let sz4 = sz[g * p.rows + r4]; let sc4 = unpack2x16float(sz4).x;
+    let sz5 = sz[g * p.rows + r5]; let sc5 = unpack2x16float(sz5).x;
+    let sz6 = sz[g * p.rows + r6]; let sc6 = unpack2x16float(sz6).x;
+    let sz7 = sz[g * p.rows + r7]; let sc7 = unpack2x16float(sz7).x;
     let w0 = g * p.group_words;
-    let w1 = min(w0 + p.group_words, wpr);
-    var xq_a = vec4<f32>(0.0);
-    var xq_c = vec4<f32>(0.0);
-    for (var wi = w0; wi < w1; wi++) {
-      let word = words[wi * p.rows + r];
-      let word2 = words[wi * p.rows + r2];
-      let q0 = vec4<f32>(vec4<i32>(vec4<u32>(word) & MASK));
-      let q1 = vec4<f32>(vec4<i32>(vec4<u32>(word >> 16u) & MASK));
-      let u0 = vec4<f32>(vec4<i32>(vec4<u32>(word2) & MASK));
-      let u1 = vec4<f32>(vec4<i32>(vec4<u32>(word2 >> 16u) & MASK));
-      let o = 2u * wi;
-      let x00 = xs[b0 + o]; let x01 = xs[b0 + o + 1u];
-      let x10 = xs[b1 + o]; let x11 = xs[b1 + o + 1u];
-      let x20 = xs[b2 + o]; let x21 = xs[b2 + o + 1u];
-      let x30 = xs[b3 + o]; let x31 = xs[b3 + o + 1u];
-      xq_a += vec4<f32>(dot(x00, q0) + dot(x01, q1), dot(x10, q0) + dot(x11, q1), dot(x20, q0) + dot(x21, q1), dot(x30, q0) + dot(x31, q1));
-      xq_c += vec4<f32>(dot(x00, u0) + dot(x01, u1), dot(x10, u0) + dot(x11, u1), dot(x20, u0) + dot(x21, u1), dot(x30, u0) + dot(x31, u1));
-    }
-    let s_z = sz[g * p.rows + r];
-    let scale = unpack2x16float(s_z).x;
-    let zero = f32((s_z >> 16u) & 0xffu);
-    let gb = g;
-    let s_a = vec4<f32>(gsum[min(m0, last) * p.n_groups + gb], gsum[min(m0 + 1u, last) * p.n_groups + gb],
-                        gsum[min(m0 + 2u, last) * p.n_groups + gb], gsum[min(m0 + 3u, last) * p.n_groups + gb]);
-    acc_a += scale * (xq_a - zero * s_a);
-    let s_z2 = sz[g * p.rows + r2];
-    acc_c += unpack2x16float(s_z2).x * (xq_c - f32((s_z2 >> 16u) & 0xffu) * s_a);
-  }
-  for (var h = 0u; h < 2u; h++) {
-    let rr = r_out + 64u * h;
-    if (rr >= p.rows) { break; }
-    let n = p.row_start + rr;
-    var b = 0.0;
-    if (p.has_bias != 0u) { b = bias[n]; }
-    var acc = acc_a;
-    if (h == 1u) { acc = acc_c; }
-    for (var i = 0u; i < TM; i++) {
-      if (m0 + i < M) {
-        let o = (m0 + i) * p.n_out + n;
-        let v = acc[i] + b;
-        if (p.accumulate != 0u) { y[o] = y[o] + v; } else { y[o] = v; }
+    let w1 = min(w0 + p.group_words, K4 / 2u);
+    for (var k0 = w0; k0 < w1; k0 += KT) {
+      let nw = min(KT, w1 - k0);
+      workgroupBarrier();
+      for (var i = lid; i < 128u; i += 64u) {
+        let t = i / (2u * KT); let j = i - t * 2u * KT;
+        if (j < 2u * nw) { xt[i] = xs[min(m0 + t, last) * K4 + 2u * k0 + j]; }
+      }
+      workgroupBarrier();
+      for (var j = 0u; j < nw; j++) {
+        let wi = k0 + j;
+        let o = 2u * j;
+        let wd0 = words[wi * p.rows + r0];
+        let wd1 = words[wi * p.rows + r1];
+        let wd2 = words[wi * p.rows + r2];
+        let wd3 = words[wi * p.rows + r3];
+        let wd4 = words[wi * p.rows + r4];
+        let wd5 = words[wi * p.rows + r5];
+        let wd6 = words[wi * p.rows + r6];
+        let wd7 = words[wi * p.rows + r7];
+        let x0_0 = xt[0u + o + 0u];
+        let x1_0 = xt[32u + o + 0u];
+        let x2_0 = xt[64u + o + 0u];
+        let x3_0 = xt[96u + o + 0u];
+        let q0_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd0) & MASK)) * sc0;
+        a0_0 += dot(x0_0, q0_0);
+        a0_1 += dot(x1_0, q0_0);
+        a0_2 += dot(x2_0, q0_0);
+        a0_3 += dot(x3_0, q0_0);
+        let q1_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd1) & MASK)) * sc1;
+        a1_0 += dot(x0_0, q1_0);
+        a1_1 += dot(x1_0, q1_0);
+        a1_2 += dot(x2_0, q1_0);
+        a1_3 += dot(x3_0, q1_0);
+        let q2_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd2) & MASK)) * sc2;
+        a2_0 += dot(x0_0, q2_0);
+        a2_1 += dot(x1_0, q2_0);
+        a2_2 += dot(x2_0, q2_0);
+        a2_3 += dot(x3_0, q2_0);
+        let q3_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd3) & MASK)) * sc3;
+        a3_0 += dot(x0_0, q3_0);
+        a3_1 += dot(x1_0, q3_0);
+        a3_2 += dot(x2_0, q3_0);
+        a3_3 += dot(x3_0, q3_0);
+        let q4_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd4) & MASK)) * sc4;
+        a4_0 += dot(x0_0, q4_0);
+        a4_1 += dot(x1_0, q4_0);
+        a4_2 += dot(x2_0, q4_0);
+        a4_3 += dot(x3_0, q4_0);
+        let q5_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd5) & MASK)) * sc5;
+        a5_0 += dot(x0_0, q5_0);
+        a5_1 += dot(x1_0, q5_0);
+        a5_2 += dot(x2_0, q5_0);
+        a5_3 += dot(x3_0, q5_0);
+        let q6_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd6) & MASK)) * sc6;
+        a6_0 += dot(x0_0, q6_0);
+        a6_1 += dot(x1_0, q6_0);
+        a6_2 += dot(x2_0, q6_0);
+        a6_3 += dot(x3_0, q6_0);
+        let q7_0 = vec4<f32>(vec4<i32>(vec4<u32>(wd7) & MASK)) * sc7;
+        a7_0 += dot(x0_0, q7_0);
+        a7_1 += dot(x1_0, q7_0);
+        a7_2 += dot(x2_0, q7_0);
+        a7_3 += dot(x3_0, q7_0);
+        let x0_1 = xt[0u + o + 1u];
+        let x1_1 = xt[32u + o + 1u];
+        let x2_1 = xt[64u + o + 1u];
+        let x3_1 = xt[96u + o + 1u];
+        let q0_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd0 >> 16u) & MASK)) * sc0;
+        a0_0 += dot(x0_1, q0_1);
+        a0_1 += dot(x1_1, q0_1);
+        a0_2 += dot(x2_1, q0_1);
+        a0_3 += dot(x3_1, q0_1);
+        let q1_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd1 >> 16u) & MASK)) * sc1;
+        a1_0 += dot(x0_1, q1_1);
+        a1_1 += dot(x1_1, q1_1);
+        a1_2 += dot(x2_1, q1_1);
+        a1_3 += dot(x3_1, q1_1);
+        let q2_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd2 >> 16u) & MASK)) * sc2;
+        a2_0 += dot(x0_1, q2_1);
+        a2_1 += dot(x1_1, q2_1);
+        a2_2 += dot(x2_1, q2_1);
+        a2_3 += dot(x3_1, q2_1);
+        let q3_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd3 >> 16u) & MASK)) * sc3;
+        a3_0 += dot(x0_1, q3_1);
+        a3_1 += dot(x1_1, q3_1);
+        a3_2 += dot(x2_1, q3_1);
+        a3_3 += dot(x3_1, q3_1);
+        let q4_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd4 >> 16u) & MASK)) * sc4;
+        a4_0 += dot(x0_1, q4_1);
+        a4_1 += dot(x1_1, q4_1);
+        a4_2 += dot(x2_1, q4_1);
+        a4_3 += dot(x3_1, q4_1);
+        let q5_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd5 >> 16u) & MASK)) * sc5;
+        a5_0 += dot(x0_1, q5_1);
+        a5_1 += dot(x1_1, q5_1);
+        a5_2 += dot(x2_1, q5_1);
+        a5_3 += dot(x3_1, q5_1);
+        let q6_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd6 >> 16u) & MASK)) * sc6;
+        a6_0 += dot(x0_1, q6_1);
+        a6_1 += dot(x1_1, q6_1);
+        a6_2 += dot(x2_1, q6_1);
+        a6_3 += dot(x3_1, q6_1);
+        let q7_1 = vec4<f32>(vec4<i32>(vec4<u32>(wd7 >> 16u) & MASK)) * sc7;
+        a7_0 += dot(x0_1, q7_1);
+        a7_1 += dot(x1_1, q7_1);
+        a7_2 += dot(x2_1, q7_1);
+        a7_3 += dot(x3_1, q7_1);
       }
     }
+    let gs0 = gsum[t0 * ng + g];
+    let gs1 = gsum[t1 * ng + g];
+    let gs2 = gsum[t2 * ng + g];
+    let gs3 = gsum[t3 * ng + g];
+    let zs0 = sc0 * f32((sz0 >> 16u) & 0xffu);
+    a0_0 -= zs0 * gs0;
+    a0_1 -= zs0 * gs1;
+    a0_2 -= zs0 * gs2;
+    a0_3 -= zs0 * gs3;
+    let zs1 = sc1 * f32((sz1 >> 16u) & 0xffu);
+    a1_0 -= zs1 * gs0;
+    a1_1 -= zs1 * gs1;
+    a1_2 -= zs1 * gs2;
+    a1_3 -= zs1 * gs3;
+    let zs2 = sc2 * f32((sz2 >> 16u) & 0xffu);
+    a2_0 -= zs2 * gs0;
+    a2_1 -= zs2 * gs1;
+    a2_2 -= zs2 * gs2;
+    a2_3 -= zs2 * gs3;
+    let zs3 = sc3 * f32((sz3 >> 16u) & 0xffu);
+    a3_0 -= zs3 * gs0;
+    a3_1 -= zs3 * gs1;
+    a3_2 -= zs3 * gs2;
+    a3_3 -= zs3 * gs3;
+    let zs4 = sc4 * f32((sz4 >> 16u) & 0xffu);
+    a4_0 -= zs4 * gs0;
+    a4_1 -= zs4 * gs1;
+    a4_2 -= zs4 * gs2;
+    a4_3 -= zs4 * gs3;
+    let zs5 = sc5 * f32((sz5 >> 16u) & 0xffu);
+    a5_0 -= zs5 * gs0;
+    a5_1 -= zs5 * gs1;
+    a5_2 -= zs5 * gs2;
+    a5_3 -= zs5 * gs3;
+    let zs6 = sc6 * f32((sz6 >> 16u) & 0xffu);
+    a6_0 -= zs6 * gs0;
+    a6_1 -= zs6 * gs1;
+    a6_2 -= zs6 * gs2;
+    a6_3 -= zs6 * gs3;
+    let zs7 = sc7 * f32((sz7 >> 16u) & 0xffu);
+    a7_0 -= zs7 * gs0;
+    a7_1 -= zs7 * gs1;
+    a7_2 -= zs7 * gs2;
+    a7_3 -= zs7 * gs3;
+  }
+  let acc = p.accumulate != 0u;
+  let ro0 = r_base + 0u;
+  if (ro0 < p.rows) {
+    let n = p.row_start + ro0;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a0_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a0_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a0_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a0_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro1 = r_base + 64u;
+  if (ro1 < p.rows) {
+    let n = p.row_start + ro1;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a1_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a1_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a1_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a1_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro2 = r_base + 128u;
+  if (ro2 < p.rows) {
+    let n = p.row_start + ro2;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a2_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a2_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a2_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a2_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro3 = r_base + 192u;
+  if (ro3 < p.rows) {
+    let n = p.row_start + ro3;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a3_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a3_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a3_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a3_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro4 = r_base + 256u;
+  if (ro4 < p.rows) {
+    let n = p.row_start + ro4;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a4_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a4_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a4_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a4_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro5 = r_base + 320u;
+  if (ro5 < p.rows) {
+    let n = p.row_start + ro5;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a5_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a5_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a5_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a5_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro6 = r_base + 384u;
+  if (ro6 < p.rows) {
+    let n = p.row_start + ro6;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a6_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a6_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a6_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a6_3 + b; if (acc) { v += y[o]; } y[o] = v; }
+  }
+  let ro7 = r_base + 448u;
+  if (ro7 < p.rows) {
+    let n = p.row_start + ro7;
+    var b = 0.0;
+    if (p.has_bias != 0u) { b = bias[n]; }
+    if (m0 + 0u < M) { let o = (m0 + 0u) * p.n_out + n; var v = a7_0 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 1u < M) { let o = (m0 + 1u) * p.n_out + n; var v = a7_1 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 2u < M) { let o = (m0 + 2u) * p.n_out + n; var v = a7_2 + b; if (acc) { v += y[o]; } y[o] = v; }
+    if (m0 + 3u < M) { let o = (m0 + 3u) * p.n_out + n; var v = a7_3 + b; if (acc) { v += y[o]; } y[o] = v; }
   }
 }

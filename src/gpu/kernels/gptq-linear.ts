@@ -29,6 +29,8 @@ type RowMode = 'all' | 'first' | 'last';
 export const MATVEC_ROWS_PER_THREAD = 4;
 /** Tokens per thread of the matmul (must match TM in shaders/gptq-matmul.wgsl). */
 export const MATMUL_TOKENS_PER_THREAD = 4;
+/** Output rows per workgroup of 64 threads of the matmul (64 * RT in shaders/gptq-matmul.wgsl). */
+export const MATMUL_ROWS_PER_WORKGROUP = 512;
 
 /** Shared by both kernels: pipelines, the prepared-x scratch, and the bind logic. */
 class GptqLinearBase {
@@ -125,9 +127,9 @@ function matvecThreads(rows: number): number {
   return Math.ceil(rows / (64 * MATVEC_ROWS_PER_THREAD)) * 64;
 }
 
-/** Threads of the matmul for `rows` rows and m tokens: 64 per (block of 128 rows, tile of TM tokens). */
+/** Threads of the matmul for `rows` rows and m tokens: 64 per (block of 512 rows, tile of TM tokens). */
 function matmulThreads(rows: number, m: number): number {
-  return Math.ceil(rows / 128) * Math.ceil(m / MATMUL_TOKENS_PER_THREAD) * 64;
+  return Math.ceil(rows / MATMUL_ROWS_PER_WORKGROUP) * Math.ceil(m / MATMUL_TOKENS_PER_THREAD) * 64;
 }
 
 /** x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N]. Each thread owns ROWS output rows. */
@@ -145,7 +147,7 @@ export class GptqMatvecKernel extends GptqLinearBase {
   }
 }
 
-/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (output row, TM tokens). */
+/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (8 output rows, TM tokens). */
 export class GptqMatmulKernel extends GptqLinearBase {
   constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions = {}) {
     super(ctx, 'gptq-matmul', matmulCode);
