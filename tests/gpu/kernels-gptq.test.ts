@@ -94,6 +94,9 @@ describe.each(PATHS)('GPTQ kernels ($name)', ({ preferF16 }) => {
     { K: 384, N: 24, G: 128, format: 'v1', act: true, bias: false, acc: true, chunk: 8 * 192 },
     { K: 136, N: 16, G: -1, format: 'v2', act: false, bias: true, acc: false },
     { K: 512, N: 32, G: 32, format: 'v2', act: true, bias: true, acc: true, chunk: 5 * 256 },
+    // More rows than one 512-row prefill tile, ragged, K not a multiple of the 128-position x tile.
+    { K: 264, N: 1096, G: 64, format: 'v1', act: true, bias: true, acc: true },
+    { K: 264, N: 1096, G: 64, format: 'v2', act: false, bias: false, acc: false, chunk: 600 * 132 },
   ];
   for (const c of configs) {
     const label = `K=${c.K} N=${c.N} group ${c.G} ${c.format}${c.act ? ' act-order' : ''}${c.bias ? ' bias' : ''}${c.acc ? ' accumulate' : ''}${c.chunk ? ' split rows' : ''}`;
