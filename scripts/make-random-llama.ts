@@ -8,7 +8,7 @@ import { packGptq } from '../src/model/gptq-pack';
 import { quantizeRtn, type QuantSettings } from '../src/model/convert/gptq';
 import { buildHfModelFiles, type FloatDtype } from '../src/model/convert/hf-writer';
 import type { QuantizedLayer } from '../src/model/convert/quantize-model';
-import { seededRandom } from '../src/model/convert/sample';
+import { seededRandom } from '../src/shared/random';
 import { buildSpmTokenizer, SPACE, SpmTokenType, type SpmVocab } from '../src/model/convert/spm-vocab';
 import { writeModelDir } from '../src/model/convert/write-dir';
 import { LINEAR_NAMES } from '../src/model/checkpoint';

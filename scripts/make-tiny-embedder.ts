@@ -28,6 +28,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BERT_SPECIAL_TOKENS, DataType, floatTensor, int64Tensor, int8Tensor, intAttr, node, onnxModel, valueInfo, writeBertModelFolder } from './onnx-model-writer';
+import { seededRandom } from '../src/shared/random';
 
 export const TINY_EMBEDDER_NAME = 'pdfchat-tiny-trigram-embedder';
 /** Key in config.json that marks this test model (scripts/eval-retrieval.ts warns when it sees it). */
@@ -88,21 +89,9 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Adds the ±1 vector hashed from `feature` (times `weight`) to `out`. */
 function addHashed(out: Float32Array, feature: string, weight: number): void {
-  const rnd = prng(fnv1a(feature));
+  const rnd = seededRandom(fnv1a(feature));
   for (let i = 0; i < out.length; i++) out[i] += rnd() < 0.5 ? -weight : weight;
 }
 
@@ -132,7 +121,7 @@ function pieceVector(token: string, dim: number): Float32Array {
 
 /** A random orthogonal matrix (Gram-Schmidt on seeded Gaussian columns), row-major [dim, dim]. */
 function orthogonal(dim: number, seed: number): Float32Array {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const cols: Float64Array[] = [];
   for (let c = 0; c < dim; c++) {

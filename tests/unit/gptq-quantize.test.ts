@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/model/checkpoint';
 import { convertLlama2c } from '../../src/model/convert/convert-llama2c';
 import { dequantizeQuantized, groupParams, HessianAccumulator, quantizeGptq, quantizeRtn, type QuantSettings } from '../../src/model/convert/gptq';
-import { seededRandom } from '../../src/model/convert/sample';
+import { seededRandom } from '../../src/shared/random';
 import { writeModelDir } from '../../src/model/convert/write-dir';
 import { dequantGptq, packGptq } from '../../src/model/gptq-pack';
 import { nodeDirFiles } from '../../src/model/node-files';

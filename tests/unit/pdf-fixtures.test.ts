@@ -1,8 +1,7 @@
 // Every PDF of ../shared/fixtures/pdfs against the outcome MANIFEST.json lists for it.
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
 import { extractPdf, type ExtractResult } from '../../src/pdf/extract';
-import { fixture, HAVE_FIXTURES, readManifest, SKIP_REASON, type ManifestFile } from './pdf-helpers';
+import { errorOf, fixture, HAVE_FIXTURES, readManifest, SKIP_REASON, type ManifestFile } from './pdf-helpers';
 
 if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 
@@ -12,15 +11,6 @@ function extracted(name: string, password?: string): Promise<ExtractResult> {
   const key = `${name}\0${password ?? ''}`;
   if (!cache.has(key)) cache.set(key, extractPdf(fixture(name), password !== undefined ? { password } : {}));
   return cache.get(key)!;
-}
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(AppError);
-    return e as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 const pageText = (r: ExtractResult, n: number) => r.pages.find((p) => p.page === n)!.text;

@@ -1,20 +1,10 @@
 // src/pdf on PDFs generated in memory: page labels, CJK through pdf.js cMaps, error codes, and scale
 // (a 1,000-page document streams with progress and can be cancelled; 300 pages extract in seconds).
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
 import { extractPdf, extractPdfWith } from '../../src/pdf/extract';
 import { createNodePdfjsEnvironment } from '../../src/pdf/pdfjs-node';
-import { bodyLines, buildPdf, type PageSpec } from './pdf-helpers';
+import { bodyLines, buildPdf, errorOf, type PageSpec } from './pdf-helpers';
 
-async function errorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(AppError);
-    return e as AppError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function manyPages(n: number, linesPerPage: number): PageSpec[] {
   return Array.from({ length: n }, (_, i) => ({

@@ -2,6 +2,8 @@
 // builds test documents in memory (many pages, page labels, two columns, CJK via a predefined CMap).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { AppError } from '../../src/shared/errors';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../../shared/fixtures/pdfs/', import.meta.url));
 export const HAVE_FIXTURES = existsSync(FIXTURE_DIR + 'MANIFEST.json');
@@ -131,4 +133,15 @@ export function buildPdf(spec: PdfSpec): Uint8Array {
 /** A page of single-column body text: `count` lines, 14 pt apart, starting near the top. */
 export function bodyLines(texts: string[], x = 72, top = 720, size = 10): TextLine[] {
   return texts.map((text, i) => ({ x, y: top - i * 14, text, size }));
+}
+
+/** The AppError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function errorOf(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    return e as AppError;
+  }
+  throw new Error('expected a rejection');
 }

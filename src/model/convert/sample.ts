@@ -1,18 +1,7 @@
 // Text sampled from a model itself (seeded), used as GPTQ calibration data and as held-out evaluation text,
 // and perplexity of a model on token sequences.
+import { seededRandom } from '../../shared/random';
 import { ReferenceLlama } from '../reference';
-
-/** Small deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sampleFrom(logits: Float32Array, temperature: number, rand: () => number): number {
   let max = -Infinity;
