@@ -133,18 +133,7 @@ export class LlamaGpu {
     this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
     this.buffers.push(...this.kv.k, ...this.kv.v);
 
-    const linear = (l: GpuLinear, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear => {
-      if (l.kind === 'gptq') {
-        const mv = (accumulate ? k.gptqMatvecAcc : k.gptqMatvec).bind(input, l.w, output, this.step);
-        const mm = (accumulate ? k.gptqMatmulAcc : k.gptqMatmul).bind(input, l.w, output, this.step, { maxM: B });
-        const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
-        return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
-      }
-      const mv = (accumulate ? k.denseMatvecAcc : k.denseMatvec).bind(input, l.w, output, this.step);
-      const mm = (accumulate ? k.denseMatmulAcc : k.denseMatmul).bind(input, l.w, output, this.step, { maxM: B });
-      const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
-      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
-    };
+    const linear = this.bindLinear.bind(this); // (weights, input, output, accumulate?) → matvec + matmul binding
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
     const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };
@@ -175,6 +164,21 @@ export class LlamaGpu {
       this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1), kernel: () => 'dense-matvec' };
     }
     this.sampleBound = k.sample.bind(this.logitsLast, this.history, this.tokenOut, this.step, { vocab: V, maxSeq: this.maxSeq + 1 }, { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 });
+  }
+
+  /** Binds a linear layer twice: as a matvec (decode, m = 1) and as a matmul (prefill, m > 1). */
+  private bindLinear(l: GpuLinear, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
+    const k = this.kernels, B = this.maxBatch;
+    if (l.kind === 'gptq') {
+      const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
+      const mv = kv.bind(input, l.w, output, this.step);
+      const mm = km.bind(input, l.w, output, this.step, { maxM: B });
+      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
+    }
+    const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
+    const mv = kv.bind(input, l.w, output, this.step);
+    const mm = km.bind(input, l.w, output, this.step, { maxM: B });
+    return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
   }
 
   static create(ctx: GpuContext, cfg: LlamaConfig, w: GpuLlamaWeights, opts: LlamaGpuOptions): LlamaGpu {
@@ -298,17 +302,7 @@ export class LlamaGpu {
     const V = this.cfg.vocabSize;
     if (!this.allLogits) {
       const buffer = this.track(createBuffer(this.ctx, this.maxBatch * V * 4, STORAGE, 'logits.all')); // f32 [maxBatch, V]
-      const head = this.w.lmHead;
-      const k = this.kernels;
-      let enc: BoundLinear;
-      if (head.kind === 'gptq') {
-        const mv = k.gptqMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.gptqMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
-        enc = { encode: (pass, m) => (m === 1 ? k.gptqMatvec.encode(pass, mv, 1) : k.gptqMatmul.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
-      } else {
-        const mv = k.denseMatvec.bind(this.xn, head.w, buffer, this.step), mm = k.denseMatmul.bind(this.xn, head.w, buffer, this.step, { maxM: this.maxBatch });
-        enc = { encode: (pass, m) => (m === 1 ? k.denseMatvec.encode(pass, mv, 1) : k.denseMatmul.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
-      }
-      this.allLogits = { buffer, head: enc };
+      this.allLogits = { buffer, head: this.bindLinear(this.w.lmHead, this.xn, buffer) };
     }
     const out: Float32Array[] = [];
     for (let p = 0; p < tokens.length; p += this.maxBatch) {

@@ -2,6 +2,7 @@
 // config.json (+ quantization_config), quantize_config.json, safetensors (optionally sharded with an index),
 // generation_config.json, tokenizer.json, tokenizer_config.json. Pure: returns file name → bytes.
 import { f32ArrayToF16Bits } from '../../shared/f16';
+import type { LlamaConfig } from '../config';
 import { packGptq } from '../gptq-pack';
 import { LINEAR_NAMES } from '../checkpoint';
 import type { LlamaWeightsF32 } from '../reference';
@@ -11,24 +12,13 @@ import type { QuantSettings } from './gptq';
 
 export type FloatDtype = 'f32' | 'f16' | 'bf16';
 
-export interface HfModelSpec {
+/** The shape fields share LlamaConfig's names and types; rope scaling is given in config.json's snake_case. */
+export interface HfModelSpec
+  extends Pick<LlamaConfig, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize' | 'maxPositionEmbeddings' | 'rmsNormEps' | 'ropeTheta' | 'tieWordEmbeddings' | 'bosTokenId' | 'eosTokenIds'> {
   weights: LlamaWeightsF32;
   /** Present when the linears are GPTQ-quantized (one entry per layer). */
   quantized?: { layers: QuantizedLayer[]; settings: QuantSettings };
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  maxPositionEmbeddings: number;
-  rmsNormEps: number;
-  ropeTheta: number;
   ropeScaling?: null | { factor: number; low_freq_factor: number; high_freq_factor: number; original_max_position_embeddings: number };
-  tieWordEmbeddings: boolean;
-  bosTokenId: number;
-  eosTokenIds: number[];
   dtype: FloatDtype;
   shards: number;
   tokenizerJson: unknown;
