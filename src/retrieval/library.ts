@@ -69,6 +69,18 @@ export interface SearchOptions {
    * 'dense' force one list (the evaluation compares them); 'dense' fails with MISSING_FILE when no model can run.
    */
   retriever?: 'auto' | 'lexical' | 'dense';
+  /**
+   * Earlier turns of the conversation, oldest first. Retrieval for a follow-up question also uses these
+   * (at lower weight than the question itself), so "and how do I undo that?" finds the page the earlier
+   * question was about.
+   */
+  history?: readonly ConversationTurn[];
+}
+
+/** One earlier turn of a conversation: the question, and the answer when there is one. */
+export interface ConversationTurn {
+  question: string;
+  answer?: string;
 }
 
 interface LoadedDoc {
