@@ -32,6 +32,7 @@ import { FileLayout, modelKey, writeJson, type ModelFileRecord, type ModelRecord
 import { listCachedModels } from './model-store';
 import { checkRoomFor, formatBytes, quotaExceededError, requestPersistentStorage } from './quota';
 import { DEFAULT_MAX_ONE_SHOT_BYTES, sha256OfChunks } from './sha256';
+import { defaultClock, SpeedMeter, type Clock } from './speed-meter';
 
 export interface DownloadOptions {
   hub: HubSettings;
@@ -55,6 +56,8 @@ export interface DownloadOptions {
   maxOneShotHashBytes?: number;
   /** Call navigator.storage.persist() first (default true; a no-op in Node). */
   requestPersistence?: boolean;
+  /** Milliseconds clock for speed, time left and progress pacing (default performance.now; tests inject one). */
+  clock?: Clock;
 }
 
 export interface FileProgress {
@@ -129,22 +132,6 @@ function concat(parts: Uint8Array[], n: number): Uint8Array {
   return out;
 }
 
-/** Speed over a sliding window of (time, fetched bytes) samples. */
-class SpeedMeter {
-  private samples: [number, number][] = [];
-  add(bytes: number): void {
-    const now = performance.now();
-    this.samples.push([now, bytes]);
-    while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
-  }
-  bytesPerSecond(): number {
-    if (this.samples.length < 2) return 0;
-    const [t0, b0] = this.samples[0];
-    const [t1, b1] = this.samples[this.samples.length - 1];
-    return t1 - t0 > 50 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
-  }
-}
-
 /**
  * Downloads (or resumes) a model. In browsers a Web Lock per model keeps two tabs from writing the same
  * files at once; the second one gets DOWNLOAD_FAILED saying so.
@@ -206,13 +193,14 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
     throw e;
   }
 
-  const meter = new SpeedMeter();
+  const clock = opts.clock ?? defaultClock;
+  const meter = new SpeedMeter(clock);
   let fetched = 0;
   meter.add(0);
   let lastEmit = -Infinity;
   const emit = (phase: DownloadProgress['phase'], i: number | null, force: boolean) => {
     if (!opts.onProgress) return;
-    const now = performance.now();
+    const now = clock();
     if (!force && now - lastEmit < interval) return;
     lastEmit = now;
     const total = overallTotal();
@@ -227,7 +215,7 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
       fileLoaded: f?.loaded ?? 0,
       fileTotal: f?.total ?? 0,
       bytesPerSecond: bps,
-      secondsLeft: phase === 'done' ? 0 : bps > 0 && total > 0 ? Math.max(0, total - loaded) / bps : null,
+      secondsLeft: phase === 'done' ? 0 : total > 0 ? meter.secondsLeft(total - loaded) : null,
       files: fileStates.map((s) => ({ ...s })),
       message:
         phase === 'done'

@@ -59,7 +59,11 @@ describe('downloadModel against the local hub', () => {
   it('downloads a whole model with per-file and overall progress, then reads ranges back', async () => {
     const backend = new MemoryBackend();
     const events: DownloadProgress[] = [];
-    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 128 * 1024, progressIntervalMs: 0, onProgress: (p) => events.push(p) });
+    // A clock that advances 20 ms each time it is read: the speed becomes known after a few network reads
+    // however fast or slow this machine is (a real clock left it 0 when the download took < 50 ms).
+    let now = 0;
+    const clock = () => (now += 20);
+    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 128 * 1024, progressIntervalMs: 0, onProgress: (p) => events.push(p), clock });
 
     // Discovered via the tree API: model files only (README.md is not part of a model).
     expect(result.files.map((f) => f.path).sort()).toEqual(['config.json', 'model.safetensors', 'quantize_config.json', 'tokenizer.json', 'tokenizer_config.json']);
@@ -80,7 +84,12 @@ describe('downloadModel against the local hub', () => {
     expect(weightEvents.length).toBeGreaterThan(3);
     expect(weightEvents.some((e) => e.fileLoaded > 0 && e.fileLoaded < e.fileTotal)).toBe(true);
     expect(events.some((e) => e.phase === 'verify' && e.file === WEIGHTS)).toBe(true);
-    expect(events.some((e) => e.bytesPerSecond > 0)).toBe(true);
+    const timed = events.filter((e) => e.bytesPerSecond > 0 && e.phase !== 'done');
+    expect(timed.length).toBeGreaterThan(0);
+    // Time left is exactly what is missing at the measured speed; unknown (null) while the speed is unknown.
+    for (const e of timed) expect(e.secondsLeft).toBe(Math.max(0, e.total - e.loaded) / e.bytesPerSecond);
+    for (const e of events.filter((x) => x.bytesPerSecond === 0 && x.phase !== 'done')) expect(e.secondsLeft).toBeNull();
+    expect(last.secondsLeft).toBe(0);
 
     // Stored as chunk entries; ModelFiles reads any range, across chunk borders.
     await expectFilesEqual(backend, REPO, single, ['config.json', WEIGHTS]);
