@@ -3,6 +3,7 @@
 // {"error": {"code", "message"}} to stdout and exit with status 2.
 import { AppError } from '../shared/errors';
 import { parseArgs, type CliArgs } from './args';
+import { exitQuietlyOnClosedPipe, flushStdout, writeStdout } from './output';
 
 type Command = { run(args: CliArgs): Promise<void> };
 
@@ -24,12 +25,20 @@ async function main(): Promise<void> {
   await cmd.run(parseArgs(rest));
 }
 
+// Every exit waits for stdout to drain first (see output.ts): process.exit() drops what a pipe has not taken.
+// Exiting explicitly (rather than letting the event loop run dry) ends the process even when a GPU device or
+// a worker still holds a handle.
+exitQuietlyOnClosedPipe();
 main().then(
-  () => process.exit(0),
-  (e) => {
+  async () => {
+    await flushStdout();
+    process.exit(0);
+  },
+  async (e) => {
     const err = AppError.from(e);
-    process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    await writeStdout(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n').catch(() => undefined);
     if (err.code === 'INTERNAL' && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+    await flushStdout();
     process.exit(2);
   },
 );

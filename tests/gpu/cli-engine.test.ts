@@ -58,6 +58,20 @@ describe('engine CLI', () => {
     }
   });
 
+  it.skipIf(SKIP_STORIES)('output of several MB read through a pipe is complete (stdout drained before exit)', async () => {
+    const dir = await convertedStories();
+    // 400 positions × 512 logits ≈ 4 MB of JSON; execFile reads the child's stdout through a pipe, where an
+    // early process.exit() used to cut it at 64 KiB.
+    const tokens = Array.from({ length: 400 }, (_, i) => 1 + ((i * 37) % 500));
+    const r = await cli('logits', '--model', dir, '--tokens', tokens.join(','));
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(1_000_000);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    const { logits } = JSON.parse(r.stdout);
+    expect(logits).toHaveLength(400);
+    for (const row of logits) expect(row).toHaveLength(512);
+  });
+
   it('bench on a synthetic model prints the roofline fields', async () => {
     const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '16', '--gen-tokens', '4');
     expect(r.code).toBe(0);
