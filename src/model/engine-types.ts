@@ -17,6 +17,11 @@ export interface GenerateOptions {
   /** Prompt is a string encoded as BOS + text, no chat template (like `generate --raw`). */
   raw?: boolean;
   signal?: AbortSignal;
+  /**
+   * Skip the part of the prompt the KV cache already holds from the previous generation (default true): a
+   * follow-up question whose prompt starts with the earlier prompt and answer prefills only the new tokens.
+   */
+  reuseCache?: boolean;
 }
 
 export interface GeneratedToken {
@@ -27,7 +32,10 @@ export interface GeneratedToken {
 
 export interface GenerationStats {
   promptTokens: number;
+  /** Leading prompt tokens taken from the KV cache of the previous generation instead of being prefilled. */
+  reusedTokens: number;
   generatedTokens: number;
+  /** Tokens actually prefilled (promptTokens − reusedTokens) per second. */
   prefillTokS: number;
   decodeTokS: number;
 }

@@ -31,6 +31,8 @@ export function describeQuant(cfg: LlamaConfig, dtype: string): string {
 export class LlamaEngine implements Engine {
   private loaded: Loaded | null = null;
   private stats: GenerationStats | null = null;
+  /** The token ids whose K/V the cache holds at positions 0.., valid while the model's KV write count is `writes`. */
+  private kv: { ids: number[]; writes: number } | null = null;
   private busy = false;
 
   /** `gpu`: navigator.gpu in the browser, nodeGpu() in Node. A GpuContext may be shared (tests). */
@@ -116,16 +118,43 @@ export class LlamaEngine implements Engine {
     return this.loaded?.info ?? null;
   }
 
+  /**
+   * How many decode steps run ahead of the tokens read back: the sampled id stays on the GPU and feeds the next
+   * step, so the GPU never idles for a read-back. 0 = today's lock-step loop (each step waits for its input id).
+   * Steps in flight when generation ends (EOS, maxTokens, Stop) are discarded, never shown.
+   */
+  pipelineDepth = 2;
+
+  /** Prompt length that can be skipped because the KV cache already holds it (leaves ≥ 1 token to prefill). */
+  private reusablePrefix(L: Loaded, ids: number[]): number {
+    const kv = this.kv;
+    if (!kv || kv.writes !== L.model.kvWriteCount) return 0;
+    const max = Math.min(kv.ids.length, ids.length - 1);
+    let r = 0;
+    while (r < max && kv.ids[r] === ids[r]) r++;
+    return r;
+  }
+
   async *generate(input: string | ChatMessage[], opts: GenerateOptions = {}): AsyncGenerator<GeneratedToken> {
     const L = this.need();
     if (this.busy) throw new AppError('BAD_ARGUMENT', 'A generation is already running; stop it first.');
     this.busy = true;
+    // results[i] = the read-back of t_i: t_0 from the prefill, t_i (i ≥ 1) from decode step i, which feeds t_{i-1}
+    // at position n + i - 1. Each promise gets a no-op catch so a rejection is never "unhandled" while it waits.
+    const results: Promise<number>[] = [];
+    const push = (p: Promise<number>) => { p.catch(() => {}); results.push(p); };
+    const tokens: number[] = []; // t_0, t_1, … in the order read back
+    let fed = 0; // decode steps submitted: the cache then holds prompt + t_0 .. t_{fed-1}
+    let ids: number[] = [];
+    let submitted = false;
+    let failed = false;
     try {
-      const ids = this.promptIds(input, opts.raw);
+      ids = this.promptIds(input, opts.raw);
+      const n = ids.length;
       const maxTokens = opts.maxTokens ?? 256;
       const ctxLen = L.model.maxSeq;
-      if (ids.length >= ctxLen) {
-        throw new AppError('BAD_ARGUMENT', `The prompt is ${ids.length} tokens but the context holds ${ctxLen}. Shorten it or use fewer passages.`);
+      if (n >= ctxLen) {
+        throw new AppError('BAD_ARGUMENT', `The prompt is ${n} tokens but the context holds ${ctxLen}. Shorten it or use fewer passages.`);
       }
       const sampler: SamplerOptions = {
         temperature: opts.temperature ?? 0,
@@ -134,30 +163,68 @@ export class LlamaEngine implements Engine {
         repetitionPenalty: opts.repetitionPenalty ?? 1,
         seed: opts.seed ?? ((Math.random() * 2 ** 32) >>> 0),
       };
+      const reused = opts.reuseCache === false ? 0 : this.reusablePrefix(L, ids);
       const eos = new Set(L.tokenizer.eosIds);
       const decoder = L.tokenizer.createDecoder(ids);
-      const t0 = performance.now();
+      const depth = Math.max(0, Math.floor(this.pipelineDepth));
+      // Step i may run while it feeds a token that can still be shown (i ≤ maxTokens: step maxTokens feeds the
+      // last one, so the cache holds the whole answer) and its position fits the context.
+      const mayFeed = (i: number) => i <= maxTokens && n + i - 1 < ctxLen;
+      const feedThrough = (i: number) => {
+        while (fed < i && mayFeed(fed + 1)) {
+          fed++;
+          push(L.model.decodeNext(n + fed - 1, sampler, fed));
+        }
+      };
       throwIfAborted(opts.signal);
-      let token = await L.model.prefill(ids, sampler);
-      const t1 = performance.now();
-      let pos = ids.length;
+      this.kv = null; // from here until the last step is drained, the cache's contents are in motion
+      submitted = true;
+      const t0 = performance.now();
+      push(L.model.prefill(ids.slice(reused), sampler, reused));
+      if (depth > 0) feedThrough(depth);
+      let t1 = t0;
       let generated = 0;
-      this.stats = { promptTokens: ids.length, generatedTokens: 0, prefillTokS: ids.length / ((t1 - t0) / 1000), decodeTokS: 0 };
-      while (true) {
+      for (let i = 0; ; i++) {
+        const token = await results[i];
+        tokens.push(token);
+        const now = performance.now();
+        if (i === 0) {
+          t1 = now;
+          this.stats = { promptTokens: n, reusedTokens: reused, generatedTokens: 0, prefillTokS: (n - reused) / ((t1 - t0) / 1000), decodeTokS: 0 };
+        } else {
+          this.stats!.decodeTokS = i / ((now - t1) / 1000);
+        }
         if (eos.has(token)) break;
-        generated++;
-        const text = decoder.push(token);
-        this.stats.generatedTokens = generated;
-        yield { id: token, text };
-        if (generated >= maxTokens || pos >= ctxLen || opts.signal?.aborted) break;
-        token = await L.model.decode(token, pos, sampler, generated);
-        pos++;
-        this.stats.decodeTokS = (generated) / ((performance.now() - t1) / 1000);
+        generated = i + 1;
+        this.stats!.generatedTokens = generated;
+        const last = generated >= maxTokens || n + i >= ctxLen;
+        if (depth > 0) feedThrough(i + 1 + depth); // before the yield: the GPU works while the reader reads
+        yield { id: token, text: decoder.push(token) };
+        if (last || opts.signal?.aborted) break;
+        if (depth === 0) {
+          fed++;
+          push(L.model.decode(token, n + i, sampler, fed));
+        }
       }
       const rest = decoder.flush();
       if (rest) yield { id: -1, text: rest };
       if (L.lost) throw new AppError('DEVICE_LOST', 'The GPU device was lost during generation. Reload the model.');
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
+      // Steps still in flight were speculative: let them finish (their read-back buffers return to the pool and
+      // the KV writes are done) and discard their tokens. The cache then holds the prompt and every token a
+      // submitted step fed; after any failure it is treated as unknown.
+      const rest = await Promise.allSettled(results.slice(tokens.length));
+      if (submitted) {
+        const all = [...tokens];
+        for (const r of rest) {
+          if (r.status === 'fulfilled') all.push(r.value);
+          else failed = true;
+        }
+        this.kv = failed || L.lost ? null : { ids: [...ids, ...all.slice(0, fed)], writes: L.model.kvWriteCount };
+      }
       this.busy = false;
     }
   }
@@ -170,6 +237,7 @@ export class LlamaEngine implements Engine {
   async unload(): Promise<void> {
     const L = this.loaded;
     this.loaded = null;
+    this.kv = null;
     if (!L) return;
     L.model.destroy();
     L.weights.destroy();

@@ -74,7 +74,10 @@ export class LlamaGpu {
   private readonly step: GPUBuffer; // uniform Step
   private readonly history: GPUBuffer; // u32 [maxSeq]: every token id in the sequence (repetition penalty)
   private readonly tokenOut: GPUBuffer; // u32 [1]: the sampled id
-  private readonly staging: GPUBuffer; // MAP_READ u32 [1]
+  /** MAP_READ u32 [4] each (only [0] is used): one per forward whose sampled id is still on its way back. */
+  private readonly stagingFree: GPUBuffer[] = [];
+  /** Counts forwards that wrote the KV cache; lets an owner tell whether the cache still holds what it recorded. */
+  private kvWrites = 0;
   private readonly logitsLast: GPUBuffer; // f32 [V]
   private readonly xn: GPUBuffer; // f32 [maxBatch, D]
   private readonly kv: KvCache;
@@ -128,7 +131,6 @@ export class LlamaGpu {
     this.step = this.track(createStepBuffer(ctx));
     this.history = this.track(createBuffer(ctx, this.maxSeq * 4 + 4, STORAGE, 'history')); // u32 [maxSeq + 1]
     this.tokenOut = this.track(createBuffer(ctx, 4, STORAGE, 'token')); // u32 [1]
-    this.staging = this.track(ctx.device.createBuffer({ size: 16, usage: 0x01 | 0x08, label: 'token.staging' })); // MAP_READ | COPY_DST
     const invFreq = this.track(uploadBuffer(ctx, ropeInvFreq(cfg), 'rope.invFreq')); // f32 [headDim/2]
     this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
     this.buffers.push(...this.kv.k, ...this.kv.v);
@@ -230,15 +232,20 @@ export class LlamaGpu {
   }
 
   /**
-   * One forward over tokens at positions pos0.. (m ≤ maxBatch); when `sample`, samples the next id on the GPU.
+   * One forward over tokens at positions pos0.. (m ≤ maxBatch); when `sample`, samples the next id on the GPU and
+   * returns the staging buffer its copy is on the way to (read it with readToken). `tokens` null: one token at
+   * pos0 that is the id the previous sampling forward left on the GPU (ids[0], and history[pos0] written by the
+   * sampler), so the forward needs nothing from the CPU but the step uniform.
    * With a profiler every kernel gets its own timestamped pass (slower; for `bench --profile` only).
    */
-  private submitForward(tokens: number[], pos0: number, sample: { s: SamplerOptions; step: number } | null, prof?: GpuProfiler): void {
-    const m = tokens.length;
+  private submitForward(tokens: number[] | null, pos0: number, sample: { s: SamplerOptions; step: number } | null, prof?: GpuProfiler): GPUBuffer | null {
+    const m = tokens ? tokens.length : 1;
     this.checkRoom(pos0, m);
     const q = this.ctx.device.queue;
-    q.writeBuffer(this.ids, 0, new Uint32Array(tokens));
-    q.writeBuffer(this.history, pos0 * 4, new Uint32Array(tokens));
+    if (tokens) {
+      q.writeBuffer(this.ids, 0, new Uint32Array(tokens));
+      q.writeBuffer(this.history, pos0 * 4, new Uint32Array(tokens));
+    }
     writeStep(this.ctx, this.step, { pos0, m, seed: sample?.s.seed ?? 0, sampleStep: sample?.step ?? 0 });
     const enc = this.ctx.device.createCommandEncoder();
     let pass = enc.beginComputePass(prof?.pass('(pass start)'));
@@ -250,37 +257,79 @@ export class LlamaGpu {
     }
     pass.end();
     prof?.resolve(enc);
-    if (sample) enc.copyBufferToBuffer(this.tokenOut, 0, this.staging, 0, 4);
+    let staging: GPUBuffer | null = null;
+    if (sample) {
+      // The sampled id becomes the next forward's input on the GPU (no round trip), and is copied out for the CPU.
+      enc.copyBufferToBuffer(this.tokenOut, 0, this.ids, 0, 4);
+      staging = this.stagingFree.pop() ?? this.track(this.ctx.device.createBuffer({ size: 16, usage: 0x01 | 0x08, label: 'token.staging' })); // MAP_READ | COPY_DST, u32 [4] ([0] used)
+      enc.copyBufferToBuffer(this.tokenOut, 0, staging, 0, 4);
+    }
     q.submit([enc.finish()]);
+    this.kvWrites++;
+    return staging;
   }
 
-  private async readToken(): Promise<number> {
-    await this.staging.mapAsync(1); // GPUMapMode.READ
-    const id = new Uint32Array(this.staging.getMappedRange(0, 4))[0];
-    this.staging.unmap();
+  /** Waits for a sampled id to arrive in `staging`, returns the buffer to the pool, and checks the id. */
+  private async readToken(staging: GPUBuffer): Promise<number> {
+    await staging.mapAsync(1); // GPUMapMode.READ
+    const id = new Uint32Array(staging.getMappedRange(0, 4))[0];
+    staging.unmap();
+    this.stagingFree.push(staging);
     throwIfGpuError(this.ctx);
     if (id >= this.cfg.vocabSize) throw new AppError('INTERNAL', `The GPU sampler returned token ${id}, outside the vocabulary.`);
     return id;
   }
 
-  /** Runs the prompt from position 0 (in chunks of maxBatch) and returns the sampled next token id. */
-  async prefill(tokens: number[], s: SamplerOptions): Promise<number> {
-    if (tokens.length === 0) throw new AppError('BAD_ARGUMENT', 'The prompt is empty.');
-    this.checkRoom(0, tokens.length);
-    this.setSampler(s);
-    for (let p = 0; p < tokens.length; p += this.maxBatch) {
-      const chunk = tokens.slice(p, p + this.maxBatch);
-      const last = p + chunk.length >= tokens.length;
-      this.submitForward(chunk, p, last ? { s, step: 0 } : null);
+  /** Forwards that have written the KV cache so far (prefill chunks, decode steps, logitsAll). */
+  get kvWriteCount(): number {
+    return this.kvWrites;
+  }
+
+  /**
+   * Runs `tokens` at positions pos0.. (in chunks of maxBatch; pos0 > 0 continues a sequence whose first pos0
+   * positions are already in the KV cache) and samples the token after the last one (sampling draw 0).
+   * Everything is submitted before this returns; the promise is the sampled id's read-back, so further steps
+   * (decodeNext) may be queued behind it before awaiting it.
+   */
+  prefill(tokens: number[], s: SamplerOptions, pos0 = 0): Promise<number> {
+    if (tokens.length === 0) return Promise.reject(new AppError('BAD_ARGUMENT', 'The prompt is empty.'));
+    try {
+      this.checkRoom(pos0, tokens.length);
+      this.setSampler(s);
+      let staging: GPUBuffer | null = null;
+      for (let p = 0; p < tokens.length; p += this.maxBatch) {
+        const chunk = tokens.slice(p, p + this.maxBatch);
+        const last = p + chunk.length >= tokens.length;
+        staging = this.submitForward(chunk, pos0 + p, last ? { s, step: 0 } : null);
+      }
+      return this.readToken(staging!);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return this.readToken();
   }
 
   /** Feeds `token` at position `pos` and returns the next sampled id. `step` numbers the sampling draws. */
-  async decode(token: number, pos: number, s: SamplerOptions, step: number): Promise<number> {
-    this.setSampler(s);
-    this.submitForward([token], pos, { s, step });
-    return this.readToken();
+  decode(token: number, pos: number, s: SamplerOptions, step: number): Promise<number> {
+    try {
+      this.setSampler(s);
+      return this.readToken(this.submitForward([token], pos, { s, step })!);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Pipelined decode: feeds, at position `pos`, the id that the previous prefill/decode sampled, without waiting
+   * for it to reach the CPU, and samples the next one. Submitted before this returns; the promise is its
+   * read-back. The caller must call it in position order right after the forward that sampled the input.
+   */
+  decodeNext(pos: number, s: SamplerOptions, step: number): Promise<number> {
+    try {
+      this.setSampler(s);
+      return this.readToken(this.submitForward(null, pos, { s, step })!);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -290,8 +339,7 @@ export class LlamaGpu {
   async decodeProfiled(token: number, pos: number, s: SamplerOptions, step: number, prof: GpuProfiler): Promise<{ token: number; rows: ProfileRow[] }> {
     this.setSampler(s);
     prof.reset();
-    this.submitForward([token], pos, { s, step }, prof);
-    const next = await this.readToken();
+    const next = await this.readToken(this.submitForward([token], pos, { s, step }, prof)!);
     const rows = (await prof.read()).filter((r) => r.label !== '(pass start)');
     return { token: next, rows };
   }
@@ -319,6 +367,7 @@ export class LlamaGpu {
       const staging = this.ctx.device.createBuffer({ size: m * V * 4, usage: 0x01 | 0x08 });
       enc.copyBufferToBuffer(this.allLogits.buffer, 0, staging, 0, m * V * 4);
       q.submit([enc.finish()]);
+      this.kvWrites++;
       await staging.mapAsync(1);
       const data = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();

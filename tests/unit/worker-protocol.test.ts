@@ -5,14 +5,14 @@ import { MessageChannel } from 'node:worker_threads';
 import { serveEngine } from '../../src/worker/engine-host';
 import { WorkerEngine } from '../../src/worker/engine-client';
 import type { MessageEndpoint } from '../../src/worker/protocol';
-import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, ModelInfo } from '../../src/model/engine-types';
+import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, ModelInfo } from '../../src/model/engine-types';
 import type { ModelFiles } from '../../src/model/files';
 import { AppError } from '../../src/shared/errors';
 
 /** Emits the bytes of model file "text.bin" one character per token, waiting a tick between tokens. */
 class FileEchoEngine implements Engine {
   private text = '';
-  private stats: { promptTokens: number; generatedTokens: number; prefillTokS: number; decodeTokS: number } | null = null;
+  private stats: GenerationStats | null = null;
   async load(src: ModelFiles, opts: { onProgress?: (p: { phase: string; loaded: number; total: number }) => void } = {}): Promise<ModelInfo> {
     const names = await src.list();
     if (!names.includes('config.json')) throw new AppError('MISSING_FILE', 'config.json is missing from the model folder.');
@@ -34,7 +34,7 @@ class FileEchoEngine implements Engine {
       yield { id: ch.charCodeAt(0), text: ch };
       n++;
     }
-    this.stats = { promptTokens: typeof input === 'string' ? input.length : input.length, generatedTokens: n, prefillTokS: 1, decodeTokS: 2 };
+    this.stats = { promptTokens: typeof input === 'string' ? input.length : input.length, reusedTokens: 0, generatedTokens: n, prefillTokS: 1, decodeTokS: 2 };
   }
   async countTokens(input: string | ChatMessage[]) {
     return typeof input === 'string' ? input.length : input.reduce((a, m) => a + m.content.length, 0);
@@ -72,7 +72,7 @@ describe('engine worker protocol', () => {
     let out = '';
     for await (const t of client.generate('hi', { maxTokens: 5 })) out += t.text;
     expect(out).toBe('héllo');
-    expect(client.lastStats()).toEqual({ promptTokens: 2, generatedTokens: 5, prefillTokS: 1, decodeTokS: 2 });
+    expect(client.lastStats()).toEqual({ promptTokens: 2, reusedTokens: 0, generatedTokens: 5, prefillTokS: 1, decodeTokS: 2 });
     expect(await client.countTokens([{ role: 'user', content: 'abcd' }])).toBe(4);
     close();
   });
