@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
+          globalSetup: ['tests/global-temp.ts'],
           environment: 'node',
           testTimeout: 60_000,
         },
@@ -15,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'gpu',
           include: ['tests/gpu/**/*.test.ts'],
+          globalSetup: ['tests/global-temp.ts'],
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 300_000,

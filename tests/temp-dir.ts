@@ -18,14 +18,19 @@ afterAll(() => {
   for (const dir of [...made]) remove(dir);
 });
 
-/** A new empty directory under os.tmpdir(), named `<prefix>XXXXXX`, removed automatically (see above). */
-export function makeTempDir(prefix: string): string {
+/**
+ * A new empty directory under os.tmpdir(), named `<prefix>XXXXXX`, removed automatically (see above).
+ * `scope: 'file'` keeps it until the file's last test even when made inside a test (a cached fixture).
+ */
+export function makeTempDir(prefix: string, opts: { scope?: 'test' | 'file' } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   made.add(dir);
-  try {
-    onTestFinished(() => remove(dir));
-  } catch {
-    // Not inside a test: the afterAll above removes it.
+  if (opts.scope !== 'file') {
+    try {
+      onTestFinished(() => remove(dir));
+    } catch {
+      // Not inside a test: the afterAll above removes it.
+    }
   }
   return dir;
 }

@@ -1,7 +1,5 @@
 // Errors a user can act on, raised by LlamaEngine.load on broken model directories and missing WebGPU.
 import { readFileSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRandomLlama } from '../../scripts/make-random-llama';
@@ -10,9 +8,10 @@ import { nodeGpu } from '../../src/gpu/node-gpu';
 import { LlamaEngine } from '../../src/model/engine';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { AppError } from '../../src/shared/errors';
+import { makeTempDir } from '../temp-dir';
 
 async function model(opts: { shards?: number; quant?: boolean } = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bad-llama-'));
+  const dir = makeTempDir('bad-llama-');
   await makeRandomLlama(dir, {
     hidden: 64, intermediate: 96, layers: 1, heads: 4, kvHeads: 2, vocab: 300, tied: false, seed: 3, dtype: 'f16',
     shards: opts.shards, quant: opts.quant ? { groupSize: 32, actOrder: true, format: 'v1', sym: false } : undefined,

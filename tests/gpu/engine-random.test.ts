@@ -2,8 +2,6 @@
 // position against the plain CPU reference forward (src/model/reference.ts) on the same files. Covers GQA,
 // tied and untied heads, llama3 rope scaling, sharded safetensors, GPTQ v1 act-order / v2 / group -1, bias-free
 // F16/BF16 tensors, and both precision paths.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRandomLlama, type RandomLlamaOptions } from '../../scripts/make-random-llama';
@@ -12,6 +10,7 @@ import { LlamaEngine } from '../../src/model/engine';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
 import { maxAbsDiff } from './helpers';
+import { makeTempDir } from '../temp-dir';
 
 const base: RandomLlamaOptions = { hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, vocab: 300, tied: false, seed: 1 };
 
@@ -29,7 +28,7 @@ const tokens = [1, 17, 42, 99, 250, 3, 77, 128, 5, 200, 64, 11, 1, 299, 150, 150
 describe('random Llamas: engine logits vs the CPU reference', () => {
   for (const c of cases) {
     it(c.name, async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'rand-llama-'));
+      const dir = makeTempDir('rand-llama-');
       await makeRandomLlama(dir, { ...base, ...c.o });
       const files = nodeDirFiles(dir);
       const ref = await ReferenceLlama.load(files);
@@ -52,7 +51,7 @@ describe('random Llamas: engine logits vs the CPU reference', () => {
   }
 
   it('prefill in several chunks and decode one token at a time give the same next token as one long prefill', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'rand-llama-'));
+    const dir = makeTempDir('rand-llama-');
     await makeRandomLlama(dir, { ...base, dtype: 'f32', quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } });
     const files = nodeDirFiles(dir);
     const ref = await ReferenceLlama.load(files);

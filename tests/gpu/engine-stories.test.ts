@@ -2,8 +2,6 @@
 // loaded from the directory, run by the WGSL kernels. Greedy text must equal the published sample; logits
 // must equal the CPU reference (and, in the llama.cpp test, llama.cpp itself).
 import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../src/gpu/node-gpu';
@@ -12,6 +10,7 @@ import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
 import { maxAbsDiff } from './helpers';
 import { convertedStories, greedyReference, SKIP_STORIES } from './model-fixtures';
+import { makeTempDir } from '../temp-dir';
 
 async function generateText(engine: LlamaEngine, prompt: string, maxTokens: number): Promise<string> {
   let out = '';
@@ -82,7 +81,7 @@ describe.skipIf(SKIP_STORIES)('generation control', () => {
     // llama2.c models delimit stories with BOS (id 1), not </s>: list both as EOS ids, as a repo with
     // several stop tokens does (Llama-3: 128001 and 128009), and sampled stories must stop at the first.
     const src = await convertedStories();
-    const dir = await mkdtemp(join(tmpdir(), 'stories-eos-'));
+    const dir = makeTempDir('stories-eos-');
     for (const f of readdirSync(src)) copyFileSync(join(src, f), join(dir, f));
     writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: [2, 1] }));
     const engine = new LlamaEngine(nodeGpu());

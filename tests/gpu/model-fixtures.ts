@@ -1,12 +1,11 @@
 // Builds model directories for the engine tests in os.tmpdir() (never committed): stories260K converted by
-// the project's own converter, cached per process.
+// the project's own converter, cached per test file and removed after its last test.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertLlama2c, type ConvertLlama2cOptions } from '../../src/model/convert/convert-llama2c';
 import { writeModelDir } from '../../src/model/convert/write-dir';
+import { makeTempDir } from '../temp-dir';
 
 export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
 export const STORIES = join(FIXTURES, 'models/stories260K');
@@ -22,7 +21,7 @@ export function convertedStories(opts: Partial<ConvertLlama2cOptions> = {}): Pro
   let p = made.get(key);
   if (!p) {
     p = (async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'stories260k-'));
+      const dir = makeTempDir('stories260k-', { scope: 'file' });
       const files = await convertLlama2c(readFileSync(join(STORIES, 'stories260K.bin')), readFileSync(join(STORIES, 'tok512.bin')), o);
       await writeModelDir(dir, files);
       return dir;

@@ -1,6 +1,5 @@
 // openCheckpoint over generated HF directories: GPTQ layers, dtypes, shards, tied/untied, old file names.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../src/model/checkpoint';
@@ -10,11 +9,12 @@ import { nodeDirFiles } from '../../src/model/node-files';
 import { loadWeightsF32, ReferenceLlama } from '../../src/model/reference';
 import type { AppError } from '../../src/shared/errors';
 import { makeRandomLlama, type RandomLlamaOptions } from '../../scripts/make-random-llama';
+import { makeTempDir } from '../temp-dir';
 
 const small: RandomLlamaOptions = { hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, vocab: 320, tied: false, seed: 11 };
 
 async function make(o: Partial<RandomLlamaOptions>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'ck-'));
+  const dir = makeTempDir('ck-');
   await makeRandomLlama(dir, { ...small, ...o });
   return dir;
 }

@@ -1,7 +1,6 @@
 // llama2.c → HF conversion of the real stories260K: layout, padding, dtypes, shards, and behaviour (greedy text).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { writeModelDir } from '../../src/model/convert/write-dir';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
 import { loadTokenizer } from '../../src/model/tokenizer';
+import { makeTempDir } from '../temp-dir';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
@@ -21,7 +21,7 @@ if (!have) console.warn(`skipping stories260K conversion tests: ${stories} is ab
 const base: ConvertLlama2cOptions = { dtype: 'f32', quantize: 'none', bits: 4, groupSize: 32, sym: false, actOrder: false, format: 'v1', shards: 1 };
 
 async function convertTo(opts: Partial<ConvertLlama2cOptions>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 's260-'));
+  const dir = makeTempDir('s260-');
   const files = await convertLlama2c(readFileSync(join(stories, 'stories260K.bin')), readFileSync(join(stories, 'tok512.bin')), { ...base, ...opts });
   await writeModelDir(dir, files);
   return dir;
@@ -130,7 +130,7 @@ describe.skipIf(!have)('stories260K → HF', () => {
   });
 
   it('CLI: converts, and rejects --bits 3 with UNSUPPORTED_QUANTIZATION as one JSON line (exit 2)', () => {
-    const out = mkdtempSync(join(tmpdir(), 's260-cli-'));
+    const out = makeTempDir('s260-cli-');
     const cli = (args: string[]) =>
       execFileSync('node', ['--import', 'tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/main.ts', 'convert-llama2c', '--model', join(stories, 'stories260K.bin'), '--tokenizer', join(stories, 'tok512.bin'), '--out', out, ...args], { cwd: repoRoot, encoding: 'utf8' });
     const ok = JSON.parse(cli(['--dtype', 'f16', '--shards', '2', '--group-size', '-1']).trim());

@@ -1,7 +1,6 @@
 // The converter's quantizers: GPTQ really compensates error (beats RTN on the layer's output for the
 // calibration inputs), act-order gives non-monotonic g_idx, and v1 never stores a zero point of 0.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { writeModelDir } from '../../src/model/convert/write-dir';
 import { dequantGptq, packGptq } from '../../src/model/gptq-pack';
 import { nodeDirFiles } from '../../src/model/node-files';
 import type { AppError } from '../../src/shared/errors';
+import { makeTempDir } from '../temp-dir';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
 const have = existsSync(join(stories, 'stories260K.bin'));
@@ -112,7 +112,7 @@ describe.skipIf(!have)('stories260K GPTQ v1 asymmetric files', () => {
   it('never store a zero point of 0: no qzeros nibble is 15 (stored zero − 1 = −1)', async () => {
     // RTN and GPTQ share the quantizer; small groups make all-positive groups likely.
     for (const quantize of ['rtn', 'gptq'] as const) {
-      const dir = mkdtempSync(join(tmpdir(), `s260-${quantize}-`));
+      const dir = makeTempDir(`s260-${quantize}-`);
       const files = await convertLlama2c(readFileSync(join(stories, 'stories260K.bin')), readFileSync(join(stories, 'tok512.bin')), {
         dtype: 'f32', quantize, bits: 4, groupSize: 8, sym: false, actOrder: quantize === 'gptq', format: 'v1', shards: 1,
         calibration: { count: 4, length: 64, seed: 3 },
@@ -131,7 +131,7 @@ describe.skipIf(!have)('stories260K GPTQ v1 asymmetric files', () => {
     const v2 = await convertLlama2c(readFileSync(join(stories, 'stories260K.bin')), readFileSync(join(stories, 'tok512.bin')), {
       dtype: 'f32', quantize: 'rtn', bits: 4, groupSize: 8, sym: false, actOrder: false, format: 'v2', shards: 1,
     });
-    const dir = mkdtempSync(join(tmpdir(), 's260-v2-'));
+    const dir = makeTempDir('s260-v2-');
     await writeModelDir(dir, v2);
     const ck = await openCheckpoint(nodeDirFiles(dir));
     let zerosOfZero = 0;

@@ -2,8 +2,7 @@
 // F32 KV cache, flash attention off) on the original stories260K.gguf. node-llama-cpp exposes the softmax of the logits at every
 // position (temperature 1, no top-k/top-p/min-p), so we compare log-probabilities: logits up to the
 // per-position constant log Σ exp(logits).
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
@@ -17,6 +16,7 @@ import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
 import { openCheckpoint } from '../../src/model/checkpoint';
 import { loadTokenizer } from '../../src/model/tokenizer';
+import { makeTempDir } from '../temp-dir';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
 const have = existsSync(join(stories, 'stories260K.gguf'));
@@ -73,7 +73,7 @@ function compare(ours: Float32Array[], theirs: Map<number, number>[], vocab: num
 
 describe.skipIf(!have)('reference forward vs llama.cpp on stories260K', () => {
   it('log-probabilities agree within 1e-3 at every position of a 48-token story', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 's260-llamacpp-'));
+    const dir = makeTempDir('s260-llamacpp-');
     await writeModelDir(dir, await convertLlama2c(readFileSync(join(stories, 'stories260K.bin')), readFileSync(join(stories, 'tok512.bin')), { dtype: 'f32', quantize: 'none', bits: 4, groupSize: 128, sym: false, actOrder: false, format: 'v1', shards: 1 }));
     const files = nodeDirFiles(dir);
     const ref = await ReferenceLlama.load(files);
@@ -91,7 +91,7 @@ describe.skipIf(!have)('reference forward vs llama.cpp on stories260K', () => {
 
 describe('reference forward vs llama.cpp on a random GQA model (untied, llama3 rope scaling, GPTQ v1 act-order)', () => {
   it('log-probabilities agree within 1e-3 (model exported to GGUF with its dequantized weights)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rand-llamacpp-'));
+    const dir = makeTempDir('rand-llamacpp-');
     const opts = { hidden: 128, intermediate: 256, layers: 2, heads: 8, kvHeads: 2, headDim: 32, vocab: 400, tied: false, ropeScaling: 'llama3' as const, seed: 5, shards: 2, quant: { groupSize: 32, actOrder: true, format: 'v1' as const, sym: false } };
     await makeRandomLlama(dir, opts);
     const ck = await openCheckpoint(nodeDirFiles(dir));

@@ -1,19 +1,19 @@
 // The app serves pdf.js's cMaps and standard fonts itself (scripts/vite-pdfjs-assets.ts): a real Vite build
 // and a real dev server over a throwaway one-page project.
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build, createServer } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { pdfjsAssets } from '../../scripts/vite-pdfjs-assets';
 import { pdfjsDistDir } from '../../src/pdf/pdfjs-node';
+import { makeTempDir } from '../temp-dir';
 
 const cmapFile = 'UniGB-UCS2-H.bcmap';
 const original = () => readFileSync(join(pdfjsDistDir(), 'cmaps', cmapFile));
 
 function tinyProject(): string {
-  const root = mkdtempSync(join(tmpdir(), 'pdfjs-assets-'));
+  const root = makeTempDir('pdfjs-assets-');
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title><p>t</p>');
   return root;
 }

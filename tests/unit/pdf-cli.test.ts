@@ -1,11 +1,11 @@
 // `npm run --silent cli -- extract`: the exact JSON interface, success and failure (exit 2 + code).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_DIR, HAVE_FIXTURES, SKIP_REASON } from './pdf-helpers';
+import { makeTempDir } from '../temp-dir';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,7 +21,7 @@ if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 
 describe('cli extract', () => {
   it('prints {"error": {code, message}} and exits 2 for a file that is not a PDF', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pdf-cli-'));
+    const dir = makeTempDir('pdf-cli-');
     const notPdf = join(dir, 'notes.pdf');
     writeFileSync(notPdf, 'just some text, not a PDF\n');
     const { code, stdout } = await cli(['extract', '--pdf', notPdf]);

@@ -1,7 +1,6 @@
 // stories260K GPTQ 4-bit (asymmetric, group 32, act-order, v1) keeps perplexity within 8% of f32 on stories
 // sampled from the f32 model (a different seed than the calibration stories) and beats RTN.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { perplexity, sampleSequences } from '../../src/model/convert/sample';
 import { writeModelDir } from '../../src/model/convert/write-dir';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
+import { makeTempDir } from '../temp-dir';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
 const have = existsSync(join(stories, 'stories260K.bin'));
@@ -18,7 +18,7 @@ if (!have) console.warn(`skipping stories260K perplexity test: ${stories} is abs
 const EVAL_SEED = 20241128;
 
 async function load(opts: Partial<ConvertLlama2cOptions>): Promise<ReferenceLlama> {
-  const dir = mkdtempSync(join(tmpdir(), 's260-ppl-'));
+  const dir = makeTempDir('s260-ppl-');
   const files = await convertLlama2c(readFileSync(join(stories, 'stories260K.bin')), readFileSync(join(stories, 'tok512.bin')), {
     dtype: 'f32', quantize: 'none', bits: 4, groupSize: 32, sym: false, actOrder: true, format: 'v1', shards: 1, ...opts,
   });

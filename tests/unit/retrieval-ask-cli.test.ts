@@ -1,10 +1,10 @@
 // `cli ask` end to end on real fixture PDFs (extraction by src/pdf/extract.ts, lexical retrieval).
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '../temp-dir';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/pdfs/', import.meta.url));
@@ -18,7 +18,7 @@ const skipReason = !haveFixtures
 if (skipReason) console.warn(`skipping cli ask tests: ${skipReason}`);
 
 // An empty model cache: the command must fall back to lexical search and say so, never download.
-const emptyCache = mkdtempSync(join(tmpdir(), 'pdfchat-no-models-'));
+const emptyCache = makeTempDir('pdfchat-no-models-');
 
 function ask(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {

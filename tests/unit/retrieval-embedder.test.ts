@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingModelFiles, NodeCachedEmbedderProvider, REQUIRED_MODEL_FILES } from '../../src/retrieval/node-model-cache';
 import { embeddingModelFor, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL } from '../../src/retrieval/embedder';
 import { ortWasmPaths } from '../../src/retrieval/ort-assets';
+import { makeTempDir } from '../temp-dir';
 
 describe('embedding model choice and availability (Node)', () => {
   it('picks the multilingual model for CJK documents and MiniLM for English ones', () => {
@@ -13,7 +13,7 @@ describe('embedding model choice and availability (Node)', () => {
   });
 
   it('reports a model that is not cached, without trying to download it', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'pdfchat-models-'));
+    const empty = makeTempDir('pdfchat-models-');
     expect(missingModelFiles(empty, ENGLISH_EMBEDDING_MODEL)).toEqual(REQUIRED_MODEL_FILES);
     const got = await new NodeCachedEmbedderProvider(empty).get(ENGLISH_EMBEDDING_MODEL);
     expect(got.embedder).toBeNull();
@@ -21,7 +21,7 @@ describe('embedding model choice and availability (Node)', () => {
   });
 
   it('turns a damaged cached model into a reason for lexical mode instead of a crash', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pdfchat-models-'));
+    const dir = makeTempDir('pdfchat-models-');
     const model = join(dir, ENGLISH_EMBEDDING_MODEL);
     mkdirSync(join(model, 'onnx'), { recursive: true });
     writeFileSync(join(model, 'config.json'), '{"model_type":"bert"}');

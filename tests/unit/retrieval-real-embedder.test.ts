@@ -4,8 +4,7 @@
 // mean pooling → vectors → dense index → RRF), not retrieval quality. See docs/RETRIEVAL.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installTinyEmbedder, TEST_MODEL_MARKER, tinyVocabulary, TINY_EMBEDDER_DIM } from '../../scripts/make-tiny-embedder';
@@ -19,6 +18,7 @@ import { RRF_K } from '../../src/retrieval/fusion';
 import type { SearchResult } from '../../src/retrieval/types';
 import { AppError } from '../../src/shared/errors';
 import { startHub, type Hub } from '../../e2e/hub-server';
+import { makeTempDir } from '../temp-dir';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/pdfs/', import.meta.url));
@@ -26,7 +26,7 @@ const fixtureSkip = existsSync(join(fixtures, 'MANIFEST.json')) ? '' : `fixture 
 if (fixtureSkip) console.warn(`skipping the fixture-PDF part of the real-embedder tests: ${fixtureSkip}`);
 
 /** A model cache ($PDFCHAT_MODEL_CACHE layout) holding the tiny model under both embedding model ids. */
-const cacheDir = mkdtempSync(join(tmpdir(), 'pdfchat-tiny-embedder-'));
+const cacheDir = makeTempDir('pdfchat-tiny-embedder-');
 let embedder: TransformersEmbedder;
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -170,7 +170,7 @@ describe('download once from a configurable hub endpoint, then from transformers
   let hub: Hub;
   let downloaded: TransformersEmbedder;
   const progress: number[] = [];
-  const downloadCache = mkdtempSync(join(tmpdir(), 'pdfchat-transformers-cache-'));
+  const downloadCache = makeTempDir('pdfchat-transformers-cache-');
   const modelPath = `/${ENGLISH_EMBEDDING_MODEL}/resolve/main/`;
   beforeAll(async () => {
     hub = await startHub({ root: cacheDir });

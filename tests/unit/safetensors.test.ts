@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { parseSafetensorsHeader, readSafetensorsIndex, writeSafetensors } from '../../src/model/safetensors';
 import type { AppError } from '../../src/shared/errors';
+import { makeTempDir } from '../temp-dir';
 
 const tensors = [
   { name: 'a', dtype: 'F32' as const, shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6.5]) },
@@ -35,7 +35,7 @@ describe('safetensors', () => {
   });
 
   it('reads a sharded set through its index, and names a missing shard', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir = makeTempDir('st-');
     writeFileSync(join(dir, 'model-00001-of-00002.safetensors'), writeSafetensors([tensors[0]]));
     writeFileSync(join(dir, 'model-00002-of-00002.safetensors'), writeSafetensors([tensors[1], tensors[2]]));
     const index = { metadata: {}, weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors', c: 'model-00002-of-00002.safetensors' } };
@@ -44,7 +44,7 @@ describe('safetensors', () => {
     expect(idx.files).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
     expect(idx.tensors.get('c')?.file).toBe('model-00002-of-00002.safetensors');
 
-    const dir2 = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir2 = makeTempDir('st-');
     writeFileSync(join(dir2, 'model-00001-of-00002.safetensors'), writeSafetensors([tensors[0]]));
     writeFileSync(join(dir2, 'model.safetensors.index.json'), JSON.stringify(index));
     const e = await code(readSafetensorsIndex(nodeDirFiles(dir2)));
@@ -53,7 +53,7 @@ describe('safetensors', () => {
   });
 
   it('reports TRUNCATED_FILE with the file name and sizes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir = makeTempDir('st-');
     const bytes = writeSafetensors(tensors);
     writeFileSync(join(dir, 'model.safetensors'), bytes.subarray(0, bytes.length - 3));
     const e = await code(readSafetensorsIndex(nodeDirFiles(dir)));
@@ -67,7 +67,7 @@ describe('safetensors', () => {
   });
 
   it('finds old AutoGPTQ file names and rejects garbage as MALFORMED_WEIGHTS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    const dir = makeTempDir('st-');
     writeFileSync(join(dir, 'gptq_model-4bit-128g.safetensors'), writeSafetensors(tensors));
     const idx = await readSafetensorsIndex(nodeDirFiles(dir));
     expect([...idx.tensors.keys()].sort()).toEqual(['a', 'b', 'c']);
@@ -76,6 +76,6 @@ describe('safetensors', () => {
     bad.set(new TextEncoder().encode('{not json at all'), 8);
     writeFileSync(join(dir, 'gptq_model-4bit-128g.safetensors'), bad);
     expect((await code(readSafetensorsIndex(nodeDirFiles(dir)))).code).toBe('MALFORMED_WEIGHTS');
-    expect((await code(readSafetensorsIndex(nodeDirFiles(mkdtempSync(join(tmpdir(), 'st-')))))).code).toBe('MISSING_FILE');
+    expect((await code(readSafetensorsIndex(nodeDirFiles(makeTempDir('st-'))))).code).toBe('MISSING_FILE');
   });
 });

@@ -1,8 +1,8 @@
 // Shared by the store-*.test.ts files: writes a fake model repo (random bytes for weights; the store does
 // not parse them) into a temp folder.
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeTempDir } from '../temp-dir';
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 export function randomBytes(n: number, seed: number): Uint8Array {
@@ -52,5 +52,5 @@ export async function writeFakeRepo(root: string, repo: string, opts: { weightBy
 }
 
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }

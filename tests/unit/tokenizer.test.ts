@@ -1,7 +1,6 @@
 // The converted tok512 tokenizer must tokenize exactly like llama.cpp on stories260K.gguf; the same builder on
 // the real Llama-2 vocabulary must pass llama.cpp's tokenizer test vectors.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { readLlama2cTokenizer } from '../../src/model/convert/llama2c-tokenizer'
 import { buildSpmTokenizer, type SpmVocab } from '../../src/model/convert/spm-vocab';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { loadTokenizer, type LlamaTokenizer } from '../../src/model/tokenizer';
+import { makeTempDir } from '../temp-dir';
 
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const stories = join(fixtures, 'models/stories260K');
@@ -20,7 +20,7 @@ if (!haveStories) console.warn(`skipping stories260K tokenizer tests: ${stories}
 if (!haveVocab) console.warn(`skipping Llama-2 vocabulary tests: ${llamaVocab} is absent`);
 
 async function tokenizerDir(v: SpmVocab, extraConfig: Record<string, unknown> = {}, extraFiles: Record<string, unknown> = {}): Promise<LlamaTokenizer> {
-  const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+  const dir = makeTempDir('tok-');
   const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(v);
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfigJson, ...extraConfig }));
@@ -117,7 +117,7 @@ describe.skipIf(!haveStories)('tok512 → tokenizer.json', () => {
     const v = readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512);
     const t = await tokenizerDir(v, {}, {});
     expect(t.chatTemplateSource).toBe('fallback:llama-2');
-    const dir = mkdtempSync(join(tmpdir(), 'tok-'));
+    const dir = makeTempDir('tok-');
     const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(v);
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfigJson));
