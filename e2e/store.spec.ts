@@ -156,8 +156,12 @@ test('a second download of the same model at the same time is refused (Web Lock)
       async ({ endpoint, repo }) => {
         const s = (window as unknown as W).modelStore;
         const backend = new s.CacheStorageBackend('e2e-models-lock');
-        const first = s.downloadModel({ hub: { endpoint }, backend, repo });
-        await new Promise((res) => setTimeout(res, 100));
+        // The second starts once the first has reported progress, i.e. holds the lock (no guessed delay);
+        // the throttled server keeps the first running well past that on any machine.
+        let started!: () => void;
+        const holding = new Promise<void>((res) => (started = res));
+        const first = s.downloadModel({ hub: { endpoint }, backend, repo, onProgress: () => started() });
+        await holding;
         const second = await s.downloadModel({ hub: { endpoint }, backend, repo }).then(
           () => 'finished',
           (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`,

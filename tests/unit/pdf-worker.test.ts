@@ -26,8 +26,6 @@ function connect(): { client: PdfClient; clientPort: MessagePort } {
   return { client, clientPort: channel.port1 };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('PDF worker protocol', () => {
   it('streams pages and progress, resolves with the result, keeps the caller’s bytes', async () => {
     const { client } = connect();
@@ -59,9 +57,13 @@ describe('PDF worker protocol', () => {
 
   it('abort cancels the work in the worker (no more pages arrive) and rejects with ABORTED', async () => {
     const { client, clientPort } = connect();
-    let seen = 0;
-    clientPort.addListener('message', (msg: { type: string }) => {
-      if (msg.type === 'progress') seen++;
+    // Every message the worker sends, in order. The first job's id is the one on its first progress message.
+    const log: { type: string; id: number; error?: { code: string } }[] = [];
+    let workerEnded!: () => void;
+    const ended = new Promise<void>((r) => (workerEnded = r));
+    clientPort.addListener('message', (msg: { type: string; id: number; error?: { code: string } }) => {
+      log.push(msg);
+      if (msg.id === log[0].id && (msg.type === 'error' || msg.type === 'done')) workerEnded();
     });
     const pdf = buildPdf({ pages: Array.from({ length: 1000 }, (_, i) => ({ lines: bodyLines([`Page ${i + 1} of many`]) })) });
     const controller = new AbortController();
@@ -74,10 +76,16 @@ describe('PDF worker protocol', () => {
     const err = await result.catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('ABORTED');
-    await sleep(500);
-    const afterStop = seen;
-    await sleep(500);
-    expect(seen).toBe(afterStop); // the worker stopped
-    expect(afterStop).toBeLessThan(1000);
+    // The worker's own end of the job: an ABORTED error, long before page 1000.
+    await ended;
+    const first = log[0].id;
+    const terminal = log.findIndex((m) => m.id === first && (m.type === 'error' || m.type === 'done'));
+    expect(log[terminal]).toMatchObject({ type: 'error', error: { code: 'ABORTED' } });
+    expect(log.filter((m) => m.id === first && m.type === 'progress').length).toBeLessThan(1000);
+    // Nothing of the first job after its end: a second job's full round trip through the same (ordered)
+    // channel flushes anything the worker might still have sent.
+    await client.extract(buildPdf({ pages: [{ lines: bodyLines(['After the abort']) }] }));
+    expect(log.slice(terminal + 1).filter((m) => m.id === first)).toEqual([]);
   });
+
 });

