@@ -1,25 +1,38 @@
-// `npm run eval:retrieval [-- --sweep] [-- --verbose] [-- --chunk-tokens N --overlap N] [-- --model-dir DIR]`
-// Indexes every fixture PDF of ../shared/fixtures/pdfs together and asks the questions of
-// eval/retrieval-questions.json. Prints recall@1, recall@5 (right file and physical page) and MRR for
-// lexical (the headline table), then dense and hybrid retrieval — those only when an embedding model is
-// available locally (nothing is downloaded), otherwise it says so:
-//   - default: the models in the Node model cache (src/retrieval/node-model-cache.ts: $PDFCHAT_MODEL_CACHE or
-//     ~/.cache/pdfchat/models/<model id>/);
-//   - --model-dir DIR: one model folder (config.json, tokenizer.json, tokenizer_config.json,
-//     onnx/model_quantized.onnx) used for every document, English and CJK alike.
-// A model whose config.json carries the test-model marker (the tiny trigram model written by
-// scripts/make-tiny-embedder.ts) is announced as such: its numbers check the pipeline, not quality.
-// No-answer questions are scored by whether the top hit is (correctly) not marked confident. --sweep
-// repeats the evaluation for several chunk sizes/overlaps (how the defaults in src/retrieval/chunker.ts
-// were chosen).
-import { existsSync, readFileSync } from 'node:fs';
+// `npm run eval:retrieval [-- OPTIONS]`: retrieval quality on a question set, printed as tables.
+//
+// Question sets (--set NAME, default docs):
+//   docs      eval/questions-docs.json over seven long manuals from Debian packages (English and Chinese),
+//             fetched by `bash scripts/fetch-eval-pdfs.sh` into .cache/eval-pdfs/ (--pdf-dir DIR elsewhere).
+//             Fixed dev/test split: tune on dev, report test. Also scores the follow-up pairs.
+//   fixtures  eval/retrieval-questions.json over ../shared/fixtures/pdfs (the set the retriever was first
+//             built on; no split).
+// All PDFs of a set are indexed together, so a hit must name the right file AND the right physical page.
+//
+// Options:
+//   --verify          check that each question's evidence phrase occurs on each of its listed pages, then stop
+//   --ablate          dev split only: the lexical retriever with each improvement switched off in turn
+//   --model-dir DIR   also dense and hybrid retrieval (test split) with one local model folder (config.json,
+//                     tokenizer.json, tokenizer_config.json, onnx/model_quantized.onnx) for every document;
+//                     without it, the models of the Node model cache are used when present. A model whose
+//                     config.json carries the test-model marker (scripts/make-tiny-embedder.ts) is announced
+//                     as such: its numbers check the pipeline, not quality.
+//   --verbose         list the misses
+//   --no-cache        extract the PDFs again instead of reading .cache/eval-pdfs/<file>.pages.json
+//   --chunk-tokens N --overlap N   chunking (defaults from src/retrieval/chunker.ts)
+//
+// Scores: recall@1/@5 = share of answerable questions with a right (file, page) in the top 1/5; MRR = mean
+// 1/rank of the first right result within the top 10. Unanswerable questions are "caught" when no result
+// is marked confident at rank 1; "false not-found" counts answerable questions whose top result is not
+// confident (search mode would tell the user that nothing relevant was found).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join, resolve } from 'node:path';
 import { extractPdf } from '../src/pdf/extract';
 import { AppError } from '../src/shared/errors';
-import { DocumentLibrary, type SearchOptions } from '../src/retrieval/library';
+import { DocumentLibrary, type ConversationTurn, type SearchOptions } from '../src/retrieval/library';
 import { MemoryStore } from '../src/retrieval/store';
 import { DEFAULT_CHUNKING, type ChunkOptions } from '../src/retrieval/chunker';
+import { DEFAULT_LEXICAL, type LexicalConfig } from '../src/retrieval/lexical-config';
 import { missingModelFiles, NodeCachedEmbedderProvider, REQUIRED_MODEL_FILES } from '../src/retrieval/node-model-cache';
 import { loadTransformersEmbedder } from '../src/retrieval/transformers-embedder';
 import { EMBEDDING_MODELS, NoEmbedderProvider, type Embedder, type EmbedderProvider } from '../src/retrieval/embedder';
@@ -27,29 +40,48 @@ import { TEST_MODEL_MARKER } from './make-tiny-embedder';
 import { contentHash } from '../src/retrieval/content-hash';
 import type { PageText } from '../src/retrieval/types';
 
+interface Answer {
+  file: string;
+  pages: number[];
+}
 interface Question {
   id: string;
   lang: string;
+  split?: 'dev' | 'test';
+  kind?: string;
   q: string;
-  answers: { file: string; pages: number[] }[];
+  answers: Answer[];
+  evidence?: string;
 }
-interface Manifest {
-  files: { name: string; encrypted: { user_password: string | null } }[];
+interface FollowUp {
+  id: string;
+  lang: string;
+  split: 'dev' | 'test';
+  turns: { q: string; answers: Answer[]; evidence?: string }[];
 }
-type Retriever = 'lexical' | 'dense' | 'hybrid';
+interface QuestionSet {
+  questions: Question[];
+  followups?: FollowUp[];
+  sources?: { file: string; package: string }[];
+}
+interface Doc {
+  name: string;
+  docId: string;
+  pages: PageText[];
+}
+type Retriever = NonNullable<SearchOptions['retriever']>;
 interface Scores {
+  answerable: number;
   r1: number;
   r5: number;
   mrr: number;
-  rejected: number;
-  confident: number;
-  answerable: number;
+  falseNotFound: number;
   unanswerable: number;
+  caught: number;
   misses: string[];
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const fixtures = join(root, '..', 'shared', 'fixtures', 'pdfs');
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
 const stringFlag = (name: string) => {
@@ -59,45 +91,245 @@ const stringFlag = (name: string) => {
   return v;
 };
 const numberFlag = (name: string, fallback: number) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
+  const v = stringFlag(name);
+  return v === undefined ? fallback : Number(v);
 };
 
 async function main(): Promise<void> {
-  if (!existsSync(join(fixtures, 'MANIFEST.json'))) {
-    console.log(`Fixture PDFs not found at ${fixtures}: nothing to evaluate.`);
-    return;
-  }
+  const setName = stringFlag('set') ?? 'docs';
+  if (setName !== 'docs' && setName !== 'fixtures') throw new AppError('BAD_ARGUMENT', `--set is docs or fixtures (got ${setName}).`);
   const modelDir = stringFlag('model-dir');
   if (modelDir) {
     const lacks = missingModelFiles(dirname(resolve(modelDir)), basename(resolve(modelDir)));
     if (lacks.length > 0) throw new AppError('MISSING_FILE', `--model-dir ${modelDir} lacks ${lacks.join(', ')}: point it at a model folder (e.g. one written by scripts/make-tiny-embedder.ts --out DIR).`);
   }
-  const questions = (JSON.parse(readFileSync(join(root, 'eval', 'retrieval-questions.json'), 'utf8')) as { questions: Question[] }).questions;
-  const manifest = JSON.parse(readFileSync(join(fixtures, 'MANIFEST.json'), 'utf8')) as Manifest;
+  const chunking: ChunkOptions = { chunkTokens: numberFlag('chunk-tokens', DEFAULT_CHUNKING.chunkTokens), overlapTokens: numberFlag('overlap', DEFAULT_CHUNKING.overlapTokens) };
 
-  // Extract every fixture once.
-  const docs: { name: string; docId: string; pages: PageText[] }[] = [];
-  const t0 = performance.now();
-  for (const f of manifest.files) {
-    const data = new Uint8Array(readFileSync(join(fixtures, f.name)));
-    try {
-      const res = await extractPdf(data, f.encrypted.user_password ? { password: f.encrypted.user_password } : {});
-      const pages = res.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
-      docs.push({ name: f.name, docId: await contentHash(data), pages });
-    } catch (e) {
-      const err = AppError.from(e);
-      console.log(`(not indexed: ${f.name}: ${err.code})`);
+  const { set, pdfDir, files } = loadSet(setName);
+  const absent = files.filter((f) => !existsSync(join(pdfDir, f.name)));
+  if (absent.length === files.length || (setName === 'docs' && absent.length > 0)) {
+    console.log(
+      setName === 'docs'
+        ? `Evaluation PDFs not found in ${pdfDir} (${absent.map((f) => f.name).join(', ')}): run \`bash scripts/fetch-eval-pdfs.sh\` first.`
+        : `Fixture PDFs not found at ${pdfDir}: nothing to evaluate.`,
+    );
+    return;
+  }
+  const docs = await extractAll(pdfDir, files, setName === 'docs' && !flag('no-cache'));
+  if (flag('verify')) {
+    process.exitCode = verify(set, docs) ? 0 : 1;
+    return;
+  }
+  const qs = set.questions;
+  const answerable = qs.filter((q) => q.answers.length > 0);
+  console.log(
+    `${qs.length} questions over ${docs.length} PDFs (${docs.reduce((n, d) => n + d.pages.length, 0)} text pages): ` +
+      `${answerable.length} answerable (${answerable.filter((q) => q.lang === 'zh').length} Chinese), ${qs.length - answerable.length} unanswerable` +
+      (set.followups ? `; ${set.followups.length} follow-up pairs.` : '.') +
+      ` Chunks ${chunking.chunkTokens}/${chunking.overlapTokens} tokens.\n`,
+  );
+
+  const lexLib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), DEFAULT_LEXICAL);
+  const splits = setName === 'docs' ? (['dev', 'test'] as const) : ([undefined] as const);
+  const head = ['split', 'lang', 'questions', 'recall@1', 'recall@5', 'MRR', 'unanswerable caught', 'false not-found'];
+  const rows: string[][] = [];
+  for (const split of splits) {
+    for (const lang of ['en', 'zh', 'all']) {
+      const sel = qs.filter((q) => (split === undefined || q.split === split) && (lang === 'all' || q.lang === lang));
+      if (sel.length === 0) continue;
+      const s = await evaluate(lexLib, sel, 'lexical');
+      rows.push(scoreRow(split ?? 'all', lang, s));
+      if (flag('verbose') && lang !== 'all' && s.misses.length) console.log(`lexical ${split ?? ''} ${lang} misses:\n  ${s.misses.join('\n  ')}`);
     }
   }
-  const pageCount = docs.reduce((n, d) => n + d.pages.length, 0);
-  console.log(`Extracted ${docs.length} PDFs, ${pageCount} text pages in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
-  const answerable = questions.filter((q) => q.answers.length > 0).length;
-  console.log(`${questions.length} questions: ${answerable} answerable (${questions.filter((q) => q.answers.length && q.lang === 'zh').length} in Chinese), ${questions.length - answerable} with no answer in any document.\n`);
+  console.log('Lexical (BM25 with page/neighbour evidence, stemming, segmentation, feedback; no embedding model):');
+  printTable(head, rows);
 
-  const provider: EmbedderProvider & { describe(modelId: string): string } = modelDir
-    ? new FolderEmbedderProvider(resolve(modelDir))
-    : new CacheEmbedderProvider();
+  if (set.followups) {
+    const fuRows: string[][] = [];
+    for (const split of ['dev', 'test', 'all'] as const) {
+      for (const lang of ['en', 'zh', 'all']) {
+        const sel = set.followups.filter((f) => (split === 'all' || f.split === split) && (lang === 'all' || f.lang === lang));
+        if (sel.length === 0) continue;
+        const alone = await followUpRecall(lexLib, sel, false);
+        const withHistory = await followUpRecall(lexLib, sel, true);
+        fuRows.push([split, lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`, `${withHistory.hit}/${sel.length} (${pct(withHistory.hit / sel.length)})`]);
+        if (flag('verbose') && lang !== 'all' && split !== 'all') {
+          for (const m of withHistory.misses) console.log(`follow-up miss (with conversation) ${m}`);
+        }
+      }
+    }
+    console.log('\nFollow-up questions (second turn; answer page in the top 5):');
+    printTable(['split', 'lang', 'pairs', 'without conversation', 'with conversation'], fuRows);
+  }
+
+  if (flag('ablate')) await ablate(docs, chunking, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
+
+  await denseAndHybrid(docs, chunking, qs.filter((q) => q.split === 'test' || q.split === undefined), modelDir, head);
+}
+
+function loadSet(name: 'docs' | 'fixtures'): { set: QuestionSet; pdfDir: string; files: { name: string; password?: string }[] } {
+  if (name === 'docs') {
+    const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), 'utf8')) as QuestionSet;
+    const pdfDir = resolve(stringFlag('pdf-dir') ?? join(root, '.cache', 'eval-pdfs'));
+    return { set, pdfDir, files: (set.sources ?? []).map((s) => ({ name: s.file })) };
+  }
+  const pdfDir = join(root, '..', 'shared', 'fixtures', 'pdfs');
+  const set = JSON.parse(readFileSync(join(root, 'eval', 'retrieval-questions.json'), 'utf8')) as QuestionSet;
+  if (!existsSync(join(pdfDir, 'MANIFEST.json'))) return { set, pdfDir, files: [] };
+  const manifest = JSON.parse(readFileSync(join(pdfDir, 'MANIFEST.json'), 'utf8')) as { files: { name: string; encrypted: { user_password: string | null } }[] };
+  return { set, pdfDir, files: manifest.files.map((f) => ({ name: f.name, ...(f.encrypted.user_password ? { password: f.encrypted.user_password } : {}) })) };
+}
+
+/** Extracts every PDF (text pages only), reusing <pdf>.pages.json next to it when its content hash matches. */
+async function extractAll(dir: string, files: { name: string; password?: string }[], useCache: boolean): Promise<Doc[]> {
+  const docs: Doc[] = [];
+  const t0 = performance.now();
+  for (const f of files) {
+    const path = join(dir, f.name);
+    if (!existsSync(path)) continue;
+    const data = new Uint8Array(readFileSync(path));
+    const docId = await contentHash(data);
+    const cachePath = `${path}.pages.json`;
+    if (useCache && existsSync(cachePath)) {
+      const cached = JSON.parse(readFileSync(cachePath, 'utf8')) as { docId: string; pages: PageText[] };
+      if (cached.docId === docId) {
+        docs.push({ name: f.name, docId, pages: cached.pages });
+        continue;
+      }
+    }
+    try {
+      const res = await extractPdf(data, f.password ? { password: f.password } : {});
+      const pages = res.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '').map((p) => ({ page: p.page, label: p.label, text: p.text }));
+      docs.push({ name: f.name, docId, pages });
+      if (useCache) writeFileSync(cachePath, JSON.stringify({ docId, pages }));
+    } catch (e) {
+      console.log(`(not indexed: ${f.name}: ${AppError.from(e).code})`);
+    }
+  }
+  console.log(`Read ${docs.length} PDFs in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+  return docs;
+}
+
+/** Every answerable question's evidence must occur (whitespace ignored) on every page it lists. */
+function verify(set: QuestionSet, docs: Doc[]): boolean {
+  const squash = (s: string) => s.replace(/\s+/g, '');
+  const pageText = new Map<string, string>();
+  for (const d of docs) for (const p of d.pages) pageText.set(`${d.name}#${p.page}`, squash(p.text));
+  const items = [
+    ...set.questions.map((q) => ({ id: q.id, answers: q.answers, evidence: q.evidence })),
+    ...(set.followups ?? []).map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
+  ];
+  let bad = 0;
+  let checked = 0;
+  for (const it of items) {
+    if (it.answers.length === 0) continue;
+    if (!it.evidence) {
+      console.log(`${it.id}: no evidence phrase`);
+      bad++;
+      continue;
+    }
+    for (const a of it.answers) {
+      for (const p of a.pages) {
+        checked++;
+        if (!(pageText.get(`${a.file}#${p}`) ?? '').includes(squash(it.evidence))) {
+          console.log(`${it.id}: evidence not on ${a.file} p${p}`);
+          bad++;
+        }
+      }
+    }
+  }
+  console.log(`${checked - bad}/${checked} (question, page) pairs verified${bad ? `; ${bad} problems` : ''}.`);
+  return bad === 0;
+}
+
+async function buildLibrary(docs: Doc[], chunking: ChunkOptions, embedders: EmbedderProvider, lexical: LexicalConfig): Promise<DocumentLibrary> {
+  const lib = new DocumentLibrary({ store: new MemoryStore(), embedders, chunking, lexical });
+  for (const d of docs) await lib.add(d.docId, d.name, d.pages);
+  return lib;
+}
+
+async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: Retriever): Promise<Scores> {
+  const s: Scores = { answerable: 0, r1: 0, r5: 0, mrr: 0, falseNotFound: 0, unanswerable: 0, caught: 0, misses: [] };
+  for (const q of questions) {
+    const { results } = await lib.search(q.q, { topK: 10, retriever });
+    if (q.answers.length === 0) {
+      s.unanswerable++;
+      if (results.length === 0 || !results[0].confident) s.caught++;
+      else s.misses.push(`${q.id}: confident hit ${results[0].file} p${results[0].page}`);
+      continue;
+    }
+    s.answerable++;
+    const rank = rankOf(results, q.answers);
+    if (rank === 1) s.r1++;
+    if (rank >= 1 && rank <= 5) s.r5++;
+    if (rank >= 1) s.mrr += 1 / rank;
+    if (results.length === 0 || !results[0].confident) s.falseNotFound++;
+    if (rank !== 1) s.misses.push(`${q.id} [${q.kind ?? ''}]: rank ${rank || '>10'} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
+  }
+  s.mrr /= Math.max(1, s.answerable);
+  return s;
+}
+
+function rankOf(results: { file: string; page: number }[], answers: Answer[]): number {
+  return results.findIndex((r) => answers.some((a) => a.file === r.file && a.pages.includes(r.page))) + 1;
+}
+
+/** Second turn of each pair, alone or with the first question as conversation history. */
+async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHistory: boolean, retriever: Retriever = 'lexical') {
+  let hit = 0;
+  const misses: string[] = [];
+  for (const f of pairs) {
+    const last = f.turns[f.turns.length - 1];
+    const history: ConversationTurn[] = f.turns.slice(0, -1).map((t) => ({ question: t.q }));
+    const { results } = await lib.search(last.q, { topK: 5, retriever, ...(withHistory ? { history } : {}) });
+    const rank = rankOf(results, last.answers);
+    if (rank >= 1) hit++;
+    else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
+  }
+  return { hit, misses };
+}
+
+/** Each improvement switched off in turn, on the dev split (how each one was measured). */
+async function ablate(docs: Doc[], chunking: ChunkOptions, dev: Question[], devFollowUps: FollowUp[] | undefined): Promise<void> {
+  const variants: [string, Partial<LexicalConfig>][] = [
+    ['all improvements (default)', {}],
+    ['- page-level score', { pageWeight: 0 }],
+    ['- neighbouring-chunk score', { neighbourWeight: 0 }],
+    ['- pseudo-relevance feedback', { feedbackTerms: 0 }],
+    ['- heading context', { headingWeight: 0 }],
+    ['- Porter stemming', { stemming: false }],
+    ['- stop-word list (stopword)', { stopWords: false }],
+    ['- Intl.Segmenter words (zh)', { segmentWords: false }],
+    ['- one result per page', { onePerPage: false }],
+    ['none of them (plain chunk BM25)', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
+  ];
+  const rows: string[][] = [];
+  for (const [name, change] of variants) {
+    const lib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), { ...DEFAULT_LEXICAL, ...change });
+    const en = await evaluate(lib, dev.filter((q) => q.lang === 'en'), 'lexical');
+    const zh = await evaluate(lib, dev.filter((q) => q.lang === 'zh'), 'lexical');
+    const all = await evaluate(lib, dev, 'lexical');
+    const fu = devFollowUps ? await followUpRecall(lib, devFollowUps, true) : undefined;
+    rows.push([
+      name,
+      pct(en.r5 / en.answerable),
+      en.mrr.toFixed(3),
+      pct(zh.r5 / zh.answerable),
+      zh.mrr.toFixed(3),
+      pct(all.r5 / all.answerable),
+      all.mrr.toFixed(3),
+      `${all.caught}/${all.unanswerable}`,
+      `${all.falseNotFound}/${all.answerable}`,
+      fu ? `${fu.hit}/${devFollowUps!.length}` : '-',
+    ]);
+  }
+  console.log('\nAblation, dev split only (lexical):');
+  printTable(['variant', 'en r@5', 'en MRR', 'zh r@5', 'zh MRR', 'all r@5', 'all MRR', 'unans. caught', 'false not-found', 'follow-ups r@5'], rows);
+}
+
+async function denseAndHybrid(docs: Doc[], chunking: ChunkOptions, test: Question[], modelDir: string | undefined, head: string[]): Promise<void> {
+  const provider: EmbedderProvider & { describe(modelId: string): string } = modelDir ? new FolderEmbedderProvider(resolve(modelDir)) : new CacheEmbedderProvider();
   const available: string[] = [];
   const missing: string[] = [];
   for (const m of EMBEDDING_MODELS) {
@@ -105,59 +337,34 @@ async function main(): Promise<void> {
     if (got.embedder) available.push(m);
     else missing.push(got.reason);
   }
-  const denseOk = available.length > 0;
-  const testModels = available.filter((m) => isTestModel(provider.describe(m)));
-
-  const configs: ChunkOptions[] = flag('sweep')
-    ? [
-        { chunkTokens: 64, overlapTokens: 0 },
-        { chunkTokens: 64, overlapTokens: 16 },
-        { chunkTokens: 128, overlapTokens: 0 },
-        { chunkTokens: 128, overlapTokens: 32 },
-        { chunkTokens: 192, overlapTokens: 48 },
-        { chunkTokens: 256, overlapTokens: 0 },
-        { chunkTokens: 256, overlapTokens: 64 },
-      ]
-    : [{ chunkTokens: numberFlag('chunk-tokens', DEFAULT_CHUNKING.chunkTokens), overlapTokens: numberFlag('overlap', DEFAULT_CHUNKING.overlapTokens) }];
-
-  const lexicalRows: string[][] = [];
-  const denseRows: string[][] = [];
-  for (const chunking of configs) {
-    const lib = await buildLibrary(docs, chunking, denseOk ? provider : new NoEmbedderProvider());
-    const retrievers: Retriever[] = denseOk ? ['lexical', 'dense', 'hybrid'] : ['lexical'];
-    for (const r of retrievers) {
-      const s = await evaluate(lib, questions, r === 'hybrid' ? 'auto' : r);
-      (r === 'lexical' ? lexicalRows : denseRows).push([
-        `${chunking.chunkTokens}/${chunking.overlapTokens}`,
-        r,
-        pct(s.r1 / s.answerable),
-        pct(s.r5 / s.answerable),
-        s.mrr.toFixed(3),
-        `${s.rejected}/${s.unanswerable}`,
-        `${s.confident}/${s.answerable}`,
-      ]);
-      if (flag('verbose') && s.misses.length) console.log(`${r} ${chunking.chunkTokens}/${chunking.overlapTokens} misses:\n  ${s.misses.join('\n  ')}`);
-    }
-  }
-  const head = ['chunk/overlap (tokens)', 'retriever', 'recall@1', 'recall@5', 'MRR', 'no-answer rejected', 'answerable confident'];
-  console.log('Lexical (BM25):');
-  printTable(head, lexicalRows);
-  if (!denseOk) {
+  if (available.length === 0) {
     console.log(`\nDense and hybrid not evaluated: no embedding model is available locally (${missing.join('; ')}).`);
-    if (!modelDir) {
-      console.log(`Put ${EMBEDDING_MODELS.join(' and ')} (${REQUIRED_MODEL_FILES.join(', ')}) under ${(provider as CacheEmbedderProvider).cacheDir}, or pass --model-dir DIR, to include them.`);
-    }
+    if (!modelDir) console.log(`Put ${EMBEDDING_MODELS.join(' and ')} (${REQUIRED_MODEL_FILES.join(', ')}) under ${(provider as CacheEmbedderProvider).cacheDir}, or pass --model-dir DIR, to include them.`);
     return;
   }
-  console.log(`\nDense and hybrid (${available.map((m) => `${m} = ${provider.describe(m)}`).join('; ')}${missing.length ? `; unavailable: ${missing.join('; ')}` : ''}):`);
+  const testModels = available.filter((m) => isTestModel(provider.describe(m)));
+  const lib = await buildLibrary(docs, chunking, provider, DEFAULT_LEXICAL);
+  const rows: string[][] = [];
+  for (const r of ['dense', 'auto'] as const) {
+    for (const lang of ['en', 'zh', 'all']) {
+      const sel = test.filter((q) => lang === 'all' || q.lang === lang);
+      if (sel.length === 0) continue;
+      rows.push(scoreRow(r === 'auto' ? 'hybrid' : 'dense', lang, await evaluate(lib, sel, r)));
+    }
+  }
+  console.log(`\nDense and hybrid, test split (${available.map((m) => `${m} = ${provider.describe(m)}`).join('; ')}${missing.length ? `; unavailable: ${missing.join('; ')}` : ''}):`);
   if (testModels.length > 0) {
     console.log(
-      `NOTE: ${testModels.length === available.length ? 'the model' : `${testModels.join(', ')}`} is the tiny TEST model of scripts/make-tiny-embedder.ts ` +
+      `NOTE: ${testModels.length === available.length ? 'the model' : testModels.join(', ')} is the tiny TEST model of scripts/make-tiny-embedder.ts ` +
         '(hashed letter trigrams), NOT a semantic model. These rows prove that the dense/hybrid pipeline runs end to end ' +
-        '(tokenizer, ONNX, pooling, dense index, RRF); they are not a measure of retrieval quality with all-MiniLM-L6-v2.',
+        '(tokenizer, ONNX, pooling, dense index, RRF); they are not a measure of retrieval quality with a real embedding model.',
     );
   }
-  printTable(head, denseRows);
+  printTable(['retriever', ...head.slice(1)], rows);
+}
+
+function scoreRow(first: string, lang: string, s: Scores): string[] {
+  return [first, lang, `${s.answerable}+${s.unanswerable}`, pct(s.r1 / s.answerable), pct(s.r5 / s.answerable), s.mrr.toFixed(3), `${s.caught}/${s.unanswerable}`, `${s.falseNotFound}/${s.answerable}`];
 }
 
 /** The models of the Node model cache (what `cli ask` uses). */
@@ -196,36 +403,8 @@ function isTestModel(modelDir: string): boolean {
   }
 }
 
-async function buildLibrary(docs: { name: string; docId: string; pages: PageText[] }[], chunking: ChunkOptions, embedders: EmbedderProvider) {
-  const lib = new DocumentLibrary({ store: new MemoryStore(), embedders, chunking });
-  for (const d of docs) await lib.add(d.docId, d.name, d.pages);
-  return lib;
-}
-
-async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: SearchOptions['retriever']): Promise<Scores> {
-  const s: Scores = { r1: 0, r5: 0, mrr: 0, rejected: 0, confident: 0, answerable: 0, unanswerable: 0, misses: [] };
-  for (const q of questions) {
-    const { results } = await lib.search(q.q, { topK: 10, retriever });
-    if (q.answers.length === 0) {
-      s.unanswerable++;
-      if (results.length === 0 || !results[0].confident) s.rejected++;
-      else s.misses.push(`${q.id}: confident hit ${results[0].file} p${results[0].page}`);
-      continue;
-    }
-    s.answerable++;
-    const rank = results.findIndex((r) => q.answers.some((a) => a.file === r.file && a.pages.includes(r.page))) + 1;
-    if (rank === 1) s.r1++;
-    if (rank >= 1 && rank <= 5) s.r5++;
-    if (rank >= 1) s.mrr += 1 / rank;
-    if (rank === 1 && results[0].confident) s.confident++;
-    if (rank !== 1) s.misses.push(`${q.id}: rank ${rank || '>10'} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
-  }
-  s.mrr /= Math.max(1, s.answerable);
-  return s;
-}
-
 function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-';
 }
 
 function printTable(head: string[], rows: string[][]): void {

@@ -16,6 +16,7 @@ import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
 import { isConfident } from './confidence';
+import { DEFAULT_LEXICAL, type LexicalConfig } from './lexical-config';
 import type { KeyValueStore } from './store';
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
@@ -59,6 +60,8 @@ export interface LibraryOptions {
   embedders?: EmbedderProvider;
   chunking?: ChunkOptions;
   tokenCounter?: TokenCounter;
+  /** Lexical retrieval settings (default DEFAULT_LEXICAL; the evaluation varies them). */
+  lexical?: LexicalConfig;
 }
 
 export interface SearchOptions {

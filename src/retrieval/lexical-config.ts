@@ -1,0 +1,44 @@
+// The knobs of lexical (BM25) retrieval, one place. DEFAULT_LEXICAL is what the app and the CLI use; the
+// evaluation (scripts/eval-retrieval.ts --ablate) switches each improvement off in turn to measure it.
+
+export interface LexicalConfig {
+  /** English (and other Latin-script) words: Porter stemming (npm `stemmer`). */
+  stemming: boolean;
+  /** Drop stop words (npm `stopword`: English and Chinese lists) from the index and the query. */
+  stopWords: boolean;
+  /** Chinese: Intl.Segmenter words as extra terms alongside the character bigrams. */
+  segmentWords: boolean;
+  /** Weight of the page's BM25 score (the page as one passage) added to each of its chunks' scores. */
+  pageWeight: number;
+  /** Weight of the better of the two neighbouring chunks' scores (same document) added to a chunk's score. */
+  neighbourWeight: number;
+  /** Weight of the section heading (and running head) a chunk sits under, indexed with the chunk. */
+  headingWeight: number;
+  /** Pseudo-relevance feedback (RM3): expansion terms taken from the top passages; 0 = off. */
+  feedbackTerms: number;
+  /** How many top passages feed the expansion. */
+  feedbackDocs: number;
+  /** Weight of the original query against the expansion (RM3's λ). */
+  feedbackOriginalWeight: number;
+  /** Return at most one passage per page (the best one), so the top k covers k pages. */
+  onePerPage: boolean;
+  /** Weight of the previous question of a conversation, relative to 1 for the question itself; older ones decay by this factor again. */
+  historyQuestionWeight: number;
+  /** Weight of the previous answer (when the turn has one). */
+  historyAnswerWeight: number;
+}
+
+export const DEFAULT_LEXICAL: LexicalConfig = {
+  stemming: true,
+  stopWords: true,
+  segmentWords: true,
+  pageWeight: 0.5,
+  neighbourWeight: 0.25,
+  headingWeight: 0.5,
+  feedbackTerms: 10,
+  feedbackDocs: 5,
+  feedbackOriginalWeight: 0.7,
+  onePerPage: true,
+  historyQuestionWeight: 0.4,
+  historyAnswerWeight: 0.2,
+};
