@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'NO_TEXT'
   | 'NOT_PDF'
   | 'PDF_UNREADABLE'
+  | 'OCR_FAILED' // text recognition could not start or failed on a page
   // generic
   | 'BAD_ARGUMENT'
   | 'INTERNAL';

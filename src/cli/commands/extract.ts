@@ -1,9 +1,15 @@
-// `cli extract --pdf FILE [--password PW]`: prints {"pages": [{page, label, text, quality}], "warnings": [...]}.
-// Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF, PDF_UNREADABLE, ...) go through main.ts:
-// {"error": {code, message}} and exit status 2.
+// `cli extract --pdf FILE [--password PW] [--ocr [--ocr-lang eng|chi_sim|eng+chi_sim]]`:
+// prints {"pages": [{page, label, text, quality}], "warnings": [...]}.
+// With --ocr, pages without a text layer (and pages whose text layer is garbled) are recognised with Tesseract
+// and every page says where its text came from: "source": "text" (pdf.js) or "ocr" (then also "confidence").
+// Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
+// PDF_UNREADABLE, OCR_FAILED, ...) go through main.ts: {"error": {code, message}} and exit status 2.
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
+import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
+import { parseOcrLanguages, type OcrLanguage } from '../../pdf/ocr-types';
+import type { ExtractResult } from '../../pdf/types';
 import type { CliArgs } from '../args';
 
 export async function run(args: CliArgs): Promise<void> {
@@ -17,10 +23,59 @@ export async function run(args: CliArgs): Promise<void> {
     throw new AppError('BAD_ARGUMENT', `Cannot read ${file}: ${(e as Error).message}`);
   }
   const password = args.get('password');
-  const result = await extractPdf(data, password !== undefined ? { password } : {});
-  const out = {
+  const ocr = args.has('ocr') && args.get('ocr') !== 'false';
+  if (args.has('ocr-lang') && !ocr) throw new AppError('BAD_ARGUMENT', '--ocr-lang needs --ocr.');
+  const out = ocr ? await extractWithOcr(data, password, languagesArg(args.get('ocr-lang'))) : await extractText(data, password);
+  await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(out) + '\n', (err) => (err ? reject(err) : resolve())));
+}
+
+async function extractText(data: Uint8Array, password: string | undefined) {
+  let result: ExtractResult;
+  try {
+    result = await extractPdf(data, password !== undefined ? { password } : {});
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'NO_TEXT') throw new AppError('NO_TEXT', `${e.message} Or recognise it here: add --ocr (and --ocr-lang chi_sim or eng+chi_sim for Chinese).`);
+    throw e;
+  }
+  return {
     pages: result.pages.map((p) => ({ page: p.page, label: p.label, text: p.text, quality: p.quality })),
     warnings: result.warnings,
   };
-  await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(out) + '\n', (err) => (err ? reject(err) : resolve())));
+}
+
+function languagesArg(spec: string | undefined): OcrLanguage[] {
+  if (spec === undefined) return ['eng'];
+  try {
+    return parseOcrLanguages(spec);
+  } catch (e) {
+    throw new AppError('BAD_ARGUMENT', `--ocr-lang: ${(e as Error).message}`);
+  }
+}
+
+async function extractWithOcr(data: Uint8Array, password: string | undefined, languages: OcrLanguage[]) {
+  let result: ExtractResult | null;
+  try {
+    result = await extractPdf(data, password !== undefined ? { password } : {});
+  } catch (e) {
+    if (!(e instanceof AppError && e.code === 'NO_TEXT')) throw e;
+    result = null; // a scan: recognise every page
+  }
+  // Loaded only here: the plain path never touches tesseract.js.
+  const { ocrPdf } = await import('../../pdf/ocr-node');
+  const pageCount = result?.pageCount;
+  const wanted = result ? pagesNeedingOcr(result, result.pageCount, { garbled: true }) : undefined;
+  const ocr = wanted && wanted.length === 0 ? { pages: [], failed: [], pageCount: pageCount ?? 0 } : await ocrPdf(data, { languages, ...(wanted ? { pages: wanted } : {}), ...(password !== undefined ? { password } : {}) });
+  const merged = mergeOcrPages(result, ocr.pages, result?.pageCount ?? ocr.pageCount, ocr.failed);
+  const confidence = new Map(ocr.pages.map((p) => [p.page, p.confidence]));
+  return {
+    pages: merged.pages.map((p) => ({
+      page: p.page,
+      label: p.label,
+      text: p.text,
+      quality: p.quality,
+      source: p.source,
+      ...(p.source === 'ocr' ? { confidence: confidence.get(p.page) ?? 0 } : {}),
+    })),
+    warnings: merged.warnings,
+  };
 }

@@ -1,0 +1,122 @@
+// One Tesseract recogniser (tesseract.js: Tesseract's C++ compiled to WebAssembly, in its own worker — a Web
+// Worker in the browser, a worker thread in Node) for a fixed set of languages. The worker and the language
+// data load on first use. Cancelling a recognition terminates the worker (a page can take many seconds, and
+// Tesseract has no way to stop inside one), so cancel takes effect at once; the next call starts a new worker.
+import Tesseract from 'tesseract.js';
+import { AppError } from '../shared/errors';
+import type { TesseractBlockLike } from './ocr-text';
+import type { OcrLanguage } from './ocr-types';
+
+export interface RecogniseOptions {
+  signal?: AbortSignal;
+  /** Resolution of the image, so Tesseract sizes its analysis (it cannot know it from PNG pixels alone). */
+  dpi: number;
+  /** 0..1 while Tesseract recognises this image. */
+  onProgress?: (fraction: number) => void;
+  /** Called while the worker and language data load (first call only): 0..1. */
+  onLoading?: (fraction: number) => void;
+}
+
+export interface OcrRecogniser {
+  readonly languages: readonly OcrLanguage[];
+  /** Recognises one encoded image (PNG/JPEG bytes); rejects with ABORTED when `signal` aborts. */
+  recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]>;
+  /** Terminates the worker. */
+  dispose(): Promise<void>;
+}
+
+/** Where tesseract.js finds its worker script, wasm core and language data (see ocr-node.ts / ocr-browser.ts). */
+export type TesseractPaths = Pick<Partial<Tesseract.WorkerOptions>, 'workerPath' | 'corePath' | 'langPath' | 'workerBlobURL'>;
+
+export function ocrAbortedError(): AppError {
+  return new AppError('ABORTED', 'Text recognition (OCR) was cancelled.');
+}
+
+export class TesseractRecogniser implements OcrRecogniser {
+  private worker: Promise<Tesseract.Worker> | null = null;
+  private onProgress: ((fraction: number) => void) | undefined;
+  private onLoading: ((fraction: number) => void) | undefined;
+  private busy = false;
+
+  constructor(
+    readonly languages: readonly OcrLanguage[],
+    private readonly paths: TesseractPaths,
+  ) {}
+
+  private start(): Promise<Tesseract.Worker> {
+    const worker = Tesseract.createWorker([...this.languages], Tesseract.OEM.LSTM_ONLY, {
+      ...this.paths,
+      gzip: true,
+      // No cache of tesseract.js's own (in Node it would write traineddata files into the working directory,
+      // in the browser a second copy in IndexedDB): the app's service worker caches the files it fetches.
+      cacheMethod: 'none',
+      logger: (m: Tesseract.LoggerMessage) => {
+        if (m.status === 'recognizing text') this.onProgress?.(m.progress);
+        else if (m.status === 'loading language traineddata' || m.status === 'loading tesseract core') this.onLoading?.(m.progress);
+      },
+      // Without a handler tesseract.js throws job failures from its message listener (an uncaught exception);
+      // the failing job's promise rejects either way, which is where we handle it.
+      errorHandler: () => undefined,
+    });
+    return worker.catch((e: unknown) => {
+      this.worker = null;
+      throw new AppError('OCR_FAILED', `Text recognition could not start (${describe(e)}). Open the app online once so its OCR files are stored, then try again.`);
+    });
+  }
+
+  async recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]> {
+    const { signal } = opts;
+    if (signal?.aborted) throw ocrAbortedError();
+    if (this.busy) throw new AppError('INTERNAL', 'One OCR recogniser recognises one image at a time.');
+    this.busy = true;
+    this.onProgress = opts.onProgress;
+    this.onLoading = opts.onLoading;
+    try {
+      return await untilAborted(signal, () => void this.kill(), async () => {
+        const worker = await (this.worker ??= this.start());
+        if (signal?.aborted) throw ocrAbortedError();
+        // `user_defined_dpi` is a Tesseract parameter, set for this recognition only.
+        const res = await worker.recognize(image as unknown as Tesseract.ImageLike, { user_defined_dpi: String(Math.round(opts.dpi)) } as Partial<Tesseract.RecognizeOptions>, { text: false, blocks: true });
+        return (res.data.blocks ?? []) as unknown as TesseractBlockLike[];
+      }).catch((e: unknown) => {
+        if (e instanceof AppError) throw e;
+        throw new AppError('OCR_FAILED', `Text recognition failed on this page (${describe(e)}).`);
+      });
+    } finally {
+      this.busy = false;
+      this.onProgress = undefined;
+      this.onLoading = undefined;
+    }
+  }
+
+  private async kill(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (!w) return;
+    await w.then((x) => x.terminate(), () => undefined);
+  }
+
+  dispose(): Promise<void> {
+    return this.kill();
+  }
+}
+
+/** Runs `work`; when `signal` aborts first, calls `onAbort` and rejects with ABORTED without waiting for it. */
+function untilAborted<T>(signal: AbortSignal | undefined, onAbort: () => void, work: () => Promise<T>): Promise<T> {
+  if (!signal) return work();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(ocrAbortedError());
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    work().then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}

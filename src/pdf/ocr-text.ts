@@ -1,0 +1,76 @@
+// Tesseract's block → paragraph → line → word tree to page text and word boxes in page coordinates.
+// Words on a line are joined by a space, except between two CJK characters (Tesseract puts a "word" boundary
+// between most Chinese characters, which are written without spaces). Lines are joined by '\n', paragraphs by
+// '\n\n', then the text is cleaned like extracted text (hyphenation repaired, whitespace tidied).
+import { cleanPageText } from './clean-text';
+import type { OcrWord } from './ocr-types';
+
+/** The part of tesseract.js's result we read (RecognizeResult.data with output {blocks: true}). */
+export interface TesseractBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+export interface TesseractWordLike {
+  text: string;
+  confidence: number;
+  bbox: TesseractBox;
+}
+export interface TesseractBlockLike {
+  paragraphs: Array<{ lines: Array<{ words: TesseractWordLike[] }> }>;
+}
+
+/** Han, kana, Hangul, CJK punctuation and full-width forms: scripts written without spaces between words. */
+const CJK = /[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
+
+export function isCjkChar(ch: string | undefined): boolean {
+  return ch !== undefined && CJK.test(ch);
+}
+
+/** Joins a line's words: a space between words, none where both neighbours are CJK. */
+export function joinLineWords(words: readonly string[]): string {
+  let line = '';
+  for (const w of words) {
+    if (!w) continue;
+    if (line && !(isCjkChar(line.at(-1)) && isCjkChar(w[0]))) line += ' ';
+    line += w;
+  }
+  return line;
+}
+
+export interface PageTextAndWords {
+  text: string;
+  words: OcrWord[];
+  confidence: number;
+}
+
+/**
+ * `scale` is the render scale (image pixels per page point): boxes are divided by it so they land in the
+ * page's viewport at scale 1.
+ */
+export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null | undefined, scale: number): PageTextAndWords {
+  const words: OcrWord[] = [];
+  const paragraphs: string[] = [];
+  const round = (v: number) => Math.round((v / scale) * 100) / 100;
+  for (const block of blocks ?? []) {
+    for (const para of block.paragraphs) {
+      const lines: string[] = [];
+      for (const line of para.lines) {
+        const texts: string[] = [];
+        for (const w of line.words) {
+          const text = w.text.trim();
+          if (!text) continue;
+          texts.push(text);
+          words.push({ text, x0: round(w.bbox.x0), y0: round(w.bbox.y0), x1: round(w.bbox.x1), y1: round(w.bbox.y1), confidence: Math.round(w.confidence) });
+        }
+        const joined = joinLineWords(texts);
+        if (joined) lines.push(joined);
+      }
+      if (lines.length) paragraphs.push(lines.join('\n'));
+    }
+  }
+  const text = cleanPageText(paragraphs.join('\n\n'), { texControlCodes: false });
+  const confidence = words.length ? Math.round(words.reduce((s, w) => s + w.confidence, 0) / words.length) : 0;
+  return { text, words, confidence };
+}

@@ -1,0 +1,64 @@
+// The OCR contract shared by the recogniser (ocr.ts), the CLI, the app's document store and the page viewer.
+// Coordinates are in the page's upright viewport at scale 1 (pdf.js page.getViewport({scale: 1})): PDF points,
+// origin top-left, y down, /Rotate applied — the same frame the viewer scales to the screen.
+
+/** Tesseract language data we ship (the LSTM-only "best_int" models of @tesseract.js-data). */
+export type OcrLanguage = 'eng' | 'chi_sim';
+export const OCR_LANGUAGES: readonly OcrLanguage[] = ['eng', 'chi_sim'];
+
+/** One recognised word and its box on the page (viewport scale 1, y down). */
+export interface OcrWord {
+  text: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** Tesseract's confidence, 0–100. */
+  confidence: number;
+}
+
+export interface OcrPage {
+  /** 1-based physical page number. */
+  page: number;
+  label: string;
+  /** Recognised text, cleaned like extracted text: lines joined by '\n', paragraphs by '\n\n'. */
+  text: string;
+  /** 'ok' when something was recognised, 'empty' for a blank page (or pictures without text). */
+  quality: 'ok' | 'empty';
+  source: 'ocr';
+  /** Languages the page was recognised with, e.g. ['chi_sim', 'eng']. */
+  languages: OcrLanguage[];
+  /** Mean word confidence (0–100); 0 when no words. */
+  confidence: number;
+  /** Resolution the page was rendered at for recognition. */
+  dpi: number;
+  /** Viewport size at scale 1 (points), so boxes can be checked against the page they belong to. */
+  width: number;
+  height: number;
+  words: OcrWord[];
+}
+
+export interface OcrProgress {
+  /** Page being recognised (1-based physical number). */
+  page: number;
+  /** Position of that page among the pages to recognise (0-based) and how many there are. */
+  index: number;
+  count: number;
+  /** 0..1 within the current page. */
+  pageFraction: number;
+  stage: 'loading' | 'rendering' | 'recognising' | 'done';
+}
+
+/** "eng", "chi_sim", "eng+chi_sim" (any order, no duplicates) → languages; throws on anything else. */
+export function parseOcrLanguages(spec: string): OcrLanguage[] {
+  const parts = spec.split('+').map((s) => s.trim()).filter(Boolean);
+  const out: OcrLanguage[] = [];
+  for (const p of parts) {
+    if (!(OCR_LANGUAGES as readonly string[]).includes(p)) {
+      throw new RangeError(`Unknown OCR language "${p}": use ${OCR_LANGUAGES.join(', ')} or both joined with "+" (eng+chi_sim).`);
+    }
+    if (!out.includes(p as OcrLanguage)) out.push(p as OcrLanguage);
+  }
+  if (out.length === 0) throw new RangeError('No OCR language given: use eng, chi_sim or eng+chi_sim.');
+  return out;
+}
