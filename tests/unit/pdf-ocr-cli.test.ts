@@ -1,0 +1,56 @@
+// `cli extract --ocr`: the same JSON as plain extract plus "source" per page ("text" from pdf.js, "ocr" from
+// Tesseract, with "confidence"); a scan without --ocr fails with NO_TEXT and says how to recognise it.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../temp-dir';
+import { buildScanPdf, scanText, wordRecall } from './pdf-ocr-helpers';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '--silent', 'cli', '--', ...args], { cwd: repoRoot, timeout: 240_000 }, (err, stdout) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout });
+    });
+  });
+}
+
+const SCANNED = ['A scanned page between two pages of text.', 'Recognition fills in the missing words.'];
+
+describe('cli extract --ocr', () => {
+  it('recognises the scanned page of a mixed PDF and marks each page with its source; without --ocr a scan is NO_TEXT', async () => {
+    const dir = makeTempDir('pdf-ocr-cli-');
+    const mixed = join(dir, 'mixed.pdf');
+    const scan = scanText({ lines: SCANNED, font: '"DejaVu Sans"', sizePt: 12, dpi: 200, widthPt: 400, heightPt: 120 });
+    writeFileSync(mixed, buildScanPdf([{ text: 'This page has a text layer.' }, { scan }]));
+    const scanOnly = join(dir, 'scan.pdf');
+    writeFileSync(scanOnly, buildScanPdf([{ scan }]));
+
+    const [withOcr, without, badLang] = await Promise.all([
+      cli(['extract', '--pdf', mixed, '--ocr', '--ocr-lang', 'eng']),
+      cli(['extract', '--pdf', scanOnly]),
+      cli(['extract', '--pdf', scanOnly, '--ocr', '--ocr-lang', 'klingon']),
+    ]);
+
+    expect(withOcr.code).toBe(0);
+    const out = JSON.parse(withOcr.stdout);
+    expect(Object.keys(out).sort()).toEqual(['pages', 'warnings']);
+    expect(out.pages[0]).toEqual({ page: 1, label: '1', text: 'This page has a text layer.', quality: 'ok', source: 'text' });
+    expect(Object.keys(out.pages[1]).sort()).toEqual(['confidence', 'label', 'page', 'quality', 'source', 'text']);
+    expect(out.pages[1]).toMatchObject({ page: 2, label: '2', quality: 'ok', source: 'ocr' });
+    expect(wordRecall(SCANNED.join(' '), out.pages[1].text)).toBeGreaterThanOrEqual(0.9);
+    expect(out.warnings).toEqual(['Page 2 has text recognised by OCR (eng); recognised text can contain mistakes, so check quotes against the page.']);
+
+    expect(without.code).toBe(2);
+    const err = JSON.parse(without.stdout).error;
+    expect(err.code).toBe('NO_TEXT');
+    expect(err.message).toMatch(/no text layer/);
+    expect(err.message).toMatch(/--ocr/);
+
+    expect(badLang.code).toBe(2);
+    expect(JSON.parse(badLang.stdout).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/klingon/) });
+  }, 240_000);
+});
