@@ -1,8 +1,11 @@
-// Writes a complete Hugging Face model directory with random weights (any shape, GQA, tied or untied,
-// llama3 rope scaling, sharding, f32/f16/bf16, or 4-bit GPTQ v1/v2 with act-order), for engine tests.
+// Writes a complete Hugging Face model directory with random weights, for engine tests: any architecture we load
+// (llama, mistral with sliding_window, qwen2 with q/k/v biases, qwen3 with q_norm/k_norm and its own head_dim),
+// any shape (GQA, tied or untied, llama3 rope scaling), sharding, f32/f16/bf16, and the quantisation formats as
+// published: GPTQ 4-bit v1/v2 with act-order (RTN of the random weights), GPTQ 8-bit and AutoAWQ gemm 4-bit
+// (random integers, zeros and scales, packed here straight from the formats' formulas).
 // Usage as a script:
-//   node --import tsx scripts/make-random-llama.ts OUT_DIR '{"hidden":64,"intermediate":176,"layers":2,"heads":4,
-//     "kvHeads":2,"vocab":512,"tied":false,"seed":1,"quant":{"groupSize":32,"actOrder":true,"format":"v1","sym":false}}'
+//   node --import tsx scripts/make-random-llama.ts OUT_DIR '{"arch":"qwen3","hidden":64,"intermediate":176,"layers":2,
+//     "heads":4,"kvHeads":2,"headDim":32,"vocab":512,"tied":true,"seed":1,"quant":{"method":"awq","groupSize":32}}'
 import { fileURLToPath } from 'node:url';
 import { packGptq } from '../src/model/gptq-pack';
 import { quantizeRtn, type QuantSettings } from '../src/model/convert/gptq';
@@ -11,10 +14,32 @@ import type { QuantizedLayer } from '../src/model/convert/quantize-model';
 import { seededRandom } from '../src/shared/random';
 import { buildSpmTokenizer, SPACE, SpmTokenType, type SpmVocab } from '../src/model/convert/spm-vocab';
 import { writeModelDir } from '../src/model/convert/write-dir';
-import { LINEAR_NAMES } from '../src/model/checkpoint';
+import { LINEAR_NAMES, type LinearKey } from '../src/model/checkpoint';
+import type { Architecture } from '../src/model/config';
+import { quantizationConfigJson } from '../src/model/convert/hf-writer';
+import { packGptq8 } from '../src/model/gptq8-pack';
+import type { TensorToWrite } from '../src/model/safetensors';
+import { f32ToF16Bits, f16BitsToF32 } from '../src/shared/f16';
 import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../src/model/reference';
 
+/**
+ * GPTQ 4-bit (default: RTN of the random weights), GPTQ 8-bit or AWQ gemm 4-bit (random integers). AWQ ignores
+ * actOrder, format and sym (it has no act-order and stores zeros as they are).
+ */
+export interface RandomQuantOptions {
+  method?: 'gptq' | 'awq';
+  bits?: 4 | 8;
+  groupSize: number;
+  actOrder?: boolean;
+  format?: 'v1' | 'v2';
+  sym?: boolean;
+}
+
 export interface RandomLlamaOptions {
+  /** Default 'llama'. qwen2: q/k/v biases, rope_theta 1e6; qwen3: q_norm/k_norm, rope_theta 1e6. */
+  arch?: Architecture;
+  /** Mistral's sliding_window (default null). */
+  slidingWindow?: number | null;
   hidden: number;
   intermediate: number;
   layers: number;
@@ -25,13 +50,13 @@ export interface RandomLlamaOptions {
   tied: boolean;
   ropeScaling?: 'llama3';
   shards?: number;
-  quant?: { groupSize: number; actOrder: boolean; format: 'v1' | 'v2'; sym: boolean };
+  quant?: RandomQuantOptions;
   seed: number;
   dtype?: FloatDtype;
   /** Where the GPTQ settings are written (default: both config.json and quantize_config.json). */
   quantConfigIn?: 'config' | 'quantize_config' | 'both';
   maxPositionEmbeddings?: number;
-  /** Give every linear a bias (HF attention_bias / mlp_bias; GPTQ layers store it as F16 .bias). */
+  /** Give every linear a bias (HF attention_bias / mlp_bias; GPTQ layers store it as F16 .bias). Qwen2 always has q/k/v biases. */
   bias?: boolean;
 }
 
@@ -71,7 +96,9 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
   // Biases come from their own stream so the weights are the same with and without them.
   const biasRand = seededRandom(o.seed ^ 0x5bd1e995);
   const bias = (n: number) => Float32Array.from({ length: n }, () => (biasRand() * 2 - 1) * 0.5);
-  const lin = (N: number, K: number): LinearF32 => ({ w: uniform(N * K, Math.sqrt(3 / K)), N, K, ...(o.bias ? { bias: bias(N) } : {}) });
+  const arch = o.arch ?? 'llama';
+  const lin = (N: number, K: number, withBias = !!o.bias): LinearF32 => ({ w: uniform(N * K, Math.sqrt(3 / K)), N, K, ...(withBias ? { bias: bias(N) } : {}) });
+  const qkvBias = !!o.bias || arch === 'qwen2';
   const norm = (n: number) => {
     const x = uniform(n, 0.2);
     for (let i = 0; i < n; i++) x[i] += 1;
@@ -83,9 +110,10 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
   for (let l = 0; l < o.layers; l++) {
     layers.push({
       attnNorm: norm(o.hidden),
-      q: lin(qDim, o.hidden),
-      k: lin(kvDim, o.hidden),
-      v: lin(kvDim, o.hidden),
+      q: lin(qDim, o.hidden, qkvBias),
+      k: lin(kvDim, o.hidden, qkvBias),
+      v: lin(kvDim, o.hidden, qkvBias),
+      ...(arch === 'qwen3' ? { qNorm: norm(headDim), kNorm: norm(headDim) } : {}),
       o: lin(o.hidden, qDim),
       mlpNorm: norm(o.hidden),
       gate: lin(o.intermediate, o.hidden),
@@ -97,15 +125,18 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
   const weights: LlamaWeightsF32 = { embed, layers, finalNorm: norm(o.hidden), lmHead: o.tied ? embed : uniform(o.vocab * o.hidden, Math.sqrt(3 / o.hidden)) };
 
   let quantized: { layers: QuantizedLayer[]; settings: QuantSettings } | undefined;
-  if (o.quant) {
-    const settings: QuantSettings = { groupSize: o.quant.groupSize, sym: o.quant.sym, actOrder: o.quant.actOrder, format: o.quant.format };
+  let custom: { linearTensors: (layer: number, key: LinearKey, prefix: string) => TensorToWrite[]; config: Record<string, unknown> } | undefined;
+  if (o.quant && (o.quant.method === 'awq' || o.quant.bits === 8)) {
+    custom = randomIntQuant(layers, o.quant, seededRandom(o.seed ^ 0x2545f491));
+  } else if (o.quant) {
+    const settings: QuantSettings = { groupSize: o.quant.groupSize, sym: o.quant.sym ?? true, actOrder: o.quant.actOrder ?? false, format: o.quant.format ?? 'v1' };
     const qLayers = layers.map((lw) => {
       const res = {} as QuantizedLayer;
       for (const [key] of LINEAR_NAMES) {
         const l = lw[key];
         // act-order: groups follow a random column order, so g_idx is non-monotonic as in real act-order files.
         let order: number[] | undefined;
-        if (o.quant!.actOrder) {
+        if (settings.actOrder) {
           order = Array.from({ length: l.K }, (_, k) => k);
           for (let i = order.length - 1; i > 0; i--) {
             const j = Math.floor(rand() * (i + 1));
@@ -134,7 +165,7 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     vocabSize: o.vocab,
     maxPositionEmbeddings: maxPos,
     rmsNormEps: 1e-5,
-    ropeTheta: o.ropeScaling === 'llama3' ? 500000 : 10000,
+    ropeTheta: o.ropeScaling === 'llama3' ? 500000 : arch === 'qwen2' || arch === 'qwen3' ? 1000000 : 10000,
     ropeScaling: o.ropeScaling === 'llama3' ? { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } : null,
     tieWordEmbeddings: o.tied,
     bosTokenId: vocab.bosId,
@@ -143,8 +174,85 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     shards: o.shards ?? 1,
     tokenizerJson,
     tokenizerConfigJson,
-    quantConfigIn: o.quantConfigIn,
+    quantConfigIn: custom && o.quant?.method === 'awq' ? 'config' : o.quantConfigIn,
+    architecture: arch,
+    slidingWindow: o.slidingWindow ?? null,
+    ...(custom ? { linearTensors: custom.linearTensors, quantizationConfig: custom.config } : {}),
   });
+}
+
+/** A random group map for act-order: groups of G over a shuffled column order (non-monotonic g_idx). */
+function shuffledGroups(K: number, G: number, rand: () => number): Int32Array {
+  const order = Array.from({ length: K }, (_, k) => k);
+  for (let i = K - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const gIdx = new Int32Array(K);
+  order.forEach((k, p) => (gIdx[k] = Math.floor(p / G)));
+  return gIdx;
+}
+
+/** AutoAWQ gemm's nibble order: bits 4i..4i+3 of an output-packed word hold column 8·col + AWQ_PACK_ORDER[i]. */
+const AWQ_PACK_ORDER = [0, 2, 4, 6, 1, 3, 5, 7];
+
+/**
+ * AutoAWQ's packing, written from WQLinear_GEMM.from_linear's formula (not from our reader):
+ * packed[r, col] |= values[r, col·8 + order_map[i]] << 4i, for values [rows, cols] (rows = in features or groups).
+ */
+export function packAwqRows(values: ArrayLike<number>, rows: number, cols: number): Int32Array {
+  const packed = new Int32Array(rows * (cols / 8));
+  for (let r = 0; r < rows; r++) {
+    for (let col = 0; col < cols / 8; col++) {
+      for (let i = 0; i < 8; i++) packed[r * (cols / 8) + col] |= values[r * cols + col * 8 + AWQ_PACK_ORDER[i]] << (4 * i);
+    }
+  }
+  return packed;
+}
+
+/**
+ * Random integer weights for GPTQ 8-bit or AWQ 4-bit: per linear, q uniform in the bit range, zeros near the
+ * middle, f16 scales sized so W has the same spread as the float layers (std ≈ 1/sqrt(K)).
+ */
+function randomIntQuant(layers: LayerWeightsF32[], quant: RandomQuantOptions, rand: () => number) {
+  const bits = quant.method === 'awq' ? 4 : 8;
+  const levels = 2 ** bits;
+  const format = quant.method === 'awq' ? 'v2' : (quant.format ?? 'v1');
+  const f16 = (x: number) => f16BitsToF32(f32ToF16Bits(x));
+  const linearTensors = (layer: number, key: LinearKey, prefix: string): TensorToWrite[] => {
+    const { N, K, bias } = layers[layer][key];
+    const G = quant.groupSize === -1 ? K : quant.groupSize;
+    const nG = Math.ceil(K / G);
+    const q = Uint8Array.from({ length: N * K }, () => Math.floor(rand() * levels));
+    const zeros = Uint16Array.from({ length: nG * N }, () => (format === 'v1' ? 1 : 0) + Math.floor(levels / 4 + rand() * (levels / 2)));
+    const scales = Float32Array.from({ length: nG * N }, () => f16(((0.5 + rand()) * Math.sqrt(3 / K)) / (levels / 2)));
+    const f16Bias = bias ? Uint16Array.from(bias, (b) => f32ToF16Bits(b)) : null;
+    if (quant.method === 'awq') {
+      // AWQ stores W transposed: intweight [K, N], zeros [nG, N], scales [nG, N].
+      const intweight = new Uint8Array(K * N);
+      for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) intweight[k * N + n] = q[n * K + k];
+      return [
+        { name: `${prefix}.qweight`, dtype: 'I32', shape: [K, N / 8], data: packAwqRows(intweight, K, N) },
+        { name: `${prefix}.qzeros`, dtype: 'I32', shape: [nG, N / 8], data: packAwqRows(zeros, nG, N) },
+        { name: `${prefix}.scales`, dtype: 'F16', shape: [nG, N], data: Uint16Array.from(scales, (x) => f32ToF16Bits(x)) },
+        ...(f16Bias ? [{ name: `${prefix}.bias`, dtype: 'F16' as const, shape: [N], data: f16Bias }] : []),
+      ];
+    }
+    const gIdx = quant.actOrder ? shuffledGroups(K, G, rand) : undefined;
+    const t = packGptq8({ q, zeros, scales, ...(gIdx ? { gIdx } : {}), ...(bias ? { bias } : {}), K, N, groupSize: quant.groupSize, format });
+    return [
+      { name: `${prefix}.qweight`, dtype: 'I32', shape: [K / 4, N], data: t.qweight },
+      { name: `${prefix}.qzeros`, dtype: 'I32', shape: [nG, N / 4], data: t.qzeros },
+      { name: `${prefix}.scales`, dtype: 'F16', shape: [nG, N], data: t.scales },
+      { name: `${prefix}.g_idx`, dtype: 'I32', shape: [K], data: t.gIdx },
+      ...(t.bias ? [{ name: `${prefix}.bias`, dtype: 'F16' as const, shape: [N], data: t.bias }] : []),
+    ];
+  };
+  const config =
+    quant.method === 'awq'
+      ? { quant_method: 'awq', bits: 4, group_size: quant.groupSize, version: 'gemm', zero_point: true, modules_to_not_convert: null }
+      : { ...quantizationConfigJson({ groupSize: quant.groupSize, sym: quant.sym ?? false, actOrder: quant.actOrder ?? false, format }), bits: 8 };
+  return { linearTensors, config };
 }
 
 /** Writes the random model into `dir` (created if needed). */

@@ -6,7 +6,7 @@
 // run of groupSize packed positions; packed position p then belongs to group floor(p / groupSize).
 // The math (SPEC-llama-gptq.md): W[n,k] = scale[g][n] (q(k,n) - z(g,n)), y[n] = sum_k x[k] W[n,k] + bias[n].
 import { AppError } from '../shared/errors';
-import { f16BitsArrayToF32, f16BitsToF32 } from '../shared/f16';
+import { f16BitsArrayToF32, f16BitsToF32, f32ToF16Bits } from '../shared/f16';
 import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { rowsPerChunk } from './dense-weight';
 
@@ -187,4 +187,69 @@ export function destroyGptq(g: GpuGptq): void {
 /** A 16-byte placeholder bound where a kernel's optional input (perm, bias) is absent. */
 export function placeholderBuffer(ctx: GpuContext): GPUBuffer {
   return createBuffer(ctx, 16, STORAGE, 'placeholder');
+}
+
+// ---- GPTQ 8-bit as the sum of two 4-bit layers ----
+// An 8-bit value q = 16·qh + ql and its zero z = 16·zh + zl (zh ≤ 16 with v1's +1) give, exactly,
+//   scale · (q − z) = (16·scale) · (qh − zh) + scale · (ql − zl)
+// so an 8-bit layer is the "hi" 4-bit layer (scale ×16, exact in f16) plus the "lo" 4-bit layer, both in the
+// repacked layout above (the zero field holds 8 bits) and run by the same 4-bit kernels: y = hi·x + lo·x (+ bias,
+// carried by hi). The two halves read as many bytes as one 8-bit layer would.
+
+export interface Gptq8Source {
+  qweight: Int32Array /* [K/4, N]: byte k & 3 of word [k >> 2][n] = q(k, n) */;
+  qzeros: Int32Array /* [nG, N/4]: byte n & 3 of word [g][n >> 2] = stored zero */;
+  scales: Uint16Array /* f16 bits [nG, N] */;
+  gIdx?: Int32Array /* [K] */;
+  bias?: Float32Array | Uint16Array /* [N] */;
+  K: number;
+  N: number;
+  groupSize: number /* -1 = K */;
+  format: 'v1' | 'v2';
+}
+
+export function repackGptq8Split(t: Gptq8Source): { hi: PackedGptq; lo: PackedGptq } {
+  const { K, N } = t;
+  if (!(K > 0 && N > 0 && K % 8 === 0 && N % 8 === 0)) throw unsupported(`GPTQ 8-bit layers need in/out features that are multiples of 8 (got K=${K}, N=${N}).`);
+  const G = t.groupSize === -1 ? K : t.groupSize;
+  if (!(Number.isInteger(G) && G > 0 && G % 8 === 0)) throw unsupported(`GPTQ group_size ${t.groupSize} is not supported (it must be -1 or a positive multiple of 8).`);
+  const nG = Math.ceil(K / G);
+  const bad = (what: string, got: number, want: number) => new AppError('MALFORMED_WEIGHTS', `GPTQ 8-bit tensor ${what} has ${got} values, expected ${want} (K=${K}, N=${N}, group_size=${t.groupSize}).`);
+  if (t.qweight.length !== (K / 4) * N) throw bad('qweight', t.qweight.length, (K / 4) * N);
+  if (t.qzeros.length !== nG * (N / 4)) throw bad('qzeros', t.qzeros.length, nG * (N / 4));
+  if (t.scales.length !== nG * N) throw bad('scales', t.scales.length, nG * N);
+  if (t.gIdx && t.gIdx.length !== K) throw bad('g_idx', t.gIdx.length, K);
+  if (t.bias && t.bias.length !== N) throw bad('bias', t.bias.length, N);
+  const perm = groupPermutation(t.gIdx, K, G, nG);
+  const W8 = K / 8;
+  const hiWords = new Uint32Array(N * W8), loWords = new Uint32Array(N * W8);
+  const qw = new Uint32Array(t.qweight.buffer, t.qweight.byteOffset, t.qweight.length);
+  for (let p = 0; p < K; p++) {
+    const k = perm ? perm[p] : p;
+    const src = (k >> 2) * N, shiftIn = 8 * (k & 3), shiftOut = 4 * (p & 7), w = p >> 3;
+    for (let n = 0; n < N; n++) {
+      const q = (qw[src + n] >>> shiftIn) & 255;
+      hiWords[n * W8 + w] |= (q >>> 4) << shiftOut;
+      loWords[n * W8 + w] |= (q & 15) << shiftOut;
+    }
+  }
+  const offset = t.format === 'v1' ? 1 : 0;
+  const hiSz = new Uint32Array(N * nG), loSz = new Uint32Array(N * nG);
+  for (let g = 0; g < nG; g++) {
+    for (let n = 0; n < N; n++) {
+      const z = ((t.qzeros[g * (N / 4) + (n >> 2)] >>> (8 * (n & 3))) & 255) + offset;
+      const s = t.scales[g * N + n];
+      const s16 = f32ToF16Bits(16 * f16BitsToF32(s));
+      if (f16BitsToF32(s16) !== 16 * f16BitsToF32(s)) {
+        throw unsupported(`GPTQ 8-bit scale ${f16BitsToF32(s)} (group ${g}, output ${n}) is too large to split into 4-bit halves (16 × scale overflows f16).`);
+      }
+      hiSz[n * nG + g] = s16 | ((z >>> 4) << 16);
+      loSz[n * nG + g] = s | ((z & 15) << 16);
+    }
+  }
+  const common = { K, N, groupSize: G, nGroups: nG, perm };
+  return {
+    hi: { ...common, words: hiWords, sz: hiSz, bias: t.bias ? biasToF32(t.bias) : null },
+    lo: { ...common, words: loWords, sz: loSz, bias: null },
+  };
 }

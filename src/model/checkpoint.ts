@@ -5,9 +5,15 @@ import { parseModelConfig, type LlamaConfig } from './config';
 import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../shared/f16';
 import type { ModelFiles } from './files';
 import { defaultGroupIndex, gptqGroupCount, type GptqTensors } from './gptq-pack';
+import { awqShapes, awqToGptq } from './awq-repack';
+import { gptq8Shapes, type Gptq8Tensors } from './gptq8-pack';
 import { readSafetensorsIndex, type SafetensorsDtype, type TensorLocation } from './safetensors';
 
-/** The seven linear layers of a Llama block: short key and HF tensor name under model.layers.N. */
+/**
+ * The seven linear layers of a Llama-family block (llama, mistral, qwen2, qwen3 use the same names): short key
+ * and HF tensor name under model.layers.N. Qwen2 adds q/k/v `.bias` tensors next to them; Qwen3 adds
+ * QK_NORM_NAMES.
+ */
 export const LINEAR_NAMES = [
   ['q', 'self_attn.q_proj'],
   ['k', 'self_attn.k_proj'],
@@ -18,6 +24,9 @@ export const LINEAR_NAMES = [
   ['down', 'mlp.down_proj'],
 ] as const;
 export type LinearKey = (typeof LINEAR_NAMES)[number][0];
+
+/** Qwen3's per-head RMSNorm weights [head_dim] under model.layers.N. */
+export const QK_NORM_NAMES = { q: 'self_attn.q_norm.weight', k: 'self_attn.k_norm.weight' } as const;
 
 export interface TensorInfo {
   dtype: SafetensorsDtype;
@@ -34,8 +43,13 @@ export interface Checkpoint {
   read(name: string): Promise<Float32Array | Int32Array | Uint16Array>;
   /** Any float dtype as Float32Array. */
   readF32(name: string): Promise<Float32Array>;
-  /** The GPTQ tensors of a linear layer (prefix e.g. 'model.layers.0.self_attn.q_proj'), or null when unquantized. */
+  /**
+   * The 4-bit tensors of a linear layer (prefix e.g. 'model.layers.0.self_attn.q_proj') in the AutoGPTQ layout
+   * (AWQ layers repacked into it), or null when unquantized. Throws for 8-bit layers (use gptq8).
+   */
   gptq(prefix: string): Promise<GptqTensors | null>;
+  /** The 8-bit GPTQ tensors of a linear layer, or null when it is unquantized or the model is not 8-bit. */
+  gptq8(prefix: string): Promise<Gptq8Tensors | null>;
   /** Total bytes of all tensors. */
   weightBytes: number;
 }
@@ -109,10 +123,64 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     }
   };
 
+  const quantConfig = (prefix: string) => {
+    const q = config.quant;
+    if (!q) throw new AppError('MALFORMED_CONFIG', `${prefix} is quantized (it has a .qweight) but neither config.json nor quantize_config.json has a quantization config.`);
+    return q;
+  };
+  const requireI32 = (names: string[]) => {
+    for (const n of names) {
+      if (index.tensors.has(n) && loc(n).dtype !== 'I32') throw new AppError('MALFORMED_WEIGHTS', `${n} must be I32, found ${loc(n).dtype}.`);
+    }
+  };
+  const readF16 = async (name: string): Promise<Uint16Array> => {
+    const raw = await read(name);
+    return loc(name).dtype === 'F16' ? (raw as Uint16Array) : f32ArrayToF16Bits(raw as Float32Array);
+  };
+  const readBias = async (prefix: string, N: number): Promise<{ bias?: Uint16Array }> => {
+    if (!index.tensors.has(`${prefix}.bias`)) return {};
+    expectShape(`${prefix}.bias`, [N]);
+    return { bias: await readF16(`${prefix}.bias`) };
+  };
+  const readGIdx = async (prefix: string, K: number, groupSize: number): Promise<Int32Array> => {
+    if (!index.tensors.has(`${prefix}.g_idx`)) return defaultGroupIndex(K, groupSize);
+    expectShape(`${prefix}.g_idx`, [K]);
+    return (await read(`${prefix}.g_idx`)) as Int32Array;
+  };
+
+  /** AutoAWQ gemm: qweight [K, N/8] packed along the output dim; repacked into GPTQ v2 tensors. */
+  const awq = async (prefix: string, groupSize: number): Promise<GptqTensors> => {
+    const qwShape = loc(`${prefix}.qweight`).shape;
+    const scShape = index.tensors.has(`${prefix}.scales`) ? loc(`${prefix}.scales`).shape : [];
+    if (qwShape.length !== 2 || scShape.length !== 2) throw new AppError('MALFORMED_WEIGHTS', `AWQ layer ${prefix}: qweight and scales must be 2-D (qweight [in, out/8], scales [in/group, out]).`);
+    const K = qwShape[0];
+    const N = scShape[1];
+    const want = awqShapes(K, N, groupSize);
+    if (qwShape[1] * 8 !== N) {
+      throw new AppError(
+        'MALFORMED_WEIGHTS',
+        `AWQ layer ${prefix}: qweight has shape ${JSON.stringify(qwShape)} but scales ${JSON.stringify(scShape)} imply ${JSON.stringify(want.qweight)} (AutoAWQ gemm packs 8 output columns per int32). This is not an AutoAWQ gemm checkpoint, or it is damaged.`,
+      );
+    }
+    expectShape(`${prefix}.scales`, want.scales);
+    expectShape(`${prefix}.qzeros`, want.qzeros);
+    requireI32([`${prefix}.qweight`, `${prefix}.qzeros`]);
+    return awqToGptq({
+      qweight: (await read(`${prefix}.qweight`)) as Int32Array,
+      qzeros: (await read(`${prefix}.qzeros`)) as Int32Array,
+      scales: await readF16(`${prefix}.scales`),
+      ...(await readBias(prefix, N)),
+      K,
+      N,
+      groupSize,
+    });
+  };
+
   const gptq = async (prefix: string): Promise<GptqTensors | null> => {
     if (!index.tensors.has(`${prefix}.qweight`)) return null;
-    const q = config.quant;
-    if (!q) throw new AppError('MALFORMED_CONFIG', `${prefix} is GPTQ-quantized but neither config.json nor quantize_config.json has a quantization config.`);
+    const q = quantConfig(prefix);
+    if (q.bits === 8) throw new AppError('INTERNAL', `${prefix} is an 8-bit GPTQ layer; read it with gptq8().`);
+    if (q.method === 'awq') return awq(prefix, q.groupSize);
     const qwShape = loc(`${prefix}.qweight`).shape;
     if (qwShape.length !== 2) throw new AppError('MALFORMED_WEIGHTS', `${prefix}.qweight must be 2-D.`);
     const K = qwShape[0] * 8;
@@ -120,28 +188,41 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     const nG = gptqGroupCount(K, q.groupSize);
     expectShape(`${prefix}.qzeros`, [nG, N / 8]);
     expectShape(`${prefix}.scales`, [nG, N]);
-    for (const n of [`${prefix}.qweight`, `${prefix}.qzeros`, `${prefix}.g_idx`]) {
-      if (index.tensors.has(n) && loc(n).dtype !== 'I32') throw new AppError('MALFORMED_WEIGHTS', `${n} must be I32, found ${loc(n).dtype}.`);
-    }
-    const scalesRaw = await read(`${prefix}.scales`);
-    const scales = loc(`${prefix}.scales`).dtype === 'F16' ? (scalesRaw as Uint16Array) : f32ArrayToF16Bits(scalesRaw as Float32Array);
-    let gIdx: Int32Array;
-    if (index.tensors.has(`${prefix}.g_idx`)) {
-      expectShape(`${prefix}.g_idx`, [K]);
-      gIdx = (await read(`${prefix}.g_idx`)) as Int32Array;
-    } else gIdx = defaultGroupIndex(K, q.groupSize);
-    let bias: Uint16Array | undefined;
-    if (index.tensors.has(`${prefix}.bias`)) {
-      expectShape(`${prefix}.bias`, [N]);
-      const b = await read(`${prefix}.bias`);
-      bias = loc(`${prefix}.bias`).dtype === 'F16' ? (b as Uint16Array) : f32ArrayToF16Bits(b as Float32Array);
-    }
+    requireI32([`${prefix}.qweight`, `${prefix}.qzeros`, `${prefix}.g_idx`]);
+    const scales = await readF16(`${prefix}.scales`);
+    const gIdx = await readGIdx(prefix, K, q.groupSize);
     return {
       qweight: (await read(`${prefix}.qweight`)) as Int32Array,
       qzeros: (await read(`${prefix}.qzeros`)) as Int32Array,
       scales,
       gIdx,
-      ...(bias ? { bias } : {}),
+      ...(await readBias(prefix, N)),
+      K,
+      N,
+      groupSize: q.groupSize,
+      format: q.format,
+    };
+  };
+
+  const gptq8 = async (prefix: string): Promise<Gptq8Tensors | null> => {
+    if (!index.tensors.has(`${prefix}.qweight`)) return null;
+    const q = quantConfig(prefix);
+    if (q.bits !== 8) return null;
+    const qwShape = loc(`${prefix}.qweight`).shape;
+    if (qwShape.length !== 2) throw new AppError('MALFORMED_WEIGHTS', `${prefix}.qweight must be 2-D.`);
+    const K = qwShape[0] * 4;
+    const N = qwShape[1];
+    const want = gptq8Shapes(K, N, q.groupSize);
+    expectShape(`${prefix}.qzeros`, want.qzeros);
+    expectShape(`${prefix}.scales`, want.scales);
+    requireI32([`${prefix}.qweight`, `${prefix}.qzeros`, `${prefix}.g_idx`]);
+    return {
+      bits: 8,
+      qweight: (await read(`${prefix}.qweight`)) as Int32Array,
+      qzeros: (await read(`${prefix}.qzeros`)) as Int32Array,
+      scales: await readF16(`${prefix}.scales`),
+      gIdx: await readGIdx(prefix, K, q.groupSize),
+      ...(await readBias(prefix, N)),
       K,
       N,
       groupSize: q.groupSize,
@@ -163,6 +244,7 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     read,
     readF32,
     gptq,
+    gptq8,
     weightBytes,
   };
 }

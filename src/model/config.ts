@@ -1,5 +1,9 @@
-// Parses a Hugging Face Llama-family config (config.json + quantize_config.json / quantization_config +
-// generation_config.json) into the one shape the engine, reference and converter use.
+// Parses a Hugging Face decoder config (config.json + quantize_config.json / quantization_config +
+// generation_config.json) of the Llama family — llama, mistral, qwen2, qwen3 — into the one shape the engine,
+// reference and converter use. The architectures differ only in a few switches:
+//   qwen2: q/k/v biases (read from the tensors that exist), rope_theta 1e6, use_sliding_window must be false;
+//   qwen3: per-head RMSNorm of q and k (q_norm/k_norm, weight [head_dim]) before RoPE, explicit head_dim;
+//   mistral: sliding_window (null = full causal attention).
 import { AppError } from '../shared/errors';
 
 export interface Llama3RopeScaling {
@@ -11,7 +15,11 @@ export interface Llama3RopeScaling {
 }
 
 export interface GptqQuantConfig {
-  bits: 4;
+  /** 'awq' (AutoAWQ gemm) tensors are repacked into the GPTQ layout at load (src/model/awq-repack.ts);
+   *  absent = 'gptq' (configs built in code). */
+  method?: 'gptq' | 'awq';
+  /** 8-bit: four values per int32 (GPTQ only). */
+  bits: 4 | 8;
   /** −1 = one group over the whole input dimension. */
   groupSize: number;
   /** act-order: g_idx is a permutation-ordered group map (look groups up through g_idx). */
@@ -21,7 +29,16 @@ export interface GptqQuantConfig {
   format: 'v1' | 'v2';
 }
 
+export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
+
 export interface LlamaConfig {
+  /** parseModelConfig always sets the three architecture switches; configs built in code (synthetic bench
+   *  shapes, the llama2.c converter) may leave them out, meaning plain Llama. */
+  architecture?: Architecture;
+  /** Qwen3: RMSNorm over each head of q and k (weights self_attn.q_norm / k_norm [headDim]) before RoPE. */
+  qkNorm?: boolean;
+  /** Mistral: a query at position i attends to keys j with i − j < slidingWindow; null = full causal. */
+  slidingWindow?: number | null;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -39,7 +56,13 @@ export interface LlamaConfig {
   quant: null | GptqQuantConfig;
 }
 
-const SUPPORTED_MODEL_TYPES = new Set(['llama', 'mistral']);
+const MODEL_TYPES: Record<string, Architecture> = { llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3' };
+const ARCHITECTURES: Record<string, Architecture> = {
+  LlamaForCausalLM: 'llama',
+  MistralForCausalLM: 'mistral',
+  Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
+};
 
 type Obj = Record<string, unknown>;
 
@@ -92,26 +115,70 @@ function parseRopeScaling(v: unknown, maxPos: number): LlamaConfig['ropeScaling'
   };
 }
 
-function parseQuant(q: Obj): GptqQuantConfig {
-  const method = q.quant_method;
-  if (method !== undefined && method !== 'gptq') {
-    throw new AppError('UNSUPPORTED_QUANTIZATION', `Quantization method ${JSON.stringify(method)} is not supported; only 4-bit GPTQ is. Pick a GPTQ 4-bit export of this model.`);
-  }
-  if (q.bits !== 4) {
-    throw new AppError('UNSUPPORTED_QUANTIZATION', `This model is quantized with bits=${JSON.stringify(q.bits)}; only 4-bit GPTQ is supported. Pick a 4-bit GPTQ export of this model.`);
-  }
-  const gs = q.group_size ?? -1;
+function unsupportedQuant(what: string, instead: string): AppError {
+  return new AppError('UNSUPPORTED_QUANTIZATION', `${what} is not supported. ${instead}`);
+}
+
+const PICK_INSTEAD = 'Pick a GPTQ (4- or 8-bit) or AWQ 4-bit export of this model.';
+
+/** Quantisation methods we refuse, with the name users know them by. */
+const REFUSED_METHODS: Record<string, string> = {
+  bitsandbytes: 'bitsandbytes (LLM.int8 / NF4) quantisation',
+  eetq: 'EETQ 8-bit quantisation',
+  exl2: 'ExLlamaV2 (exl2) quantisation',
+  marlin: 'The Marlin-repacked GPTQ format',
+  hqq: 'HQQ quantisation',
+  aqlm: 'AQLM quantisation',
+  quanto: 'Quanto quantisation',
+  fp8: 'FP8 quantisation',
+  'compressed-tensors': 'compressed-tensors quantisation',
+  torchao: 'torchao quantisation',
+  gguf: 'A GGUF file inside a safetensors folder',
+};
+
+function groupSizeOf(q: Obj): number {
+  const gs = q.group_size ?? q.q_group_size ?? -1;
   if (typeof gs !== 'number' || !Number.isInteger(gs) || (gs <= 0 && gs !== -1)) {
     throw new AppError('MALFORMED_CONFIG', `quantization config: group_size must be a positive integer or -1, got ${JSON.stringify(gs)}.`);
   }
+  return gs;
+}
+
+function parseAwq(q: Obj): GptqQuantConfig {
+  const bits = q.bits ?? q.w_bit;
+  if (bits !== 4) throw unsupportedQuant(`AWQ with bits=${JSON.stringify(bits)}`, 'Only 4-bit AWQ (AutoAWQ "gemm") is; pick a 4-bit AWQ or GPTQ export of this model.');
+  const version = typeof q.version === 'string' ? q.version.toLowerCase() : 'gemm';
+  if (version !== 'gemm') {
+    throw unsupportedQuant(`The AWQ "${version}" packing`, 'Only AutoAWQ\'s "gemm" packing is; pick an AWQ gemm export (the usual one) or a GPTQ export of this model.');
+  }
+  if (q.zero_point === false) throw unsupportedQuant('AWQ without zero points (zero_point: false)', PICK_INSTEAD);
+  const gs = groupSizeOf(q);
+  // AWQ has no act-order and stores zero points as they are (GPTQ "v2" semantics once repacked).
+  return { method: 'awq', bits: 4, groupSize: gs, descAct: false, sym: false, format: 'v2' };
+}
+
+function parseQuant(q: Obj): GptqQuantConfig {
+  const method = typeof q.quant_method === 'string' ? q.quant_method.toLowerCase() : q.quant_method;
+  if (method === 'awq') return parseAwq(q);
+  if (typeof method === 'string' && REFUSED_METHODS[method]) throw unsupportedQuant(REFUSED_METHODS[method], PICK_INSTEAD);
+  if (method !== undefined && method !== 'gptq') throw unsupportedQuant(`Quantization method ${JSON.stringify(method)}`, `Only GPTQ (4- or 8-bit) and AWQ 4-bit are; ${PICK_INSTEAD.slice(5)}`);
+  if (q.bits !== 4 && q.bits !== 8) {
+    throw unsupportedQuant(
+      `This model is quantized with GPTQ bits=${JSON.stringify(q.bits)}, which`,
+      'Only 4-bit and 8-bit GPTQ are supported; pick a GPTQ-Int4 / Int8 (or AWQ 4-bit) export of this model.',
+    );
+  }
+  if (q.is_marlin_format === true) throw unsupportedQuant(REFUSED_METHODS.marlin, 'Pick the plain GPTQ export of this model (checkpoint_format "gptq").');
+  const gs = groupSizeOf(q);
   const fmtRaw = q.checkpoint_format ?? q.format;
   let format: 'v1' | 'v2';
   if (fmtRaw === undefined || fmtRaw === null || fmtRaw === 'gptq') format = 'v1';
   else if (fmtRaw === 'gptq_v2') format = 'v2';
+  else if (fmtRaw === 'marlin') throw unsupportedQuant(REFUSED_METHODS.marlin, 'Pick the plain GPTQ export of this model (checkpoint_format "gptq").');
   else {
-    throw new AppError('UNSUPPORTED_QUANTIZATION', `GPTQ checkpoint format ${JSON.stringify(fmtRaw)} is not supported; only "gptq" (v1) and "gptq_v2" are.`);
+    throw unsupportedQuant(`GPTQ checkpoint format ${JSON.stringify(fmtRaw)}`, 'Only "gptq" (v1) and "gptq_v2" are; pick a plain GPTQ export of this model.');
   }
-  return { bits: 4, groupSize: gs, descAct: q.desc_act === true, sym: q.sym !== false, format };
+  return { method: 'gptq', bits: q.bits, groupSize: gs, descAct: q.desc_act === true, sym: q.sym !== false, format };
 }
 
 export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unknown, generationConfigJson?: unknown): LlamaConfig {
@@ -119,11 +186,21 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   const c = configJson;
   const modelType = c.model_type;
   const archs = Array.isArray(c.architectures) ? (c.architectures as unknown[]) : [];
-  const archOk = archs.some((a) => typeof a === 'string' && /^(Llama|Mistral)ForCausalLM$/.test(a));
-  if (!(typeof modelType === 'string' && SUPPORTED_MODEL_TYPES.has(modelType)) && !archOk) {
+  const fromArch = archs.map((a) => (typeof a === 'string' ? ARCHITECTURES[a] : undefined)).find((a) => a !== undefined);
+  const architecture = (typeof modelType === 'string' ? MODEL_TYPES[modelType] : undefined) ?? fromArch;
+  if (!architecture) {
     throw new AppError(
       'UNSUPPORTED_MODEL',
-      `Model type ${JSON.stringify(modelType ?? null)} (architectures ${JSON.stringify(archs)}) is not supported; only Llama-family models (llama, mistral) are.`,
+      `Model type ${JSON.stringify(modelType ?? null)} (architectures ${JSON.stringify(archs)}) is not supported; only llama, mistral, qwen2 and qwen3 models are. Pick one of those.`,
+    );
+  }
+  let slidingWindow: number | null = null;
+  if (architecture === 'mistral') {
+    slidingWindow = c.sliding_window === undefined || c.sliding_window === null ? null : posInt(c, 'sliding_window');
+  } else if ((architecture === 'qwen2' || architecture === 'qwen3') && c.use_sliding_window === true) {
+    throw new AppError(
+      'UNSUPPORTED_MODEL',
+      `This ${architecture} config sets use_sliding_window: true (sliding window ${JSON.stringify(c.sliding_window ?? null)} on the layers from max_window_layers ${JSON.stringify(c.max_window_layers ?? null)}), which is not supported; every published Qwen config sets it to false. Set it to false if the model was trained without it, or pick another model.`,
     );
   }
   const hiddenSize = posInt(c, 'hidden_size');
@@ -144,6 +221,9 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   else if (c.quantization_config !== undefined && c.quantization_config !== null) throw malformed('quantization_config', 'must be an object');
 
   return {
+    architecture,
+    qkNorm: architecture === 'qwen3',
+    slidingWindow,
     hiddenSize,
     intermediateSize: posInt(c, 'intermediate_size'),
     numLayers: posInt(c, 'num_hidden_layers'),
@@ -151,7 +231,7 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
     numKvHeads,
     headDim,
     rmsNormEps: posNum(c, 'rms_norm_eps', 1e-6),
-    ropeTheta: posNum(c, 'rope_theta', 10000),
+    ropeTheta: posNum(c, 'rope_theta', architecture === 'qwen2' || architecture === 'qwen3' ? 1000000 : 10000),
     ropeScaling: parseRopeScaling(c.rope_scaling, maxPositionEmbeddings),
     maxPositionEmbeddings,
     vocabSize: posInt(c, 'vocab_size'),

@@ -25,7 +25,7 @@ export function describeQuant(cfg: LlamaConfig, dtype: string): string {
   const q = cfg.quant;
   if (!q) return dtype;
   const g = q.groupSize === -1 ? 'g-1' : `g${q.groupSize}`;
-  return `gptq ${q.bits}-bit ${g}${q.descAct ? ' act-order' : ''} ${q.sym ? 'sym' : 'asym'} ${q.format}`;
+  return `${q.method ?? 'gptq'} ${q.bits}-bit ${g}${q.descAct ? ' act-order' : ''} ${q.sym ? 'sym' : 'asym'} ${q.format}`;
 }
 
 export class LlamaEngine implements Engine {
@@ -69,7 +69,7 @@ export class LlamaEngine implements Engine {
       const dtype = anyFloat ? ck.info(anyFloat).dtype.toLowerCase() : 'f32';
       const info: ModelInfo = {
         name: 'model',
-        architecture: 'llama',
+        architecture: cfg.architecture ?? 'llama',
         vocabSize: cfg.vocabSize,
         contextLength: maxContext,
         quantization: describeQuant(cfg, dtype),

@@ -11,6 +11,8 @@ import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
 import { GptqMatmulKernel, GptqMatvecKernel } from '../gpu/kernels/gptq-linear';
+import { BiasAddKernel } from '../gpu/kernels/bias-add';
+import { HeadRmsNormKernel, type HeadRmsNormBound } from '../gpu/kernels/head-rmsnorm';
 import { createKvCache, KvStoreKernel, type KvCache, type KvStoreBound } from '../gpu/kernels/kv-store';
 import { RmsNormKernel, type RmsNormBound } from '../gpu/kernels/rmsnorm';
 import { RopeKernel, type RopeBound } from '../gpu/kernels/rope';
@@ -22,7 +24,8 @@ import { createStepBuffer, writeStep } from '../gpu/step';
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
 import { ropeInvFreq } from './rope';
-import type { GpuLinear, GpuLlamaWeights } from './weights-gpu';
+import type { LinearKey } from './checkpoint';
+import type { GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
 
 export interface SamplerOptions extends KernelSamplerOptions {
   seed: number;
@@ -46,6 +49,9 @@ interface LayerBound {
   q: BoundLinear;
   k: BoundLinear;
   v: BoundLinear;
+  /** Qwen3: per-head RMSNorm of q and k before RoPE. */
+  qNorm?: HeadRmsNormBound;
+  kNorm?: HeadRmsNormBound;
   ropeQ: RopeBound;
   ropeK: RopeBound;
   storeK: KvStoreBound;
@@ -88,6 +94,8 @@ export class LlamaGpu {
   private readonly sampleBound: SampleBound;
   private allLogits: { buffer: GPUBuffer; head: BoundLinear } | null = null;
   private samplerKey = '';
+  private readonly headNorm: HeadRmsNormKernel | null; // Qwen3 q_norm / k_norm
+  private biasAdd: BiasAddKernel | null = null; // dense q/k/v biases (Qwen2 without GPTQ)
 
   private constructor(private readonly ctx: GpuContext, readonly cfg: LlamaConfig, private readonly w: GpuLlamaWeights, opts: LlamaGpuOptions) {
     const D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
@@ -135,26 +143,32 @@ export class LlamaGpu {
     this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
     this.buffers.push(...this.kv.k, ...this.kv.v);
 
-    const linear = this.bindLinear.bind(this); // (weights, input, output, accumulate?) → matvec + matmul binding
+    // (layer, which linear, input, output, accumulate?) → matvec + matmul binding, with the layer's extras
+    const linear = this.bindLayerLinear.bind(this);
+    const headNorm = (this.headNorm = cfg.qkNorm ? new HeadRmsNormKernel(ctx, { eps: cfg.rmsNormEps }) : null);
+    const normHeads = (buf: GPUBuffer, weight: GPUBuffer | undefined, nHeads: number) =>
+      headNorm && weight ? headNorm.bind(buf, weight, this.step, { headDim: cfg.headDim, nHeads, maxM: B }) : undefined;
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
     const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };
     this.layers = w.layers.map((L, l) => ({
       attnNorm: k.rmsnorm.bind(x, L.attnNorm, this.xn, this.step, { dim: D, maxM: B }),
-      q: linear(L.q, this.xn, q),
-      k: linear(L.k, this.xn, kk),
-      v: linear(L.v, this.xn, v),
+      q: linear(L, 'q', this.xn, q),
+      k: linear(L, 'k', this.xn, kk),
+      v: linear(L, 'v', this.xn, v),
+      qNorm: normHeads(q, L.qNorm, cfg.numHeads),
+      kNorm: normHeads(kk, L.kNorm, cfg.numKvHeads),
       ropeQ: k.rope.bind(q, invFreq, this.step, { nHeads: cfg.numHeads, headDim: cfg.headDim, maxM: B }),
       ropeK: k.rope.bind(kk, invFreq, this.step, { nHeads: cfg.numKvHeads, headDim: cfg.headDim, maxM: B }),
       storeK: k.kvStore.bind(kk, this.kv.k[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
       storeV: k.kvStore.bind(v, this.kv.v[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
       attention: k.attention.bind(q, this.kv.k[l], this.kv.v[l], att, this.step, attShape),
-      o: linear(L.o, att, x, true),
+      o: linear(L, 'o', att, x, true),
       ffnNorm: k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B }),
-      gate: linear(L.gate, this.xn, gate),
-      up: linear(L.up, this.xn, up),
+      gate: linear(L, 'gate', this.xn, gate),
+      up: linear(L, 'up', this.xn, up),
       siluMul: k.siluMul.bind(gate, up, gate, this.step, { f: F, maxM: B }),
-      down: linear(L.down, gate, x, true),
+      down: linear(L, 'down', gate, x, true),
     }));
     this.finalNorm = k.rmsnorm.bind(x, w.finalNorm, this.xn, this.step, { dim: D, maxM: B });
     const head = w.lmHead;
@@ -183,7 +197,36 @@ export class LlamaGpu {
     return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
   }
 
+  /**
+   * A layer's linear `key` with what bindLinear does not cover: an 8-bit layer's low half (accumulated onto the
+   * high half's output) and a dense layer's bias (added in place after it).
+   */
+  private bindLayerLinear(L: GpuLayerWeights, key: LinearKey, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
+    const main = this.bindLinear(L[key], input, output, accumulate);
+    const lowW = L.lowHalf?.[key];
+    const biasW = L.bias?.[key];
+    if (!lowW && !biasW) return main;
+    const low = lowW ? this.bindLinear(lowW, input, output, true) : null;
+    const biasAdd = biasW ? (this.biasAdd ??= new BiasAddKernel(this.ctx)) : null;
+    const bias = biasAdd && biasW ? biasAdd.bind(output, biasW, this.step, { n: L[key].N, maxM: this.maxBatch }) : null;
+    return {
+      encode: (pass, m) => {
+        main.encode(pass, m);
+        low?.encode(pass, m);
+        if (biasAdd && bias) biasAdd.encode(pass, bias, m);
+      },
+      kernel: (m) => (low ? `${main.kernel(m)}×2` : `${main.kernel(m)}+bias`),
+    };
+  }
+
   static create(ctx: GpuContext, cfg: LlamaConfig, w: GpuLlamaWeights, opts: LlamaGpuOptions): LlamaGpu {
+    // Before any buffer is made: within the window, full causal attention is the sliding-window attention.
+    if (cfg.slidingWindow && cfg.slidingWindow < opts.maxSeq) {
+      throw new AppError(
+        'UNSUPPORTED_MODEL',
+        `This model attends over a sliding window of ${cfg.slidingWindow} positions, which the GPU engine does not implement yet; use a context of at most ${cfg.slidingWindow} tokens (asked for ${opts.maxSeq}).`,
+      );
+    }
     return new LlamaGpu(ctx, cfg, w, opts);
   }
 
@@ -202,6 +245,8 @@ export class LlamaGpu {
       lin(L.q, 'q/k/v');
       lin(L.k, 'q/k/v');
       lin(L.v, 'q/k/v');
+      if (this.headNorm && L.qNorm) this.headNorm.encode(at('head-rmsnorm'), L.qNorm, m);
+      if (this.headNorm && L.kNorm) this.headNorm.encode(at('head-rmsnorm'), L.kNorm, m);
       k.rope.encode(at('rope'), L.ropeQ, m);
       k.rope.encode(at('rope'), L.ropeK, m);
       k.kvStore.encode(at('kv-store'), L.storeK, m);

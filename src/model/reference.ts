@@ -1,12 +1,17 @@
-// The plain CPU fp32 Llama forward (HF semantics, SPEC-llama-gptq.md), written in the order of the math like
-// llama2.c's run.c. It is the independent reference for the GPU engine and the converter's quantization.
-// GPTQ layers are dequantized once at load with dequantGptq.
+// The plain CPU fp32 Llama-family forward (HF semantics, SPEC-llama-gptq.md), written in the order of the math
+// like llama2.c's run.c. It is the independent reference for the GPU engine and the converter's quantization.
+// Quantized layers are dequantized once at load straight from the file formulas: dequantGptq (GPTQ 4-bit, and
+// AWQ after its repack), dequantGptq8 (GPTQ 8-bit). Architecture switches (src/model/config.ts):
+//   q/k/v (and any other) biases: whatever `.bias` tensors exist (Qwen2);
+//   qkNorm (Qwen3): q, k ← RMSNorm per head with q_norm / k_norm [headDim], after the projection, before RoPE;
+//   slidingWindow (Mistral): a query at position i attends to keys j with i − W < j ≤ i.
 import { AppError } from '../shared/errors';
-import { openCheckpoint, type Checkpoint, LINEAR_NAMES, type LinearKey } from './checkpoint';
+import { openCheckpoint, type Checkpoint, LINEAR_NAMES, QK_NORM_NAMES, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
 import { f16BitsArrayToF32 } from '../shared/f16';
 import type { ModelFiles } from './files';
 import { dequantGptq } from './gptq-pack';
+import { dequantGptq8 } from './gptq8-pack';
 import { applyRope, ropeInvFreq } from './rope';
 
 /** A linear layer y = W x (+ b) with W [N, K] row-major (nn.Linear layout). */
@@ -19,6 +24,9 @@ export interface LinearF32 {
 
 export interface LayerWeightsF32 {
   attnNorm: Float32Array /* [D] */;
+  /** Qwen3: RMSNorm weights applied to every head of q / k. */
+  qNorm?: Float32Array /* [headDim] */;
+  kNorm?: Float32Array /* [headDim] */;
   q: LinearF32 /* [heads*headDim, D] */;
   k: LinearF32 /* [kvHeads*headDim, D] */;
   v: LinearF32 /* [kvHeads*headDim, D] */;
@@ -46,6 +54,12 @@ export function rmsnorm(out: Float32Array, x: Float32Array, weight: Float32Array
   for (let i = 0; i < x.length; i++) ss += x[i] * x[i];
   const inv = 1 / Math.sqrt(Math.fround(ss / x.length + eps));
   for (let i = 0; i < x.length; i++) out[i] = x[i] * inv * weight[i];
+}
+
+/** RMSNorm of the head slice x[offset .. offset + weight.length) in place (Qwen3 q_norm / k_norm). */
+export function rmsnormHead(x: Float32Array, offset: number, weight: Float32Array, eps: number): void {
+  const head = x.subarray(offset, offset + weight.length);
+  rmsnorm(head, head, weight, eps);
 }
 
 /** out[n] = Σ_k W[n, k]·x[k] (+ bias[n]). */
@@ -112,11 +126,13 @@ export function attend(out: Float32Array, q: Float32Array, keys: Float32Array, v
   const nRep = numHeads / numKvHeads;
   const scale = 1 / Math.sqrt(headDim);
   const scores = new Float32Array(pos + 1);
+  // Sliding window W: keys pos − W < t ≤ pos (HF Mistral masks t ≤ pos − W); the first key position is t0.
+  const t0 = cfg.slidingWindow ? Math.max(0, pos - cfg.slidingWindow + 1) : 0;
   for (let h = 0; h < numHeads; h++) {
     const kvh = Math.floor(h / nRep);
     const qo = h * headDim;
     let max = -Infinity;
-    for (let t = 0; t <= pos; t++) {
+    for (let t = t0; t <= pos; t++) {
       const ko = t * kvDim + kvh * headDim;
       let s = 0;
       for (let i = 0; i < headDim; i++) s += q[qo + i] * keys[ko + i];
@@ -124,12 +140,12 @@ export function attend(out: Float32Array, q: Float32Array, keys: Float32Array, v
       if (scores[t] > max) max = scores[t];
     }
     let sum = 0;
-    for (let t = 0; t <= pos; t++) {
+    for (let t = t0; t <= pos; t++) {
       scores[t] = Math.exp(scores[t] - max);
       sum += scores[t];
     }
     for (let i = 0; i < headDim; i++) out[qo + i] = 0;
-    for (let t = 0; t <= pos; t++) {
+    for (let t = t0; t <= pos; t++) {
       const p = scores[t] / sum;
       const vo = t * kvDim + kvh * headDim;
       for (let i = 0; i < headDim; i++) out[qo + i] += p * values[vo + i];
@@ -153,6 +169,8 @@ export function layerForward(x: Float32Array, lw: LayerWeightsF32, cache: KvCach
   linear(q, n, lw.q);
   linear(k, n, lw.k);
   linear(v, n, lw.v);
+  if (lw.qNorm) for (let h = 0; h < cfg.numHeads; h++) rmsnormHead(q, h * cfg.headDim, lw.qNorm, cfg.rmsNormEps);
+  if (lw.kNorm) for (let h = 0; h < cfg.numKvHeads; h++) rmsnormHead(k, h * cfg.headDim, lw.kNorm, cfg.rmsNormEps);
   applyRope(q, cfg.numHeads, cfg.headDim, pos, invFreq);
   applyRope(k, cfg.numKvHeads, cfg.headDim, pos, invFreq);
   cache.keys[layer].set(k, pos * kvDim);
@@ -182,6 +200,8 @@ export function headForward(x: Float32Array, weights: LlamaWeightsF32, cfg: Llam
 }
 
 async function loadLinear(ck: Checkpoint, prefix: string): Promise<LinearF32> {
+  const g8 = await ck.gptq8(prefix);
+  if (g8) return { w: dequantGptq8(g8), N: g8.N, K: g8.K, ...(g8.bias ? { bias: f16BitsArrayToF32(g8.bias) } : {}) };
   const g = await ck.gptq(prefix);
   if (g) return { w: dequantGptq(g), N: g.N, K: g.K, ...(g.bias ? { bias: f16BitsArrayToF32(g.bias) } : {}) };
   const name = `${prefix}.weight`;
@@ -201,8 +221,12 @@ export async function loadWeightsF32(ck: Checkpoint): Promise<LlamaWeightsF32> {
     const p = `model.layers.${l}`;
     const lin = {} as Record<LinearKey, LinearF32>;
     for (const [key, name] of LINEAR_NAMES) lin[key] = await loadLinear(ck, `${p}.${name}`);
+    const qkNorm = cfg.qkNorm
+      ? { qNorm: await ck.readF32(`${p}.${QK_NORM_NAMES.q}`), kNorm: await ck.readF32(`${p}.${QK_NORM_NAMES.k}`) }
+      : {};
     layers.push({
       attnNorm: await ck.readF32(`${p}.input_layernorm.weight`),
+      ...qkNorm,
       mlpNorm: await ck.readF32(`${p}.post_attention_layernorm.weight`),
       ...lin,
     });
@@ -210,7 +234,7 @@ export async function loadWeightsF32(ck: Checkpoint): Promise<LlamaWeightsF32> {
   const finalNorm = await ck.readF32('model.norm.weight');
   let lmHead: Float32Array;
   if (ck.has('lm_head.weight')) lmHead = await ck.readF32('lm_head.weight');
-  else if (ck.has('lm_head.qweight')) lmHead = dequantGptq((await ck.gptq('lm_head'))!);
+  else if (ck.has('lm_head.qweight')) lmHead = (await loadLinear(ck, 'lm_head')).w;
   else if (cfg.tieWordEmbeddings) lmHead = embed;
   else throw new AppError('MALFORMED_WEIGHTS', 'lm_head.weight is missing and tie_word_embeddings is false.');
   return { embed, layers, finalNorm, lmHead };

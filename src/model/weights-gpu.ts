@@ -1,19 +1,34 @@
 // Uploads a checkpoint's tensors to the GPU once, in the layout the kernels read best: GPTQ layers are
 // repacked ([N, K/8] words, scale+zero per row and group, act-order resolved by a permutation of x), dense
 // tensors stay [rows, cols] (f32, or f16 pairs when the file is F16) split into chunks under the adapter's
-// binding limit. Progress is reported per tensor; the AbortSignal is checked between tensors.
+// binding limit. AWQ layers arrive already repacked into GPTQ tensors (Checkpoint.gptq); 8-bit GPTQ layers are
+// split into two exact 4-bit halves (repackGptq8Split), the low half kept in the layer's extras with dense
+// biases (Qwen2) and Qwen3's q/k norms. Progress is reported per tensor; the AbortSignal is checked between tensors.
 import type { GpuContext } from '../gpu/context';
 import { uploadBuffer } from '../gpu/context';
 import { destroyDense, uploadDense, type DenseWeight } from '../gpu/dense-weight';
-import { destroyGptq, repackGptq, uploadGptq, type GpuGptq } from '../gpu/gptq-repack';
+import { destroyGptq, repackGptq, repackGptq8Split, uploadGptq, type GpuGptq, type PackedGptq } from '../gpu/gptq-repack';
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
-import { LINEAR_NAMES as LINEARS, type Checkpoint, type LinearKey } from './checkpoint';
+import { LINEAR_NAMES as LINEARS, QK_NORM_NAMES, type Checkpoint, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
 
 export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { kind: 'dense'; w: DenseWeight; K: number; N: number };
 
-export interface GpuLayerWeights {
+/**
+ * What a layer needs beyond its seven GpuLinears (LlamaGpu binds these next to each linear):
+ *   bias:    dense q/k/v (or other) biases, f32 [N] (Qwen2 without GPTQ; GPTQ layers carry theirs in GpuGptq);
+ *   lowHalf: 8-bit GPTQ layers: the linear above is the high 4-bit half, this the low half (y = hi·x + lo·x);
+ *   qNorm / kNorm: Qwen3's per-head RMSNorm weights, f32 [headDim].
+ */
+export interface GpuLayerExtras {
+  bias?: Partial<Record<LinearKey, GPUBuffer>>;
+  lowHalf?: Partial<Record<LinearKey, GpuLinear>>;
+  qNorm?: GPUBuffer;
+  kNorm?: GPUBuffer;
+}
+
+export interface GpuLayerWeights extends GpuLayerExtras {
   attnNorm: GPUBuffer; // f32 [D]
   q: GpuLinear; // [D] -> [nHeads*headDim]
   k: GpuLinear; // [D] -> [nKv*headDim]
@@ -46,6 +61,7 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
   const cfg = ck.config;
   const buffers: GPUBuffer[] = [];
   const denses: DenseWeight[] = [];
+  const gptqs: GpuGptq[] = [];
   let bytes = 0;
   const total = ck.weightBytes;
   let loaded = 0;
@@ -80,18 +96,47 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       tick(name, info.byteLength);
       return w;
     };
-    const linear = async (prefix: string, K: number, N: number): Promise<GpuLinear> => {
-      throwIfAborted(opts.signal);
-      const t = await ck.gptq(prefix);
-      if (!t) return { kind: 'dense', w: await dense(`${prefix}.weight`, N, K), K, N };
+    const checkLinearShape = (prefix: string, t: { K: number; N: number }, K: number, N: number) => {
       if (t.K !== K || t.N !== N) {
         throw new AppError('MALFORMED_WEIGHTS', `${prefix} is ${t.K}→${t.N} but the config implies ${K}→${N}.`);
       }
-      const packed = repackGptq(t);
-      const w = uploadGptq(ctx, packed);
+    };
+    const uploadPacked = (packed: PackedGptq, prefix: string): GpuLinear => {
+      const w = uploadGptq(ctx, packed, { label: prefix });
+      gptqs.push(w);
       bytes += packed.words.byteLength + packed.sz.byteLength + (packed.perm?.byteLength ?? 0) + (packed.bias?.byteLength ?? 0);
+      return { kind: 'gptq', w, K: packed.K, N: packed.N };
+    };
+    /** A linear layer; `extras` collects what the GpuLinear itself cannot hold (dense bias, 8-bit low half). */
+    const linear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }): Promise<GpuLinear> => {
+      throwIfAborted(opts.signal);
+      const t8 = await ck.gptq8(prefix);
+      if (t8) {
+        checkLinearShape(prefix, t8, K, N);
+        if (!extras) throw new AppError('UNSUPPORTED_QUANTIZATION', `${prefix} is an 8-bit GPTQ layer; an 8-bit quantized lm_head is not supported. Pick a model whose lm_head is not quantized (the usual case).`);
+        const { hi, lo } = repackGptq8Split(t8);
+        (extras.into.lowHalf ??= {})[extras.key] = uploadPacked(lo, `${prefix}.lo`);
+        tick(prefix, t8.qweight.byteLength + t8.qzeros.byteLength + t8.scales.byteLength + t8.gIdx.byteLength);
+        return uploadPacked(hi, `${prefix}.hi`);
+      }
+      const t = await ck.gptq(prefix);
+      if (!t) {
+        const w = await dense(`${prefix}.weight`, N, K);
+        if (ck.has(`${prefix}.bias`)) {
+          if (!extras) throw new AppError('UNSUPPORTED_MODEL', `${prefix}.bias is not supported (only layer linears may have a bias).`);
+          (extras.into.bias ??= {})[extras.key] = await biasVec(`${prefix}.bias`, N);
+        }
+        return { kind: 'dense', w, K, N };
+      }
+      checkLinearShape(prefix, t, K, N);
+      const lin = uploadPacked(repackGptq(t), prefix);
       tick(prefix, t.qweight.byteLength + t.qzeros.byteLength + t.scales.byteLength + t.gIdx.byteLength);
-      return { kind: 'gptq', w, K, N };
+      return lin;
+    };
+    const biasVec = async (name: string, n: number): Promise<GPUBuffer> => {
+      const shape = ck.info(name).shape;
+      if (shape.length !== 1 || shape[0] !== n) throw new AppError('MALFORMED_WEIGHTS', `${name} has shape [${shape}] but the layer has ${n} outputs.`);
+      return vec(name);
     };
 
     const D = cfg.hiddenSize, F = cfg.intermediateSize, qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
@@ -101,11 +146,20 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       const p = `model.layers.${l}`;
       const shapes: Record<string, [number, number]> = { q: [D, qDim], k: [D, kvDim], v: [D, kvDim], o: [qDim, D], gate: [D, F], up: [D, F], down: [F, D] };
       const lin: Partial<Record<LinearKey, GpuLinear>> = {};
-      for (const [key, name] of LINEARS) lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1]);
+      const extras: GpuLayerExtras = {};
+      for (const [key, name] of LINEARS) lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1], { key, into: extras });
+      if (cfg.qkNorm) {
+        for (const [which, name] of Object.entries(QK_NORM_NAMES) as ['q' | 'k', string][]) {
+          const shape = ck.info(`${p}.${name}`).shape;
+          if (shape.length !== 1 || shape[0] !== cfg.headDim) throw new AppError('MALFORMED_WEIGHTS', `${p}.${name} has shape [${shape}] but head_dim is ${cfg.headDim}.`);
+          extras[which === 'q' ? 'qNorm' : 'kNorm'] = await vec(`${p}.${name}`);
+        }
+      }
       layers.push({
         attnNorm: await vec(`${p}.input_layernorm.weight`),
         ffnNorm: await vec(`${p}.post_attention_layernorm.weight`),
         ...(lin as Record<LinearKey, GpuLinear>),
+        ...extras,
       });
     }
     const finalNorm = await vec('model.norm.weight');
@@ -115,7 +169,6 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
     else if (cfg.tieWordEmbeddings) lmHead = { kind: 'dense', w: embedding, K: D, N: cfg.vocabSize };
     else throw new AppError('MALFORMED_WEIGHTS', 'The model has no lm_head.weight and config.json does not tie it to the embeddings. Download the model again.');
 
-    const gptqs = layers.flatMap((l) => LINEARS.map(([k]) => l[k])).concat([lmHead]);
     return {
       embedding,
       layers,
@@ -125,7 +178,7 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       destroy() {
         for (const b of buffers) b.destroy();
         for (const d of denses) destroyDense(d);
-        for (const g of gptqs) if (g.kind === 'gptq') destroyGptq(g.w);
+        for (const g of gptqs) destroyGptq(g);
       },
     };
   } finally {

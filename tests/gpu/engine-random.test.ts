@@ -21,6 +21,14 @@ const cases: { name: string; o: Partial<RandomLlamaOptions>; tol32: number; tol1
   { name: 'GPTQ v1 act-order g32 asym, GQA 4/1, sharded', o: { dtype: 'f16', kvHeads: 1, shards: 2, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'GPTQ v2 g-1 sym, tied, llama3 rope', o: { dtype: 'f16', tied: true, ropeScaling: 'llama3', maxPositionEmbeddings: 4096, quant: { groupSize: -1, actOrder: false, format: 'v2', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'GPTQ v1 g64 act-order, quantize_config.json', o: { dtype: 'f16', hidden: 128, intermediate: 192, quantConfigIn: 'quantize_config', quant: { groupSize: 64, actOrder: true, format: 'v1', sym: false } }, tol32: 1e-5, tol16: 2e-3 },
+  // Other architectures (configs as published) and formats: src/model/config.ts, scripts/make-random-llama.ts.
+  { name: 'qwen2 f16, q/k/v biases (dense), tied', o: { arch: 'qwen2', dtype: 'f16', tied: true }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen2 GPTQ v1 g32 act-order, q/k/v biases in the GPTQ layers, tied', o: { arch: 'qwen2', dtype: 'f16', tied: true, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen3 bf16, q_norm/k_norm, head_dim 32 ≠ hidden/heads, GQA 4/2', o: { arch: 'qwen3', dtype: 'bf16', headDim: 32 }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen3 AWQ gemm g32, head_dim 32, tied', o: { arch: 'qwen3', dtype: 'f16', headDim: 32, tied: true, quant: { method: 'awq', groupSize: 32 } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen3 GPTQ 8-bit v1 g32 act-order, head_dim 32', o: { arch: 'qwen3', dtype: 'f16', headDim: 32, quant: { bits: 8, groupSize: 32, actOrder: true, format: 'v1' } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen2 GPTQ 8-bit v2 g-1, q/k/v biases', o: { arch: 'qwen2', dtype: 'f16', quant: { bits: 8, groupSize: -1, format: 'v2' } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'mistral AWQ gemm g64, sliding_window 4096 (wider than the context)', o: { arch: 'mistral', slidingWindow: 4096, dtype: 'f16', hidden: 128, intermediate: 192, quant: { method: 'awq', groupSize: 64 } }, tol32: 1e-5, tol16: 2e-3 },
 ];
 
 const tokens = [1, 17, 42, 99, 250, 3, 77, 128, 5, 200, 64, 11, 1, 299, 150, 150, 8];

@@ -32,7 +32,7 @@ describe('openCheckpoint', () => {
   it('reads GPTQ v1 act-order layers from a sharded, untied model as GptqTensors', async () => {
     const dir = await make({ shards: 3, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false }, quantConfigIn: 'quantize_config' });
     const ck = await openCheckpoint(nodeDirFiles(dir));
-    expect(ck.config.quant).toEqual({ bits: 4, groupSize: 32, descAct: true, sym: false, format: 'v1' });
+    expect(ck.config.quant).toEqual({ method: 'gptq', bits: 4, groupSize: 32, descAct: true, sym: false, format: 'v1' });
     expect(ck.has('lm_head.weight')).toBe(true);
     const t = (await ck.gptq('model.layers.1.mlp.down_proj'))!;
     expect(t).toMatchObject({ K: 96, N: 64, groupSize: 32, format: 'v1' });

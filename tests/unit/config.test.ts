@@ -41,12 +41,12 @@ describe('parseModelConfig', () => {
 
   it('takes quantization from quantize_config.json (AutoGPTQ) with checkpoint_format, group_size -1', () => {
     const c = parseModelConfig(base, { bits: 4, group_size: -1, desc_act: true, sym: false, checkpoint_format: 'gptq_v2' });
-    expect(c.quant).toEqual({ bits: 4, groupSize: -1, descAct: true, sym: false, format: 'v2' });
+    expect(c.quant).toEqual({ method: 'gptq', bits: 4, groupSize: -1, descAct: true, sym: false, format: 'v2' });
   });
 
   it('takes quantization from config.json quantization_config with GPTQModel "format", absent format = v1', () => {
     const c = parseModelConfig({ ...base, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: false, sym: true, format: 'gptq' } });
-    expect(c.quant).toEqual({ bits: 4, groupSize: 128, descAct: false, sym: true, format: 'v1' });
+    expect(c.quant).toEqual({ method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true, format: 'v1' });
     const d = parseModelConfig({ ...base, quantization_config: { bits: 4, group_size: 32 } });
     expect(d.quant?.format).toBe('v1');
     const e = parseModelConfig({ ...base, quantization_config: { bits: 4, group_size: 32, format: 'gptq_v2' } });
@@ -58,15 +58,15 @@ describe('parseModelConfig', () => {
     expect(c.eosTokenIds.sort()).toEqual([128001, 128008, 128009]);
   });
 
-  it('rejects bits=3 with UNSUPPORTED_QUANTIZATION that says only 4-bit is supported', () => {
+  it('rejects bits=3 with UNSUPPORTED_QUANTIZATION that says which bits are supported', () => {
     try {
       parseModelConfig(base, { bits: 3, group_size: 128 });
       expect.unreachable();
     } catch (e) {
       expect((e as AppError).code).toBe('UNSUPPORTED_QUANTIZATION');
-      expect((e as AppError).message).toMatch(/only 4-bit GPTQ/);
+      expect((e as AppError).message).toMatch(/Only 4-bit and 8-bit GPTQ/);
     }
-    expect(codeOf(() => parseModelConfig({ ...base, quantization_config: { quant_method: 'awq', bits: 4 } }))).toBe('UNSUPPORTED_QUANTIZATION');
+    expect(codeOf(() => parseModelConfig({ ...base, quantization_config: { quant_method: 'awq', bits: 8, group_size: 128 } }))).toBe('UNSUPPORTED_QUANTIZATION');
   });
 
   it('reports MALFORMED_CONFIG naming the field, and UNSUPPORTED_MODEL for other architectures', () => {

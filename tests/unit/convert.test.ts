@@ -119,7 +119,7 @@ describe.skipIf(!have)('stories260K → HF', () => {
     expect(cfg.quantization_config).toMatchObject({ quant_method: 'gptq', bits: 4, group_size: -1, sym: true, desc_act: false, checkpoint_format: 'gptq_v2' });
     expect(JSON.parse(readFileSync(join(dir, 'quantize_config.json'), 'utf8')).checkpoint_format).toBe('gptq_v2');
     const ck = await openCheckpoint(nodeDirFiles(dir));
-    expect(ck.config.quant).toEqual({ bits: 4, groupSize: -1, descAct: false, sym: true, format: 'v2' });
+    expect(ck.config.quant).toEqual({ method: 'gptq', bits: 4, groupSize: -1, descAct: false, sym: true, format: 'v2' });
     expect(ck.info('model.layers.0.mlp.down_proj.qweight')).toMatchObject({ dtype: 'I32', shape: [22, 64] });
     expect(ck.info('model.layers.0.mlp.down_proj.qzeros').shape).toEqual([1, 8]);
     expect(ck.info('model.layers.0.mlp.down_proj.scales')).toMatchObject({ dtype: 'F16', shape: [1, 64] });

@@ -1,10 +1,12 @@
-// Serialises an fp32 Llama (optionally with 4-bit GPTQ linears) as a Hugging Face model directory:
-// config.json (+ quantization_config), quantize_config.json, safetensors (optionally sharded with an index),
-// generation_config.json, tokenizer.json, tokenizer_config.json. Pure: returns file name → bytes.
+// Serialises an fp32 Llama-family model (optionally with 4-bit GPTQ linears, or any other format through the
+// linearTensors hook) as a Hugging Face model directory: config.json (+ quantization_config) written the way the
+// architecture's published configs are (llama, mistral, qwen2, qwen3), quantize_config.json, safetensors
+// (optionally sharded with an index), generation_config.json, tokenizer.json, tokenizer_config.json.
+// Pure: returns file name → bytes.
 import { f32ArrayToF16Bits } from '../../shared/f16';
-import type { LlamaConfig } from '../config';
+import type { Architecture, LlamaConfig } from '../config';
 import { packGptq } from '../gptq-pack';
-import { LINEAR_NAMES } from '../checkpoint';
+import { LINEAR_NAMES, QK_NORM_NAMES, type LinearKey } from '../checkpoint';
 import type { LlamaWeightsF32 } from '../reference';
 import type { QuantizedLayer } from './quantize-model';
 import { writeSafetensors, type TensorToWrite } from './../safetensors';
@@ -25,6 +27,46 @@ export interface HfModelSpec
   tokenizerConfigJson: unknown;
   /** Where config.json's quantization settings go (default both config.json and quantize_config.json). */
   quantConfigIn?: 'config' | 'quantize_config' | 'both';
+  /** Default 'llama'. Qwen3 layers need qNorm/kNorm in the weights. */
+  architecture?: Architecture;
+  /** Mistral's sliding_window (null = none); ignored for the other architectures. */
+  slidingWindow?: number | null;
+  /**
+   * Writes a linear layer in another format (AWQ, GPTQ 8-bit: the random-model generator): the tensors under
+   * `prefix` (e.g. model.layers.0.self_attn.q_proj), or null to write it as usual.
+   */
+  linearTensors?: (layer: number, key: LinearKey, prefix: string) => TensorToWrite[] | null;
+  /** The quantization config to write when linearTensors is used (instead of quantized.settings'). */
+  quantizationConfig?: Record<string, unknown>;
+}
+
+const ARCHITECTURE_CLASS: Record<Architecture, string> = {
+  llama: 'LlamaForCausalLM',
+  mistral: 'MistralForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
+};
+
+/** The fields a published config of this architecture has beyond the common ones (and without those it lacks). */
+function architectureFields(spec: HfModelSpec, arch: Architecture): Record<string, unknown> {
+  const layers = spec.weights.layers;
+  const anyBias = (keys: LinearKey[]) => layers.some((l) => keys.some((k) => !!l[k].bias));
+  switch (arch) {
+    case 'llama':
+      return { head_dim: spec.headDim, attention_bias: anyBias(['q', 'k', 'v', 'o']), mlp_bias: anyBias(['gate', 'up', 'down']) };
+    case 'mistral':
+      return { head_dim: spec.headDim, sliding_window: spec.slidingWindow ?? null };
+    case 'qwen2':
+      // Qwen2 configs have no head_dim (hidden / heads) and no bias flags (q/k/v always have biases).
+      return {
+        ...(spec.headDim !== spec.hiddenSize / spec.numHeads ? { head_dim: spec.headDim } : {}),
+        use_sliding_window: false,
+        sliding_window: spec.maxPositionEmbeddings,
+        max_window_layers: spec.numLayers,
+      };
+    case 'qwen3':
+      return { head_dim: spec.headDim, attention_bias: false, use_sliding_window: false, sliding_window: null, max_window_layers: spec.numLayers };
+  }
 }
 
 const TORCH_DTYPE: Record<FloatDtype, string> = { f32: 'float32', f16: 'float16', bf16: 'bfloat16' };
@@ -66,9 +108,13 @@ export function hfTensors(spec: HfModelSpec): TensorToWrite[] {
   w.layers.forEach((lw, l) => {
     const p = `model.layers.${l}`;
     out.push(floatTensor(`${p}.input_layernorm.weight`, [D], lw.attnNorm, dtype));
+    if (lw.qNorm) out.push(floatTensor(`${p}.${QK_NORM_NAMES.q}`, [lw.qNorm.length], lw.qNorm, dtype));
+    if (lw.kNorm) out.push(floatTensor(`${p}.${QK_NORM_NAMES.k}`, [lw.kNorm.length], lw.kNorm, dtype));
     for (const [key, name] of LINEAR_NAMES) {
       const lin = lw[key];
-      if (spec.quantized) {
+      const custom = spec.linearTensors?.(l, key, `${p}.${name}`);
+      if (custom) out.push(...custom);
+      else if (spec.quantized) {
         const t = packGptq(spec.quantized.layers[l][key]);
         const nG = t.scales.length / t.N;
         out.push({ name: `${p}.${name}.qweight`, dtype: 'I32', shape: [t.K / 8, t.N], data: t.qweight });
@@ -113,15 +159,15 @@ export function buildHfModelFiles(spec: HfModelSpec): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const json = (name: string, v: unknown) => files.set(name, new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n'));
   const where = spec.quantConfigIn ?? 'both';
+  const arch = spec.architecture ?? 'llama';
   const config: Record<string, unknown> = {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+    architectures: [ARCHITECTURE_CLASS[arch]],
+    model_type: arch,
     hidden_size: spec.hiddenSize,
     intermediate_size: spec.intermediateSize,
     num_hidden_layers: spec.numLayers,
     num_attention_heads: spec.numHeads,
     num_key_value_heads: spec.numKvHeads,
-    head_dim: spec.headDim,
     hidden_act: 'silu',
     rms_norm_eps: spec.rmsNormEps,
     rope_theta: spec.ropeTheta,
@@ -129,15 +175,15 @@ export function buildHfModelFiles(spec: HfModelSpec): Map<string, Uint8Array> {
     max_position_embeddings: spec.maxPositionEmbeddings,
     vocab_size: spec.vocabSize,
     tie_word_embeddings: spec.tieWordEmbeddings,
-    attention_bias: spec.weights.layers.some((l) => !!(l.q.bias || l.k.bias || l.v.bias || l.o.bias)),
-    mlp_bias: spec.weights.layers.some((l) => !!(l.gate.bias || l.up.bias || l.down.bias)),
+    ...architectureFields(spec, arch),
     bos_token_id: spec.bosTokenId,
     eos_token_id: spec.eosTokenIds.length === 1 ? spec.eosTokenIds[0] : spec.eosTokenIds,
-    torch_dtype: spec.quantized ? 'float16' : TORCH_DTYPE[spec.dtype],
+    torch_dtype: spec.quantized || spec.quantizationConfig ? 'float16' : TORCH_DTYPE[spec.dtype],
   };
-  if (spec.quantized && where !== 'quantize_config') config.quantization_config = quantizationConfigJson(spec.quantized.settings);
+  const quantJson = spec.quantizationConfig ?? (spec.quantized ? quantizationConfigJson(spec.quantized.settings) : null);
+  if (quantJson && where !== 'quantize_config') config.quantization_config = quantJson;
   json('config.json', config);
-  if (spec.quantized && where !== 'config') json('quantize_config.json', quantizationConfigJson(spec.quantized.settings));
+  if (quantJson && where !== 'config') json('quantize_config.json', quantJson);
   json('generation_config.json', { bos_token_id: spec.bosTokenId, eos_token_id: spec.eosTokenIds.length === 1 ? spec.eosTokenIds[0] : spec.eosTokenIds });
   json('tokenizer.json', spec.tokenizerJson);
   json('tokenizer_config.json', spec.tokenizerConfigJson);
