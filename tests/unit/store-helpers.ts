@@ -1,8 +1,8 @@
 // Shared by the store-*.test.ts files: writes a fake model repo (random bytes for weights; the store does
 // not parse them) into a temp folder.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTempDir } from '../temp-dir';
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 export function randomBytes(n: number, seed: number): Uint8Array {
@@ -51,6 +51,10 @@ export async function writeFakeRepo(root: string, repo: string, opts: { weightBy
   return { dir, files };
 }
 
+/**
+ * A new temp dir for a fake hub or store. Shared with the Playwright specs (e2e/store.spec.ts), so it cannot
+ * use Vitest's hooks (tests/temp-dir.ts): every caller removes it in afterAll / finally.
+ */
 export async function tempDir(prefix: string): Promise<string> {
-  return makeTempDir(prefix);
+  return mkdtemp(join(tmpdir(), prefix));
 }
