@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pdfjsAssets } from './scripts/vite-pdfjs-assets';
 import { ortAssets } from './scripts/vite-ort-assets';
+import { tesseractAssets } from './scripts/vite-tesseract-assets';
 import { VitePWA } from 'vite-plugin-pwa';
 import { buildCsp, hubOrigins } from './src/ui/csp-policy';
 
@@ -42,6 +43,8 @@ const pwa = VitePWA({
   },
   workbox: {
     globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}', 'pdfjs/cmaps/*.bcmap', 'pdfjs/standard_fonts/*.{pfb,ttf}'],
+    // OCR files (worker, ~4 MB wasm core, language data) are not precached: most users never need them.
+    globIgnores: ['tesseract/**'],
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
     navigateFallback: 'index.html',
     navigateFallbackDenylist: [/^\/selftest/],
@@ -49,8 +52,15 @@ const pwa = VitePWA({
     // Take over open pages at once, so a first visit is already offline-capable.
     clientsClaim: true,
     skipWaiting: true,
-    // Nothing is cached at run time: hub downloads go through the model store, never the service worker.
-    runtimeCaching: [],
+    // Hub downloads go through the model store, never the service worker. The one run-time cache: the OCR
+    // files (scripts/vite-tesseract-assets.ts), stored on first use so text recognition then works offline.
+    runtimeCaching: [
+      {
+        urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/tesseract/'),
+        handler: 'CacheFirst',
+        options: { cacheName: 'pdfchat-ocr-assets', cacheableResponse: { statuses: [200] } },
+      },
+    ],
   },
 });
 
@@ -59,7 +69,7 @@ const pwa = VitePWA({
 const cspHeader = { 'Content-Security-Policy': buildCsp(hubOrigins(process.env.PDFCHAT_HUB_ORIGINS)) };
 
 export default defineConfig({
-  plugins: [react(), pdfjsAssets(), ortAssets(), cspMeta, pwa],
+  plugins: [react(), pdfjsAssets(), ortAssets(), tesseractAssets(), cspMeta, pwa],
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1', headers: cspHeader },
   worker: { format: 'es' },

@@ -47,6 +47,9 @@ export function DocumentsPanel({ documents, semantic }: { documents: DocumentsSe
             onRemove={() => void documents.remove(d.docId)}
             onSelect={(s) => documents.setSelected(d.docId, s)}
             onUnlock={(pw) => void documents.unlock(d.docId, pw)}
+            onCancelOcr={() => documents.cancelOcr(d.docId)}
+            onRecognise={(o) => void documents.recognisePages(d.docId, o)}
+            onOcrLanguages={(l) => void documents.setOcrLanguages(d.docId, l)}
           />
         ))}
       </ul>

@@ -4,6 +4,8 @@ import { AppError } from '../shared/errors';
 import { useI18n } from './i18n';
 import { normaliseForMatch, openPdf, pdfjs } from './pdfjs-main';
 import { PasswordPrompt } from './PasswordPrompt';
+import { ocrStore } from './services/ocr-store';
+import type { OcrWord } from '../pdf/ocr-types';
 
 export interface ViewerTarget {
   docId: string;
@@ -70,7 +72,12 @@ export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
       const tl = new pdfjs.TextLayer({ textContentSource: await p.getTextContent(), container: layer, viewport });
       await tl.render();
       if (cancelled) return;
-      setHighlighted(page === target.page ? highlight(tl.textDivs, target.text) : 0);
+      // A scanned page has no text layer: lay out its recognised words (OCR) instead, at their boxes.
+      const words = tl.textDivs.length === 0 ? await ocrStore.words(target.docId, p.pageNumber).catch(() => null) : null;
+      if (cancelled) return;
+      const divs = words ? ocrWordLayer(layer, words, viewport.scale) : tl.textDivs;
+      layer.dataset.ocr = words ? 'true' : 'false';
+      setHighlighted(page === target.page ? highlight(divs, target.text) : 0);
       layer.querySelector('.hl')?.scrollIntoView?.({ block: 'center' });
     })().catch((e) => {
       if (!cancelled) setError(AppError.from(passwordError(e)));
@@ -114,6 +121,28 @@ export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
       )}
     </dialog>
   );
+}
+
+/** Transparent, selectable spans over the recognised words of a scanned page (boxes are in page points). */
+function ocrWordLayer(layer: HTMLDivElement, words: readonly OcrWord[], scale: number): HTMLElement[] {
+  const spans = words.map((w) => {
+    const span = document.createElement('span');
+    span.className = 'ocr-word';
+    span.textContent = w.text + ' ';
+    const height = (w.y1 - w.y0) * scale;
+    Object.assign(span.style, {
+      left: `${w.x0 * scale}px`,
+      top: `${w.y0 * scale}px`,
+      width: `${(w.x1 - w.x0) * scale}px`,
+      height: `${height}px`,
+      fontSize: `${height * 0.85}px`,
+      lineHeight: `${height}px`,
+      overflow: 'hidden',
+    });
+    return span;
+  });
+  layer.append(...spans);
+  return spans;
 }
 
 function passwordError(e: unknown): unknown {

@@ -4,7 +4,9 @@
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { Passage } from '../../chat/types';
 import { AppError } from '../../shared/errors';
-import type { ExtractedPage } from '../../pdf/types';
+import type { ExtractedPage, ExtractResult } from '../../pdf/types';
+import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
+import type { OcrLanguage, OcrPage } from '../../pdf/ocr-types';
 import { contentHash } from '../../retrieval/content-hash';
 import { IdbStore } from '../../retrieval/idb-store';
 import { DocumentLibrary } from '../../retrieval/library';
@@ -12,8 +14,10 @@ import type { EmbedderProvider } from '../../retrieval/embedder';
 import type { SearchMode } from '../../retrieval/types';
 import { Observable } from '../state/observable';
 import { extractInWorker } from './extract-pdf';
+import { ocrStore } from './ocr-store';
+import { countPages, defaultOcrLanguages, runOcr } from './ocr-runner';
 
-export type DocStatus = 'extracting' | 'indexing' | 'ready' | 'needs-password' | 'failed';
+export type DocStatus = 'extracting' | 'recognising' | 'indexing' | 'ready' | 'needs-password' | 'failed';
 
 export interface DocRecord {
   docId: string; // sha256 of the PDF bytes
@@ -30,6 +34,16 @@ export interface DocRecord {
   badPassword?: boolean;
   selected: boolean;
   addedAt: number;
+  /** Pages whose text was recognised by OCR (ocr-store.ts keeps their text and word boxes). */
+  ocrPages?: number[];
+  /** Pages still to recognise after a Cancel (recognise() resumes them). */
+  ocrPending?: number[];
+  /** OCR languages chosen for this document; unset = from the UI language (defaultOcrLanguages). */
+  ocrLanguages?: OcrLanguage[];
+  /** The user asked to recognise the garbled pages too. */
+  ocrGarbled?: boolean;
+  /** While 'recognising': the page being recognised and how far Tesseract is through it (0..1). */
+  ocrPage?: { page: number; fraction: number };
 }
 
 export interface DocumentsState {
@@ -49,6 +63,7 @@ export class DocumentsService {
   private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
   private readonly bytesCache = new Map<string, Uint8Array>();
   private readonly passwords = new Map<string, string>();
+  private readonly ocrRuns = new Map<string, AbortController>();
 
   /** `embedders`: where dense vectors come from (SemanticSearch in the app); none = keyword search only. */
   constructor(private readonly embedders?: EmbedderProvider) {}
@@ -67,7 +82,7 @@ export class DocumentsService {
       // A document interrupted by a reload mid-extraction is re-run below.
       .sort((a, b) => a.addedAt - b.addedAt);
     this.state.set({ ready: true, docs, mode: null });
-    for (const d of docs) if ((d.status === 'extracting' || d.status === 'indexing') && !this.library.has(d.docId)) void this.process(d.docId);
+    for (const d of docs) if ((d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing') && !this.library.has(d.docId)) void this.process(d.docId);
     else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
     await this.refreshMode();
   }
@@ -121,14 +136,19 @@ export class DocumentsService {
     this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined });
     const password = this.passwords.get(docId);
     let pages: ExtractedPage[];
+    let bytes: Uint8Array;
+    let res: ExtractResult | null = null;
     try {
-      const bytes = await this.bytes(docId);
-      const res = await extractInWorker(bytes, {
+      bytes = await this.bytes(docId);
+      res = await extractInWorker(bytes, {
         ...(password !== undefined ? { password } : {}),
         onProgress: (p) => this.patchDoc(docId, { progress: { done: p.page, total: p.pageCount }, pageCount: p.pageCount }),
+      }).catch((e: unknown) => {
+        // A scan: every page is recognised below.
+        if (AppError.from(e).code === 'NO_TEXT') return null;
+        throw e;
       });
-      pages = res.pages;
-      this.patchDoc(docId, {
+      if (res) this.patchDoc(docId, {
         pageCount: res.pageCount,
         garbledPages: res.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
         emptyPages: res.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
@@ -143,6 +163,13 @@ export class DocumentsService {
       }
       return;
     }
+    try {
+      pages = await this.recognise(docId, bytes, res, password);
+    } catch (e) {
+      const err = AppError.from(e);
+      this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrPage: undefined }, true);
+      return;
+    }
     this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
     try {
       const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
@@ -155,12 +182,101 @@ export class DocumentsService {
     await this.refreshMode();
   }
 
+  /**
+   * OCR of the pages without text (all pages of a scan; the garbled ones too when the user asked), reusing
+   * pages recognised before with the same languages. Returns the document's pages with recognised text in
+   * place. A Cancel keeps the pages finished so far (and lists the rest in ocrPending).
+   */
+  private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined): Promise<ExtractedPage[]> {
+    const rec = this.doc(docId);
+    const languages = rec?.ocrLanguages ?? defaultOcrLanguages();
+    const pageCount = res?.pageCount ?? (await countPages(bytes, password));
+    const need = pagesNeedingOcr(res, pageCount, { garbled: Boolean(rec?.ocrGarbled) });
+    if (res && need.length === 0) {
+      this.patchDoc(docId, { ocrPages: [], ocrPending: undefined });
+      return res.pages;
+    }
+    const done = await ocrStore.pagesFor(docId, languages);
+    const todo = need.filter((n) => !done.has(n));
+    let failed: number[] = [];
+    let cancelled = false;
+    if (todo.length > 0) {
+      const controller = new AbortController();
+      this.ocrRuns.set(docId, controller);
+      this.patchDoc(docId, { status: 'recognising', pageCount, progress: { done: 0, total: todo.length }, ocrPage: { page: todo[0], fraction: 0 }, ocrPending: undefined });
+      try {
+        const out = await runOcr(bytes, {
+          pages: todo,
+          languages,
+          ...(password !== undefined ? { password } : {}),
+          signal: controller.signal,
+          onProgress: (p) => this.patchDoc(docId, { progress: { done: p.index, total: p.count }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
+          onPage: (p: OcrPage) => {
+            done.set(p.page, p);
+            void ocrStore.savePage(docId, languages, p);
+          },
+        });
+        failed = out.failed;
+      } catch (e) {
+        if (AppError.from(e).code !== 'ABORTED') throw e;
+        cancelled = true;
+      } finally {
+        this.ocrRuns.delete(docId);
+      }
+    }
+    const recognised = need.map((n) => done.get(n)).filter((p): p is OcrPage => Boolean(p));
+    const pending = cancelled ? need.filter((n) => !done.has(n)) : [];
+    this.patchDoc(docId, { ocrPage: undefined, ocrPending: pending.length ? pending : undefined, pageCount });
+    let merged: ReturnType<typeof mergeOcrPages>;
+    try {
+      merged = mergeOcrPages(res, recognised, pageCount, failed);
+    } catch (e) {
+      if (cancelled) throw new AppError('NO_TEXT', 'Text recognition (OCR) was cancelled before any text was found. Recognise the text to search this PDF.');
+      throw e;
+    }
+    this.patchDoc(docId, {
+      garbledPages: merged.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
+      emptyPages: merged.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
+      ocrPages: merged.pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page),
+      warnings: merged.warnings,
+    });
+    return merged.pages;
+  }
+
+  /** Stops the OCR run of a document inside the page being recognised; what was finished is kept. */
+  cancelOcr(docId: string): void {
+    this.ocrRuns.get(docId)?.abort();
+  }
+
+  /**
+   * Recognises a document's text again: the pages a Cancel left, the garbled pages (`garbled`), or every
+   * page without text in other languages (`languages`; pages recognised in other languages are redone).
+   */
+  async recognisePages(docId: string, opts: { garbled?: boolean; languages?: OcrLanguage[] } = {}): Promise<void> {
+    const rec = this.doc(docId);
+    if (!rec || rec.status === 'extracting' || rec.status === 'recognising' || rec.status === 'indexing') return;
+    this.patchDoc(docId, { ...(opts.garbled ? { ocrGarbled: true } : {}), ...(opts.languages ? { ocrLanguages: opts.languages } : {}) }, true);
+    await this.library?.remove(docId);
+    await this.process(docId);
+    await this.refreshMode();
+  }
+
+  /** Chooses the OCR languages of a document (re-recognising it when it already has OCR'd pages). */
+  async setOcrLanguages(docId: string, languages: OcrLanguage[]): Promise<void> {
+    const rec = this.doc(docId);
+    if (!rec) return;
+    if (rec.ocrPages?.length || rec.ocrPending?.length || rec.status === 'failed') await this.recognisePages(docId, { languages });
+    else this.patchDoc(docId, { ocrLanguages: languages }, true);
+  }
+
   async remove(docId: string): Promise<void> {
+    this.cancelOcr(docId);
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
     this.passwords.delete(docId);
     await this.library?.remove(docId);
     await del(docId, this.files);
+    await ocrStore.remove(docId);
     await this.refreshMode();
   }
 

@@ -1,0 +1,80 @@
+// OCR in the app: a dropped scan (image-only PDF, generated here from rendered text) is recognised in
+// tesseract.js's worker with files from the app's own origin, its row says "text recognised (OCR)", a question
+// finds the scanned page and the cited page opens with the passage highlighted over the scan. After a reload,
+// offline, nothing is recognised again, the page still opens highlighted, and a new scan is recognised from
+// the service worker's cache. The CSP (as an HTTP header, so it binds the workers) is never violated.
+import { expect, test } from '@playwright/test';
+import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
+import { ask, DESKTOP, documentRow, foreignRequests, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
+
+const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'];
+const PAGE_2 = ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'];
+const LATER = ['A glacier moves a few metres down the valley', 'in a year, grinding the rock beneath it.'];
+
+function scanPdf(pages: string[][]): Buffer {
+  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }))));
+}
+
+test('a dropped scan is recognised, cited and highlighted, and stays searchable offline without recognising again', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const urls = recordRequests(context);
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await openApp(page);
+  // The service worker must control the page before the OCR files are first fetched, so it caches them.
+  await waitForServiceWorker(page);
+
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf([PAGE_1, PAGE_2]) });
+  const row = documentRow(page, 'harbour-scan.pdf');
+  await expect(row).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await expect(row.getByTestId('ocr-progress')).toContainText('Recognising text (OCR)');
+  await waitReady(page, 'harbour-scan.pdf', 240_000);
+  await expect(row.getByTestId('ocr-badge')).toHaveText('text recognised (OCR)');
+  await expect(row.getByTestId('page-count')).toHaveText('2 pages');
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-row.png' });
+  const tesseractFiles = urls.filter((u) => u.includes('/tesseract/'));
+  expect(tesseractFiles.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
+  expect(tesseractFiles.some((u) => u.endsWith('/tesseract/lang/eng.traineddata.gz'))).toBe(true);
+
+  // The question is answered from the scanned page 2; its source opens that page with the words highlighted.
+  await ask(page, 'Who writes down the wind speed every evening?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'harbour-scan.pdf');
+  await expect(source).toHaveAttribute('data-page', '2');
+  await source.getByRole('button').click();
+  await expect(page.getByTestId('viewer-page')).toHaveAttribute('data-page', '2');
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
+  await expect(page.locator('.textLayer[data-ocr="true"] .ocr-word.hl').first()).toBeVisible();
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-viewer.png' });
+  await page.keyboard.press('Escape');
+
+  // Offline reload: the document is ready at once from IndexedDB; no OCR file is even asked for.
+  await context.setOffline(true);
+  const before = urls.length;
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, 'harbour-scan.pdf', 30_000);
+  await expect(row.getByTestId('ocr-badge')).toBeVisible();
+  await ask(page, 'When does the harbour office open?');
+  const offlineSource = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(offlineSource).toHaveAttribute('data-page', '1');
+  await offlineSource.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
+  await page.keyboard.press('Escape');
+  expect(urls.slice(before).filter((u) => u.includes('/tesseract/'))).toEqual([]);
+
+  // Still offline, a new scan is recognised with the OCR files the service worker cached on first use.
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'glacier-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf([LATER]) });
+  await waitReady(page, 'glacier-scan.pdf', 240_000);
+  await expect(documentRow(page, 'glacier-scan.pdf').getByTestId('ocr-badge')).toBeVisible();
+  await ask(page, 'How far does a glacier move in a year?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'glacier-scan.pdf');
+  await context.setOffline(false);
+
+  expect(foreignRequests(urls)).toEqual([]);
+  expect(cspViolations).toEqual([]);
+  await context.close();
+});

@@ -1,0 +1,75 @@
+// Runs OCR for the app: opens the PDF with the main-thread pdf.js (the viewer's), renders each page into a
+// canvas and recognises it in tesseract.js's Web Worker. One recogniser per language set, kept between
+// documents (its worker and language data load once); Cancel terminates it mid-page.
+import { createBrowserRecogniser, canvasRasteriser } from '../../pdf/ocr-browser';
+import type { TesseractRecogniser } from '../../pdf/ocr-engine';
+import { recognisePages, type RecognisePagesResult } from '../../pdf/ocr';
+import type { OcrLanguage, OcrPage, OcrProgress } from '../../pdf/ocr-types';
+import { mapOpenError } from '../../pdf/pdf-errors';
+import { openPdf, pdfjs } from '../pdfjs-main';
+
+const recognisers = new Map<string, TesseractRecogniser>();
+
+function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
+  const key = languages.join('+');
+  let r = recognisers.get(key);
+  if (!r) {
+    r = createBrowserRecogniser(languages, new URL(import.meta.env.BASE_URL, location.href).href);
+    recognisers.set(key, r);
+  }
+  return r;
+}
+
+/** Languages for a document without its own setting: English, or Chinese and English for a Chinese UI. */
+export function defaultOcrLanguages(): OcrLanguage[] {
+  let ui = '';
+  try {
+    ui = localStorage.getItem('pdfchat.lang') ?? '';
+  } catch {
+    // storage blocked: fall back to the browser's languages
+  }
+  const zh = ui ? ui === 'zh' : (navigator.languages ?? [navigator.language]).some((l) => l.toLowerCase().startsWith('zh'));
+  return zh ? ['chi_sim', 'eng'] : ['eng'];
+}
+
+export interface RunOcrOptions {
+  /** Pages to recognise; undefined = every page of the document. */
+  pages?: readonly number[];
+  languages: readonly OcrLanguage[];
+  password?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: OcrProgress) => void;
+  onPage?: (p: OcrPage) => void;
+}
+
+export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<RecognisePagesResult & { pageCount: number }> {
+  const task = openPdf(bytes, opts.password);
+  try {
+    const doc = await task.promise.catch((e: unknown) => {
+      throw mapOpenError(e, opts.password !== undefined && opts.password !== '');
+    });
+    const pages = (opts.pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1)).filter((n) => n >= 1 && n <= doc.numPages);
+    const res = await recognisePages(doc, {
+      pages,
+      recogniser: recogniserFor(opts.languages),
+      rasterise: canvasRasteriser,
+      ops: pdfjs.OPS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onPage ? { onPage: opts.onPage } : {}),
+    });
+    return { ...res, pageCount: doc.numPages };
+  } finally {
+    await task.destroy().catch(() => undefined);
+  }
+}
+
+/** Only opens the PDF to count its pages (a scan, where extraction gave up before reporting them). */
+export async function countPages(bytes: Uint8Array, password?: string): Promise<number> {
+  const task = openPdf(bytes, password);
+  try {
+    return (await task.promise).numPages;
+  } finally {
+    await task.destroy().catch(() => undefined);
+  }
+}
