@@ -1,10 +1,14 @@
 // The model's tokenizer from its local tokenizer.json + tokenizer_config.json (transformers.js, never the
 // network), chat templates rendered with @huggingface/jinja, and a streaming detokenizer.
+// Thinking models (Qwen3: the vocabulary has <think> and </think>): templates are rendered with
+// enable_thinking = false (document answers want the answer, not the reasoning), and the decoder hides any
+// <think> block the model writes anyway (src/model/think-filter.ts).
 import { Template } from '@huggingface/jinja';
 import { env, PreTrainedTokenizer } from '@huggingface/transformers';
 import { AppError } from '../shared/errors';
 import type { ChatMessage } from './engine-types';
 import type { ModelFiles } from './files';
+import { ThinkFilter } from './think-filter';
 
 env.allowRemoteModels = false;
 
@@ -18,6 +22,11 @@ export const FALLBACK_CHAT_TEMPLATES = {
     "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}",
   zephyr:
     "{% for m in messages %}{{ '<|' + m['role'] + '|>\\n' + m['content'] + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}",
+  // ChatML as Qwen2/Qwen2.5 write it (their default system prompt when the conversation has none).
+  chatml:
+    "{% if messages[0]['role'] != 'system' %}{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}" +
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + '<|im_end|>\\n' }}{% endfor %}" +
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
 } as const;
 export type ChatTemplateFamily = keyof typeof FALLBACK_CHAT_TEMPLATES;
 
@@ -37,7 +46,10 @@ export interface LlamaTokenizer {
   hasChatTemplate: boolean;
   /** 'repo' or the fallback family used when the repo has no chat_template. */
   chatTemplateSource: 'repo' | `fallback:${ChatTemplateFamily}`;
-  applyChatTemplate(messages: ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+  /** enableThinking (default false) is passed to the template as enable_thinking (Qwen3's thinking mode). */
+  applyChatTemplate(messages: ChatMessage[], opts?: { addGenerationPrompt?: boolean; enableThinking?: boolean }): string;
+  /** True when the vocabulary has <think> / </think>: the decoder hides reasoning blocks. */
+  thinkingTags: boolean;
   /** The templated conversation as ids (special tokens come from the template, none are added again). */
   encodeChat(messages: ChatMessage[]): number[];
   /** Streaming detokenizer; `context` = ids already shown (e.g. the prompt) so leading spaces come out right. */
@@ -62,8 +74,15 @@ function tokenText(t: unknown): string | undefined {
 
 export function pickFallbackFamily(vocab: Map<string, number>): ChatTemplateFamily {
   if (vocab.has('<|start_header_id|>')) return 'llama-3';
+  if (vocab.has('<|im_start|>') && vocab.has('<|im_end|>')) return 'chatml';
   if (vocab.has('<|user|>') || vocab.has('<|assistant|>')) return 'zephyr';
   return 'llama-2';
+}
+
+/** A decoder whose output has no <think> blocks (the answer only). */
+function withoutThinking(d: StreamingDecoder): StreamingDecoder {
+  const f = new ThinkFilter();
+  return { push: (id) => f.push(d.push(id)), flush: () => f.push(d.flush()) + f.flush() };
 }
 
 export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> {
@@ -122,21 +141,61 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
     return template;
   };
 
+  const thinkingTags = vocab.has('<think>') && vocab.has('</think>');
   const encodeRaw = (text: string, addSpecial: boolean): number[] => tok.encode(text, { add_special_tokens: addSpecial }) as number[];
   const decode = (ids: number[]): string => (ids.length === 0 ? '' : tok.decode(ids, { skip_special_tokens: true }));
 
-  const applyChatTemplate = (messages: ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}) => {
+  const applyChatTemplate = (messages: ChatMessage[], opts: { addGenerationPrompt?: boolean; enableThinking?: boolean } = {}) => {
     try {
       return getTemplate().render({
         messages,
         bos_token: bosToken,
         eos_token: eosToken,
         add_generation_prompt: opts.addGenerationPrompt ?? true,
+        enable_thinking: opts.enableThinking ?? false,
       });
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw new AppError('TOKENIZER_ERROR', `The chat template failed to render: ${e instanceof Error ? e.message : String(e)}`);
     }
+  };
+
+  const plainDecoder = (context: number[]): StreamingDecoder => {
+    // Decode context + generated ids together and emit the growth, so that leading spaces (stripped by
+    // SentencePiece decoders at the very start) and multi-token characters come out right.
+    let ctx = context.slice(-4);
+    let base = decode(ctx).replace(/\uFFFD+$/, '');
+    let ids: number[] = [];
+    let shown = 0;
+    const current = () => {
+      const full = decode([...ctx, ...ids]);
+      return full.startsWith(base) ? full.slice(base.length) : full;
+    };
+    return {
+      push(id: number) {
+        ids.push(id);
+        const text = current();
+        // Hold back a trailing replacement character: it may be an incomplete byte-fallback sequence.
+        const pending = text.endsWith('\uFFFD');
+        const stable = pending ? text.replace(/\uFFFD+$/, '') : text;
+        const delta = stable.length > shown ? stable.slice(shown) : '';
+        shown = Math.max(shown, stable.length);
+        if (!pending) {
+          // Everything so far is final: restart from a short context so each push stays O(1).
+          ctx = [...ctx, ...ids].slice(-4);
+          base = decode(ctx);
+          ids = [];
+          shown = 0;
+        }
+        return delta;
+      },
+      flush() {
+        const text = current();
+        const delta = text.length > shown ? text.slice(shown) : '';
+        shown = Math.max(shown, text.length);
+        return delta;
+      },
+    };
   };
 
   return {
@@ -148,46 +207,11 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
     bosId,
     eosIds: [...eos],
     hasChatTemplate: chatTemplateSource === 'repo',
+    thinkingTags,
     chatTemplateSource,
     applyChatTemplate,
     encodeChat: (messages) => encodeRaw(applyChatTemplate(messages, { addGenerationPrompt: true }), false),
-    createDecoder: (context = []) => {
-      // Decode context + generated ids together and emit the growth, so that leading spaces (stripped by
-      // SentencePiece decoders at the very start) and multi-token characters come out right.
-      let ctx = context.slice(-4);
-      let base = decode(ctx).replace(/\uFFFD+$/, '');
-      let ids: number[] = [];
-      let shown = 0;
-      const current = () => {
-        const full = decode([...ctx, ...ids]);
-        return full.startsWith(base) ? full.slice(base.length) : full;
-      };
-      return {
-        push(id: number) {
-          ids.push(id);
-          const text = current();
-          // Hold back a trailing replacement character: it may be an incomplete byte-fallback sequence.
-          const pending = text.endsWith('\uFFFD');
-          const stable = pending ? text.replace(/\uFFFD+$/, '') : text;
-          const delta = stable.length > shown ? stable.slice(shown) : '';
-          shown = Math.max(shown, stable.length);
-          if (!pending) {
-            // Everything so far is final: restart from a short context so each push stays O(1).
-            ctx = [...ctx, ...ids].slice(-4);
-            base = decode(ctx);
-            ids = [];
-            shown = 0;
-          }
-          return delta;
-        },
-        flush() {
-          const text = current();
-          const delta = text.length > shown ? text.slice(shown) : '';
-          shown = Math.max(shown, text.length);
-          return delta;
-        },
-      };
-    },
+    createDecoder: (context = []) => (thinkingTags ? withoutThinking(plainDecoder(context)) : plainDecoder(context)),
     vocabSize: vocab.size,
   };
 }
