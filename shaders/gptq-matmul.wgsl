@@ -4,7 +4,7 @@
 // xs / gsum come from shaders/gptq-prepare-x.wgsl (once per linear): x in packed order scaled by 16^-(p % 4),
 // and the per-group sums of x; q16 = nibble * 16^(p % 4) is one mask + convert per nibble (see gptq-matvec.wgsl).
 // Tiling: a workgroup of 64 computes 512 rows x TM = 4 tokens; thread `lid` owns rows lid + 64 i (i < RT = 8,
-// adjacent threads read adjacent words) and all TM tokens: 32 register accumulators, unrolled by hand (no
+// each row read contiguously along K, one 64-byte run per K tile) and all TM tokens: 32 register accumulators, unrolled by hand (no
 // private arrays: dynamic indexing of those becomes scratch memory on CPU adapters). Per K tile (KT = 16 packed
 // words = 128 positions, at most one group) the x of the TM tokens is copied once into workgroup memory (two
 // barriers per tile, none per element); then every packed word is loaded and dequantised (scale folded in) once
@@ -12,7 +12,8 @@
 // workgroup) and used for RT rows. The zero-point term is subtracted once per group: zero * scale * gsum.
 // Bindings:
 //   @binding(0) xs:    array<vec4<f32>>  [M, K / 4]       read
-//   @binding(1) words: array<u32>  [K / 8, rows]          read; nibble j of word w = q at packed position 8w + j
+//   @binding(1) words: array<u32>  [rows, row_words]      read; nibble j of word w = q at packed position 8w + j
+//                                                       (row-major, rows padded to row_words = ceil(K/32)*4)
 //   @binding(2) sz:    array<u32>  [n_groups, rows]       read; bits 0..15 f16 scale, bits 16..23 zero point
 //   @binding(3) gsum:  array<f32>  [M, n_groups]          read
 //   @binding(4) bias:  array<f32>  [N] (or [4] unused)    read
@@ -26,7 +27,7 @@
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
 struct Params {
   K: u32, rows: u32, row_start: u32, n_groups: u32,
-  group_words: u32, _unused: u32, has_bias: u32, accumulate: u32,
+  group_words: u32, row_words: u32, has_bias: u32, accumulate: u32,
   _unused2: u32, stride: u32, n_out: u32, _p0: u32,
 }
 
@@ -122,14 +123,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       for (var j = 0u; j < nw; j++) {
         let wi = k0 + j;
         let o = 2u * j;
-        let wd0 = words[wi * p.rows + r0];
-        let wd1 = words[wi * p.rows + r1];
-        let wd2 = words[wi * p.rows + r2];
-        let wd3 = words[wi * p.rows + r3];
-        let wd4 = words[wi * p.rows + r4];
-        let wd5 = words[wi * p.rows + r5];
-        let wd6 = words[wi * p.rows + r6];
-        let wd7 = words[wi * p.rows + r7];
+        let wd0 = words[r0 * p.row_words + wi];
+        let wd1 = words[r1 * p.row_words + wi];
+        let wd2 = words[r2 * p.row_words + wi];
+        let wd3 = words[r3 * p.row_words + wi];
+        let wd4 = words[r4 * p.row_words + wi];
+        let wd5 = words[r5 * p.row_words + wi];
+        let wd6 = words[r6 * p.row_words + wi];
+        let wd7 = words[r7 * p.row_words + wi];
         let x0_0 = xt[0u + o + 0u];
         let x1_0 = xt[32u + o + 0u];
         let x2_0 = xt[64u + o + 0u];

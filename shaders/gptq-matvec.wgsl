@@ -5,12 +5,13 @@
 // xs / gsum come from shaders/gptq-prepare-x.wgsl (once per linear, not per row): x in packed order scaled by
 // 16^-(p % 4), and the per-group sums of x. q16 = nibble * 16^(p % 4) is ONE mask + convert per nibble (the
 // nibble is never shifted down): word & (15 << 4j) for j < 4, (word >> 16) & (15 << 4(j - 4)) for j >= 4.
-// Each thread owns ROWS rows (64 apart, so adjacent threads still read adjacent words) and loads each x quad
-// once for all of them. No barriers, no workgroup memory.
+// Each thread owns ROWS rows (64 apart) and walks each of them contiguously along K (rows are row-major, the
+// per-thread streaming pattern CPU drivers read best), loading each x quad once for all of them. No barriers,
+// no workgroup memory. (For GPUs see the split-K variant, shaders/gptq-matvec-splitk.wgsl.)
 // Bindings:
 //   @binding(0) xs:    array<vec4<f32>>  [K / 4]          read (row 0 of the prepared scratch)
-//   @binding(1) words: array<u32>  [K / 8, rows]          read; nibble j of word w = q at packed position 8w + j
-//                                                       (row-interleaved: adjacent threads read adjacent words)
+//   @binding(1) words: array<u32>  [rows, row_words]      read; nibble j of word w = q at packed position 8w + j
+//                                                       (row-major, rows padded to row_words = ceil(K/32)*4)
 //   @binding(2) sz:    array<u32>  [n_groups, rows]       read; bits 0..15 f16 scale, bits 16..23 zero point
 //   @binding(3) gsum:  array<f32>  [n_groups]            read (row 0 of the prepared scratch)
 //   @binding(4) bias:  array<f32>  [N] (or [4] unused)    read
@@ -20,7 +21,7 @@
 
 struct Params {
   K: u32, rows: u32, row_start: u32, n_groups: u32,
-  group_words: u32, _unused: u32, has_bias: u32, accumulate: u32,
+  group_words: u32, row_words: u32, has_bias: u32, accumulate: u32,
   _unused2: u32, stride: u32, n_out: u32, _p0: u32,
 }
 
@@ -56,9 +57,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var wi = w0; wi < w1; wi++) {
       let x0 = xs[2u * wi];
       let x1 = xs[2u * wi + 1u];
-      let wb = wi * p.rows;
       for (var j = 0u; j < ROWS; j++) {
-        let word = words[wb + r[j]];
+        let word = words[r[j] * p.row_words + wi];
         xq[j] += dot(x0, lo16(word)) + dot(x1, hi16(word));
       }
     }

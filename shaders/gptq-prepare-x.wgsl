@@ -5,10 +5,13 @@
 // convert: (word & (15 << 4j)) = q * 16^j for j < 4, and the same on word >> 16 for j >= 4; the power-of-two
 // scales cancel exactly (W = scale * (q - zero), y = sum_g scale * (sum_p xs * q16 - zero * gsum)).
 // Rows: mode 0 → every row i < Step.m (src_row = i); mode 1 → one row, x row 0; mode 2 → one row, x row Step.m - 1.
+// In the one-row modes the thread of the last group also zeroes xs[K .. ceil(K / 32) * 32): the split-K
+// matvecs read whole 32-position quads, and the padding must be 0 whatever an earlier linear left there.
 // Bindings:
 //   @binding(0) x:    array<f32>  [M, K]                 read
 //   @binding(1) perm: array<u32>  [K] (or [4] unused)    read (x index of packed position p)
-//   @binding(2) xs:   array<f32>  [rows, K]              read-write (scratch shared by the linears of one kernel)
+//   @binding(2) xs:   array<f32>  [rows, K] (one-row modes: [ceil(K / 32) * 32])  read-write (scratch shared by
+//                                                        the linears of one kernel)
 //   @binding(3) gsum: array<f32>  [rows, n_groups]       read-write (scratch, likewise)
 //   @binding(4) p:    Params      uniform {K, mode, stride, n_groups, group_size, has_perm}
 //   @binding(5) step: Step        uniform
@@ -51,4 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     xs[ob + q] = v * NIBBLE_SCALE[q & 3u];
   }
   gsum[i * p.n_groups + g] = s;
+  if (p.mode != 0u && g == p.n_groups - 1u) {
+    for (var q = p.K; q < (p.K + 31u) / 32u * 32u; q++) { xs[q] = 0.0; }
+  }
 }

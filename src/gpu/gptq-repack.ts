@@ -35,9 +35,15 @@ export interface PackedGptq {
   bias: Float32Array | null /* [N] */;
 }
 
-/** One row chunk on the GPU, TRANSPOSED from PackedGptq so that threads of adjacent rows read adjacent words. */
+/**
+ * One row chunk on the GPU. words keep PackedGptq's row-major order, each row padded with zero words to
+ * rowWords = ceil(K / 32) * 4 (a whole number of vec4<u32>, 32 positions each; a zero nibble adds 0 * x):
+ * one thread walks a row contiguously (rows-per-thread kernels, the pattern CPU drivers stream best) and a
+ * workgroup reads a row as consecutive vec4s (split-K kernels, coalesced on GPUs). sz is transposed so that
+ * threads of adjacent rows read adjacent words.
+ */
 export interface GpuGptqChunk {
-  words: GPUBuffer /* u32 [K/8, rows]: words[w * rows + r] = PackedGptq.words[(rowStart + r) * K/8 + w] */;
+  words: GPUBuffer /* u32 [rows, rowWords]: words[r * rowWords + w] = PackedGptq.words[(rowStart + r) * K/8 + w], 0 for w >= K/8 */;
   sz: GPUBuffer /* u32 [nGroups, rows]: sz[g * rows + r] = PackedGptq.sz[(rowStart + r) * nGroups + g] */;
   rowStart: number;
   rows: number;
@@ -45,6 +51,8 @@ export interface GpuGptqChunk {
 
 export interface GpuGptq {
   K: number;
+  /** u32 words per row of a chunk's `words` (K/8 rounded up to a multiple of 4). */
+  rowWords: number;
   N: number;
   groupSize: number;
   nGroups: number;
@@ -151,6 +159,19 @@ export function gptqDequantCpu(t: GptqSource): Float32Array {
   return W;
 }
 
+/** Words per GPU row: K/8 rounded up to whole vec4<u32>. */
+export function gptqRowWords(K: number): number {
+  return Math.ceil(K / 32) * 4;
+}
+
+/** Rows [r0, r0 + rows) of a row-major [*, cols] matrix, each padded with zeros to `stride` words. */
+function padRows(src: Uint32Array, r0: number, rows: number, cols: number, stride: number): Uint32Array {
+  if (stride === cols) return src.slice(r0 * cols, (r0 + rows) * cols);
+  const out = new Uint32Array(rows * stride);
+  for (let r = 0; r < rows; r++) out.set(src.subarray((r0 + r) * cols, (r0 + r + 1) * cols), r * stride);
+  return out;
+}
+
 /** Rows [r0, r0 + rows) of a row-major [*, cols] matrix, transposed to [cols, rows]. */
 function transposeRows(src: Uint32Array, r0: number, rows: number, cols: number): Uint32Array {
   const out = new Uint32Array(rows * cols);
@@ -165,17 +186,18 @@ export function uploadGptq(ctx: GpuContext, packed: PackedGptq, opts: { maxChunk
   const { K, N, nGroups } = packed;
   const label = opts.label ?? 'gptq';
   const W8 = K / 8;
-  const perChunk = rowsPerChunk(ctx, Math.max(W8 * 4, nGroups * 4), opts.maxChunkBytes, `${label} (GPTQ)`);
+  const rowWords = gptqRowWords(K);
+  const perChunk = rowsPerChunk(ctx, Math.max(rowWords * 4, nGroups * 4), opts.maxChunkBytes, `${label} (GPTQ)`);
   const chunks: GpuGptqChunk[] = [];
   for (let r0 = 0; r0 < N; r0 += perChunk) {
     const rows = Math.min(perChunk, N - r0);
-    const words = uploadBuffer(ctx, transposeRows(packed.words, r0, rows, W8), `${label}.words[${r0}]`);
+    const words = uploadBuffer(ctx, padRows(packed.words, r0, rows, W8, rowWords), `${label}.words[${r0}]`);
     const sz = uploadBuffer(ctx, transposeRows(packed.sz, r0, rows, nGroups), `${label}.sz[${r0}]`);
     chunks.push({ words, sz, rowStart: r0, rows });
   }
   const perm = packed.perm ? uploadBuffer(ctx, packed.perm, `${label}.perm`) : null;
   const bias = packed.bias ? uploadBuffer(ctx, packed.bias, `${label}.bias`) : null;
-  return { K, N, groupSize: packed.groupSize, nGroups, chunks, perm, bias };
+  return { K, rowWords, N, groupSize: packed.groupSize, nGroups, chunks, perm, bias };
 }
 
 export function destroyGptq(g: GpuGptq): void {

@@ -102,14 +102,23 @@ describe.each(PATHS)('elementwise kernels ($name)', ({ preferF16 }) => {
     expect(relErr(await readF32(ctx, gg, M * F), want)).toBeLessThan(1e-6);
   });
 
-  it('read-bandwidth partial sums add up to the CPU sum', async () => {
-    const words = new Uint32Array(1 << 16);
+  it('read-bandwidth partial sums add up to the CPU sum (grid-stride and contiguous, several workgroup sizes)', async () => {
+    const words = new Uint32Array((1 << 16) + 4 * 37); // not a multiple of any run or workgroup
     let s = 12345;
     for (let i = 0; i < words.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; words[i] = s; }
-    const k = new ReadBandwidthKernel(ctx);
-    const bound = k.bind(upload(ctx, words), words.byteLength, { workgroups: 7 });
-    await runPass(ctx, (p) => k.encode(p, bound));
-    const parts = await readU32(ctx, bound.partials, bound.workgroups);
-    expect(parts.reduce((a, b) => (a + b) >>> 0, 0)).toBe(readBandwidthCpu(words));
+    const src = upload(ctx, words);
+    const patterns = [
+      { kind: 'grid-stride', workgroupSize: 256, workgroups: 7 },
+      { kind: 'grid-stride', workgroupSize: 64, workgroups: 1000 },
+      { kind: 'contiguous', workgroupSize: 64, run: 5 },
+      { kind: 'contiguous', workgroupSize: 256, run: 64 },
+    ] as const;
+    for (const pattern of patterns) {
+      const k = new ReadBandwidthKernel(ctx, pattern);
+      const bound = k.bind(src, words.byteLength);
+      await runPass(ctx, (p) => k.encode(p, bound));
+      const parts = await readU32(ctx, bound.partials, bound.workgroups);
+      expect(parts.reduce((a, b) => (a + b) >>> 0, 0), JSON.stringify(pattern)).toBe(readBandwidthCpu(words));
+    }
   });
 });

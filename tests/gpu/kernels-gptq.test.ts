@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { gptqDequantCpu, repackGptq, uploadGptq, type GptqSource } from '../../src/gpu/gptq-repack';
-import { GptqMatmulKernel, GptqMatvecKernel } from '../../src/gpu/kernels/gptq-linear';
+import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants, ROWS_PER_THREAD, splitKVariant } from '../../src/gpu/kernels/gptq-linear';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
+import { gptqSplitKF16Cpu } from '../../src/gpu/cpu/gptq-splitk-f16';
 import { packGptq, dequantGptq } from '../../src/model/gptq-pack';
 import { f16BitsArrayToF32 } from '../../src/shared/f16';
 import { AppError } from '../../src/shared/errors';
@@ -126,6 +127,67 @@ describe.each(PATHS)('GPTQ kernels ($name)', ({ preferF16 }) => {
     });
   }
 
+  // Every matvec variant of this adapter (split-K R = 1, 2, 4, 8; subgroup and tree reductions; f16 arithmetic
+  // where shader-f16 exists) on the same layers: f32 variants vs the CPU twin, the f16 one vs its own twin.
+  for (const c of configs) {
+    const label = `K=${c.K} N=${c.N} group ${c.G} ${c.format}${c.act ? ' act-order' : ''}${c.bias ? ' bias' : ''}${c.acc ? ' accumulate' : ''}${c.chunk ? ' split rows' : ''}`;
+    it(`matvec variants — ${label}`, async () => {
+      const t = randomLayer(c.K, c.N, c.G, c.format, c.act, c.bias, c.K + c.N + 1);
+      const packed = repackGptq(t);
+      const w = uploadGptq(ctx, packed, { maxChunkBytes: c.chunk });
+      const x = randomFloats(c.K, 300);
+      const y0 = c.acc ? randomFloats(c.N, 301) : undefined;
+      const ref = reference(t, x, y0);
+      const twin = gptqLinearCpu(x, packed, y0);
+      const variants = gptqMatvecVariants(ctx, { f16Arithmetic: true }).filter((v) => v !== ROWS_PER_THREAD);
+      expect(variants.length).toBeGreaterThanOrEqual(4);
+      for (const v of variants) {
+        const y = upload(ctx, y0 ?? new Float32Array(c.N));
+        const k = new GptqMatvecKernel(ctx, { accumulate: c.acc, variant: v });
+        const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: 1 }));
+        expect(bound.variant).toBe(v.name);
+        await runPass(ctx, (p) => k.encode(p, bound, 1));
+        const got = await readF32(ctx, y, c.N);
+        if (v.f16) {
+          expect(relErr(got, gptqSplitKF16Cpu(x, packed, y0)), `${v.name} vs its f16 CPU twin`).toBeLessThan(2e-3);
+          expect(relErr(got, ref), `${v.name} vs original-layout dequant`).toBeLessThan(1e-2);
+        } else {
+          expect(relErr(got, twin), `${v.name} vs CPU twin`).toBeLessThan(2e-6);
+          expect(relErr(got, ref), `${v.name} vs original-layout dequant`).toBeLessThan(1e-5);
+        }
+      }
+    });
+  }
+
+  it('split-K zeroes the quad padding of x after a wider layer used the same scratch (f32 and f16 arithmetic)', async () => {
+    const wide = randomLayer(264, 16, 8 * 33, 'v2', false, false, 21); // one group of 264: rows padded to 288
+    const narrow = randomLayer(200, 24, -1, 'v1', true, false, 22); // padded to 224: 200..223 held wide's x
+    for (const v of gptqMatvecVariants(ctx, { f16Arithmetic: true }).filter((v) => v.kind === 'split-k')) {
+      const k = new GptqMatvecKernel(ctx, { variant: v });
+      const xw = randomFloats(264, 23, 50), xn = randomFloats(200, 24);
+      const yw = upload(ctx, new Float32Array(16)), yn = upload(ctx, new Float32Array(24));
+      const step = stepBuffer(ctx, { pos0: 0, m: 1 });
+      const pn = repackGptq(narrow);
+      const bw = k.bind(upload(ctx, xw), uploadGptq(ctx, repackGptq(wide)), yw, step);
+      const bn = k.bind(upload(ctx, xn), uploadGptq(ctx, pn), yn, step);
+      await runPass(ctx, (p) => { k.encode(p, bw, 1); k.encode(p, bn, 1); });
+      const want = v.f16 ? gptqSplitKF16Cpu(xn, pn) : gptqLinearCpu(xn, pn);
+      expect(relErr(await readF32(ctx, yn, 24), want), v.name).toBeLessThan(v.f16 ? 2e-3 : 2e-6);
+    }
+  });
+
+  it('split-K falls back to rows-per-thread for groups that split a 32-position quad', async () => {
+    const t = randomLayer(128, 16, 16, 'v2', false, true, 31);
+    const packed = repackGptq(t);
+    const x = randomFloats(128, 32);
+    const y = upload(ctx, new Float32Array(16));
+    const k = new GptqMatvecKernel(ctx, { variant: splitKVariant(4, 'tree') });
+    const bound = k.bind(upload(ctx, x), uploadGptq(ctx, packed), y, stepBuffer(ctx, { pos0: 0, m: 1 }));
+    expect(bound.variant).toBe('rows-per-thread');
+    await runPass(ctx, (p) => k.encode(p, bound, 1));
+    expect(relErr(await readF32(ctx, y, 16), gptqLinearCpu(x, packed))).toBeLessThan(1e-6);
+  });
+
   for (const act of [false, true]) {
     it(`matvec reads the last row of x with xRow "last" (lm_head after a prefill)${act ? ', act-order' : ''}`, async () => {
       const t = randomLayer(64, 16, 32, 'v2', act, false, 5);
@@ -134,10 +196,12 @@ describe.each(PATHS)('GPTQ kernels ($name)', ({ preferF16 }) => {
       const M = 5;
       const x = randomFloats(M * 64, 9);
       const y = upload(ctx, new Float32Array(16));
-      const k = new GptqMatvecKernel(ctx, { xRow: 'last' });
-      const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
-      await runPass(ctx, (p) => k.encode(p, bound, 1));
-      expect(relErr(await readF32(ctx, y, 16), reference(t, x.subarray(4 * 64)))).toBeLessThan(1e-5);
+      for (const variant of [ROWS_PER_THREAD, splitKVariant(2, 'tree')]) {
+        const k = new GptqMatvecKernel(ctx, { xRow: 'last', variant });
+        const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
+        await runPass(ctx, (p) => k.encode(p, bound, 1));
+        expect(relErr(await readF32(ctx, y, 16), reference(t, x.subarray(4 * 64))), variant.name).toBeLessThan(1e-5);
+      }
     });
   }
 

@@ -7,7 +7,7 @@
 import { acquireGpu } from '../../gpu/context';
 import { nodeGpu } from '../../gpu/node-gpu';
 import { GpuProfiler, type ProfileRow } from '../../gpu/profiler';
-import { measureReadBandwidth } from '../../gpu/roofline';
+import { measureRoofline } from '../../gpu/roofline';
 import { AppError } from '../../shared/errors';
 import { openCheckpoint } from '../../model/checkpoint';
 import { LlamaGpu } from '../../model/llama-gpu';
@@ -57,7 +57,8 @@ export async function run(args: CliArgs): Promise<void> {
     process.stderr.write(`decode token, GPU time per kernel (timestamp-query, ${tokens} tokens averaged; total ${total.toFixed(2)} ms):\n`);
     for (const r of profile) process.stderr.write(`  ${r.kernel.padEnd(28)} ${r.ms.toFixed(3).padStart(10)} ms ${(r.share * 100).toFixed(1).padStart(6)} %  ${String(r.dispatches).padStart(4)} passes\n`);
   }
-  const rooflineGbps = await measureReadBandwidth(ctx, Math.min(256 * 2 ** 20, ctx.limits.maxStorageBufferBindingSize));
+  const roofline = await measureRoofline(ctx);
+  const rooflineGbps = roofline.gbps;
   const out = {
     adapter: ctx.adapterName,
     f16: ctx.f16,
@@ -65,6 +66,7 @@ export async function run(args: CliArgs): Promise<void> {
     decode_tok_s: round(decodeTokS),
     weight_bytes_per_token: bytesPerToken,
     read_roofline_gbps: round(rooflineGbps),
+    read_roofline_pattern: roofline.best,
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
     ...(profile ? { decode_profile: profile } : {}),
   };

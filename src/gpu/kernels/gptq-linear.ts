@@ -6,11 +6,15 @@
 // prepared x lives in scratch buffers owned by the kernel instance and shared by all its bindings (dispatches
 // in a pass run in order). Both kernels read f32 activations and do f32 arithmetic on either precision path.
 import matvecCode from '../../../shaders/gptq-matvec.wgsl?raw';
+import splitKCode from '../../../shaders/gptq-matvec-splitk.wgsl?raw';
+import splitKF16Code from '../../../shaders/gptq-matvec-splitk-f16.wgsl?raw';
+import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
+import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
 import matmulCode from '../../../shaders/gptq-matmul.wgsl?raw';
 import prepareCode from '../../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, getPipeline, STORAGE, uniformBuffer, type GpuContext } from '../context';
 import { placeholderBuffer, type GpuGptq } from '../gptq-repack';
-import { dispatchLinear, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
+import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
 
 export interface GptqLinearOptions {
   /** y += result (fuses the residual add). */
@@ -20,8 +24,14 @@ export interface GptqLinearOptions {
 export interface GptqBound {
   /** The preparation of x (packed order, nibble scaling, group sums), dispatched before the main kernel. */
   prepare: { bindGroup: GPUBindGroup; grid: Grid; nGroups: number; rows: 'm' | 'one' };
-  groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid }[];
+  /** One per row chunk; `workgroups` set for workgroup-per-rows kernels (split-K), `grid` for thread grids. */
+  groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid; pipeline: GPUComputePipeline; workgroups?: number; gridX?: number }[];
+  /** The kernel variant this binding runs (GptqMatvecVariant.name, or the matmul's). */
+  variant: string;
 }
+
+/** A workgroup-per-R-rows main kernel (split-K): its pipeline, R, and whether it reads the group sums. */
+interface SplitKMain { pipeline: GPUComputePipeline; rowsPerWorkgroup: number; usesGsum: boolean; name: string }
 
 type RowMode = 'all' | 'first' | 'last';
 
@@ -31,6 +41,75 @@ export const MATVEC_ROWS_PER_THREAD = 4;
 export const MATMUL_TOKENS_PER_THREAD = 4;
 /** Output rows per workgroup of 64 threads of the matmul (64 * RT in shaders/gptq-matmul.wgsl). */
 export const MATMUL_ROWS_PER_WORKGROUP = 512;
+
+/**
+ * The GPTQ matvec (decode) kernels, all computing the same y (CPU twins: gptqLinearCpu, and
+ * gptqSplitKF16Cpu for the f16-arithmetic one):
+ *   rows-per-thread — shaders/gptq-matvec.wgsl: each thread 4 whole rows over all of K (CPU drivers).
+ *   split-k         — shaders/gptq-matvec-splitk.wgsl: a workgroup per R rows, threads stride K by vec4 quads,
+ *                     reduced with subgroupAdd ('subgroup', needs the subgroups feature) or a workgroup tree.
+ *   split-k f16     — shaders/gptq-matvec-splitk-f16.wgsl: the same with f16 arithmetic inside each quad.
+ */
+export interface GptqMatvecVariant {
+  /** Stable id, e.g. "rows-per-thread", "split-k r4 subgroup", "split-k r8 tree f16". */
+  name: string;
+  kind: 'rows-per-thread' | 'split-k';
+  rowsPerWorkgroup?: 1 | 2 | 4 | 8;
+  reduce?: 'subgroup' | 'tree';
+  f16?: boolean;
+  /** Whether this adapter (features) and this layer (group layout) can run the variant. */
+  supports(ctx: GpuContext, w: { K: number; groupSize: number; nGroups: number }): boolean;
+}
+
+export const ROWS_PER_THREAD: GptqMatvecVariant = { name: 'rows-per-thread', kind: 'rows-per-thread', supports: () => true };
+
+/** A quad (32 positions) never straddles two groups: the split-K kernels apply one scale per quad. */
+function quadsInsideGroups(w: { K: number; groupSize: number; nGroups: number }): boolean {
+  return (w.groupSize / 8) % 4 === 0 || w.nGroups === 1;
+}
+
+export function splitKVariant(rowsPerWorkgroup: 1 | 2 | 4 | 8, reduce: 'subgroup' | 'tree', f16 = false): GptqMatvecVariant {
+  return {
+    name: `split-k r${rowsPerWorkgroup} ${reduce}${f16 ? ' f16' : ''}`,
+    kind: 'split-k', rowsPerWorkgroup, reduce, f16,
+    supports: (ctx, w) => quadsInsideGroups(w) && (reduce !== 'subgroup' || ctx.subgroups) && (!f16 || ctx.f16),
+  };
+}
+
+/**
+ * Every matvec variant this adapter can run (`f16Arithmetic` adds the f16-arithmetic ones, which lose
+ * accuracy and can overflow on very large activations; see shaders/gptq-matvec-splitk-f16.wgsl).
+ */
+export function gptqMatvecVariants(ctx: GpuContext, opts: { f16Arithmetic?: boolean } = {}): GptqMatvecVariant[] {
+  const out: GptqMatvecVariant[] = [ROWS_PER_THREAD];
+  const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
+  for (const r of [1, 2, 4, 8] as const) for (const red of reduces) out.push(splitKVariant(r, red));
+  // f16 arithmetic only at R = 4: it is a measurement of what f16 buys, not a default (see above).
+  if (opts.f16Arithmetic && ctx.f16) for (const red of reduces) out.push(splitKVariant(4, red, true));
+  return out;
+}
+
+/** Finds a variant by name among those this adapter has (null when unknown or unsupported here). */
+export function gptqMatvecVariantByName(ctx: GpuContext, name: string): GptqMatvecVariant | null {
+  return gptqMatvecVariants(ctx, { f16Arithmetic: true }).find((v) => v.name === name) ?? null;
+}
+
+/** The WGSL of a split-K variant: the main kernel with its reduction appended, `enable` directives first. */
+export function splitKSource(v: GptqMatvecVariant): string {
+  let main = v.f16 ? splitKF16Code : splitKCode;
+  if (v.reduce !== 'subgroup') main = main.split('\n').filter((l) => !l.includes('// subgroup-builtins')).join('\n');
+  const all = `${main}\n${v.reduce === 'subgroup' ? reduceSubgroupCode : reduceTreeCode}`.split('\n');
+  const enables = all.filter((l) => /^\s*enable\s/.test(l));
+  return [...new Set(enables.map((l) => l.trim()))].join('\n') + '\n' + all.filter((l) => !/^\s*enable\s/.test(l)).join('\n');
+}
+
+/** Threads per split-K workgroup for a row of `rowWords` words: a power of two, 32..256, about one quad each. */
+export function splitKWorkgroupSize(rowWords: number): number {
+  const quads = rowWords / 4;
+  let wg = 32;
+  while (wg < 256 && wg * 2 <= quads) wg *= 2;
+  return wg;
+}
 
 /** Shared by both kernels: pipelines, the prepared-x scratch, and the bind logic. */
 class GptqLinearBase {
@@ -57,10 +136,11 @@ class GptqLinearBase {
   }
 
   /** threadsPerRowBlock(rows): threads the main kernel needs for `rows` rows at the largest M of this binding. */
-  protected bindLinear(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, rowMode: RowMode, maxM: number, maxThreads: (rows: number) => number, accumulate: boolean): GptqBound {
+  protected bindLinear(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, rowMode: RowMode, maxM: number, maxThreads: (rows: number) => number, accumulate: boolean, splitK?: SplitKMain): GptqBound {
     const ctx = this.ctx;
     const xRows = rowMode === 'all' ? maxM : 1;
-    const xs = this.xsFor(xRows * w.K * 4); // f32 [xRows, K]
+    // f32 [xRows, K]; one-row bindings [rowWords * 8]: split-K reads whole quads, prepare-x zeroes the padding
+    const xs = this.xsFor(Math.max(xRows * w.K, w.rowWords * 8) * 4);
     const gsum = this.gsumFor(xRows * w.nGroups * 4); // f32 [xRows, nGroups]
     const dummy = (this.dummy ??= placeholderBuffer(ctx));
     const prepGrid = linearGrid(ctx, xRows * w.nGroups, 64);
@@ -84,27 +164,31 @@ class GptqLinearBase {
       rows: rowMode === 'all' ? 'm' : 'one',
     };
     const bias = w.bias ?? dummy;
+    const pipeline = splitK?.pipeline ?? this.pipeline;
     return {
       prepare,
+      variant: splitK?.name ?? this.key,
       groups: w.chunks.map((c) => {
         const grid = linearGrid(ctx, maxThreads(c.rows), 64);
+        const workgroups = splitK ? Math.ceil(c.rows / splitK.rowsPerWorkgroup) : undefined;
+        const gridX = workgroups !== undefined ? Math.min(workgroups, ctx.limits.maxComputeWorkgroupsPerDimension) : undefined;
         const params = uniformBuffer(ctx, uniformWords([
           w.K, c.rows, c.rowStart, w.nGroups,
-          w.groupSize / 8, 0, w.bias ? 1 : 0, accumulate ? 1 : 0,
-          0, grid.stride, w.N, 0,
+          w.groupSize / 8, w.rowWords, w.bias ? 1 : 0, accumulate ? 1 : 0,
+          gridX ?? 0, grid.stride, w.N, 0,
         ]), `${this.key}.params`);
         const entries: GPUBindGroupEntry[] = [
           { binding: 0, resource: { buffer: xs } },
           { binding: 1, resource: { buffer: c.words } },
           { binding: 2, resource: { buffer: c.sz } },
-          { binding: 3, resource: { buffer: gsum } },
+          ...(splitK && !splitK.usesGsum ? [] : [{ binding: 3, resource: { buffer: gsum } }]),
           { binding: 4, resource: { buffer: bias } },
           { binding: 5, resource: { buffer: y } },
           { binding: 6, resource: { buffer: params } },
         ];
         if (rowMode === 'all') entries.push({ binding: 7, resource: { buffer: step } });
-        const bindGroup = ctx.device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries });
-        return { bindGroup, rows: c.rows, grid };
+        const bindGroup = ctx.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+        return { bindGroup, rows: c.rows, grid, pipeline, workgroups, gridX };
       }),
     };
   }
@@ -114,10 +198,11 @@ class GptqLinearBase {
     pass.setPipeline(this.preparePipeline);
     pass.setBindGroup(0, prep.bindGroup);
     dispatchLinear(pass, prep.grid, (prep.rows === 'm' ? m : 1) * prep.nGroups);
-    pass.setPipeline(this.pipeline);
     for (const g of bound.groups) {
+      pass.setPipeline(g.pipeline);
       pass.setBindGroup(0, g.bindGroup);
-      dispatchLinear(pass, g.grid, threads(g.rows));
+      if (g.workgroups !== undefined) dispatchWorkgroups(pass, g.gridX!, g.workgroups);
+      else dispatchLinear(pass, g.grid, threads(g.rows));
     }
   }
 }
@@ -132,14 +217,26 @@ function matmulThreads(rows: number, m: number): number {
   return Math.ceil(rows / MATMUL_ROWS_PER_WORKGROUP) * Math.ceil(m / MATMUL_TOKENS_PER_THREAD) * 64;
 }
 
-/** x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N]. Each thread owns ROWS output rows. */
+/**
+ * x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N], with the variant given (default
+ * rows-per-thread; a layer the variant cannot run, e.g. groups of 8 or 16 positions for split-K, falls back to
+ * rows-per-thread: see GptqBound.variant). The variant can also be chosen per binding (the autotuner's pick).
+ */
 export class GptqMatvecKernel extends GptqLinearBase {
-  constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions & { xRow?: 'first' | 'last' } = {}) {
+  constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions & { xRow?: 'first' | 'last'; variant?: GptqMatvecVariant } = {}) {
     super(ctx, 'gptq-matvec', matvecCode);
   }
 
-  bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer): GptqBound {
-    return this.bindLinear(x, w, y, step, this.opts.xRow === 'last' ? 'last' : 'first', 1, matvecThreads, !!this.opts.accumulate);
+  bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, variant: GptqMatvecVariant = this.opts.variant ?? ROWS_PER_THREAD): GptqBound {
+    const rowMode = this.opts.xRow === 'last' ? 'last' : 'first';
+    if (variant.kind === 'split-k' && variant.supports(this.ctx, w)) {
+      const R = variant.rowsPerWorkgroup ?? 4;
+      const WG = splitKWorkgroupSize(w.rowWords);
+      const pipeline = getPipelineWithConstants(this.ctx, `gptq-matvec ${variant.name}`, splitKSource(variant), { R, WG });
+      return this.bindLinear(x, w, y, step, rowMode, 1, matvecThreads, !!this.opts.accumulate, { pipeline, rowsPerWorkgroup: R, usesGsum: !variant.f16, name: variant.name });
+    }
+    const b = this.bindLinear(x, w, y, step, rowMode, 1, matvecThreads, !!this.opts.accumulate);
+    return { ...b, variant: ROWS_PER_THREAD.name };
   }
 
   encode(pass: GPUComputePassEncoder, bound: GptqBound, _m = 1): void {

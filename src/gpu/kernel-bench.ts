@@ -1,0 +1,202 @@
+// The linear-kernel benchmark behind `npm run bench:kernels` (scripts/bench-kernels.ts) and the roofline test
+// (tests/gpu/roofline.test.ts): each case's weights are uploaded in enough distinct copies that one encode
+// reads more bytes than the adapter's caches hold (like a decode step, where every layer has its own
+// weights), and every case is timed in `rounds` rounds interleaved with the roofline probe (roofline, A, B, …,
+// roofline, A, B, …), each keeping its best. Fractions are of the roofline measured in the same process.
+import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
+import { uploadDense, type DenseWeight } from './dense-weight';
+import { destroyGptq, uploadGptq, type GpuGptq, type PackedGptq } from './gptq-repack';
+import { DenseMatvecKernel } from './kernels/dense-linear';
+import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants, type GptqMatvecVariant } from './kernels/gptq-linear';
+import { RooflineProbe, ROOFLINE_BYTES, type RooflineResult } from './roofline';
+import { createStepBuffer, writeStep } from './step';
+import { calibrateReps, GpuTimer, type EncodeFn } from './timing';
+import { f32ToF16Bits } from '../shared/f16';
+
+export interface KernelBenchShapes {
+  /** [K, N] of the GPTQ matvec cases (group 128). */
+  gptqMatvec: [number, number][];
+  /** [K, N] of the f16 dense lm_head matvec, or null. */
+  lmHead: [number, number] | null;
+  /** The GPTQ prefill matmul, or null. */
+  gptqMatmul: { K: number; N: number; M: number } | null;
+}
+
+/** Real Llama shapes: 7B attention, TinyLlama gate/up and down, TinyLlama's lm_head, TinyLlama prefill. */
+export const LLAMA_SHAPES: KernelBenchShapes = {
+  gptqMatvec: [[4096, 4096], [2048, 5632], [5632, 2048]],
+  lmHead: [2048, 32000],
+  gptqMatmul: { K: 2048, N: 5632, M: 64 },
+};
+
+export interface KernelBenchRow {
+  kernel: string;
+  variant: string;
+  shape: string;
+  /** Distinct weight copies read per encode, and the bytes (weights + x + y) of all of them. */
+  copies: number;
+  bytes: number;
+  ms: number;
+  gbps: number;
+  gflops?: number;
+  roofline_fraction: number;
+}
+
+export interface KernelBenchResult { roofline: RooflineResult; rows: KernelBenchRow[] }
+
+export interface KernelBenchOptions {
+  shapes?: KernelBenchShapes;
+  /** Substring filter on "kernel variant shape". */
+  only?: string | null;
+  /** Bytes each case reads per measurement (weights in distinct copies) and the roofline buffer size. */
+  minBytes?: number;
+  rounds?: number;
+  minMs?: number;
+  /** The GPTQ matvec variants to time (default: every variant this adapter supports). */
+  matvecVariants?: GptqMatvecVariant[];
+}
+
+interface Case {
+  kernel: string;
+  variant: string;
+  shape: string;
+  copies: number;
+  /** Bytes and flops of one encode (all copies). */
+  bytes: number;
+  flops?: number;
+  encode: EncodeFn;
+  destroy: () => void;
+}
+
+function fillRandom(words: Uint32Array, seed: number): void {
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    words[i] = s;
+  }
+}
+
+/** A random GPTQ layer in the repacked layout (random nibbles, f16 scale 0.01, zero 8). */
+export function randomPackedGptq(K: number, N: number, groupSize = 128): PackedGptq {
+  const nGroups = Math.ceil(K / groupSize);
+  const words = new Uint32Array((N * K) / 8);
+  fillRandom(words, K * 31 + N);
+  const sz = new Uint32Array(N * nGroups).fill(f32ToF16Bits(0.01) | (8 << 16));
+  return { K, N, groupSize, nGroups, words, sz, perm: null, bias: null };
+}
+
+export function randomX(n: number): Float32Array {
+  const u = new Uint32Array(n);
+  fillRandom(u, n);
+  return Float32Array.from(u, (v) => v / 2 ** 32 - 0.5);
+}
+
+function copiesFor(bytesPerCopy: number, minBytes: number): number {
+  return Math.max(1, Math.ceil(minBytes / bytesPerCopy));
+}
+
+function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only' | 'rounds' | 'minMs'>> & { only: string | null }): { cases: Case[]; cleanup: (() => void)[] } {
+  const cases: Case[] = [];
+  const cleanup: (() => void)[] = [];
+  const want = (s: string) => !o.only || s.includes(o.only);
+  const step = createStepBuffer(ctx, 'kernel-bench.step');
+  for (const [K, N] of o.shapes.gptqMatvec) {
+    const packed = randomPackedGptq(K, N);
+    const perCopy = packed.words.byteLength + packed.sz.byteLength;
+    const copies = copiesFor(perCopy, o.minBytes);
+    let ws: GpuGptq[] | null = null;
+    const x = uploadBuffer(ctx, randomX(K), 'kernel-bench.x'); // f32 [K]
+    const y = createBuffer(ctx, N * 4, STORAGE, 'kernel-bench.y'); // f32 [N]
+    for (const v of o.matvecVariants) {
+      const shape = `K=${K} N=${N} g128`;
+      if (!want(`gptq-matvec ${v.name} ${shape}`) || !v.supports(ctx, packed)) continue;
+      ws ??= Array.from({ length: copies }, (_, i) => uploadGptq(ctx, packed, { label: `bench.gptq${i}` }));
+      const k = new GptqMatvecKernel(ctx, { variant: v });
+      const bounds = ws.map((w) => k.bind(x, w, y, step));
+      cases.push({
+        kernel: 'gptq-matvec', variant: v.name, shape, copies,
+        bytes: copies * (perCopy + K * 4 + N * 4),
+        encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
+        destroy: () => {},
+      });
+    }
+    const owned = ws;
+    cleanup.push(() => { owned?.forEach(destroyGptq); x.destroy(); y.destroy(); });
+  }
+  if (o.shapes.lmHead && want('dense-matvec lm_head')) {
+    const [K, N] = o.shapes.lmHead;
+    const bits = new Uint16Array(N * K);
+    fillRandom(new Uint32Array(bits.buffer), 7);
+    for (let i = 0; i < bits.length; i++) bits[i] &= 0xbbff; // finite f16 values of modest size
+    const copies = copiesFor(bits.byteLength, o.minBytes);
+    const ws: DenseWeight[] = Array.from({ length: copies }, (_, i) => uploadDense(ctx, { f16: bits }, N, K, { label: `bench.lm_head${i}` }));
+    const x = uploadBuffer(ctx, randomX(K), 'kernel-bench.x'); // f32 [K]
+    const y = createBuffer(ctx, N * 4, STORAGE, 'kernel-bench.y'); // f32 [N]
+    const k = new DenseMatvecKernel(ctx);
+    const bounds = ws.map((w) => k.bind(x, w, y, step));
+    cases.push({
+      kernel: 'dense-matvec (lm_head f16)', variant: 'one-row-per-thread', shape: `K=${K} N=${N}`, copies,
+      bytes: copies * (N * K * 2 + K * 4 + N * 4),
+      encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
+      destroy: () => { ws.forEach((w) => w.chunks.forEach((c) => c.buffer.destroy())); x.destroy(); y.destroy(); },
+    });
+  }
+  if (o.shapes.gptqMatmul && want('gptq-matmul')) {
+    const { K, N, M } = o.shapes.gptqMatmul;
+    const packed = randomPackedGptq(K, N);
+    const perCopy = packed.words.byteLength + packed.sz.byteLength;
+    const copies = copiesFor(perCopy, o.minBytes);
+    const ws = Array.from({ length: copies }, (_, i) => uploadGptq(ctx, packed, { label: `bench.gptqmm${i}` }));
+    const x = uploadBuffer(ctx, randomX(M * K), 'kernel-bench.x'); // f32 [M, K]
+    const y = createBuffer(ctx, M * N * 4, STORAGE, 'kernel-bench.y'); // f32 [M, N]
+    const mmStep = createStepBuffer(ctx, 'kernel-bench.step-m');
+    writeStep(ctx, mmStep, { pos0: 0, m: M });
+    const k = new GptqMatmulKernel(ctx);
+    const bounds = ws.map((w) => k.bind(x, w, y, mmStep, { maxM: M }));
+    cases.push({
+      kernel: `gptq-matmul (prefill M=${M})`, variant: '512x4-tile', shape: `K=${K} N=${N} g128`, copies,
+      bytes: copies * perCopy, flops: copies * 2 * M * N * K,
+      encode: (p) => { for (const b of bounds) k.encode(p, b, M); },
+      destroy: () => { ws.forEach(destroyGptq); x.destroy(); y.destroy(); mmStep.destroy(); },
+    });
+  }
+  writeStep(ctx, step, { pos0: 0, m: 1 });
+  cleanup.push(() => step.destroy());
+  return { cases, cleanup };
+}
+
+export async function runKernelBench(ctx: GpuContext, opts: KernelBenchOptions = {}): Promise<KernelBenchResult> {
+  const minBytes = opts.minBytes ?? ROOFLINE_BYTES;
+  const { cases, cleanup } = buildCases(ctx, {
+    shapes: opts.shapes ?? LLAMA_SHAPES, only: opts.only ?? null, minBytes,
+    matvecVariants: opts.matvecVariants ?? gptqMatvecVariants(ctx),
+  });
+  const timed = cases;
+  const probe = await RooflineProbe.create(ctx, { bytes: minBytes, minMs: opts.minMs });
+  const timer = new GpuTimer(ctx);
+  try {
+    const reps: number[] = [];
+    for (const c of timed) reps.push(await calibrateReps(timer, c.encode, opts.minMs ?? 30, 16));
+    const best = timed.map(() => Infinity);
+    for (let r = 0; r < (opts.rounds ?? 3); r++) {
+      await probe.round();
+      for (let i = 0; i < timed.length; i++) best[i] = Math.min(best[i], await timer.time(timed[i].encode, reps[i]));
+    }
+    if (ctx.firstError) throw new Error(`GPU error: ${ctx.firstError.message}`);
+    const roofline = await probe.result();
+    const rows = timed.map((c, i) => {
+      const gbps = c.bytes / (best[i] / 1000) / 1e9;
+      return {
+        kernel: c.kernel, variant: c.variant, shape: c.shape, copies: c.copies, bytes: c.bytes, ms: best[i] / c.copies, gbps,
+        ...(c.flops ? { gflops: c.flops / (best[i] / 1000) / 1e9 } : {}),
+        roofline_fraction: gbps / roofline.gbps,
+      };
+    });
+    return { roofline, rows };
+  } finally {
+    probe.destroy();
+    timer.destroy();
+    for (const c of cases) c.destroy();
+    for (const f of cleanup) f();
+  }
+}
