@@ -1,8 +1,10 @@
 // The curated model list, GPU memory estimates, and the "does it fit this adapter?" check.
 //
 // Exported API
-//   CATALOG: CatalogEntry[]      curated GPTQ Llama checkpoints (facts from /work/shared/docs/MODELS.md and
-//                                the repos' config.json files)
+//   CATALOG: CatalogEntry[]      curated checkpoints: GPTQ Llama, Qwen2.5 GPTQ-Int4, Qwen3 GPTQ-Int8 / AWQ, Mistral
+//                                GPTQ (facts from /work/shared/docs/MODELS.md and the repos' published config.json
+//                                files; sizes not confirmed from a listing are this file's estimate, noted so)
+//   recommendedEntry(uiLanguage, limits?) → the default suggestion (a Qwen model for a Chinese UI)
 //   findCatalogEntry(repo, revision?)
 //   estimateGpuMemory(shape, quant, opts?) → GpuMemoryEstimate (formula below)
 //   checkFits(entry, limits, deviceMemoryHint?) → { ok: true, estimate } | { ok: false, reason, estimate }
@@ -12,7 +14,8 @@
 //
 // GPU memory formula (bytes; h = hidden_size, I = intermediate_size, L = layers, H = heads, Hkv = KV heads,
 // d = head_dim, V = vocab, T = context tokens, P = prefill chunk tokens, G = group size, b = bits = 4,
-// f = bytes of a float weight (2, f16), k = bytes of a KV element (2, f16; 4 on the f32 path)):
+// f = bytes of a float weight (2, f16), k = bytes of a KV element (2, f16; 4 on the f32 path)); AWQ has the
+// same bytes as GPTQ (no g_idx), GPTQ 8-bit runs as two 4-bit halves of the same total size):
 //   gptq(K, N)   = K·N·b/8 (qweight) + ⌈K/G⌉·N·2 (scales f16) + ⌈K/G⌉·N·b/8 (qzeros) + K·4 (g_idx)
 //   per layer    = gptq(h, H·d) + 2·gptq(h, Hkv·d) + gptq(H·d, h) + 2·gptq(h, I) + gptq(I, h) + 2·h·4 (norms)
 //   weights      = L·per layer + V·h·f (embedding) + (tied ? 0 : V·h·f) (lm_head) + h·4 (final norm)
@@ -42,6 +45,8 @@ export interface LlamaShape {
 }
 
 export interface QuantInfo {
+  /** Default 'gptq'; 'none' for unquantized repos. */
+  method?: 'gptq' | 'awq' | 'none';
   bits: number;
   groupSize: number;
   descAct?: boolean;
@@ -65,6 +70,10 @@ export interface CatalogEntry {
   notes?: string;
   /** True for the curated list; false for a repo the user typed in. */
   curated: boolean;
+  /** config.json model_type: llama, mistral, qwen2, qwen3 (absent: llama). */
+  architecture?: string;
+  /** False when downloadBytes is this file's estimate from the shape, not a size read from the repo's listing. */
+  sizeConfirmed?: boolean;
 }
 
 const MB = 1_000_000;
@@ -152,7 +161,161 @@ export const CATALOG: CatalogEntry[] = [
     quant: { bits: 4, groupSize: 128, descAct: false, sym: true },
     curated: true,
   },
+  // Qwen2.5 Instruct, Qwen's own GPTQ-Int4 (q/k/v biases, ChatML; the three small ones have tied embeddings).
+  {
+    id: 'qwen2.5-0.5b-instruct',
+    label: 'Qwen2.5 0.5B Instruct (GPTQ 4-bit)',
+    repo: 'Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 459 * MB,
+    contextLength: 32768,
+    licence: 'apache-2.0',
+    architecture: 'qwen2',
+    shape: { hiddenSize: 896, intermediateSize: 4864, numLayers: 24, numHeads: 14, numKvHeads: 2, vocabSize: 151936, tiedEmbeddings: true },
+    // group 128, no act-order, symmetric: as Qwen's GPTQ-Int4 configs read (MODELS.md marks them "?").
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Smallest Qwen; Chinese and English. Quick to download, modest answers.',
+    curated: true,
+  },
+  {
+    id: 'qwen2.5-1.5b-instruct',
+    label: 'Qwen2.5 1.5B Instruct (GPTQ 4-bit)',
+    repo: 'Qwen/Qwen2.5-1.5B-Instruct-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 1150 * MB,
+    contextLength: 32768,
+    licence: 'apache-2.0',
+    architecture: 'qwen2',
+    shape: { hiddenSize: 1536, intermediateSize: 8960, numLayers: 28, numHeads: 12, numKvHeads: 2, vocabSize: 151936, tiedEmbeddings: true },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Good Chinese and English answers for its size.',
+    curated: true,
+  },
+  {
+    id: 'qwen2.5-3b-instruct',
+    label: 'Qwen2.5 3B Instruct (GPTQ 4-bit)',
+    repo: 'Qwen/Qwen2.5-3B-Instruct-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 2070 * MB,
+    contextLength: 32768,
+    licence: 'qwen-research',
+    architecture: 'qwen2',
+    shape: { hiddenSize: 2048, intermediateSize: 11008, numLayers: 36, numHeads: 16, numKvHeads: 2, vocabSize: 151936, tiedEmbeddings: true },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Qwen research licence (non-commercial terms): read it before use.',
+    curated: true,
+  },
+  {
+    id: 'qwen2.5-7b-instruct',
+    label: 'Qwen2.5 7B Instruct (GPTQ 4-bit)',
+    repo: 'Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 5600 * MB,
+    contextLength: 32768,
+    licence: 'apache-2.0',
+    architecture: 'qwen2',
+    shape: { hiddenSize: 3584, intermediateSize: 18944, numLayers: 28, numHeads: 28, numKvHeads: 4, vocabSize: 152064, tiedEmbeddings: false },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Two weight shards; needs a GPU with about 7 GB free.',
+    curated: true,
+  },
+  // Qwen3 (q/k norm per head, explicit head_dim 128; thinking mode off for document answers). Sizes estimated.
+  {
+    id: 'qwen3-0.6b-int8',
+    label: 'Qwen3 0.6B (GPTQ 8-bit)',
+    repo: 'Qwen/Qwen3-0.6B-GPTQ-Int8',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 763 * MB,
+    sizeConfirmed: false,
+    contextLength: 40960,
+    licence: 'apache-2.0',
+    architecture: 'qwen3',
+    shape: { hiddenSize: 1024, intermediateSize: 3072, numLayers: 28, numHeads: 16, numKvHeads: 8, headDim: 128, vocabSize: 151936, tiedEmbeddings: true },
+    // group size and act-order not confirmed: 128 / no act-order assumed.
+    quant: { method: 'gptq', bits: 8, groupSize: 128, descAct: false, sym: true },
+    notes: 'Download size is an estimate. Answers without the thinking mode.',
+    curated: true,
+  },
+  {
+    id: 'qwen3-1.7b-int8',
+    label: 'Qwen3 1.7B (GPTQ 8-bit)',
+    repo: 'Qwen/Qwen3-1.7B-GPTQ-Int8',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 2067 * MB,
+    sizeConfirmed: false,
+    contextLength: 40960,
+    licence: 'apache-2.0',
+    architecture: 'qwen3',
+    shape: { hiddenSize: 2048, intermediateSize: 6144, numLayers: 28, numHeads: 16, numKvHeads: 8, headDim: 128, vocabSize: 151936, tiedEmbeddings: true },
+    quant: { method: 'gptq', bits: 8, groupSize: 128, descAct: false, sym: true },
+    notes: 'Download size is an estimate. Answers without the thinking mode.',
+    curated: true,
+  },
+  {
+    id: 'qwen3-4b-awq',
+    label: 'Qwen3 4B (AWQ 4-bit)',
+    repo: 'Qwen/Qwen3-4B-AWQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 2670 * MB,
+    sizeConfirmed: false,
+    contextLength: 40960,
+    licence: 'apache-2.0',
+    architecture: 'qwen3',
+    shape: { hiddenSize: 2560, intermediateSize: 9728, numLayers: 36, numHeads: 32, numKvHeads: 8, headDim: 128, vocabSize: 151936, tiedEmbeddings: true },
+    quant: { method: 'awq', bits: 4, groupSize: 128 },
+    notes: 'Download size is an estimate. Answers without the thinking mode.',
+    curated: true,
+  },
+  {
+    id: 'qwen3-8b-awq',
+    label: 'Qwen3 8B (AWQ 4-bit)',
+    repo: 'Qwen/Qwen3-8B-AWQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 6104 * MB,
+    sizeConfirmed: false,
+    contextLength: 40960,
+    licence: 'apache-2.0',
+    architecture: 'qwen3',
+    shape: { hiddenSize: 4096, intermediateSize: 12288, numLayers: 36, numHeads: 32, numKvHeads: 8, headDim: 128, vocabSize: 151936, tiedEmbeddings: false },
+    quant: { method: 'awq', bits: 4, groupSize: 128 },
+    notes: 'Download size is an estimate; needs a GPU with about 7 GB free. Answers without the thinking mode.',
+    curated: true,
+  },
+  {
+    id: 'mistral-7b-instruct-v0.2',
+    label: 'Mistral 7B Instruct v0.2 (GPTQ 4-bit)',
+    repo: 'TheBloke/Mistral-7B-Instruct-v0.2-GPTQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 4156 * MB,
+    sizeConfirmed: false,
+    contextLength: 32768,
+    licence: 'apache-2.0',
+    architecture: 'mistral',
+    shape: { hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, vocabSize: 32000, tiedEmbeddings: false },
+    // TheBloke's main branch: 4-bit, group 128, act-order (not confirmed from the stored config).
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: true, sym: true },
+    notes: 'About 4.2 GB (not confirmed). English first; no sliding window in v0.2.',
+    curated: true,
+  },
 ];
+
+/** The catalog id suggested first: a Qwen model for a Chinese UI (best Chinese answers), else Llama 3.2 1B. */
+export function recommendedEntry(uiLanguage: string, limits?: AdapterLimits): CatalogEntry {
+  const order = uiLanguage.toLowerCase().startsWith('zh')
+    ? ['qwen2.5-1.5b-instruct', 'qwen2.5-0.5b-instruct']
+    : ['llama-3.2-1b-instruct', 'qwen2.5-1.5b-instruct', 'tinyllama-1.1b-chat'];
+  const entries = order.map((id) => CATALOG.find((e) => e.id === id)!);
+  return entries.find((e) => !limits || checkFits(e, limits).ok) ?? entries[entries.length - 1];
+}
 
 export function findCatalogEntry(repo: string, revision = 'main'): CatalogEntry | undefined {
   return CATALOG.find((e) => e.repo.toLowerCase() === repo.toLowerCase() && e.revision === revision);
@@ -258,9 +421,10 @@ export function shapeFromConfig(config: Record<string, unknown>, quantizeConfig?
     tiedEmbeddings: config.tie_word_embeddings === true,
   };
   const q = (config.quantization_config ?? quantizeConfig ?? null) as Record<string, unknown> | null;
+  const method = q && String(q.quant_method ?? 'gptq').toLowerCase() === 'awq' ? 'awq' : 'gptq';
   const quant: QuantInfo = q
-    ? { bits: Number(q.bits ?? 4), groupSize: Number(q.group_size ?? 128) > 0 ? Number(q.group_size ?? 128) : shape.hiddenSize, descAct: q.desc_act === true, sym: q.sym !== false }
-    : { bits: 16, groupSize: shape.hiddenSize };
+    ? { method, bits: Number(q.bits ?? q.w_bit ?? 4), groupSize: Number(q.group_size ?? 128) > 0 ? Number(q.group_size ?? 128) : shape.hiddenSize, descAct: q.desc_act === true, sym: q.sym !== false }
+    : { method: 'none', bits: 16, groupSize: shape.hiddenSize };
   return { shape, quant, contextLength: num('max_position_embeddings', 2048) };
 }
 
@@ -295,6 +459,7 @@ export async function describeRepo(hub: HubSettings, repoId: string, revision = 
     shape,
     quant,
     ...(curated?.notes ? { notes: curated.notes } : {}),
+    ...(typeof config.model_type === 'string' ? { architecture: config.model_type } : {}),
     curated: false,
   };
 }

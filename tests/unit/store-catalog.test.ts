@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../e2e/hub-server';
-import { CATALOG, checkFits, describeRepo, estimateGpuMemory, findCatalogEntry, gptqLinearBytes, shapeFromConfig } from '../../src/store/catalog';
+import { CATALOG, checkFits, describeRepo, estimateGpuMemory, findCatalogEntry, gptqLinearBytes, recommendedEntry, shapeFromConfig } from '../../src/store/catalog';
 import { tempDir, writeFakeRepo } from './store-helpers';
 
 const MiB = 2 ** 20;
@@ -110,5 +110,56 @@ describe('describeRepo (any repo id typed by the user)', () => {
     expect(checkFits(e, floorLimits).ok).toBe(true);
     await expect(describeRepo({ endpoint: hub.url }, 'someone/absent')).rejects.toMatchObject({ code: 'MISSING_FILE' });
     await expect(describeRepo({ endpoint: hub.url }, 'not a repo')).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+});
+
+describe('catalog: Qwen, Mistral, AWQ and 8-bit entries', () => {
+  const qwen = ['Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4', 'Qwen/Qwen2.5-1.5B-Instruct-GPTQ-Int4', 'Qwen/Qwen2.5-3B-Instruct-GPTQ-Int4', 'Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4'];
+  it('lists the Qwen2.5 GPTQ-Int4, Qwen3 GPTQ-Int8 / AWQ and Mistral v0.2 GPTQ repos with architecture, format, licence, context', () => {
+    for (const repo of [...qwen, 'Qwen/Qwen3-0.6B-GPTQ-Int8', 'Qwen/Qwen3-1.7B-GPTQ-Int8', 'Qwen/Qwen3-4B-AWQ', 'Qwen/Qwen3-8B-AWQ', 'TheBloke/Mistral-7B-Instruct-v0.2-GPTQ']) {
+      const e = findCatalogEntry(repo);
+      expect(e, repo).toBeDefined();
+      expect(e!.architecture).toMatch(/^(qwen2|qwen3|mistral)$/);
+      expect(e!.licence).not.toBe('');
+      expect(e!.contextLength).toBeGreaterThanOrEqual(32768);
+    }
+    expect(findCatalogEntry('Qwen/Qwen3-4B-AWQ')!.quant.method).toBe('awq');
+    expect(findCatalogEntry('Qwen/Qwen3-0.6B-GPTQ-Int8')!.quant.bits).toBe(8);
+    expect(findCatalogEntry('Qwen/Qwen2.5-3B-Instruct-GPTQ-Int4')!.licence).toBe('qwen-research');
+  });
+
+  it("the weight estimate matches Qwen2.5's published download sizes within 1% (shapes and group 128 check out)", () => {
+    for (const repo of qwen) {
+      const e = findCatalogEntry(repo)!;
+      expect(e.sizeConfirmed, repo).not.toBe(false);
+      const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);
+      expect(Math.abs(est.weights - e.downloadBytes) / e.downloadBytes, repo).toBeLessThan(0.01);
+    }
+  });
+
+  it('estimated sizes are marked as estimates and equal the formula', () => {
+    for (const e of CATALOG.filter((x) => x.sizeConfirmed === false)) {
+      const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);
+      expect(Math.abs(est.weights - e.downloadBytes) / e.downloadBytes, e.id).toBeLessThan(0.005);
+      expect(e.notes ?? '', e.id).toMatch(/estimate|not confirmed/);
+    }
+  });
+
+  it('recommends a Qwen model for a Chinese UI, the first of its list that fits the adapter', () => {
+    expect(recommendedEntry('zh-CN').architecture).toBe('qwen2');
+    expect(recommendedEntry('zh').repo).toBe('Qwen/Qwen2.5-1.5B-Instruct-GPTQ-Int4');
+    expect(recommendedEntry('en').repo).toBe('ModelCloud/Llama-3.2-1B-Instruct-gptqmodel-4bit-vortex-v1');
+    const pick = recommendedEntry('zh', floorLimits);
+    expect(pick.repo).toBe('Qwen/Qwen2.5-1.5B-Instruct-GPTQ-Int4');
+    expect(checkFits(pick, floorLimits).ok).toBe(true);
+    // Nothing fits 1 MiB buffers: still a Chinese-capable suggestion (the smallest), whose fit check says why not.
+    const none = { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 };
+    expect(recommendedEntry('zh', none).repo).toBe('Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4');
+  });
+
+  it('shapeFromConfig reads an AWQ quantization_config and the model_type', () => {
+    const r = shapeFromConfig({ model_type: 'qwen3', hidden_size: 2560, intermediate_size: 9728, num_hidden_layers: 36, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, vocab_size: 151936, tie_word_embeddings: true, max_position_embeddings: 40960, quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'gemm', zero_point: true } });
+    expect(r.quant).toMatchObject({ method: 'awq', bits: 4, groupSize: 128 });
+    expect(r.shape.headDim).toBe(128);
   });
 });
