@@ -11,8 +11,11 @@ const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes 
 const PAGE_2 = ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'];
 const LATER = ['A glacier moves a few metres down the valley', 'in a year, grinding the rock beneath it.'];
 
-function scanPdf(pages: string[][]): Buffer {
-  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }))));
+const ZH_PAGE_1 = ['港口办公室每天早上七点开门，', '最后一班渡轮离开码头后关门。'];
+const ZH_PAGE_2 = ['每天晚上，灯塔看守人记录风速', '和海浪的高度。'];
+
+function scanPdf(pages: string[][], font = '"DejaVu Serif", serif', dpi = 200): Buffer {
+  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font, sizePt: 12, dpi, widthPt: 432, heightPt: 130 }) }))));
 }
 
 test('a dropped scan is recognised, cited and highlighted, and stays searchable offline without recognising again', async ({ browser }) => {
@@ -75,6 +78,38 @@ test('a dropped scan is recognised, cited and highlighted, and stays searchable 
   await context.setOffline(false);
 
   expect(foreignRequests(urls)).toEqual([]);
+  expect(cspViolations).toEqual([]);
+  await context.close();
+});
+
+test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stops it and "Recognise text" resumes', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
+  await openApp(page);
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'lighthouse-zh.pdf', mimeType: 'application/pdf', buffer: scanPdf([ZH_PAGE_1, ZH_PAGE_2], '"WenQuanYi Zen Hei"', 300) });
+  const row = documentRow(page, 'lighthouse-zh.pdf');
+
+  await row.getByTestId('ocr-cancel').click({ timeout: 60_000 });
+  await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  await expect(row.getByRole('alert')).toContainText('文字识别已取消');
+  // The UI language chose the OCR languages.
+  await expect(row.getByTestId('ocr-language')).toHaveValue('chi_sim+eng');
+
+  await row.getByTestId('ocr-recognise').click();
+  await waitReady(page, 'lighthouse-zh.pdf', 240_000);
+  await expect(row.getByTestId('ocr-badge')).toHaveText('文字已识别（OCR）');
+
+  await ask(page, '灯塔看守人每天晚上记录什么？');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'lighthouse-zh.pdf');
+  await expect(source).toHaveAttribute('data-page', '2');
+  await source.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-viewer-zh.png' });
   expect(cspViolations).toEqual([]);
   await context.close();
 });

@@ -18,7 +18,7 @@ export interface TesseractWordLike {
   bbox: TesseractBox;
 }
 export interface TesseractBlockLike {
-  paragraphs: Array<{ lines: Array<{ words: TesseractWordLike[] }> }>;
+  paragraphs: Array<{ lines: Array<{ words: TesseractWordLike[]; bbox?: TesseractBox }> }>;
 }
 
 /** Han, kana, Hangul, CJK punctuation and full-width forms: scripts written without spaces between words. */
@@ -47,7 +47,10 @@ export interface PageTextAndWords {
 
 /**
  * `scale` is the render scale (image pixels per page point): boxes are divided by it so they land in the
- * page's viewport at scale 1.
+ * page's viewport at scale 1. Boxes are tidied per line so a highlight reads as one band, as on a text
+ * layer: every word spans the line's height, a word ends where the next one starts when the gap between
+ * them is narrower than the line is high (an inter-word space), and never runs past the next word's start
+ * (Tesseract's boxes for CJK characters sometimes stretch over their neighbours).
  */
 export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null | undefined, scale: number): PageTextAndWords {
   const words: OcrWord[] = [];
@@ -58,12 +61,19 @@ export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null |
       const lines: string[] = [];
       for (const line of para.lines) {
         const texts: string[] = [];
-        for (const w of line.words) {
+        const kept = line.words.filter((w) => w.text.trim());
+        kept.forEach((w, i) => {
           const text = w.text.trim();
-          if (!text) continue;
           texts.push(text);
-          words.push({ text, x0: round(w.bbox.x0), y0: round(w.bbox.y0), x1: round(w.bbox.x1), y1: round(w.bbox.y1), confidence: Math.round(w.confidence) });
-        }
+          const y0 = line.bbox ? Math.min(line.bbox.y0, w.bbox.y0) : w.bbox.y0;
+          const y1 = line.bbox ? Math.max(line.bbox.y1, w.bbox.y1) : w.bbox.y1;
+          let x1 = w.bbox.x1;
+          const next = kept[i + 1];
+          if (next && next.bbox.x0 > w.bbox.x0) {
+            if (x1 > next.bbox.x0 || next.bbox.x0 - x1 < y1 - y0) x1 = next.bbox.x0;
+          }
+          words.push({ text, x0: round(w.bbox.x0), y0: round(y0), x1: round(x1), y1: round(y1), confidence: Math.round(w.confidence) });
+        });
         const joined = joinLineWords(texts);
         if (joined) lines.push(joined);
       }

@@ -45,12 +45,20 @@ describe('OCR text assembly', () => {
   });
 
   it('turns Tesseract boxes (render pixels) into page points and lines/paragraphs into text', () => {
-    const w = (text: string, x0: number) => ({ text, confidence: 90, bbox: { x0, y0: 100, x1: x0 + 50, y1: 130 } });
-    const blocks = [{ paragraphs: [{ lines: [{ words: [w('recog-', 0)] }, { words: [w('nition', 0), w('works', 60)] }] }, { lines: [{ words: [w('Next', 0), w(' ', 40)] }] }] }];
+    const w = (text: string, x0: number, x1 = x0 + 50) => ({ text, confidence: 90, bbox: { x0, y0: 100, x1, y1: 130 } });
+    const line = (words: ReturnType<typeof w>[]) => ({ words, bbox: { x0: 0, y0: 96, x1: 400, y1: 136 } });
+    const blocks = [
+      { paragraphs: [{ lines: [line([w('recog-', 0)]), line([w('nition', 0), w('works', 60), w('灯塔', 200, 400), w('看', 240)])] }, { lines: [{ words: [w('Next', 0), w(' ', 40)] }] }] },
+    ];
     const out = pageFromTesseract(blocks, 2);
-    expect(out.text).toBe('recognition works\n\nNext');
-    expect(out.words).toHaveLength(4);
-    expect(out.words[2]).toMatchObject({ text: 'works', x0: 30, y0: 50, x1: 55, y1: 65 });
+    expect(out.text).toBe('recognition works 灯塔看\n\nNext');
+    expect(out.words.map((x) => x.text)).toEqual(['recog-', 'nition', 'works', '灯塔', '看', 'Next']);
+    // Halved (scale 2); the line's height; a narrow gap closed (nition → works); a box that runs over the next
+    // word cut at its start (灯塔 → 看); a wide gap kept (works → 灯塔).
+    expect(out.words[1]).toMatchObject({ x0: 0, y0: 48, x1: 30, y1: 68 });
+    expect(out.words[2]).toMatchObject({ x0: 30, y0: 48, x1: 55, y1: 68 });
+    expect(out.words[3]).toMatchObject({ x0: 100, x1: 120 });
+    expect(out.words[5]).toMatchObject({ x0: 0, y0: 50, x1: 25, y1: 65 });
     expect(out.confidence).toBe(90);
   });
 
