@@ -10,7 +10,8 @@ import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext }
 import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
-import { GptqMatmulKernel, GptqMatvecKernel } from '../gpu/kernels/gptq-linear';
+import { GptqMatmulKernel, GptqMatvecKernel, type GptqMatvecVariant } from '../gpu/kernels/gptq-linear';
+import type { GpuGptq } from '../gpu/gptq-repack';
 import { BiasAddKernel } from '../gpu/kernels/bias-add';
 import { HeadRmsNormKernel, type HeadRmsNormBound } from '../gpu/kernels/head-rmsnorm';
 import { createKvCache, KvStoreKernel, type KvCache, type KvStoreBound } from '../gpu/kernels/kv-store';
@@ -69,12 +70,15 @@ export interface LlamaGpuOptions {
   maxSeq: number;
   /** Tokens per prefill forward (longer prompts are processed in chunks). */
   maxBatch?: number;
+  /** The GPTQ matvec variant per layer (the autotuner's MatvecChoices.variantFor); default rows-per-thread. */
+  matvecVariant?: (w: GpuGptq) => GptqMatvecVariant;
 }
 
 export class LlamaGpu {
   readonly maxSeq: number;
   readonly maxBatch: number;
   private readonly kernels;
+  private readonly matvecVariant: ((w: GpuGptq) => GptqMatvecVariant) | null;
   private readonly buffers: GPUBuffer[] = [];
   private readonly ids: GPUBuffer; // u32 [maxBatch]
   private readonly step: GPUBuffer; // uniform Step
@@ -101,6 +105,7 @@ export class LlamaGpu {
     const D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
     const qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
     this.maxSeq = opts.maxSeq;
+    this.matvecVariant = opts.matvecVariant ?? null;
     const B = (this.maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 64, opts.maxSeq)));
     const f32 = (n: number, label: string) => this.track(createBuffer(ctx, n * 4, STORAGE, label));
 
@@ -173,8 +178,8 @@ export class LlamaGpu {
     this.finalNorm = k.rmsnorm.bind(x, w.finalNorm, this.xn, this.step, { dim: D, maxM: B });
     const head = w.lmHead;
     if (head.kind === 'gptq') {
-      const b = k.gptqMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
-      this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1), kernel: () => 'gptq-matvec' };
+      const b = k.gptqMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step, this.matvecVariant?.(head.w));
+      this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1), kernel: () => `gptq-matvec[${b.variant}]` };
     } else {
       const b = k.denseMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
       this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1), kernel: () => 'dense-matvec' };
@@ -187,9 +192,9 @@ export class LlamaGpu {
     const k = this.kernels, B = this.maxBatch;
     if (l.kind === 'gptq') {
       const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
-      const mv = kv.bind(input, l.w, output, this.step);
+      const mv = kv.bind(input, l.w, output, this.step, this.matvecVariant?.(l.w));
       const mm = km.bind(input, l.w, output, this.step, { maxM: B });
-      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'gptq-matvec' : 'gptq-matmul') };
+      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `gptq-matvec[${mv.variant}]` : 'gptq-matmul') };
     }
     const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
     const mv = kv.bind(input, l.w, output, this.step);

@@ -103,6 +103,11 @@ export function splitKSource(v: GptqMatvecVariant): string {
   return [...new Set(enables.map((l) => l.trim()))].join('\n') + '\n' + all.filter((l) => !/^\s*enable\s/.test(l)).join('\n');
 }
 
+/** Every source a matvec variant is built from (the autotuner's cache key hashes it). */
+export function matvecSources(): string {
+  return [matvecCode, splitKCode, splitKF16Code, reduceSubgroupCode, reduceTreeCode].join('\n');
+}
+
 /** Threads per split-K workgroup for a row of `rowWords` words: a power of two, 32..256, about one quad each. */
 export function splitKWorkgroupSize(rowWords: number): number {
   const quads = rowWords / 4;

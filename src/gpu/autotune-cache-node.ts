@@ -1,0 +1,36 @@
+// Node side of the autotuner's cache: one JSON file {key: TuneEntry}, beside the Node model cache
+// ($PDFCHAT_MODEL_CACHE, else ~/.cache/pdfchat/models → ~/.cache/pdfchat/autotune.json), or $PDFCHAT_TUNE_CACHE.
+// Written whole (write to a temp file, then rename) so a crash never leaves half a file.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TuneCache, TuneEntry } from './autotune-cache';
+
+export function defaultTuneCachePath(): string {
+  if (process.env.PDFCHAT_TUNE_CACHE) return process.env.PDFCHAT_TUNE_CACHE;
+  const models = process.env.PDFCHAT_MODEL_CACHE || join(homedir(), '.cache', 'pdfchat', 'models');
+  return join(dirname(models), 'autotune.json');
+}
+
+export function fileTuneCache(path = defaultTuneCachePath()): TuneCache {
+  const read = (): Record<string, TuneEntry> => {
+    try {
+      const v = JSON.parse(readFileSync(path, 'utf8'));
+      return v && typeof v === 'object' ? v : {};
+    } catch {
+      return {}; // absent or unreadable: tune again
+    }
+  };
+  return {
+    kind: 'file',
+    get: async (k) => read()[k],
+    set: async (k, v) => {
+      const all = read();
+      all[k] = v;
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(all, null, 1));
+      renameSync(tmp, path);
+    },
+  };
+}

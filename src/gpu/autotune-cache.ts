@@ -1,0 +1,41 @@
+// Where the autotuner keeps its choices, so that only the first load on an adapter pays for tuning:
+// IndexedDB in the browser (idb-keyval, database "pdfchat-autotune"), a JSON file in Node
+// (src/gpu/autotune-cache-node.ts), memory otherwise. Keys are built by src/gpu/autotune.ts from the adapter
+// (vendor, architecture, device, description), its features, the layer shape and a hash of the kernel sources.
+import { createStore, get, set, type UseStore } from 'idb-keyval';
+
+export interface TuneEntry {
+  /** GptqMatvecVariant.name of the fastest correct candidate. */
+  variant: string;
+  /** Every candidate was measured (false when the time budget ran out first: a later load tunes again). */
+  complete: boolean;
+  /** ms per call of the chosen variant on the tuning layer, and when it was measured. */
+  ms: number;
+  at: string;
+}
+
+export interface TuneCache {
+  readonly kind: 'indexeddb' | 'file' | 'memory';
+  get(key: string): Promise<TuneEntry | undefined>;
+  set(key: string, entry: TuneEntry): Promise<void>;
+}
+
+export function memoryTuneCache(): TuneCache {
+  const m = new Map<string, TuneEntry>();
+  return { kind: 'memory', get: async (k) => m.get(k), set: async (k, v) => { m.set(k, v); } };
+}
+
+export function idbTuneCache(): TuneCache {
+  let store: UseStore | null = null;
+  const s = () => (store ??= createStore('pdfchat-autotune', 'choices'));
+  return {
+    kind: 'indexeddb',
+    get: (k) => get<TuneEntry>(k, s()),
+    set: (k, v) => set(k, v, s()),
+  };
+}
+
+/** IndexedDB where it exists (browser, worker), memory otherwise (Node callers pass the file cache). */
+export function defaultTuneCache(): TuneCache {
+  return typeof indexedDB !== 'undefined' ? idbTuneCache() : memoryTuneCache();
+}
