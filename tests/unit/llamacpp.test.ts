@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
 import { syntheticVocab, makeRandomLlama } from '../../scripts/make-random-llama';
 import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
@@ -17,40 +16,11 @@ import { ReferenceLlama } from '../../src/model/reference';
 import { openCheckpoint } from '../../src/model/checkpoint';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { makeTempDir } from '../temp-dir';
+import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
 const have = existsSync(join(stories, 'stories260K.gguf'));
 if (!have) console.warn(`skipping llama.cpp comparison: ${stories} is absent`);
-
-function logSoftmax(l: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of l) if (v > max) max = v;
-  let s = 0;
-  for (const v of l) s += Math.exp(v - max);
-  const lse = max + Math.log(s);
-  return Float64Array.from(l, (v) => v - lse);
-}
-
-/** Full next-token probabilities from llama.cpp (CPU, 1 thread, F32 KV cache) at every position. */
-async function llamaCppProbabilities(modelPath: string, tokens: number[]): Promise<Map<number, number>[]> {
-  const { getLlama } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
-  // flashAttention off: llama.cpp's CPU flash attention ("auto" turns it on) rounds through f16 (~1e-2 error).
-  const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
-  try {
-    const input: ControlledEvaluateInputItem[] = tokens.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }]);
-    const res = await ctx.getSequence().controlledEvaluate(input);
-    return res.map((r, i) => {
-      const p = r?.next?.probabilities;
-      if (!p) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
-      return p as Map<number, number>;
-    });
-  } finally {
-    await ctx.dispose();
-    await model.dispose();
-  }
-}
 
 /** Max |log p_llama.cpp − log softmax(ours)| over all tokens (p above float32 underflow); also checks argmax. */
 function compare(ours: Float32Array[], theirs: Map<number, number>[], vocab: number): { worst: number; compared: number } {
@@ -104,4 +74,26 @@ describe('reference forward vs llama.cpp on a random GQA model (untied, llama3 r
     expect(compared).toBeGreaterThan(40 * 300);
     expect(worst).toBeLessThan(1e-3);
   }, 60_000);
+});
+
+describe('reference forward vs llama.cpp on random Qwen2 and Qwen3 models (GGUF qwen2 / qwen3 architectures)', () => {
+  const cases = [
+    { name: 'qwen2 GPTQ 4-bit g32 act-order, q/k/v biases, tied', o: { arch: 'qwen2' as const, hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 2, vocab: 400, tied: true, seed: 6, quant: { groupSize: 32, actOrder: true, format: 'v1' as const, sym: true } } },
+    { name: 'qwen3 AWQ g32, q_norm/k_norm, head_dim 48 ≠ hidden/heads, tied', o: { arch: 'qwen3' as const, hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 2, headDim: 48, vocab: 400, tied: true, seed: 7, quant: { method: 'awq' as const, groupSize: 32 } } },
+    { name: 'qwen3 GPTQ 8-bit g32, untied', o: { arch: 'qwen3' as const, hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 1, headDim: 32, vocab: 400, tied: false, seed: 8, quant: { bits: 8 as const, groupSize: 32, format: 'v1' as const } } },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: log-probabilities agree within 1e-3`, async () => {
+      const dir = makeTempDir('qwen-llamacpp-');
+      await makeRandomLlama(dir, c.o);
+      const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+      const gguf = join(dir, 'export.gguf');
+      writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(c.o.vocab)));
+      const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 89) % 390)));
+      const { worst, compared } = compare(ref.logitsFor(tokens), await llamaCppProbabilities(gguf, tokens), c.o.vocab);
+      console.log(`${c.name}: reference vs llama.cpp max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);
+      expect(compared).toBeGreaterThan(40 * 300);
+      expect(worst).toBeLessThan(1e-3);
+    }, 60_000);
+  }
 });

@@ -1,6 +1,8 @@
-// Writes an fp32 GGUF (v3, llama architecture) from fp32 weights in HF layout, so llama.cpp can serve as an
-// independent reference for any model this project makes (random test models, dequantized GPTQ models).
-// q/k rows go back to llama.cpp's interleaved RoPE order; llama3 rope scaling becomes rope_freqs.weight.
+// Writes an fp32 GGUF (v3) from fp32 weights in HF layout, so llama.cpp can serve as an independent reference
+// for any model this project makes (random test models, dequantized GPTQ/AWQ models). Architectures: llama
+// (also mistral without a sliding window): q/k rows go back to llama.cpp's interleaved RoPE order, llama3 rope
+// scaling becomes rope_freqs.weight; qwen2 (q/k/v biases) and qwen3 (attn_q_norm / attn_k_norm): llama.cpp
+// rotates these NEOX-style (rotate_half), the HF row order as it is.
 import type { LlamaConfig } from '../config';
 import type { LlamaWeightsF32 } from '../reference';
 import type { SpmVocab } from './spm-vocab';
@@ -89,22 +91,25 @@ class ByteWriter {
 const ALIGN = 32;
 
 export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
+  const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : 'llama';
+  if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
+  const interleave = arch === 'llama';
   const kv: [string, KvValue][] = [
-    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.architecture', { type: 'string', value: arch }],
     ['general.name', { type: 'string', value: 'pdfchat-export' }],
     ['general.alignment', { type: 'u32', value: ALIGN }],
-    ['llama.context_length', { type: 'u32', value: cfg.maxPositionEmbeddings }],
-    ['llama.embedding_length', { type: 'u32', value: cfg.hiddenSize }],
-    ['llama.feed_forward_length', { type: 'u32', value: cfg.intermediateSize }],
-    ['llama.block_count', { type: 'u32', value: cfg.numLayers }],
-    ['llama.attention.head_count', { type: 'u32', value: cfg.numHeads }],
-    ['llama.attention.head_count_kv', { type: 'u32', value: cfg.numKvHeads }],
-    ['llama.attention.key_length', { type: 'u32', value: cfg.headDim }],
-    ['llama.attention.value_length', { type: 'u32', value: cfg.headDim }],
-    ['llama.rope.dimension_count', { type: 'u32', value: cfg.headDim }],
-    ['llama.rope.freq_base', { type: 'f32', value: cfg.ropeTheta }],
-    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: cfg.rmsNormEps }],
-    ['llama.vocab_size', { type: 'u32', value: cfg.vocabSize }],
+    [`${arch}.context_length`, { type: 'u32', value: cfg.maxPositionEmbeddings }],
+    [`${arch}.embedding_length`, { type: 'u32', value: cfg.hiddenSize }],
+    [`${arch}.feed_forward_length`, { type: 'u32', value: cfg.intermediateSize }],
+    [`${arch}.block_count`, { type: 'u32', value: cfg.numLayers }],
+    [`${arch}.attention.head_count`, { type: 'u32', value: cfg.numHeads }],
+    [`${arch}.attention.head_count_kv`, { type: 'u32', value: cfg.numKvHeads }],
+    [`${arch}.attention.key_length`, { type: 'u32', value: cfg.headDim }],
+    [`${arch}.attention.value_length`, { type: 'u32', value: cfg.headDim }],
+    [`${arch}.rope.dimension_count`, { type: 'u32', value: cfg.headDim }],
+    [`${arch}.rope.freq_base`, { type: 'f32', value: cfg.ropeTheta }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: cfg.rmsNormEps }],
+    [`${arch}.vocab_size`, { type: 'u32', value: cfg.vocabSize }],
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.tokens', { type: 'array', of: 'string', value: vocab.pieces }],
     ['tokenizer.ggml.scores', { type: 'array', of: 'f32', value: vocab.scores }],
@@ -121,9 +126,16 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
   w.layers.forEach((l, i) => {
     const p = `blk.${i}`;
     tensors.push({ name: `${p}.attn_norm.weight`, dims: [D], data: l.attnNorm });
-    tensors.push({ name: `${p}.attn_q.weight`, dims: [l.q.K, l.q.N], data: permuteHalfToInterleaved(l.q.w, cfg.numHeads, cfg.headDim, l.q.K) });
-    tensors.push({ name: `${p}.attn_k.weight`, dims: [l.k.K, l.k.N], data: permuteHalfToInterleaved(l.k.w, cfg.numKvHeads, cfg.headDim, l.k.K) });
+    const rows = (m: Float32Array, heads: number, cols: number) => (interleave ? permuteHalfToInterleaved(m, heads, cfg.headDim, cols) : m);
+    tensors.push({ name: `${p}.attn_q.weight`, dims: [l.q.K, l.q.N], data: rows(l.q.w, cfg.numHeads, l.q.K) });
+    tensors.push({ name: `${p}.attn_k.weight`, dims: [l.k.K, l.k.N], data: rows(l.k.w, cfg.numKvHeads, l.k.K) });
     tensors.push({ name: `${p}.attn_v.weight`, dims: [l.v.K, l.v.N], data: l.v.w });
+    if (l.q.bias) tensors.push({ name: `${p}.attn_q.bias`, dims: [l.q.N], data: rows(l.q.bias, cfg.numHeads, 1) });
+    if (l.k.bias) tensors.push({ name: `${p}.attn_k.bias`, dims: [l.k.N], data: rows(l.k.bias, cfg.numKvHeads, 1) });
+    if (l.v.bias) tensors.push({ name: `${p}.attn_v.bias`, dims: [l.v.N], data: l.v.bias });
+    if (l.qNorm) tensors.push({ name: `${p}.attn_q_norm.weight`, dims: [cfg.headDim], data: l.qNorm });
+    if (l.kNorm) tensors.push({ name: `${p}.attn_k_norm.weight`, dims: [cfg.headDim], data: l.kNorm });
+    for (const other of [l.o, l.gate, l.up, l.down]) if (other.bias) throw new Error('writeLlamaGguf: o/MLP biases are not exported.');
     tensors.push({ name: `${p}.attn_output.weight`, dims: [l.o.K, l.o.N], data: l.o.w });
     tensors.push({ name: `${p}.ffn_norm.weight`, dims: [D], data: l.mlpNorm });
     tensors.push({ name: `${p}.ffn_gate.weight`, dims: [l.gate.K, l.gate.N], data: l.gate.w });

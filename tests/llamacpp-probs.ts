@@ -1,0 +1,33 @@
+// llama.cpp (npm node-llama-cpp, CPU build, 1 thread, F32 KV cache, flash attention off) as an independent
+// reference: the full next-token distribution at every position of a token sequence, and log-softmax for ours.
+import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
+
+export function logSoftmax(l: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of l) if (v > max) max = v;
+  let s = 0;
+  for (const v of l) s += Math.exp(v - max);
+  const lse = max + Math.log(s);
+  return Float64Array.from(l, (v) => v - lse);
+}
+
+/** Full next-token probabilities from llama.cpp (CPU, 1 thread, F32 KV cache) at every position. */
+export async function llamaCppProbabilities(modelPath: string, tokens: number[]): Promise<Map<number, number>[]> {
+  const { getLlama } = await import('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  // flashAttention off: llama.cpp's CPU flash attention ("auto" turns it on) rounds through f16 (~1e-2 error).
+  const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+  try {
+    const input: ControlledEvaluateInputItem[] = tokens.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 1, topK: 0, topP: 1, minP: 0 } } }]);
+    const res = await ctx.getSequence().controlledEvaluate(input);
+    return res.map((r, i) => {
+      const p = r?.next?.probabilities;
+      if (!p) throw new Error(`llama.cpp returned no probabilities at position ${i}`);
+      return p as Map<number, number>;
+    });
+  } finally {
+    await ctx.dispose();
+    await model.dispose();
+  }
+}
