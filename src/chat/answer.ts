@@ -1,6 +1,7 @@
 // One question → one assistant turn: retrieve passages over the selected documents, then either stream a
 // model answer over a fitted prompt, or (no model loaded) return the passages themselves: search mode.
 import type { Engine, ModelInfo } from '../model/engine-types';
+import type { ConversationTurn } from '../retrieval/library';
 import { AppError } from '../shared/errors';
 import { buildPrompt, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
@@ -22,7 +23,8 @@ export const DEFAULT_ANSWER_SETTINGS: AnswerSettings = {
 };
 
 export interface AnswerDeps {
-  search(query: string, opts: { topK: number; docIds?: string[] }): Promise<Passage[]>;
+  /** `history`: the earlier questions (and answers) of the conversation, oldest first, for follow-up questions. */
+  search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[] }): Promise<Passage[]>;
   /** The loaded engine and what it loaded; null → search mode. */
   engine: { engine: Engine; info: ModelInfo } | null;
 }
@@ -35,16 +37,35 @@ export interface AnswerCallbacks {
   onText?(text: string): void;
 }
 
-/** Earlier turns as the model should see them: search-mode turns carry no answer and are left out. */
+/**
+ * Earlier turns as the model should see them: search-mode turns carry no answer and are left out. Turns that
+ * recorded the user message they were sent with are rendered exactly as sent (see HistoryTurn.sent).
+ */
 export function historyFromTurns(turns: ChatTurn[]): HistoryTurn[] {
   const out: HistoryTurn[] = [];
   for (let i = 0; i < turns.length; i++) {
     const t = turns[i];
     const next = turns[i + 1];
     if (t.role === 'user' && next?.role === 'assistant' && next.mode === 'model' && !next.error && next.content.trim()) {
-      out.push({ role: 'user', content: t.content }, { role: 'assistant', content: next.content });
+      if (next.sentUserMessage !== undefined) {
+        out.push({ role: 'user', content: t.content, sent: next.sentUserMessage }, { role: 'assistant', content: next.content, sent: next.content });
+      } else {
+        out.push({ role: 'user', content: t.content }, { role: 'assistant', content: next.content });
+      }
       i++;
     }
+  }
+  return out;
+}
+
+/** Earlier questions (with the model's answer where there is one) for retrieving a follow-up question. */
+export function searchHistory(turns: ChatTurn[]): ConversationTurn[] {
+  const out: ConversationTurn[] = [];
+  for (let i = 0; i < turns.length; i++) {
+    if (turns[i].role !== 'user') continue;
+    const next = turns[i + 1];
+    const answered = next?.role === 'assistant' && next.mode === 'model' && !next.error && next.content.trim();
+    out.push(answered ? { question: turns[i].content, answer: next.content } : { question: turns[i].content });
   }
   return out;
 }
@@ -57,7 +78,8 @@ export async function answerQuestion(
   settings: AnswerSettings,
   cb: AnswerCallbacks = {},
 ): Promise<Omit<ChatTurn, 'id' | 'createdAt'>> {
-  const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds });
+  const history = searchHistory(earlier);
+  const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds, ...(history.length ? { history } : {}) });
   if (!deps.engine) {
     const sources = passages.map((p, i) => ({ ...p, n: i + 1 }));
     cb.onSources?.(sources);
@@ -104,6 +126,7 @@ export async function answerQuestion(
     content: text,
     sources: built.sources,
     mode: 'model',
+    sentUserMessage: built.userMessage,
     ...(stopped ? { stopped } : {}),
     ...(s ? { stats: { ...s } } : {}),
   };

@@ -13,6 +13,12 @@ export const DEFAULT_SYSTEM_PROMPT =
 export interface HistoryTurn {
   role: 'user' | 'assistant';
   content: string;
+  /**
+   * The turn exactly as the model saw it: a user turn's message with its numbered sources, an assistant turn's
+   * text as generated. Rendered verbatim, so that a follow-up question's prompt starts with the earlier prompt
+   * and answer and the engine reuses its KV cache for them instead of prefilling them again.
+   */
+  sent?: string;
 }
 
 export interface PromptRequest {
@@ -34,6 +40,8 @@ export interface PromptRequest {
 export interface BuiltPrompt {
   /** What to hand to Engine.generate. */
   input: string | ChatMessage[];
+  /** The current user message as sent (sources + question): keep it as the turn's HistoryTurn.sent. */
+  userMessage: string;
   /** Sources that made it into the prompt, numbered from 1. */
   sources: CitedSource[];
   promptTokens: number;
@@ -88,15 +96,35 @@ export function renderMessages(p: Parts): ChatMessage[] {
   const system = p.summary ? `${p.system}\n\n${p.summary}` : p.system;
   return [
     { role: 'system', content: system },
-    ...p.history.map((t) => ({ role: t.role, content: t.content }) as ChatMessage),
+    ...p.history.map((t) => ({ role: t.role, content: historyContent(t) }) as ChatMessage),
     { role: 'user', content: userContent(p) },
   ];
+}
+
+/**
+ * A history turn's message for a chat template. Templates put the assistant's content right after the generation
+ * prompt the model answered from (Llama 2 adds a space first), so the generated text goes in without its edge
+ * whitespace, which the answer's first token carried.
+ */
+function historyContent(t: HistoryTurn): string {
+  if (t.sent === undefined) return t.content;
+  return t.role === 'assistant' ? t.sent.trim() : t.sent;
+}
+
+/**
+ * A history turn as plain-prompt lines. A turn as sent reproduces the earlier prompt exactly: its user message
+ * (sources + "Question: …"), then "Answer:" directly followed by the generated text (which starts with the space
+ * the model produced).
+ */
+function plainHistoryLine(t: HistoryTurn): string {
+  if (t.sent !== undefined) return t.role === 'user' ? t.sent : `Answer:${t.sent}`;
+  return `${t.role === 'user' ? 'Question' : 'Answer'}: ${t.content}`;
 }
 
 export function renderPlain(p: Parts): string {
   const lines: string[] = [p.system];
   if (p.summary) lines.push(p.summary);
-  for (const t of p.history) lines.push(`${t.role === 'user' ? 'Question' : 'Answer'}: ${t.content}`);
+  for (const t of p.history) lines.push(plainHistoryLine(t));
   lines.push(userContent(p));
   lines.push('Answer:');
   return lines.join('\n\n');
@@ -174,6 +202,7 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
 
   return {
     input: render(parts),
+    userMessage: userContent(parts),
     // The UI shows and highlights the full passages, even where the prompt carried a shortened copy.
     sources: parts.sources.map((s) => ({ ...req.passages[s.n - 1], n: s.n })),
     promptTokens: tokens,

@@ -19,6 +19,8 @@ export interface CitedSource extends Passage {
 
 export interface TurnStats {
   promptTokens: number;
+  /** Prompt tokens the engine took from its KV cache (the earlier turns) instead of prefilling them. */
+  reusedTokens?: number;
   generatedTokens: number;
   prefillTokS: number;
   decodeTokS: number;
@@ -35,6 +37,11 @@ export interface ChatTurn {
   stopped?: boolean;
   error?: { code: string; message: string };
   stats?: TurnStats;
+  /**
+   * Assistant turns with a model answer: the user message exactly as the model saw it (numbered sources +
+   * question). Later prompts render the earlier turns from it, so their prompt starts with this turn's.
+   */
+  sentUserMessage?: string;
   createdAt: number;
 }
 

@@ -1,14 +1,30 @@
-// `cli ask --pdf FILE [--pdf FILE2 ...] --question TEXT [--top-k K] [--json]`
-// Extracts each PDF, indexes it (in memory) and prints the top-k passages:
-//   {"results": [{"file", "page", "label", "score", "text", "confident"}], "mode": "lexical"|"hybrid", "reason": "...", "warnings": [...]}
+// `cli ask --pdf FILE [--pdf FILE2 ...] --question Q1 [--question Q2 ...] [--top-k K] [--model DIR]
+//  [--max-tokens N] [--temperature T] [--precision f16|f32] [--context N] [--json [--show-prompt]]`
+// Extracts each PDF, indexes it (in memory) and answers the questions in turn as ONE conversation: retrieval
+// for a follow-up question also uses the earlier questions and answers (DocumentLibrary.search `history`).
+// Without --model each turn is search mode (the top-k passages); with --model the passages go to the model
+// through the app's prompt builder (numbered sources, citations) and the answer is generated; earlier turns are
+// rendered exactly as they were sent, so the engine takes them from its KV cache (stats.reused_tokens).
+// --json prints
+//   {"turns": [{"question", "mode": "lexical"|"hybrid", "reason", "answer": string|null,
+//               "results": [{"file", "page", "label", "score", "text", "confident"}],
+//               "stats": {"prompt_tokens", "reused_tokens", "generated_tokens", "prefill_tok_s", "decode_tok_s"}|null}],
+//    "results", "mode", "reason",   ← the last turn's (what a single question printed before conversations)
+//    "warnings": [...]}
+// --show-prompt adds each turn's "prompt": what was handed to the engine (a string, or the chat messages).
 // Hybrid mode needs the embedding model already in the local cache ($PDFCHAT_MODEL_CACHE or
 // ~/.cache/pdfchat/models, see src/retrieval/node-model-cache.ts); nothing is downloaded. Without it the
 // search is lexical (BM25) and "reason" says why. Without --json the same is printed for people.
 import { readFile } from 'node:fs/promises';
-import { AppError } from '../../shared/errors';
+import { answerQuestion, searchHistory, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from '../../chat/answer';
+import type { ChatTurn, Passage } from '../../chat/types';
+import type { LlamaEngine } from '../../model/engine';
+import type { ChatMessage, Engine, GenerateOptions } from '../../model/engine-types';
+import { AppError, type ErrorCode } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { contentHash } from '../../retrieval/content-hash';
 import { DocumentLibrary } from '../../retrieval/library';
+import type { SearchResponse } from '../../retrieval/types';
 import { MemoryStore } from '../../retrieval/store';
 import { NodeCachedEmbedderProvider } from '../../retrieval/node-model-cache';
 import { ENGLISH_EMBEDDING_MODEL } from '../../retrieval/embedder';
@@ -16,12 +32,27 @@ import { tokenizerCounter, type TokenCounter } from '../../retrieval/token-count
 import type { TransformersEmbedder } from '../../retrieval/transformers-embedder';
 import type { CliArgs } from '../args';
 
+interface TurnOut {
+  question: string;
+  mode: SearchResponse['mode'];
+  reason: string;
+  answer: string | null;
+  results: { file: string; page: number; label: string; score: number; text: string; confident: boolean }[];
+  stats: { prompt_tokens: number; reused_tokens: number; generated_tokens: number; prefill_tok_s: number; decode_tok_s: number } | null;
+  prompt?: string | ChatMessage[];
+}
+
 export async function run(args: CliArgs): Promise<void> {
   const files = args.all('pdf').filter((f) => f !== 'true');
   if (files.length === 0) throw new AppError('BAD_ARGUMENT', 'Missing --pdf <file> (repeat --pdf for several documents).');
-  const question = args.require('question');
+  const questions = args.all('question').filter((q) => q !== 'true' && q.trim() !== '');
+  if (questions.length === 0) throw new AppError('BAD_ARGUMENT', 'Missing --question <text> (repeat --question to ask follow-up questions).');
   const topK = args.number('top-k', 5);
   if (!Number.isInteger(topK) || topK < 1) throw new AppError('BAD_ARGUMENT', `--top-k must be a whole number ≥ 1, got ${topK}.`);
+  const maxTokens = args.number('max-tokens', 256);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new AppError('BAD_ARGUMENT', `--max-tokens must be a whole number ≥ 1, got ${maxTokens}.`);
+  const temperature = args.number('temperature', 0);
+  if (temperature < 0) throw new AppError('BAD_ARGUMENT', `--temperature must be ≥ 0, got ${temperature}.`);
 
   const embedders = new NodeCachedEmbedderProvider();
   const english = await embedders.get(ENGLISH_EMBEDDING_MODEL);
@@ -50,26 +81,88 @@ export async function run(args: CliArgs): Promise<void> {
     await library.add(docId, file, pages);
   }
 
-  const res = await library.search(question, { topK });
-  const out = {
-    results: res.results.map((r) => ({ file: r.file, page: r.page, label: r.label, score: round(r.score), text: r.text, confident: r.confident })),
-    mode: res.mode,
-    reason: res.reason,
-    warnings,
-  };
+  // Loaded only with --model: search mode never touches the GPU.
+  const engine: LlamaEngine | null = args.has('model') ? await (await import('../engine-node')).loadCliEngine(args) : null;
+  const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, temperature, topP: 1, maxAnswerTokens: maxTokens, passages: topK };
+  const turns: ChatTurn[] = [];
+  const out: TurnOut[] = [];
+  try {
+    for (const question of questions) {
+      let res: SearchResponse | null = null;
+      // The app's search: the conversation goes along, and only confident passages are handed to the model.
+      const search = async (q: string, o: { topK: number; history?: { question: string; answer?: string }[] }): Promise<Passage[]> => {
+        res = await library.search(q, { topK: o.topK, ...(o.history ? { history: o.history } : {}) });
+        return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
+      };
+      let answer: string | null = null;
+      let stats: TurnOut['stats'] = null;
+      let prompt: string | ChatMessage[] | undefined;
+      const now = Date.now();
+      if (engine) {
+        const seen = recordingEngine(engine, (input) => (prompt = input));
+        const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings);
+        if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
+        answer = turn.content;
+        const s = turn.stats;
+        if (s) stats = { prompt_tokens: s.promptTokens, reused_tokens: s.reusedTokens ?? 0, generated_tokens: s.generatedTokens, prefill_tok_s: round(s.prefillTokS, 2), decode_tok_s: round(s.decodeTokS, 2) };
+        turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { ...turn, id: `a${turns.length}`, createdAt: now });
+      } else {
+        const history = searchHistory(turns);
+        await search(question, { topK, ...(history.length ? { history } : {}) });
+        turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { id: `a${turns.length}`, role: 'assistant', content: '', mode: 'search', createdAt: now });
+      }
+      const r = res as SearchResponse | null;
+      if (!r) throw new AppError('INTERNAL', 'The search did not run.');
+      out.push({
+        question,
+        mode: r.mode,
+        reason: r.reason,
+        answer,
+        results: r.results.map((x) => ({ file: x.file, page: x.page, label: x.label, score: round(x.score), text: x.text, confident: x.confident })),
+        stats,
+        ...(args.has('show-prompt') && prompt !== undefined ? { prompt } : {}),
+      });
+    }
+  } finally {
+    await engine?.unload();
+  }
+
+  const last = out[out.length - 1];
   if (args.has('json')) {
-    await write(JSON.stringify(out) + '\n');
+    await write(JSON.stringify({ turns: out, results: last.results, mode: last.mode, reason: last.reason, warnings }) + '\n');
     return;
   }
-  const lines = [`mode: ${out.mode} (${out.reason})`];
-  if (out.results.length === 0) lines.push('No passage matches the question.');
-  else if (!out.results[0].confident) lines.push('No confident hit: the documents may not answer this question.');
-  out.results.forEach((r, i) => {
-    const where = r.label === String(r.page) ? `page ${r.page}` : `page ${r.page} (printed ${r.label})`;
-    lines.push('', `[${i + 1}] ${r.file}, ${where}, score ${r.score}${r.confident ? '' : ' (weak)'}`, r.text);
+  const lines: string[] = [];
+  out.forEach((t, k) => {
+    if (out.length > 1) lines.push(`${k > 0 ? '\n' : ''}Q${k + 1}: ${t.question}`);
+    lines.push(`mode: ${t.mode} (${t.reason})`);
+    if (t.answer !== null) {
+      lines.push('', `answer: ${t.answer.trim()}`);
+      if (t.stats) lines.push(`(${t.stats.prompt_tokens} prompt tokens, ${t.stats.reused_tokens} from the cache; prefill ${t.stats.prefill_tok_s} tok/s, decode ${t.stats.decode_tok_s} tok/s)`);
+    }
+    if (t.results.length === 0) lines.push('No passage matches the question.');
+    else if (!t.results[0].confident) lines.push('No confident hit: the documents may not answer this question.');
+    t.results.forEach((r, i) => {
+      const where = r.label === String(r.page) ? `page ${r.page}` : `page ${r.page} (printed ${r.label})`;
+      lines.push('', `[${i + 1}] ${r.file}, ${where}, score ${r.score}${r.confident ? '' : ' (weak)'}`, r.text);
+    });
   });
   for (const w of warnings) lines.push(`warning: ${w}`);
   await write(lines.join('\n') + '\n');
+}
+
+/** The engine, telling `onGenerate` what it is asked to continue (for --show-prompt). */
+function recordingEngine(engine: Engine, onGenerate: (input: string | ChatMessage[]) => void): Engine {
+  return {
+    load: (src, o) => engine.load(src, o),
+    generate: (input, o?: GenerateOptions) => {
+      onGenerate(input);
+      return engine.generate(input, o);
+    },
+    countTokens: (input) => engine.countTokens(input),
+    lastStats: () => engine.lastStats(),
+    unload: () => engine.unload(),
+  };
 }
 
 async function readPdf(file: string): Promise<Uint8Array> {
@@ -82,8 +175,10 @@ async function readPdf(file: string): Promise<Uint8Array> {
   }
 }
 
-function round(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
+function round(x: number, digits = 4): number {
+  if (!Number.isFinite(x)) return 0;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }
 
 function write(s: string): Promise<void> {
