@@ -97,7 +97,7 @@ test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stop
   await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
   await expect(row.getByRole('alert')).toContainText('文字识别已取消');
   // The UI language chose the OCR languages.
-  await expect(row.getByTestId('ocr-language')).toHaveValue('chi_sim+eng');
+  await expect(row.getByTestId('ocr-language')).toHaveValue('eng+chi_sim');
 
   await row.getByTestId('ocr-recognise').click();
   await waitReady(page, 'lighthouse-zh.pdf', 240_000);

@@ -5,7 +5,7 @@
 import Tesseract from 'tesseract.js';
 import { AppError } from '../shared/errors';
 import type { TesseractBlockLike } from './ocr-text';
-import type { OcrLanguage } from './ocr-types';
+import { tesseractOrder, type OcrLanguage } from './ocr-types';
 
 export interface RecogniseOptions {
   signal?: AbortSignal;
@@ -38,10 +38,14 @@ export class TesseractRecogniser implements OcrRecogniser {
   private onLoading: ((fraction: number) => void) | undefined;
   private busy = false;
 
+  readonly languages: readonly OcrLanguage[];
+
   constructor(
-    readonly languages: readonly OcrLanguage[],
+    languages: readonly OcrLanguage[],
     private readonly paths: TesseractPaths,
-  ) {}
+  ) {
+    this.languages = tesseractOrder(languages);
+  }
 
   private start(): Promise<Tesseract.Worker> {
     const worker = Tesseract.createWorker([...this.languages], Tesseract.OEM.LSTM_ONLY, {

@@ -49,7 +49,16 @@ export interface OcrProgress {
   stage: 'loading' | 'rendering' | 'recognising' | 'done';
 }
 
-/** "eng", "chi_sim", "eng+chi_sim" (any order, no duplicates) → languages; throws on anything else. */
+/**
+ * Languages in the order handed to Tesseract: English first. (tesseract.js-core 7 fails to load the second
+ * language of "chi_sim+eng" — it logs "Failed loading language" with a garbled name and runs chi_sim alone —
+ * while "eng+chi_sim" loads both.)
+ */
+export function tesseractOrder(langs: readonly OcrLanguage[]): OcrLanguage[] {
+  return OCR_LANGUAGES.filter((l) => langs.includes(l));
+}
+
+/** "eng", "chi_sim", "eng+chi_sim" (any order, no duplicates) → languages in tesseractOrder; throws on anything else. */
 export function parseOcrLanguages(spec: string): OcrLanguage[] {
   const parts = spec.split('+').map((s) => s.trim()).filter(Boolean);
   const out: OcrLanguage[] = [];
@@ -60,5 +69,5 @@ export function parseOcrLanguages(spec: string): OcrLanguage[] {
     if (!out.includes(p as OcrLanguage)) out.push(p as OcrLanguage);
   }
   if (out.length === 0) throw new RangeError('No OCR language given: use eng, chi_sim or eng+chi_sim.');
-  return out;
+  return tesseractOrder(out);
 }

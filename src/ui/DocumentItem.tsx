@@ -4,7 +4,7 @@ import { useI18n } from './i18n';
 import { ProgressBar } from './ProgressBar';
 import { PasswordPrompt } from './PasswordPrompt';
 import { formatBytes, formatPageList } from './format';
-import type { OcrLanguage } from '../pdf/ocr-types';
+import { tesseractOrder, type OcrLanguage } from '../pdf/ocr-types';
 import { defaultOcrLanguages } from './services/ocr-runner';
 
 interface Props {
@@ -21,7 +21,7 @@ interface Props {
 const OCR_LANGUAGE_CHOICES: Array<{ value: string; key: 'ocrLangEng' | 'ocrLangChi' | 'ocrLangBoth' }> = [
   { value: 'eng', key: 'ocrLangEng' },
   { value: 'chi_sim', key: 'ocrLangChi' },
-  { value: 'chi_sim+eng', key: 'ocrLangBoth' },
+  { value: 'eng+chi_sim', key: 'ocrLangBoth' },
 ];
 
 export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, onRecognise, onOcrLanguages }: Props) {
@@ -93,7 +93,7 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
         <label className="small ocr-language">
           {t('ocrLanguage')}{' '}
           <select
-            value={(doc.ocrLanguages ?? defaultOcrLanguages()).join('+')}
+            value={tesseractOrder(doc.ocrLanguages ?? defaultOcrLanguages()).join('+')}
             onChange={(e) => onOcrLanguages?.(e.target.value.split('+') as OcrLanguage[])}
             data-testid="ocr-language"
           >

@@ -29,8 +29,9 @@ const chinese300 = scanText({ lines: CHINESE, font: '"WenQuanYi Zen Hei"', sizeP
 // One recogniser per language set for the whole file: the worker and its language data load once.
 const eng = createNodeRecogniser(['eng']);
 const chi = createNodeRecogniser(['chi_sim']);
+const both = createNodeRecogniser(['chi_sim', 'eng']);
 afterAll(async () => {
-  await Promise.all([eng.dispose(), chi.dispose()]);
+  await Promise.all([eng.dispose(), chi.dispose(), both.dispose()]);
 });
 
 function report(name: string, page: OcrPage, recall: number): void {
@@ -64,7 +65,8 @@ describe('OCR text assembly', () => {
 
   it('accepts eng, chi_sim and both, and rejects other languages', () => {
     expect(parseOcrLanguages('eng')).toEqual(['eng']);
-    expect(parseOcrLanguages('chi_sim+eng')).toEqual(['chi_sim', 'eng']);
+    // English first, whatever the order asked for (see tesseractOrder).
+    expect(parseOcrLanguages('chi_sim+eng')).toEqual(['eng', 'chi_sim']);
     expect(() => parseOcrLanguages('deu')).toThrow(/Unknown OCR language "deu"/);
   });
 
@@ -145,6 +147,19 @@ describe('OCR of image-only PDFs', () => {
     expect(recall).toBeGreaterThanOrEqual(0.85);
     expect(pages[0].text).not.toMatch(/\p{Script=Han} \p{Script=Han}/u);
     expect(pages[0].text.split('\n')).toHaveLength(CHINESE.length);
+  }, 180_000);
+
+  it('recognises a page of English and Chinese with both languages (eng+chi_sim)', async () => {
+    const lines = [ENGLISH[0], CHINESE[0], ENGLISH[1], CHINESE[1]];
+    const mixed = scanText({ lines, font: '"DejaVu Sans", "WenQuanYi Zen Hei"', sizePt: 11, dpi: 300, widthPt: 432, heightPt: 150 });
+    const { pages } = await ocrPdf(buildScanPdf([{ scan: mixed }]), { languages: ['chi_sim', 'eng'], recogniser: both });
+    expect(pages[0].languages).toEqual(['eng', 'chi_sim']);
+    const words = wordRecall(`${ENGLISH[0]} ${ENGLISH[1]}`, pages[0].text);
+    const chars = charRecall(CHINESE[0] + CHINESE[1], pages[0].text);
+    report('English + Chinese 300 dpi (words)', pages[0], words);
+    report('English + Chinese 300 dpi (characters)', pages[0], chars);
+    expect(words).toBeGreaterThanOrEqual(0.9);
+    expect(chars).toBeGreaterThanOrEqual(0.85);
   }, 180_000);
 
   it('Cancel stops inside a page (the worker is terminated), and the recogniser works again afterwards', async () => {

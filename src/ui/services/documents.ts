@@ -6,7 +6,7 @@ import type { Passage } from '../../chat/types';
 import { AppError } from '../../shared/errors';
 import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
-import type { OcrLanguage, OcrPage } from '../../pdf/ocr-types';
+import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
 import { contentHash } from '../../retrieval/content-hash';
 import { IdbStore } from '../../retrieval/idb-store';
 import { DocumentLibrary } from '../../retrieval/library';
@@ -189,7 +189,7 @@ export class DocumentsService {
    */
   private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined): Promise<ExtractedPage[]> {
     const rec = this.doc(docId);
-    const languages = rec?.ocrLanguages ?? defaultOcrLanguages();
+    const languages = tesseractOrder(rec?.ocrLanguages ?? defaultOcrLanguages());
     const pageCount = res?.pageCount ?? (await countPages(bytes, password));
     const need = pagesNeedingOcr(res, pageCount, { garbled: Boolean(rec?.ocrGarbled) });
     if (res && need.length === 0) {

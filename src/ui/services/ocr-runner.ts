@@ -4,14 +4,14 @@
 import { createBrowserRecogniser, canvasRasteriser } from '../../pdf/ocr-browser';
 import type { TesseractRecogniser } from '../../pdf/ocr-engine';
 import { recognisePages, type RecognisePagesResult } from '../../pdf/ocr';
-import type { OcrLanguage, OcrPage, OcrProgress } from '../../pdf/ocr-types';
+import { tesseractOrder, type OcrLanguage, type OcrPage, type OcrProgress } from '../../pdf/ocr-types';
 import { mapOpenError } from '../../pdf/pdf-errors';
 import { openPdf, pdfjs } from '../pdfjs-main';
 
 const recognisers = new Map<string, TesseractRecogniser>();
 
 function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
-  const key = languages.join('+');
+  const key = tesseractOrder(languages).join('+');
   let r = recognisers.get(key);
   if (!r) {
     r = createBrowserRecogniser(languages, new URL(import.meta.env.BASE_URL, location.href).href);
@@ -29,7 +29,7 @@ export function defaultOcrLanguages(): OcrLanguage[] {
     // storage blocked: fall back to the browser's languages
   }
   const zh = ui ? ui === 'zh' : (navigator.languages ?? [navigator.language]).some((l) => l.toLowerCase().startsWith('zh'));
-  return zh ? ['chi_sim', 'eng'] : ['eng'];
+  return zh ? ['eng', 'chi_sim'] : ['eng'];
 }
 
 export interface RunOcrOptions {

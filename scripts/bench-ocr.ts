@@ -1,0 +1,69 @@
+// Seconds per page of OCR in Node (pdf.js render + Tesseract in its worker thread), one recogniser per
+// language set, warmed up first (the worker and language data load once per session; that time is printed
+// separately). Pages: the scanned fixture (issue7229.pdf, 200 dpi JPEG, Russian/English form, eng) and
+// generated full Letter pages of text at 300 dpi (English with eng; Chinese with chi_sim and chi_sim+eng).
+//   node --import ./scripts/node20-polyfills.mjs --import tsx scripts/bench-ocr.ts [--fixture-only]
+// The machine's load average is printed with the numbers: on a shared machine they are upper bounds.
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createNodeRecogniser, ocrPdf } from '../src/pdf/ocr-node';
+import type { OcrLanguage } from '../src/pdf/ocr-types';
+import { buildScanPdf, charRecall, scanText, wordRecall } from '../tests/unit/pdf-ocr-helpers';
+
+const FIXTURE = fileURLToPath(new URL('../../shared/fixtures/pdfs/issue7229.pdf', import.meta.url));
+
+const EN_SENTENCES = [
+  'Scanned documents arrive as pictures of pages, and a search index cannot read pictures.',
+  'Optical character recognition finds the lines of text, splits them into words and letters,',
+  'and a neural network reads each line from left to right, one column of pixels at a time.',
+  'The recognised words keep their boxes, so a passage can be highlighted on the page later.',
+];
+const ZH_SENTENCES = ['扫描的文件只有图像，搜索引擎无法直接读取。', '光学字符识别先找出文字行，再逐行识别每个字符，', '识别出的文字保留位置，以后可以在页面上高亮显示。'];
+
+function fullPage(sentences: string[], lines: number, font: string, sizePt: number): { pdf: Uint8Array; text: string } {
+  const out: string[] = [];
+  for (let i = 0; i < lines; i++) out.push(sentences[i % sentences.length]);
+  const scan = scanText({ lines: out, font, sizePt, dpi: 300, widthPt: 612, heightPt: 792, marginPt: 54 });
+  return { pdf: buildScanPdf([{ scan }]), text: out.join('\n') };
+}
+
+async function bench(name: string, pdf: Uint8Array, languages: OcrLanguage[], reference?: { text: string; kind: 'word' | 'char' }): Promise<void> {
+  const recogniser = createNodeRecogniser(languages);
+  try {
+    const t0 = performance.now();
+    // Warm-up: a tiny page loads the worker, the wasm core and the language data.
+    const tiny = scanText({ lines: ['warm up'], font: 'sans-serif', sizePt: 12, dpi: 150, widthPt: 100, heightPt: 40, marginPt: 8 });
+    await ocrPdf(buildScanPdf([{ scan: tiny }]), { languages, recogniser });
+    const load = (performance.now() - t0) / 1000;
+    const starts = new Map<number, number>();
+    const seconds: string[] = [];
+    const { pages } = await ocrPdf(pdf, {
+      languages,
+      recogniser,
+      onProgress: (p) => {
+        if (p.stage === 'rendering' && !starts.has(p.page)) starts.set(p.page, performance.now());
+      },
+      onPage: (p) => seconds.push(((performance.now() - starts.get(p.page)!) / 1000).toFixed(1)),
+    });
+    const recall = reference ? (reference.kind === 'word' ? wordRecall(reference.text, pages[0].text) : charRecall(reference.text, pages[0].text)) : undefined;
+    console.log(
+      `${name.padEnd(44)} ${languages.join('+').padEnd(12)} load ${load.toFixed(1)} s | s/page ${seconds.join(', ')} | ${pages.map((p) => `${p.dpi} dpi ${p.words.length} words`).join('; ')}` +
+        (recall !== undefined ? ` | ${reference!.kind} recall ${recall.toFixed(3)}` : ''),
+    );
+  } finally {
+    await recogniser.dispose();
+  }
+}
+
+console.log(`OCR bench: ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+if (existsSync(FIXTURE)) await bench('issue7229.pdf (scan, 2 pages)', new Uint8Array(readFileSync(FIXTURE)), ['eng']);
+else console.log(`(fixture ${FIXTURE} absent: skipped)`);
+if (!process.argv.includes('--fixture-only')) {
+  const en = fullPage(EN_SENTENCES, 44, '"DejaVu Serif", serif', 10);
+  await bench('Letter page, English, 300 dpi, 44 lines', en.pdf, ['eng'], { text: en.text, kind: 'word' });
+  const zh = fullPage(ZH_SENTENCES, 30, '"WenQuanYi Zen Hei"', 12);
+  await bench('Letter page, Chinese, 300 dpi, 30 lines', zh.pdf, ['chi_sim'], { text: zh.text, kind: 'char' });
+  await bench('Letter page, Chinese, 300 dpi, 30 lines', zh.pdf, ['chi_sim', 'eng'], { text: zh.text, kind: 'char' });
+}
+console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
