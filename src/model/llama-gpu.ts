@@ -8,6 +8,7 @@
 // {pos0, m, kv_len, seed, sample_step} is written once, every bind group was built at create time.
 import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext } from '../gpu/context';
 import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
+import { SlidingWindowAttentionKernel } from '../gpu/kernels/attention-window';
 import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
 import { GptqMatmulKernel, GptqMatvecKernel, type GptqMatvecVariant } from '../gpu/kernels/gptq-linear';
@@ -114,7 +115,8 @@ export class LlamaGpu {
       rmsnorm: new RmsNormKernel(ctx, { eps: cfg.rmsNormEps }),
       rope: new RopeKernel(ctx),
       kvStore: new KvStoreKernel(ctx),
-      attention: new AttentionKernel(ctx),
+      // Mistral v0.1's sliding window matters only when the context is longer than it.
+      attention: cfg.slidingWindow && cfg.slidingWindow < this.maxSeq ? new SlidingWindowAttentionKernel(ctx, cfg.slidingWindow) : new AttentionKernel(ctx),
       siluMul: new SiluMulKernel(ctx),
       sample: new SampleKernel(ctx),
       gptqMatvec: new GptqMatvecKernel(ctx),
@@ -225,13 +227,6 @@ export class LlamaGpu {
   }
 
   static create(ctx: GpuContext, cfg: LlamaConfig, w: GpuLlamaWeights, opts: LlamaGpuOptions): LlamaGpu {
-    // Before any buffer is made: within the window, full causal attention is the sliding-window attention.
-    if (cfg.slidingWindow && cfg.slidingWindow < opts.maxSeq) {
-      throw new AppError(
-        'UNSUPPORTED_MODEL',
-        `This model attends over a sliding window of ${cfg.slidingWindow} positions, which the GPU engine does not implement yet; use a context of at most ${cfg.slidingWindow} tokens (asked for ${opts.maxSeq}).`,
-      );
-    }
     return new LlamaGpu(ctx, cfg, w, opts);
   }
 

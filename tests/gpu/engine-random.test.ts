@@ -28,6 +28,7 @@ const cases: { name: string; o: Partial<RandomLlamaOptions>; tol32: number; tol1
   { name: 'qwen3 AWQ gemm g32, head_dim 32, tied', o: { arch: 'qwen3', dtype: 'f16', headDim: 32, tied: true, quant: { method: 'awq', groupSize: 32 } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'qwen3 GPTQ 8-bit v1 g32 act-order, head_dim 32', o: { arch: 'qwen3', dtype: 'f16', headDim: 32, quant: { bits: 8, groupSize: 32, actOrder: true, format: 'v1' } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'qwen2 GPTQ 8-bit v2 g-1, q/k/v biases', o: { arch: 'qwen2', dtype: 'f16', quant: { bits: 8, groupSize: -1, format: 'v2' } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'mistral f16, sliding_window 5 (narrower than the 17-token sequence)', o: { arch: 'mistral', slidingWindow: 5, dtype: 'f16' }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'mistral AWQ gemm g64, sliding_window 4096 (wider than the context)', o: { arch: 'mistral', slidingWindow: 4096, dtype: 'f16', hidden: 128, intermediate: 192, quant: { method: 'awq', groupSize: 64 } }, tol32: 1e-5, tol16: 2e-3 },
 ];
 
