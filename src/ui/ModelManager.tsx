@@ -62,6 +62,17 @@ export function ModelManager({ models }: { models: ModelsService }) {
           <span className="small muted">({s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})</span>
         </p>
       )}
+      {s.loaded && s.lastRun && (
+        <p className="small muted" data-testid="last-run">
+          {t('lastRun', {
+            prefill: s.lastRun.prefillTokS.toFixed(1),
+            prompt: s.lastRun.promptTokens,
+            reused: s.lastRun.reusedTokens,
+            decode: s.lastRun.decodeTokS.toFixed(1),
+            generated: s.lastRun.generatedTokens,
+          })}
+        </p>
+      )}
       {s.loading && (
         <div data-testid="model-loading">
           <ProgressBar value={s.loading.progress?.loaded ?? 0} total={s.loading.progress?.total ?? 0} label={s.loading.key} />

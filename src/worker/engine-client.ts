@@ -111,6 +111,7 @@ export class WorkerEngine implements Engine {
           .then(
             (done) => {
               self.stats = done.stats ?? null;
+              if (self.stats) self.onStats?.(self.stats);
               finished = true;
               wake?.();
             },
@@ -141,6 +142,9 @@ export class WorkerEngine implements Engine {
     const done = await this.call<{ value: number }>((id) => ({ type: 'countTokens', id, input }));
     return done.value;
   }
+
+  /** Called with each finished generation's stats (prefill/decode speed, reused tokens), e.g. for the model panel. */
+  onStats: ((stats: GenerationStats) => void) | null = null;
 
   lastStats(): GenerationStats | null {
     return this.stats;

@@ -70,9 +70,12 @@ describe('engine worker protocol', () => {
     expect(info.name).toBe('echo');
     expect(progress).toEqual([3, 13]);
     let out = '';
+    const reported: GenerationStats[] = [];
+    client.onStats = (s) => reported.push(s);
     for await (const t of client.generate('hi', { maxTokens: 5 })) out += t.text;
     expect(out).toBe('héllo');
     expect(client.lastStats()).toEqual({ promptTokens: 2, reusedTokens: 0, generatedTokens: 5, prefillTokS: 1, decodeTokS: 2 });
+    expect(reported).toEqual([client.lastStats()]); // the model panel's listener hears each finished answer
     expect(await client.countTokens([{ role: 'user', content: 'abcd' }])).toBe(4);
     close();
   });

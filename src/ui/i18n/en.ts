@@ -85,6 +85,7 @@ export const en = {
   openSource: 'Open {file}, page {page}',
   page: 'page {label}',
   tokS: '{n} tokens/s',
+  lastRun: 'Last answer: prefill {prefill} tokens/s ({prompt} prompt tokens, {reused} reused from the previous turn), decode {decode} tokens/s ({generated} tokens)',
   clearConversation: 'Clear',
   exportMarkdown: 'Export Markdown',
   newConversation: 'New',

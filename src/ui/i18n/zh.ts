@@ -83,6 +83,7 @@ export const zh: Record<MessageKey, string> = {
   openSource: '打开 {file} 第 {page} 页',
   page: '第 {label} 页',
   tokS: '{n} 词元/秒',
+  lastRun: '上次回答：预填充 {prefill} 词元/秒（提示 {prompt} 词元，其中 {reused} 个沿用上一轮），解码 {decode} 词元/秒（{generated} 词元）',
   clearConversation: '清空',
   exportMarkdown: '导出 Markdown',
   newConversation: '新对话',

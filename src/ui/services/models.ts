@@ -1,6 +1,6 @@
 // The app's model side: WebGPU availability, cached models (download, delete, storage use), and the one
 // engine (in a worker) with the loaded model. Components read `models.state` and call the methods.
-import type { ModelInfo } from '../../model/engine-types';
+import type { GenerationStats, ModelInfo } from '../../model/engine-types';
 import type { ModelFiles } from '../../model/files';
 import { AppError } from '../../shared/errors';
 import type { Progress } from '../../shared/progress';
@@ -54,6 +54,8 @@ export interface ModelsState {
   checks: Record<string, RepoCheck>;
   /** The model in the engine. `key` = "repo@revision" or "folder:<name>". */
   loaded: { key: string; info: ModelInfo } | null;
+  /** Speed of the loaded model's most recent answer (null until it has answered). */
+  lastRun: GenerationStats | null;
   loading: { key: string; progress: Progress | null } | null;
   loadError: { key: string; code: string; message: string } | null;
 }
@@ -69,6 +71,7 @@ export class ModelsService {
     downloads: {},
     checks: {},
     loaded: null,
+    lastRun: null,
     loading: null,
     loadError: null,
   });
@@ -229,7 +232,7 @@ export class ModelsService {
       const files = await open();
       const engine = this.getEngine();
       const info = await engine.load(files, { onProgress: (progress) => this.patch({ loading: { key, progress } }) });
-      this.patch({ loaded: { key, info }, loading: null });
+      this.patch({ loaded: { key, info }, lastRun: null, loading: null });
     } catch (e) {
       const err = AppError.from(e);
       // A failed load may leave the GPU device in any state: start the next try on a fresh worker.
@@ -241,7 +244,7 @@ export class ModelsService {
 
   async unload(): Promise<void> {
     const e = this.engine;
-    this.patch({ loaded: null });
+    this.patch({ loaded: null, lastRun: null });
     localStorage.removeItem(LAST_LOADED_KEY);
     if (e) {
       await e.unload().catch(() => undefined);
@@ -255,7 +258,10 @@ export class ModelsService {
   }
 
   private getEngine(): WorkerEngine {
-    this.engine ??= new WorkerEngine(new Worker(new URL('../../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+    if (!this.engine) {
+      this.engine = new WorkerEngine(new Worker(new URL('../../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+      this.engine.onStats = (lastRun) => this.patch({ lastRun });
+    }
     return this.engine;
   }
 }
