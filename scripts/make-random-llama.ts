@@ -14,6 +14,8 @@ import type { QuantizedLayer } from '../src/model/convert/quantize-model';
 import { seededRandom } from '../src/shared/random';
 import { buildSpmTokenizer, SPACE, SpmTokenType, type SpmVocab } from '../src/model/convert/spm-vocab';
 import { writeModelDir } from '../src/model/convert/write-dir';
+import { FALLBACK_CHAT_TEMPLATES } from '../src/model/tokenizer';
+import { QWEN3_TEMPLATE } from './qwen-chat-templates';
 import { LINEAR_NAMES, type LinearKey } from '../src/model/checkpoint';
 import type { Architecture } from '../src/model/config';
 import { quantizationConfigJson } from '../src/model/convert/hf-writer';
@@ -84,6 +86,22 @@ export function syntheticVocab(size: number): SpmVocab {
   return { pieces, scores, types, unkId: 0, bosId: 1, eosId: 2 };
 }
 
+/**
+ * The vocabulary a random model gets: syntheticVocab, and for Qwen architectures its last pieces replaced by
+ * Qwen's control tokens <|endoftext|>, <|im_start|>, <|im_end|> (and Qwen3's <think>, </think>, ordinary
+ * pieces as in Qwen3's tokenizer), so ChatML prompts tokenize to single control ids.
+ */
+export function randomModelVocab(o: Pick<RandomLlamaOptions, 'arch' | 'vocab'>): SpmVocab {
+  const extra: [string, SpmTokenType][] =
+    o.arch === 'qwen2' || o.arch === 'qwen3'
+      ? [['<|endoftext|>', SpmTokenType.Control], ['<|im_start|>', SpmTokenType.Control], ['<|im_end|>', SpmTokenType.Control], ...(o.arch === 'qwen3' ? ([['<think>', SpmTokenType.Normal], ['</think>', SpmTokenType.Normal]] as [string, SpmTokenType][]) : [])]
+      : [];
+  const v = syntheticVocab(o.vocab - extra.length);
+  for (const [p, t] of extra) v.pieces.push(p), v.scores.push(0), v.types.push(t);
+  if (extra.length) v.eosId = v.pieces.indexOf('<|im_end|>'); // tokenizer_config.json eos_token, as Qwen's instruct repos
+  return v;
+}
+
 export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Array> {
   const rand = seededRandom(o.seed);
   const headDim = o.headDim ?? o.hidden / o.heads;
@@ -150,9 +168,14 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     });
     quantized = { layers: qLayers, settings };
   }
-  const vocab = syntheticVocab(o.vocab);
+  const vocab = randomModelVocab(o);
   const maxPos = o.maxPositionEmbeddings ?? 2048;
-  const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(vocab, { addBos: true, modelMaxLength: maxPos });
+  const qwen = arch === 'qwen2' || arch === 'qwen3';
+  const idOf = (p: string) => vocab.pieces.indexOf(p);
+  // Qwen: no BOS, ChatML (Qwen3: its thinking-mode template), eos = <|im_end|> and <|endoftext|> as published.
+  const chatTemplate = arch === 'qwen3' ? QWEN3_TEMPLATE : arch === 'qwen2' ? FALLBACK_CHAT_TEMPLATES.chatml : undefined;
+  const { tokenizerJson, tokenizerConfigJson } = buildSpmTokenizer(vocab, { addBos: !qwen, modelMaxLength: maxPos, ...(chatTemplate ? { chatTemplate } : {}) });
+  const eosTokenIds = qwen ? [idOf('<|im_end|>'), idOf('<|endoftext|>')] : [vocab.eosId];
   return buildHfModelFiles({
     weights,
     quantized,
@@ -169,7 +192,7 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     ropeScaling: o.ropeScaling === 'llama3' ? { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } : null,
     tieWordEmbeddings: o.tied,
     bosTokenId: vocab.bosId,
-    eosTokenIds: [vocab.eosId],
+    eosTokenIds,
     dtype: o.dtype ?? 'f32',
     shards: o.shards ?? 1,
     tokenizerJson,

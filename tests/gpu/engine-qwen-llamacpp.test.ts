@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeRandomLlama, syntheticVocab, type RandomLlamaOptions } from '../../scripts/make-random-llama';
+import { makeRandomLlama, randomModelVocab, type RandomLlamaOptions } from '../../scripts/make-random-llama';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
 import { LlamaEngine } from '../../src/model/engine';
@@ -27,7 +27,7 @@ describe('engine (f32 path) vs llama.cpp on random Qwen models', () => {
       const files = nodeDirFiles(dir);
       const ref = await ReferenceLlama.load(files);
       const gguf = join(dir, 'export.gguf');
-      writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(c.o.vocab)));
+      writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, randomModelVocab(c.o)));
       const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 89) % 390)));
       const engine = new LlamaEngine(nodeGpu());
       await engine.load(files, { preferF16: false });

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { syntheticVocab, makeRandomLlama } from '../../scripts/make-random-llama';
+import { syntheticVocab, makeRandomLlama, randomModelVocab } from '../../scripts/make-random-llama';
 import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
 import { writeFileSync } from 'node:fs';
 import { convertLlama2c } from '../../src/model/convert/convert-llama2c';
@@ -88,7 +88,7 @@ describe('reference forward vs llama.cpp on random Qwen2 and Qwen3 models (GGUF 
       await makeRandomLlama(dir, c.o);
       const ref = await ReferenceLlama.load(nodeDirFiles(dir));
       const gguf = join(dir, 'export.gguf');
-      writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(c.o.vocab)));
+      writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, randomModelVocab(c.o)));
       const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 89) % 390)));
       const { worst, compared } = compare(ref.logitsFor(tokens), await llamaCppProbabilities(gguf, tokens), c.o.vocab);
       console.log(`${c.name}: reference vs llama.cpp max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);

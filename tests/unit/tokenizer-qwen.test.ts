@@ -3,57 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { syntheticVocab } from '../../scripts/make-random-llama';
+import { makeRandomLlama, randomModelVocab, syntheticVocab } from '../../scripts/make-random-llama';
 import { buildSpmTokenizer, SpmTokenType, type SpmVocab } from '../../src/model/convert/spm-vocab';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { stripThinking, ThinkFilter } from '../../src/model/think-filter';
 import { loadTokenizer, type LlamaTokenizer } from '../../src/model/tokenizer';
 import { makeTempDir } from '../temp-dir';
-
-// Qwen3's published chat template (tokenizer_config.json of Qwen/Qwen3-*), with its tool-calling branches left out.
-const QWEN3_TEMPLATE = `{%- if messages[0].role == 'system' %}
-    {{- '<|im_start|>system\\n' + messages[0].content + '<|im_end|>\\n' }}
-{%- endif %}
-{%- set ns = namespace(multi_step_tool=true, last_query_index=messages|length - 1) %}
-{%- for message in messages[::-1] %}
-    {%- set index = (messages|length - 1) - loop.index0 %}
-    {%- if ns.multi_step_tool and message.role == "user" and message.content is string and not(message.content.startswith('<tool_response>') and message.content.endswith('</tool_response>')) %}
-        {%- set ns.multi_step_tool = false %}
-        {%- set ns.last_query_index = index %}
-    {%- endif %}
-{%- endfor %}
-{%- for message in messages %}
-    {%- if message.content is string %}
-        {%- set content = message.content %}
-    {%- else %}
-        {%- set content = '' %}
-    {%- endif %}
-    {%- if (message.role == "user") or (message.role == "system" and not loop.first) %}
-        {{- '<|im_start|>' + message.role + '\\n' + content + '<|im_end|>' + '\\n' }}
-    {%- elif message.role == "assistant" %}
-        {%- set reasoning_content = '' %}
-        {%- if '</think>' in content %}
-            {%- set reasoning_content = content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}
-            {%- set content = content.split('</think>')[-1].lstrip('\\n') %}
-        {%- endif %}
-        {%- if loop.index0 > ns.last_query_index %}
-            {%- if loop.last or (not loop.last and reasoning_content) %}
-                {{- '<|im_start|>' + message.role + '\\n<think>\\n' + reasoning_content.strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n') }}
-            {%- else %}
-                {{- '<|im_start|>' + message.role + '\\n' + content }}
-            {%- endif %}
-        {%- else %}
-            {{- '<|im_start|>' + message.role + '\\n' + content }}
-        {%- endif %}
-        {{- '<|im_end|>\\n' }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|im_start|>assistant\\n' }}
-    {%- if enable_thinking is defined and enable_thinking is false %}
-        {{- '<think>\\n\\n</think>\\n\\n' }}
-    {%- endif %}
-{%- endif %}`;
+import { QWEN3_TEMPLATE } from '../../scripts/qwen-chat-templates';
 
 /** A small vocabulary with ChatML's control tokens and (optionally) Qwen3's <think> tags as ordinary pieces. */
 function qwenVocab(think: boolean): SpmVocab {
@@ -130,5 +86,23 @@ describe('Qwen chat templates', () => {
     out += d.flush();
     expect(out).not.toContain('secret'); // … the streamed answer does not
     expect(out.trim()).toBe('The answer');
+  });
+});
+
+describe('random Qwen models from the generator', () => {
+  it('ship ChatML (Qwen2) / the Qwen3 template, <|im_start|> as one control id, eos = <|im_end|>, <|endoftext|>', async () => {
+    for (const arch of ['qwen2', 'qwen3'] as const) {
+      const dir = makeTempDir('rand-qwen-tok-');
+      await makeRandomLlama(dir, { arch, hidden: 32, intermediate: 48, layers: 1, heads: 2, kvHeads: 1, vocab: 320, tied: true, seed: 3 });
+      const tok = await loadTokenizer(nodeDirFiles(dir));
+      const v = randomModelVocab({ arch, vocab: 320 });
+      expect(v.pieces.length).toBe(320);
+      expect(tok.chatTemplateSource).toBe('repo');
+      expect(tok.thinkingTags).toBe(arch === 'qwen3');
+      expect(tok.eosIds.sort()).toEqual([v.pieces.indexOf('<|endoftext|>'), v.pieces.indexOf('<|im_end|>')].sort());
+      const ids = tok.encodeChat([{ role: 'user', content: 'hi' }]);
+      expect(ids.filter((i) => i === v.pieces.indexOf('<|im_start|>')).length).toBe(arch === 'qwen2' ? 3 : 2); // (system,) user, assistant
+      expect(ids[0]).not.toBe(v.bosId); // Qwen adds no BOS
+    }
   });
 });
