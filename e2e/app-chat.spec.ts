@@ -110,6 +110,10 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   await expect(page.getByTestId('ask')).toBeVisible({ timeout: 180_000 }); // done
   expect(((await answer.locator('.markdown').textContent()) ?? '').trim().length).toBeGreaterThan(0);
   await expect(answer.getByTestId('tok-s')).toContainText('tokens/s');
+  // The model panel shows the answer's prefill and decode speed.
+  await showTab(page, 'models');
+  await expect(page.getByTestId('last-run')).toContainText(/prefill [\d.]+ tokens\/s .*decode [\d.]+ tokens\/s/);
+  await showTab(page, 'chat');
   await page.screenshot({ path: SCREENSHOTS + 'desktop-answer.png' });
 
   // Citation [1] opens the cited page of the cited file with the passage highlighted.
