@@ -17,7 +17,7 @@ const json = argv.includes('--json');
 
 async function main(): Promise<void> {
   const ctx = await acquireGpu(nodeGpu(), { preferF16: !argv.includes('--f32') });
-  const mib = Number(arg('--mib') ?? 256);
+  const mib = Number(arg('--mib') ?? 128);
   const { roofline, rows } = await runKernelBench(ctx, {
     only: arg('--only') ?? null,
     rounds: Number(arg('--rounds') ?? 3),

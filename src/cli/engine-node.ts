@@ -1,5 +1,6 @@
 // Loads a model directory into a LlamaEngine on Node's WebGPU (Dawn) for the CLI commands.
 import { nodeGpu } from '../gpu/node-gpu';
+import { fileTuneCache } from '../gpu/autotune-cache-node';
 import { LlamaEngine } from '../model/engine';
 import { nodeDirFiles } from '../model/node-files';
 import { AppError } from '../shared/errors';
@@ -12,6 +13,8 @@ export async function loadCliEngine(args: CliArgs): Promise<LlamaEngine> {
   await engine.load(nodeDirFiles(args.require('model')), {
     preferF16: precision !== 'f32',
     maxContext: args.has('context') ? args.number('context', 2048) : undefined,
+    tune: !args.has('no-tune'),
+    tuneCache: fileTuneCache(),
   });
   return engine;
 }

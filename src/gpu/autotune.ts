@@ -28,8 +28,10 @@ export interface TuneDecision {
   variant: string;
   fromCache: boolean;
   complete: boolean;
-  /** Measured this load (absent when the choice came from the cache). */
+  /** Measured this load (absent when the choice came from the cache or the layer is too small to tune). */
   candidates?: TuneCandidate[];
+  /** Why the shape was not tuned. */
+  skipped?: string;
 }
 
 export interface TuneReport {
@@ -49,6 +51,11 @@ export interface TuneOptions {
   rounds?: number;
   /** Bytes of distinct weight copies a timed call reads (default 64 MiB, at most 32 copies). */
   readBytes?: number;
+  /**
+   * Layers with fewer packed weight bytes (K * N / 2) are not tuned and keep rows-per-thread (default 1 MiB:
+   * their time is launch overhead, and test-sized models then cost no tuning at all).
+   */
+  minLayerBytes?: number;
 }
 
 /** Max relative error (vs the CPU twin, relative to max |y|) a candidate may show on the check slice. */
@@ -78,11 +85,15 @@ export function tuneKey(ctx: GpuContext, s: GptqShape): string {
   });
 }
 
-/** Distinct shapes, first occurrence order. */
+/** Distinct shapes, the most weight bytes per token first (where the time budget pays most). */
 export function distinctShapes(layers: GptqShape[]): GptqShape[] {
-  const seen = new Map<string, GptqShape>();
-  for (const l of layers) if (!seen.has(shapeKey(l))) seen.set(shapeKey(l), { K: l.K, N: l.N, groupSize: l.groupSize, nGroups: l.nGroups });
-  return [...seen.values()];
+  const seen = new Map<string, { s: GptqShape; bytes: number }>();
+  for (const l of layers) {
+    const e = seen.get(shapeKey(l)) ?? { s: { K: l.K, N: l.N, groupSize: l.groupSize, nGroups: l.nGroups }, bytes: 0 };
+    e.bytes += l.K * l.N;
+    seen.set(shapeKey(l), e);
+  }
+  return [...seen.values()].sort((a, b) => b.bytes - a.bytes).map((e) => e.s);
 }
 
 function xorshift(seed: number): () => number {
@@ -126,7 +137,7 @@ export class MatvecChoices {
   }
 }
 
-async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants'>>): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
   const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
@@ -139,6 +150,7 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
   writeStep(ctx, step, { pos0: 0, m: 1 });
   const slice = sliceRows(packed, Math.min(CHECK_ROWS, s.N));
   const want32 = gptqLinearCpu(x, slice);
+  const nanRows = new Float32Array(slice.N).fill(NaN);
   let want16: Float32Array | null = null;
   const live: { c: TuneCandidate; encode: (p: GPUComputePassEncoder) => void; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
@@ -151,6 +163,7 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
       candidates.push(c);
       const k = new GptqMatvecKernel(ctx, { variant: v });
       const bounds = ws.map((w) => k.bind(xBuf, w, yBuf, step));
+      ctx.device.queue.writeBuffer(yBuf, 0, nanRows); // a candidate that writes nothing fails the check
       await timer.time((p) => k.encode(p, bounds[0], 1), 1);
       const got = new Float32Array(await readBuffer(ctx, yBuf, slice.N * 4));
       if (ctx.firstError) throw new AppError('INTERNAL', `GPU error while tuning ${v.name}: ${ctx.firstError.message.split('\n')[0]}`);
@@ -184,6 +197,10 @@ export async function autotuneGptqMatvec(ctx: GpuContext, layers: GptqShape[], o
   const decisions: TuneDecision[] = [];
   try {
     for (const s of distinctShapes(layers)) {
+      if ((s.K * s.N) / 2 < (opts.minLayerBytes ?? 2 ** 20)) {
+        decisions.push({ shape: shapeKey(s), variant: ROWS_PER_THREAD.name, fromCache: false, complete: true, skipped: 'layer smaller than minLayerBytes' });
+        continue;
+      }
       const key = tuneKey(ctx, s);
       const hit = await opts.cache.get(key);
       if (hit && hit.complete) { decisions.push({ shape: shapeKey(s), variant: hit.variant, fromCache: true, complete: true }); continue; }

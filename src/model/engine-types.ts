@@ -1,6 +1,7 @@
 // The one engine interface, with two transports: in-process (CLI, tests) and a Web Worker (the app).
 import type { ProgressCallback } from '../shared/progress';
 import type { ModelFiles } from './files';
+import type { TuneCache } from '../gpu/autotune-cache';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -59,6 +60,13 @@ export interface LoadOptions {
   preferF16?: boolean;
   /** Maximum context (KV cache) length; default min(config max_position_embeddings, 4096). */
   maxContext?: number;
+  /**
+   * GPTQ matvec autotuning at load (src/gpu/autotune.ts): false turns it off. On by default where a cache
+   * exists to keep the choice (IndexedDB in the browser, or `tuneCache`), so later loads tune nothing.
+   */
+  tune?: boolean;
+  /** Where tuning choices are kept (Node: fileTuneCache from src/gpu/autotune-cache-node.ts). */
+  tuneCache?: TuneCache;
 }
 
 export interface Engine {

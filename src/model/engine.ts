@@ -10,6 +10,8 @@ import type { ModelFiles } from './files';
 import { LlamaGpu, type SamplerOptions } from './llama-gpu';
 import { loadTokenizer, type LlamaTokenizer } from './tokenizer';
 import { uploadLlamaWeights, type GpuLlamaWeights } from './weights-gpu';
+import { defaultTuneCache } from '../gpu/autotune-cache';
+import { tuneLlamaWeights } from './tune-weights';
 
 interface Loaded {
   ctx: GpuContext;
@@ -63,7 +65,9 @@ export class LlamaEngine implements Engine {
     let weights: GpuLlamaWeights | null = null;
     try {
       weights = await uploadLlamaWeights(ctx, ck, { onProgress: opts.onProgress, signal: opts.signal });
-      const model = LlamaGpu.create(ctx, cfg, weights, { maxSeq: maxContext });
+      const tuneCache = opts.tune === false ? null : opts.tuneCache ?? (typeof indexedDB !== 'undefined' ? defaultTuneCache() : null);
+      const choices = tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: tuneCache }) : null;
+      const model = LlamaGpu.create(ctx, cfg, weights, { maxSeq: maxContext, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
       const names = ck.names();
       const anyFloat = names.find((n) => n.endsWith('.weight') && !n.includes('norm'));
       const dtype = anyFloat ? ck.info(anyFloat).dtype.toLowerCase() : 'f32';

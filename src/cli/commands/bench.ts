@@ -1,6 +1,10 @@
-// `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]`
+// `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]
+//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N]`
 // Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
-// decode_roofline_fraction}. With --profile it also decodes a few tokens with every kernel in its own
+// read_roofline_pattern, decode_roofline_fraction, autotune}. Before timing, the GPTQ matvec autotuner
+// (src/gpu/autotune.ts) picks a variant per layer shape, cached in a JSON file beside the Node model cache
+// (src/gpu/autotune-cache-node.ts, or --tune-cache FILE); `autotune` says what it chose, whether from the cache,
+// and how long it took. --no-tune keeps every layer on rows-per-thread. With --profile it also decodes a few tokens with every kernel in its own
 // timestamped pass and adds `decode_profile` [{kernel, ms, share, dispatches}] per token (largest first), and
 // prints the same table to stderr: where a decode token's GPU time goes. The roofline is a read-only shader measured in the same run on the same adapter
 // (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
@@ -8,6 +12,8 @@ import { acquireGpu } from '../../gpu/context';
 import { nodeGpu } from '../../gpu/node-gpu';
 import { GpuProfiler, type ProfileRow } from '../../gpu/profiler';
 import { measureRoofline } from '../../gpu/roofline';
+import { fileTuneCache } from '../../gpu/autotune-cache-node';
+import { tuneLlamaWeights } from '../../model/tune-weights';
 import { AppError } from '../../shared/errors';
 import { openCheckpoint } from '../../model/checkpoint';
 import { LlamaGpu } from '../../model/llama-gpu';
@@ -25,7 +31,16 @@ export async function run(args: CliArgs): Promise<void> {
   const cfg = synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config;
   const weights = synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
   const bytesPerToken = decodeBytesPerToken(weights);
-  const llama = LlamaGpu.create(ctx, cfg, weights, { maxSeq: Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8) });
+  const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, {
+    cache: fileTuneCache(args.get('tune-cache') ?? undefined),
+    budgetMs: args.number('tune-budget-ms', 4000),
+    ...(args.has('tune-min-layer-bytes') ? { minLayerBytes: args.number('tune-min-layer-bytes', 0) } : {}),
+  });
+  const tune = choices?.report ?? null;
+  const llama = LlamaGpu.create(ctx, cfg, weights, {
+    maxSeq: Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8),
+    matvecVariant: choices ? (w) => choices.variantFor(w) : undefined,
+  });
   const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
   const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 3) % cfg.vocabSize);
 
@@ -55,7 +70,9 @@ export async function run(args: CliArgs): Promise<void> {
     profile = GpuProfiler.table(rows).map((r) => ({ kernel: r.label, ms: round(r.ms / tokens, 3), share: round(r.share, 4), dispatches: r.count / tokens }));
     const total = profile.reduce((s, r) => s + r.ms, 0);
     process.stderr.write(`decode token, GPU time per kernel (timestamp-query, ${tokens} tokens averaged; total ${total.toFixed(2)} ms):\n`);
-    for (const r of profile) process.stderr.write(`  ${r.kernel.padEnd(28)} ${r.ms.toFixed(3).padStart(10)} ms ${(r.share * 100).toFixed(1).padStart(6)} %  ${String(r.dispatches).padStart(4)} passes\n`);
+    for (const r of profile) process.stderr.write(`  ${r.kernel.padEnd(44)} ${r.ms.toFixed(3).padStart(10)} ms ${(r.share * 100).toFixed(1).padStart(6)} %  ${String(r.dispatches).padStart(4)} passes\n`);
+    process.stderr.write(tune ? `GPTQ matvec variant per layer shape (autotuner, ${tune.ms.toFixed(0)} ms, cache: ${tune.cache}):\n` : 'GPTQ matvec: rows-per-thread everywhere (--no-tune)\n');
+    for (const d of tune?.decisions ?? []) process.stderr.write(`  ${d.shape.padEnd(24)} ${d.variant.padEnd(24)} ${d.skipped ? `not tuned (${d.skipped})` : d.fromCache ? 'cached' : d.complete ? 'tuned now' : 'tuned now (budget ran out)'}\n`);
   }
   const roofline = await measureRoofline(ctx);
   const rooflineGbps = roofline.gbps;
@@ -68,6 +85,10 @@ export async function run(args: CliArgs): Promise<void> {
     read_roofline_gbps: round(rooflineGbps),
     read_roofline_pattern: roofline.best,
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
+    autotune: tune ? {
+      ms: round(tune.ms, 0), cache: tune.cache, clock: tune.clock,
+      decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.note ? { note: c.note } : {}) })) } : {}) })),
+    } : null,
     ...(profile ? { decode_profile: profile } : {}),
   };
   process.stdout.write(JSON.stringify(out) + '\n');
