@@ -58,7 +58,7 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
       const base = page.getViewport({ scale: 1 });
       scale = Math.min(dpi / 72, Math.sqrt(OCR_MAX_PIXELS / (base.width * base.height)));
       dpi = scale * 72;
-      png = await opts.rasterise(page, scale);
+      png = await untilAbort(opts.rasterise(page, scale), signal);
     } catch (e) {
       if (signal?.aborted) throw ocrAbortedError();
       if ((e as { code?: string })?.code === 'OCR_FAILED') throw e;
@@ -95,33 +95,72 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
   return { pages: out, failed };
 }
 
+/** `work`, or ABORTED as soon as `signal` aborts (the work is left to finish on its own). */
+function untilAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(ocrAbortedError());
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/** A page image must cover this share of the page to set the render resolution (a logo does not). */
+export const OCR_SCAN_COVERAGE = 0.25;
+
+type Ctm = [number, number, number, number, number, number];
+const mul = (m: Ctm, n: Ctm): Ctm => [
+  m[0] * n[0] + m[2] * n[1],
+  m[1] * n[0] + m[3] * n[1],
+  m[0] * n[2] + m[2] * n[3],
+  m[1] * n[2] + m[3] * n[3],
+  m[0] * n[4] + m[2] * n[5] + m[4],
+  m[1] * n[4] + m[3] * n[5] + m[5],
+];
+
 /**
- * The resolution to render a page at: that of its largest image (a scan is one page-sized image, and
- * rendering finer than the scan adds nothing), within 150–300 dpi; 300 dpi when the page draws no image.
+ * The resolution to render a page at: that of its scanned image (an image drawn over at least a quarter of
+ * the page; rendering finer than the scan adds nothing), within 150–300 dpi; 300 dpi when it has none (vector
+ * text, e.g. a page whose fonts decode to junk). Images are sized by following the content stream's
+ * transforms (q/Q, cm, form XObjects) in pdf.js's operator list.
  */
 export async function ocrDpi(page: PDFPageProxy, ops: Pdfjs['OPS']): Promise<number> {
   const list = await page.getOperatorList();
-  const [x0, y0, x1, y1] = page.view;
-  const w = Math.abs(x1 - x0);
-  const h = Math.abs(y1 - y0);
+  const [vx0, vy0, vx1, vy1] = page.view;
+  const pageArea = Math.abs(vx1 - vx0) * Math.abs(vy1 - vy0);
+  let ctm: Ctm = [1, 0, 0, 1, 0, 0];
+  const stack: Ctm[] = [];
   let best = 0;
   for (let i = 0; i < list.fnArray.length; i++) {
     const fn = list.fnArray[i];
     const args = list.argsArray[i] as unknown[] | null;
-    let iw = 0;
-    let ih = 0;
-    if (fn === ops.paintImageXObject || fn === ops.paintImageXObjectRepeat) {
-      iw = Number(args?.[1]) || 0;
-      ih = Number(args?.[2]) || 0;
-    } else if (fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
-      const img = args?.[0] as { width?: number; height?: number } | undefined;
-      iw = img?.width ?? 0;
-      ih = img?.height ?? 0;
-    }
-    if (iw > 0 && ih > 0) {
-      // The image may be placed with its long side along either page side; take the matching orientation.
-      const fit = (iw >= ih) === (w >= h) ? Math.max(iw / w, ih / h) : Math.max(iw / h, ih / w);
-      best = Math.max(best, fit * 72);
+    if (fn === ops.save) stack.push(ctm);
+    else if (fn === ops.restore) ctm = stack.pop() ?? ctm;
+    else if (fn === ops.transform && args) ctm = mul(ctm, args.slice(0, 6).map(Number) as Ctm);
+    else if (fn === ops.paintFormXObjectBegin) {
+      stack.push(ctm);
+      const m = args?.[0] as ArrayLike<number> | null | undefined;
+      if (m && m.length === 6) ctm = mul(ctm, Array.from(m) as Ctm);
+    } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
+    else {
+      let iw = 0;
+      let ih = 0;
+      if (fn === ops.paintImageXObject) {
+        iw = Number(args?.[1]) || 0;
+        ih = Number(args?.[2]) || 0;
+      } else if (fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
+        const img = args?.[0] as { width?: number; height?: number } | undefined;
+        iw = img?.width ?? 0;
+        ih = img?.height ?? 0;
+      }
+      if (iw <= 0 || ih <= 0) continue;
+      // The image is the unit square mapped by the CTM: its sides on the page, in points.
+      const side0 = Math.hypot(ctm[0], ctm[1]);
+      const side1 = Math.hypot(ctm[2], ctm[3]);
+      const area = Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]);
+      if (!(side0 > 0 && side1 > 0) || area < OCR_SCAN_COVERAGE * pageArea) continue;
+      best = Math.max(best, ((iw / side0) * 72 + (ih / side1) * 72) / 2);
     }
   }
   if (best === 0) return OCR_MAX_DPI;

@@ -190,7 +190,7 @@ describe('OCR of image-only PDFs', () => {
   }, 180_000);
 });
 
-describe.skipIf(!HAVE_FIXTURES)('the scanned fixture (issue7229.pdf, 200 dpi JPEG)', () => {
+describe.skipIf(!HAVE_FIXTURES)('fixtures: a scan and a garbled text layer', () => {
   if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
   it('has no text layer, and after OCR its page is found by a search for the words on it', async () => {
     const data = fixture('issue7229.pdf');
@@ -207,5 +207,19 @@ describe.skipIf(!HAVE_FIXTURES)('the scanned fixture (issue7229.pdf, 200 dpi JPE
     await lib.add('scan', 'issue7229.pdf', merged.pages.filter((p) => p.quality === 'ok'));
     const res = await lib.search('periodic technical inspection certificate', { topK: 3 });
     expect(res.results[0]).toMatchObject({ docId: 'scan', page: 1 });
+  }, 240_000);
+
+  it('recognises a page whose text layer is garbled (TAMReview.pdf page 2, vector text: rendered at 300 dpi)', async () => {
+    const data = fixture('TAMReview.pdf');
+    const extracted = await extractPdf(data);
+    expect(extracted.pages[1].quality).toBe('garbled');
+    expect(pagesNeedingOcr(extracted, extracted.pageCount, { garbled: true })).toContain(2);
+    const { pages } = await ocrPdf(data, { languages: ['eng'], recogniser: eng, pages: [2] });
+    expect(pages[0].dpi).toBe(300);
+    expect(pages[0].text).toMatch(/Overview of the Technology Acceptance Model/);
+    const merged = mergeOcrPages(extracted, pages, extracted.pageCount);
+    expect(merged.pages[1]).toMatchObject({ page: 2, source: 'ocr', quality: 'ok' });
+    expect(merged.pages[2]).toMatchObject({ page: 3, source: 'text', quality: 'garbled' });
+    expect(merged.pages[0]).toMatchObject({ page: 1, source: 'text', quality: 'ok' });
   }, 240_000);
 });
