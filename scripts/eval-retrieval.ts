@@ -16,6 +16,10 @@
 //                     without it, the models of the Node model cache are used when present. A model whose
 //                     config.json carries the test-model marker (scripts/make-tiny-embedder.ts) is announced
 //                     as such: its numbers check the pipeline, not quality.
+//   --config JSON     change lexical settings (src/retrieval/lexical-config.ts), e.g. '{"feedbackTerms":0}'
+//   --dev-only        report the dev split only (while tuning)
+//   --no-shown-answer follow-ups: earlier turns carry their question only (default: also the text of the
+//                     top passage that search mode showed for it, as the turn's answer)
 //   --verbose         list the misses
 //   --no-cache        extract the PDFs again instead of reading .cache/eval-pdfs/<file>.pages.json
 //   --chunk-tokens N --overlap N   chunking (defaults from src/retrieval/chunker.ts)
@@ -90,6 +94,7 @@ const stringFlag = (name: string) => {
   if (i >= 0 && (v === undefined || v.startsWith('--'))) throw new AppError('BAD_ARGUMENT', `--${name} needs a value.`);
   return v;
 };
+const answerFromResults = !argv.includes('--no-shown-answer');
 const numberFlag = (name: string, fallback: number) => {
   const v = stringFlag(name);
   return v === undefined ? fallback : Number(v);
@@ -129,8 +134,11 @@ async function main(): Promise<void> {
       ` Chunks ${chunking.chunkTokens}/${chunking.overlapTokens} tokens.\n`,
   );
 
-  const lexLib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), DEFAULT_LEXICAL);
-  const splits = setName === 'docs' ? (['dev', 'test'] as const) : ([undefined] as const);
+  const overrides = stringFlag('config');
+  const lexical: LexicalConfig = { ...DEFAULT_LEXICAL, ...(overrides ? (JSON.parse(overrides) as Partial<LexicalConfig>) : {}) };
+  if (overrides) console.log(`Lexical settings changed from the defaults: ${overrides}\n`);
+  const lexLib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), lexical);
+  const splits = setName !== 'docs' ? ([undefined] as const) : flag('dev-only') ? (['dev'] as const) : (['dev', 'test'] as const);
   const head = ['split', 'lang', 'questions', 'recall@1', 'recall@5', 'MRR', 'unanswerable caught', 'false not-found'];
   const rows: string[][] = [];
   for (const split of splits) {
@@ -142,12 +150,12 @@ async function main(): Promise<void> {
       if (flag('verbose') && lang !== 'all' && s.misses.length) console.log(`lexical ${split ?? ''} ${lang} misses:\n  ${s.misses.join('\n  ')}`);
     }
   }
-  console.log('Lexical (BM25 with page/neighbour evidence, stemming, segmentation, feedback; no embedding model):');
+  console.log('Lexical (BM25 with page and heading evidence, stemming, stop words; no embedding model):');
   printTable(head, rows);
 
   if (set.followups) {
     const fuRows: string[][] = [];
-    for (const split of ['dev', 'test', 'all'] as const) {
+    for (const split of flag('dev-only') ? (['dev'] as const) : (['dev', 'test', 'all'] as const)) {
       for (const lang of ['en', 'zh', 'all']) {
         const sel = set.followups.filter((f) => (split === 'all' || f.split === split) && (lang === 'all' || f.lang === lang));
         if (sel.length === 0) continue;
@@ -161,10 +169,26 @@ async function main(): Promise<void> {
     }
     console.log('\nFollow-up questions (second turn; answer page in the top 5):');
     printTable(['split', 'lang', 'pairs', 'without conversation', 'with conversation'], fuRows);
+
+    // The other side of using history: a question on a new topic must not be pulled back to the old one.
+    const shiftRows: string[][] = [];
+    for (const split of splits) {
+      for (const lang of ['en', 'zh']) {
+        const sel = answerable.filter((q) => q.split === split && q.lang === lang);
+        const alone = await evaluate(lexLib, sel, 'lexical');
+        const before = new Map<Question, ConversationTurn>();
+        for (const q of sel) before.set(q, await turnOf(lexLib, unrelatedQuestion(answerable, q).q, [], answerFromResults, 'lexical'));
+        const shifted = await evaluate(lexLib, sel, 'lexical', (q) => [before.get(q)!]);
+        shiftRows.push([split ?? 'all', lang, String(sel.length), pct(alone.r5 / alone.answerable), pct(shifted.r5 / shifted.answerable), alone.mrr.toFixed(3), shifted.mrr.toFixed(3)]);
+      }
+    }
+    console.log('\nTopic change (each answerable question asked right after a question about another manual):');
+    printTable(['split', 'lang', 'questions', 'recall@5 alone', 'recall@5 after', 'MRR alone', 'MRR after'], shiftRows);
   }
 
-  if (flag('ablate')) await ablate(docs, chunking, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
+  if (flag('ablate')) await ablate(docs, chunking, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
 
+  if (flag('dev-only')) return;
   await denseAndHybrid(docs, chunking, qs.filter((q) => q.split === 'test' || q.split === undefined), modelDir, head);
 }
 
@@ -249,10 +273,10 @@ async function buildLibrary(docs: Doc[], chunking: ChunkOptions, embedders: Embe
   return lib;
 }
 
-async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: Retriever): Promise<Scores> {
+async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: Retriever, historyOf?: (q: Question) => ConversationTurn[]): Promise<Scores> {
   const s: Scores = { answerable: 0, r1: 0, r5: 0, mrr: 0, falseNotFound: 0, unanswerable: 0, caught: 0, misses: [] };
   for (const q of questions) {
-    const { results } = await lib.search(q.q, { topK: 10, retriever });
+    const { results } = await lib.search(q.q, { topK: 10, retriever, ...(historyOf ? { history: historyOf(q) } : {}) });
     if (q.answers.length === 0) {
       s.unanswerable++;
       if (results.length === 0 || !results[0].confident) s.caught++;
@@ -271,17 +295,38 @@ async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: 
   return s;
 }
 
+/**
+ * What the conversation remembers of an earlier turn. No model runs here, so the turn's "answer" is what
+ * search mode showed: the text of its top passage (answerFromResults); --no-shown-answer keeps questions only.
+ */
+async function turnOf(lib: DocumentLibrary, q: string, history: ConversationTurn[], shownAnswer: boolean, retriever: Retriever): Promise<ConversationTurn> {
+  if (!shownAnswer) return { question: q };
+  const { results } = await lib.search(q, { topK: 1, retriever, history });
+  return results[0] ? { question: q, answer: results[0].text } : { question: q };
+}
+
+/** The next question (in file order, wrapping) in the same language whose answer is in another manual. */
+function unrelatedQuestion(all: Question[], q: Question): Question {
+  const i = all.indexOf(q);
+  for (let k = 1; k < all.length; k++) {
+    const other = all[(i + k) % all.length];
+    if (other.lang === q.lang && other.answers[0].file !== q.answers[0].file) return other;
+  }
+  return q;
+}
+
 function rankOf(results: { file: string; page: number }[], answers: Answer[]): number {
   return results.findIndex((r) => answers.some((a) => a.file === r.file && a.pages.includes(r.page))) + 1;
 }
 
 /** Second turn of each pair, alone or with the first question as conversation history. */
-async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHistory: boolean, retriever: Retriever = 'lexical') {
+async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHistory: boolean, retriever: Retriever = 'lexical', shownAnswer = answerFromResults) {
   let hit = 0;
   const misses: string[] = [];
   for (const f of pairs) {
     const last = f.turns[f.turns.length - 1];
-    const history: ConversationTurn[] = f.turns.slice(0, -1).map((t) => ({ question: t.q }));
+    const history: ConversationTurn[] = [];
+    for (const t of f.turns.slice(0, -1)) history.push(await turnOf(lib, t.q, history, shownAnswer, retriever));
     const { results } = await lib.search(last.q, { topK: 5, retriever, ...(withHistory ? { history } : {}) });
     const rank = rankOf(results, last.answers);
     if (rank >= 1) hit++;
@@ -291,22 +336,25 @@ async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHisto
 }
 
 /** Each improvement switched off in turn, on the dev split (how each one was measured). */
-async function ablate(docs: Doc[], chunking: ChunkOptions, dev: Question[], devFollowUps: FollowUp[] | undefined): Promise<void> {
+async function ablate(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, dev: Question[], devFollowUps: FollowUp[] | undefined): Promise<void> {
   const variants: [string, Partial<LexicalConfig>][] = [
-    ['all improvements (default)', {}],
+    ['default (what the app and CLI use)', {}],
     ['- page-level score', { pageWeight: 0 }],
-    ['- neighbouring-chunk score', { neighbourWeight: 0 }],
-    ['- pseudo-relevance feedback', { feedbackTerms: 0 }],
+    ['+ neighbouring-chunk score (0.1)', { neighbourWeight: 0.1 }],
+    ['+ pseudo-relevance feedback (RM3, 10 terms, λ 0.9)', { feedbackTerms: 10, feedbackOriginalWeight: 0.9 }],
+    ['+ pseudo-relevance feedback (RM3, 10 terms, λ 0.7)', { feedbackTerms: 10, feedbackOriginalWeight: 0.7 }],
+    ['- down-weighting contents/index pages', { navigationPageWeight: 1 }],
     ['- heading context', { headingWeight: 0 }],
     ['- Porter stemming', { stemming: false }],
     ['- stop-word list (stopword)', { stopWords: false }],
-    ['- Intl.Segmenter words (zh)', { segmentWords: false }],
+    ['+ Intl.Segmenter words alongside bigrams (zh)', { segmentWords: true }],
     ['- one result per page', { onePerPage: false }],
-    ['none of them (plain chunk BM25)', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
+    ['none of them (plain chunk BM25)', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
+    ['none, and no conversation history', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
   ];
   const rows: string[][] = [];
   for (const [name, change] of variants) {
-    const lib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), { ...DEFAULT_LEXICAL, ...change });
+    const lib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), { ...base, ...change });
     const en = await evaluate(lib, dev.filter((q) => q.lang === 'en'), 'lexical');
     const zh = await evaluate(lib, dev.filter((q) => q.lang === 'zh'), 'lexical');
     const all = await evaluate(lib, dev, 'lexical');

@@ -1,54 +1,85 @@
-// Turns text into index terms for BM25. Latin/Cyrillic/Arabic/... words are lower-cased (NFKC first),
-// stop words dropped and a light English suffix stemmer applied, so "compiles"/"compiled"/"compiling"
-// meet. CJK text has no spaces, so each run of CJK characters becomes overlapping character bigrams
-// ("知识库简介" → 知识 识库 库简 简介), plus the character itself for a run of one; a Chinese query then
-// matches Chinese text without a word segmenter.
-
+// Turns text into index terms for BM25 (the same function for passages and queries).
+// - Latin/Cyrillic/... words: NFKC, lower case, English stop words dropped (npm `stopword`, list `eng`) and
+//   the Porter stemmer applied (npm `stemmer`), so "compiles"/"compiled"/"compiling" meet.
+// - CJK runs have no spaces: each run becomes overlapping character bigrams ("知识库简介" → 知识 识库 库简
+//   简介; a run of one character is itself), as before. With word segmentation on, Intl.Segmenter('zh')
+//   also splits the run into words, and each word of two or more characters that is not made only of stop
+//   characters (npm `stopword`, list `zho`: 的 了 么 …, so 什么 / 这个 go) is added as a whole-word term
+//   alongside the bigrams: a real word ("计数器", "环境变量") then outweighs bigrams that straddle two words.
+import { stemmer } from 'stemmer';
+import { eng, zho } from 'stopword';
 import { CJK_CHAR } from './text-units';
+import { DEFAULT_LEXICAL } from './lexical-config';
 
-const STOP_WORDS = new Set(
-  ('a an and are as at be been being but by can could did do does doing for from had has have having he her his how i if in into is it its ' +
-    'itself me my no nor not of on or our ours she should so some such than that the their them then there these they this those through to too ' +
-    'under until up very was we were what when where which while who whom why will with would you your about above after again against all ' +
-    'am any because before below between both down during each few further here just more most off once only other out over own same ' +
-    'tell says say').split(/\s+/),
-);
-
-const TERM = /((?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])+)|((?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{M}\p{N}])+)/gu;
-
-/** Very light English stemmer: plural and common verb endings only (it must never merge unrelated words). */
-export function stem(word: string): string {
-  if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
-  let w = word;
-  if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
-  else if (w.endsWith('sses')) w = w.slice(0, -2);
-  else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) w = w.slice(0, -1);
-  if (w.endsWith('ing') && w.length > 5) w = undouble(w.slice(0, -3));
-  else if (w.endsWith('ed') && w.length > 4) w = undouble(w.slice(0, -2));
-  else if (w.endsWith('ly') && w.length > 5) w = w.slice(0, -2);
-  if (w.endsWith('e') && w.length > 4) w = w.slice(0, -1);
-  return w;
+export interface TermOptions {
+  stemming: boolean;
+  stopWords: boolean;
+  segmentWords: boolean;
 }
 
-function undouble(w: string): string {
-  const n = w.length;
-  return n > 3 && w[n - 1] === w[n - 2] && !/[lsz]/.test(w[n - 1]) ? w.slice(0, -1) : w;
+/** The term settings of DEFAULT_LEXICAL (what the app and the CLI index with). */
+export const DEFAULT_TERM_OPTIONS: TermOptions = {
+  stemming: DEFAULT_LEXICAL.stemming,
+  stopWords: DEFAULT_LEXICAL.stopWords,
+  segmentWords: DEFAULT_LEXICAL.segmentWords,
+};
+
+const ENGLISH_STOP = new Set(eng);
+const CHINESE_STOP = new Set(zho);
+
+const TERM = /((?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])+)|((?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{M}\p{N}])+)/gu;
+const LATIN_WORD = /^[a-z]+$/;
+
+let segmenter: Intl.Segmenter | undefined;
+function chineseWords(run: string): string[] {
+  segmenter ??= new Intl.Segmenter('zh', { granularity: 'word' });
+  const words: string[] = [];
+  for (const s of segmenter.segment(run)) if (s.segment.trim() !== '') words.push(s.segment);
+  return words;
+}
+
+/** A word made only of stop characters (的, 什么, 这个, …). */
+function isChineseStopWord(word: string): boolean {
+  for (const ch of word) if (!CHINESE_STOP.has(ch)) return false;
+  return true;
+}
+
+function pushBigrams(chars: string[], terms: string[]): void {
+  if (chars.length === 1) terms.push(chars[0]);
+  for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
+}
+
+function cjkTerms(run: string, opts: TermOptions, terms: string[]): void {
+  pushBigrams(Array.from(run), terms);
+  if (!opts.segmentWords) return;
+  for (const w of chineseWords(run)) {
+    if (Array.from(w).length >= 2 && !(opts.stopWords && isChineseStopWord(w))) terms.push(w);
+  }
+}
+
+/**
+ * A CJK term with a stop character in it (的共, 什么, 吗): mostly a bigram straddling a function word. Such
+ * terms still rank (they match FAQ headings), but they do not count as evidence that a passage answers
+ * the question (LexicalRanker.coverage).
+ */
+export function isFunctionTerm(term: string): boolean {
+  if (!CJK_CHAR.test(term)) return false;
+  for (const ch of term) if (CHINESE_STOP.has(ch)) return true;
+  return false;
 }
 
 /** Index terms of a text, in order (repeats kept: BM25 needs term frequencies). */
-export function lexicalTerms(text: string): string[] {
+export function lexicalTerms(text: string, opts: TermOptions = DEFAULT_TERM_OPTIONS): string[] {
   const terms: string[] = [];
   const norm = text.normalize('NFKC').toLowerCase();
   TERM.lastIndex = 0;
   for (let m = TERM.exec(norm); m !== null; m = TERM.exec(norm)) {
     if (m[1] !== undefined) {
-      const chars = Array.from(m[1]);
-      if (chars.length === 1) terms.push(chars[0]);
-      for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
+      cjkTerms(m[1], opts, terms);
     } else {
       const w = m[2];
-      if (STOP_WORDS.has(w)) continue;
-      terms.push(stem(w));
+      if (opts.stopWords && ENGLISH_STOP.has(w)) continue;
+      terms.push(opts.stemming && LATIN_WORD.test(w) ? stemmer(w) : w);
     }
   }
   return terms;

@@ -11,7 +11,8 @@
 import type { Chunk, ModeInfo, PageText, SearchResponse, SearchResult } from './types';
 import { chunkPage, DEFAULT_CHUNKING, type ChunkOptions } from './chunker';
 import { estimatedWordPieceCounter, type TokenCounter } from './token-counter';
-import { Bm25Index } from './bm25';
+import { LexicalRanker } from './lexical-ranker';
+import { conversationQueryText, conversationTerms, type ConversationTurn } from './conversation-query';
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
@@ -80,11 +81,7 @@ export interface SearchOptions {
   history?: readonly ConversationTurn[];
 }
 
-/** One earlier turn of a conversation: the question, and the answer when there is one. */
-export interface ConversationTurn {
-  question: string;
-  answer?: string;
-}
+export type { ConversationTurn } from './conversation-query';
 
 interface LoadedDoc {
   meta: StoredMeta;
@@ -105,7 +102,8 @@ export class DocumentLibrary {
   private readonly chunking: ChunkOptions;
   private readonly counter: TokenCounter;
   private readonly docs = new Map<string, LoadedDoc>();
-  private readonly lexical = new Bm25Index();
+  private readonly lexical: LexicalRanker;
+  private readonly lexicalConfig: LexicalConfig;
   private readonly dense = new DenseIndex();
 
   constructor(opts: LibraryOptions) {
@@ -113,6 +111,8 @@ export class DocumentLibrary {
     this.embedders = opts.embedders ?? new NoEmbedderProvider();
     this.chunking = opts.chunking ?? DEFAULT_CHUNKING;
     this.counter = opts.tokenCounter ?? estimatedWordPieceCounter;
+    this.lexicalConfig = opts.lexical ?? DEFAULT_LEXICAL;
+    this.lexical = new LexicalRanker(this.lexicalConfig);
   }
 
   /** Opens a library and indexes every complete document found in the store (no re-chunking, no re-embedding). */
@@ -238,7 +238,9 @@ export class DocumentLibrary {
     if (!(topK >= 1)) throw new AppError('BAD_ARGUMENT', `top-k must be at least 1 (got ${topK}).`);
     const scope = this.scope(opts.docIds);
     const retriever = opts.retriever ?? 'auto';
-    const lexHits = retriever === 'dense' ? [] : this.lexical.search(query, Math.max(CANDIDATES, topK), scope);
+    const history = opts.history ?? [];
+    const weighted = conversationTerms(query, history, this.lexical.terms, this.lexicalConfig, (t) => this.lexical.chunks.idf(t));
+    const lexHits = retriever === 'dense' ? [] : this.lexical.search(weighted, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
 
     const denseLists: string[][] = [];
@@ -251,7 +253,7 @@ export class DocumentLibrary {
         failures.push(got.reason);
         continue;
       }
-      const [qv] = await got.embedder.embed([query]);
+      const [qv] = await got.embedder.embed([conversationQueryText(query, history)]);
       const hits = this.dense.search(modelId, qv, Math.max(CANDIDATES, topK), scope);
       denseLists.push(hits.map((h) => key(h.docId, h.chunk)));
       for (const h of hits) cosine.set(key(h.docId, h.chunk), h.score);
@@ -263,14 +265,14 @@ export class DocumentLibrary {
       if (denseLists.length === 0) {
         throw new AppError('MISSING_FILE', `Dense search needs an embedding model: ${failures.join('; ') || 'no document has vectors'}.`);
       }
-      ranked = [...cosine].sort((a, b) => b[1] - a[1]).slice(0, topK).map(([k, score]) => {
+      ranked = [...cosine].sort((a, b) => b[1] - a[1]).map(([k, score]) => {
         const [docId, chunk] = k.split('\u0000');
         return { docId, chunk: Number(chunk), score };
       });
       mode = { mode: 'dense', reason: `cosine over ${models.join(' + ')} vectors only, as requested` };
     } else if (denseLists.length > 0) {
       const fused = reciprocalRankFusion([lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists]);
-      ranked = fused.slice(0, topK).map((f) => {
+      ranked = fused.map((f) => {
         const [docId, chunk] = f.key.split('\u0000');
         return { docId, chunk: Number(chunk), score: f.score };
       });
@@ -281,10 +283,11 @@ export class DocumentLibrary {
       mode = { mode: 'lexical', reason: why };
     }
 
-    const results: SearchResult[] = ranked.map(({ docId, chunk, score }) => {
+    if (this.lexicalConfig.onePerPage) ranked = this.bestPerPage(ranked);
+    const results: SearchResult[] = ranked.slice(0, topK).map(({ docId, chunk, score }) => {
       const doc = this.docs.get(docId)!;
       const c = doc.chunks[chunk];
-      const coverage = this.lexical.queryCoverage(query, docId, chunk);
+      const coverage = this.lexical.coverage(weighted, docId, chunk);
       return {
         docId,
         file: doc.meta.name,
@@ -300,7 +303,18 @@ export class DocumentLibrary {
     return { results, mode: mode.mode, reason: mode.reason };
   }
 
-  private scope(docIds?: readonly string[]): ReadonlySet<string> | undefined {
+  /** Keeps the best-ranked chunk of each page (the list is already best first). */
+  private bestPerPage<T extends { docId: string; chunk: number }>(ranked: T[]): T[] {
+    const seen = new Set<string>();
+    return ranked.filter((r) => {
+      const key = `${r.docId}\u0000${this.docs.get(r.docId)!.chunks[r.chunk].page}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+    private scope(docIds?: readonly string[]): ReadonlySet<string> | undefined {
     return docIds ? new Set(docIds) : undefined;
   }
 
@@ -321,7 +335,7 @@ export class DocumentLibrary {
 
   private commit(meta: StoredMeta, chunks: Chunk[], vectors?: StoredVectors): void {
     this.docs.set(meta.docId, { meta, chunks });
-    this.lexical.addDocument(meta.docId, chunks.map((c) => c.text));
+    this.lexical.addDocument(meta.docId, chunks);
     if (vectors) this.dense.addDocument(meta.docId, vectors.modelId, vectors.dim, vectors.data);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bm25Index, BM25_B, BM25_K1 } from '../../src/retrieval/bm25';
-import { lexicalTerms, stem } from '../../src/retrieval/lexical-terms';
+import { isFunctionTerm, lexicalTerms } from '../../src/retrieval/lexical-terms';
 
 const passages = [
   'Beautiful is better than ugly. Explicit is better than implicit. Simple is better than complex.',
@@ -12,17 +12,30 @@ const passages = [
 ];
 
 describe('lexical terms', () => {
-  it('lower-cases, drops stop words and stems lightly', () => {
-    expect(lexicalTerms('The Compilers compiled it')).toEqual(['compiler', 'compil']);
-    expect(stem('records')).toBe('record');
-    expect(stem('recording')).toBe('record');
-    expect(stem('recorded')).toBe('record');
-    expect(stem('libraries')).toBe('library');
-    expect(stem('class')).toBe('class');
+  it('lower-cases, drops stop words (stopword) and stems with Porter (stemmer)', () => {
+    // Porter meets "compilers"/"compiled" (the old light stemmer kept them apart: compiler vs compil).
+    expect(lexicalTerms('The Compilers compiled it')).toEqual(['compil', 'compil']);
+    expect(lexicalTerms('records recording recorded')).toEqual(['record', 'record', 'record']);
+    expect(lexicalTerms('libraries library')).toEqual(['librari', 'librari']);
+    expect(lexicalTerms('class')).toEqual(['class']);
+    expect(lexicalTerms('How do I divert the output', { stemming: false, stopWords: false, segmentWords: false })).toEqual(['how', 'do', 'i', 'divert', 'the', 'output']);
   });
-  it('turns CJK runs into overlapping character bigrams', () => {
+
+  it('turns CJK runs into overlapping character bigrams, with Intl.Segmenter words alongside when asked', () => {
     expect(lexicalTerms('知识库简介')).toEqual(['知识', '识库', '库简', '简介']);
     expect(lexicalTerms('库 abc')).toEqual(['库', 'abc']);
+    const withWords = lexicalTerms('怎样设置环境变量', { stemming: true, stopWords: true, segmentWords: true });
+    expect(withWords.slice(0, 6)).toEqual(['怎样', '样设', '设置', '置环', '环境', '境变']);
+    expect(withWords).toContain('环境'); // a segmenter word: now counted twice, once as bigram, once as word
+    expect(withWords.filter((t) => t === '环境').length).toBe(2);
+    expect(withWords).not.toContain('样设置'); // no cross-word junk is added as a word
+  });
+
+  it('marks CJK terms with a function character as no evidence', () => {
+    expect(isFunctionTerm('的共')).toBe(true);
+    expect(isFunctionTerm('什么')).toBe(true);
+    expect(isFunctionTerm('目标')).toBe(false);
+    expect(isFunctionTerm('trace')).toBe(false);
   });
 });
 
@@ -45,7 +58,7 @@ describe('BM25', () => {
     expect(kb[0]).toMatchObject({ docId: 'b', chunk: 2 });
   });
 
-  it('computes the Okapi BM25 score exactly', () => {
+  it('computes the Okapi BM25 score exactly, and scales it by the query term weight', () => {
     const one = new Bm25Index();
     one.addDocument('d', ['apple banana', 'apple apple cherry date', 'cherry']);
     // N = 3 chunks, lengths 2, 4, 1, avg 7/3; df(apple) = 2.
@@ -56,6 +69,10 @@ describe('BM25', () => {
     expect(hits.map((h) => h.chunk)).toEqual([1, 0]);
     expect(hits[0].score).toBeCloseTo(s(2, 4), 12);
     expect(hits[1].score).toBeCloseTo(s(1, 2), 12);
+    const weighted = one.search(new Map([['appl', 0.25]]), 5);
+    expect(weighted[0].score).toBeCloseTo(0.25 * s(2, 4), 12);
+    const all = one.scoreAll(new Map([['appl', 1]]));
+    expect([...all.get('d')!]).toEqual([hits[1].score, hits[0].score, 0]);
   });
 
   it('restricts to the given documents and forgets removed ones', () => {

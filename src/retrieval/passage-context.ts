@@ -1,0 +1,105 @@
+// What a passage belongs under but may not contain itself: the section heading it sits under (possibly on
+// an earlier page), the page's running head (often the chapter title), and the page's figure/table
+// captions and footnotes. Indexed as each chunk's "context" (lexical-ranker.ts), at a lower weight than
+// the chunk's own text. Works on the page text alone (lines as extracted), so the rules are heuristics:
+// - heading: a short line that starts with a section number ("1.10 Executing commands …", "5.7.2 …",
+//   "3.1.2 目录", "第三章 文档元素", "附录 A …", a FAQ's "38 如何注释掉…？") and does not read like a
+//   sentence or a numbered code line;
+// - caption: a line starting "Figure 3:", "Table 2.1", "图 3.1:", "表 A.1:";
+// - footnotes: the lines after the last line that is only a small number, in the lower third of the page.
+import type { Chunk } from './types';
+
+const SECTION_NUMBER = /^(?:\d{1,2}(?:\.\d{1,2}){1,4}|[A-Z](?:\.\d{1,2}){1,3}|第[一二三四五六七八九十百\d]+[章节部分]|附录\s*[A-Z\d]+|(?:Chapter|Appendix|Part)\s+[\dA-Z]+)\s*\S/;
+const FAQ_NUMBER = /^\d{1,3}\s+\S.*[？?]$/;
+const CAPTION = /^(?:Figure|Fig\.|Table|图|表)\s*[A-Z]?\d+(?:[.-]\d+)*\s*[:：.]/;
+const LONE_NUMBER = /^\d{1,2}$/;
+const MAX_HEADING = 90;
+
+function isHeading(line: string): boolean {
+  if (line.length < 3 || line.length > MAX_HEADING) return false;
+  if (FAQ_NUMBER.test(line)) return true;
+  if (!SECTION_NUMBER.test(line)) return false;
+  // Sentences and leaders ("1.2 Foo . . . . 12", "… the end.") are not headings.
+  return !/[.。;；,，]$/.test(line) && !/\.\s?\.\s?\./.test(line);
+}
+
+interface PageLines {
+  /** Offset of each line in the page text. */
+  starts: number[];
+  lines: string[];
+}
+
+function splitLines(text: string): PageLines {
+  const starts: number[] = [];
+  const lines: string[] = [];
+  let at = 0;
+  for (const raw of text.split('\n')) {
+    starts.push(at);
+    lines.push(raw.trim());
+    at += raw.length + 1;
+  }
+  return { starts, lines };
+}
+
+function captionsAndFootnotes(p: PageLines): string[] {
+  const out = p.lines.filter((l) => CAPTION.test(l));
+  const n = p.lines.length;
+  let last = -1;
+  for (let i = n - 1; i >= Math.floor((2 * n) / 3); i--) {
+    if (LONE_NUMBER.test(p.lines[i])) {
+      last = i;
+      break;
+    }
+  }
+  if (last >= 0) {
+    let first = last;
+    while (first - 2 >= Math.floor((2 * n) / 3) && LONE_NUMBER.test(p.lines[first - 2])) first -= 2;
+    for (let i = first; i < n; i++) if (!LONE_NUMBER.test(p.lines[i])) out.push(p.lines[i]);
+  }
+  return out;
+}
+
+/**
+ * The context text of each chunk of one document (chunks in document order, as the chunker made them),
+ * given the page texts they were cut from (page number → text).
+ */
+export function chunkContexts(chunks: readonly Chunk[], pageTexts: ReadonlyMap<number, string>): string[] {
+  const out: string[] = [];
+  let carried = ''; // last heading of the previous pages
+  let page = -1;
+  let lines: PageLines = { starts: [], lines: [] };
+  let pageExtras = '';
+  let runningHead = '';
+  for (const c of chunks) {
+    if (c.page !== page) {
+      if (page !== -1) carried = lastHeadingBefore(lines, Infinity) ?? carried;
+      page = c.page;
+      lines = splitLines(pageTexts.get(page) ?? c.text);
+      const first = lines.lines.find((l) => l !== '') ?? '';
+      runningHead = first.length <= MAX_HEADING ? first : '';
+      pageExtras = captionsAndFootnotes(lines).join('\n');
+    }
+    const heading = lastHeadingBefore(lines, c.start) ?? carried;
+    out.push([runningHead, heading === runningHead ? '' : heading, pageExtras].filter((s) => s !== '').join('\n'));
+  }
+  return out;
+}
+
+function lastHeadingBefore(p: PageLines, offset: number): string | undefined {
+  for (let i = p.lines.length - 1; i >= 0; i--) {
+    if (p.starts[i] <= offset && isHeading(p.lines[i])) return p.lines[i];
+  }
+  return undefined;
+}
+
+/** Page texts rebuilt from a document's chunks (chunk.text === page.slice(start, end); chunks overlap). */
+export function pageTextsFromChunks(chunks: readonly Chunk[]): Map<number, string> {
+  const pages = new Map<number, string>();
+  for (const c of chunks) {
+    const have = pages.get(c.page) ?? '';
+    if (c.end <= have.length) continue;
+    const from = Math.max(c.start, have.length);
+    pages.set(c.page, have.padEnd(c.start, ' ') + c.text.slice(from - c.start));
+  }
+  return pages;
+}
