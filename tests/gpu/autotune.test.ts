@@ -1,0 +1,88 @@
+// The GPTQ matvec autotuner on the real adapter: every candidate is checked against the CPU twin and timed,
+// the fastest correct one is chosen and cached (a JSON file here, as for the CLI), and a later run on the same
+// adapter and kernels takes the cached choice without measuring. No timing thresholds: only which candidate
+// is fastest relative to the others, as measured.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { autotuneGptqMatvec, distinctShapes, shapeKey, tuneKey, type GptqShape } from '../../src/gpu/autotune';
+import { memoryTuneCache } from '../../src/gpu/autotune-cache';
+import { fileTuneCache } from '../../src/gpu/autotune-cache-node';
+import type { GpuContext } from '../../src/gpu/context';
+import { ROWS_PER_THREAD, splitKVariant } from '../../src/gpu/kernels/gptq-linear';
+import { makeTempDir } from '../temp-dir';
+import { testGpu } from './helpers';
+
+const shape = (K: number, N: number, groupSize: number): GptqShape => ({ K, N, groupSize, nGroups: Math.ceil(K / groupSize) });
+
+describe('GPTQ matvec autotuner', () => {
+  let ctx: GpuContext;
+  beforeAll(async () => { ctx = await testGpu(); });
+  afterAll(() => ctx?.device.destroy());
+  const variants = () => [ROWS_PER_THREAD, splitKVariant(4, ctx.subgroups ? 'subgroup' : 'tree'), splitKVariant(2, 'tree')];
+  const quick = { minMs: 2, rounds: 2, readBytes: 4 * 2 ** 20, minLayerBytes: 0, budgetMs: 60_000 };
+
+  it('checks and times every candidate, picks the fastest, caches it in a file, and reuses it', async () => {
+    const path = join(makeTempDir('autotune-'), 'autotune.json');
+    const layers = [shape(512, 256, 128), shape(512, 256, 128), shape(256, 512, 32)];
+    const first = await autotuneGptqMatvec(ctx, layers, { ...quick, cache: fileTuneCache(path), variants: variants() });
+    const r = first.report!;
+    expect(r.decisions.map((d) => d.shape).sort()).toEqual(['K=256 N=512 g=32', 'K=512 N=256 g=128']);
+    for (const d of r.decisions) {
+      expect(d.fromCache).toBe(false);
+      expect(d.complete).toBe(true);
+      expect(d.candidates!.map((c) => c.variant)).toEqual(variants().map((v) => v.name));
+      for (const c of d.candidates!) {
+        expect(c.relErr!, c.variant).toBeLessThan(1e-4);
+        expect(c.ms!, c.variant).toBeGreaterThan(0);
+      }
+      const fastest = [...d.candidates!].sort((a, b) => a.ms! - b.ms!)[0];
+      expect(d.variant).toBe(fastest.variant);
+    }
+    expect(first.variantFor(layers[0]).name).toBe(r.decisions.find((d) => d.shape === shapeKey(layers[0]))!.variant);
+    const onDisk = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(onDisk)).toHaveLength(2);
+    expect(Object.keys(onDisk)).toContain(tuneKey(ctx, layers[0]));
+
+    const second = await autotuneGptqMatvec(ctx, layers, { ...quick, cache: fileTuneCache(path), variants: variants() });
+    for (const d of second.report!.decisions) {
+      expect(d.fromCache).toBe(true);
+      expect(d.candidates).toBeUndefined();
+      expect(d.variant).toBe(r.decisions.find((x) => x.shape === d.shape)!.variant);
+    }
+  });
+
+  it('the cache key names the adapter, its features, the shape and the kernel sources', () => {
+    const key = JSON.parse(tuneKey(ctx, shape(512, 256, 128)));
+    expect(key.description).toBe(ctx.adapterInfo.description);
+    expect(key.features).toEqual({ f16: ctx.f16, subgroups: ctx.subgroups });
+    expect(key.shape).toBe('K=512 N=256 g=128');
+    expect(key.sources).toMatch(/^[0-9a-f]{16}$/);
+    const other = { ...ctx, adapterInfo: { ...ctx.adapterInfo, device: 'another device' } };
+    expect(tuneKey(other, shape(512, 256, 128))).not.toBe(tuneKey(ctx, shape(512, 256, 128)));
+  });
+
+  it('stops measuring when the budget is spent (rows-per-thread only, marked incomplete, tuned again next time)', async () => {
+    const cache = memoryTuneCache();
+    const layers = [shape(512, 256, 64)];
+    const a = await autotuneGptqMatvec(ctx, layers, { ...quick, budgetMs: 0, cache, variants: variants() });
+    const d = a.report!.decisions[0];
+    expect(d.complete).toBe(false);
+    expect(d.variant).toBe('rows-per-thread');
+    expect(d.candidates!.filter((c) => c.ms !== null).map((c) => c.variant)).toEqual(['rows-per-thread']);
+    const b = await autotuneGptqMatvec(ctx, layers, { ...quick, cache, variants: variants() });
+    expect(b.report!.decisions[0].fromCache).toBe(false);
+    expect(b.report!.decisions[0].complete).toBe(true);
+  });
+
+  it('does not tune layers under minLayerBytes, and shapes nobody tuned get rows-per-thread', async () => {
+    const c = await autotuneGptqMatvec(ctx, [shape(256, 64, 32)], { cache: memoryTuneCache() });
+    expect(c.report!.decisions[0].skipped).toBeTruthy();
+    expect(c.variantFor(shape(256, 64, 32)).name).toBe('rows-per-thread');
+    expect(c.variantFor(shape(1024, 1024, 128)).name).toBe('rows-per-thread');
+  });
+
+  it('orders shapes by weight bytes per token (largest first)', () => {
+    expect(distinctShapes([shape(256, 256, 32), shape(512, 512, 32), shape(256, 256, 32)]).map(shapeKey)).toEqual(['K=512 N=512 g=32', 'K=256 N=256 g=32']);
+  });
+});
