@@ -1,7 +1,7 @@
 // Prompt builder: system prompt + numbered sources [1]..[k] (file, page) + earlier turns + the question,
 // fitted into the model's context window with the engine's own token counter. Never throws for size:
-// older turns are summarised (then dropped), low-ranked sources dropped, long sources shortened, and as a
-// last resort the question itself is cut — in that order.
+// older turns lose the sources they were sent with, then are summarised (then dropped), low-ranked sources
+// dropped, long sources shortened, and as a last resort the question itself is cut — in that order.
 import type { ChatMessage } from '../model/engine-types';
 import type { CitedSource, Passage } from './types';
 
@@ -48,7 +48,15 @@ export interface BuiltPrompt {
   /** Answer budget left after the prompt (≤ maxAnswerTokens, ≥ 1). */
   maxAnswerTokens: number;
   /** What had to give to fit (for the UI and tests). */
-  fitted: { summarisedTurns: number; droppedTurns: number; droppedSources: number; shortenedSources: boolean; questionCut: boolean };
+  fitted: {
+    /** Earlier turns rendered compactly (question and answer, without the sources they were sent with). */
+    compactedTurns: number;
+    summarisedTurns: number;
+    droppedTurns: number;
+    droppedSources: number;
+    shortenedSources: boolean;
+    questionCut: boolean;
+  };
 }
 
 /** Minimal share of the context always kept for the answer. */
@@ -145,8 +153,18 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
     sources: req.passages.map((p, i) => ({ ...p, n: i + 1 })),
     question: req.question.trim(),
   };
-  const fitted = { summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false };
+  const fitted = { compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false };
   let tokens = await count(parts);
+
+  // 0. Earlier turns as sent carry their sources (and let the engine reuse its KV cache); when they do not fit,
+  //    the oldest are rendered compactly first — question and answer only — before any is summarised.
+  while (tokens > budget && parts.history.some((t) => t.sent !== undefined)) {
+    const i = parts.history.findIndex((t) => t.sent !== undefined);
+    const n = parts.history[i].role === 'user' && parts.history[i + 1]?.role === 'assistant' ? 2 : 1;
+    for (let j = i; j < i + n; j++) parts.history[j] = { role: parts.history[j].role, content: parts.history[j].content };
+    fitted.compactedTurns += n;
+    tokens = await count(parts);
+  }
 
   // 1. Older turns: fold the oldest exchange into the summary, one at a time.
   const summarised: HistoryTurn[] = [];

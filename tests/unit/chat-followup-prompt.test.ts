@@ -55,6 +55,22 @@ describe('follow-up prompts repeat the earlier turns exactly as sent', () => {
     });
   }
 
+  it('when the turns as sent do not fit, the oldest lose their sources before anything is summarised', async () => {
+    const answer = ' Redirect it with `> out.txt` [1].';
+    const { first, turns } = await twoTurns(false, answer);
+    const long = passage(3, Array.from({ length: 40 }, (_, i) => `fact${i}`).join(' '));
+    const roomy = await buildPrompt({ systemPrompt: '', contextLength: 4096, maxAnswerTokens: 64, useChatTemplate: false, countTokens: countWords, question: 'And how do I undo that later?', passages: [long], history: historyFromTurns(turns) });
+    expect(roomy.fitted.compactedTurns).toBe(0);
+    // Just too small for the first turn's sources to come along: rendered as question and answer instead.
+    const tokensWithout = roomy.promptTokens - (await countWords(first.userMessage)) + (await countWords('Question: How do I divert the console output into a file?'));
+    const tight = await buildPrompt({ systemPrompt: '', contextLength: tokensWithout + 64 + 2, maxAnswerTokens: 64, useChatTemplate: false, countTokens: countWords, question: 'And how do I undo that later?', passages: [long], history: historyFromTurns(turns) });
+    expect(tight.fitted).toMatchObject({ compactedTurns: 2, summarisedTurns: 0, droppedSources: 0 });
+    const p = tight.input as string;
+    expect(p).toContain('Question: How do I divert the console output into a file?');
+    expect(p).not.toContain('Use > file to redirect stdout.');
+    expect(p).toContain('fact39');
+  });
+
   it('turns stored before this change (no sentUserMessage) render as before; search history carries the answers', () => {
     const turns: ChatTurn[] = [
       { id: 'u1', role: 'user', content: 'Q1', createdAt: 0 },

@@ -31,7 +31,7 @@ describe('buildPrompt', () => {
     expect(p.sources.map((s) => s.n)).toEqual([1, 2]);
     expect(p.promptTokens).toBe(await countWords(msgs));
     expect(p.maxAnswerTokens).toBe(256);
-    expect(p.fitted).toEqual({ summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false });
+    expect(p.fitted).toEqual({ compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false });
   });
 
   it('fits a long conversation into a small context: summarises old turns, drops low-ranked sources, never throws', async () => {
