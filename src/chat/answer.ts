@@ -58,14 +58,20 @@ export function historyFromTurns(turns: ChatTurn[]): HistoryTurn[] {
   return out;
 }
 
-/** Earlier questions (with the model's answer where there is one) for retrieving a follow-up question. */
+/**
+ * Earlier questions for retrieving a follow-up question, each with its answer: the model's answer where
+ * there is one, in search mode the top passage that was shown (what the user is following up on; measured
+ * by `npm run eval:retrieval`, docs/RETRIEVAL.md).
+ */
 export function searchHistory(turns: ChatTurn[]): ConversationTurn[] {
   const out: ConversationTurn[] = [];
   for (let i = 0; i < turns.length; i++) {
     if (turns[i].role !== 'user') continue;
     const next = turns[i + 1];
     const answered = next?.role === 'assistant' && next.mode === 'model' && !next.error && next.content.trim();
-    out.push(answered ? { question: turns[i].content, answer: next.content } : { question: turns[i].content });
+    const shown = next?.role === 'assistant' && next.mode === 'search' ? next.sources?.[0]?.text : undefined;
+    const answer = answered ? next.content : shown;
+    out.push(answer ? { question: turns[i].content, answer } : { question: turns[i].content });
   }
   return out;
 }

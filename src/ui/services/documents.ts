@@ -9,7 +9,7 @@ import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
 import { contentHash } from '../../retrieval/content-hash';
 import { IdbStore } from '../../retrieval/idb-store';
-import { DocumentLibrary } from '../../retrieval/library';
+import { DocumentLibrary, type ConversationTurn } from '../../retrieval/library';
 import type { EmbedderProvider } from '../../retrieval/embedder';
 import type { SearchMode } from '../../retrieval/types';
 import { Observable } from '../state/observable';
@@ -303,9 +303,10 @@ export class DocumentsService {
     return this.state.get().docs.filter((d) => d.selected && d.status === 'ready').map((d) => d.docId);
   }
 
-  async search(query: string, opts: { topK: number; docIds?: string[] }): Promise<Passage[]> {
+  /** `history`: the conversation's earlier turns, so that a follow-up question is retrieved in context. */
+  async search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[] }): Promise<Passage[]> {
     if (!this.library) return [];
-    const res = await this.library.search(query, { topK: opts.topK, ...(opts.docIds ? { docIds: opts.docIds } : {}) });
+    const res = await this.library.search(query, { topK: opts.topK, ...(opts.docIds ? { docIds: opts.docIds } : {}), ...(opts.history ? { history: opts.history } : {}) });
     this.state.update((s) => ({ ...s, mode: { mode: res.mode, reason: res.reason } }));
     // Passages with no confident match to the question are not handed on.
     return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
