@@ -5,7 +5,7 @@
 // the service worker's cache. The CSP (as an HTTP header, so it binds the workers) is never violated.
 import { expect, test } from '@playwright/test';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
-import { ask, DESKTOP, documentRow, foreignRequests, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
 
 const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'];
 const PAGE_2 = ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'];
@@ -111,5 +111,31 @@ test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stop
   await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
   await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-viewer-zh.png' });
   expect(cspViolations).toEqual([]);
+  await context.close();
+});
+
+test('garbled pages are recognised on request, page by page; Cancel keeps the pages finished and they are cited', async ({ browser }) => {
+  test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await addPdfs(page, ['TAMReview.pdf']);
+  await waitReady(page, 'TAMReview.pdf', 120_000);
+  const row = documentRow(page, 'TAMReview.pdf');
+  await expect(row.getByTestId('garbled')).toContainText('unreadable text');
+  await row.getByTestId('ocr-recognise-garbled').click();
+  await expect(row.getByTestId('ocr-progress')).toContainText('1 of 21 done', { timeout: 180_000 });
+  await row.getByTestId('ocr-cancel').click();
+  await waitReady(page, 'TAMReview.pdf', 60_000);
+  await expect(row.getByTestId('ocr-badge')).toBeVisible();
+  await expect(row.getByTestId('ocr-pending')).toContainText('not searchable yet');
+
+  await ask(page, 'For how many decades has user acceptance of technology been an important field of study?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-page', '2');
+  await source.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
+  await expect(page.locator('.textLayer[data-ocr="true"]')).toHaveCount(1);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-garbled-viewer.png' });
   await context.close();
 });

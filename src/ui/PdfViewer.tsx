@@ -72,9 +72,11 @@ export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
       const tl = new pdfjs.TextLayer({ textContentSource: await p.getTextContent(), container: layer, viewport });
       await tl.render();
       if (cancelled) return;
-      // A scanned page has no text layer: lay out its recognised words (OCR) instead, at their boxes.
-      const words = tl.textDivs.length === 0 ? await ocrStore.words(target.docId, p.pageNumber).catch(() => null) : null;
+      // A page whose text was recognised (a scan, or a garbled text layer): its recognised words, at their
+      // boxes, take the place of pdf.js's text layer, since the indexed passages come from them.
+      const words = await ocrStore.words(target.docId, p.pageNumber).catch(() => null);
       if (cancelled) return;
+      if (words) layer.replaceChildren();
       const divs = words ? ocrWordLayer(layer, words, viewport.scale) : tl.textDivs;
       layer.dataset.ocr = words ? 'true' : 'false';
       setHighlighted(page === target.page ? highlight(divs, target.text) : 0);
