@@ -17,8 +17,7 @@ import { writeModelDir } from '../src/model/convert/write-dir';
 import { FALLBACK_CHAT_TEMPLATES } from '../src/model/tokenizer';
 import { QWEN3_TEMPLATE } from './qwen-chat-templates';
 import { LINEAR_NAMES, type LinearKey } from '../src/model/checkpoint';
-import type { Architecture } from '../src/model/config';
-import { quantizationConfigJson } from '../src/model/convert/hf-writer';
+import { quantizationConfigJson, type DenseArchitecture } from '../src/model/convert/hf-writer';
 import { packGptq8 } from '../src/model/gptq8-pack';
 import type { TensorToWrite } from '../src/model/safetensors';
 import { f32ToF16Bits, f16BitsToF32 } from '../src/shared/f16';
@@ -39,7 +38,7 @@ export interface RandomQuantOptions {
 
 export interface RandomLlamaOptions {
   /** Default 'llama'. qwen2: q/k/v biases, rope_theta 1e6; qwen3: q_norm/k_norm, rope_theta 1e6. */
-  arch?: Architecture;
+  arch?: DenseArchitecture;
   /** Mistral's sliding_window (default null). */
   slidingWindow?: number | null;
   hidden: number;

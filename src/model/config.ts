@@ -29,7 +29,23 @@ export interface GptqQuantConfig {
   format: 'v1' | 'v2';
 }
 
-export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
+export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | MoeArchitecture;
+/** Mixture-of-experts models: parsed for the CPU reference (src/model/moe.ts); the GPU engine refuses them. */
+export type MoeArchitecture = 'mixtral' | 'qwen2_moe' | 'qwen3_moe' | 'olmoe';
+
+export interface MoeConfig {
+  numExperts: number;
+  /** num_experts_per_tok. */
+  topK: number;
+  /** Renormalise the top-k weights (Mixtral: always; Qwen-MoE / OLMoE: norm_topk_prob). */
+  normTopK: boolean;
+  /** Each expert's MLP width (Mixtral / OLMoE: intermediate_size; Qwen-MoE: moe_intermediate_size). */
+  expertIntermediateSize: number;
+  /** Qwen2-MoE's shared expert width (shared_expert_intermediate_size); 0 = no shared expert. */
+  sharedExpertIntermediateSize: number;
+  /** Per layer: true = sparse MoE MLP, false = a dense MLP of intermediateSize (Qwen-MoE's mlp_only_layers / decoder_sparse_step). */
+  sparse: boolean[];
+}
 
 export interface LlamaConfig {
   /** parseModelConfig always sets the three architecture switches; configs built in code (synthetic bench
@@ -39,6 +55,12 @@ export interface LlamaConfig {
   qkNorm?: boolean;
   /** Mistral: a query at position i attends to keys j with i − j < slidingWindow; null = full causal. */
   slidingWindow?: number | null;
+  /** Mixture of experts (absent / null: dense). */
+  moe?: MoeConfig | null;
+  /** OLMoE: q_norm / k_norm over the whole q [heads·headDim] and k [kvHeads·headDim] projections (not per head). */
+  qkNormWhole?: boolean;
+  /** OLMoE clip_qkv: q, k, v clamped to ±clipQkv after the norms; null = no clipping. */
+  clipQkv?: number | null;
   hiddenSize: number;
   intermediateSize: number;
   numLayers: number;
@@ -56,13 +78,45 @@ export interface LlamaConfig {
   quant: null | GptqQuantConfig;
 }
 
-const MODEL_TYPES: Record<string, Architecture> = { llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3' };
+const MODEL_TYPES: Record<string, Architecture> = {
+  llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3',
+  mixtral: 'mixtral', qwen2_moe: 'qwen2_moe', qwen3_moe: 'qwen3_moe', olmoe: 'olmoe',
+};
 const ARCHITECTURES: Record<string, Architecture> = {
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
+  MixtralForCausalLM: 'mixtral',
+  Qwen2MoeForCausalLM: 'qwen2_moe',
+  Qwen3MoeForCausalLM: 'qwen3_moe',
+  OlmoeForCausalLM: 'olmoe',
 };
+
+function intList(o: Obj, field: string): number[] {
+  const v = o[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => !Number.isInteger(x) || x < 0)) throw malformed(field, `must be a list of layer indices, got ${JSON.stringify(v)}`);
+  return v as number[];
+}
+
+/** The MoE fields of a mixtral / qwen2_moe / qwen3_moe / olmoe config (HF names), checked. */
+function parseMoe(c: Obj, arch: MoeArchitecture, numLayers: number, intermediateSize: number): MoeConfig {
+  const numExperts = posInt(c, arch === 'mixtral' ? 'num_local_experts' : 'num_experts');
+  const topK = posInt(c, 'num_experts_per_tok');
+  if (topK > numExperts) throw malformed('num_experts_per_tok', `(${topK}) is larger than the number of experts (${numExperts})`);
+  const qwen = arch === 'qwen2_moe' || arch === 'qwen3_moe';
+  const step = qwen ? posInt(c, 'decoder_sparse_step', 1) : 1;
+  const mlpOnly = qwen ? intList(c, 'mlp_only_layers') : [];
+  return {
+    numExperts,
+    topK,
+    normTopK: arch === 'mixtral' ? true : c.norm_topk_prob === true,
+    expertIntermediateSize: qwen ? posInt(c, 'moe_intermediate_size') : intermediateSize,
+    sharedExpertIntermediateSize: arch === 'qwen2_moe' ? posInt(c, 'shared_expert_intermediate_size', 0) : 0,
+    sparse: Array.from({ length: numLayers }, (_, l) => !mlpOnly.includes(l) && (l + 1) % step === 0),
+  };
+}
 
 type Obj = Record<string, unknown>;
 
@@ -191,13 +245,13 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   if (!architecture) {
     throw new AppError(
       'UNSUPPORTED_MODEL',
-      `Model type ${JSON.stringify(modelType ?? null)} (architectures ${JSON.stringify(archs)}) is not supported; only llama, mistral, qwen2 and qwen3 models are. Pick one of those.`,
+      `Model type ${JSON.stringify(modelType ?? null)} (architectures ${JSON.stringify(archs)}) is not supported; only llama, mistral, qwen2 and qwen3 models are (mixtral, qwen2_moe, qwen3_moe and olmoe on the CPU reference only). Pick one of those.`,
     );
   }
   let slidingWindow: number | null = null;
-  if (architecture === 'mistral') {
+  if (architecture === 'mistral' || architecture === 'mixtral') {
     slidingWindow = c.sliding_window === undefined || c.sliding_window === null ? null : posInt(c, 'sliding_window');
-  } else if ((architecture === 'qwen2' || architecture === 'qwen3') && c.use_sliding_window === true) {
+  } else if (['qwen2', 'qwen3', 'qwen2_moe', 'qwen3_moe'].includes(architecture) && c.use_sliding_window === true) {
     throw new AppError(
       'UNSUPPORTED_MODEL',
       `This ${architecture} config sets use_sliding_window: true (sliding window ${JSON.stringify(c.sliding_window ?? null)} on the layers from max_window_layers ${JSON.stringify(c.max_window_layers ?? null)}), which is not supported; every published Qwen config sets it to false. Set it to false if the model was trained without it, or pick another model.`,
@@ -220,18 +274,26 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   else if (isObj(c.quantization_config)) quantObj = c.quantization_config;
   else if (c.quantization_config !== undefined && c.quantization_config !== null) throw malformed('quantization_config', 'must be an object');
 
+  const numLayers = posInt(c, 'num_hidden_layers');
+  const intermediateSize = posInt(c, 'intermediate_size');
+  const isMoe = architecture === 'mixtral' || architecture === 'qwen2_moe' || architecture === 'qwen3_moe' || architecture === 'olmoe';
+  const clip = c.clip_qkv;
+  if (clip !== undefined && clip !== null && !(typeof clip === 'number' && clip > 0)) throw malformed('clip_qkv', `must be a positive number or null, got ${JSON.stringify(clip)}`);
   return {
     architecture,
-    qkNorm: architecture === 'qwen3',
+    qkNorm: architecture === 'qwen3' || architecture === 'qwen3_moe' || architecture === 'olmoe',
     slidingWindow,
+    moe: isMoe ? parseMoe(c, architecture, numLayers, intermediateSize) : null,
+    qkNormWhole: architecture === 'olmoe',
+    clipQkv: architecture === 'olmoe' && typeof clip === 'number' ? clip : null,
     hiddenSize,
-    intermediateSize: posInt(c, 'intermediate_size'),
-    numLayers: posInt(c, 'num_hidden_layers'),
+    intermediateSize,
+    numLayers,
     numHeads,
     numKvHeads,
     headDim,
     rmsNormEps: posNum(c, 'rms_norm_eps', 1e-6),
-    ropeTheta: posNum(c, 'rope_theta', architecture === 'qwen2' || architecture === 'qwen3' ? 1000000 : 10000),
+    ropeTheta: posNum(c, 'rope_theta', architecture.startsWith('qwen') ? 1000000 : 10000),
     ropeScaling: parseRopeScaling(c.rope_scaling, maxPositionEmbeddings),
     maxPositionEmbeddings,
     vocabSize: posInt(c, 'vocab_size'),

@@ -4,7 +4,9 @@
 // AWQ after its repack), dequantGptq8 (GPTQ 8-bit). Architecture switches (src/model/config.ts):
 //   q/k/v (and any other) biases: whatever `.bias` tensors exist (Qwen2);
 //   qkNorm (Qwen3): q, k ← RMSNorm per head with q_norm / k_norm [headDim], after the projection, before RoPE;
-//   slidingWindow (Mistral): a query at position i attends to keys j with i − W < j ≤ i.
+//   slidingWindow (Mistral): a query at position i attends to keys j with i − W < j ≤ i;
+//   moe (Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE): the MLP of a sparse layer is routed (src/model/moe.ts);
+//   qkNormWhole / clipQkv (OLMoE): q_norm / k_norm over the whole projections, then q, k, v clamped.
 import { AppError } from '../shared/errors';
 import { openCheckpoint, type Checkpoint, LINEAR_NAMES, QK_NORM_NAMES, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
@@ -12,6 +14,7 @@ import { f16BitsArrayToF32 } from '../shared/f16';
 import type { ModelFiles } from './files';
 import { dequantGptq } from './gptq-pack';
 import { dequantGptq8 } from './gptq8-pack';
+import { moeCombine, routeTopK } from './moe';
 import { applyRope, ropeInvFreq } from './rope';
 
 /** A linear layer y = W x (+ b) with W [N, K] row-major (nn.Linear layout). */
@@ -35,7 +38,26 @@ export interface LayerWeightsF32 {
   gate: LinearF32 /* [I, D] */;
   up: LinearF32 /* [I, D] */;
   down: LinearF32 /* [D, I] */;
+  /** A sparse layer's MLP; then gate/up/down are NO_DENSE_MLP. */
+  moe?: MoeLayerF32;
 }
+
+/** One expert (or the shared expert): down(silu(gate x) ⊙ up x). */
+export interface ExpertF32 {
+  gate: LinearF32 /* [I_e, D] */;
+  up: LinearF32 /* [I_e, D] */;
+  down: LinearF32 /* [D, I_e] */;
+}
+
+export interface MoeLayerF32 {
+  router: LinearF32 /* [E, D] */;
+  experts: ExpertF32[];
+  /** Qwen2-MoE: the shared expert and its gate row shared_expert_gate [1, D]. */
+  shared?: { expert: ExpertF32; gate: Float32Array /* [D] */ };
+}
+
+/** The dense gate/up/down of a sparse (MoE) layer, which has none. */
+export const NO_DENSE_MLP: LinearF32 = { w: new Float32Array(0), N: 0, K: 0 };
 
 export interface LlamaWeightsF32 {
   embed: Float32Array /* [V, D] */;
@@ -169,8 +191,16 @@ export function layerForward(x: Float32Array, lw: LayerWeightsF32, cache: KvCach
   linear(q, n, lw.q);
   linear(k, n, lw.k);
   linear(v, n, lw.v);
-  if (lw.qNorm) for (let h = 0; h < cfg.numHeads; h++) rmsnormHead(q, h * cfg.headDim, lw.qNorm, cfg.rmsNormEps);
-  if (lw.kNorm) for (let h = 0; h < cfg.numKvHeads; h++) rmsnormHead(k, h * cfg.headDim, lw.kNorm, cfg.rmsNormEps);
+  if (cfg.qkNormWhole) {
+    // OLMoE: one RMSNorm over the whole projection, then the optional clamp of q, k and v.
+    if (lw.qNorm) rmsnorm(q, q, lw.qNorm, cfg.rmsNormEps);
+    if (lw.kNorm) rmsnorm(k, k, lw.kNorm, cfg.rmsNormEps);
+    const c = cfg.clipQkv;
+    if (c) for (const t of [q, k, v]) for (let i = 0; i < t.length; i++) t[i] = Math.min(c, Math.max(-c, t[i]));
+  } else {
+    if (lw.qNorm) for (let h = 0; h < cfg.numHeads; h++) rmsnormHead(q, h * cfg.headDim, lw.qNorm, cfg.rmsNormEps);
+    if (lw.kNorm) for (let h = 0; h < cfg.numKvHeads; h++) rmsnormHead(k, h * cfg.headDim, lw.kNorm, cfg.rmsNormEps);
+  }
   applyRope(q, cfg.numHeads, cfg.headDim, pos, invFreq);
   applyRope(k, cfg.numKvHeads, cfg.headDim, pos, invFreq);
   cache.keys[layer].set(k, pos * kvDim);
@@ -179,15 +209,31 @@ export function layerForward(x: Float32Array, lw: LayerWeightsF32, cache: KvCach
   linear(tmp, att, lw.o);
   for (let i = 0; i < D; i++) x[i] += tmp[i];
 
-  const I = cfg.intermediateSize;
+  rmsnorm(n, x, lw.mlpNorm, cfg.rmsNormEps);
+  const mlp = lw.moe ? moeMlp(n, lw.moe, cfg) : expertMlp(n, lw);
+  for (let i = 0; i < D; i++) x[i] += mlp[i];
+}
+
+/** down(silu(gate x) ⊙ up x) for a dense MLP or one expert. */
+export function expertMlp(x: Float32Array, e: ExpertF32): Float32Array {
+  const I = e.gate.N;
   const g = new Float32Array(I);
   const u = new Float32Array(I);
-  rmsnorm(n, x, lw.mlpNorm, cfg.rmsNormEps);
-  linear(g, n, lw.gate);
-  linear(u, n, lw.up);
+  linear(g, x, e.gate);
+  linear(u, x, e.up);
   for (let i = 0; i < I; i++) g[i] = silu(g[i]) * u[i];
-  linear(tmp, g, lw.down);
-  for (let i = 0; i < D; i++) x[i] += tmp[i];
+  const out = new Float32Array(e.down.N);
+  linear(out, g, e.down);
+  return out;
+}
+
+/** A sparse layer's MLP on one (normalised) token: routing and combination as src/model/moe.ts states them. */
+export function moeMlp(x: Float32Array, m: MoeLayerF32, cfg: LlamaConfig): Float32Array {
+  const moe = cfg.moe!;
+  const logits = new Float32Array(m.router.N);
+  linear(logits, x, m.router);
+  const route = routeTopK(logits, moe.topK, moe.normTopK);
+  return moeCombine(x, route, (e, v) => expertMlp(v, m.experts[e]), m.shared ? { mlp: (v) => expertMlp(v, m.shared!.expert), gate: m.shared.gate } : undefined);
 }
 
 /** logits [V] = lmHead · rmsnorm_final(x). */
@@ -212,6 +258,32 @@ async function loadLinear(ck: Checkpoint, prefix: string): Promise<LinearF32> {
   return { w, N, K, ...(bias ? { bias } : {}) };
 }
 
+/** HF tensor names of a sparse layer's router and experts (under model.layers.N). */
+export function moeTensorNames(arch: LlamaConfig['architecture'], e: number): { router: string; gate: string; up: string; down: string } {
+  if (arch === 'mixtral') return { router: 'block_sparse_moe.gate', gate: `block_sparse_moe.experts.${e}.w1`, up: `block_sparse_moe.experts.${e}.w3`, down: `block_sparse_moe.experts.${e}.w2` };
+  return { router: 'mlp.gate', gate: `mlp.experts.${e}.gate_proj`, up: `mlp.experts.${e}.up_proj`, down: `mlp.experts.${e}.down_proj` };
+}
+
+async function loadMoeLayer(ck: Checkpoint, p: string, cfg: LlamaConfig): Promise<MoeLayerF32> {
+  const moe = cfg.moe!;
+  // Routers and gates are loaded by what exists (.weight dense, .qweight quantized), whatever the config lists.
+  const router = await loadLinear(ck, `${p}.${moeTensorNames(cfg.architecture, 0).router}`);
+  if (router.N !== moe.numExperts || router.K !== cfg.hiddenSize) {
+    throw new AppError('MALFORMED_WEIGHTS', `${p} router is ${router.K}→${router.N} but the config has ${moe.numExperts} experts over hidden size ${cfg.hiddenSize}.`);
+  }
+  const experts: ExpertF32[] = [];
+  for (let e = 0; e < moe.numExperts; e++) {
+    const n = moeTensorNames(cfg.architecture, e);
+    experts.push({ gate: await loadLinear(ck, `${p}.${n.gate}`), up: await loadLinear(ck, `${p}.${n.up}`), down: await loadLinear(ck, `${p}.${n.down}`) });
+  }
+  if (moe.sharedExpertIntermediateSize === 0) return { router, experts };
+  const s = `${p}.mlp.shared_expert`;
+  const expert = { gate: await loadLinear(ck, `${s}.gate_proj`), up: await loadLinear(ck, `${s}.up_proj`), down: await loadLinear(ck, `${s}.down_proj`) };
+  const gate = await loadLinear(ck, `${p}.mlp.shared_expert_gate`);
+  if (gate.N !== 1) throw new AppError('MALFORMED_WEIGHTS', `${p}.mlp.shared_expert_gate has ${gate.N} outputs; one (a scalar gate) is expected.`);
+  return { router, experts, shared: { expert, gate: gate.w } };
+}
+
 /** Every weight of a checkpoint as fp32 (GPTQ layers dequantized). */
 export async function loadWeightsF32(ck: Checkpoint): Promise<LlamaWeightsF32> {
   const cfg = ck.config;
@@ -220,13 +292,18 @@ export async function loadWeightsF32(ck: Checkpoint): Promise<LlamaWeightsF32> {
   for (let l = 0; l < cfg.numLayers; l++) {
     const p = `model.layers.${l}`;
     const lin = {} as Record<LinearKey, LinearF32>;
-    for (const [key, name] of LINEAR_NAMES) lin[key] = await loadLinear(ck, `${p}.${name}`);
+    const sparse = cfg.moe?.sparse[l] ?? false;
+    for (const [key, name] of LINEAR_NAMES) {
+      lin[key] = sparse && (key === 'gate' || key === 'up' || key === 'down') ? NO_DENSE_MLP : await loadLinear(ck, `${p}.${name}`);
+    }
+    const moe = sparse ? { moe: await loadMoeLayer(ck, p, cfg) } : {};
     const qkNorm = cfg.qkNorm
       ? { qNorm: await ck.readF32(`${p}.${QK_NORM_NAMES.q}`), kNorm: await ck.readF32(`${p}.${QK_NORM_NAMES.k}`) }
       : {};
     layers.push({
       attnNorm: await ck.readF32(`${p}.input_layernorm.weight`),
       ...qkNorm,
+      ...moe,
       mlpNorm: await ck.readF32(`${p}.post_attention_layernorm.weight`),
       ...lin,
     });

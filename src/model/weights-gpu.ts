@@ -59,6 +59,12 @@ export interface UploadOptions {
 
 export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: UploadOptions = {}): Promise<GpuLlamaWeights> {
   const cfg = ck.config;
+  if (cfg.moe || cfg.qkNormWhole) {
+    throw new AppError(
+      'UNSUPPORTED_MODEL',
+      `${cfg.architecture} is a mixture-of-experts model: it runs on the CPU reference only so far, not on the GPU engine. Pick a dense model (Llama, Mistral, Qwen2.5, Qwen3).`,
+    );
+  }
   const buffers: GPUBuffer[] = [];
   const denses: DenseWeight[] = [];
   const gptqs: GpuGptq[] = [];

@@ -78,7 +78,7 @@ describe('configs of the Llama family', () => {
     const e = errorOf(() => parseModelConfig({ ...qwen25, use_sliding_window: true }));
     expect(e.code).toBe('UNSUPPORTED_MODEL');
     expect(e.message).toMatch(/use_sliding_window/);
-    for (const t of [['qwen2_moe', 'Qwen2MoeForCausalLM'], ['mixtral', 'MixtralForCausalLM'], ['gemma2', 'Gemma2ForCausalLM']]) {
+    for (const t of [['deepseek_v2', 'DeepseekV2ForCausalLM'], ['phi3', 'Phi3ForCausalLM'], ['gemma2', 'Gemma2ForCausalLM']]) {
       const u = errorOf(() => parseModelConfig({ ...qwen25, model_type: t[0], architectures: [t[1]] }));
       expect(u.code).toBe('UNSUPPORTED_MODEL');
       expect(u.message).toContain(t[0]);

@@ -92,6 +92,7 @@ const ALIGN = 32;
 
 export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
   const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : 'llama';
+  if (cfg.moe) throw new Error('writeLlamaGguf: mixture-of-experts models are not exported.');
   if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
   const interleave = arch === 'llama';
   const kv: [string, KvValue][] = [

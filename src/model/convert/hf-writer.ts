@@ -4,7 +4,10 @@
 // (optionally sharded with an index), generation_config.json, tokenizer.json, tokenizer_config.json.
 // Pure: returns file name → bytes.
 import { f32ArrayToF16Bits } from '../../shared/f16';
-import type { Architecture, LlamaConfig } from '../config';
+import type { Architecture, LlamaConfig, MoeArchitecture } from '../config';
+
+/** The architectures this writer serialises (not the mixture-of-experts ones). */
+export type DenseArchitecture = Exclude<Architecture, MoeArchitecture>;
 import { packGptq } from '../gptq-pack';
 import { LINEAR_NAMES, QK_NORM_NAMES, type LinearKey } from '../checkpoint';
 import type { LlamaWeightsF32 } from '../reference';
@@ -28,7 +31,7 @@ export interface HfModelSpec
   /** Where config.json's quantization settings go (default both config.json and quantize_config.json). */
   quantConfigIn?: 'config' | 'quantize_config' | 'both';
   /** Default 'llama'. Qwen3 layers need qNorm/kNorm in the weights. */
-  architecture?: Architecture;
+  architecture?: DenseArchitecture;
   /** Mistral's sliding_window (null = none); ignored for the other architectures. */
   slidingWindow?: number | null;
   /**
@@ -40,7 +43,7 @@ export interface HfModelSpec
   quantizationConfig?: Record<string, unknown>;
 }
 
-const ARCHITECTURE_CLASS: Record<Architecture, string> = {
+const ARCHITECTURE_CLASS: Record<DenseArchitecture, string> = {
   llama: 'LlamaForCausalLM',
   mistral: 'MistralForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
@@ -48,7 +51,7 @@ const ARCHITECTURE_CLASS: Record<Architecture, string> = {
 };
 
 /** The fields a published config of this architecture has beyond the common ones (and without those it lacks). */
-function architectureFields(spec: HfModelSpec, arch: Architecture): Record<string, unknown> {
+function architectureFields(spec: HfModelSpec, arch: DenseArchitecture): Record<string, unknown> {
   const layers = spec.weights.layers;
   const anyBias = (keys: LinearKey[]) => layers.some((l) => keys.some((k) => !!l[k].bias));
   switch (arch) {
