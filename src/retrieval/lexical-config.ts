@@ -30,17 +30,18 @@ export interface LexicalConfig {
   historyAnswerWeight: number;
 }
 
+// Chosen on the dev split of eval/questions-docs.json (`npm run eval:retrieval -- --dev-only --ablate`).
 export const DEFAULT_LEXICAL: LexicalConfig = {
   stemming: true,
   stopWords: true,
-  // Measured on the dev split and left off: whole words alongside the bigrams cost 1 Chinese question in the
-  // top 5 and 0.009 MRR (the bigrams already match the words); see docs/RETRIEVAL.md.
+  // Measured on the dev split and left off (Chinese MRR 0.716 → 0.682 with it): the bigrams already match
+  // the words, and doubling them mostly adds weight to common words; see docs/RETRIEVAL.md.
   segmentWords: false,
   pageWeight: 0.5,
-  // Off: on the dev split the neighbours' evidence pulled the answering page down (MRR 0.786 without it, 0.777 with 0.1).
+  // Off: on the dev split the neighbours' evidence pulled the answering page down (MRR 0.805 → 0.789 at 0.1).
   neighbourWeight: 0,
   headingWeight: 0.25,
-  // Off: on the dev split it cost MRR (0.787 → 0.762 at λ = 0.9, 0.69 at λ = 0.7) for one more follow-up hit.
+  // Off: on the dev split it cost MRR (0.805 → 0.783 at λ = 0.9, 0.739 at λ = 0.7; recall@5 +2 at 0.7).
   feedbackTerms: 0,
   feedbackDocs: 5,
   feedbackOriginalWeight: 0.9,

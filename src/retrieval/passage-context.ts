@@ -79,14 +79,17 @@ export function chunkContexts(chunks: readonly Chunk[], pageTexts: ReadonlyMap<n
       runningHead = first.length <= MAX_HEADING ? first : '';
       pageExtras = captionsAndFootnotes(lines).join('\n');
     }
-    const heading = lastHeadingBefore(lines, c.start) ?? carried;
-    out.push([runningHead, heading === runningHead ? '' : heading, pageExtras].filter((s) => s !== '').join('\n'));
+    // The heading that governs most of the chunk: the last one starting before its middle.
+    const heading = lastHeadingBefore(lines, (c.start + c.end) / 2) ?? carried;
+    out.push([runningHead, heading, pageExtras].filter((s) => s !== '').join('\n'));
   }
   return out;
 }
 
+/** The last heading that starts at or before `offset`; the page's first line is its running head, not one. */
 function lastHeadingBefore(p: PageLines, offset: number): string | undefined {
-  for (let i = p.lines.length - 1; i >= 0; i--) {
+  const first = p.lines.findIndex((l) => l !== '');
+  for (let i = p.lines.length - 1; i > first; i--) {
     if (p.starts[i] <= offset && isHeading(p.lines[i])) return p.lines[i];
   }
   return undefined;
