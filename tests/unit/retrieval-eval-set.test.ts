@@ -1,0 +1,94 @@
+// The retrieval evaluation's question file (eval/questions-docs.json): its shape, its fixed dev/test split,
+// and — when the PDFs have been fetched and read once by `npm run eval:retrieval` (which leaves
+// .cache/eval-pdfs/<file>.pages.json) — that every evidence phrase is on the pages it names. The evaluation
+// itself is not run here (it takes a minute): `npm run eval:retrieval`.
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+interface Answer {
+  file: string;
+  pages: number[];
+}
+interface QuestionFile {
+  sources: { file: string; package: string }[];
+  questions: { id: string; lang: string; split: string; kind: string; q: string; answers: Answer[]; evidence?: string }[];
+  followups: { id: string; lang: string; split: string; turns: { q: string; answers: Answer[]; evidence?: string }[] }[];
+}
+
+const root = join(import.meta.dirname, '..', '..');
+const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), 'utf8')) as QuestionFile;
+const cacheDir = join(root, '.cache', 'eval-pdfs');
+const cached = set.sources.every((s) => existsSync(join(cacheDir, `${s.file}.pages.json`)));
+if (!cached) console.warn(`Evaluation PDFs not read yet (${cacheDir}): evidence check skipped. Run bash scripts/fetch-eval-pdfs.sh && npm run eval:retrieval.`);
+
+/** sha256 of the sorted "id:split" lines: changes when a question moves between dev and test. */
+const SPLIT_DIGEST = '4181460c59f8e29e0b735543b5548ff36447b6855357759a2579d8794b8f2b31';
+
+describe('retrieval evaluation set', () => {
+  const answerable = set.questions.filter((q) => q.answers.length > 0);
+
+  it('has at least 150 questions over at least 6 PDFs, two or more of them Chinese, ~10% unanswerable', () => {
+    expect(set.questions.length).toBeGreaterThanOrEqual(150);
+    expect(new Set(set.sources.map((s) => s.file)).size).toBeGreaterThanOrEqual(6);
+    const chineseFiles = new Set(answerable.filter((q) => q.lang === 'zh').map((q) => q.answers[0].file));
+    expect(chineseFiles.size).toBeGreaterThanOrEqual(2);
+    const unanswerable = set.questions.length - answerable.length;
+    expect(unanswerable / set.questions.length).toBeGreaterThan(0.07);
+    expect(unanswerable / set.questions.length).toBeLessThan(0.13);
+    const kinds = new Set(set.questions.map((q) => q.kind));
+    for (const k of ['literal', 'paraphrase', 'footnote', 'table', 'caption', 'unanswerable']) expect(kinds).toContain(k);
+    expect(answerable.filter((q) => q.kind === 'paraphrase').length / answerable.length).toBeGreaterThan(0.4);
+  });
+
+  it('is well formed: unique ids, known files, 1-based pages, evidence for every answer', () => {
+    const files = new Set(set.sources.map((s) => s.file));
+    const ids = [...set.questions.map((q) => q.id), ...set.followups.map((f) => f.id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const q of set.questions) {
+      expect(['en', 'zh']).toContain(q.lang);
+      expect(['dev', 'test']).toContain(q.split);
+      expect(q.q.trim()).not.toBe('');
+      expect(q.kind === 'unanswerable').toBe(q.answers.length === 0);
+      for (const a of q.answers) {
+        expect(files).toContain(a.file);
+        expect(a.pages.length).toBeGreaterThan(0);
+        for (const p of a.pages) expect(Number.isInteger(p) && p >= 1).toBe(true);
+      }
+      if (q.answers.length > 0) expect(q.evidence?.trim()).toBeTruthy();
+    }
+  });
+
+  it('has at least 20 follow-up pairs in English and Chinese, each ending in an answered turn', () => {
+    expect(set.followups.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(set.followups.map((f) => f.lang))).toEqual(new Set(['en', 'zh']));
+    for (const f of set.followups) {
+      expect(f.turns.length).toBe(2);
+      expect(f.turns[1].answers.length).toBeGreaterThan(0);
+      expect(f.turns[1].evidence?.trim()).toBeTruthy();
+    }
+  });
+
+  it('keeps its dev/test split fixed (tune on dev, report test)', () => {
+    const lines = [...set.questions.map((q) => `${q.id}:${q.split}`), ...set.followups.map((f) => `${f.id}:${f.split}`)].sort().join('\n');
+    expect(createHash('sha256').update(lines).digest('hex')).toBe(SPLIT_DIGEST);
+    for (const lang of ['en', 'zh']) {
+      const n = (split: string) => set.questions.filter((q) => q.lang === lang && q.split === split).length;
+      expect(Math.abs(n('dev') - n('test'))).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it.skipIf(!cached)('finds every evidence phrase on every page it names (extracted text, whitespace ignored)', () => {
+    const squash = (s: string) => s.replace(/\s+/g, '');
+    const text = new Map<string, string>();
+    for (const s of set.sources) {
+      const { pages } = JSON.parse(readFileSync(join(cacheDir, `${s.file}.pages.json`), 'utf8')) as { pages: { page: number; text: string }[] };
+      for (const p of pages) text.set(`${s.file}#${p.page}`, squash(p.text));
+    }
+    const items = [...answerable, ...set.followups.map((f) => ({ id: f.id, ...f.turns[1] }))];
+    const missing: string[] = [];
+    for (const it of items) for (const a of it.answers) for (const p of a.pages) if (!(text.get(`${a.file}#${p}`) ?? '').includes(squash(it.evidence!))) missing.push(`${it.id} p${p}`);
+    expect(missing).toEqual([]);
+  });
+});
