@@ -3,7 +3,12 @@
 // Qwen2-MoE's sigmoid-gated shared expert; dense layers inside an MoE model (mlp_only_layers,
 // decoder_sparse_step); OLMoE's whole-projection q/k norm and clip_qkv; named errors for bad configs and
 // missing expert tensors; and the GPU engine refusing MoE models by name.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { syntheticVocab } from '../../scripts/make-random-llama';
+import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
+import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
 import { openCheckpoint } from '../../src/model/checkpoint';
 import { parseModelConfig, type LlamaConfig } from '../../src/model/config';
 import { writeModelDir } from '../../src/model/convert/write-dir';
@@ -89,7 +94,7 @@ describe('routing rules', () => {
 });
 
 // Config fields as the published configs name them (values shrunk).
-const base = { hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 40, rms_norm_eps: 1e-6, max_position_embeddings: 64, bos_token_id: 1, eos_token_id: 2 };
+const base = { hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, vocab_size: 300, rms_norm_eps: 1e-6, max_position_embeddings: 64, bos_token_id: 1, eos_token_id: 2 };
 const mixtralCfg = { ...base, architectures: ['MixtralForCausalLM'], model_type: 'mixtral', num_local_experts: 4, num_experts_per_tok: 2, sliding_window: null };
 const qwen2MoeCfg = { ...base, architectures: ['Qwen2MoeForCausalLM'], model_type: 'qwen2_moe', num_experts: 4, num_experts_per_tok: 2, moe_intermediate_size: 8, shared_expert_intermediate_size: 12, norm_topk_prob: false, decoder_sparse_step: 1, mlp_only_layers: [], use_sliding_window: false };
 const olmoeCfg = { ...base, architectures: ['OlmoeForCausalLM'], model_type: 'olmoe', num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: false, clip_qkv: 0.5 };
@@ -140,7 +145,7 @@ async function tinyMoe(cfg: Record<string, unknown>, names: 'mixtral' | 'qwen', 
   const rand = seededRandom(9);
   const t: TensorToWrite[] = [];
   const f32 = (name: string, shape: number[], scale = 0.3) => t.push({ name, dtype: 'F32', shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * scale) });
-  const D = 16, V = 40, E = 4, I = names === 'mixtral' ? 24 : 8;
+  const D = 16, V = 300, E = 4, I = names === 'mixtral' ? 24 : 8; // V: syntheticVocab(300) has the byte tokens llama.cpp needs
   f32('model.embed_tokens.weight', [V, D], 1);
   for (let l = 0; l < 2; l++) {
     const p = `model.layers.${l}`;
@@ -222,4 +227,33 @@ describe('MoE checkpoints on the CPU reference', () => {
     expect(err?.code).toBe('UNSUPPORTED_MODEL');
     expect(err?.message).toMatch(/mixtral is a mixture-of-experts model/);
   });
+});
+
+describe('Mixtral routing vs llama.cpp', () => {
+  it('a random Mixtral (4 experts, top-2, every layer sparse): log-probabilities within 1e-3 of llama.cpp', async () => {
+    const cfg = { ...mixtralCfg, max_position_embeddings: 128 };
+    const dir = await tinyMoe(cfg, 'mixtral');
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    const gguf = join(dir, 'mixtral.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(300)));
+    const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 37) % 290)));
+    const ours = ref.logitsFor(tokens);
+    const theirs = await llamaCppProbabilities(gguf, tokens);
+    let worst = 0;
+    theirs.forEach((probs, pos) => {
+      const lp = logSoftmax(ours[pos]);
+      for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
+    });
+    // The same model with the top-k weights NOT renormalised is far off: the comparison sees the rule.
+    const unnormalised = new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: false } }, ref.weights).logitsFor(tokens);
+    let off = 0;
+    theirs.forEach((probs, pos) => {
+      const lp = logSoftmax(unnormalised[pos]);
+      for (const [id, p] of probs) if (p >= 1e-30) off = Math.max(off, Math.abs(Math.log(p) - lp[id]));
+    });
+    console.log(`random Mixtral reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} (without renormalisation: ${off.toExponential(2)})`);
+    expect(worst).toBeLessThan(1e-3);
+    expect(off).toBeGreaterThan(1e-3); // beyond the tolerance, so the comparison tells the two rules apart
+    expect(off).toBeGreaterThan(100 * worst);
+  }, 60_000);
 });

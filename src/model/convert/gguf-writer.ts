@@ -92,7 +92,8 @@ const ALIGN = 32;
 
 export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
   const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : 'llama';
-  if (cfg.moe) throw new Error('writeLlamaGguf: mixture-of-experts models are not exported.');
+  const moe = cfg.moe ?? null;
+  if (moe && (cfg.architecture !== 'mixtral' || moe.sparse.some((x) => !x))) throw new Error('writeLlamaGguf: of the mixture-of-experts models only Mixtral (every layer sparse) is exported.');
   if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
   const interleave = arch === 'llama';
   const kv: [string, KvValue][] = [
@@ -110,6 +111,12 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
     [`${arch}.rope.dimension_count`, { type: 'u32', value: cfg.headDim }],
     [`${arch}.rope.freq_base`, { type: 'f32', value: cfg.ropeTheta }],
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: cfg.rmsNormEps }],
+    ...(moe
+      ? ([
+          [`${arch}.expert_count`, { type: 'u32', value: moe.numExperts }],
+          [`${arch}.expert_used_count`, { type: 'u32', value: moe.topK }],
+        ] as [string, KvValue][])
+      : []),
     [`${arch}.vocab_size`, { type: 'u32', value: cfg.vocabSize }],
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.tokens', { type: 'array', of: 'string', value: vocab.pieces }],
@@ -139,9 +146,25 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
     for (const other of [l.o, l.gate, l.up, l.down]) if (other.bias) throw new Error('writeLlamaGguf: o/MLP biases are not exported.');
     tensors.push({ name: `${p}.attn_output.weight`, dims: [l.o.K, l.o.N], data: l.o.w });
     tensors.push({ name: `${p}.ffn_norm.weight`, dims: [D], data: l.mlpNorm });
-    tensors.push({ name: `${p}.ffn_gate.weight`, dims: [l.gate.K, l.gate.N], data: l.gate.w });
-    tensors.push({ name: `${p}.ffn_up.weight`, dims: [l.up.K, l.up.N], data: l.up.w });
-    tensors.push({ name: `${p}.ffn_down.weight`, dims: [l.down.K, l.down.N], data: l.down.w });
+    if (l.moe) {
+      // Mixtral in llama.cpp: router ffn_gate_inp [D → E] and the experts stacked into 3-D tensors
+      // (innermost first: [in, out, expert]; the bytes are each expert's HF [out, in] matrix in turn).
+      const ex = l.moe.experts;
+      const stack = (pick: (e: (typeof ex)[number]) => LlamaWeightsF32['layers'][number]['gate']) => {
+        const first = pick(ex[0]);
+        const data = new Float32Array(ex.length * first.w.length);
+        ex.forEach((e, i) => data.set(pick(e).w, i * first.w.length));
+        return { dims: [first.K, first.N, ex.length], data };
+      };
+      tensors.push({ name: `${p}.ffn_gate_inp.weight`, dims: [l.moe.router.K, l.moe.router.N], data: l.moe.router.w });
+      tensors.push({ name: `${p}.ffn_gate_exps.weight`, ...stack((e) => e.gate) });
+      tensors.push({ name: `${p}.ffn_up_exps.weight`, ...stack((e) => e.up) });
+      tensors.push({ name: `${p}.ffn_down_exps.weight`, ...stack((e) => e.down) });
+    } else {
+      tensors.push({ name: `${p}.ffn_gate.weight`, dims: [l.gate.K, l.gate.N], data: l.gate.w });
+      tensors.push({ name: `${p}.ffn_up.weight`, dims: [l.up.K, l.up.N], data: l.up.w });
+      tensors.push({ name: `${p}.ffn_down.weight`, dims: [l.down.K, l.down.N], data: l.down.w });
+    }
   });
   tensors.push({ name: 'output_norm.weight', dims: [D], data: w.finalNorm });
   if (!cfg.tieWordEmbeddings) tensors.push({ name: 'output.weight', dims: [D, cfg.vocabSize], data: w.lmHead });
