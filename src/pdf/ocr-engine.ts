@@ -19,7 +19,7 @@ export interface RecogniseOptions {
 
 export interface OcrRecogniser {
   readonly languages: readonly OcrLanguage[];
-  /** Recognises one encoded image (PNG/JPEG bytes); rejects with ABORTED when `signal` aborts. */
+  /** Recognises one encoded image (PNG/JPEG bytes); rejects with ABORTED when `signal` aborts. Calls queue. */
   recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]>;
   /** Terminates the worker. */
   dispose(): Promise<void>;
@@ -36,7 +36,8 @@ export class TesseractRecogniser implements OcrRecogniser {
   private worker: Promise<Tesseract.Worker> | null = null;
   private onProgress: ((fraction: number) => void) | undefined;
   private onLoading: ((fraction: number) => void) | undefined;
-  private busy = false;
+  /** Resolves when the recognition queued last is over: calls run one after another on the one worker. */
+  private tail: Promise<void> = Promise.resolve();
 
   readonly languages: readonly OcrLanguage[];
 
@@ -71,11 +72,15 @@ export class TesseractRecogniser implements OcrRecogniser {
   async recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]> {
     const { signal } = opts;
     if (signal?.aborted) throw ocrAbortedError();
-    if (this.busy) throw new AppError('INTERNAL', 'One OCR recogniser recognises one image at a time.');
-    this.busy = true;
-    this.onProgress = opts.onProgress;
-    this.onLoading = opts.onLoading;
+    const before = this.tail;
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.tail = before.then(() => mine);
     try {
+      // Waiting for an earlier recognition: a Cancel now leaves that one (and its worker) alone.
+      await untilAborted(signal, () => undefined, () => before);
+      this.onProgress = opts.onProgress;
+      this.onLoading = opts.onLoading;
       return await untilAborted(signal, () => void this.kill(), async () => {
         const worker = await (this.worker ??= this.start());
         if (signal?.aborted) throw ocrAbortedError();
@@ -87,9 +92,9 @@ export class TesseractRecogniser implements OcrRecogniser {
         throw new AppError('OCR_FAILED', `Text recognition failed on this page (${describe(e)}).`);
       });
     } finally {
-      this.busy = false;
       this.onProgress = undefined;
       this.onLoading = undefined;
+      release();
     }
   }
 

@@ -28,6 +28,8 @@ export interface ScannedPage {
   pixelHeight: number;
   /** 8-bit grey, row-major, top row first. */
   gray: Uint8Array;
+  /** The same pixels as a PNG file (for handing to a recogniser directly). */
+  png: Uint8Array;
   /** Baseline of each line in page points from the top (before rotation). */
   baselinesPt: number[];
   marginPt: number;
@@ -63,7 +65,8 @@ export function scanText(spec: ScanSpec): ScannedPage {
   const rgba = ctx.getImageData(0, 0, w, h).data;
   const gray = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) gray[i] = Math.round(0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]);
-  return { widthPt: spec.widthPt, heightPt: spec.heightPt, pixelWidth: w, pixelHeight: h, gray, baselinesPt, marginPt: margin };
+  const png = new Uint8Array(canvas.toBuffer('image/png'));
+  return { widthPt: spec.widthPt, heightPt: spec.heightPt, pixelWidth: w, pixelHeight: h, gray, png, baselinesPt, marginPt: margin };
 }
 
 /** A page of the test PDF: a scanned image, or one line of real (Helvetica) text. */

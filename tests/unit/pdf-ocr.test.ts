@@ -190,6 +190,22 @@ describe('OCR of image-only PDFs', () => {
   }, 180_000);
 });
 
+describe('one recogniser, several documents', () => {
+  it('queues recognitions; cancelling one that waits leaves the running one alone', async () => {
+    const line = (text: string) => scanText({ lines: [text], font: '"DejaVu Sans"', sizePt: 12, dpi: 200, widthPt: 300, heightPt: 60, marginPt: 12 }).png;
+    const text = (blocks: Awaited<ReturnType<typeof eng.recognise>>) => pageFromTesseract(blocks, 1).text;
+    const waiting = new AbortController();
+    // All three enter the queue at once; the third is cancelled while the first runs.
+    const first = eng.recognise(line('The first document is recognised.'), { dpi: 200 });
+    const second = eng.recognise(line('The second document waits its turn.'), { dpi: 200 });
+    const third = eng.recognise(line('The third document is cancelled.'), { dpi: 200, signal: waiting.signal });
+    waiting.abort();
+    expect((await errorOf(third)).code).toBe('ABORTED');
+    expect(wordRecall('The first document is recognised.', text(await first))).toBeGreaterThanOrEqual(0.8);
+    expect(wordRecall('The second document waits its turn.', text(await second))).toBeGreaterThanOrEqual(0.8);
+  }, 180_000);
+});
+
 describe.skipIf(!HAVE_FIXTURES)('fixtures: a scan and a garbled text layer', () => {
   if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
   it('has no text layer, and after OCR its page is found by a search for the words on it', async () => {

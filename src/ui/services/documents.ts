@@ -170,6 +170,7 @@ export class DocumentsService {
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrPage: undefined }, true);
       return;
     }
+    if (!this.doc(docId)) return; // removed while its text was being recognised
     this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
     try {
       const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
@@ -213,7 +214,7 @@ export class DocumentsService {
           onProgress: (p) => this.patchDoc(docId, { progress: { done: p.index, total: p.count }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
           onPage: (p: OcrPage) => {
             done.set(p.page, p);
-            void ocrStore.savePage(docId, languages, p);
+            if (this.doc(docId)) void ocrStore.savePage(docId, languages, p);
           },
         });
         failed = out.failed;
