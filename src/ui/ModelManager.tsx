@@ -21,13 +21,13 @@ function checkProps(c: RepoCheck | undefined) {
 }
 
 export function ModelManager({ models }: { models: ModelsService }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const s = useObservable(models.state);
   const [repo, setRepo] = useState('');
   const [revision, setRevision] = useState('main');
   const [custom, setCustom] = useState<{ repo: string; revision: string }[]>([]);
   const [folderError, setFolderError] = useState<string | null>(null);
-  const curated = catalogView(s.gpu.limits);
+  const curated = catalogView(s.gpu.limits, lang);
   const listed = new Set(curated.map((c) => modelKeyOf(c.repo, c.revision)));
   // Downloaded models outside the curated list, and typed repo ids not downloaded (yet), shown under the form.
   const others = s.cached.filter((c) => !listed.has(modelKeyOf(c.repo, c.revision))).map((c) => ({ repo: c.repo, revision: c.revision }));
@@ -59,7 +59,9 @@ export function ModelManager({ models }: { models: ModelsService }) {
       {s.loaded && (
         <p className="loaded" data-testid="loaded-model">
           {t('loaded')}: <strong>{s.loaded.key.replace(/@main$/, '').replace(/^folder:/, '')}</strong>{' '}
-          <span className="small muted">({s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})</span>
+          <span className="small muted" data-testid="loaded-details" data-architecture={s.loaded.info.architecture}>
+            ({s.loaded.info.architecture}, {s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})
+          </span>
         </p>
       )}
       {s.loaded && s.lastRun && (
@@ -88,7 +90,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
       <h3>{t('curated')}</h3>
       <ul className="model-list">
         {curated.map((c) => (
-          <ModelRow key={modelKeyOf(c.repo, c.revision)} {...rowProps(c.repo, c.revision)} title={c.title} downloadBytes={c.downloadBytes} gpuBytes={c.gpuBytes} contextLength={c.contextLength} licence={c.licence} doesNotFit={c.doesNotFit} />
+          <ModelRow key={modelKeyOf(c.repo, c.revision)} {...rowProps(c.repo, c.revision)} title={c.title} downloadBytes={c.downloadBytes} gpuBytes={c.gpuBytes} contextLength={c.contextLength} licence={c.licence} doesNotFit={c.doesNotFit} architecture={c.architecture} format={c.format} recommended={c.recommended} />
         ))}
       </ul>
 

@@ -13,6 +13,10 @@ export interface ModelRowProps {
   gpuBytes?: number;
   contextLength?: number;
   licence?: string;
+  /** Curated rows: model_type and quantisation format, and whether this is the suggestion for this UI/adapter. */
+  architecture?: string;
+  format?: string;
+  recommended?: boolean;
   /** null = fits (or unknown); a reason = too big for this GPU. */
   doesNotFit?: string | null;
   /** Typed repos: shape summary and file count from the hub, or the check in progress / its error. */
@@ -40,9 +44,10 @@ export function ModelRow(p: ModelRowProps) {
   const partial = Boolean(p.cached && !p.cached.complete);
   const running = Boolean(p.download?.running);
   return (
-    <li className="model" data-testid="model-row" data-repo={p.repo} data-complete={complete} data-fits={p.doesNotFit ? 'false' : p.gpuBytes ? 'true' : ''}>
+    <li className="model" data-testid="model-row" data-repo={p.repo} data-complete={complete} data-fits={p.doesNotFit ? 'false' : p.gpuBytes ? 'true' : ''} data-recommended={p.recommended ? 'true' : undefined}>
       <div className="model-title">
         <strong>{p.title ?? p.repo}</strong>
+        {p.recommended && <> <span className="badge" data-testid="recommended">{t('recommended')}</span></>}
         {p.revision !== 'main' && <span className="small muted"> @{p.revision}</span>}
       </div>
       {p.title && <div className="small muted mono">{p.repo}</div>}
@@ -50,6 +55,7 @@ export function ModelRow(p: ModelRowProps) {
         {p.downloadBytes ? <span data-testid="download-size">{t('downloadSize', { size: formatBytes(p.downloadBytes) })}{p.fileCount ? ` (${t('fileCount', { n: p.fileCount })})` : ''}</span> : null}
         {p.gpuBytes ? <span data-testid="gpu-need">{t('gpuNeed', { size: formatBytes(p.gpuBytes) })}</span> : null}
         {p.contextLength ? <span>{t('context', { n: p.contextLength })}</span> : null}
+        {p.architecture ? <span data-testid="model-architecture">{p.architecture}{p.format ? ` · ${p.format}` : ''}</span> : null}
         {p.licence ? <span>{p.licence}</span> : null}
         {p.cached ? <span>{formatBytes(p.cached.bytes)} {complete ? '✓' : '…'}</span> : null}
       </div>

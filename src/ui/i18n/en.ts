@@ -49,6 +49,7 @@ export const en = {
   download: 'Download',
   load: 'Load',
   unload: 'Unload',
+  recommended: 'Recommended',
   loaded: 'Loaded',
   delete: 'Delete',
   retry: 'Retry',

@@ -48,6 +48,7 @@ export const zh: Record<MessageKey, string> = {
   download: '下载',
   load: '加载',
   unload: '卸载',
+  recommended: '推荐',
   loaded: '已加载',
   delete: '删除',
   retry: '重试',

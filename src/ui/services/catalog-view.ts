@@ -1,6 +1,7 @@
 // The curated catalog as the model manager shows it: sizes, GPU memory estimate and the fit check
-// against this adapter's limits (store/catalog.ts does the maths).
-import { CATALOG, checkFits, estimateGpuMemory } from '../../store/catalog';
+// against this adapter's limits (store/catalog.ts does the maths); the recommended entry for this UI language
+// and adapter (a Qwen model for a Chinese UI) first, marked.
+import { CATALOG, checkFits, estimateGpuMemory, recommendedEntry } from '../../store/catalog';
 
 export interface CatalogItem {
   repo: string;
@@ -12,10 +13,16 @@ export interface CatalogItem {
   licence: string;
   /** null when it fits (or when the adapter is unknown). */
   doesNotFit: string | null;
+  /** config.json model_type (llama, mistral, qwen2, qwen3, …) and the quantisation format, for display. */
+  architecture: string;
+  format: string;
+  /** The suggestion for this UI language and adapter (exactly one item). */
+  recommended: boolean;
 }
 
-export function catalogView(limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined): CatalogItem[] {
-  return CATALOG.filter((e) => e.curated).map((e) => {
+export function catalogView(limits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | undefined, uiLanguage = 'en'): CatalogItem[] {
+  const suggested = recommendedEntry(uiLanguage, limits);
+  const items = CATALOG.filter((e) => e.curated).map((e) => {
     const fit = limits ? checkFits(e, limits) : null;
     return {
       repo: e.repo,
@@ -26,6 +33,10 @@ export function catalogView(limits: { maxBufferSize: number; maxStorageBufferBin
       contextLength: e.contextLength,
       licence: e.licence,
       doesNotFit: fit && !fit.ok ? fit.reason : null,
+      architecture: e.architecture ?? 'llama',
+      format: e.quant.method === 'none' ? 'f16' : `${e.quant.method ?? 'gptq'} ${e.quant.bits}-bit`,
+      recommended: e.id === suggested.id,
     };
   });
+  return [...items.filter((i) => i.recommended), ...items.filter((i) => !i.recommended)];
 }
