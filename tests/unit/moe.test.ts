@@ -155,6 +155,7 @@ async function tinyMoe(cfg: Record<string, unknown>, names: 'mixtral' | 'qwen', 
     f32(`${p}.self_attn.k_proj.weight`, [8, D]);
     f32(`${p}.self_attn.v_proj.weight`, [8, D]);
     f32(`${p}.self_attn.o_proj.weight`, [D, 16]);
+    if (names === 'qwen') for (const [n, r] of [['q', 16], ['k', 8], ['v', 8]] as const) f32(`${p}.self_attn.${n}_proj.bias`, [r]); // Qwen2-MoE's q/k/v biases
     if (names === 'mixtral') {
       f32(`${p}.block_sparse_moe.gate.weight`, [E, D], 1);
       for (let e = 0; e < E; e++) f32(`${p}.block_sparse_moe.experts.${e}.w1.weight`, [I, D]), f32(`${p}.block_sparse_moe.experts.${e}.w3.weight`, [I, D]), f32(`${p}.block_sparse_moe.experts.${e}.w2.weight`, [D, I]);
@@ -229,7 +230,7 @@ describe('MoE checkpoints on the CPU reference', () => {
   });
 });
 
-describe('Mixtral routing vs llama.cpp', () => {
+describe('MoE routing vs llama.cpp', () => {
   it('a random Mixtral (4 experts, top-2, every layer sparse): log-probabilities within 1e-3 of llama.cpp', async () => {
     const cfg = { ...mixtralCfg, max_position_embeddings: 128 };
     const dir = await tinyMoe(cfg, 'mixtral');
@@ -255,5 +256,29 @@ describe('Mixtral routing vs llama.cpp', () => {
     expect(worst).toBeLessThan(1e-3);
     expect(off).toBeGreaterThan(1e-3); // beyond the tolerance, so the comparison tells the two rules apart
     expect(off).toBeGreaterThan(100 * worst);
+  }, 60_000);
+
+  it('a random Qwen2-MoE (top-2 of 4 without renormalisation, sigmoid-gated shared expert): within 1e-3 of llama.cpp', async () => {
+    const dir = await tinyMoe({ ...qwen2MoeCfg, max_position_embeddings: 128 }, 'qwen');
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    const gguf = join(dir, 'qwen2moe.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(300)));
+    const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 41) % 290)));
+    const theirs = await llamaCppProbabilities(gguf, tokens);
+    const dist = (logits: Float32Array[]) => {
+      let worst = 0;
+      theirs.forEach((probs, pos) => {
+        const lp = logSoftmax(logits[pos]);
+        for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
+      });
+      return worst;
+    };
+    const worst = dist(ref.logitsFor(tokens));
+    const noShared = dist(new ReferenceLlama(ref.config, { ...ref.weights, layers: ref.weights.layers.map((l) => ({ ...l, moe: { ...l.moe!, shared: undefined } })) }).logitsFor(tokens));
+    const renormalised = dist(new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: true } }, ref.weights).logitsFor(tokens));
+    console.log(`random Qwen2-MoE reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} (without the shared expert: ${noShared.toExponential(2)}, renormalised: ${renormalised.toExponential(2)})`);
+    expect(worst).toBeLessThan(1e-3);
+    expect(noShared).toBeGreaterThan(100 * worst);
+    expect(renormalised).toBeGreaterThan(100 * worst);
   }, 60_000);
 });

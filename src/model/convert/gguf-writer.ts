@@ -91,9 +91,11 @@ class ByteWriter {
 const ALIGN = 32;
 
 export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
-  const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : 'llama';
+  const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : cfg.architecture === 'qwen2_moe' ? 'qwen2moe' : 'llama';
   const moe = cfg.moe ?? null;
-  if (moe && (cfg.architecture !== 'mixtral' || moe.sparse.some((x) => !x))) throw new Error('writeLlamaGguf: of the mixture-of-experts models only Mixtral (every layer sparse) is exported.');
+  if (moe && ((cfg.architecture !== 'mixtral' && cfg.architecture !== 'qwen2_moe') || moe.sparse.some((x) => !x))) {
+    throw new Error('writeLlamaGguf: of the mixture-of-experts models only Mixtral and Qwen2-MoE with every layer sparse are exported.');
+  }
   if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
   const interleave = arch === 'llama';
   const kv: [string, KvValue][] = [
@@ -115,6 +117,12 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
       ? ([
           [`${arch}.expert_count`, { type: 'u32', value: moe.numExperts }],
           [`${arch}.expert_used_count`, { type: 'u32', value: moe.topK }],
+          ...(arch === 'qwen2moe'
+            ? ([
+                [`${arch}.expert_feed_forward_length`, { type: 'u32', value: moe.expertIntermediateSize }],
+                [`${arch}.expert_shared_feed_forward_length`, { type: 'u32', value: moe.sharedExpertIntermediateSize }],
+              ] as [string, KvValue][])
+            : []),
         ] as [string, KvValue][])
       : []),
     [`${arch}.vocab_size`, { type: 'u32', value: cfg.vocabSize }],
@@ -160,6 +168,14 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
       tensors.push({ name: `${p}.ffn_gate_exps.weight`, ...stack((e) => e.gate) });
       tensors.push({ name: `${p}.ffn_up_exps.weight`, ...stack((e) => e.up) });
       tensors.push({ name: `${p}.ffn_down_exps.weight`, ...stack((e) => e.down) });
+      const sh = l.moe.shared;
+      if (sh) {
+        // Qwen2-MoE's shared expert and its scalar sigmoid gate (ffn_gate_inp_shexp [D]).
+        tensors.push({ name: `${p}.ffn_gate_inp_shexp.weight`, dims: [D], data: sh.gate });
+        tensors.push({ name: `${p}.ffn_gate_shexp.weight`, dims: [sh.expert.gate.K, sh.expert.gate.N], data: sh.expert.gate.w });
+        tensors.push({ name: `${p}.ffn_up_shexp.weight`, dims: [sh.expert.up.K, sh.expert.up.N], data: sh.expert.up.w });
+        tensors.push({ name: `${p}.ffn_down_shexp.weight`, dims: [sh.expert.down.K, sh.expert.down.N], data: sh.expert.down.w });
+      }
     } else {
       tensors.push({ name: `${p}.ffn_gate.weight`, dims: [l.gate.K, l.gate.N], data: l.gate.w });
       tensors.push({ name: `${p}.ffn_up.weight`, dims: [l.up.K, l.up.N], data: l.up.w });
