@@ -9,6 +9,15 @@ import { mapOpenError } from '../../pdf/pdf-errors';
 import { openPdf, pdfjs } from '../pdfjs-main';
 
 const recognisers = new Map<string, TesseractRecogniser>();
+/** A minute after the last run the workers are ended: a Tesseract worker holds ~100 MB of wasm memory. */
+const IDLE_DISPOSE_MS = 60_000;
+let running = 0;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+function disposeIdle(): void {
+  for (const r of recognisers.values()) void r.dispose();
+  recognisers.clear();
+}
 
 function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
   const key = tesseractOrder(languages).join('+');
@@ -43,6 +52,8 @@ export interface RunOcrOptions {
 }
 
 export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<RecognisePagesResult & { pageCount: number }> {
+  running++;
+  clearTimeout(idleTimer);
   const task = openPdf(bytes, opts.password);
   try {
     const doc = await task.promise.catch((e: unknown) => {
@@ -61,6 +72,7 @@ export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<Re
     return { ...res, pageCount: doc.numPages };
   } finally {
     await task.destroy().catch(() => undefined);
+    if (--running === 0) idleTimer = setTimeout(disposeIdle, IDLE_DISPOSE_MS);
   }
 }
 
