@@ -63,3 +63,26 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
     await page.waitForFunction(() => Boolean(navigator.serviceWorker.controller), null, { timeout: 30_000 });
   });
 }
+
+/** Points the app at a hub endpoint (Models → Hub endpoint) and checks it was accepted. */
+export async function setHubEndpoint(page: Page, url: string): Promise<void> {
+  await showTab(page, 'models');
+  await page.locator('details', { has: page.getByTestId('endpoint-input') }).locator('summary').click();
+  await page.getByTestId('endpoint-input').fill(url);
+  await page.getByTestId('endpoint-save').click();
+  await expect(page.getByTestId('endpoint-problem')).toHaveCount(0);
+}
+
+export function modelRowOf(page: Page, repo: string) {
+  return page.locator(`[data-testid="model-row"][data-repo="${repo}"]`);
+}
+
+/** Types a repo id, has it described and fit-checked, then starts its download. */
+export async function startRepoDownload(page: Page, repo: string): Promise<void> {
+  await showTab(page, 'models');
+  await page.getByTestId('repo-input').fill(repo);
+  await page.getByTestId('repo-check').click();
+  const row = modelRowOf(page, repo);
+  await expect(row).toHaveAttribute('data-fits', 'true', { timeout: 30_000 });
+  await row.getByTestId('download').click();
+}
