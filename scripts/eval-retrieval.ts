@@ -10,6 +10,7 @@
 //
 // Options:
 //   --verify          check that each question's evidence phrase occurs on each of its listed pages, then stop
+//   --sweep           lexical retrieval for several chunk sizes/overlaps (dev split)
 //   --ablate          dev split only: the lexical retriever with each improvement switched off in turn
 //   --model-dir DIR   also dense and hybrid retrieval (test split) with one local model folder (config.json,
 //                     tokenizer.json, tokenizer_config.json, onnx/model_quantized.onnx) for every document;
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     printTable(['split', 'lang', 'questions', 'recall@5 alone', 'recall@5 after', 'MRR alone', 'MRR after'], shiftRows);
   }
 
+  if (flag('sweep')) await sweep(docs, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined));
+
   if (flag('ablate')) await ablate(docs, chunking, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
 
   if (flag('dev-only')) return;
@@ -333,6 +336,25 @@ async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHisto
     else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
   }
   return { hit, misses };
+}
+
+/** Lexical retrieval for several chunk sizes/overlaps (how the defaults in src/retrieval/chunker.ts were chosen). */
+async function sweep(docs: Doc[], lexical: LexicalConfig, questions: Question[]): Promise<void> {
+  const configs: ChunkOptions[] = [
+    { chunkTokens: 64, overlapTokens: 16 },
+    { chunkTokens: 128, overlapTokens: 32 },
+    { chunkTokens: 192, overlapTokens: 48 },
+    { chunkTokens: 256, overlapTokens: 0 },
+    { chunkTokens: 256, overlapTokens: 64 },
+    { chunkTokens: 384, overlapTokens: 96 },
+  ];
+  const rows: string[][] = [];
+  for (const c of configs) {
+    const s = await evaluate(await buildLibrary(docs, c, new NoEmbedderProvider(), lexical), questions, 'lexical');
+    rows.push([`${c.chunkTokens}/${c.overlapTokens}`, pct(s.r1 / s.answerable), pct(s.r5 / s.answerable), s.mrr.toFixed(3)]);
+  }
+  console.log(`\nChunk size sweep (lexical, ${questions.some((q) => q.split === 'dev') ? 'dev split' : 'all questions'}):`);
+  printTable(['chunk/overlap (tokens)', 'recall@1', 'recall@5', 'MRR'], rows);
 }
 
 /** Each improvement switched off in turn, on the dev split (how each one was measured). */
