@@ -3,7 +3,8 @@
 // separately). Pages: the scanned fixture (issue7229.pdf, 200 dpi JPEG, Russian/English form, eng) and
 // generated full Letter pages of text at 300 dpi (English with eng; Chinese with chi_sim and chi_sim+eng).
 //   node --import ./scripts/node20-polyfills.mjs --import tsx scripts/bench-ocr.ts [--fixture-only]
-// The machine's load average is printed with the numbers: on a shared machine they are upper bounds.
+// The machine's load average is printed with the numbers: on a shared machine wall seconds are upper bounds;
+// "CPU s" (this process, main + worker threads) depends less on other load.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -37,18 +38,27 @@ async function bench(name: string, pdf: Uint8Array, languages: OcrLanguage[], re
     await ocrPdf(buildScanPdf([{ scan: tiny }]), { languages, recogniser });
     const load = (performance.now() - t0) / 1000;
     const starts = new Map<number, number>();
+    const cpuStarts = new Map<number, NodeJS.CpuUsage>();
     const seconds: string[] = [];
+    const cpuSeconds: string[] = [];
     const { pages } = await ocrPdf(pdf, {
       languages,
       recogniser,
       onProgress: (p) => {
-        if (p.stage === 'rendering' && !starts.has(p.page)) starts.set(p.page, performance.now());
+        if (p.stage === 'rendering' && !starts.has(p.page)) {
+          starts.set(p.page, performance.now());
+          cpuStarts.set(p.page, process.cpuUsage());
+        }
       },
-      onPage: (p) => seconds.push(((performance.now() - starts.get(p.page)!) / 1000).toFixed(1)),
+      onPage: (p) => {
+        seconds.push(((performance.now() - starts.get(p.page)!) / 1000).toFixed(1));
+        const cpu = process.cpuUsage(cpuStarts.get(p.page));
+        cpuSeconds.push(((cpu.user + cpu.system) / 1e6).toFixed(1));
+      },
     });
     const recall = reference ? (reference.kind === 'word' ? wordRecall(reference.text, pages[0].text) : charRecall(reference.text, pages[0].text)) : undefined;
     console.log(
-      `${name.padEnd(44)} ${languages.join('+').padEnd(12)} load ${load.toFixed(1)} s | s/page ${seconds.join(', ')} | ${pages.map((p) => `${p.dpi} dpi ${p.words.length} words`).join('; ')}` +
+      `${name.padEnd(44)} ${recogniser.languages.join('+').padEnd(12)} load ${load.toFixed(1)} s | s/page ${seconds.join(', ')} (CPU s ${cpuSeconds.join(', ')}) | ${pages.map((p) => `${p.dpi} dpi ${p.words.length} words`).join('; ')}` +
         (recall !== undefined ? ` | ${reference!.kind} recall ${recall.toFixed(3)}` : ''),
     );
   } finally {
