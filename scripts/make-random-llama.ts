@@ -196,7 +196,8 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     shards: o.shards ?? 1,
     tokenizerJson,
     tokenizerConfigJson,
-    quantConfigIn: custom && o.quant?.method === 'awq' ? 'config' : o.quantConfigIn,
+    // AWQ and Qwen's own GPTQ repos keep the settings in config.json only.
+    quantConfigIn: o.quantConfigIn ?? ((custom && o.quant?.method === 'awq') || qwen ? 'config' : undefined),
     architecture: arch,
     slidingWindow: o.slidingWindow ?? null,
     ...(custom ? { linearTensors: custom.linearTensors, quantizationConfig: custom.config } : {}),
