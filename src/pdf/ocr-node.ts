@@ -2,7 +2,7 @@
 // the LSTM "best_int" language data from @tesseract.js-data/<lang>, all read from node_modules (no network).
 // Pages are rendered by pdf.js's own Node canvas (@napi-rs/canvas, pdfjs-dist's optional dependency).
 import './node-polyfills';
-import { copyFileSync, existsSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,13 +42,14 @@ export function nodeLangPath(langs: readonly OcrLanguage[]): string {
 }
 
 function linkOrCopy(target: string, link: string): void {
-  if (existsSync(link)) {
-    try {
-      if (readlinkSync(link) === target) return;
-    } catch {
-      return; // a copy made earlier
-    }
+  let stale = false;
+  try {
+    if (readlinkSync(link) === target) return;
+    stale = true; // a link to another install of the data
+  } catch {
+    if (existsSync(link)) return; // a copy made earlier
   }
+  if (stale) rmSync(link, { force: true });
   try {
     symlinkSync(target, link);
   } catch (e) {
