@@ -8,10 +8,10 @@
 // timestamped pass and adds `decode_profile` [{kernel, ms, share, dispatches}] per token (largest first), and
 // prints the same table to stderr: where a decode token's GPU time goes. The roofline is a read-only shader measured in the same run on the same adapter
 // (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
-import { acquireGpu } from '../../gpu/context';
+import { acquireGpu, type GpuContext } from '../../gpu/context';
 import { nodeGpu } from '../../gpu/node-gpu';
 import { GpuProfiler, type ProfileRow } from '../../gpu/profiler';
-import { measureRoofline } from '../../gpu/roofline';
+import { measureRoofline, type RooflineResult } from '../../gpu/roofline';
 import { fileTuneCache } from '../../gpu/autotune-cache-node';
 import { tuneLlamaWeights } from '../../model/tune-weights';
 import { AppError } from '../../shared/errors';
@@ -23,10 +23,20 @@ import { uploadLlamaWeights } from '../../model/weights-gpu';
 import type { CliArgs } from '../args';
 
 export async function run(args: CliArgs): Promise<void> {
+  const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
+  try {
+    const out = await runBench(ctx, args);
+    process.stdout.write(JSON.stringify(out) + '\n');
+  } finally {
+    ctx.device.destroy();
+  }
+}
+
+/** The benchmark on an acquired context (also used by scripts/bench-device-main.ts); `roofline` skips measuring it again. */
+export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?: RooflineResult } = {}): Promise<Record<string, unknown>> {
   const model = args.require('model');
   const promptTokens = args.number('prompt-tokens', 64);
   const genTokens = args.number('gen-tokens', 16);
-  const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
   const synthetic = model.startsWith('synthetic:');
   const cfg = synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config;
   const weights = synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
@@ -74,7 +84,7 @@ export async function run(args: CliArgs): Promise<void> {
     process.stderr.write(tune ? `GPTQ matvec variant per layer shape (autotuner, ${tune.ms.toFixed(0)} ms, cache: ${tune.cache}):\n` : 'GPTQ matvec: rows-per-thread everywhere (--no-tune)\n');
     for (const d of tune?.decisions ?? []) process.stderr.write(`  ${d.shape.padEnd(24)} ${d.variant.padEnd(24)} ${d.skipped ? `not tuned (${d.skipped})` : d.fromCache ? 'cached' : d.complete ? 'tuned now' : 'tuned now (budget ran out)'}\n`);
   }
-  const roofline = await measureRoofline(ctx);
+  const roofline = opts.roofline ?? (await measureRoofline(ctx));
   const rooflineGbps = roofline.gbps;
   const out = {
     adapter: ctx.adapterName,
@@ -91,9 +101,9 @@ export async function run(args: CliArgs): Promise<void> {
     } : null,
     ...(profile ? { decode_profile: profile } : {}),
   };
-  process.stdout.write(JSON.stringify(out) + '\n');
   llama.destroy();
   weights.destroy();
+  return out;
 }
 
 function round(x: number, digits = 2): number {

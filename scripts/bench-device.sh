@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One self-contained GPU benchmark for a Linux x86-64 machine with a GPU and its Vulkan driver (NVIDIA: the
+# proprietary driver), without internet and possibly without Node.js. Prepare once where there is a network:
+#   bash scripts/prepare-bench-device.sh        # fills the git-ignored .vendor/device/ (about 52 MiB)
+# then copy the checkout (with .vendor/device) to the GPU machine and run:
+#   bash scripts/bench-device.sh [--out FILE] [--shapes a,b:1500:4,…] [--budget-s N] [other flags of
+#        scripts/bench-device-main.ts]
+# It writes ONE JSON file (default bench-device.json; rewritten after every stage): adapter, features, limits,
+# the read roofline (every access pattern), the kernel bench against it (every GPTQ matvec variant), and per
+# synthetic shape (default tinyllama-1.1b, tinyllama-1.1b with a 1,500-token prompt, llama-3.2-1b, llama-2-7b)
+# the autotuner's choices and `bench` (prefill / decode tok/s, roofline fraction, per-kernel profile).
+# Node: .vendor/device/node.gz (gunzipped to a temp dir), else `node` on PATH. Vulkan loader: the system's
+# libvulkan.so.1, else .vendor/device/lib. If no Vulkan ICD manifest exists but NVIDIA's driver library does
+# (containers often have the library without the manifest), a manifest for it is written to the temp dir.
+# The whole run is killed after BENCH_DEVICE_TIMEOUT seconds (default 470: within 8 minutes).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+vendor="$here/.vendor/device"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pdfchat-bench-device.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The bundled benchmark and its Dawn addon (built into the temp dir from node_modules when .vendor/device lacks them).
+if [ -f "$vendor/bench-device.mjs" ]; then
+  cp "$vendor/bench-device.mjs" "$work/"
+  mkdir -p "$work/node_modules"
+  cp -r "$vendor/node_modules/webgpu" "$work/node_modules/"
+  addon="$work/node_modules/webgpu/dist/linux-x64/dawn.node"
+  if [ -f "$addon.gz" ]; then gunzip -f "$addon.gz"; fi
+elif [ -d "$here/node_modules/esbuild" ]; then
+  node "$here/scripts/build-bench-device.mjs" "$work" >&2
+else
+  echo "bench-device: $vendor/bench-device.mjs is missing; run scripts/prepare-bench-device.sh first" >&2; exit 2
+fi
+
+# Node.
+if [ -f "$vendor/node.gz" ]; then
+  gunzip -c "$vendor/node.gz" > "$work/node" && chmod +x "$work/node"
+  node_bin="$work/node"
+elif command -v node >/dev/null; then
+  node_bin=$(command -v node)
+else
+  echo "bench-device: no Node.js: run scripts/prepare-bench-device.sh (it vendors one) or install Node >= 20.19" >&2; exit 2
+fi
+
+# Vulkan loader and ICD.
+if ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; } && [ -f "$vendor/lib/libvulkan.so.1" ]; then
+  export LD_LIBRARY_PATH="$vendor/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+if [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+  nv=$(ldconfig -p 2>/dev/null | awk '/libGLX_nvidia.so.0 /{print $NF; exit}')
+  if [ -n "$nv" ]; then
+    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$nv" > "$work/nvidia_icd.json"
+    export VK_ICD_FILENAMES="$work/nvidia_icd.json"
+  fi
+fi
+
+echo "bench-device: node $("$node_bin" --version), VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<loader default>}" >&2
+status=0
+timeout "${BENCH_DEVICE_TIMEOUT:-470}" "$node_bin" "$work/bench-device.mjs" "$@" || status=$?
+[ "$status" = 124 ] && echo "bench-device: stopped after ${BENCH_DEVICE_TIMEOUT:-470} s; the JSON holds the stages that finished" >&2
+exit "$status"
