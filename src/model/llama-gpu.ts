@@ -3,7 +3,8 @@
 //   per layer:  xn = rmsnorm(x)·w_in;  q,k,v = Wq xn, Wk xn, Wv xn;  rope(q), rope(k);  cache ← k, v
 //               x += Wo · attention(q, K cache, V cache)             (accumulate fused into the matvec)
 //               xn = rmsnorm(x)·w_post;  x += Wdown · (silu(Wgate xn) ⊙ Wup xn)
-//   logits = lm_head(rmsnorm(x)·w_final)  → sampled on the GPU; only the chosen id is read back.
+//   logits = lm_head(rmsnorm(x)·w_final)  → sampled on the GPU; only the chosen id is read back, and it also
+//   stays on the GPU as the next step's input (decodeNext), so decode steps can be queued ahead of the read-back.
 // A forward over m tokens (m ≤ maxBatch) is ONE command encoder and ONE submit: the step uniform
 // {pos0, m, kv_len, seed, sample_step} is written once, every bind group was built at create time.
 import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext } from '../gpu/context';
