@@ -255,9 +255,20 @@ export class DocumentLibrary {
       }
       const [qv] = await got.embedder.embed([conversationQueryText(query, history)]);
       const hits = this.dense.search(modelId, qv, Math.max(CANDIDATES, topK), scope);
-      denseLists.push(hits.map((h) => key(h.docId, h.chunk)));
+      // Like the lexical list: one entry per page (its best chunk), so RRF fuses two rankings of pages.
+      denseLists.push((this.lexicalConfig.onePerPage ? this.bestPerPage(hits) : hits).map((h) => key(h.docId, h.chunk)));
       for (const h of hits) cosine.set(key(h.docId, h.chunk), h.score);
     }
+
+    /** Best cosine of any chunk of the page among the dense candidates (the page is what is ranked). */
+    const pageCosine = (docId: string, page: number): number | undefined => {
+      let best: number | undefined;
+      for (const [k, v] of cosine) {
+        const [d, c] = k.split('\u0000');
+        if (d === docId && this.docs.get(d)!.chunks[Number(c)].page === page && (best === undefined || v > best)) best = v;
+      }
+      return best;
+    };
 
     let ranked: { docId: string; chunk: number; score: number }[];
     let mode: ModeInfo;
@@ -271,8 +282,8 @@ export class DocumentLibrary {
       });
       mode = { mode: 'dense', reason: `cosine over ${models.join(' + ')} vectors only, as requested` };
     } else if (denseLists.length > 0) {
-      const fused = reciprocalRankFusion([lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists]);
-      ranked = fused.map((f) => {
+      const lists = [lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists];
+      ranked = this.lexicalConfig.onePerPage ? this.fusePages(lists) : reciprocalRankFusion(lists).map((f) => {
         const [docId, chunk] = f.key.split('\u0000');
         return { docId, chunk: Number(chunk), score: f.score };
       });
@@ -294,13 +305,38 @@ export class DocumentLibrary {
         page: c.page,
         label: c.label,
         score,
-        confident: isConfident(coverage, cosine.get(key(docId, chunk))),
+        confident: isConfident(coverage, this.lexicalConfig.onePerPage ? pageCosine(docId, c.page) : cosine.get(key(docId, chunk))),
         text: c.text,
         start: c.start,
         end: c.end,
       };
     });
     return { results, mode: mode.mode, reason: mode.reason };
+  }
+
+  /**
+   * Reciprocal rank fusion of page rankings: each list (one chunk per page, best first) ranks pages; a page's
+   * fused score is the RRF sum over the lists it appears in, and it is shown by the chunk of the list that ranks
+   * it highest (the lexical list on a tie). Fusing chunk keys instead would split a page that the two lists
+   * reach through different chunks into two weak entries.
+   */
+  private fusePages(lists: string[][]): { docId: string; chunk: number; score: number }[] {
+    const pageKey = (k: string) => {
+      const [docId, chunk] = k.split('\u0000');
+      return `${docId}\u0000${this.docs.get(docId)!.chunks[Number(chunk)].page}`;
+    };
+    const shownBy = new Map<string, { chunkKey: string; rank: number }>();
+    for (const list of lists) {
+      list.forEach((k, rank) => {
+        const p = pageKey(k);
+        const seen = shownBy.get(p);
+        if (!seen || rank < seen.rank) shownBy.set(p, { chunkKey: k, rank });
+      });
+    }
+    return reciprocalRankFusion(lists.map((l) => l.map(pageKey))).map((f) => {
+      const [docId, chunk] = shownBy.get(f.key)!.chunkKey.split('\u0000');
+      return { docId, chunk: Number(chunk), score: f.score };
+    });
   }
 
   /** Keeps the best-ranked chunk of each page (the list is already best first). */

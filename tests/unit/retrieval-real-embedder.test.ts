@@ -136,7 +136,8 @@ describe.skipIf(fixtureSkip !== '')('DocumentLibrary in hybrid mode on fixture P
   it('fuses the BM25 list and the ONNX cosine list by reciprocal rank', async () => {
     const q = 'How does the VM stop wasting time on traces that keep failing to record?';
     const docIds = ['compressed.tracemonkey-pldi-09.pdf', 'zen_of_python_corrupted.pdf', 'rotation.pdf'].map((f) => ids[f]);
-    const key = (r: SearchResult) => `${r.file}#${r.page}#${r.start}`;
+    // Both lists and the fusion rank pages (one chunk per page, LexicalConfig.onePerPage).
+    const key = (r: SearchResult) => `${r.file}#${r.page}`;
     const lexical = (await lib.search(q, { topK: 50, docIds, retriever: 'lexical' })).results.map(key);
     const dense = (await lib.search(q, { topK: 50, docIds, retriever: 'dense' })).results.map(key);
     const hybrid = await lib.search(q, { topK: 10, docIds });
