@@ -23,7 +23,6 @@ export const en = {
   password: 'Password',
   unlock: 'Open',
   cancel: 'Cancel',
-  scanned: 'No text layer: this PDF is a scan (images only). Run OCR on it (e.g. ocrmypdf) and add it again.',
   garbledPages: 'Pages {pages} have unreadable text (fonts without Unicode maps) and were left out.',
   emptyPages: 'Pages {pages} have no text.',
   // OCR (text recognition of scanned pages)

@@ -24,7 +24,6 @@ export const zh: Record<MessageKey, string> = {
   password: '密码',
   unlock: '打开',
   cancel: '取消',
-  scanned: '没有文字层：这是扫描件（只有图像）。请先做 OCR（例如 ocrmypdf）再添加。',
   garbledPages: '第 {pages} 页的文字无法识别（字体缺少 Unicode 映射），已跳过。',
   emptyPages: '第 {pages} 页没有文字。',
   ocrRecognising: '正在识别文字（OCR）：第 {page} 页，已完成 {done} / {total} — {pct}%',
