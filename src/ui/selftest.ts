@@ -3,13 +3,21 @@
 // With ?hub=ENDPOINT&repo=OWNER/NAME[&prompt=TEXT&max=N] it also downloads that model (into memory, nothing
 // persisted), loads it into the engine and prints the greedy raw continuation of the prompt: the browser twin
 // of `cli generate --raw --temperature 0`.
+// "Benchmark this GPU" (src/model/bench-synthetic.ts): roofline, autotuner (choices kept in IndexedDB), prefill
+// and decode tok/s on a synthetic TinyLlama-shaped model; ?bench=SHAPE runs it at once on that shape
+// (&roofline-mib=N: a smaller roofline buffer, for quick checks on CPU drivers).
+import { idbTuneCache } from '../gpu/autotune-cache';
+import { acquireGpu } from '../gpu/context';
 import { runSelfTest } from '../gpu/selftest';
+import { benchSynthetic } from '../model/bench-synthetic';
 import { LlamaEngine } from '../model/engine';
 import { cachedModelFiles, downloadModel, MemoryBackend } from '../store';
 
 const out = document.getElementById('out')!;
 const params = new URLSearchParams(location.search);
-const w = window as unknown as { selfTest: unknown; engineCheck: unknown };
+const w = window as unknown as { selfTest: unknown; engineCheck: unknown; gpuBench: unknown };
+const benchButton = document.getElementById('bench') as HTMLButtonElement;
+const benchOut = document.getElementById('bench-out')!;
 
 function show(report: unknown): void {
   out.textContent = JSON.stringify(report, null, 2);
@@ -33,6 +41,37 @@ async function engineCheck(hub: string, repo: string) {
   return { adapter: info.adapter, f16: info.f16, quantization: info.quantization, prompt, text, stats };
 }
 
+async function benchmark(shape: string): Promise<void> {
+  benchButton.disabled = true;
+  try {
+    const ctx = await acquireGpu(navigator.gpu);
+    try {
+      const mib = Number(params.get('roofline-mib') ?? 0);
+      const r = await benchSynthetic(ctx, { shape, tuneCache: idbTuneCache(), ...(mib > 0 ? { rooflineBytes: mib * 2 ** 20 } : {}), onStep: (step) => (benchOut.textContent = `running: ${step}…`) });
+      const tuned = r.tune ? r.tune.decisions.map((d) => `${d.shape}: ${d.variant}${d.fromCache ? ' (cached)' : ''}`).join('\n  ') : 'off';
+      benchOut.textContent = [
+        `${r.adapter} (${r.f16 ? 'f16' : 'f32'} path), synthetic ${r.shape}`,
+        `read roofline      ${r.roofline.gbps.toFixed(1)} GB/s (${r.roofline.best})`,
+        `prefill            ${r.prefillTokS.toFixed(1)} tok/s (${r.promptTokens} tokens)`,
+        `decode             ${r.decodeTokS.toFixed(1)} tok/s = ${(r.decodeRooflineFraction * 100).toFixed(0)} % of the roofline`,
+        `kernels tuned      ${r.tune ? `${r.tune.ms.toFixed(0)} ms, kept in ${r.tune.cache}` : 'no'}`,
+        `  ${tuned}`,
+        '',
+        JSON.stringify(r),
+      ].join('\n');
+      w.gpuBench = r;
+    } finally {
+      ctx.device.destroy();
+    }
+  } catch (e) {
+    w.gpuBench = asError(e);
+    benchOut.textContent = JSON.stringify(w.gpuBench, null, 2);
+  } finally {
+    benchButton.disabled = false;
+  }
+}
+benchButton.addEventListener('click', () => void benchmark('tinyllama-1.1b'));
+
 (async () => {
   const report: Record<string, unknown> = {};
   try {
@@ -52,4 +91,6 @@ async function engineCheck(hub: string, repo: string) {
     }
     show(report);
   }
+  const shape = params.get('bench');
+  if (shape) await benchmark(shape);
 })();
