@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
-import { parseOcrLanguages, type OcrLanguage } from '../../pdf/ocr-types';
+import { parseOcrLanguages, type OcrLanguage, type OcrProgress } from '../../pdf/ocr-types';
 import type { ExtractResult } from '../../pdf/types';
 import type { CliArgs } from '../args';
 
@@ -64,7 +64,16 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, la
   const { ocrPdf } = await import('../../pdf/ocr-node');
   const pageCount = result?.pageCount;
   const wanted = result ? pagesNeedingOcr(result, result.pageCount, { garbled: true }) : undefined;
-  const ocr = wanted && wanted.length === 0 ? { pages: [], failed: [], pageCount: pageCount ?? 0 } : await ocrPdf(data, { languages, ...(wanted ? { pages: wanted } : {}), ...(password !== undefined ? { password } : {}) });
+  // A long scan takes minutes: on a terminal, say which page is being recognised (stderr; stdout stays JSON).
+  const onProgress = process.stderr.isTTY
+    ? (p: OcrProgress) => {
+        if (p.stage === 'rendering') process.stderr.write(`OCR: page ${p.page} (${p.index + 1} of ${p.count})\n`);
+      }
+    : undefined;
+  const ocr =
+    wanted && wanted.length === 0
+      ? { pages: [], failed: [], pageCount: pageCount ?? 0 }
+      : await ocrPdf(data, { languages, ...(wanted ? { pages: wanted } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
   const merged = mergeOcrPages(result, ocr.pages, result?.pageCount ?? ocr.pageCount, ocr.failed);
   const confidence = new Map(ocr.pages.map((p) => [p.page, p.confidence]));
   return {
