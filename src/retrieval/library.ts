@@ -16,7 +16,7 @@ import { conversationQueryText, conversationTerms, type ConversationTurn } from 
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
-import { isConfident } from './confidence';
+import { isConfident, lexicalThreshold } from './confidence';
 import { DEFAULT_LEXICAL, type LexicalConfig } from './lexical-config';
 import type { KeyValueStore } from './store';
 import { AppError, throwIfAborted } from '../shared/errors';
@@ -295,6 +295,7 @@ export class DocumentLibrary {
     }
 
     if (this.lexicalConfig.onePerPage) ranked = this.bestPerPage(ranked);
+    const threshold = lexicalThreshold(query);
     const results: SearchResult[] = ranked.slice(0, topK).map(({ docId, chunk, score }) => {
       const doc = this.docs.get(docId)!;
       const c = doc.chunks[chunk];
@@ -305,7 +306,7 @@ export class DocumentLibrary {
         page: c.page,
         label: c.label,
         score,
-        confident: isConfident(coverage, this.lexicalConfig.onePerPage ? pageCosine(docId, c.page) : cosine.get(key(docId, chunk))),
+        confident: isConfident(coverage, this.lexicalConfig.onePerPage ? pageCosine(docId, c.page) : cosine.get(key(docId, chunk)), threshold),
         text: c.text,
         start: c.start,
         end: c.end,
