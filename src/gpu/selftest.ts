@@ -10,7 +10,7 @@ import { RmsNormKernel } from './kernels/rmsnorm';
 import { RopeKernel } from './kernels/rope';
 import { createKvCache, KvStoreKernel } from './kernels/kv-store';
 import { AttentionKernel } from './kernels/attention';
-import { GptqMatmulKernel, GptqMatvecKernel } from './kernels/gptq-linear';
+import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants } from './kernels/gptq-linear';
 import { DenseMatmulKernel, DenseMatvecKernel } from './kernels/dense-linear';
 import { SiluMulKernel } from './kernels/silu-mul';
 import { SampleKernel } from './kernels/sample';
@@ -165,6 +165,13 @@ export async function runSelfTest(gpu: GPU | undefined): Promise<SelfTestResult>
       const b1 = mv.bind(up(xs), w, y1, step);
       await run(ctx, (p) => mv.encode(p, b1));
       record('gptq-matvec', relError(await readF32(ctx, y1, N), want.subarray(0, N)));
+      for (const v of gptqMatvecVariants(ctx).filter((x) => x.kind === 'split-k')) { // the autotuner's candidates
+        const yv = up(new Float32Array(N));
+        const kv = new GptqMatvecKernel(ctx, { variant: v });
+        const bv = kv.bind(up(xs), w, yv, step);
+        await run(ctx, (p) => kv.encode(p, bv));
+        record(`gptq-matvec ${v.name}`, relError(await readF32(ctx, yv, N), want.subarray(0, N)));
+      }
       const y2 = up(new Float32Array(M * N));
       const mm = new GptqMatmulKernel(ctx);
       const b2 = mm.bind(up(xs), w, y2, step, { maxM: M });
