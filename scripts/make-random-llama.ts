@@ -6,6 +6,8 @@
 // Usage as a script:
 //   node --import tsx scripts/make-random-llama.ts OUT_DIR '{"arch":"qwen3","hidden":64,"intermediate":176,"layers":2,
 //     "heads":4,"kvHeads":2,"headDim":32,"vocab":512,"tied":true,"seed":1,"quant":{"method":"awq","groupSize":32}}'
+//   MoE (mixtral / qwen2_moe / qwen3_moe, makeRandomMoeFiles): add "arch":"qwen2_moe","experts":8,"topK":2,
+//     "expertIntermediate":32,"sharedIntermediate":48,"mlpOnlyLayers":[0]
 import { fileURLToPath } from 'node:url';
 import { packGptq } from '../src/model/gptq-pack';
 import { quantizeRtn, type QuantSettings } from '../src/model/convert/gptq';
@@ -19,7 +21,7 @@ import { QWEN3_TEMPLATE } from './qwen-chat-templates';
 import { LINEAR_NAMES, type LinearKey } from '../src/model/checkpoint';
 import { quantizationConfigJson, type DenseArchitecture } from '../src/model/convert/hf-writer';
 import { packGptq8 } from '../src/model/gptq8-pack';
-import type { TensorToWrite } from '../src/model/safetensors';
+import { parseSafetensorsHeader, writeSafetensors, type TensorToWrite } from '../src/model/safetensors';
 import { f32ToF16Bits, f16BitsToF32 } from '../src/shared/f16';
 import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../src/model/reference';
 
@@ -59,6 +61,27 @@ export interface RandomLlamaOptions {
   maxPositionEmbeddings?: number;
   /** Give every linear a bias (HF attention_bias / mlp_bias; GPTQ layers store it as F16 .bias). Qwen2 always has q/k/v biases. */
   bias?: boolean;
+}
+
+/**
+ * A mixture-of-experts model (makeRandomMoeFiles): the dense model of the base architecture (mixtral → mistral,
+ * qwen2_moe → qwen2, qwen3_moe → qwen3) with the MLP of each sparse layer replaced by a router and experts
+ * (GPTQ 4-bit RTN when `quant` is GPTQ; the router and Qwen2-MoE's shared_expert_gate stay dense, as published).
+ */
+export interface RandomMoeOptions extends Omit<RandomLlamaOptions, 'arch'> {
+  arch: 'mixtral' | 'qwen2_moe' | 'qwen3_moe';
+  experts: number;
+  topK: number;
+  /** Qwen-MoE moe_intermediate_size (Mixtral's experts are intermediate_size wide). */
+  expertIntermediate?: number;
+  /** Qwen-MoE norm_topk_prob (Mixtral always renormalises). */
+  normTopK?: boolean;
+  /** Qwen2-MoE shared_expert_intermediate_size (0 / absent: none). */
+  sharedIntermediate?: number;
+  /** Qwen-MoE mlp_only_layers (dense layers of width `intermediate`). */
+  mlpOnlyLayers?: number[];
+  /** Qwen-MoE decoder_sparse_step (default 1). */
+  decoderSparseStep?: number;
 }
 
 /** A small SentencePiece-style vocabulary of exactly `size` pieces: specials, ▁ + printable ASCII, bytes, bigrams. */
@@ -283,6 +306,98 @@ export async function makeRandomLlama(dir: string, o: RandomLlamaOptions): Promi
   await writeModelDir(dir, makeRandomLlamaFiles(o));
 }
 
+
+const MOE_BASE: Record<RandomMoeOptions['arch'], DenseArchitecture> = { mixtral: 'mistral', qwen2_moe: 'qwen2', qwen3_moe: 'qwen3' };
+const MOE_CLASS: Record<RandomMoeOptions['arch'], string> = { mixtral: 'MixtralForCausalLM', qwen2_moe: 'Qwen2MoeForCausalLM', qwen3_moe: 'Qwen3MoeForCausalLM' };
+
+/** A random MoE model directory's files (one safetensors shard; GPTQ 4-bit or float experts). */
+export function makeRandomMoeFiles(o: RandomMoeOptions): Map<string, Uint8Array> {
+  if (o.quant && (o.quant.method === 'awq' || o.quant.bits === 8)) throw new Error('makeRandomMoeFiles: experts are GPTQ 4-bit or float');
+  const files = makeRandomLlamaFiles({ ...o, arch: MOE_BASE[o.arch], shards: 1 });
+  const qwen = o.arch !== 'mixtral';
+  const cfg = JSON.parse(new TextDecoder().decode(files.get('config.json')!)) as Record<string, unknown>;
+  const F = qwen ? (o.expertIntermediate ?? o.intermediate) : o.intermediate;
+  const step = o.decoderSparseStep ?? 1;
+  const mlpOnly = o.mlpOnlyLayers ?? [];
+  Object.assign(cfg, { model_type: o.arch, architectures: [MOE_CLASS[o.arch]], num_experts_per_tok: o.topK, router_aux_loss_coef: 0.001, output_router_logits: false });
+  if (qwen) {
+    Object.assign(cfg, { num_experts: o.experts, moe_intermediate_size: F, norm_topk_prob: o.normTopK ?? false, decoder_sparse_step: step, mlp_only_layers: mlpOnly, use_sliding_window: false });
+    if (o.arch === 'qwen2_moe') cfg.shared_expert_intermediate_size = o.sharedIntermediate ?? 0;
+  } else cfg.num_local_experts = o.experts;
+  files.set('config.json', new TextEncoder().encode(JSON.stringify(cfg, null, 2)));
+
+  // Read the dense tensors back, drop the sparse layers' dense MLPs, add routers and experts.
+  const st = files.get('model.safetensors')!;
+  const h = parseSafetensorsHeader(st);
+  const tensors: TensorToWrite[] = [];
+  const sparse = (l: number) => !mlpOnly.includes(l) && (l + 1) % step === 0;
+  for (const [name, t] of h.tensors) {
+    const m = /^model\.layers\.(\d+)\.mlp\./.exec(name);
+    if (m && sparse(Number(m[1]))) continue;
+    const bytes = st.slice(h.dataOffset + t.begin, h.dataOffset + t.end);
+    const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer) : t.dtype === 'I32' ? new Int32Array(bytes.buffer) : new Uint16Array(bytes.buffer);
+    tensors.push({ name, dtype: t.dtype, shape: t.shape, data });
+  }
+  const rand = seededRandom(o.seed ^ 0x6a09e667);
+  const uniform = (n: number, a: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * a);
+  const dtype = o.dtype ?? 'f32';
+  const float = (name: string, w: Float32Array, shape: number[]): TensorToWrite =>
+    dtype === 'f32' ? { name, dtype: 'F32', shape, data: w } : { name, dtype: dtype === 'bf16' ? 'BF16' : 'F16', shape, data: dtype === 'bf16' ? Uint16Array.from(w, (x) => new Uint32Array(new Float32Array([x]).buffer)[0] >>> 16) : Uint16Array.from(w, (x) => f32ToF16Bits(x)) };
+  const quant = o.quant;
+  const linear = (prefix: string, N: number, K: number): TensorToWrite[] => {
+    const w = uniform(N * K, Math.sqrt(3 / K));
+    if (!quant) return [float(`${prefix}.weight`, w, [N, K])];
+    const settings: QuantSettings = { groupSize: quant.groupSize, sym: quant.sym ?? true, actOrder: quant.actOrder ?? false, format: quant.format ?? 'v1' };
+    let order: number[] | undefined;
+    if (settings.actOrder) {
+      order = Array.from({ length: K }, (_, k) => k);
+      for (let i = K - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    const t = packGptq(quantizeRtn(w, N, K, settings, order));
+    const nG = t.scales.length / N;
+    return [
+      { name: `${prefix}.qweight`, dtype: 'I32', shape: [K / 8, N], data: t.qweight },
+      { name: `${prefix}.qzeros`, dtype: 'I32', shape: [nG, N / 8], data: t.qzeros },
+      { name: `${prefix}.scales`, dtype: 'F16', shape: [nG, N], data: t.scales },
+      { name: `${prefix}.g_idx`, dtype: 'I32', shape: [K], data: t.gIdx },
+    ];
+  };
+  const D = o.hidden;
+  for (let l = 0; l < o.layers; l++) {
+    if (!sparse(l)) continue;
+    const p = `model.layers.${l}`;
+    if (o.arch === 'mixtral') {
+      tensors.push(float(`${p}.block_sparse_moe.gate.weight`, uniform(o.experts * D, 1.5 * Math.sqrt(3 / D)), [o.experts, D]));
+      for (let e = 0; e < o.experts; e++) {
+        const x = `${p}.block_sparse_moe.experts.${e}`;
+        tensors.push(...linear(`${x}.w1`, F, D), ...linear(`${x}.w3`, F, D), ...linear(`${x}.w2`, D, F));
+      }
+    } else {
+      tensors.push(float(`${p}.mlp.gate.weight`, uniform(o.experts * D, 1.5 * Math.sqrt(3 / D)), [o.experts, D]));
+      for (let e = 0; e < o.experts; e++) {
+        const x = `${p}.mlp.experts.${e}`;
+        tensors.push(...linear(`${x}.gate_proj`, F, D), ...linear(`${x}.up_proj`, F, D), ...linear(`${x}.down_proj`, D, F));
+      }
+      const S = o.sharedIntermediate ?? 0;
+      if (o.arch === 'qwen2_moe' && S > 0) {
+        const x = `${p}.mlp.shared_expert`;
+        tensors.push(...linear(`${x}.gate_proj`, S, D), ...linear(`${x}.up_proj`, S, D), ...linear(`${x}.down_proj`, D, S));
+        tensors.push(float(`${p}.mlp.shared_expert_gate.weight`, uniform(D, Math.sqrt(3 / D)), [1, D]));
+      }
+    }
+  }
+  files.set('model.safetensors', writeSafetensors(tensors, h.metadata));
+  return files;
+}
+
+/** Writes a random MoE model into `dir`. */
+export async function makeRandomMoe(dir: string, o: RandomMoeOptions): Promise<void> {
+  await writeModelDir(dir, makeRandomMoeFiles(o));
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [dir, json] = process.argv.slice(2);
   if (!dir) {
@@ -290,6 +405,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const defaults: RandomLlamaOptions = { hidden: 64, intermediate: 176, layers: 2, heads: 4, kvHeads: 2, vocab: 512, tied: false, seed: 1 };
-  await makeRandomLlama(dir, { ...defaults, ...(json ? JSON.parse(json) : {}) });
+  const opts = { ...defaults, ...(json ? JSON.parse(json) : {}) };
+  if ('experts' in opts) await makeRandomMoe(dir, opts as RandomMoeOptions);
+  else await makeRandomLlama(dir, opts);
   process.stdout.write(JSON.stringify({ out: dir }) + '\n');
 }

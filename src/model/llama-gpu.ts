@@ -29,6 +29,7 @@ import type { LlamaConfig } from './config';
 import { ropeInvFreq } from './rope';
 import type { LinearKey } from './checkpoint';
 import type { GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
+import { MoeGpu, type MoeLayerBound } from './moe-gpu';
 
 export interface SamplerOptions extends KernelSamplerOptions {
   seed: number;
@@ -62,10 +63,12 @@ interface LayerBound {
   attention: AttentionBound;
   o: BoundLinear;
   ffnNorm: RmsNormBound;
-  gate: BoundLinear;
-  up: BoundLinear;
-  siluMul: SiluMulBound;
-  down: BoundLinear;
+  /** The dense MLP, or `moe` in a sparse layer (src/model/moe-gpu.ts). */
+  gate?: BoundLinear;
+  up?: BoundLinear;
+  siluMul?: SiluMulBound;
+  down?: BoundLinear;
+  moe?: MoeLayerBound;
 }
 
 export interface LlamaGpuOptions {
@@ -150,6 +153,9 @@ export class LlamaGpu {
     const invFreq = this.track(uploadBuffer(ctx, ropeInvFreq(cfg), 'rope.invFreq')); // f32 [headDim/2]
     this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
     this.buffers.push(...this.kv.k, ...this.kv.v);
+    // Mixture-of-experts layers: router, routing and expert kernels with their scratch (src/model/moe-gpu.ts).
+    const moe = cfg.moe ? new MoeGpu(ctx, cfg, B, this.step, (l, i, o, a) => this.bindLinear(l, i, o, a)) : null;
+    if (moe) this.buffers.push(...moe.buffers);
 
     // (layer, which linear, input, output, accumulate?) → matvec + matmul binding, with the layer's extras
     const linear = this.bindLayerLinear.bind(this);
@@ -173,10 +179,14 @@ export class LlamaGpu {
       attention: k.attention.bind(q, this.kv.k[l], this.kv.v[l], att, this.step, attShape),
       o: linear(L, 'o', att, x, true),
       ffnNorm: k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B }),
-      gate: linear(L, 'gate', this.xn, gate),
-      up: linear(L, 'up', this.xn, up),
-      siluMul: k.siluMul.bind(gate, up, gate, this.step, { f: F, maxM: B }),
-      down: linear(L, 'down', gate, x, true),
+      ...(L.moe && moe
+        ? { moe: moe.bindLayer(L.moe, this.xn, x) }
+        : {
+            gate: linear(L, 'gate', this.xn, gate),
+            up: linear(L, 'up', this.xn, up),
+            siluMul: k.siluMul.bind(gate, up, gate, this.step, { f: F, maxM: B }),
+            down: linear(L, 'down', gate, x, true),
+          }),
     }));
     this.finalNorm = k.rmsnorm.bind(x, w.finalNorm, this.xn, this.step, { dim: D, maxM: B });
     const head = w.lmHead;
@@ -210,13 +220,13 @@ export class LlamaGpu {
    * high half's output) and a dense layer's bias (added in place after it).
    */
   private bindLayerLinear(L: GpuLayerWeights, key: LinearKey, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
-    const main = this.bindLinear(L[key], input, output, accumulate);
+    const main = this.bindLinear(L[key]!, input, output, accumulate);
     const lowW = L.lowHalf?.[key];
     const biasW = L.bias?.[key];
     if (!lowW && !biasW) return main;
     const low = lowW ? this.bindLinear(lowW, input, output, true) : null;
     const biasAdd = biasW ? (this.biasAdd ??= new BiasAddKernel(this.ctx)) : null;
-    const bias = biasAdd && biasW ? biasAdd.bind(output, biasW, this.step, { n: L[key].N, maxM: this.maxBatch }) : null;
+    const bias = biasAdd && biasW ? biasAdd.bind(output, biasW, this.step, { n: L[key]!.N, maxM: this.maxBatch }) : null;
     return {
       encode: (pass, m) => {
         main.encode(pass, m);
@@ -255,10 +265,13 @@ export class LlamaGpu {
       k.attention.encode(at('attention'), L.attention, m);
       lin(L.o, 'o');
       k.rmsnorm.encode(at('rmsnorm'), L.ffnNorm, m);
-      lin(L.gate, 'gate/up');
-      lin(L.up, 'gate/up');
-      k.siluMul.encode(at('silu-mul'), L.siluMul, m);
-      lin(L.down, 'down');
+      if (L.moe) L.moe.encode(at, m);
+      else if (L.gate && L.up && L.siluMul && L.down) {
+        lin(L.gate, 'gate/up');
+        lin(L.up, 'gate/up');
+        k.siluMul.encode(at('silu-mul'), L.siluMul, m);
+        lin(L.down, 'down');
+      }
     }
     k.rmsnorm.encode(at('rmsnorm'), this.finalNorm, m);
   }

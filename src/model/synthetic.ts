@@ -104,7 +104,7 @@ export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1
       for (const b of buffers) b.destroy();
       destroyDense(embedding);
       if (lmHead.kind === 'dense' && lmHead.w !== embedding) destroyDense(lmHead.w);
-      for (const L of layers) for (const l of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) if (l.kind === 'gptq') destroyGptq(l.w);
+      for (const L of layers) for (const l of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) if (l?.kind === 'gptq') destroyGptq(l.w);
     },
   };
 }
@@ -114,6 +114,6 @@ export function decodeBytesPerToken(w: GpuLlamaWeights): number {
   const linBytes = (l: GpuLinear) =>
     l.kind === 'gptq' ? l.N * (l.K / 2) + l.N * l.w.nGroups * 4 : l.N * l.K * (l.w.dtype === 'f16' ? 2 : 4);
   let b = linBytes(w.lmHead);
-  for (const L of w.layers) b += [L.q, L.k, L.v, L.o, L.gate, L.up, L.down].reduce((s, l) => s + linBytes(l), 0);
+  for (const L of w.layers) b += [L.q, L.k, L.v, L.o, L.gate, L.up, L.down].reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
   return b;
 }

@@ -12,6 +12,7 @@ import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
 import { LINEAR_NAMES as LINEARS, QK_NORM_NAMES, type Checkpoint, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
+import { checkMoeForGpu, uploadMoeLayer, type GpuMoeLayer } from './moe-weights-gpu';
 
 export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { kind: 'dense'; w: DenseWeight; K: number; N: number };
 
@@ -35,9 +36,12 @@ export interface GpuLayerWeights extends GpuLayerExtras {
   v: GpuLinear; // [D] -> [nKv*headDim]
   o: GpuLinear; // [nHeads*headDim] -> [D]
   ffnNorm: GPUBuffer; // f32 [D]
-  gate: GpuLinear; // [D] -> [F]
-  up: GpuLinear; // [D] -> [F]
-  down: GpuLinear; // [F] -> [D]
+  /** The dense MLP; absent in a sparse (MoE) layer, which has `moe` instead. */
+  gate?: GpuLinear; // [D] -> [F]
+  up?: GpuLinear; // [D] -> [F]
+  down?: GpuLinear; // [F] -> [D]
+  /** A sparse layer's router, experts and shared expert (src/model/moe-weights-gpu.ts). */
+  moe?: GpuMoeLayer;
 }
 
 export interface GpuLlamaWeights {
@@ -59,12 +63,13 @@ export interface UploadOptions {
 
 export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: UploadOptions = {}): Promise<GpuLlamaWeights> {
   const cfg = ck.config;
-  if (cfg.moe || cfg.qkNormWhole) {
+  if (cfg.qkNormWhole) {
     throw new AppError(
       'UNSUPPORTED_MODEL',
-      `${cfg.architecture} is a mixture-of-experts model: it runs on the CPU reference only so far, not on the GPU engine. Pick a dense model (Llama, Mistral, Qwen2.5, Qwen3).`,
+      `${cfg.architecture} (q/k norm over the whole projection) runs on the CPU reference only so far, not on the GPU engine. Pick Mixtral, Qwen2-MoE, Qwen3-MoE or a dense model.`,
     );
   }
+  checkMoeForGpu(ck); // every expert present and 4-bit, before the GPU is touched
   const buffers: GPUBuffer[] = [];
   const denses: DenseWeight[] = [];
   const gptqs: GpuGptq[] = [];
@@ -153,7 +158,18 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       const shapes: Record<string, [number, number]> = { q: [D, qDim], k: [D, kvDim], v: [D, kvDim], o: [qDim, D], gate: [D, F], up: [D, F], down: [F, D] };
       const lin: Partial<Record<LinearKey, GpuLinear>> = {};
       const extras: GpuLayerExtras = {};
-      for (const [key, name] of LINEARS) lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1], { key, into: extras });
+      const sparse = cfg.moe?.sparse[l] ?? false;
+      for (const [key, name] of LINEARS) {
+        if (sparse && (key === 'gate' || key === 'up' || key === 'down')) continue; // a sparse layer has no dense MLP
+        lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1], { key, into: extras });
+      }
+      const moe = sparse
+        ? await uploadMoeLayer(ctx, ck, p, {
+            linear: (prefix, K, N) => linear(prefix, K, N),
+            track: (b, n) => { buffers.push(...b); bytes += n; },
+            tick, signal: opts.signal, maxChunkBytes: opts.maxChunkBytes,
+          })
+        : undefined;
       if (cfg.qkNorm) {
         for (const [which, name] of Object.entries(QK_NORM_NAMES) as ['q' | 'k', string][]) {
           const shape = ck.info(`${p}.${name}`).shape;
@@ -166,6 +182,7 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
         ffnNorm: await vec(`${p}.post_attention_layernorm.weight`),
         ...(lin as Record<LinearKey, GpuLinear>),
         ...extras,
+        ...(moe ? { moe } : {}),
       });
     }
     const finalNorm = await vec('model.norm.weight');

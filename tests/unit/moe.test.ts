@@ -220,13 +220,13 @@ describe('MoE checkpoints on the CPU reference', () => {
     expect(err?.message).toContain(missing);
   });
 
-  it('the GPU upload refuses an MoE model by name before touching the GPU', async () => {
+  it('the GPU upload refuses unquantised experts (GPU MoE runs 4-bit experts) by name, before touching the GPU', async () => {
     const { uploadLlamaWeights } = await import('../../src/model/weights-gpu');
     const ck = await openCheckpoint(nodeDirFiles(await tinyMoe(mixtralCfg, 'mixtral')));
     let err: AppError | undefined;
     await uploadLlamaWeights(null as never, ck).catch((e) => (err = e));
     expect(err?.code).toBe('UNSUPPORTED_MODEL');
-    expect(err?.message).toMatch(/mixtral is a mixture-of-experts model/);
+    expect(err?.message).toContain('model.layers.0.block_sparse_moe.experts.0.w1 is an unquantised expert');
   });
 });
 
