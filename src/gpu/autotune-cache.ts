@@ -12,6 +12,8 @@ export interface TuneEntry {
   /** ms per call of the chosen variant on the tuning layer, and when it was measured. */
   ms: number;
   at: string;
+  /** Every candidate measured so far (an incomplete entry's next load measures only the others). */
+  measured?: { variant: string; ms: number }[];
 }
 
 export interface TuneCache {

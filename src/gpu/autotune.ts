@@ -3,8 +3,8 @@
 // enough distinct copies to read past the caches, and picks the fastest whose output matches the CPU twin on a
 // slice of rows. Timing: GpuTimer (timestamp queries when the adapter has them, else batched repeats on the
 // wall clock), encodes calibrated to ~minMs, `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
-// Bounded: after budgetMs the remaining candidates are skipped (the choice is then cached as incomplete and the
-// next load tunes that shape again). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
+// Bounded: after budgetMs the remaining candidates are skipped (the choice is then cached as incomplete, with
+// what was measured, and the next load measures only the remaining candidates plus rows-per-thread again). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
 // adapter's vendor / architecture / device / description, its features, the shape and a hash of the kernel
 // sources, so later loads on the same adapter and kernels tune nothing.
 import prepareCode from '../../shaders/gptq-prepare-x.wgsl?raw';
@@ -137,7 +137,7 @@ export class MatvecChoices {
   }
 }
 
-async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
   const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
@@ -158,6 +158,8 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
   try {
     for (const v of variants) {
       if (!v.supports(ctx, s)) continue;
+      const before = v !== ROWS_PER_THREAD ? earlier.find((e) => e.variant === v.name) : undefined;
+      if (before) { candidates.push({ variant: v.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' }); continue; }
       if (v !== ROWS_PER_THREAD && performance.now() > deadline) { complete = false; candidates.push({ variant: v.name, ms: null, relErr: null, note: 'time budget spent' }); continue; }
       const c: TuneCandidate = { variant: v.name, ms: null, relErr: null };
       candidates.push(c);
@@ -204,11 +206,12 @@ export async function autotuneGptqMatvec(ctx: GpuContext, layers: GptqShape[], o
       const key = tuneKey(ctx, s);
       const hit = await opts.cache.get(key);
       if (hit && hit.complete) { decisions.push({ shape: shapeKey(s), variant: hit.variant, fromCache: true, complete: true }); continue; }
-      const { candidates, complete } = await tuneShape(ctx, s, variants, timer, deadline, o);
+      const { candidates, complete } = await tuneShape(ctx, s, variants, timer, deadline, o, hit?.measured ?? []);
       const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
       const best = ok[0] ?? { variant: ROWS_PER_THREAD.name, ms: 0 };
       decisions.push({ shape: shapeKey(s), variant: best.variant, fromCache: false, complete, candidates });
-      await opts.cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString() });
+      const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms! }));
+      await opts.cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
     }
   } finally {
     timer.destroy();

@@ -62,7 +62,7 @@ describe('GPTQ matvec autotuner', () => {
     expect(tuneKey(other, shape(512, 256, 128))).not.toBe(tuneKey(ctx, shape(512, 256, 128)));
   });
 
-  it('stops measuring when the budget is spent (rows-per-thread only, marked incomplete, tuned again next time)', async () => {
+  it('stops measuring when the budget is spent (rows-per-thread only, marked incomplete, the rest measured next time)', async () => {
     const cache = memoryTuneCache();
     const layers = [shape(512, 256, 64)];
     const a = await autotuneGptqMatvec(ctx, layers, { ...quick, budgetMs: 0, cache, variants: variants() });
@@ -71,8 +71,12 @@ describe('GPTQ matvec autotuner', () => {
     expect(d.variant).toBe('rows-per-thread');
     expect(d.candidates!.filter((c) => c.ms !== null).map((c) => c.variant)).toEqual(['rows-per-thread']);
     const b = await autotuneGptqMatvec(ctx, layers, { ...quick, cache, variants: variants() });
-    expect(b.report!.decisions[0].fromCache).toBe(false);
-    expect(b.report!.decisions[0].complete).toBe(true);
+    const db = b.report!.decisions[0];
+    expect(db.fromCache).toBe(false);
+    expect(db.complete).toBe(true);
+    expect(db.candidates!.every((c) => c.ms !== null && c.note === undefined)).toBe(true); // only rows-per-thread was measured before
+    const c = await autotuneGptqMatvec(ctx, layers, { ...quick, cache, variants: variants() });
+    expect(c.report!.decisions[0].fromCache).toBe(true);
   });
 
   it('does not tune layers under minLayerBytes, and shapes nobody tuned get rows-per-thread', async () => {
