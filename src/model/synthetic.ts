@@ -63,13 +63,17 @@ export function syntheticConfig(name: string): LlamaConfig {
   return cfg;
 }
 
-export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1): GpuLlamaWeights {
+/** What makeSyntheticWeights made, handed over (when asked) before upload, e.g. to write the same weights for another engine. */
+export type SyntheticHostTensor = { name: string; gptq: PackedGptq } | { name: string; f16: Uint16Array /* [rows, cols] */; rows: number; cols: number };
+
+export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1, onHost?: (t: SyntheticHostTensor) => void): GpuLlamaWeights {
   const D = cfg.hiddenSize, F = cfg.intermediateSize, qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
   const G = cfg.quant!.groupSize;
   let bytes = 0;
   const buffers: GPUBuffer[] = [];
-  const lin = (K: number, N: number, s: number): GpuLinear => {
+  const lin = (K: number, N: number, s: number, name: string): GpuLinear => {
     const p = randomPacked(K, N, G, s);
+    onHost?.({ name, gptq: p });
     bytes += p.words.byteLength + p.sz.byteLength;
     return { kind: 'gptq', w: uploadGptq(ctx, p), K, N };
   };
@@ -80,21 +84,25 @@ export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1
     bytes += ones.byteLength;
     return b;
   };
-  const embedding = uploadDense(ctx, { f16: randomF16(cfg.vocabSize * D, seed, 0.05) }, cfg.vocabSize, D);
+  const embedF16 = randomF16(cfg.vocabSize * D, seed, 0.05);
+  onHost?.({ name: 'embedding', f16: embedF16, rows: cfg.vocabSize, cols: D });
+  const embedding = uploadDense(ctx, { f16: embedF16 }, cfg.vocabSize, D);
   bytes += cfg.vocabSize * D * 2;
   const layers: GpuLayerWeights[] = [];
   for (let l = 0; l < cfg.numLayers; l++) {
     const s = seed * 1000 + l * 10;
     layers.push({
       attnNorm: norm(), ffnNorm: norm(),
-      q: lin(D, qDim, s + 1), k: lin(D, kvDim, s + 2), v: lin(D, kvDim, s + 3), o: lin(qDim, D, s + 4),
-      gate: lin(D, F, s + 5), up: lin(D, F, s + 6), down: lin(F, D, s + 7),
+      q: lin(D, qDim, s + 1, `layers.${l}.q`), k: lin(D, kvDim, s + 2, `layers.${l}.k`), v: lin(D, kvDim, s + 3, `layers.${l}.v`), o: lin(qDim, D, s + 4, `layers.${l}.o`),
+      gate: lin(D, F, s + 5, `layers.${l}.gate`), up: lin(D, F, s + 6, `layers.${l}.up`), down: lin(F, D, s + 7, `layers.${l}.down`),
     });
   }
   let lmHead: GpuLinear;
   if (cfg.tieWordEmbeddings) lmHead = { kind: 'dense', w: embedding, K: D, N: cfg.vocabSize };
   else {
-    lmHead = { kind: 'dense', w: uploadDense(ctx, { f16: randomF16(cfg.vocabSize * D, seed + 7, 0.05) }, cfg.vocabSize, D), K: D, N: cfg.vocabSize };
+    const headF16 = randomF16(cfg.vocabSize * D, seed + 7, 0.05);
+    onHost?.({ name: 'lmHead', f16: headF16, rows: cfg.vocabSize, cols: D });
+    lmHead = { kind: 'dense', w: uploadDense(ctx, { f16: headF16 }, cfg.vocabSize, D), K: D, N: cfg.vocabSize };
     bytes += cfg.vocabSize * D * 2;
   }
   const finalNorm = norm();

@@ -23,6 +23,7 @@ import { uploadLlamaWeights } from '../../model/weights-gpu';
 import type { CliArgs } from '../args';
 
 export async function run(args: CliArgs): Promise<void> {
+  if (args.has('peer')) return (await import('./bench-peer')).run(args); // the llama.cpp race (bench-peer.ts)
   const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
   try {
     const out = await runBench(ctx, args);

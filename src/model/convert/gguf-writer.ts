@@ -43,9 +43,9 @@ export function llama3RopeFactors(cfg: LlamaConfig): Float32Array {
   return out;
 }
 
-type KvValue = { type: 'u32' | 'f32' | 'string'; value: number | string } | { type: 'array'; of: 'string' | 'f32' | 'i32'; value: (string | number)[] };
+export type KvValue = { type: 'u32' | 'f32' | 'string'; value: number | string } | { type: 'array'; of: 'string' | 'f32' | 'i32'; value: (string | number)[] };
 
-class ByteWriter {
+export class ByteWriter {
   private chunks: Uint8Array[] = [];
   length = 0;
   private enc = new TextEncoder();
