@@ -43,6 +43,7 @@ import { loadTransformersEmbedder } from '../src/retrieval/transformers-embedder
 import { EMBEDDING_MODELS, NoEmbedderProvider, type Embedder, type EmbedderProvider } from '../src/retrieval/embedder';
 import { TEST_MODEL_MARKER } from './make-tiny-embedder';
 import { contentHash } from '../src/retrieval/content-hash';
+import { DEFAULT_ANSWER_SETTINGS } from '../src/chat/answer';
 import type { PageText } from '../src/retrieval/types';
 
 interface Answer {
@@ -298,14 +299,19 @@ async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: 
   return s;
 }
 
+/** Passages the app shows (or hands to the model) per turn: DEFAULT_ANSWER_SETTINGS.passages. */
+const SHOWN_PASSAGES = DEFAULT_ANSWER_SETTINGS.passages;
+
 /**
- * What the conversation remembers of an earlier turn. No model runs here, so the turn's "answer" is what
- * search mode showed: the text of its top passage (answerFromResults); --no-shown-answer keeps questions only.
+ * What the conversation remembers of an earlier turn, as the app records it (src/chat/answer.ts
+ * searchHistory): the pages shown, and — no model runs here — as the turn's "answer" the text of its top
+ * passage (answerFromResults); --no-shown-answer keeps question and pages only.
  */
 async function turnOf(lib: DocumentLibrary, q: string, history: ConversationTurn[], shownAnswer: boolean, retriever: Retriever): Promise<ConversationTurn> {
-  if (!shownAnswer) return { question: q };
-  const { results } = await lib.search(q, { topK: 1, retriever, history });
-  return results[0] ? { question: q, answer: results[0].text } : { question: q };
+  const { results } = await lib.search(q, { topK: SHOWN_PASSAGES, retriever, history });
+  const pages = results.map((r) => ({ docId: r.docId, page: r.page }));
+  if (!shownAnswer || !results[0]) return { question: q, pages };
+  return { question: q, answer: results[0].text, pages };
 }
 
 /** The next question (in file order, wrapping) in the same language whose answer is in another manual. */
@@ -371,6 +377,9 @@ async function ablate(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, 
     ['- stop-word list (stopword)', { stopWords: false }],
     ['+ Intl.Segmenter words alongside bigrams (zh)', { segmentWords: true }],
     ['- one result per page', { onePerPage: false }],
+    ['- follow-up detection (all questions: history 0.4)', { historyQuestionWeight: 0.4, followUpQuestionWeight: 0.4, historyAnswerWeight: 0.1, followUpAnswerWeight: 0.1 }],
+    ['+ previous turn\'s top page as a prior (0.1)', { followUpPagePrior: 0.1, followUpPriorPages: 1 }],
+    ['+ previous turn\'s 4 pages as a prior (0.3)', { followUpPagePrior: 0.3, followUpPriorPages: 4 }],
     ['none of them (plain chunk BM25)', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
     ['none, and no conversation history', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
   ];

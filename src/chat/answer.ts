@@ -71,7 +71,8 @@ export function searchHistory(turns: ChatTurn[]): ConversationTurn[] {
     const answered = next?.role === 'assistant' && next.mode === 'model' && !next.error && next.content.trim();
     const shown = next?.role === 'assistant' && next.mode === 'search' ? next.sources?.[0]?.text : undefined;
     const answer = answered ? next.content : shown;
-    out.push(answer ? { question: turns[i].content, answer } : { question: turns[i].content });
+    const pages = next?.role === 'assistant' ? (next.sources ?? []).map((p) => ({ docId: p.docId, page: p.page })) : [];
+    out.push({ question: turns[i].content, ...(answer ? { answer } : {}), ...(pages.length ? { pages } : {}) });
   }
   return out;
 }

@@ -8,6 +8,8 @@ import type { LexicalConfig } from './lexical-config';
 export interface ConversationTurn {
   question: string;
   answer?: string;
+  /** The pages this turn found (shown or cited), best first: a prior for a follow-up question. */
+  pages?: readonly { docId: string; page: number }[];
 }
 
 /** How many earlier turns take part (older ones weigh too little to matter). */
@@ -23,6 +25,7 @@ export function conversationTerms(
   config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight'>,
   idf: (term: string) => number = () => 1,
 ): Map<string, number> {
+  const questionWeight = config.historyQuestionWeight;
   const out = new Map<string, number>();
   const set = (ts: Iterable<string>, w: number) => {
     if (w <= 0) return;
@@ -38,11 +41,24 @@ export function conversationTerms(
   add(question, 1);
   const recent = history.slice(-HISTORY_TURNS).reverse();
   recent.forEach((turn, k) => {
-    const decay = config.historyQuestionWeight ** k;
-    add(turn.question, config.historyQuestionWeight * decay);
+    const decay = questionWeight ** k;
+    add(turn.question, questionWeight * decay);
     if (turn.answer) addAnswer(turn.answer, config.historyAnswerWeight * decay);
   });
   return out;
+}
+
+/**
+ * The history weights for this question: the follow-up weights when it leans on the conversation
+ * (follow-up-signal.ts), else the ordinary ones.
+ */
+export function historyWeights(
+  followUp: boolean,
+  config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight' | 'followUpQuestionWeight' | 'followUpAnswerWeight'>,
+): Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight'> {
+  return followUp
+    ? { historyQuestionWeight: config.followUpQuestionWeight, historyAnswerWeight: config.followUpAnswerWeight }
+    : { historyQuestionWeight: config.historyQuestionWeight, historyAnswerWeight: config.historyAnswerWeight };
 }
 
 /** The text a dense (embedding) search embeds: the previous question, then this one. */

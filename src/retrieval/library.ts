@@ -12,7 +12,9 @@ import type { Chunk, ModeInfo, PageText, SearchResponse, SearchResult } from './
 import { chunkPage, DEFAULT_CHUNKING, type ChunkOptions } from './chunker';
 import { estimatedWordPieceCounter, type TokenCounter } from './token-counter';
 import { LexicalRanker } from './lexical-ranker';
-import { conversationQueryText, conversationTerms, type ConversationTurn } from './conversation-query';
+import { conversationQueryText, conversationTerms, historyWeights, type ConversationTurn } from './conversation-query';
+import { followUpSignal } from './follow-up-signal';
+import { byScore, type LexicalHit } from './bm25';
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
@@ -239,8 +241,15 @@ export class DocumentLibrary {
     const scope = this.scope(opts.docIds);
     const retriever = opts.retriever ?? 'auto';
     const history = opts.history ?? [];
-    const weighted = conversationTerms(query, history, this.lexical.terms, this.lexicalConfig, (t) => this.lexical.chunks.idf(t));
-    const lexHits = retriever === 'dense' ? [] : this.lexical.search(weighted, Math.max(CANDIDATES, topK), scope);
+    const followUp = history.length > 0 && followUpSignal(query, this.lexical.terms(query)).followUp;
+    const weighted = conversationTerms(query, history, this.lexical.terms, historyWeights(followUp, this.lexicalConfig), (t) => this.lexical.chunks.idf(t));
+    const priorPages = followUp && this.lexicalConfig.followUpPagePrior > 0 ? (history[history.length - 1].pages ?? []).slice(0, this.lexicalConfig.followUpPriorPages) : [];
+    const lexHits =
+      retriever === 'dense'
+        ? []
+        : priorPages.length > 0
+          ? this.withPagePrior(this.lexical.search(weighted, Number.MAX_SAFE_INTEGER, scope), priorPages).slice(0, Math.max(CANDIDATES, topK))
+          : this.lexical.search(weighted, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
 
     const denseLists: string[][] = [];
@@ -338,6 +347,28 @@ export class DocumentLibrary {
       const [docId, chunk] = shownBy.get(f.key)!.chunkKey.split('\u0000');
       return { docId, chunk: Number(chunk), score: f.score };
     });
+  }
+
+  /**
+   * A follow-up question is most likely about what the previous turn found: its pages (best first) get
+   * followUpPagePrior / (rank + 1) of the best score added, the pages next to them half of that.
+   */
+  private withPagePrior(hits: LexicalHit[], pages: readonly { docId: string; page: number }[]): LexicalHit[] {
+    if (hits.length === 0) return hits;
+    const unit = this.lexicalConfig.followUpPagePrior * hits[0].score;
+    const boost = new Map<string, number>();
+    const raise = (docId: string, page: number, b: number) => {
+      const k = `${docId}\u0000${page}`;
+      boost.set(k, Math.max(boost.get(k) ?? 0, b));
+    };
+    pages.forEach((p, r) => {
+      raise(p.docId, p.page, unit / (r + 1));
+      raise(p.docId, p.page - 1, unit / (r + 1) / 2);
+      raise(p.docId, p.page + 1, unit / (r + 1) / 2);
+    });
+    return hits
+      .map((h) => ({ ...h, score: h.score + (boost.get(`${h.docId}\u0000${this.docs.get(h.docId)!.chunks[h.chunk].page}`) ?? 0) }))
+      .sort(byScore);
   }
 
   /** Keeps the best-ranked chunk of each page (the list is already best first). */

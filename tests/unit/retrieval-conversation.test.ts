@@ -1,6 +1,8 @@
 // Follow-up questions: retrieval uses the conversation's earlier turns at lower weight.
 import { describe, expect, it } from 'vitest';
-import { conversationTerms, HISTORY_TURNS } from '../../src/retrieval/conversation-query';
+import { conversationTerms, historyWeights, HISTORY_TURNS } from '../../src/retrieval/conversation-query';
+import { followUpSignal } from '../../src/retrieval/follow-up-signal';
+import { DEFAULT_LEXICAL } from '../../src/retrieval/lexical-config';
 import { lexicalTerms } from '../../src/retrieval/lexical-terms';
 import { DocumentLibrary } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
@@ -72,8 +74,63 @@ describe('DocumentLibrary.search with history', () => {
     ];
     expect(searchHistory(turns)).toEqual([
       { question: 'Q1', answer: 'A1' },
-      { question: 'Q2', answer: 'sink() restores it to the console' },
+      { question: 'Q2', answer: 'sink() restores it to the console', pages: [{ docId: 'manual', page: 1 }] },
       { question: 'Q3' },
     ]);
+  });
+});
+
+describe('follow-up detection', () => {
+  const signal = (q: string) => followUpSignal(q, lexicalTerms(q)).followUp;
+
+  it('marks questions that refer back, continue, or are too short to stand alone', () => {
+    expect(signal('And how do I undo that later?')).toBe(true);
+    expect(signal('Which language is it written in?')).toBe(true);
+    expect(signal('What does the simpler of the two options return?')).toBe(true);
+    expect(signal('它默认叫什么名字？')).toBe(true);
+    expect(signal('那加一呢？')).toBe(true);
+    expect(signal('Why?')).toBe(true);
+  });
+
+  it('leaves self-contained questions alone', () => {
+    expect(signal('How do I undo the last change in the editor?')).toBe(false);
+    expect(signal('How can a sequence that counts down rather than up be produced?')).toBe(false); // "that" as a clause
+    expect(signal('LaTeX 默认使用什么字符编码？')).toBe(false);
+  });
+
+  it('weighs the earlier question more for a follow-up than for a self-contained question', async () => {
+    const lib = new DocumentLibrary({ store: new MemoryStore() });
+    const pages: PageText[] = [
+      { page: 1, label: '1', text: 'Console output. The function sink("record.lis") will divert all output from the console to a file.' },
+      { page: 2, label: '2', text: 'Plot styles. Lines, points and colours can be chosen for each data set.' },
+    ];
+    await lib.add('m', 'm.pdf', pages);
+    const history = [{ question: 'How do I divert the console output into a file?' }];
+    const wFollowUp = conversationTerms('And undo that?', history, lexicalTerms, historyWeights(true, DEFAULT_LEXICAL));
+    const wAlone = conversationTerms('How are plot styles chosen?', history, lexicalTerms, historyWeights(false, DEFAULT_LEXICAL));
+    expect(wFollowUp.get('divert')).toBeCloseTo(DEFAULT_LEXICAL.followUpQuestionWeight, 12);
+    expect(wAlone.get('divert')).toBeCloseTo(DEFAULT_LEXICAL.historyQuestionWeight, 12);
+    expect(DEFAULT_LEXICAL.followUpQuestionWeight).toBeGreaterThan(DEFAULT_LEXICAL.historyQuestionWeight);
+    expect((await lib.search('How are plot styles chosen?', { topK: 1, history })).results[0].page).toBe(2);
+  });
+
+  it('with the page prior on, a follow-up favours the page the previous turn found, a new topic does not', async () => {
+    const filler = 'General remarks about the program and its many options follow here.';
+    const pages: PageText[] = [
+      { page: 1, label: '1', text: `Limits. The maximum number of open windows is set with set maxwin. ${filler}` },
+      { page: 2, label: '2', text: `Printing. Pages are sent to the printer with set print. ${filler}` },
+      { page: 3, label: '3', text: `Windows. A new window opens with set term and its default value. ${filler}` },
+      { page: 4, label: '4', text: `Defaults. Every option has a default value, listed with show all. ${filler}` },
+    ];
+    const withPrior = new DocumentLibrary({ store: new MemoryStore(), lexical: { ...DEFAULT_LEXICAL, followUpPagePrior: 1 } });
+    const plain = new DocumentLibrary({ store: new MemoryStore() });
+    await withPrior.add('m', 'm.pdf', pages);
+    await plain.add('m', 'm.pdf', pages);
+    const history = [{ question: 'How many windows can be open?', pages: [{ docId: 'm', page: 1 }] }];
+    const q = 'And what is its default value?';
+    expect((await plain.search(q, { topK: 1, history })).results[0].page).not.toBe(1);
+    expect((await withPrior.search(q, { topK: 1, history })).results[0].page).toBe(1);
+    // A self-contained question is not pulled to the earlier page.
+    expect((await withPrior.search('Which option lists every default value with show all?', { topK: 1, history })).results[0].page).toBe(4);
   });
 });
