@@ -69,7 +69,8 @@ export interface RandomLlamaOptions {
  * (GPTQ 4-bit RTN when `quant` is GPTQ; the router and Qwen2-MoE's shared_expert_gate stay dense, as published).
  */
 export interface RandomMoeOptions extends Omit<RandomLlamaOptions, 'arch'> {
-  arch: 'mixtral' | 'qwen2_moe' | 'qwen3_moe';
+  /** olmoe: a llama base with q_norm / k_norm over the whole q and k projections (clip_qkv null). */
+  arch: 'mixtral' | 'qwen2_moe' | 'qwen3_moe' | 'olmoe';
   experts: number;
   topK: number;
   /** Qwen-MoE moe_intermediate_size (Mixtral's experts are intermediate_size wide). */
@@ -307,8 +308,8 @@ export async function makeRandomLlama(dir: string, o: RandomLlamaOptions): Promi
 }
 
 
-const MOE_BASE: Record<RandomMoeOptions['arch'], DenseArchitecture> = { mixtral: 'mistral', qwen2_moe: 'qwen2', qwen3_moe: 'qwen3' };
-const MOE_CLASS: Record<RandomMoeOptions['arch'], string> = { mixtral: 'MixtralForCausalLM', qwen2_moe: 'Qwen2MoeForCausalLM', qwen3_moe: 'Qwen3MoeForCausalLM' };
+const MOE_BASE: Record<RandomMoeOptions['arch'], DenseArchitecture> = { mixtral: 'mistral', qwen2_moe: 'qwen2', qwen3_moe: 'qwen3', olmoe: 'llama' };
+const MOE_CLASS: Record<RandomMoeOptions['arch'], string> = { mixtral: 'MixtralForCausalLM', qwen2_moe: 'Qwen2MoeForCausalLM', qwen3_moe: 'Qwen3MoeForCausalLM', olmoe: 'OlmoeForCausalLM' };
 
 /** A random MoE model directory's files (one safetensors shard; GPTQ 4-bit or float experts). */
 export function makeRandomMoeFiles(o: RandomMoeOptions): Map<string, Uint8Array> {
@@ -323,7 +324,8 @@ export function makeRandomMoeFiles(o: RandomMoeOptions): Map<string, Uint8Array>
   if (qwen) {
     Object.assign(cfg, { num_experts: o.experts, moe_intermediate_size: F, norm_topk_prob: o.normTopK ?? false, decoder_sparse_step: step, mlp_only_layers: mlpOnly, use_sliding_window: false });
     if (o.arch === 'qwen2_moe') cfg.shared_expert_intermediate_size = o.sharedIntermediate ?? 0;
-  } else cfg.num_local_experts = o.experts;
+  } else if (o.arch === 'olmoe') Object.assign(cfg, { num_experts: o.experts, norm_topk_prob: o.normTopK ?? false, clip_qkv: null });
+  else cfg.num_local_experts = o.experts;
   files.set('config.json', new TextEncoder().encode(JSON.stringify(cfg, null, 2)));
 
   // Read the dense tensors back, drop the sparse layers' dense MLPs, add routers and experts.
@@ -366,6 +368,13 @@ export function makeRandomMoeFiles(o: RandomMoeOptions): Map<string, Uint8Array>
     ];
   };
   const D = o.hidden;
+  if (o.arch === 'olmoe') {
+    const hd = o.headDim ?? o.hidden / o.heads;
+    for (let l = 0; l < o.layers; l++) {
+      const norm = (n: number) => Float32Array.from(uniform(n, 0.2), (x) => 1 + x);
+      tensors.push(float(`model.layers.${l}.self_attn.q_norm.weight`, norm(o.heads * hd), [o.heads * hd]), float(`model.layers.${l}.self_attn.k_norm.weight`, norm(o.kvHeads * hd), [o.kvHeads * hd]));
+    }
+  }
   for (let l = 0; l < o.layers; l++) {
     if (!sparse(l)) continue;
     const p = `model.layers.${l}`;

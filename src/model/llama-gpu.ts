@@ -160,8 +160,9 @@ export class LlamaGpu {
     // (layer, which linear, input, output, accumulate?) → matvec + matmul binding, with the layer's extras
     const linear = this.bindLayerLinear.bind(this);
     const headNorm = (this.headNorm = cfg.qkNorm ? new HeadRmsNormKernel(ctx, { eps: cfg.rmsNormEps }) : null);
+    // OLMoE's q/k norm covers the whole projection: the same kernel with one "head" of nHeads·headDim.
     const normHeads = (buf: GPUBuffer, weight: GPUBuffer | undefined, nHeads: number) =>
-      headNorm && weight ? headNorm.bind(buf, weight, this.step, { headDim: cfg.headDim, nHeads, maxM: B }) : undefined;
+      headNorm && weight ? headNorm.bind(buf, weight, this.step, cfg.qkNormWhole ? { headDim: nHeads * cfg.headDim, nHeads: 1, maxM: B } : { headDim: cfg.headDim, nHeads, maxM: B }) : undefined;
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
     const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };

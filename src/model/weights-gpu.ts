@@ -63,10 +63,10 @@ export interface UploadOptions {
 
 export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: UploadOptions = {}): Promise<GpuLlamaWeights> {
   const cfg = ck.config;
-  if (cfg.qkNormWhole) {
+  if (cfg.clipQkv !== null && cfg.clipQkv !== undefined) {
     throw new AppError(
       'UNSUPPORTED_MODEL',
-      `${cfg.architecture} (q/k norm over the whole projection) runs on the CPU reference only so far, not on the GPU engine. Pick Mixtral, Qwen2-MoE, Qwen3-MoE or a dense model.`,
+      `${cfg.architecture} with clip_qkv ${cfg.clipQkv} runs on the CPU reference only so far, not on the GPU engine. Pick a model whose config has clip_qkv null (OLMoE-1B-7B-0924 does).`,
     );
   }
   checkMoeForGpu(ck); // every expert present and 4-bit, before the GPU is touched
@@ -173,7 +173,9 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       if (cfg.qkNorm) {
         for (const [which, name] of Object.entries(QK_NORM_NAMES) as ['q' | 'k', string][]) {
           const shape = ck.info(`${p}.${name}`).shape;
-          if (shape.length !== 1 || shape[0] !== cfg.headDim) throw new AppError('MALFORMED_WEIGHTS', `${p}.${name} has shape [${shape}] but head_dim is ${cfg.headDim}.`);
+          // OLMoE (qkNormWhole): one norm over the whole projection, [heads·head_dim] / [kv_heads·head_dim].
+          const want = cfg.qkNormWhole ? (which === 'q' ? qDim : kvDim) : cfg.headDim;
+          if (shape.length !== 1 || shape[0] !== want) throw new AppError('MALFORMED_WEIGHTS', `${p}.${name} has shape [${shape}] but ${cfg.qkNormWhole ? 'the projection has' : 'head_dim is'} ${want}.`);
           extras[which === 'q' ? 'qNorm' : 'kNorm'] = await vec(`${p}.${name}`);
         }
       }

@@ -20,6 +20,7 @@ const cases: { name: string; o: RandomMoeOptions; tol32: number; tol16: number }
     o: { ...base, layers: 3, tied: true, arch: 'qwen2_moe', experts: 8, topK: 2, expertIntermediate: 32, sharedIntermediate: 48, normTopK: false, mlpOnlyLayers: [0], quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } },
     tol32: 1e-5, tol16: 2e-3,
   },
+  { name: 'olmoe GPTQ g32 act-order, 8 experts top-4 without renormalisation, q/k norm over the whole projections', o: { ...base, arch: 'olmoe', experts: 8, topK: 4, normTopK: false, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'qwen3_moe GPTQ v2 g-1, 8 experts top-4 renormalised, head_dim 32, q/k norm', o: { ...base, headDim: 32, arch: 'qwen3_moe', experts: 8, topK: 4, expertIntermediate: 48, normTopK: true, quant: { groupSize: -1, actOrder: false, format: 'v2', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
 ];
 
