@@ -79,3 +79,31 @@ describe('random MoE models: engine logits vs the CPU reference', () => {
     await engine.unload();
   });
 });
+
+describe('synthetic MoE bench shapes', () => {
+  it('moe-tiny-test: decodes on the GPU; bytes per token count the router and the top-k experts, not all experts', async () => {
+    const { SYNTHETIC_MOE_SHAPES, makeSyntheticMoeWeights, moeExpertBytesPerToken, moeTotalExpertBytes } = await import('../../src/model/moe-synthetic');
+    const { decodeBytesPerToken } = await import('../../src/model/synthetic');
+    const { LlamaGpu } = await import('../../src/model/llama-gpu');
+    const { testGpu } = await import('./helpers');
+    const ctx = await testGpu();
+    const cfg = SYNTHETIC_MOE_SHAPES['moe-tiny-test'];
+    const moe = cfg.moe!;
+    const w = makeSyntheticMoeWeights(ctx, cfg);
+    expect(w.layers.every((L) => L.moe && !L.gate)).toBe(true);
+    const D = cfg.hiddenSize, F = moe.expertIntermediateSize, nG = (k: number) => Math.ceil(k / cfg.quant!.groupSize);
+    const oneExpert = 2 * F * (D / 2) + 2 * F * nG(D) * 4 + D * (F / 2) + D * nG(F) * 4;
+    const router = moe.numExperts * D * 2; // f16
+    expect(moeExpertBytesPerToken(w, cfg)).toBe(cfg.numLayers * (router + moe.topK * oneExpert));
+    expect(moeTotalExpertBytes(cfg)).toBe(cfg.numLayers * moe.numExperts * oneExpert); // what must fit in memory
+    expect(decodeBytesPerToken(w)).toBeGreaterThan(0); // attention + lm_head (dense part)
+    const llama = LlamaGpu.create(ctx, cfg, w, { maxSeq: 32 });
+    const s = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
+    let tok = await llama.prefill([1, 5, 9, 300, 2], s);
+    tok = await llama.decode(tok, 5, s, 1);
+    expect(tok).toBeGreaterThanOrEqual(0);
+    expect(tok).toBeLessThan(cfg.vocabSize);
+    llama.destroy();
+    w.destroy();
+  });
+});

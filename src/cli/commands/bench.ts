@@ -20,6 +20,7 @@ import { LlamaGpu } from '../../model/llama-gpu';
 import { nodeDirFiles } from '../../model/node-files';
 import { decodeBytesPerToken, makeSyntheticWeights, syntheticConfig } from '../../model/synthetic';
 import { uploadLlamaWeights } from '../../model/weights-gpu';
+import { makeSyntheticMoeWeights, moeExpertBytesPerToken, SYNTHETIC_MOE_SHAPES } from '../../model/moe-synthetic';
 import type { CliArgs } from '../args';
 
 export async function run(args: CliArgs): Promise<void> {
@@ -39,9 +40,12 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   const promptTokens = args.number('prompt-tokens', 64);
   const genTokens = args.number('gen-tokens', 16);
   const synthetic = model.startsWith('synthetic:');
-  const cfg = synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config;
-  const weights = synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
-  const bytesPerToken = decodeBytesPerToken(weights);
+  const moeShape = synthetic ? SYNTHETIC_MOE_SHAPES[model.slice('synthetic:'.length)] : undefined; // src/model/moe-synthetic.ts
+  const cfg = moeShape ?? (synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config);
+  const weights = moeShape ? makeSyntheticMoeWeights(ctx, cfg) : synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
+  // MoE: what a decode step reads (attention + router + the top-k chosen experts + shared expert), not all experts.
+  const moeBytes = moeExpertBytesPerToken(weights, cfg);
+  const bytesPerToken = decodeBytesPerToken(weights) + moeBytes;
   const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, {
     cache: fileTuneCache(args.get('tune-cache') ?? undefined),
     budgetMs: args.number('tune-budget-ms', 4000),
@@ -93,6 +97,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     prefill_tok_s: round(prefillTokS),
     decode_tok_s: round(decodeTokS),
     weight_bytes_per_token: bytesPerToken,
+    ...(cfg.moe ? { moe: { experts: cfg.moe.numExperts, active: cfg.moe.topK, expert_bytes_per_token: moeBytes, weight_bytes_total: weights.bytes } } : {}),
     read_roofline_gbps: round(rooflineGbps),
     read_roofline_pattern: roofline.best,
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
