@@ -3,6 +3,7 @@
 import type { Engine, ModelInfo } from '../model/engine-types';
 import type { ConversationTurn } from '../retrieval/library';
 import { AppError } from '../shared/errors';
+import { rewriteQuery, type QueryRewrite } from '../retrieval/query-rewrite';
 import { buildPrompt, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
 
@@ -12,6 +13,8 @@ export interface AnswerSettings {
   maxAnswerTokens: number;
   passages: number; // top-k passages retrieved
   systemPrompt: string;
+  /** With a model loaded: let it rewrite the question into an extra search query first (src/retrieval/query-rewrite.ts). */
+  queryRewrite: boolean;
 }
 
 export const DEFAULT_ANSWER_SETTINGS: AnswerSettings = {
@@ -20,11 +23,12 @@ export const DEFAULT_ANSWER_SETTINGS: AnswerSettings = {
   maxAnswerTokens: 256,
   passages: 4,
   systemPrompt: '',
+  queryRewrite: false,
 };
 
 export interface AnswerDeps {
   /** `history`: the earlier questions (and answers) of the conversation, oldest first, for follow-up questions. */
-  search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[] }): Promise<Passage[]>;
+  search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[]; extraQueries?: string[] }): Promise<Passage[]>;
   /** The loaded engine and what it loaded; null → search mode. */
   engine: { engine: Engine; info: ModelInfo } | null;
 }
@@ -35,6 +39,8 @@ export interface AnswerCallbacks {
   onSources?(sources: CitedSource[]): void;
   /** The whole answer text so far, after each token. */
   onText?(text: string): void;
+  /** The model's rewrite of the question (settings.queryRewrite), or why there is none. */
+  onRewrite?(rewrite: QueryRewrite): void;
 }
 
 /**
@@ -86,7 +92,11 @@ export async function answerQuestion(
   cb: AnswerCallbacks = {},
 ): Promise<Omit<ChatTurn, 'id' | 'createdAt'>> {
   const history = searchHistory(earlier);
-  const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds, ...(history.length ? { history } : {}) });
+  // Bounded (a few tokens), cancellable, and on failure the search runs on the question alone.
+  const rewrite = deps.engine && settings.queryRewrite ? await rewriteQuery(deps.engine.engine, deps.engine.info, question, history, { signal: cb.signal }) : null;
+  if (rewrite) cb.onRewrite?.(rewrite);
+  const extraQueries = rewrite?.text ? [rewrite.text] : [];
+  const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds, ...(history.length ? { history } : {}), ...(extraQueries.length ? { extraQueries } : {}) });
   if (!deps.engine) {
     const sources = passages.map((p, i) => ({ ...p, n: i + 1 }));
     cb.onSources?.(sources);

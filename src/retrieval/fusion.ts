@@ -9,11 +9,15 @@ export interface FusedItem<K> {
   score: number;
 }
 
-/** Fuses ranked lists of keys (best first). Ties keep the order of first appearance. */
-export function reciprocalRankFusion<K>(lists: readonly (readonly K[])[], k = RRF_K): FusedItem<K>[] {
+/**
+ * Fuses ranked lists of keys (best first). Ties keep the order of first appearance. `weights` (default 1 each)
+ * scale each list's contributions: weighted RRF, for an extra query that should count less than the question.
+ */
+export function reciprocalRankFusion<K>(lists: readonly (readonly K[])[], k = RRF_K, weights?: readonly number[]): FusedItem<K>[] {
   const scores = new Map<K, number>();
-  for (const list of lists) {
-    list.forEach((key, i) => scores.set(key, (scores.get(key) ?? 0) + 1 / (k + i + 1)));
-  }
+  lists.forEach((list, l) => {
+    const w = weights?.[l] ?? 1;
+    list.forEach((key, i) => scores.set(key, (scores.get(key) ?? 0) + w / (k + i + 1)));
+  });
   return [...scores].map(([key, score]) => ({ key, score })).sort((a, b) => b.score - a.score);
 }

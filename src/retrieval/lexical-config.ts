@@ -42,6 +42,8 @@ export interface LexicalConfig {
   followUpPagePrior: number;
   /** How many of the previous turn's pages take part in that prior. */
   followUpPriorPages: number;
+  /** RRF weight of each extra query's ranking (a model's rewrite, SearchOptions.extraQueries) against 1 for the question's. */
+  extraQueryWeight: number;
 }
 
 // Chosen on the dev split of eval/questions-docs.json (`npm run eval:retrieval -- --dev-only --ablate`).
@@ -73,4 +75,7 @@ export const DEFAULT_LEXICAL: LexicalConfig = {
   // the follow-up with it).
   followUpPagePrior: 0,
   followUpPriorPages: 1,
+  // Not tunable here: no real model runs on this machine, so the rewrite's quality is unknown (docs/RETRIEVAL.md).
+  // Half of the question's weight: a rewrite can lift pages the question ranks near the top, not bury them.
+  extraQueryWeight: 0.5,
 };

@@ -81,6 +81,12 @@ export interface SearchOptions {
    * question was about.
    */
   history?: readonly ConversationTurn[];
+  /**
+   * More queries for the same need, e.g. a model's rewrite of the question (query-rewrite.ts). Each is ranked
+   * lexically on its own words and fused with the question's ranking by weighted RRF (extraQueryWeight);
+   * coverage ("confident") still measures the question's own terms.
+   */
+  extraQueries?: readonly string[];
 }
 
 export type { ConversationTurn } from './conversation-query';
@@ -251,6 +257,8 @@ export class DocumentLibrary {
           ? this.withPagePrior(this.lexical.search(weighted, Number.MAX_SAFE_INTEGER, scope), priorPages).slice(0, Math.max(CANDIDATES, topK))
           : this.lexical.search(weighted, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
+    const extras = retriever === 'dense' ? [] : (opts.extraQueries ?? []).map((q) => q.trim()).filter((q) => q !== '');
+    const extraLists = extras.map((q) => this.lexical.search(this.lexical.queryTerms(q), Math.max(CANDIDATES, topK), scope).map((h) => key(h.docId, h.chunk)));
 
     const denseLists: string[][] = [];
     const cosine = new Map<string, number>();
@@ -290,13 +298,20 @@ export class DocumentLibrary {
         return { docId, chunk: Number(chunk), score };
       });
       mode = { mode: 'dense', reason: `cosine over ${models.join(' + ')} vectors only, as requested` };
-    } else if (denseLists.length > 0) {
-      const lists = [lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists];
-      ranked = this.lexicalConfig.onePerPage ? this.fusePages(lists) : reciprocalRankFusion(lists).map((f) => {
+    } else if (denseLists.length > 0 || extraLists.length > 0) {
+      const lists = [lexHits.map((h) => key(h.docId, h.chunk)), ...denseLists, ...extraLists];
+      const weights = [1, ...denseLists.map(() => 1), ...extraLists.map(() => this.lexicalConfig.extraQueryWeight)];
+      ranked = this.lexicalConfig.onePerPage ? this.fusePages(lists, weights) : reciprocalRankFusion(lists, undefined, weights).map((f) => {
         const [docId, chunk] = f.key.split('\u0000');
         return { docId, chunk: Number(chunk), score: f.score };
       });
-      mode = { mode: 'hybrid', reason: this.hybridReason(scope, models) };
+      const withExtras = extraLists.length > 0 ? `; ${extraLists.length} rewritten ${extraLists.length === 1 ? 'query' : 'queries'} fused by reciprocal rank` : '';
+      if (denseLists.length > 0) {
+        mode = { mode: 'hybrid', reason: this.hybridReason(scope, models) + withExtras };
+      } else {
+        const why = retriever === 'lexical' ? 'BM25 only, as requested' : failures.length > 0 ? `BM25 only: ${failures.join('; ')}` : this.lexicalReason(scope);
+        mode = { mode: 'lexical', reason: why + withExtras };
+      }
     } else {
       ranked = lexHits.slice(0, topK);
       const why = retriever === 'lexical' ? 'BM25 only, as requested' : failures.length > 0 ? `BM25 only: ${failures.join('; ')}` : this.lexicalReason(scope);
@@ -330,7 +345,7 @@ export class DocumentLibrary {
    * it highest (the lexical list on a tie). Fusing chunk keys instead would split a page that the two lists
    * reach through different chunks into two weak entries.
    */
-  private fusePages(lists: string[][]): { docId: string; chunk: number; score: number }[] {
+  private fusePages(lists: string[][], weights?: readonly number[]): { docId: string; chunk: number; score: number }[] {
     const pageKey = (k: string) => {
       const [docId, chunk] = k.split('\u0000');
       return `${docId}\u0000${this.docs.get(docId)!.chunks[Number(chunk)].page}`;
@@ -343,7 +358,7 @@ export class DocumentLibrary {
         if (!seen || rank < seen.rank) shownBy.set(p, { chunkKey: k, rank });
       });
     }
-    return reciprocalRankFusion(lists.map((l) => l.map(pageKey))).map((f) => {
+    return reciprocalRankFusion(lists.map((l) => l.map(pageKey)), undefined, weights).map((f) => {
       const [docId, chunk] = shownBy.get(f.key)!.chunkKey.split('\u0000');
       return { docId, chunk: Number(chunk), score: f.score };
     });

@@ -1,4 +1,4 @@
-// Answer settings: temperature, top-p, max answer length, number of passages, system prompt.
+// Answer settings: temperature, top-p, max answer length, number of passages, query rewrite by the model, system prompt.
 import { useEffect, useRef } from 'react';
 import { DEFAULT_SYSTEM_PROMPT } from '../chat/prompt';
 import { useI18n } from './i18n';
@@ -38,6 +38,10 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
         <label>
           {t('numPassages')}
           <input type="number" min={1} max={20} value={s.passages} onChange={(e) => num('passages', e.target.value, 1, 20)} />
+        </label>
+        <label>
+          <input type="checkbox" checked={s.queryRewrite} onChange={(e) => answerSettings.set({ ...s, queryRewrite: e.target.checked })} data-testid="query-rewrite" />
+          {t('queryRewrite')}
         </label>
         <label>
           {t('systemPrompt')}

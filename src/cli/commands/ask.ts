@@ -1,5 +1,5 @@
 // `cli ask --pdf FILE [--pdf FILE2 ...] --question Q1 [--question Q2 ...] [--top-k K] [--model DIR]
-//  [--max-tokens N] [--temperature T] [--precision f16|f32] [--context N] [--json [--show-prompt]]`
+//  [--max-tokens N] [--temperature T] [--precision f16|f32] [--context N] [--rewrite] [--json [--show-prompt]]`
 // Extracts each PDF, indexes it (in memory) and answers the questions in turn as ONE conversation: retrieval
 // for a follow-up question also uses the earlier questions and answers (DocumentLibrary.search `history`).
 // Without --model each turn is search mode (the top-k passages); with --model the passages go to the model
@@ -12,6 +12,9 @@
 //    "results", "mode", "reason",   ← the last turn's (what a single question printed before conversations)
 //    "warnings": [...]}
 // --show-prompt adds each turn's "prompt": what was handed to the engine (a string, or the chat messages).
+// --rewrite (with --model): before each search the model rewrites the question into an extra query (a few
+// greedy tokens, src/retrieval/query-rewrite.ts) that is fused with the question's ranking; each turn then
+// carries "rewrite": the text used, or null and "rewrite_note" saying why the question was searched alone.
 // Hybrid mode needs the embedding model already in the local cache ($PDFCHAT_MODEL_CACHE or
 // ~/.cache/pdfchat/models, see src/retrieval/node-model-cache.ts); nothing is downloaded. Without it the
 // search is lexical (BM25) and "reason" says why. Without --json the same is printed for people.
@@ -23,7 +26,8 @@ import type { ChatMessage, Engine, GenerateOptions } from '../../model/engine-ty
 import { AppError, type ErrorCode } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { contentHash } from '../../retrieval/content-hash';
-import { DocumentLibrary } from '../../retrieval/library';
+import { DocumentLibrary, type ConversationTurn } from '../../retrieval/library';
+import type { QueryRewrite } from '../../retrieval/query-rewrite';
 import type { SearchResponse } from '../../retrieval/types';
 import { MemoryStore } from '../../retrieval/store';
 import { NodeCachedEmbedderProvider } from '../../retrieval/node-model-cache';
@@ -40,6 +44,8 @@ interface TurnOut {
   results: { file: string; page: number; label: string; score: number; text: string; confident: boolean }[];
   stats: { prompt_tokens: number; reused_tokens: number; generated_tokens: number; prefill_tok_s: number; decode_tok_s: number } | null;
   prompt?: string | ChatMessage[];
+  rewrite?: string | null;
+  rewrite_note?: string;
 }
 
 export async function run(args: CliArgs): Promise<void> {
@@ -83,24 +89,27 @@ export async function run(args: CliArgs): Promise<void> {
 
   // Loaded only with --model: search mode never touches the GPU.
   const engine: LlamaEngine | null = args.has('model') ? await (await import('../engine-node')).loadCliEngine(args) : null;
-  const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, temperature, topP: 1, maxAnswerTokens: maxTokens, passages: topK };
+  const rewriting = args.has('rewrite');
+  if (rewriting && !engine) warnings.push('--rewrite needs --model (the model writes the rewrite); searched with the questions alone.');
+  const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, temperature, topP: 1, maxAnswerTokens: maxTokens, passages: topK, queryRewrite: rewriting };
   const turns: ChatTurn[] = [];
   const out: TurnOut[] = [];
   try {
     for (const question of questions) {
       let res: SearchResponse | null = null;
       // The app's search: the conversation goes along, and only confident passages are handed to the model.
-      const search = async (q: string, o: { topK: number; history?: { question: string; answer?: string }[] }): Promise<Passage[]> => {
-        res = await library.search(q, { topK: o.topK, ...(o.history ? { history: o.history } : {}) });
+      const search = async (q: string, o: { topK: number; history?: ConversationTurn[]; extraQueries?: string[] }): Promise<Passage[]> => {
+        res = await library.search(q, { topK: o.topK, ...(o.history ? { history: o.history } : {}), ...(o.extraQueries ? { extraQueries: o.extraQueries } : {}) });
         return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
       };
       let answer: string | null = null;
       let stats: TurnOut['stats'] = null;
       let prompt: string | ChatMessage[] | undefined;
+      let rewrite: QueryRewrite | undefined;
       const now = Date.now();
       if (engine) {
         const seen = recordingEngine(engine, (input) => (prompt = input));
-        const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings);
+        const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings, { onRewrite: (r) => (rewrite = r) });
         if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
         answer = turn.content;
         const s = turn.stats;
@@ -121,6 +130,7 @@ export async function run(args: CliArgs): Promise<void> {
         results: r.results.map((x) => ({ file: x.file, page: x.page, label: x.label, score: round(x.score), text: x.text, confident: x.confident })),
         stats,
         ...(args.has('show-prompt') && prompt !== undefined ? { prompt } : {}),
+        ...(rewrite ? { rewrite: rewrite.text, ...(rewrite.text === null ? { rewrite_note: rewrite.reason } : {}) } : {}),
       });
     }
   } finally {
@@ -136,6 +146,7 @@ export async function run(args: CliArgs): Promise<void> {
   out.forEach((t, k) => {
     if (out.length > 1) lines.push(`${k > 0 ? '\n' : ''}Q${k + 1}: ${t.question}`);
     lines.push(`mode: ${t.mode} (${t.reason})`);
+    if (t.rewrite !== undefined) lines.push(t.rewrite !== null ? `rewritten for the search: ${t.rewrite}` : `not rewritten: ${t.rewrite_note}`);
     if (t.answer !== null) {
       lines.push('', `answer: ${t.answer.trim()}`);
       if (t.stats) lines.push(`(${t.stats.prompt_tokens} prompt tokens, ${t.stats.reused_tokens} from the cache; prefill ${t.stats.prefill_tok_s} tok/s, decode ${t.stats.decode_tok_s} tok/s)`);

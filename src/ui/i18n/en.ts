@@ -94,6 +94,7 @@ export const en = {
   topP: 'Top-p',
   maxAnswer: 'Max answer length (tokens)',
   numPassages: 'Number of passages',
+  queryRewrite: 'Let the model rewrite the question for the search first (a few extra tokens per question)',
   systemPrompt: 'System prompt (empty = default)',
   close: 'Close',
   viewer: 'Page viewer',

@@ -92,6 +92,7 @@ export const zh: Record<MessageKey, string> = {
   topP: 'Top-p',
   maxAnswer: '最大回答长度（词元）',
   numPassages: '段落数',
+  queryRewrite: '先让模型改写问题再检索（每个问题多生成几个词元）',
   systemPrompt: '系统提示（留空使用默认）',
   close: '关闭',
   viewer: '页面查看',

@@ -304,10 +304,10 @@ export class DocumentsService {
     return this.state.get().docs.filter((d) => d.selected && d.status === 'ready').map((d) => d.docId);
   }
 
-  /** `history`: the conversation's earlier turns, so that a follow-up question is retrieved in context. */
-  async search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[] }): Promise<Passage[]> {
+  /** `history`: the conversation's earlier turns, so that a follow-up question is retrieved in context; `extraQueries`: a model's rewrite. */
+  async search(query: string, opts: { topK: number; docIds?: string[]; history?: ConversationTurn[]; extraQueries?: string[] }): Promise<Passage[]> {
     if (!this.library) return [];
-    const res = await this.library.search(query, { topK: opts.topK, ...(opts.docIds ? { docIds: opts.docIds } : {}), ...(opts.history ? { history: opts.history } : {}) });
+    const res = await this.library.search(query, { topK: opts.topK, ...(opts.docIds ? { docIds: opts.docIds } : {}), ...(opts.history ? { history: opts.history } : {}), ...(opts.extraQueries ? { extraQueries: opts.extraQueries } : {}) });
     this.state.update((s) => ({ ...s, mode: { mode: res.mode, reason: res.reason } }));
     // Passages with no confident match to the question are not handed on.
     return res.results.filter((r) => r.confident).map((r) => ({ docId: r.docId, file: r.file, page: r.page, label: r.label, score: r.score, text: r.text, start: r.start, end: r.end }));
