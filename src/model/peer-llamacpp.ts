@@ -23,7 +23,7 @@ export class LlamaCppPeer {
     readonly backend: PeerBackend,
   ) {}
 
-  static async open(modelPath: string, opts: { backend: PeerBackend; contextSize: number; batchSize: number }): Promise<LlamaCppPeer> {
+  static async open(modelPath: string, opts: { backend: PeerBackend; contextSize: number; batchSize: number; threads: number }): Promise<LlamaCppPeer> {
     if (opts.backend === 'vulkan') process.env.GGML_VK_VISIBLE_DEVICES ??= '0';
     let llama: Llama;
     try {
@@ -37,7 +37,9 @@ export class LlamaCppPeer {
     }
     const names = opts.backend === 'vulkan' ? await llama.getGpuDeviceNames() : [];
     const model = await llama.loadModel({ modelPath, gpuLayers: opts.backend === 'vulkan' ? 'max' : 0 });
-    const context = await model.createContext({ contextSize: opts.contextSize, batchSize: opts.batchSize, sequences: 1 });
+    // threads: llama.cpp's CPU threads spin while they wait; on a shared machine (CI: 2 cores, many processes) more
+    // than one thread turns every token into a scheduling stall. The caller picks (0 = llama.cpp's default: all).
+    const context = await model.createContext({ contextSize: opts.contextSize, batchSize: opts.batchSize, sequences: 1, threads: opts.threads });
     return new LlamaCppPeer(llama, model, context, names[0] ?? 'CPU', opts.backend);
   }
 

@@ -1,5 +1,5 @@
 // `bench --model synthetic:NAME --peer llama.cpp [--peer-backend vulkan|cpu] [--prompt-tokens N] [--gen-tokens N]
-//        [--peer-runs N] [--check-tokens N] [--peer-gguf FILE] [--precision f16|f32] [--no-tune] [--tune-cache FILE]`
+//        [--peer-runs N] [--check-tokens N] [--peer-threads N (1)] [--peer-gguf FILE] [--precision f16|f32] [--no-tune] [--tune-cache FILE]`
 // The same-adapter race against llama.cpp (issue 8 item 6). The synthetic model (src/model/synthetic.ts) is made
 // with GPTQ group 32 (symmetric, zero 8, no act-order) instead of 128, which is exactly llama.cpp's Q4_0: the
 // GGUF gets the very same 4-bit codes and f16 scales (embedding / lm_head F16, norms F32), no requantisation;
@@ -25,8 +25,14 @@ import { tuneLlamaWeights } from '../../model/tune-weights';
 import { AppError } from '../../shared/errors';
 import type { CliArgs } from '../args';
 
-/** Default bound on max |Δ log p| between the engines (Q4_0 weights identical; f16 KV / f16 math on both sides). */
-export const PEER_LOGPROB_TOLERANCE = 0.05;
+/**
+ * Default bound on max |Δ log p| between the engines. The Q4_0 weights are identical; what differs is the
+ * arithmetic: llama.cpp keeps an F16 KV cache and, for Q4_0 dot products, rounds the activations to 8 bits
+ * (Q8_0 on its CPU backend, Q8_1 in ggml-vulkan's integer-dot path), and our f16 path rounds too. Measured on
+ * synthetic:tiny-test: 0.045 against the CPU backend (the same with our f32 path: it is llama.cpp's Q8 rounding),
+ * 0.017 against Vulkan on lavapipe. A wrong layout (nibble order, scale, row order) gives errors of order 1.
+ */
+export const PEER_LOGPROB_TOLERANCE = 0.1;
 
 export async function run(args: CliArgs): Promise<void> {
   const peer = args.require('peer');
@@ -44,8 +50,11 @@ export async function run(args: CliArgs): Promise<void> {
   const checkTokens = args.number('check-tokens', 12);
   const tolerance = args.number('peer-tolerance', PEER_LOGPROB_TOLERANCE);
   const base = syntheticConfig(model.slice('synthetic:'.length));
-  // Group 32: GPTQ g32 sym (zero 8) is llama.cpp's Q4_0 bit for bit.
-  const cfg: LlamaConfig = { ...base, quant: { ...base.quant!, groupSize: 32 } };
+  // Group 32: GPTQ g32 sym (zero 8) is llama.cpp's Q4_0 bit for bit. Q4_0 needs whole blocks of 32 along K, so an
+  // intermediate size that is not a multiple of 32 (tiny-test's 688) is rounded up, and the output says so.
+  const intermediate = Math.ceil(base.intermediateSize / 32) * 32;
+  const cfg: LlamaConfig = { ...base, intermediateSize: intermediate, quant: { ...base.quant!, groupSize: 32 } };
+  if (base.hiddenSize % 32 || (base.numHeads * base.headDim) % 32) throw new AppError('BAD_ARGUMENT', `${model}: hidden size ${base.hiddenSize} is not a multiple of 32, which Q4_0 needs.`);
   const maxSeq = Math.min(cfg.maxPositionEmbeddings, Math.max(promptTokens + genTokens + 8, checkTokens));
 
   const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
@@ -61,7 +70,7 @@ export async function run(args: CliArgs): Promise<void> {
     host.length = 0;
     const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000) });
     llama = LlamaGpu.create(ctx, cfg, weights, { maxSeq, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
-    theirs = await LlamaCppPeer.open(ggufPath, { backend, contextSize: maxSeq + 16, batchSize: Math.max(promptTokens, checkTokens) });
+    theirs = await LlamaCppPeer.open(ggufPath, { backend, contextSize: maxSeq + 16, batchSize: Math.max(promptTokens, checkTokens), threads: args.number('peer-threads', 1) });
 
     // Agreement: full next-token log-probabilities at every position of a short sequence.
     const check = Array.from({ length: checkTokens }, (_, i) => (i * 104729 + 11) % cfg.vocabSize);
@@ -103,6 +112,7 @@ export async function run(args: CliArgs): Promise<void> {
       peer_backend: backend,
       peer_device: theirs.device,
       weights: weightsNote(written),
+      ...(intermediate !== base.intermediateSize ? { shape_change: `intermediate size ${base.intermediateSize} -> ${intermediate} (Q4_0 blocks of 32)` } : {}),
       prompt_tokens: promptTokens,
       gen_tokens: genTokens,
       agreement,
