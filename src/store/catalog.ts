@@ -42,6 +42,18 @@ export interface LlamaShape {
   headDim?: number;
   vocabSize: number;
   tiedEmbeddings: boolean;
+  /** Mixture of experts: the fit check counts ALL experts (every one lives in GPU memory). */
+  moe?: MoeShape;
+}
+
+/** A sparse model's MLP: `sparseLayers` of the numLayers are MoE (default all), the others dense of intermediateSize. */
+export interface MoeShape {
+  numExperts: number;
+  topK: number;
+  expertIntermediateSize: number;
+  /** Qwen2-MoE shared expert width (0 / absent: none). */
+  sharedExpertIntermediateSize?: number;
+  sparseLayers?: number;
 }
 
 export interface QuantInfo {
@@ -306,6 +318,56 @@ export const CATALOG: CatalogEntry[] = [
     notes: 'About 4.2 GB (not confirmed). English first; no sliding window in v0.2.',
     curated: true,
   },
+  // Mixture of experts (GPU: router + top-k on the GPU, only the chosen experts read per token; all experts in
+  // GPU memory, which the fit check counts). Sizes are the formula's estimates from the published shapes.
+  {
+    id: 'olmoe-1b-7b-gptq',
+    label: 'OLMoE 1B-7B (GPTQ 4-bit, mixture of experts)',
+    repo: 'shuyuej/OLMoE-1B-7B-0924-GPTQ',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 3925 * MB,
+    sizeConfirmed: false,
+    contextLength: 4096,
+    licence: 'apache-2.0',
+    architecture: 'olmoe',
+    shape: { hiddenSize: 2048, intermediateSize: 1024, numLayers: 16, numHeads: 16, numKvHeads: 16, headDim: 128, vocabSize: 50304, tiedEmbeddings: false, moe: { numExperts: 64, topK: 8, expertIntermediateSize: 1024 } },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Download size is an estimate (about 3.9 GB listed). 64 experts, 8 active per token (~1B of ~7B parameters read per token). Not loaded here: whether this repo is the base or the instruct model and its tokenizer are not confirmed.',
+    curated: true,
+  },
+  {
+    id: 'qwen1.5-moe-a2.7b-chat-int4',
+    label: 'Qwen1.5 MoE A2.7B Chat (GPTQ 4-bit, mixture of experts)',
+    repo: 'Qwen/Qwen1.5-MoE-A2.7B-Chat-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 8397 * MB,
+    sizeConfirmed: false,
+    contextLength: 8192,
+    licence: 'tongyi-qianwen',
+    architecture: 'qwen2_moe',
+    shape: { hiddenSize: 2048, intermediateSize: 5632, numLayers: 24, numHeads: 16, numKvHeads: 16, headDim: 128, vocabSize: 151936, tiedEmbeddings: false, moe: { numExperts: 60, topK: 4, expertIntermediateSize: 1408, sharedExpertIntermediateSize: 5632 } },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Download size is an estimate (about 8.4 GB). 60 experts, 4 active + a shared expert per token; needs a GPU with about 9.5 GB free.',
+    curated: true,
+  },
+  {
+    id: 'qwen3-30b-a3b-int4',
+    label: 'Qwen3 30B-A3B (GPTQ 4-bit, mixture of experts)',
+    repo: 'Qwen/Qwen3-30B-A3B-GPTQ-Int4',
+    revision: 'main',
+    files: 'discover',
+    downloadBytes: 16925 * MB,
+    sizeConfirmed: false,
+    contextLength: 40960,
+    licence: 'apache-2.0',
+    architecture: 'qwen3_moe',
+    shape: { hiddenSize: 2048, intermediateSize: 6144, numLayers: 48, numHeads: 32, numKvHeads: 4, headDim: 128, vocabSize: 151936, tiedEmbeddings: false, moe: { numExperts: 128, topK: 8, expertIntermediateSize: 768 } },
+    quant: { method: 'gptq', bits: 4, groupSize: 128, descAct: false, sym: true },
+    notes: 'Download size is an estimate (about 16 GB); for machines with a large GPU or unified memory (about 18 GB free). 128 experts, 8 active per token (~3B of 30B parameters read per token). Answers without the thinking mode.',
+    curated: true,
+  },
 ];
 
 /** The catalog id suggested first: a Qwen model for a Chinese UI (best Chinese answers), else Llama 3.2 1B. */
@@ -362,13 +424,18 @@ export function estimateGpuMemory(shape: LlamaShape, quant: QuantInfo, contextLe
   const k = opts.kvBytes ?? 2;
   const f = opts.floatWeightBytes ?? 2;
 
-  const perLayer =
-    gptqLinearBytes(h, H * d, quant) + 2 * gptqLinearBytes(h, Hkv * d, quant) + gptqLinearBytes(H * d, h, quant) + 2 * gptqLinearBytes(h, I, quant) + gptqLinearBytes(I, h, quant) + 2 * h * 4;
+  const attention = gptqLinearBytes(h, H * d, quant) + 2 * gptqLinearBytes(h, Hkv * d, quant) + gptqLinearBytes(H * d, h, quant) + 2 * h * 4;
+  const mlp = (width: number) => 2 * gptqLinearBytes(h, width, quant) + gptqLinearBytes(width, h, quant);
+  // MoE: a sparse layer holds the router (f16 [E, h]), all E experts and the shared expert with its gate.
+  const moe = shape.moe;
+  const sparse = moe ? Math.min(L, moe.sparseLayers ?? L) : 0;
+  const moeMlp = moe ? moe.numExperts * h * f + moe.numExperts * mlp(moe.expertIntermediateSize) + (moe.sharedExpertIntermediateSize ? mlp(moe.sharedExpertIntermediateSize) + h * f : 0) : 0;
   const embedding = V * h * f;
-  const weights = L * perLayer + embedding + (shape.tiedEmbeddings ? 0 : embedding) + h * 4;
+  const weights = L * attention + (L - sparse) * mlp(I) + sparse * moeMlp + embedding + (shape.tiedEmbeddings ? 0 : embedding) + h * 4;
   const kvCache = 2 * L * T * Hkv * d * k;
-  const activations = 4 * (P * (3 * h + (H + 2 * Hkv) * d + H * d + 2 * I) + H * P * T + V);
-  const largestQweight = Math.max(h * I, I * h, h * H * d) * (quant.bits / 8);
+  const activations = 4 * (P * (3 * h + (H + 2 * Hkv) * d + H * d + 2 * I) + H * P * T + V) + (moe ? 4 * P * (moe.numExperts + 2 * moe.topK + moe.topK * moe.expertIntermediateSize + 2 * (moe.sharedExpertIntermediateSize ?? 0)) : 0);
+  // Experts are uploaded in binding-sized chunks (src/model/moe-expert-pack.ts): one expert's gate+up is the unit.
+  const largestQweight = Math.max(sparse < L ? h * I : 0, h * H * d, moe ? 2 * h * moe.expertIntermediateSize : 0, moe?.sharedExpertIntermediateSize ? h * moe.sharedExpertIntermediateSize : 0) * (quant.bits / 8);
   const largestUnsplitBuffer = Math.max(largestQweight, T * Hkv * d * k, H * P * T * 4);
   return { weights, kvCache, activations, total: weights + kvCache + activations, largestUnsplitBuffer, contextTokens: T };
 }
@@ -420,6 +487,21 @@ export function shapeFromConfig(config: Record<string, unknown>, quantizeConfig?
     vocabSize: num('vocab_size'),
     tiedEmbeddings: config.tie_word_embeddings === true,
   };
+  // MoE configs (mixtral: num_local_experts + intermediate_size; qwen2_moe / qwen3_moe: num_experts +
+  // moe_intermediate_size, mlp_only_layers, decoder_sparse_step; olmoe: num_experts + intermediate_size).
+  const experts = Number(config.num_local_experts ?? config.num_experts ?? 0);
+  if (experts > 0) {
+    const step = Number(config.decoder_sparse_step ?? 1) || 1;
+    const mlpOnly = Array.isArray(config.mlp_only_layers) ? (config.mlp_only_layers as number[]) : [];
+    const sparseLayers = Array.from({ length: shape.numLayers }, (_, l) => !mlpOnly.includes(l) && (l + 1) % step === 0).filter(Boolean).length;
+    shape.moe = {
+      numExperts: experts,
+      topK: num('num_experts_per_tok', 2),
+      expertIntermediateSize: typeof config.moe_intermediate_size === 'number' ? config.moe_intermediate_size : shape.intermediateSize,
+      ...(typeof config.shared_expert_intermediate_size === 'number' ? { sharedExpertIntermediateSize: config.shared_expert_intermediate_size } : {}),
+      sparseLayers,
+    };
+  }
   const q = (config.quantization_config ?? quantizeConfig ?? null) as Record<string, unknown> | null;
   const method = q && String(q.quant_method ?? 'gptq').toLowerCase() === 'awq' ? 'awq' : 'gptq';
   const quant: QuantInfo = q

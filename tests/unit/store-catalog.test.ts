@@ -163,3 +163,19 @@ describe('catalog: Qwen, Mistral, AWQ and 8-bit entries', () => {
     expect(r.shape.headDim).toBe(128);
   });
 });
+
+describe('mixture-of-experts fit check', () => {
+  it('counts every expert (not just the active ones), reads MoE configs, and refuses a device too small for all experts', () => {
+    const q3 = findCatalogEntry('Qwen/Qwen3-30B-A3B-GPTQ-Int4')!;
+    const est = estimateGpuMemory(q3.shape, q3.quant, q3.contextLength);
+    const expert = 2 * gptqLinearBytes(2048, 768, q3.quant) + gptqLinearBytes(768, 2048, q3.quant);
+    const activeOnly = estimateGpuMemory({ ...q3.shape, moe: { ...q3.shape.moe!, numExperts: 8 } }, q3.quant, q3.contextLength);
+    expect(est.weights - activeOnly.weights).toBe(48 * 120 * (expert + 2048 * 2)); // 120 more experts (+ router rows) per layer
+    expect(est.weights).toBeGreaterThan(16e9);
+    const tooSmall = checkFits(q3, { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 }, 12e9);
+    expect(tooSmall.ok).toBe(false);
+    if (!tooSmall.ok) expect(tooSmall.reason).toMatch(/needs about 1\d\.\d GB of GPU memory/);
+    const { shape } = shapeFromConfig({ hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 24, num_attention_heads: 16, vocab_size: 151936, num_experts: 60, num_experts_per_tok: 4, moe_intermediate_size: 1408, shared_expert_intermediate_size: 5632, decoder_sparse_step: 1, mlp_only_layers: [0] });
+    expect(shape.moe).toEqual({ numExperts: 60, topK: 4, expertIntermediateSize: 1408, sharedExpertIntermediateSize: 5632, sparseLayers: 23 });
+  });
+});
