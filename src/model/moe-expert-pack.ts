@@ -16,6 +16,8 @@ export interface ExpertChunk {
   words: Uint32Array;
   sz: Uint32Array;
   perm: Uint32Array;
+  /** Every permutation of the chunk is the identity (no act-order): the kernels skip it (vec4 fast path). */
+  identity: boolean;
 }
 
 export interface PackedExperts {
@@ -56,18 +58,19 @@ export function packExperts(experts: PackedGptq[][], maxBindingBytes: number): P
     const words = new Uint32Array(n * rows * W8);
     const sz = new Uint32Array(n * rows * nG);
     const perm = new Uint32Array(n * experts[0].length * K);
+    let identity = true;
     for (let el = 0; el < n; el++) {
       let r0 = 0;
       experts[e0 + el].forEach((t, part) => {
         words.set(t.words, (el * rows + r0) * W8);
         sz.set(t.sz, (el * rows + r0) * nG);
         const pb = (el * experts[0].length + part) * K;
-        if (t.perm) perm.set(t.perm, pb);
+        if (t.perm) perm.set(t.perm, pb), (identity = false);
         else for (let k = 0; k < K; k++) perm[pb + k] = k;
         r0 += t.N;
       });
     }
-    chunks.push({ e0, n, words, sz, perm });
+    chunks.push({ e0, n, words, sz, perm, identity });
   }
   return { K, rows, groupSize: G, nGroups: nG, chunks };
 }

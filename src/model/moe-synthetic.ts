@@ -64,7 +64,7 @@ function randomExperts(nExperts: number, rows: number, K: number, parts: number,
     const sz = new Uint32Array(n * rows * nG).fill(scaleBits | (8 << 16));
     const perm = new Uint32Array(n * parts * K);
     for (let i = 0; i < perm.length; i++) perm[i] = i % K;
-    chunks.push({ e0, n, words, sz, perm });
+    chunks.push({ e0, n, words, sz, perm, identity: true });
   }
   return { K, rows, groupSize: G, nGroups: nG, chunks };
 }

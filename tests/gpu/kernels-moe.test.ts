@@ -68,7 +68,7 @@ describe('moe-route', () => {
 describe('moe expert matvecs', () => {
   const D = 64, F = 48, E = 6, k = 2, m = 3;
   for (const [G, actOrder] of [[32, true], [-1, false]] as const) {
-    it(`gate/up + SwiGLU + weight, then down into the residual: g${G}${actOrder ? ' act-order' : ''}, experts over 3 chunks`, async () => {
+    it(`gate/up + SwiGLU + weight, then down into the residual: g${G}${actOrder ? ' act-order (permuted path)' : ' (vec4 path)'}, experts over 3 chunks`, async () => {
       const gate = Array.from({ length: E }, (_, e) => randomGptq(F, D, G, 10 + e, actOrder));
       const up = Array.from({ length: E }, (_, e) => randomGptq(F, D, G, 20 + e, actOrder));
       const down = Array.from({ length: E }, (_, e) => randomGptq(D, F, G === -1 ? -1 : 16, 30 + e, actOrder));
@@ -77,6 +77,8 @@ describe('moe expert matvecs', () => {
       const dn = packExperts(down.map((d) => [d.packed]), 2 * D * (F / 8) * 4);
       expect(gu.chunks.length).toBe(3);
       expect(dn.chunks.length).toBe(3);
+      // act-order chunks take the permuted path, the others the vec4 path without the permutation
+      expect(gu.chunks.every((c) => c.identity === !actOrder) && dn.chunks.every((c) => c.identity === !actOrder)).toBe(true);
       const x = randomFloats(m * D, 5, 1);
       const route = moeRouteCpu(randomFloats(m * E, 6, 2), m, E, k, true);
       const y0 = randomFloats(m * D, 7, 1);

@@ -15,6 +15,8 @@ export interface GpuExpertChunk {
   words: GPUBuffer /* u32 [n, rows, K/8] */;
   sz: GPUBuffer /* u32 [n, rows, nGroups] */;
   perm: GPUBuffer /* u32 [n, parts, K] */;
+  /** All permutations of the chunk are the identity (the kernels' vec4 path). */
+  identity: boolean;
 }
 
 export interface GpuExperts {
@@ -37,7 +39,7 @@ abstract class MoeExpertKernel {
   protected bindAll(input: GPUBuffer, route: GPUBuffer, w: GpuExperts, output: GPUBuffer, step: GPUBuffer, topK: number, outRows: number, perToken: number, maxM: number): MoeExpertBound {
     const grid = linearGrid(this.ctx, maxM * perToken, 64);
     const groups = w.chunks.map((c) => {
-      const params = uniformBuffer(this.ctx, uniformWords([w.K, outRows, topK, c.e0, c.n, w.nGroups, w.groupSize / 8, grid.stride]), 'moe-expert.params');
+      const params = uniformBuffer(this.ctx, uniformWords([w.K, outRows, topK, c.e0, c.n, w.nGroups, w.groupSize / 8, grid.stride, c.identity ? 1 : 0]), 'moe-expert.params');
       return this.ctx.device.createBindGroup({
         layout: this.pipeline.getBindGroupLayout(0),
         entries: [
@@ -95,7 +97,7 @@ export function uploadExperts(ctx: GpuContext, p: PackedExperts, label: string):
     bytes += a.byteLength;
     return b;
   };
-  const chunks = p.chunks.map((c) => ({ e0: c.e0, n: c.n, words: up(c.words, 'words'), sz: up(c.sz, 'sz'), perm: up(c.perm, 'perm') }));
+  const chunks = p.chunks.map((c) => ({ e0: c.e0, n: c.n, words: up(c.words, 'words'), sz: up(c.sz, 'sz'), perm: up(c.perm, 'perm'), identity: c.identity }));
   return { w: { K: p.K, rows: p.rows, groupSize: p.groupSize, nGroups: p.nGroups, chunks }, buffers, bytes };
 }
 
