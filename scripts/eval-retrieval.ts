@@ -17,6 +17,10 @@
 //                     without it, the models of the Node model cache are used when present. A model whose
 //                     config.json carries the test-model marker (scripts/make-tiny-embedder.ts) is announced
 //                     as such: its numbers check the pipeline, not quality.
+//   --rewrite-model DIR  also lexical retrieval with the model's query rewrite fused in (src/retrieval/
+//                     query-rewrite.ts), on the test split and the follow-up pairs, with a model folder the
+//                     engine loads (WebGPU; in Node run under scripts/with-gpu-env.sh). With a test model
+//                     (stories260K, random weights) this checks the pipeline only: the rewrites are nonsense.
 //   --config JSON     change lexical settings (src/retrieval/lexical-config.ts), e.g. '{"feedbackTerms":0}'
 //   --dev-only        report the dev split only (while tuning)
 //   --no-shown-answer follow-ups: earlier turns carry their question only (default: also the text of the
@@ -192,6 +196,12 @@ async function main(): Promise<void> {
 
   if (flag('ablate')) await ablate(docs, chunking, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
 
+  const rewriteModel = stringFlag('rewrite-model');
+  if (rewriteModel) {
+    const split = flag('dev-only') ? 'dev' : 'test';
+    await withRewrite(docs, chunking, lexical, rewriteModel, split, qs.filter((q) => q.split === split || q.split === undefined), set.followups?.filter((f) => f.split === split) ?? [], head);
+  }
+
   if (flag('dev-only')) return;
   await denseAndHybrid(docs, chunking, qs.filter((q) => q.split === 'test' || q.split === undefined), modelDir, head);
 }
@@ -277,10 +287,18 @@ async function buildLibrary(docs: Doc[], chunking: ChunkOptions, embedders: Embe
   return lib;
 }
 
-async function evaluate(lib: DocumentLibrary, questions: Question[], retriever: Retriever, historyOf?: (q: Question) => ConversationTurn[]): Promise<Scores> {
+async function evaluate(
+  lib: DocumentLibrary,
+  questions: Question[],
+  retriever: Retriever,
+  historyOf?: (q: Question) => ConversationTurn[],
+  rewrite?: (q: string, history: ConversationTurn[]) => Promise<string | null>,
+): Promise<Scores> {
   const s: Scores = { answerable: 0, r1: 0, r5: 0, mrr: 0, falseNotFound: 0, unanswerable: 0, caught: 0, misses: [] };
   for (const q of questions) {
-    const { results } = await lib.search(q.q, { topK: 10, retriever, ...(historyOf ? { history: historyOf(q) } : {}) });
+    const history = historyOf ? historyOf(q) : [];
+    const extra = rewrite ? await rewrite(q.q, history) : null;
+    const { results } = await lib.search(q.q, { topK: 10, retriever, ...(historyOf ? { history } : {}), ...(extra ? { extraQueries: [extra] } : {}) });
     if (q.answers.length === 0) {
       s.unanswerable++;
       if (results.length === 0 || !results[0].confident) s.caught++;
@@ -329,14 +347,22 @@ function rankOf(results: { file: string; page: number }[], answers: Answer[]): n
 }
 
 /** Second turn of each pair, alone or with the first question as conversation history. */
-async function followUpRecall(lib: DocumentLibrary, pairs: FollowUp[], withHistory: boolean, retriever: Retriever = 'lexical', shownAnswer = answerFromResults) {
+async function followUpRecall(
+  lib: DocumentLibrary,
+  pairs: FollowUp[],
+  withHistory: boolean,
+  retriever: Retriever = 'lexical',
+  shownAnswer = answerFromResults,
+  rewrite?: (q: string, history: ConversationTurn[]) => Promise<string | null>,
+) {
   let hit = 0;
   const misses: string[] = [];
   for (const f of pairs) {
     const last = f.turns[f.turns.length - 1];
     const history: ConversationTurn[] = [];
     for (const t of f.turns.slice(0, -1)) history.push(await turnOf(lib, t.q, history, shownAnswer, retriever));
-    const { results } = await lib.search(last.q, { topK: 5, retriever, ...(withHistory ? { history } : {}) });
+    const extra = rewrite ? await rewrite(last.q, withHistory ? history : []) : null;
+    const { results } = await lib.search(last.q, { topK: 5, retriever, ...(withHistory ? { history } : {}), ...(extra ? { extraQueries: [extra] } : {}) });
     const rank = rankOf(results, last.answers);
     if (rank >= 1) hit++;
     else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
@@ -440,6 +466,72 @@ async function denseAndHybrid(docs: Doc[], chunking: ChunkOptions, test: Questio
     );
   }
   printTable(['retriever', ...head.slice(1)], rows);
+}
+
+/** Lexical retrieval with and without the model's rewrite fused in (a pipeline check with a test model). */
+async function withRewrite(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, dir: string, split: string, test: Question[], followUps: FollowUp[], head: string[]): Promise<void> {
+  const [{ LlamaEngine }, { nodeGpu }, { nodeDirFiles }, { rewriteQuery }] = await Promise.all([
+    import('../src/model/engine'),
+    import('../src/gpu/node-gpu'),
+    import('../src/model/node-files'),
+    import('../src/retrieval/query-rewrite'),
+  ]);
+  const engine = new LlamaEngine(nodeGpu());
+  const info = await engine.load(nodeDirFiles(resolve(dir)));
+  let tokens = 0;
+  let calls = 0;
+  let failed = 0;
+  const samples: string[] = [];
+  // Each rewrite is generated once and reused by every fusion variant (greedy: the same text each time).
+  const memo = new Map<string, Awaited<ReturnType<typeof rewriteQuery>>>();
+  const rewrite = async (q: string, history: ConversationTurn[]) => {
+    const memoKey = JSON.stringify([q, history.map((t) => t.question)]);
+    const known = memo.get(memoKey);
+    if (known) return known.text;
+    const r = await rewriteQuery(engine, info, q, history);
+    memo.set(memoKey, r);
+    calls++;
+    tokens += engine.lastStats()?.generatedTokens ?? 0;
+    if (r.text === null) failed++;
+    else if (samples.length < 3) samples.push(`${q} → ${r.text}`);
+    return r.text;
+  };
+  try {
+    const variants: [string, Partial<LexicalConfig>][] = [
+      [`+ rewrite (default: ${base.extraQueryFusion} ${base.extraQueryWeight})`, {}],
+      ...(flag('dev-only')
+        ? ([
+            ['+ rewrite (rrf 0.5)', { extraQueryFusion: 'rrf', extraQueryWeight: 0.5 }],
+            ['+ rewrite (rrf 0.2)', { extraQueryFusion: 'rrf', extraQueryWeight: 0.2 }],
+            ['+ rewrite (terms 0.3)', { extraQueryFusion: 'terms', extraQueryWeight: 0.3 }],
+            ['+ rewrite (terms 0.1)', { extraQueryFusion: 'terms', extraQueryWeight: 0.1 }],
+          ] as [string, Partial<LexicalConfig>][])
+        : []),
+    ];
+    const plainLib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), base);
+    const rows: string[][] = [];
+    const fuRows: string[] = [];
+    for (const lang of ['en', 'zh', 'all']) {
+      rows.push(scoreRow('lexical', lang, await evaluate(plainLib, test.filter((q) => lang === 'all' || q.lang === lang), 'lexical')));
+    }
+    const plain = await followUpRecall(plainLib, followUps, true);
+    fuRows.push(`without the rewrite ${plain.hit}/${followUps.length}`);
+    for (const [name, change] of variants) {
+      const lib = Object.keys(change).length ? await buildLibrary(docs, chunking, new NoEmbedderProvider(), { ...base, ...change }) : plainLib;
+      for (const lang of ['en', 'zh', 'all']) {
+        rows.push(scoreRow(name, lang, await evaluate(lib, test.filter((q) => lang === 'all' || q.lang === lang), 'lexical', undefined, rewrite)));
+      }
+      const fused = await followUpRecall(lib, followUps, true, 'lexical', answerFromResults, rewrite);
+      fuRows.push(`${name} ${fused.hit}/${followUps.length}`);
+    }
+    console.log(`\nQuery rewrite by ${info.name} (${dir}), ${split} split; ${calls} rewrites, ${(tokens / Math.max(1, calls)).toFixed(1)} tokens each, ${failed} fell back:`);
+    console.log('NOTE: unless the model is a real instruction-following model, this checks the pipeline (generation, fusion) only, not quality.');
+    for (const x of samples) console.log(`  e.g. ${x}`);
+    printTable(['retriever', ...head.slice(1)], rows);
+    console.log(`Follow-up pairs (${split}, with conversation): ${fuRows.join('; ')}.`);
+  } finally {
+    await engine.unload();
+  }
 }
 
 function scoreRow(first: string, lang: string, s: Scores): string[] {

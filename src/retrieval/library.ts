@@ -82,9 +82,10 @@ export interface SearchOptions {
    */
   history?: readonly ConversationTurn[];
   /**
-   * More queries for the same need, e.g. a model's rewrite of the question (query-rewrite.ts). Each is ranked
-   * lexically on its own words and fused with the question's ranking by weighted RRF (extraQueryWeight);
-   * coverage ("confident") still measures the question's own terms.
+   * More queries for the same need, e.g. a model's rewrite of the question (query-rewrite.ts). By default
+   * (extraQueryFusion 'terms') their words join the question's BM25 query at extraQueryWeight; with 'rrf'
+   * each is ranked on its own words and fused with the question's ranking by weighted RRF. Coverage
+   * ("confident") still measures the question's own terms.
    */
   extraQueries?: readonly string[];
 }
@@ -250,15 +251,22 @@ export class DocumentLibrary {
     const followUp = history.length > 0 && followUpSignal(query, this.lexical.terms(query)).followUp;
     const weighted = conversationTerms(query, history, this.lexical.terms, historyWeights(followUp, this.lexicalConfig), (t) => this.lexical.chunks.idf(t));
     const priorPages = followUp && this.lexicalConfig.followUpPagePrior > 0 ? (history[history.length - 1].pages ?? []).slice(0, this.lexicalConfig.followUpPriorPages) : [];
+    // extraQueryFusion 'terms': an extra query's words join the question's at extraQueryWeight (coverage, i.e.
+    // "confident", still counts the question's own terms only).
+    const searchTerms = new Map(weighted);
+    if (this.lexicalConfig.extraQueryFusion === 'terms' && retriever !== 'dense') {
+      for (const q of opts.extraQueries ?? []) for (const t of this.lexical.terms(q)) searchTerms.set(t, Math.max(searchTerms.get(t) ?? 0, this.lexicalConfig.extraQueryWeight));
+    }
     const lexHits =
       retriever === 'dense'
         ? []
         : priorPages.length > 0
-          ? this.withPagePrior(this.lexical.search(weighted, Number.MAX_SAFE_INTEGER, scope), priorPages).slice(0, Math.max(CANDIDATES, topK))
-          : this.lexical.search(weighted, Math.max(CANDIDATES, topK), scope);
+          ? this.withPagePrior(this.lexical.search(searchTerms, Number.MAX_SAFE_INTEGER, scope), priorPages).slice(0, Math.max(CANDIDATES, topK))
+          : this.lexical.search(searchTerms, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
     const extras = retriever === 'dense' ? [] : (opts.extraQueries ?? []).map((q) => q.trim()).filter((q) => q !== '');
-    const extraLists = extras.map((q) => this.lexical.search(this.lexical.queryTerms(q), Math.max(CANDIDATES, topK), scope).map((h) => key(h.docId, h.chunk)));
+    const fuseTerms = this.lexicalConfig.extraQueryFusion === 'terms';
+    const extraLists = fuseTerms ? [] : extras.map((q) => this.lexical.search(this.lexical.queryTerms(q), Math.max(CANDIDATES, topK), scope).map((h) => key(h.docId, h.chunk)));
 
     const denseLists: string[][] = [];
     const cosine = new Map<string, number>();
@@ -317,6 +325,7 @@ export class DocumentLibrary {
       const why = retriever === 'lexical' ? 'BM25 only, as requested' : failures.length > 0 ? `BM25 only: ${failures.join('; ')}` : this.lexicalReason(scope);
       mode = { mode: 'lexical', reason: why };
     }
+    if (fuseTerms && extras.length > 0) mode = { ...mode, reason: `${mode.reason}; ${extras.length === 1 ? 'the rewritten query\'s' : 'rewritten queries\''} words added at weight ${this.lexicalConfig.extraQueryWeight}` };
 
     if (this.lexicalConfig.onePerPage) ranked = this.bestPerPage(ranked);
     const threshold = lexicalThreshold(query);
@@ -350,14 +359,17 @@ export class DocumentLibrary {
       const [docId, chunk] = k.split('\u0000');
       return `${docId}\u0000${this.docs.get(docId)!.chunks[Number(chunk)].page}`;
     };
-    const shownBy = new Map<string, { chunkKey: string; rank: number }>();
-    for (const list of lists) {
+    const shownBy = new Map<string, { chunkKey: string; rank: number; primary: boolean }>();
+    lists.forEach((list, l) => {
+      // A list weighted below 1 (an extra query) shows a page only when no full-weight list has it: the
+      // passage shown (and its "confident" coverage) stays the one the question's own words found.
+      const primary = (weights?.[l] ?? 1) >= 1;
       list.forEach((k, rank) => {
         const p = pageKey(k);
         const seen = shownBy.get(p);
-        if (!seen || rank < seen.rank) shownBy.set(p, { chunkKey: k, rank });
+        if (!seen || (primary && !seen.primary) || (primary === seen.primary && rank < seen.rank)) shownBy.set(p, { chunkKey: k, rank, primary });
       });
-    }
+    });
     return reciprocalRankFusion(lists.map((l) => l.map(pageKey)), undefined, weights).map((f) => {
       const [docId, chunk] = shownBy.get(f.key)!.chunkKey.split('\u0000');
       return { docId, chunk: Number(chunk), score: f.score };

@@ -2,8 +2,8 @@
 // Before retrieval the model writes a few search words and a one-line draft answer (HyDE-style: a draft
 // answer shares more words with the answering passage than a reader's question does); for a follow-up it
 // also sees the earlier questions, so "how do I undo that?" can become "undo sink output to file". The text is
-// an EXTRA query: DocumentLibrary.search fuses its ranking with the question's own (extraQueries, weighted
-// RRF), so a useless rewrite can move pages but never replace the question's evidence.
+// an EXTRA query: DocumentLibrary.search adds its words to the question's at a lower weight (extraQueries,
+// lexical-config.ts extraQueryWeight), so a useless rewrite costs little and never replaces the question.
 // Bounded: REWRITE_MAX_TOKENS greedy tokens, the caller's AbortSignal cancels it (ABORTED propagates, the
 // answer is cancelled), and any other failure returns { text: null, reason } — retrieval then runs on the
 // question alone.
