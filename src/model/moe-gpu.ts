@@ -4,12 +4,14 @@
 //   act    = w · silu(G_e xn) · (U_e xn)       per token and slot, e read from route on the GPU
 //   x     += Σ_slots D_e act                   (only the chosen experts' weights are read)
 //   Qwen2-MoE: h = silu(Gs xn) · (Us xn) · sigmoid(gs · xn);  x += Ds h
-// Prefill (m > 1) is per-token routing: each token's slots read their own experts in the same dispatches
-// (no grouping by expert yet, so an expert chosen by several tokens of a chunk is read once per token).
-// Everything stays on the GPU: no read-back to route.
+// Decode (m = 1): the per-token kernels (shaders/moe-expert-gate-up.wgsl, moe-expert-down.wgsl).
+// Prefill (m > 1): grouped by expert (src/gpu/kernels/moe-grouped.ts): the slots are listed per expert on the
+// GPU, each chosen expert's weights are read once per 4 of its tokens, the per-slot down outputs are summed
+// into the residual. Everything stays on the GPU: no read-back to route.
 import { createBuffer, STORAGE, type GpuContext } from '../gpu/context';
 import { MoeExpertDownKernel, MoeExpertGateUpKernel, type MoeExpertBound } from '../gpu/kernels/moe-expert';
 import { MoeRouteKernel, type MoeRouteBound } from '../gpu/kernels/moe-route';
+import { MoeCombineKernel, MoeExpertDownGroupedKernel, MoeExpertGateUpGroupedKernel, MoeGroupKernel, moeGroupsBytes } from '../gpu/kernels/moe-grouped';
 import { MoeSharedGateKernel, type MoeSharedGateBound } from '../gpu/kernels/moe-shared-gate';
 import { SiluMulKernel, type SiluMulBound } from '../gpu/kernels/silu-mul';
 import type { LlamaConfig } from './config';
@@ -35,6 +37,12 @@ export class MoeGpu {
   private readonly down: MoeExpertDownKernel;
   private readonly siluMul: SiluMulKernel;
   private readonly sharedGate: MoeSharedGateKernel;
+  private readonly group: MoeGroupKernel;
+  private readonly gateUpGrouped: MoeExpertGateUpGroupedKernel;
+  private readonly downGrouped: MoeExpertDownGroupedKernel;
+  private readonly combine: MoeCombineKernel;
+  private readonly groups: GPUBuffer; // u32 [E, 1 + B]: per expert the count, then the slots that chose it
+  private readonly slotOut: GPUBuffer; // f32 [B, topK, D]: per-slot down outputs (prefill)
   private readonly logits: GPUBuffer; // f32 [B, E]
   private readonly routeBuf: GPUBuffer; // u32 [B, topK, 2]: expert id, f32 weight bits
   private readonly act: GPUBuffer; // f32 [B, topK, F]
@@ -50,6 +58,10 @@ export class MoeGpu {
     this.down = new MoeExpertDownKernel(ctx);
     this.siluMul = new SiluMulKernel(ctx);
     this.sharedGate = new MoeSharedGateKernel(ctx);
+    this.group = new MoeGroupKernel(ctx);
+    this.gateUpGrouped = new MoeExpertGateUpGroupedKernel(ctx);
+    this.downGrouped = new MoeExpertDownGroupedKernel(ctx);
+    this.combine = new MoeCombineKernel(ctx);
     const buf = (bytes: number, label: string) => {
       const b = createBuffer(ctx, bytes, STORAGE, label);
       this.buffers.push(b);
@@ -58,6 +70,8 @@ export class MoeGpu {
     this.logits = buf(B * moe.numExperts * 4, 'moe.logits');
     this.routeBuf = buf(B * moe.topK * 8, 'moe.route');
     this.act = buf(B * moe.topK * moe.expertIntermediateSize * 4, 'moe.act');
+    this.groups = buf(moeGroupsBytes(moe.numExperts, B), 'moe.groups');
+    this.slotOut = buf(B * moe.topK * cfg.hiddenSize * 4, 'moe.slot_out');
     const S = moe.sharedExpertIntermediateSize;
     this.sGate = S ? buf(B * S * 4, 'moe.shared.gate') : null;
     this.sUp = S ? buf(B * S * 4, 'moe.shared.up') : null;
@@ -71,6 +85,12 @@ export class MoeGpu {
     const route: MoeRouteBound = this.route.bind(this.logits, this.routeBuf, this.step, { nExperts: moe.numExperts, topK: moe.topK, normTopK: moe.normTopK });
     const gu: MoeExpertBound = this.gateUp.bind(xn, this.routeBuf, L.gateUp, this.act, this.step, { topK: moe.topK, maxM: B });
     const dn: MoeExpertBound = this.down.bind(this.act, this.routeBuf, L.down, x, this.step, { topK: moe.topK, maxM: B });
+    const grouped = {
+      group: this.group.bind(this.routeBuf, this.groups, this.step, { nExperts: moe.numExperts, topK: moe.topK, maxM: B }),
+      gateUp: this.gateUpGrouped.bind(xn, this.routeBuf, this.groups, L.gateUp, this.act, this.step, { topK: moe.topK, maxM: B }),
+      down: this.downGrouped.bind(this.act, this.groups, L.down, this.slotOut, this.step, { topK: moe.topK, maxM: B }),
+      combine: this.combine.bind(this.slotOut, x, this.step, { D: this.cfg.hiddenSize, topK: moe.topK, maxM: B }),
+    };
     let shared: { gate: MoeBoundLinear; up: MoeBoundLinear; logit: MoeBoundLinear; silu: SiluMulBound; scale: MoeSharedGateBound; down: MoeBoundLinear } | null = null;
     if (L.shared && this.sGate && this.sUp && this.sLogit) {
       const S = moe.sharedExpertIntermediateSize;
@@ -87,8 +107,15 @@ export class MoeGpu {
       encode: (at, m) => {
         router.encode(at(`${router.kernel(m)} moe router`), m);
         this.route.encode(at('moe-route'), route, m);
-        this.gateUp.encode(at('moe-expert gate/up'), gu, m);
-        this.down.encode(at('moe-expert down'), dn, m);
+        if (m === 1) {
+          this.gateUp.encode(at('moe-expert gate/up'), gu, m);
+          this.down.encode(at('moe-expert down'), dn, m);
+        } else {
+          this.group.encode(at('moe-group'), grouped.group);
+          this.gateUpGrouped.encode(at('moe-expert-grouped gate/up'), grouped.gateUp, m);
+          this.downGrouped.encode(at('moe-expert-grouped down'), grouped.down, m);
+          this.combine.encode(at('moe-combine'), grouped.combine, m);
+        }
         if (shared) {
           shared.gate.encode(at(`${shared.gate.kernel(m)} shared gate/up`), m);
           shared.up.encode(at(`${shared.up.kernel(m)} shared gate/up`), m);
