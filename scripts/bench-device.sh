@@ -19,15 +19,16 @@ vendor="$here/.vendor/device"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pdfchat-bench-device.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# The bundled benchmark and its Dawn addon (built into the temp dir from node_modules when .vendor/device lacks them).
-if [ -f "$vendor/bench-device.mjs" ]; then
+# The bundled benchmark and its Dawn addon: built from the sources into the temp dir where node_modules is
+# (a development checkout, so the run always matches the code), else the one prepare-bench-device.sh vendored.
+if [ -d "$here/node_modules/esbuild" ] && [ -d "$here/node_modules/webgpu" ] && command -v node >/dev/null; then
+  node "$here/scripts/build-bench-device.mjs" "$work" >&2
+elif [ -f "$vendor/bench-device.mjs" ]; then
   cp "$vendor/bench-device.mjs" "$work/"
   mkdir -p "$work/node_modules"
   cp -r "$vendor/node_modules/webgpu" "$work/node_modules/"
   addon="$work/node_modules/webgpu/dist/linux-x64/dawn.node"
   if [ -f "$addon.gz" ]; then gunzip -f "$addon.gz"; fi
-elif [ -d "$here/node_modules/esbuild" ]; then
-  node "$here/scripts/build-bench-device.mjs" "$work" >&2
 else
   echo "bench-device: $vendor/bench-device.mjs is missing; run scripts/prepare-bench-device.sh first" >&2; exit 2
 fi

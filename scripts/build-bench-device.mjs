@@ -26,7 +26,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['webgpu'],
+  // node-llama-cpp is only imported dynamically by `bench --peer` (not part of this run): left out of the bundle.
+  external: ['webgpu', 'node-llama-cpp'],
   plugins: [rawText],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',

@@ -61,6 +61,8 @@ export interface TuneOptions {
 /** Max relative error (vs the CPU twin, relative to max |y|) a candidate may show on the check slice. */
 const TOLERANCE = { f32: 1e-4, f16: 5e-3 };
 const CHECK_ROWS = 64;
+/** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
+const PRUNE_FACTOR = 4;
 
 export function shapeKey(s: GptqShape): string {
   return `K=${s.K} N=${s.N} g=${s.groupSize}`;
@@ -155,6 +157,7 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
   const live: { c: TuneCandidate; encode: (p: GPUComputePassEncoder) => void; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
   let complete = true;
+  let bestProbe = Infinity;
   try {
     for (const v of variants) {
       if (!v.supports(ctx, s)) continue;
@@ -172,6 +175,10 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
       const want = v.f16 ? (want16 ??= gptqSplitKF16Cpu(x, slice)) : want32;
       c.relErr = relErr(got, want);
       if (!(c.relErr <= (v.f16 ? TOLERANCE.f16 : TOLERANCE.f32))) { c.note = 'wrong output on this adapter'; continue; }
+      // One timed call on one copy: a candidate far slower than the best so far is not worth the full timing.
+      const probe = await timer.time((p) => k.encode(p, bounds[0], 1), 1);
+      if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
+      bestProbe = Math.min(bestProbe, probe);
       const encode = (p: GPUComputePassEncoder) => { for (const b of bounds) k.encode(p, b, 1); };
       live.push({ c, encode, reps: await calibrateReps(timer, encode, o.minMs, 32), best: Infinity });
     }
@@ -208,7 +215,7 @@ export async function autotuneGptqMatvec(ctx: GpuContext, layers: GptqShape[], o
       if (hit && hit.complete) { decisions.push({ shape: shapeKey(s), variant: hit.variant, fromCache: true, complete: true }); continue; }
       const { candidates, complete } = await tuneShape(ctx, s, variants, timer, deadline, o, hit?.measured ?? []);
       const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
-      const best = ok[0] ?? { variant: ROWS_PER_THREAD.name, ms: 0 };
+      const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: ROWS_PER_THREAD.name, ms: 0 };
       decisions.push({ shape: shapeKey(s), variant: best.variant, fromCache: false, complete, candidates });
       const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms! }));
       await opts.cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });

@@ -36,7 +36,10 @@ describe('GPTQ matvec autotuner', () => {
         expect(c.relErr!, c.variant).toBeLessThan(1e-4);
         expect(c.ms!, c.variant).toBeGreaterThan(0);
       }
-      const fastest = [...d.candidates!].sort((a, b) => a.ms! - b.ms!)[0];
+      // Candidates far slower on a single call are recorded but not timed further (note); the rest are compared.
+      const timed = d.candidates!.filter((c) => c.note === undefined);
+      expect(timed.map((c) => c.variant)).toContain('rows-per-thread');
+      const fastest = [...timed].sort((a, b) => a.ms! - b.ms!)[0];
       expect(d.variant).toBe(fastest.variant);
     }
     expect(first.variantFor(layers[0]).name).toBe(r.decisions.find((d) => d.shape === shapeKey(layers[0]))!.variant);
@@ -74,7 +77,7 @@ describe('GPTQ matvec autotuner', () => {
     const db = b.report!.decisions[0];
     expect(db.fromCache).toBe(false);
     expect(db.complete).toBe(true);
-    expect(db.candidates!.every((c) => c.ms !== null && c.note === undefined)).toBe(true); // only rows-per-thread was measured before
+    expect(db.candidates!.every((c) => c.ms !== null && c.note !== 'measured on an earlier load')).toBe(true); // only rows-per-thread was measured before
     const c = await autotuneGptqMatvec(ctx, layers, { ...quick, cache, variants: variants() });
     expect(c.report!.decisions[0].fromCache).toBe(true);
   });
