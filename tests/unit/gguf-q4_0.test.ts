@@ -3,7 +3,8 @@
 // are requantised with the reference rule and say why. The end-to-end check against llama.cpp itself is
 // tests/gpu/cli-bench-peer.test.ts (log-probabilities of the same model in both engines).
 import { describe, expect, it } from 'vitest';
-import type { PackedGptq } from '../../src/gpu/gptq-repack';
+import { gptqDequantCpu, repackGptq, type PackedGptq } from '../../src/gpu/gptq-repack';
+import { packGptq } from '../../src/model/gptq-pack';
 import { dequantPacked, dequantQ4_0, gptqToQ4_0, permuteQ4_0Rows, q4_0Mismatch, quantizeQ4_0 } from '../../src/model/convert/gguf-q4_0';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/shared/f16';
 
@@ -37,7 +38,7 @@ describe('GPTQ → Q4_0', () => {
   it('other layouts are requantised and say why; the result is within one step of the weights (half a step, or a whole one where q = 15 clamps)', () => {
     const cases: [PackedGptq, RegExp][] = [
       [randomPacked(128, 4, 128, 2), /group size 128/],
-      [randomPacked(64, 4, 32, 3, () => 5), /zero point 5/],
+      [randomPacked(64, 4, 32, 3, () => 5), /^zero point 5/],
       [{ ...randomPacked(64, 4, 32, 4), perm: Uint32Array.from({ length: 64 }, (_, i) => 63 - i) }, /act-order/],
     ];
     for (const [p, why] of cases) {
@@ -51,6 +52,23 @@ describe('GPTQ → Q4_0', () => {
         for (let j = 0; j < 32; j++) expect(Math.abs(back[b * 32 + j] - W[b * 32 + j])).toBeLessThanOrEqual(d * 1.001 + 1e-7);
       }
     }
+  });
+
+  it('dequantPacked of a repacked act-order asymmetric layer is the original GPTQ weights (what gets requantised)', () => {
+    const K = 64, N = 8, G = 16, nG = K / G;
+    let s = 9;
+    const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0), s >>> 8);
+    const order = Array.from({ length: K }, (_, i) => i);
+    for (let i = K - 1; i > 0; i--) { const j = rnd() % (i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+    const gIdx = Int32Array.from(order, (o) => Math.floor(o / G)); // G inputs per group, in shuffled positions
+    const t = packGptq({
+      q: Uint8Array.from({ length: N * K }, () => rnd() % 16), zeros: Uint8Array.from({ length: nG * N }, () => rnd() % 16),
+      scales: Float32Array.from({ length: nG * N }, () => 0.01 + (rnd() % 100) / 1000), gIdx, K, N, groupSize: G, format: 'v1',
+    });
+    const p = repackGptq(t);
+    expect(p.perm).not.toBeNull();
+    expect(q4_0Mismatch(p)).toMatch(/group size 16.*act-order.*asymmetric/);
+    expect(Array.from(dequantPacked(p))).toEqual(Array.from(gptqDequantCpu(t)));
   });
 
   it('reference quantisation maps the largest-magnitude value to q = 0 exactly', () => {

@@ -1,9 +1,11 @@
-// `bench --model synthetic:NAME --peer llama.cpp [--peer-backend vulkan|cpu] [--prompt-tokens N] [--gen-tokens N]
+// `bench --model synthetic:NAME|DIR --peer llama.cpp [--peer-backend vulkan|cpu] [--prompt-tokens N] [--gen-tokens N]
 //        [--peer-runs N] [--check-tokens N] [--peer-threads N (1)] [--peer-gguf FILE] [--precision f16|f32] [--no-tune] [--tune-cache FILE]`
 // The same-adapter race against llama.cpp (issue 8 item 6). The synthetic model (src/model/synthetic.ts) is made
 // with GPTQ group 32 (symmetric, zero 8, no act-order) instead of 128, which is exactly llama.cpp's Q4_0: the
 // GGUF gets the very same 4-bit codes and f16 scales (embedding / lm_head F16, norms F32), no requantisation;
-// `weights` in the output says so (and names the reason if a layer ever had to be requantised). llama.cpp runs
+// `weights` in the output says so. A GPTQ model directory (dense llama, 4-bit) is exported layer by layer: g32
+// symmetric layers bit for bit, others (other group sizes, asymmetric zeros, act-order) requantised to Q4_0 with
+// llama.cpp's reference rule, and `weights` counts them and names why (then the engines' weights differ). llama.cpp runs
 // through node-llama-cpp on its Vulkan backend (on this machine: lavapipe, made visible with
 // GGML_VK_VISIBLE_DEVICES=0; run under scripts/with-gpu-env.sh so both engines see the same ICD), or --peer-backend
 // cpu. First the next-token log-probabilities of both engines are compared on a short sequence; then, after a
@@ -18,6 +20,10 @@ import type { PackedGptq } from '../../gpu/gptq-repack';
 import { nodeGpu } from '../../gpu/node-gpu';
 import { writeQ4LlamaGguf, placeholderVocab, type Q4LlamaWeights, type Q4WriteReport } from '../../model/convert/gguf-q4-llama';
 import type { LlamaConfig } from '../../model/config';
+import { openCheckpoint, type Checkpoint } from '../../model/checkpoint';
+import { checkpointQ4Weights } from '../../model/convert/checkpoint-q4';
+import { nodeDirFiles } from '../../model/node-files';
+import { uploadLlamaWeights, type GpuLlamaWeights } from '../../model/weights-gpu';
 import { LlamaGpu } from '../../model/llama-gpu';
 import { LlamaCppPeer, type PeerBackend, type PeerTiming } from '../../model/peer-llamacpp';
 import { makeSyntheticWeights, syntheticConfig, type SyntheticHostTensor } from '../../model/synthetic';
@@ -38,9 +44,6 @@ export async function run(args: CliArgs): Promise<void> {
   const peer = args.require('peer');
   if (peer !== 'llama.cpp') throw new AppError('BAD_ARGUMENT', `Unknown --peer ${JSON.stringify(peer)}; the only peer is llama.cpp.`);
   const model = args.require('model');
-  if (!model.startsWith('synthetic:')) {
-    throw new AppError('BAD_ARGUMENT', 'bench --peer llama.cpp runs on synthetic shapes only so far (e.g. --model synthetic:tinyllama-1.1b); a model directory is not exported to Q4_0 yet.');
-  }
   const backendArg = args.get('peer-backend') ?? 'vulkan';
   if (backendArg !== 'vulkan' && backendArg !== 'cpu') throw new AppError('BAD_ARGUMENT', `--peer-backend is vulkan or cpu, not ${JSON.stringify(backendArg)}.`);
   const backend: PeerBackend = backendArg;
@@ -49,12 +52,24 @@ export async function run(args: CliArgs): Promise<void> {
   const runs = Math.max(1, args.number('peer-runs', 2));
   const checkTokens = args.number('check-tokens', 12);
   const tolerance = args.number('peer-tolerance', PEER_LOGPROB_TOLERANCE);
-  const base = syntheticConfig(model.slice('synthetic:'.length));
-  // Group 32: GPTQ g32 sym (zero 8) is llama.cpp's Q4_0 bit for bit. Q4_0 needs whole blocks of 32 along K, so an
-  // intermediate size that is not a multiple of 32 (tiny-test's 688) is rounded up, and the output says so.
-  const intermediate = Math.ceil(base.intermediateSize / 32) * 32;
-  const cfg: LlamaConfig = { ...base, intermediateSize: intermediate, quant: { ...base.quant!, groupSize: 32 } };
-  if (base.hiddenSize % 32 || (base.numHeads * base.headDim) % 32) throw new AppError('BAD_ARGUMENT', `${model}: hidden size ${base.hiddenSize} is not a multiple of 32, which Q4_0 needs.`);
+  const synthetic = model.startsWith('synthetic:');
+  let cfg: LlamaConfig;
+  let shapeChange: string | null = null;
+  let ck: Checkpoint | null = null;
+  if (synthetic) {
+    const base = syntheticConfig(model.slice('synthetic:'.length));
+    // Group 32: GPTQ g32 sym (zero 8) is llama.cpp's Q4_0 bit for bit. Q4_0 needs whole blocks of 32 along K, so an
+    // intermediate size that is not a multiple of 32 (tiny-test's 688) is rounded up, and the output says so.
+    const intermediate = Math.ceil(base.intermediateSize / 32) * 32;
+    cfg = { ...base, intermediateSize: intermediate, quant: { ...base.quant!, groupSize: 32 } };
+    if (intermediate !== base.intermediateSize) shapeChange = `intermediate size ${base.intermediateSize} -> ${intermediate} (Q4_0 blocks of 32)`;
+  } else {
+    ck = await openCheckpoint(nodeDirFiles(model));
+    cfg = ck.config;
+  }
+  if (cfg.hiddenSize % 32 || (cfg.numHeads * cfg.headDim) % 32 || cfg.intermediateSize % 32) {
+    throw new AppError('UNSUPPORTED_MODEL', `${model}: hidden, attention and FFN sizes must be multiples of 32 for Q4_0 (llama.cpp's blocks).`);
+  }
   const maxSeq = Math.min(cfg.maxPositionEmbeddings, Math.max(promptTokens + genTokens + 8, checkTokens));
 
   const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
@@ -63,13 +78,20 @@ export async function run(args: CliArgs): Promise<void> {
   const ggufPath = keepGguf ?? join(tmp!, 'model-q4_0.gguf');
   let theirs: LlamaCppPeer | null = null;
   let llama: LlamaGpu | null = null;
-  const host: SyntheticHostTensor[] = [];
-  const weights = makeSyntheticWeights(ctx, cfg, 1, (t) => host.push(t));
+  let weights: GpuLlamaWeights | null = null;
   try {
-    const written = writeGguf(ggufPath, cfg, host);
-    host.length = 0;
-    const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000) });
-    llama = LlamaGpu.create(ctx, cfg, weights, { maxSeq, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
+    let written: Q4WriteReport;
+    if (ck) {
+      written = writeGgufFile(ggufPath, cfg, await checkpointQ4Weights(ck));
+      weights = await uploadLlamaWeights(ctx, ck);
+    } else {
+      const host: SyntheticHostTensor[] = [];
+      weights = makeSyntheticWeights(ctx, cfg, 1, (t) => host.push(t));
+      written = writeGgufFile(ggufPath, cfg, syntheticQ4Weights(cfg, host));
+    }
+    const w = weights;
+    const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, w, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000) });
+    llama = LlamaGpu.create(ctx, cfg, w, { maxSeq, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
     theirs = await LlamaCppPeer.open(ggufPath, { backend, contextSize: maxSeq + 16, batchSize: Math.max(promptTokens, checkTokens), threads: args.number('peer-threads', 1) });
 
     // Agreement: full next-token log-probabilities at every position of a short sequence.
@@ -77,6 +99,7 @@ export async function run(args: CliArgs): Promise<void> {
     const oursLp = (await llama.logitsAll(check)).map(logSoftmax);
     const theirsLp = await theirs.logProbs(check, cfg.vocabSize);
     const agreement = compareLogProbs(oursLp, theirsLp, tolerance);
+    if (!agreement.ok) process.stderr.write(`bench --peer: next-token log-probabilities differ by up to ${agreement.max_abs_dlogp} (tolerance ${tolerance})${written.requantisedLayers ? ' — expected: some layers were requantised, the weights differ' : ''}\n`);
 
     const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
     const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 3) % cfg.vocabSize);
@@ -111,8 +134,8 @@ export async function run(args: CliArgs): Promise<void> {
       peer: 'llama.cpp',
       peer_backend: backend,
       peer_device: theirs.device,
-      weights: weightsNote(written),
-      ...(intermediate !== base.intermediateSize ? { shape_change: `intermediate size ${base.intermediateSize} -> ${intermediate} (Q4_0 blocks of 32)` } : {}),
+      weights: weightsNote(written, synthetic ? 'synthetic GPTQ, group 32 (not the synthetic default 128), symmetric zero 8, no act-order' : `${model}: GPTQ 4-bit, group ${cfg.quant?.groupSize}, ${cfg.quant?.sym ? 'symmetric' : 'asymmetric'}${cfg.quant?.descAct ? ', act-order' : ''}`),
+      ...(shapeChange ? { shape_change: shapeChange } : {}),
       prompt_tokens: promptTokens,
       gen_tokens: genTokens,
       agreement,
@@ -134,13 +157,13 @@ export async function run(args: CliArgs): Promise<void> {
   } finally {
     await theirs?.dispose();
     llama?.destroy();
-    weights.destroy();
+    weights?.destroy();
     ctx.device.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-function writeGguf(path: string, cfg: LlamaConfig, host: SyntheticHostTensor[]): Q4WriteReport {
+function syntheticQ4Weights(cfg: LlamaConfig, host: SyntheticHostTensor[]): Q4LlamaWeights {
   const byName = new Map(host.map((t) => [t.name, t]));
   const gptq = (name: string): PackedGptq => {
     const t = byName.get(name);
@@ -153,7 +176,7 @@ function writeGguf(path: string, cfg: LlamaConfig, host: SyntheticHostTensor[]):
   };
   // The synthetic model's norms are all ones (src/model/synthetic.ts).
   const ones = new Float32Array(cfg.hiddenSize).fill(1);
-  const w: Q4LlamaWeights = {
+  return {
     embedding: f16('embedding')!,
     lmHead: cfg.tieWordEmbeddings ? null : f16('lmHead'),
     attnNorm: Array.from({ length: cfg.numLayers }, () => ones),
@@ -164,6 +187,9 @@ function writeGguf(path: string, cfg: LlamaConfig, host: SyntheticHostTensor[]):
       return { q: p('q'), k: p('k'), v: p('v'), o: p('o'), gate: p('gate'), up: p('up'), down: p('down') };
     }),
   };
+}
+
+function writeGgufFile(path: string, cfg: LlamaConfig, w: Q4LlamaWeights): Q4WriteReport {
   const fd = openSync(path, 'w');
   try {
     return writeQ4LlamaGguf(cfg, w, placeholderVocab(cfg.vocabSize), (b) => void writeSync(fd, b));
@@ -172,15 +198,15 @@ function writeGguf(path: string, cfg: LlamaConfig, host: SyntheticHostTensor[]):
   }
 }
 
-function weightsNote(r: Q4WriteReport) {
+function weightsNote(r: Q4WriteReport, source: string) {
   return {
     format: 'Q4_0',
-    source: 'synthetic GPTQ, group 32 (not the synthetic default 128), symmetric zero 8, no act-order',
+    source,
     exact_layers: r.exactLayers,
     requantised_layers: r.requantisedLayers,
     ...(r.requantReasons.length ? { requantised_because: r.requantReasons } : {}),
     gguf_bytes: r.bytes,
-    note: r.requantisedLayers ? 'some linears were requantised to Q4_0 (llama.cpp reference rule): the engines do not run identical weights' : 'every linear copied bit for bit (same 4-bit codes, same f16 scales); embedding/lm_head F16, norms F32',
+    note: r.requantisedLayers ? 'some linears were requantised to Q4_0 (llama.cpp reference rule): the engines do not run identical weights' : 'every linear copied bit for bit (same 4-bit codes, same f16 scales); embedding/lm_head as stored (F16/F32), norms F32',
   };
 }
 

@@ -1,5 +1,5 @@
 // A llama-architecture GGUF (v3) with the GPTQ linears as Q4_0 (src/model/convert/gguf-q4_0.ts), the embedding
-// and lm_head as F16 and the norms as F32: the same quantised weights our engine runs, for llama.cpp. Streamed
+// and lm_head as F16 or F32 (as given) and the norms as F32: the same quantised weights our engine runs, for llama.cpp. Streamed
 // through `write` one tensor at a time (a 1B model is ~700 MB; nothing holds the whole file). q/k rows go to
 // llama.cpp's interleaved RoPE order (whole rows move; Q4_0 blocks run along K, so they are unchanged).
 import type { PackedGptq } from '../../gpu/gptq-repack';
@@ -14,9 +14,10 @@ const GGML_Q4_0 = 2;
 const ALIGN = 32;
 
 export interface Q4LlamaWeights {
-  embedding: Uint16Array /* f16 [vocab, D] */;
+  /** f16 bits (written F16) or f32 (written F32), as the checkpoint has it. */
+  embedding: Uint16Array | Float32Array /* [vocab, D] */;
   /** null when tied to the embedding. */
-  lmHead: Uint16Array /* f16 [vocab, D] */ | null;
+  lmHead: Uint16Array | Float32Array /* [vocab, D] */ | null;
   attnNorm: Float32Array[] /* [layers][D] */;
   ffnNorm: Float32Array[] /* [layers][D] */;
   finalNorm: Float32Array /* [D] */;
@@ -50,7 +51,9 @@ function interleavedFrom(headDim: number): (r: number) => number {
 }
 
 export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: SpmVocab, write: (b: Uint8Array) => void): Q4WriteReport {
-  if (cfg.architecture && cfg.architecture !== 'llama') throw new Error(`writeQ4LlamaGguf: only the llama architecture is written, not ${cfg.architecture}.`);
+  if ((cfg.architecture && cfg.architecture !== 'llama' && cfg.architecture !== 'mistral') || cfg.slidingWindow || cfg.qkNorm || cfg.moe) {
+    throw new Error(`writeQ4LlamaGguf: only dense llama-architecture models (no sliding window, q/k norm or experts) are written, not ${cfg.architecture}.`);
+  }
   const arch = 'llama';
   const D = cfg.hiddenSize;
   const kv: [string, KvValue][] = [
@@ -83,7 +86,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
   const bytesOf = (a: Float32Array | Uint16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const tensors: T[] = [];
   const f32 = (name: string, a: Float32Array) => tensors.push({ name, dims: [a.length], type: GGML_F32, byteLength: a.byteLength, data: () => bytesOf(a) });
-  const f16 = (name: string, a: Uint16Array) => tensors.push({ name, dims: [D, a.length / D], type: GGML_F16, byteLength: a.byteLength, data: () => bytesOf(a) });
+  const matrix = (name: string, a: Uint16Array | Float32Array) => tensors.push({ name, dims: [D, a.length / D], type: a instanceof Uint16Array ? GGML_F16 : GGML_F32, byteLength: a.byteLength, data: () => bytesOf(a) });
   const q4 = (name: string, p: PackedGptq, headsForRope?: number) =>
     tensors.push({
       name, dims: [p.K, p.N], type: GGML_Q4_0, byteLength: (p.N * p.K / Q4_0_BLOCK) * Q4_0_BLOCK_BYTES,
@@ -97,7 +100,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
         return headsForRope ? permuteQ4_0Rows(t.bytes, p.N, p.K, interleavedFrom(cfg.headDim)) : t.bytes;
       },
     });
-  f16('token_embd.weight', w.embedding);
+  matrix('token_embd.weight', w.embedding);
   if (cfg.ropeScaling) f32('rope_freqs.weight', llama3RopeFactors(cfg));
   w.layers.forEach((l, i) => {
     const p = `blk.${i}`;
@@ -112,7 +115,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
     q4(`${p}.ffn_down.weight`, l.down);
   });
   f32('output_norm.weight', w.finalNorm);
-  if (w.lmHead) f16('output.weight', w.lmHead);
+  if (w.lmHead) matrix('output.weight', w.lmHead);
 
   const head = new ByteWriter();
   head.u32(0x46554747);

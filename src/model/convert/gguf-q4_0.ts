@@ -19,13 +19,15 @@ export interface Q4_0Tensor {
   reason?: string;
 }
 
-/** Why `p` cannot be copied into Q4_0 bit for bit, or null when it can. */
+/** Why `p` cannot be copied into Q4_0 bit for bit ('; '-separated), or null when it can. */
 export function q4_0Mismatch(p: PackedGptq): string | null {
   if (p.K % Q4_0_BLOCK !== 0) return `K=${p.K} is not a multiple of 32`;
-  if (p.groupSize !== Q4_0_BLOCK) return `group size ${p.groupSize}, not 32`;
-  if (p.perm) return 'act-order (permuted columns)';
-  for (let i = 0; i < p.sz.length; i++) if (p.sz[i] >>> 16 !== 8) return `zero point ${p.sz[i] >>> 16}, not 8 (asymmetric)`;
-  return null;
+  const why: string[] = [];
+  if (p.groupSize !== Q4_0_BLOCK) why.push(`group size ${p.groupSize}, not 32`);
+  if (p.perm) why.push('act-order (permuted columns)');
+  const z = p.sz.find((v) => v >>> 16 !== 8);
+  if (z !== undefined) why.push(`zero point ${z >>> 16}, not 8 (asymmetric)`);
+  return why.length ? why.join('; ') : null;
 }
 
 /** `p` as Q4_0: exact when q4_0Mismatch(p) is null, else requantised from its dequantised weights. */
