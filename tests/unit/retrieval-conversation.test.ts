@@ -134,3 +134,43 @@ describe('follow-up detection', () => {
     expect((await withPrior.search('Which option lists every default value with show all?', { topK: 1, history })).results[0].page).toBe(4);
   });
 });
+
+describe('extra queries (a model rewrite) in DocumentLibrary.search', () => {
+  const pages: PageText[] = [
+    { page: 1, label: '1', text: 'Output files. The function sink("record.lis") diverts all output to a file. Calling sink() with no argument restores the console.' },
+    { page: 2, label: '2', text: 'Undo and redo in the editor: press Ctrl+Z to undo the last change.' },
+    { page: 3, label: '3', text: 'Colours and fonts of plots are set with par().' },
+  ];
+  const history = [{ question: 'How do I divert the console output into a file?' }];
+
+  it("adds the rewrite's words to the question's at extraQueryWeight; coverage stays the question's", async () => {
+    const lib = new DocumentLibrary({ store: new MemoryStore() });
+    await lib.add('m', 'm.pdf', pages);
+    const q = 'And how do I undo that later?';
+    const alone = await lib.search(q, { topK: 3 });
+    expect(alone.results[0].page).toBe(2); // "undo" alone means the editor
+    const rewritten = await lib.search(q, { topK: 3, extraQueries: ['stop sink diverting output, restore the console'] });
+    const rankOf1 = (r: typeof alone) => r.results.findIndex((x) => x.page === 1);
+    expect(rankOf1(alone)).toBe(-1); // no word of the question is on page 1
+    expect(rankOf1(rewritten)).toBeGreaterThanOrEqual(0); // the rewrite's words find it
+    expect(rewritten.reason).toContain(`words added at weight ${DEFAULT_LEXICAL.extraQueryWeight}`);
+    // Coverage ("confident") measures the question's own terms: page 1 has none of them.
+    expect(rewritten.results[rankOf1(rewritten)].confident).toBe(false);
+    // With the conversation as well, the rewrite's evidence adds to the earlier question's.
+    const both = await lib.search(q, { topK: 3, history, extraQueries: ['stop sink diverting output, restore the console'] });
+    const onlyHistory = await lib.search(q, { topK: 3, history });
+    expect(both.results.find((x) => x.page === 1)!.score).toBeGreaterThan(onlyHistory.results.find((x) => x.page === 1)!.score);
+    // An empty rewrite changes nothing.
+    expect((await lib.search(q, { topK: 3, extraQueries: ['  '] })).results).toEqual(alone.results);
+  });
+
+  it('with RRF fusion, the rewrite ranks on its own words and the page is shown by the question\'s passage', async () => {
+    const lib = new DocumentLibrary({ store: new MemoryStore(), lexical: { ...DEFAULT_LEXICAL, extraQueryFusion: 'rrf', extraQueryWeight: 0.5 } });
+    await lib.add('m', 'm.pdf', pages);
+    const res = await lib.search('How do I undo a change?', { topK: 3, extraQueries: ['par colours fonts'] });
+    expect(res.results.map((r) => r.page)).toEqual([2, 3]);
+    expect(res.reason).toContain('1 rewritten query fused by reciprocal rank');
+    expect(res.results[0].score).toBeCloseTo(1 / 61, 12); // RRF: rank 1 of the question's list, absent from the rewrite's
+    expect(res.results[1].score).toBeCloseTo(0.5 / 61, 12);
+  });
+});
