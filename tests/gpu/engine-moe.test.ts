@@ -3,7 +3,10 @@
 // on both precision paths, and greedy prefill + decode giving the reference's tokens. The GPU routes on the GPU
 // (shaders/moe-route.wgsl) and runs only the chosen experts (shaders/moe-expert-*.wgsl).
 import { describe, expect, it } from 'vitest';
-import { makeRandomMoe, type RandomMoeOptions } from '../../scripts/make-random-llama';
+import { makeRandomMoe, makeRandomMoeFiles, type RandomMoeOptions } from '../../scripts/make-random-llama';
+import { writeModelDir } from '../../src/model/convert/write-dir';
+import { parseSafetensorsHeader, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors';
+import type { AppError } from '../../src/shared/errors';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 import { LlamaEngine } from '../../src/model/engine';
 import { nodeDirFiles } from '../../src/model/node-files';
@@ -105,5 +108,44 @@ describe('synthetic MoE bench shapes', () => {
     expect(tok).toBeLessThan(cfg.vocabSize);
     llama.destroy();
     w.destroy();
+  });
+});
+
+describe('MoE bad input on the GPU engine: named errors, nothing hangs', () => {
+  const small: RandomMoeOptions = { ...base, layers: 1, arch: 'qwen3_moe', experts: 4, topK: 2, expertIntermediate: 32, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } };
+  const loadError = async (files: Map<string, Uint8Array>): Promise<AppError> => {
+    const dir = makeTempDir('bad-moe-');
+    await writeModelDir(dir, files);
+    const engine = new LlamaEngine(nodeGpu());
+    let err: AppError | undefined;
+    await engine.load(nodeDirFiles(dir), { preferF16: false }).catch((e) => (err = e));
+    await engine.unload();
+    if (!err) throw new Error('expected the load to fail');
+    return err;
+  };
+
+  it('a missing expert tensor is MALFORMED_WEIGHTS naming it', async () => {
+    const files = makeRandomMoeFiles(small);
+    const st = files.get('model.safetensors')!;
+    const h = parseSafetensorsHeader(st);
+    const kept: TensorToWrite[] = [];
+    for (const [name, t] of h.tensors) {
+      if (name.startsWith('model.layers.0.mlp.experts.3.down_proj.')) continue;
+      const bytes = st.slice(h.dataOffset + t.begin, h.dataOffset + t.end);
+      kept.push({ name, dtype: t.dtype, shape: t.shape, data: t.dtype === 'F32' ? new Float32Array(bytes.buffer) : t.dtype === 'I32' ? new Int32Array(bytes.buffer) : new Uint16Array(bytes.buffer) });
+    }
+    files.set('model.safetensors', writeSafetensors(kept, h.metadata));
+    const err = await loadError(files);
+    expect(err.code).toBe('MALFORMED_WEIGHTS');
+    expect(err.message).toContain('model.layers.0.mlp.experts.3.down_proj');
+  });
+
+  it('OLMoE with clip_qkv set is refused on the GPU by name (the CPU reference runs it)', async () => {
+    const files = makeRandomMoeFiles({ ...small, arch: 'olmoe', quant: undefined, dtype: 'f32' });
+    const cfg = JSON.parse(new TextDecoder().decode(files.get('config.json')!));
+    files.set('config.json', new TextEncoder().encode(JSON.stringify({ ...cfg, clip_qkv: 8 })));
+    const err = await loadError(files);
+    expect(err.code).toBe('UNSUPPORTED_MODEL');
+    expect(err.message).toContain('clip_qkv 8');
   });
 });
