@@ -3,7 +3,8 @@
 // scripts/make-random-llama.ts) downloads from the local test hub, loads (the panel says qwen2 and gptq), and
 // answers a Chinese question about a Chinese PDF with a citation that opens the cited page highlighted.
 // Random weights: the words are noise; what is checked is that the architecture runs in the browser and the
-// whole cited-answer path works with it. Every request stays on 127.0.0.1.
+// whole cited-answer path works with it. Every request stays on 127.0.0.1. Also: a tiny random Qwen2-MoE
+// model (8 experts, top-2, a shared expert, GPTQ experts) loads, says what it is, and answers.
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { addPdfs, ask, DESKTOP, foreignRequests, modelRowOf, openApp, PDFS, reco
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QWEN_REPO = 'test/random-qwen2-gptq';
+const MOE_REPO = 'test/random-qwen2-moe-gptq';
 test.skip(!existsSync(PDFS + 'issue12823.pdf'), 'shared fixture PDFs are absent');
 
 let hub: Hub;
@@ -25,7 +27,10 @@ test.beforeAll(async () => {
   const dir = join(tmp, 'qwen2');
   const options = { arch: 'qwen2', hidden: 64, intermediate: 176, layers: 2, heads: 4, kvHeads: 2, vocab: 512, tied: true, seed: 5, maxPositionEmbeddings: 4096, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } };
   execFileSync('node', ['--import', 'tsx', 'scripts/make-random-llama.ts', dir, JSON.stringify(options)], { cwd: REPO_ROOT, stdio: 'pipe' });
-  hub = await startHub({ repos: { [QWEN_REPO]: dir }, port: 0 });
+  const moe = join(tmp, 'qwen2-moe');
+  const moeOptions = { arch: 'qwen2_moe', hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, vocab: 512, tied: true, seed: 6, maxPositionEmbeddings: 4096, experts: 8, topK: 2, expertIntermediate: 32, sharedIntermediate: 48, normTopK: false, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } };
+  execFileSync('node', ['--import', 'tsx', 'scripts/make-random-llama.ts', moe, JSON.stringify(moeOptions)], { cwd: REPO_ROOT, stdio: 'pipe' });
+  hub = await startHub({ repos: { [QWEN_REPO]: dir, [MOE_REPO]: moe }, port: 0 });
 });
 
 test.afterAll(async () => {
@@ -79,6 +84,39 @@ test('Chinese UI: a Qwen model is recommended; a Qwen2 GPTQ model downloads, loa
   await expect(page.getByTestId('viewer-page')).toHaveAttribute('data-page', '1');
   await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
 
+  expect(foreignRequests(urls)).toEqual([]);
+  await context.close();
+});
+
+test('a tiny Qwen2-MoE GPTQ model loads (panel: experts total / active, shared expert) and answers with citations', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const urls = recordRequests(context);
+  const page = await context.newPage();
+  await openApp(page);
+  await setHubEndpoint(page, hub.url);
+  await startRepoDownload(page, MOE_REPO);
+  const row = modelRowOf(page, MOE_REPO);
+  await expect(row).toHaveAttribute('data-complete', 'true', { timeout: 120_000 });
+  await row.getByTestId('load').click();
+  await expect(page.getByTestId('loaded-model')).toBeVisible({ timeout: 120_000 });
+  const details = page.getByTestId('loaded-details');
+  await expect(details).toHaveAttribute('data-architecture', 'qwen2_moe');
+  await expect(details).toContainText('8 experts, 2 per token + 1');
+  await expect(details).toContainText('gptq 4-bit');
+  await expect(page.getByTestId('loaded-tuning')).toHaveAttribute('data-tuning', /^(untuned|tuned|cached)$/);
+
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('max-tokens').fill('12');
+  await page.keyboard.press('Escape');
+  await addPdfs(page, ['issue12823.pdf']);
+  await waitReady(page, 'issue12823.pdf');
+  await ask(page, '知识库的主要内容是什么？');
+  const answer = page.getByTestId('answer').last();
+  await expect(answer).toHaveAttribute('data-mode', 'model');
+  await expect(page.getByTestId('ask')).toBeVisible({ timeout: 180_000 });
+  await expect(answer.getByRole('alert')).toHaveCount(0);
+  await expect(answer.getByTestId('citation').first()).toHaveText('[1]');
+  await expect(answer.getByTestId('tok-s')).toBeVisible();
   expect(foreignRequests(urls)).toEqual([]);
   await context.close();
 });

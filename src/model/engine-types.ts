@@ -51,6 +51,13 @@ export interface ModelInfo {
   adapter: string;
   f16: boolean;
   hasChatTemplate: boolean;
+  /** Mixture of experts: experts per sparse layer and how many each token uses (absent: dense). */
+  experts?: { total: number; active: number; shared: boolean };
+  /**
+   * The GPTQ matvec autotuner at load: 'tuned' (measured now for this GPU), 'cached' (choices kept from an
+   * earlier load on this GPU), 'untuned' (no layer large enough, or every choice left the default), 'off'.
+   */
+  tuning: 'tuned' | 'cached' | 'untuned' | 'off';
 }
 
 export interface LoadOptions {

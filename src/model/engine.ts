@@ -11,6 +11,7 @@ import { LlamaGpu, type SamplerOptions } from './llama-gpu';
 import { loadTokenizer, type LlamaTokenizer } from './tokenizer';
 import { uploadLlamaWeights, type GpuLlamaWeights } from './weights-gpu';
 import { defaultTuneCache } from '../gpu/autotune-cache';
+import type { TuneReport } from '../gpu/autotune';
 import { tuneLlamaWeights } from './tune-weights';
 
 interface Loaded {
@@ -28,6 +29,14 @@ export function describeQuant(cfg: LlamaConfig, dtype: string): string {
   if (!q) return dtype;
   const g = q.groupSize === -1 ? 'g-1' : `g${q.groupSize}`;
   return `${q.method ?? 'gptq'} ${q.bits}-bit ${g}${q.descAct ? ' act-order' : ''} ${q.sym ? 'sym' : 'asym'} ${q.format}`;
+}
+
+/** What the autotuner did at load, for the model panel ("kernels tuned for this GPU"). */
+export function tuningState(report: TuneReport | null, enabled: boolean): ModelInfo['tuning'] {
+  if (!enabled || !report) return 'off';
+  const measured = report.decisions.filter((d) => !d.skipped);
+  if (measured.length === 0) return 'untuned';
+  return measured.every((d) => d.fromCache) ? 'cached' : 'tuned';
 }
 
 export class LlamaEngine implements Engine {
@@ -81,6 +90,8 @@ export class LlamaEngine implements Engine {
         adapter: ctx.adapterName,
         f16: ctx.f16,
         hasChatTemplate: tokenizer.hasChatTemplate,
+        ...(cfg.moe ? { experts: { total: cfg.moe.numExperts, active: cfg.moe.topK, shared: cfg.moe.sharedExpertIntermediateSize > 0 } } : {}),
+        tuning: tuningState(choices?.report ?? null, tuneCache !== null),
       };
       const loaded: Loaded = { ctx, cfg, tokenizer, weights, model, info, lost: false };
       ctx.lost.then(() => {

@@ -60,8 +60,10 @@ export function ModelManager({ models }: { models: ModelsService }) {
         <p className="loaded" data-testid="loaded-model">
           {t('loaded')}: <strong>{s.loaded.key.replace(/@main$/, '').replace(/^folder:/, '')}</strong>{' '}
           <span className="small muted" data-testid="loaded-details" data-architecture={s.loaded.info.architecture}>
-            ({s.loaded.info.architecture}, {s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})
-          </span>
+            ({s.loaded.info.architecture}
+            {s.loaded.info.experts ? `, ${t('experts', { total: s.loaded.info.experts.total, active: s.loaded.info.experts.active })}${s.loaded.info.experts.shared ? ' + 1' : ''}` : ''}, {s.loaded.info.quantization}, {t('context', { n: s.loaded.info.contextLength })}{s.loaded.info.f16 ? ', f16' : ', f32'})
+          </span>{' '}
+          <span className="small muted" data-testid="loaded-tuning" data-tuning={s.loaded.info.tuning}>{t(`tuning_${s.loaded.info.tuning}`)}</span>
         </p>
       )}
       {s.loaded && s.lastRun && (

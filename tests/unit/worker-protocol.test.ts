@@ -22,7 +22,7 @@ class FileEchoEngine implements Engine {
     const part2 = await src.read('text.bin', 3);
     opts.onProgress?.({ phase: 'load', loaded: size, total: size });
     this.text = new TextDecoder().decode(new Uint8Array([...part1, ...part2]));
-    return { name: 'echo', architecture: 'echo', vocabSize: 256, contextLength: 64, quantization: 'none', weightBytes: size, adapter: 'none', f16: false, hasChatTemplate: false };
+    return { name: 'echo', architecture: 'echo', vocabSize: 256, contextLength: 64, quantization: 'none', weightBytes: size, adapter: 'none', f16: false, hasChatTemplate: false, tuning: 'off' };
   }
   async *generate(input: string | ChatMessage[], opts: GenerateOptions = {}): AsyncIterable<GeneratedToken> {
     const max = opts.maxTokens ?? 256;
