@@ -1,5 +1,5 @@
 // `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]
-//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N]`
+//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N] [--lockstep]`  (decode is pipelined as in the engine; --lockstep waits for each id)
 // Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
 // read_roofline_pattern, decode_roofline_fraction, autotune}. Before timing, the GPTQ matvec autotuner
 // (src/gpu/autotune.ts) picks a variant per layer shape, cached in a JSON file beside the Node model cache
@@ -66,7 +66,17 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   tok = await llama.prefill(prompt, sampler);
   const t1 = performance.now();
   let pos = promptTokens;
-  for (let i = 0; i < genTokens; i++) tok = await llama.decode(tok, pos++, sampler, i + 1);
+  if (args.has('lockstep')) {
+    for (let i = 0; i < genTokens; i++) tok = await llama.decode(tok, pos++, sampler, i + 1);
+  } else {
+    // As the engine decodes: each step fed on the GPU by the previous one's sampled id, two in flight.
+    const inFlight: Promise<number>[] = [];
+    for (let i = 0; i < genTokens; i++) {
+      inFlight.push(llama.decodeNext(pos++, sampler, i + 1));
+      if (inFlight.length > 2) await inFlight.shift();
+    }
+    if (inFlight.length > 0) tok = (await Promise.all(inFlight)).at(-1)!;
+  }
   const t2 = performance.now();
   const prefillTokS = promptTokens / ((t1 - t0) / 1000);
   const decodeTokS = genTokens / ((t2 - t1) / 1000);
@@ -94,6 +104,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   const out = {
     adapter: ctx.adapterName,
     f16: ctx.f16,
+    decode_mode: args.has('lockstep') ? 'lockstep' : 'pipelined',
     prefill_tok_s: round(prefillTokS),
     decode_tok_s: round(decodeTokS),
     weight_bytes_per_token: bytesPerToken,
