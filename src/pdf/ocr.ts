@@ -9,6 +9,7 @@ import { ocrAbortedError } from './ocr-engine';
 import { pageFromTesseract } from './ocr-text';
 import type { OcrPage, OcrProgress } from './ocr-types';
 import type { Pdfjs } from './pdfjs-env';
+import { multiply, type Matrix } from './positioned-text';
 
 /** Renders `page` at `scale` (pixels per point) and returns the image encoded as PNG. */
 export type PageRasteriser = (page: PDFPageProxy, scale: number) => Promise<Uint8Array>;
@@ -109,16 +110,6 @@ function untilAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promi
 /** A page image must cover this share of the page to set the render resolution (a logo does not). */
 export const OCR_SCAN_COVERAGE = 0.25;
 
-type Ctm = [number, number, number, number, number, number];
-const mul = (m: Ctm, n: Ctm): Ctm => [
-  m[0] * n[0] + m[2] * n[1],
-  m[1] * n[0] + m[3] * n[1],
-  m[0] * n[2] + m[2] * n[3],
-  m[1] * n[2] + m[3] * n[3],
-  m[0] * n[4] + m[2] * n[5] + m[4],
-  m[1] * n[4] + m[3] * n[5] + m[5],
-];
-
 /**
  * The resolution to render a page at: that of its scanned image (an image drawn over at least a quarter of
  * the page; rendering finer than the scan adds nothing), within 150–300 dpi; 300 dpi when it has none (vector
@@ -129,19 +120,19 @@ export async function ocrDpi(page: PDFPageProxy, ops: Pdfjs['OPS']): Promise<num
   const list = await page.getOperatorList();
   const [vx0, vy0, vx1, vy1] = page.view;
   const pageArea = Math.abs(vx1 - vx0) * Math.abs(vy1 - vy0);
-  let ctm: Ctm = [1, 0, 0, 1, 0, 0];
-  const stack: Ctm[] = [];
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const stack: Matrix[] = [];
   let best = 0;
   for (let i = 0; i < list.fnArray.length; i++) {
     const fn = list.fnArray[i];
     const args = list.argsArray[i] as unknown[] | null;
     if (fn === ops.save) stack.push(ctm);
     else if (fn === ops.restore) ctm = stack.pop() ?? ctm;
-    else if (fn === ops.transform && args) ctm = mul(ctm, args.slice(0, 6).map(Number) as Ctm);
+    else if (fn === ops.transform && args) ctm = multiply(ctm, args.slice(0, 6).map(Number) as Matrix);
     else if (fn === ops.paintFormXObjectBegin) {
       stack.push(ctm);
       const m = args?.[0] as ArrayLike<number> | null | undefined;
-      if (m && m.length === 6) ctm = mul(ctm, Array.from(m) as Ctm);
+      if (m && m.length === 6) ctm = multiply(ctm, Array.from(m) as Matrix);
     } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
     else {
       let iw = 0;
