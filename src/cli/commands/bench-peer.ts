@@ -79,7 +79,11 @@ export async function run(args: CliArgs): Promise<void> {
   let theirs: LlamaCppPeer | null = null;
   let llama: LlamaGpu | null = null;
   let weights: GpuLlamaWeights | null = null;
+  // Progress on stderr: on a CPU Vulkan driver llama.cpp's first run compiles its shaders for minutes.
+  const t00 = performance.now();
+  const step = (what: string) => process.stderr.write(`bench --peer [${((performance.now() - t00) / 1000).toFixed(0)} s] ${what}\n`);
   try {
+    step(`weights and ${ggufPath}`);
     let written: Q4WriteReport;
     if (ck) {
       written = writeGgufFile(ggufPath, cfg, await checkpointQ4Weights(ck));
@@ -92,9 +96,11 @@ export async function run(args: CliArgs): Promise<void> {
     const w = weights;
     const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, w, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000) });
     llama = LlamaGpu.create(ctx, cfg, w, { maxSeq, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
+    step(`llama.cpp (${backend}) loading`);
     theirs = await LlamaCppPeer.open(ggufPath, { backend, contextSize: maxSeq + 16, batchSize: Math.max(promptTokens, checkTokens), threads: args.number('peer-threads', 1) });
 
     // Agreement: full next-token log-probabilities at every position of a short sequence.
+    step(`log-probabilities of ${checkTokens} positions in both engines`);
     const check = Array.from({ length: checkTokens }, (_, i) => (i * 104729 + 11) % cfg.vocabSize);
     const oursLp = (await llama.logitsAll(check)).map(logSoftmax);
     const theirsLp = await theirs.logProbs(check, cfg.vocabSize);
@@ -117,12 +123,14 @@ export async function run(args: CliArgs): Promise<void> {
       return { prefillTokS: promptTokens / ((t1 - t0) / 1000), decodeTokS: genTokens / ((t2 - t1) / 1000) };
     };
     // Warm-up of both (pipeline / shader compilation), untimed.
+    step('warm-up');
     const w0 = performance.now();
     await ours();
     const w1 = performance.now();
     await theirs.time(prompt, Math.min(genTokens, 4));
     const w2 = performance.now();
     const pairs: { ours: PeerTiming; theirs: PeerTiming }[] = [];
+    step(`${runs} interleaved runs`);
     for (let r = 0; r < runs; r++) pairs.push({ ours: await ours(), theirs: await theirs.time(prompt, genTokens) });
 
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
