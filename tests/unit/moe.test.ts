@@ -1,12 +1,12 @@
 // Mixture-of-experts routing on the CPU reference, one test per rule (src/model/moe.ts states them):
 // softmax over all experts then top-k, renormalised (Mixtral, norm_topk_prob) or not (Qwen1.5-MoE, OLMoE);
 // Qwen2-MoE's sigmoid-gated shared expert; dense layers inside an MoE model (mlp_only_layers,
-// decoder_sparse_step); OLMoE's whole-projection q/k norm and clip_qkv; named errors for bad configs and
+// decoder_sparse_step); Qwen3-MoE vs llama.cpp; OLMoE's whole-projection q/k norm and clip_qkv; named errors for bad configs and
 // missing expert tensors; and the GPU engine refusing MoE models by name.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { syntheticVocab } from '../../scripts/make-random-llama';
+import { makeRandomMoe, syntheticVocab } from '../../scripts/make-random-llama';
 import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
 import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
 import { openCheckpoint } from '../../src/model/checkpoint';
@@ -280,5 +280,31 @@ describe('MoE routing vs llama.cpp', () => {
     expect(worst).toBeLessThan(1e-3);
     expect(noShared).toBeGreaterThan(100 * worst);
     expect(renormalised).toBeGreaterThan(100 * worst);
+  }, 60_000);
+
+  it('a random Qwen3-MoE (top-2 of 8 renormalised, per-head q/k norm, head_dim ≠ hidden/heads): within 1e-3 of llama.cpp', async () => {
+    const dir = makeTempDir('qwen3moe-');
+    await makeRandomMoe(dir, { arch: 'qwen3_moe', hidden: 32, intermediate: 48, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 300, tied: false, seed: 11, experts: 8, topK: 2, expertIntermediate: 24, normTopK: true, maxPositionEmbeddings: 128 });
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    expect(ref.config).toMatchObject({ architecture: 'qwen3_moe', qkNorm: true, moe: { numExperts: 8, topK: 2, normTopK: true, expertIntermediateSize: 24 } });
+    const gguf = join(dir, 'qwen3moe.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(300)));
+    const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 43) % 290)));
+    const theirs = await llamaCppProbabilities(gguf, tokens);
+    const dist = (logits: Float32Array[]) => {
+      let worst = 0;
+      theirs.forEach((probs, pos) => {
+        const lp = logSoftmax(logits[pos]);
+        for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
+      });
+      return worst;
+    };
+    const worst = dist(ref.logitsFor(tokens));
+    const unnormalised = dist(new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: false } }, ref.weights).logitsFor(tokens));
+    console.log(`random Qwen3-MoE reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} (without renormalisation: ${unnormalised.toExponential(2)})`);
+    expect(worst).toBeLessThan(1e-3);
+    expect(unnormalised).toBeGreaterThan(100 * worst);
+    // llama.cpp's qwen3moe always renormalises: a norm_topk_prob false model is refused, not exported wrong.
+    expect(() => writeLlamaGguf({ ...ref.config, moe: { ...ref.config.moe!, normTopK: false } }, ref.weights, syntheticVocab(300))).toThrow(/norm_topk_prob/);
   }, 60_000);
 });

@@ -91,11 +91,21 @@ export class ByteWriter {
 const ALIGN = 32;
 
 export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmVocab): Uint8Array {
-  const arch = cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3' ? cfg.architecture : cfg.architecture === 'qwen2_moe' ? 'qwen2moe' : 'llama';
+  const arch =
+    cfg.architecture === 'qwen2' || cfg.architecture === 'qwen3'
+      ? cfg.architecture
+      : cfg.architecture === 'qwen2_moe'
+        ? 'qwen2moe'
+        : cfg.architecture === 'qwen3_moe'
+          ? 'qwen3moe'
+          : 'llama';
   const moe = cfg.moe ?? null;
-  if (moe && ((cfg.architecture !== 'mixtral' && cfg.architecture !== 'qwen2_moe') || moe.sparse.some((x) => !x))) {
-    throw new Error('writeLlamaGguf: of the mixture-of-experts models only Mixtral and Qwen2-MoE with every layer sparse are exported.');
+  if (moe && ((cfg.architecture !== 'mixtral' && cfg.architecture !== 'qwen2_moe' && cfg.architecture !== 'qwen3_moe') || moe.sparse.some((x) => !x))) {
+    throw new Error('writeLlamaGguf: of the mixture-of-experts models only Mixtral, Qwen2-MoE and Qwen3-MoE with every layer sparse are exported.');
   }
+  // llama.cpp's qwen3moe graph always renormalises the top-k weights; a norm_topk_prob false model would be
+  // silently run with another rule there, so it is refused.
+  if (moe && arch === 'qwen3moe' && !moe.normTopK) throw new Error('writeLlamaGguf: llama.cpp runs Qwen3-MoE with norm_topk_prob true only; this model has it false.');
   if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
   const interleave = arch === 'llama';
   const kv: [string, KvValue][] = [
@@ -117,11 +127,11 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
       ? ([
           [`${arch}.expert_count`, { type: 'u32', value: moe.numExperts }],
           [`${arch}.expert_used_count`, { type: 'u32', value: moe.topK }],
+          ...(arch === 'qwen2moe' || arch === 'qwen3moe'
+            ? ([[`${arch}.expert_feed_forward_length`, { type: 'u32', value: moe.expertIntermediateSize }]] as [string, KvValue][])
+            : []),
           ...(arch === 'qwen2moe'
-            ? ([
-                [`${arch}.expert_feed_forward_length`, { type: 'u32', value: moe.expertIntermediateSize }],
-                [`${arch}.expert_shared_feed_forward_length`, { type: 'u32', value: moe.sharedExpertIntermediateSize }],
-              ] as [string, KvValue][])
+            ? ([[`${arch}.expert_shared_feed_forward_length`, { type: 'u32', value: moe.sharedExpertIntermediateSize }]] as [string, KvValue][])
             : []),
         ] as [string, KvValue][])
       : []),
@@ -155,7 +165,7 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
     tensors.push({ name: `${p}.attn_output.weight`, dims: [l.o.K, l.o.N], data: l.o.w });
     tensors.push({ name: `${p}.ffn_norm.weight`, dims: [D], data: l.mlpNorm });
     if (l.moe) {
-      // Mixtral in llama.cpp: router ffn_gate_inp [D → E] and the experts stacked into 3-D tensors
+      // Mixtral / Qwen-MoE in llama.cpp: router ffn_gate_inp [D → E] and the experts stacked into 3-D tensors
       // (innermost first: [in, out, expert]; the bytes are each expert's HF [out, in] matrix in turn).
       const ex = l.moe.experts;
       const stack = (pick: (e: (typeof ex)[number]) => LlamaWeightsF32['layers'][number]['gate']) => {
