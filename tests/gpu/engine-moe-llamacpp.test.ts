@@ -1,6 +1,6 @@
 // The WGSL engine (f32 path) on random mixture-of-experts models (GPTQ 4-bit experts, routed on the GPU) against
 // llama.cpp (node-llama-cpp) on the same weights exported to GGUF (mixtral → llama with stacked experts,
-// qwen3_moe → qwen3moe; the dequantized weights, since GGUF has no GPTQ): log-probabilities at every position.
+// qwen2_moe → qwen2moe, qwen3_moe → qwen3moe; the dequantized weights, since GGUF has no GPTQ): log-probabilities at every position.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ const base = { hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, vo
 
 const cases: { name: string; o: RandomMoeOptions }[] = [
   { name: 'mixtral GPTQ g32 act-order, 4 experts top-2 (renormalised)', o: { ...base, seed: 21, arch: 'mixtral', experts: 4, topK: 2, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } } },
+  { name: 'qwen2_moe GPTQ g32, 8 experts top-2 not renormalised, sigmoid-gated shared expert, q/k/v biases, tied', o: { ...base, seed: 23, tied: true, arch: 'qwen2_moe', experts: 8, topK: 2, expertIntermediate: 32, sharedIntermediate: 48, normTopK: false, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } } },
   { name: 'qwen3_moe GPTQ g32, 8 experts top-4 renormalised, head_dim 32, q/k norm', o: { ...base, seed: 22, headDim: 32, arch: 'qwen3_moe', experts: 8, topK: 4, expertIntermediate: 48, normTopK: true, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } } },
 ];
 

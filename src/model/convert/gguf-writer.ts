@@ -193,7 +193,8 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
     }
   });
   tensors.push({ name: 'output_norm.weight', dims: [D], data: w.finalNorm });
-  if (!cfg.tieWordEmbeddings) tensors.push({ name: 'output.weight', dims: [D, cfg.vocabSize], data: w.lmHead });
+  // llama.cpp's qwen2moe requires output.weight (no fallback to token_embd): a tied model writes its copy.
+  if (!cfg.tieWordEmbeddings || arch === 'qwen2moe') tensors.push({ name: 'output.weight', dims: [D, cfg.vocabSize], data: w.lmHead });
 
   const out = new ByteWriter();
   out.u32(0x46554747);
