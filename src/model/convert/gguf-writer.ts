@@ -2,7 +2,8 @@
 // for any model this project makes (random test models, dequantized GPTQ/AWQ models). Architectures: llama
 // (also mistral without a sliding window): q/k rows go back to llama.cpp's interleaved RoPE order, llama3 rope
 // scaling becomes rope_freqs.weight; qwen2 (q/k/v biases) and qwen3 (attn_q_norm / attn_k_norm): llama.cpp
-// rotates these NEOX-style (rotate_half), the HF row order as it is.
+// rotates these NEOX-style (rotate_half), the HF row order as it is. Mixture of experts (every layer sparse):
+// mixtral (as llama), qwen2moe (+ shared expert and its sigmoid gate) and qwen3moe (norm_topk_prob true only).
 import type { LlamaConfig } from '../config';
 import type { LlamaWeightsF32 } from '../reference';
 import type { SpmVocab } from './spm-vocab';
