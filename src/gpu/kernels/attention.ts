@@ -44,10 +44,13 @@ export class AttentionKernel {
   private scratch: GPUBuffer | null = null;
   readonly f16: boolean;
 
-  /** The cache dtype follows ctx.f16 (as createKvCache does). */
-  constructor(private readonly ctx: GpuContext) {
+  /**
+   * The cache dtype follows ctx.f16 (as createKvCache does). `pipeline`: a variant of attention.wgsl with the
+   * same bindings and split (the sliding-window kernel, attention-window.ts); default the plain one.
+   */
+  constructor(private readonly ctx: GpuContext, pipeline?: GPUComputePipeline) {
     this.f16 = ctx.f16;
-    this.pipeline = this.f16 ? getPipeline(ctx, 'attention.f16', f16Variant(code)) : getPipeline(ctx, 'attention', code);
+    this.pipeline = pipeline ?? (this.f16 ? getPipeline(ctx, 'attention.f16', f16Variant(code)) : getPipeline(ctx, 'attention', code));
     this.reducePipeline = getPipeline(ctx, 'attention-reduce', reduceCode);
   }
 
