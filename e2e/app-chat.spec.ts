@@ -3,14 +3,14 @@
 // ask → streamed answer with citations that open the right page → reload (documents and model still there)
 // → offline reload → ask again. Also: a truncated shard fails clearly and a retry works. Every request stays
 // on 127.0.0.1.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHub, type Hub } from './hub-server';
-import { addPdfs, ask, DESKTOP, FIXTURES, foreignRequests, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
+import { addPdfs, ask, DESKTOP, FIXTURES, foreignRequests, modelRowOf, openApp, PHONE, recordRequests, SCREENSHOTS, setHubEndpoint, showTab, startRepoDownload, waitForServiceWorker, waitReady } from './app-helpers';
 
 const STORIES = FIXTURES + 'models/stories260K/';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,28 +37,6 @@ test.afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function setEndpoint(page: Page, url: string): Promise<void> {
-  await showTab(page, 'models');
-  await page.locator('details', { has: page.getByTestId('endpoint-input') }).locator('summary').click();
-  await page.getByTestId('endpoint-input').fill(url);
-  await page.getByTestId('endpoint-save').click();
-  await expect(page.getByTestId('endpoint-problem')).toHaveCount(0);
-}
-
-async function downloadRepo(page: Page, repo: string): Promise<void> {
-  await showTab(page, 'models');
-  await page.getByTestId('repo-input').fill(repo);
-  // The repo is described and fit-checked first; its row then offers the download.
-  await page.getByTestId('repo-check').click();
-  const row = modelRow(page, repo);
-  await expect(row).toHaveAttribute('data-fits', 'true', { timeout: 30_000 });
-  await row.getByTestId('download').click();
-}
-
-function modelRow(page: Page, repo: string) {
-  return page.locator(`[data-testid="model-row"][data-repo="${repo}"]`);
-}
-
 test('download → PDFs → streamed, cited answer → reload → offline → ask again; nothing leaves 127.0.0.1', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', acceptDownloads: true });
   const urls = recordRequests(context);
@@ -67,7 +45,7 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   await expect(page.getByTestId('adapter')).toContainText('swiftshader');
 
   // An endpoint the CSP would block is refused with an explanation; the local hub is accepted.
-  await setEndpoint(page, hub.url);
+  await setHubEndpoint(page, hub.url);
   await page.getByTestId('endpoint-input').fill('https://hf-mirror.com');
   await page.getByTestId('endpoint-save').click();
   await expect(page.getByTestId('endpoint-problem')).toContainText('Content-Security-Policy');
@@ -77,8 +55,8 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
 
   // Download with progress (bytes seen moving), then load.
   hub.setFault({ kind: 'drop', file: 'model-00002-of-00002.safetensors', repo: STORIES_REPO, afterBytes: 8_000, times: 1 }); // a dropped connection is resumed
-  await downloadRepo(page, STORIES_REPO);
-  const row = modelRow(page, STORIES_REPO);
+  await startRepoDownload(page, STORIES_REPO);
+  const row = modelRowOf(page, STORIES_REPO);
   await expect(row.getByTestId('download-progress')).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: SCREENSHOTS + 'desktop-download.png' });
   await expect(row).toHaveAttribute('data-complete', 'true', { timeout: 120_000 });
@@ -192,10 +170,10 @@ test('a truncated shard fails with a clear error, and Retry downloads it and the
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   const page = await context.newPage();
   await openApp(page);
-  await setEndpoint(page, hub.url);
+  await setHubEndpoint(page, hub.url);
   hub.setFault({ kind: 'truncate', file: 'model-00002-of-00002.safetensors', repo: RANDOM_REPO, bytes: 1000 });
-  await downloadRepo(page, RANDOM_REPO);
-  const row = modelRow(page, RANDOM_REPO);
+  await startRepoDownload(page, RANDOM_REPO);
+  const row = modelRowOf(page, RANDOM_REPO);
   const error = row.getByTestId('download-error');
   await expect(error).toBeVisible({ timeout: 60_000 });
   expect(['INTEGRITY_ERROR', 'DOWNLOAD_FAILED']).toContain(await error.getAttribute('data-code'));
