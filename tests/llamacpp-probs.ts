@@ -2,14 +2,7 @@
 // reference: the full next-token distribution at every position of a token sequence, and log-softmax for ours.
 import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
 
-export function logSoftmax(l: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of l) if (v > max) max = v;
-  let s = 0;
-  for (const v of l) s += Math.exp(v - max);
-  const lse = max + Math.log(s);
-  return Float64Array.from(l, (v) => v - lse);
-}
+export { logSoftmax } from '../src/model/log-softmax';
 
 /** Full next-token probabilities from llama.cpp (CPU, 1 thread, F32 KV cache) at every position. */
 export async function llamaCppProbabilities(modelPath: string, tokens: number[]): Promise<Map<number, number>[]> {

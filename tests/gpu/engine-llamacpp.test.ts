@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 import { LlamaEngine } from '../../src/model/engine';
+import { logSoftmax } from '../../src/model/log-softmax';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { maxAbsDiff } from './helpers';
 import { convertedStories, SKIP_STORIES, STORIES } from './model-fixtures';
@@ -35,15 +36,6 @@ async function llamaCppLogProbs(tokens: number[], vocab: number): Promise<Float6
   await model.dispose();
   await llama.dispose();
   return out;
-}
-
-function logSoftmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(logits, (v) => v - lse);
 }
 
 describe.skipIf(SKIP_STORIES)('engine vs llama.cpp on stories260K', () => {

@@ -23,6 +23,7 @@ import type { LlamaConfig } from '../../model/config';
 import { openCheckpoint, type Checkpoint } from '../../model/checkpoint';
 import { checkpointQ4Weights } from '../../model/convert/checkpoint-q4';
 import { nodeDirFiles } from '../../model/node-files';
+import { logSoftmax } from '../../model/log-softmax';
 import { uploadLlamaWeights, type GpuLlamaWeights } from '../../model/weights-gpu';
 import { LlamaGpu } from '../../model/llama-gpu';
 import { LlamaCppPeer, type PeerBackend, type PeerTiming } from '../../model/peer-llamacpp';
@@ -216,15 +217,6 @@ function weightsNote(r: Q4WriteReport, source: string) {
     gguf_bytes: r.bytes,
     note: r.requantisedLayers ? 'some linears were requantised to Q4_0 (llama.cpp reference rule): the engines do not run identical weights' : 'every linear copied bit for bit (same 4-bit codes, same f16 scales); embedding/lm_head as stored (F16/F32), norms F32',
   };
-}
-
-function logSoftmax(l: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of l) if (v > max) max = v;
-  let s = 0;
-  for (const v of l) s += Math.exp(v - max);
-  const lse = max + Math.log(s);
-  return Float64Array.from(l, (v) => v - lse);
 }
 
 /** max |Δ log p| over every token both engines give a probability above 1e-30 (f32 underflow), and argmax agreement. */
