@@ -3,7 +3,9 @@
 // Question sets (--set NAME, default docs):
 //   docs      eval/questions-docs.json over seven long manuals from Debian packages (English and Chinese),
 //             fetched by `bash scripts/fetch-eval-pdfs.sh` into .cache/eval-pdfs/ (--pdf-dir DIR elsewhere).
-//             Fixed dev/test split: tune on dev, report test. Also scores the follow-up pairs.
+//             Fixed dev/test split: tune on dev, report test. Also scores the follow-up pairs: the tuning
+//             set eval/followups-tuning.json (always printed) and the older 26 pairs of questions-docs.json
+//             (reported only: not printed with --dev-only).
 //   fixtures  eval/retrieval-questions.json over ../shared/fixtures/pdfs (the set the retriever was first
 //             built on; no split).
 // All PDFs of a set are indexed together, so a hit must name the right file AND the right physical page.
@@ -66,12 +68,15 @@ interface Question {
 interface FollowUp {
   id: string;
   lang: string;
-  split: 'dev' | 'test';
+  /** 'tune': eval/followups-tuning.json, the pairs follow-up handling is tuned on; dev/test: the older 26, reported. */
+  split: 'dev' | 'test' | 'tune';
   turns: { q: string; answers: Answer[]; evidence?: string }[];
 }
 interface QuestionSet {
   questions: Question[];
   followups?: FollowUp[];
+  /** eval/followups-tuning.json (docs set only). */
+  tuningFollowups?: FollowUp[];
   sources?: { file: string; package: string }[];
 }
 interface Doc {
@@ -161,19 +166,23 @@ async function main(): Promise<void> {
 
   if (set.followups) {
     const fuRows: string[][] = [];
-    for (const split of flag('dev-only') ? (['dev'] as const) : (['dev', 'test', 'all'] as const)) {
+    // The tuning pairs always; the older 26 (dev and test halves) are reported only, not printed while tuning.
+    const fuSets: [string, FollowUp[]][] = [['tune', set.tuningFollowups ?? []]];
+    if (!flag('dev-only')) for (const split of ['dev', 'test', 'all'] as const) fuSets.push([split === 'all' ? 'older 26' : `older ${split}`, set.followups.filter((f) => split === 'all' || f.split === split)]);
+    for (const [split, pairs] of fuSets) {
       for (const lang of ['en', 'zh', 'all']) {
-        const sel = set.followups.filter((f) => (split === 'all' || f.split === split) && (lang === 'all' || f.lang === lang));
+        const sel = pairs.filter((f) => lang === 'all' || f.lang === lang);
         if (sel.length === 0) continue;
         const alone = await followUpRecall(lexLib, sel, false);
         const withHistory = await followUpRecall(lexLib, sel, true);
         fuRows.push([split, lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`, `${withHistory.hit}/${sel.length} (${pct(withHistory.hit / sel.length)})`]);
-        if (flag('verbose') && lang !== 'all' && split !== 'all') {
+        if (flag('verbose') && lang !== 'all' && split === 'tune') {
           for (const m of withHistory.misses) console.log(`follow-up miss (with conversation) ${m}`);
+          for (const m of alone.hits) console.log(`follow-up found WITHOUT the conversation ${m}`);
         }
       }
     }
-    console.log('\nFollow-up questions (second turn; answer page in the top 5):');
+    console.log('\nFollow-up questions (second turn; answer page in the top 5; "tune" = eval/followups-tuning.json, "older" = the 26 pairs of questions-docs.json):');
     printTable(['split', 'lang', 'pairs', 'without conversation', 'with conversation'], fuRows);
 
     // The other side of using history: a question on a new topic must not be pulled back to the old one.
@@ -194,12 +203,12 @@ async function main(): Promise<void> {
 
   if (flag('sweep')) await sweep(docs, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined));
 
-  if (flag('ablate')) await ablate(docs, chunking, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.followups?.filter((f) => f.split === 'dev'));
+  if (flag('ablate')) await ablate(docs, chunking, lexical, qs.filter((q) => q.split === 'dev' || q.split === undefined), set.tuningFollowups);
 
   const rewriteModel = stringFlag('rewrite-model');
   if (rewriteModel) {
     const split = flag('dev-only') ? 'dev' : 'test';
-    await withRewrite(docs, chunking, lexical, rewriteModel, split, qs.filter((q) => q.split === split || q.split === undefined), set.followups?.filter((f) => f.split === split) ?? [], head);
+    await withRewrite(docs, chunking, lexical, rewriteModel, split, qs.filter((q) => q.split === split || q.split === undefined), (split === 'dev' ? set.tuningFollowups : set.followups?.filter((f) => f.split === split)) ?? [], head);
   }
 
   if (flag('dev-only')) return;
@@ -209,6 +218,7 @@ async function main(): Promise<void> {
 function loadSet(name: 'docs' | 'fixtures'): { set: QuestionSet; pdfDir: string; files: { name: string; password?: string }[] } {
   if (name === 'docs') {
     const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), 'utf8')) as QuestionSet;
+    set.tuningFollowups = (JSON.parse(readFileSync(join(root, 'eval', 'followups-tuning.json'), 'utf8')) as { followups: FollowUp[] }).followups;
     const pdfDir = resolve(stringFlag('pdf-dir') ?? join(root, '.cache', 'eval-pdfs'));
     return { set, pdfDir, files: (set.sources ?? []).map((s) => ({ name: s.file })) };
   }
@@ -256,7 +266,7 @@ function verify(set: QuestionSet, docs: Doc[]): boolean {
   for (const d of docs) for (const p of d.pages) pageText.set(`${d.name}#${p.page}`, squash(p.text));
   const items = [
     ...set.questions.map((q) => ({ id: q.id, answers: q.answers, evidence: q.evidence })),
-    ...(set.followups ?? []).map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
+    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? [])].map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
   ];
   let bad = 0;
   let checked = 0;
@@ -357,6 +367,7 @@ async function followUpRecall(
 ) {
   let hit = 0;
   const misses: string[] = [];
+  const hits: string[] = [];
   for (const f of pairs) {
     const last = f.turns[f.turns.length - 1];
     const history: ConversationTurn[] = [];
@@ -364,10 +375,12 @@ async function followUpRecall(
     const extra = rewrite ? await rewrite(last.q, withHistory ? history : []) : null;
     const { results } = await lib.search(last.q, { topK: 5, retriever, ...(withHistory ? { history } : {}), ...(extra ? { extraQueries: [extra] } : {}) });
     const rank = rankOf(results, last.answers);
-    if (rank >= 1) hit++;
-    else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
+    if (rank >= 1) {
+      hit++;
+      hits.push(`${f.id} (rank ${rank})`);
+    } else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
   }
-  return { hit, misses };
+  return { hit, misses, hits };
 }
 
 /** Lexical retrieval for several chunk sizes/overlaps (how the defaults in src/retrieval/chunker.ts were chosen). */

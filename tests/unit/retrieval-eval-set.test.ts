@@ -19,6 +19,8 @@ interface QuestionFile {
 
 const root = join(import.meta.dirname, '..', '..');
 const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), 'utf8')) as QuestionFile;
+/** The follow-up pairs that follow-up handling is tuned on (eval/followups-tuning.json); set.followups are reported only. */
+const tuning = (JSON.parse(readFileSync(join(root, 'eval', 'followups-tuning.json'), 'utf8')) as Pick<QuestionFile, 'followups'>).followups;
 const cacheDir = join(root, '.cache', 'eval-pdfs');
 const cached = set.sources.every((s) => existsSync(join(cacheDir, `${s.file}.pages.json`)));
 if (!cached) console.warn(`Evaluation PDFs not read yet (${cacheDir}): evidence check skipped. Run bash scripts/fetch-eval-pdfs.sh && npm run eval:retrieval.`);
@@ -70,6 +72,21 @@ describe('retrieval evaluation set', () => {
     }
   });
 
+  it('has a separate tuning set of at least 20 follow-up pairs (English and Chinese) over the same PDFs, ids unique across both files', () => {
+    expect(tuning.length).toBeGreaterThanOrEqual(20);
+    const files = new Set(set.sources.map((s) => s.file));
+    for (const lang of ['en', 'zh']) expect(tuning.filter((f) => f.lang === lang).length).toBeGreaterThanOrEqual(10);
+    const ids = [...set.questions.map((q) => q.id), ...set.followups.map((f) => f.id), ...tuning.map((f) => f.id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const f of tuning) {
+      expect(f.split).toBe('tune');
+      expect(f.turns.length).toBe(2);
+      for (const t of f.turns) for (const a of t.answers) expect(files).toContain(a.file);
+      expect(f.turns[1].answers.length).toBeGreaterThan(0);
+      expect(f.turns[1].evidence?.trim()).toBeTruthy();
+    }
+  });
+
   it('keeps its dev/test split fixed (tune on dev, report test)', () => {
     const lines = [...set.questions.map((q) => `${q.id}:${q.split}`), ...set.followups.map((f) => `${f.id}:${f.split}`)].sort().join('\n');
     expect(createHash('sha256').update(lines).digest('hex')).toBe(SPLIT_DIGEST);
@@ -86,7 +103,7 @@ describe('retrieval evaluation set', () => {
       const { pages } = JSON.parse(readFileSync(join(cacheDir, `${s.file}.pages.json`), 'utf8')) as { pages: { page: number; text: string }[] };
       for (const p of pages) text.set(`${s.file}#${p.page}`, squash(p.text));
     }
-    const items = [...answerable, ...set.followups.map((f) => ({ id: f.id, ...f.turns[1] }))];
+    const items = [...answerable, ...[...set.followups, ...tuning].map((f) => ({ id: f.id, ...f.turns[1] }))];
     const missing: string[] = [];
     for (const it of items) for (const a of it.answers) for (const p of a.pages) if (!(text.get(`${a.file}#${p}`) ?? '').includes(squash(it.evidence!))) missing.push(`${it.id} p${p}`);
     expect(missing).toEqual([]);
