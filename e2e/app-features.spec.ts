@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildPdf } from '../tests/unit/pdf-helpers';
 import { startHub, type Hub } from './hub-server';
 import { writeStandInEmbeddingModel } from './app-embedding-model';
+import { EMBEDDING_MODELS } from '../src/retrieval/embedder';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
@@ -298,7 +299,8 @@ test('a typed repo id is described and checked before download: sizes, GPU memor
 test('semantic search with a stand-in embedding model from the hub: downloaded when asked, hybrid, finds a paraphrase keyword search misses, cached across a reload', async ({ browser }) => {
   const dir = join(tmp, 'embedder');
   writeStandInEmbeddingModel(dir);
-  const embedHub = await startHub({ repos: { 'Xenova/all-MiniLM-L6-v2': dir, 'Xenova/paraphrase-multilingual-MiniLM-L12-v2': dir }, port: 0 });
+  // The hub serves the stand-in under every default embedding model id (src/retrieval/embedder.ts).
+  const embedHub = await startHub({ repos: Object.fromEntries(EMBEDDING_MODELS.map((id) => [id, dir])), port: 0 });
   try {
     const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
     const urls = recordRequests(context);

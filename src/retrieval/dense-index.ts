@@ -1,5 +1,7 @@
-// Exact cosine search over unit-length embedding vectors, one block per (document, model). Brute force is
-// fast enough here: 300 pages ≈ 3,000 chunks × 384 dims ≈ 1.2 M multiply-adds per query.
+// Exact cosine search over unit-length embedding vectors, one block per document, tagged with the model and
+// the embedding profile (embedding-profile.ts profileKey) that made them: a query vector is compared only
+// with blocks of its own model AND profile, never with vectors made another way. Brute force is fast
+// enough here: 300 pages ≈ 3,000 chunks × 384 dims ≈ 1.2 M multiply-adds per query.
 
 export interface DenseHit {
   docId: string;
@@ -10,6 +12,8 @@ export interface DenseHit {
 
 interface Block {
   modelId: string;
+  /** profileKey of the embedding profile the vectors were computed with. */
+  profile: string;
   dim: number;
   /** Row-major [chunkCount × dim], each row L2-normalised. */
   vectors: Float32Array;
@@ -42,25 +46,30 @@ export class DenseIndex {
     return [...out];
   }
 
+  /** Documents embedded with `modelId` whose vectors come from another profile than `profile`. */
+  otherProfile(modelId: string, profile: string, docIds?: ReadonlySet<string>): string[] {
+    return [...this.blocks].filter(([id, b]) => b.modelId === modelId && b.profile !== profile && (!docIds || docIds.has(id))).map(([id]) => id);
+  }
+
   /** `vectors` is [chunkCount × dim] row-major; rows are normalised here. */
-  addDocument(docId: string, modelId: string, dim: number, vectors: Float32Array): void {
+  addDocument(docId: string, modelId: string, profile: string, dim: number, vectors: Float32Array): void {
     if (vectors.length % dim !== 0) throw new Error(`vector block of ${vectors.length} floats is not a multiple of dim ${dim}`);
     const rows = vectors.length / dim;
     const out = new Float32Array(vectors.length);
     for (let r = 0; r < rows; r++) out.set(normalize(vectors.subarray(r * dim, (r + 1) * dim)), r * dim);
-    this.blocks.set(docId, { modelId, dim, vectors: out });
+    this.blocks.set(docId, { modelId, profile, dim, vectors: out });
   }
 
   removeDocument(docId: string): void {
     this.blocks.delete(docId);
   }
 
-  /** Cosine search among documents embedded with `modelId`; `query` need not be normalised. */
-  search(modelId: string, query: Float32Array, topK: number, docIds?: ReadonlySet<string>): DenseHit[] {
+  /** Cosine search among documents embedded with `modelId` under `profile`; `query` need not be normalised. */
+  search(modelId: string, profile: string, query: Float32Array, topK: number, docIds?: ReadonlySet<string>): DenseHit[] {
     const q = normalize(query);
     const hits: DenseHit[] = [];
     for (const [docId, b] of this.blocks) {
-      if (b.modelId !== modelId || (docIds && !docIds.has(docId))) continue;
+      if (b.modelId !== modelId || b.profile !== profile || (docIds && !docIds.has(docId))) continue;
       if (b.dim !== q.length) continue;
       const rows = b.vectors.length / b.dim;
       for (let r = 0; r < rows; r++) {

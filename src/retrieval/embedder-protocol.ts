@@ -11,6 +11,7 @@ export interface WorkerSetup {
 
 export type EmbedderRequest =
   | { type: 'load'; id: number; modelId: string; setup: WorkerSetup }
+  /** `texts` exactly as the model sees them: the page side (profiledEmbedder) has already added the profile's prefix. */
   | { type: 'embed'; id: number; modelId: string; texts: string[] };
 
 export type EmbedderResponse =

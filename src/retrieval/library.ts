@@ -7,6 +7,9 @@
 //   doc:<id>:chunks   Chunk[]
 //   doc:<id>:vectors  StoredVectors   (absent for lexical-only documents)
 // meta is written last, so a document whose meta exists is complete; remove() deletes every doc:<id>: key.
+// Stored vectors record the model and embedding profile that made them; vectors of a model that is no longer
+// the default, or of another profile (e.g. before the E5 prefixes), are not loaded: the document is searched
+// lexically, says why, and reembedStale() embeds its stored chunks again once the current model is available.
 
 import type { Chunk, ModeInfo, PageText, SearchResponse, SearchResult } from './types';
 import { chunkPage, DEFAULT_CHUNKING, type ChunkOptions } from './chunker';
@@ -17,7 +20,8 @@ import { followUpSignal } from './follow-up-signal';
 import { byScore, type LexicalHit } from './bm25';
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
-import { EMBED_BATCH, embeddingModelFor, NoEmbedderProvider, type EmbedderProvider } from './embedder';
+import { EMBED_BATCH, EMBEDDING_MODELS, embeddingModelFor, NoEmbedderProvider, type Embedder, type EmbedderProvider } from './embedder';
+import { embeddingProfile, legacyProfileKey, profileKey } from './embedding-profile';
 import { isConfident, lexicalThreshold } from './confidence';
 import { DEFAULT_LEXICAL, type LexicalConfig } from './lexical-config';
 import type { KeyValueStore } from './store';
@@ -39,6 +43,8 @@ export interface StoredMeta {
 
 export interface StoredVectors {
   modelId: string;
+  /** profileKey of the embedding profile used (absent in vectors stored before profiles: legacyProfileKey). */
+  profile?: string;
   dim: number;
   /** [chunkCount × dim] row-major. */
   data: Float32Array;
@@ -114,6 +120,9 @@ export class DocumentLibrary {
   private readonly lexical: LexicalRanker;
   private readonly lexicalConfig: LexicalConfig;
   private readonly dense = new DenseIndex();
+  /** Documents whose stored vectors were not loaded (another model or profile): reembedStale() redoes them. */
+  private readonly stale = new Set<string>();
+  private reembedding: Promise<number> | null = null;
 
   constructor(opts: LibraryOptions) {
     this.store = opts.store;
@@ -134,7 +143,9 @@ export class DocumentLibrary {
       const chunks = await lib.store.get<Chunk[]>(chunksKey(m[1]));
       if (!meta || !chunks) continue;
       const vectors = meta.embeddingModel ? await lib.store.get<StoredVectors>(vectorsKey(m[1])) : undefined;
-      lib.commit(meta, chunks, vectors);
+      const stale = vectors && staleVectorsReason(vectors);
+      if (stale) lib.stale.add(meta.docId);
+      lib.commit(stale ? { ...meta, embeddingModel: null, lexicalOnlyReason: stale } : meta, chunks, stale ? undefined : vectors);
     }
     return lib;
   }
@@ -177,17 +188,7 @@ export class DocumentLibrary {
     const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
     throwIfAborted(signal);
     if (got.embedder) {
-      const rows: Float32Array[] = [];
-      for (let b = 0; b < chunks.length; b += EMBED_BATCH) {
-        const batch = chunks.slice(b, b + EMBED_BATCH).map((c) => c.text);
-        rows.push(...(await got.embedder.embed(batch, signal)));
-        throwIfAborted(signal);
-        onProgress?.({ phase: 'embed', loaded: Math.min(b + EMBED_BATCH, chunks.length), total: chunks.length, file: name });
-      }
-      const dim = rows[0].length;
-      const data = new Float32Array(rows.length * dim);
-      rows.forEach((r, i) => data.set(r, i * dim));
-      vectors = { modelId, dim, data };
+      vectors = await embedChunks(got.embedder, modelId, chunks, name, opts);
     } else {
       lexicalOnlyReason = got.reason;
     }
@@ -220,9 +221,46 @@ export class DocumentLibrary {
     return { docId, reused: false, chunkCount: chunks.length, embeddingModel: meta.embeddingModel, lexicalOnlyReason };
   }
 
+  /**
+   * Embeds again, from their stored chunks, the documents whose stored vectors came from another model or
+   * profile, when the current model for each is available (else they stay lexical, saying why). Returns how
+   * many were re-embedded. Concurrent calls share one run.
+   */
+  reembedStale(opts: AddOptions = {}): Promise<number> {
+    this.reembedding ??= this.reembedStaleNow(opts).finally(() => (this.reembedding = null));
+    return this.reembedding;
+  }
+
+  private async reembedStaleNow(opts: AddOptions): Promise<number> {
+    let done = 0;
+    for (const docId of [...this.stale]) {
+      const doc = this.docs.get(docId);
+      if (!doc) {
+        this.stale.delete(docId);
+        continue;
+      }
+      const modelId = embeddingModelFor(doc.chunks.map((c) => c.text).join('\n'));
+      const got = await this.embedders.get(modelId);
+      throwIfAborted(opts.signal);
+      if (!got.embedder) continue;
+      const vectors = await embedChunks(got.embedder, modelId, doc.chunks, doc.meta.name, opts);
+      const meta: StoredMeta = { ...doc.meta, embeddingModel: modelId };
+      delete meta.lexicalOnlyReason;
+      await this.store.set(vectorsKey(docId), vectors);
+      await this.store.set(metaKey(docId), meta);
+      if (!this.docs.has(docId)) continue; // removed meanwhile
+      doc.meta = meta;
+      this.dense.addDocument(docId, vectors.modelId, vectors.profile!, vectors.dim, vectors.data);
+      this.stale.delete(docId);
+      done++;
+    }
+    return done;
+  }
+
   /** Removes the document from the indexes and deletes all of its stored data. */
   async remove(docId: string): Promise<void> {
     this.docs.delete(docId);
+    this.stale.delete(docId);
     this.lexical.removeDocument(docId);
     this.dense.removeDocument(docId);
     await this.deleteKeys(docId);
@@ -278,8 +316,13 @@ export class DocumentLibrary {
         failures.push(got.reason);
         continue;
       }
-      const [qv] = await got.embedder.embed([conversationQueryText(query, history)]);
-      const hits = this.dense.search(modelId, qv, Math.max(CANDIDATES, topK), scope);
+      const profile = profileKey(got.embedder.profile);
+      const [qv] = await got.embedder.embedQueries([conversationQueryText(query, history)]);
+      // Only vectors made with this embedder's profile are compared with its query vector.
+      const hits = this.dense.search(modelId, profile, qv, Math.max(CANDIDATES, topK), scope);
+      const other = this.dense.otherProfile(modelId, profile, scope).length;
+      if (other > 0) failures.push(`${other} document(s) have ${modelId} vectors from another embedding profile than the loaded model's and are searched lexically only`);
+      if (hits.length === 0) continue;
       // Like the lexical list: one entry per page (its best chunk), so RRF fuses two rankings of pages.
       denseLists.push((this.lexicalConfig.onePerPage ? this.bestPerPage(hits) : hits).map((h) => key(h.docId, h.chunk)));
       for (const h of hits) cosine.set(key(h.docId, h.chunk), h.score);
@@ -431,12 +474,38 @@ export class DocumentLibrary {
   private commit(meta: StoredMeta, chunks: Chunk[], vectors?: StoredVectors): void {
     this.docs.set(meta.docId, { meta, chunks });
     this.lexical.addDocument(meta.docId, chunks);
-    if (vectors) this.dense.addDocument(meta.docId, vectors.modelId, vectors.dim, vectors.data);
+    if (vectors) this.dense.addDocument(meta.docId, vectors.modelId, vectors.profile ?? legacyProfileKey(vectors.modelId), vectors.dim, vectors.data);
   }
 
   private async deleteKeys(docId: string): Promise<void> {
     for (const k of await this.store.keys()) if (k.startsWith(docPrefix(docId))) await this.store.del(k);
   }
+}
+
+/** The chunks' passage vectors, in batches (progress, cancellation), tagged with the embedder's profile. */
+async function embedChunks(embedder: Embedder, modelId: string, chunks: readonly Chunk[], name: string, { signal, onProgress }: AddOptions): Promise<StoredVectors> {
+  const rows: Float32Array[] = [];
+  for (let b = 0; b < chunks.length; b += EMBED_BATCH) {
+    const batch = chunks.slice(b, b + EMBED_BATCH).map((c) => c.text);
+    rows.push(...(await embedder.embedPassages(batch, signal)));
+    throwIfAborted(signal);
+    onProgress?.({ phase: 'embed', loaded: Math.min(b + EMBED_BATCH, chunks.length), total: chunks.length, file: name });
+  }
+  const dim = rows[0].length;
+  const data = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => data.set(r, i * dim));
+  return { modelId, profile: profileKey(embedder.profile), dim, data };
+}
+
+/** Why stored vectors cannot be used with today's models, or undefined when they can. */
+function staleVectorsReason(v: StoredVectors): string | undefined {
+  if (!(EMBEDDING_MODELS as readonly string[]).includes(v.modelId)) {
+    return `its vectors come from ${v.modelId}, which is no longer an embedding model of this app (now ${EMBEDDING_MODELS.join(', ')}); they are computed again when semantic search can use the current model`;
+  }
+  if ((v.profile ?? legacyProfileKey(v.modelId)) !== profileKey(embeddingProfile(v.modelId))) {
+    return `its ${v.modelId} vectors were computed another way (embedding profile ${v.profile ?? 'without prefixes'}); they are computed again when semantic search can use the model`;
+  }
+  return undefined;
 }
 
 function yieldToEventLoop(): Promise<void> {

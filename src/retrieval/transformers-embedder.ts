@@ -1,8 +1,10 @@
-// Embedder on @huggingface/transformers' feature-extraction pipeline (mean pooling + normalisation).
+// Embedder on @huggingface/transformers' feature-extraction pipeline: its tokenizer (truncating at the
+// profile's maxTokens) and model, pooled and normalised as the model's profile says (embedding-profile.ts).
 // Used in-process by the Node CLI (onnxruntime-node) and inside the browser's embedder worker
 // (onnxruntime-web, wasm served by the app itself: see scripts/vite-ort-assets.ts).
 
-import type { Embedder } from './embedder';
+import { profiledEmbedder, type Embedder, type RawEmbed } from './embedder';
+import { embeddingProfile, type EmbeddingProfile } from './embedding-profile';
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
 
@@ -20,12 +22,32 @@ export interface TransformersSetup {
   onProgress?: ProgressCallback;
 }
 
-type FeatureExtractor = ((texts: string[], opts: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: Float32Array; dims: number[] }>) & {
-  tokenizer: { encode(text: string, options?: { add_special_tokens?: boolean }): number[] };
-};
+/** transformers.js' Tensor, as far as it is used here. */
+interface Tensor {
+  data: Float32Array;
+  dims: number[];
+  slice(...ranges: (number | null)[]): Tensor;
+  normalize(p: number, dim: number): Tensor;
+}
+interface Tokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  (texts: string[], options: { padding: boolean; truncation: boolean; max_length: number }): Record<string, Tensor> & { attention_mask: Tensor };
+}
+interface FeatureExtractor {
+  tokenizer: Tokenizer;
+  model(inputs: Record<string, Tensor>): Promise<{ last_hidden_state: Tensor }>;
+}
+
+/** A loaded model that embeds texts exactly as given (the worker's side; prefixes are added by profiledEmbedder). */
+export interface TransformersModel {
+  readonly modelId: string;
+  readonly profile: EmbeddingProfile;
+  readonly tokenizer: Tokenizer;
+  readonly raw: RawEmbed;
+}
 
 export interface TransformersEmbedder extends Embedder {
-  readonly tokenizer: FeatureExtractor['tokenizer'];
+  readonly tokenizer: Tokenizer;
 }
 
 type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -40,8 +62,15 @@ function refuseHubDownloads(remoteHost: string, fetchOthers: Fetch): Fetch {
   };
 }
 
+/** Loads the model and wraps it with its profile: the embedder the CLI, the eval and the tests use. */
 export async function loadTransformersEmbedder(modelId: string, setup: TransformersSetup): Promise<TransformersEmbedder> {
-  const { pipeline, env } = await import('@huggingface/transformers');
+  const model = await loadTransformersModel(modelId, setup);
+  return { ...profiledEmbedder(modelId, model.profile, model.raw), tokenizer: model.tokenizer };
+}
+
+export async function loadTransformersModel(modelId: string, setup: TransformersSetup): Promise<TransformersModel> {
+  const { pipeline, env, mean_pooling } = await import('@huggingface/transformers');
+  const profile = embeddingProfile(modelId);
   if (setup.remoteHost) env.remoteHost = setup.remoteHost.endsWith('/') ? setup.remoteHost : setup.remoteHost + '/';
   hubFetch ??= env.fetch;
   if (setup.localModelPath) {
@@ -80,13 +109,20 @@ export async function loadTransformersEmbedder(modelId: string, setup: Transform
     );
   }
 
+  const pool = (hidden: Tensor, mask: Tensor): Tensor =>
+    profile.pooling === 'mean' ? (mean_pooling(hidden as never, mask as never) as unknown as Tensor) : hidden.slice(null, 0);
   return {
     modelId,
+    profile,
     tokenizer: extractor.tokenizer,
-    async embed(texts, signal) {
+    async raw(texts, signal) {
       throwIfAborted(signal);
       if (texts.length === 0) return [];
-      const out = await extractor([...texts], { pooling: 'mean', normalize: true });
+      // What the feature-extraction pipeline does, with the profile's truncation, pooling and normalisation.
+      const inputs = extractor.tokenizer([...texts], { padding: true, truncation: true, max_length: profile.maxTokens });
+      const { last_hidden_state } = await extractor.model(inputs);
+      let out = pool(last_hidden_state, inputs.attention_mask);
+      if (profile.normalize) out = out.normalize(2, -1);
       throwIfAborted(signal);
       const dim = out.dims[out.dims.length - 1];
       return texts.map((_, i) => out.data.slice(i * dim, (i + 1) * dim));

@@ -2,7 +2,8 @@
 // never blocks the page. The hub endpoint is configurable (a mirror works); the onnxruntime wasm comes
 // from the app itself (ort-assets.ts). With allowDownload false only models already in the browser's
 // cache are used, and the library stays in lexical mode, saying why.
-import type { Embedder, EmbedderProvider } from './embedder';
+import { profiledEmbedder, type Embedder, type EmbedderProvider } from './embedder';
+import { embeddingProfile } from './embedding-profile';
 import type { EmbedderRequest, EmbedderResponse, WorkerSetup } from './embedder-protocol';
 import { ortWasmPaths } from './ort-assets';
 import { AppError, throwIfAborted } from '../shared/errors';
@@ -49,16 +50,14 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     } catch (e) {
       return { embedder: null, reason: AppError.from(e).message };
     }
+    // The prefixes of the model's profile are added here, on the page's side; the worker pools and normalises.
     return {
-      embedder: {
-        modelId,
-        embed: async (texts, signal) => {
-          throwIfAborted(signal);
-          const res = await this.request({ type: 'embed', id: 0, modelId, texts: [...texts] }, signal);
-          if (res.type !== 'vectors') throw new AppError('INTERNAL', `Unexpected reply ${res.type} from the embedder worker.`);
-          return texts.map((_, i) => res.data.slice(i * res.dim, (i + 1) * res.dim));
-        },
-      },
+      embedder: profiledEmbedder(modelId, embeddingProfile(modelId), async (texts, signal) => {
+        throwIfAborted(signal);
+        const res = await this.request({ type: 'embed', id: 0, modelId, texts }, signal);
+        if (res.type !== 'vectors') throw new AppError('INTERNAL', `Unexpected reply ${res.type} from the embedder worker.`);
+        return texts.map((_, i) => res.data.slice(i * res.dim, (i + 1) * res.dim));
+      }),
     };
   }
 

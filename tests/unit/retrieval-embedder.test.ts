@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { missingModelFiles, NodeCachedEmbedderProvider, REQUIRED_MODEL_FILES } from '../../src/retrieval/node-model-cache';
-import { embeddingModelFor, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL } from '../../src/retrieval/embedder';
+import { EMBEDDING_MODELS, embeddingModelFor, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL, profiledEmbedder } from '../../src/retrieval/embedder';
+import { embeddingProfile, KNOWN_PROFILES, legacyProfileKey, profileKey } from '../../src/retrieval/embedding-profile';
 import { ortWasmPaths } from '../../src/retrieval/ort-assets';
 import { makeTempDir } from '../temp-dir';
 
 describe('embedding model choice and availability (Node)', () => {
-  it('picks the multilingual model for CJK documents and MiniLM for English ones', () => {
+  it('picks multilingual-e5-small for CJK documents and MiniLM for English ones', () => {
+    expect(ENGLISH_EMBEDDING_MODEL).toBe('Xenova/all-MiniLM-L6-v2');
+    expect(MULTILINGUAL_EMBEDDING_MODEL).toBe('Xenova/multilingual-e5-small');
     expect(embeddingModelFor('Trace-based just-in-time type specialization for dynamic languages')).toBe(ENGLISH_EMBEDDING_MODEL);
     expect(embeddingModelFor('愿景 描述团队的共同目标，有利于团队成员理解目标并朝着目标努力。 Emoji 😀')).toBe(MULTILINGUAL_EMBEDDING_MODEL);
   });
@@ -38,5 +41,54 @@ describe('embedding model choice and availability (Node)', () => {
     const p = ortWasmPaths('http://127.0.0.1:4173/app/');
     expect(p.wasm).toBe('http://127.0.0.1:4173/app/ort/ort-wasm-simd-threaded.asyncify.wasm');
     expect(p.mjs).toBe('http://127.0.0.1:4173/app/ort/ort-wasm-simd-threaded.asyncify.mjs');
+  });
+});
+
+describe('embedding profiles', () => {
+  /** A real embedder over a model call that records what the model was given (a one-number "vector"). */
+  const recording = (modelId: string) => {
+    const seen: string[] = [];
+    const e = profiledEmbedder(modelId, embeddingProfile(modelId), async (texts) => (seen.push(...texts), texts.map((t) => new Float32Array([t.length]))));
+    return { e, seen };
+  };
+
+  it('adds "query: " to questions and "passage: " to passages for multilingual-e5-small', async () => {
+    const { e, seen } = recording(MULTILINGUAL_EMBEDDING_MODEL);
+    const [q] = await e.embedQueries(['如何备份数据？']);
+    await e.embedPassages(['备份文件保存在用户目录中。', 'Second passage']);
+    expect(seen).toEqual(['query: 如何备份数据？', 'passage: 备份文件保存在用户目录中。', 'passage: Second passage']);
+    expect(q[0]).toBe('query: 如何备份数据？'.length);
+    expect(e.profile).toMatchObject({ dims: 384, pooling: 'mean', normalize: true, maxTokens: 512 });
+  });
+
+  it('adds nothing for all-MiniLM-L6-v2 (and the old multilingual MiniLM), whose training used no prefixes', async () => {
+    for (const id of [ENGLISH_EMBEDDING_MODEL, 'Xenova/paraphrase-multilingual-MiniLM-L12-v2']) {
+      const { e, seen } = recording(id);
+      await e.embedQueries(['How do I divert the console output?']);
+      await e.embedPassages(['Use sink() to divert output.']);
+      expect(seen).toEqual(['How do I divert the console output?', 'Use sink() to divert output.']);
+      expect(e.profile).toMatchObject({ dims: 384, pooling: 'mean', normalize: true });
+    }
+  });
+
+  it('finds a known profile by a local folder named after the model, else uses the plain one', () => {
+    expect(embeddingProfile('/home/me/models/Xenova/multilingual-e5-small').queryPrefix).toBe('query: ');
+    expect(embeddingProfile('multilingual-e5-small').id).toBe(MULTILINGUAL_EMBEDDING_MODEL);
+    expect(embeddingProfile('tiny-test-model')).toMatchObject({ id: 'tiny-test-model', queryPrefix: '', passagePrefix: '', pooling: 'mean', normalize: true });
+  });
+
+  it('keys stored vectors by everything that changes them; MiniLM vectors stored before profiles stay valid, E5 ones do not', () => {
+    const keys = KNOWN_PROFILES.map(profileKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(legacyProfileKey(ENGLISH_EMBEDDING_MODEL)).toBe(profileKey(embeddingProfile(ENGLISH_EMBEDDING_MODEL)));
+    expect(legacyProfileKey(MULTILINGUAL_EMBEDDING_MODEL)).not.toBe(profileKey(embeddingProfile(MULTILINGUAL_EMBEDDING_MODEL)));
+    const e5 = embeddingProfile(MULTILINGUAL_EMBEDDING_MODEL);
+    expect(profileKey({ ...e5, maxTokens: 256 })).not.toBe(profileKey(e5));
+    expect(profileKey({ ...e5, pooling: 'cls' })).not.toBe(profileKey(e5));
+  });
+
+  it('states each default model\'s download size (what the semantic-search switch shows)', () => {
+    for (const id of EMBEDDING_MODELS) expect(embeddingProfile(id).downloadBytes).toBeGreaterThan(20e6);
+    expect(embeddingProfile(MULTILINGUAL_EMBEDDING_MODEL).downloadBytes).toBe(135_100_000); // 118 MB ONNX (q8) + 17.1 MB tokenizer.json
   });
 });

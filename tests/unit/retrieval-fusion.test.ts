@@ -22,15 +22,20 @@ describe('reciprocal rank fusion', () => {
 });
 
 describe('dense index', () => {
-  it('ranks by cosine similarity within one model and document filter', () => {
+  it('ranks by cosine similarity within one model, profile and document filter', () => {
     const idx = new DenseIndex();
-    idx.addDocument('d1', 'm', 2, new Float32Array([1, 0, 0, 3, 1, 1]));
-    idx.addDocument('d2', 'other-model', 2, new Float32Array([1, 0]));
-    const hits = idx.search('m', new Float32Array([1, 2]), 3);
+    idx.addDocument('d1', 'm', 'p', 2, new Float32Array([1, 0, 0, 3, 1, 1]));
+    idx.addDocument('d2', 'other-model', 'p', 2, new Float32Array([1, 0]));
+    // Same model, vectors from another profile (e.g. without the E5 prefixes): never compared with this query.
+    idx.addDocument('d3', 'm', 'old-profile', 2, new Float32Array([1, 2]));
+    const hits = idx.search('m', 'p', new Float32Array([1, 2]), 3);
     expect(hits.map((h) => h.chunk)).toEqual([2, 1, 0]);
     expect(hits[0].score).toBeCloseTo(3 / Math.sqrt(10), 6);
     expect(hits[2].score).toBeCloseTo(1 / Math.sqrt(5), 6);
-    expect(idx.search('m', new Float32Array([1, 0]), 3, new Set(['d2']))).toEqual([]);
+    expect(hits.every((h) => h.docId === 'd1')).toBe(true);
+    expect(idx.search('m', 'p', new Float32Array([1, 0]), 3, new Set(['d2']))).toEqual([]);
+    expect(idx.search('m', 'old-profile', new Float32Array([1, 2]), 3)).toEqual([{ docId: 'd3', chunk: 0, score: expect.closeTo(1, 6) }]);
+    expect(idx.otherProfile('m', 'p')).toEqual(['d3']);
     expect(idx.models().sort()).toEqual(['m', 'other-model']);
     expect(Array.from(normalize(new Float32Array([3, 4])))).toEqual([Math.fround(0.6), Math.fround(0.8)]);
   });

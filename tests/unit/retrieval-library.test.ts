@@ -1,21 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentLibrary } from '../../src/retrieval/library';
+import { DocumentLibrary, type StoredMeta, type StoredVectors } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
 import { contentHash } from '../../src/retrieval/content-hash';
-import { ENGLISH_EMBEDDING_MODEL, type Embedder, type EmbedderProvider } from '../../src/retrieval/embedder';
+import { ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL, profiledEmbedder, type Embedder, type EmbedderProvider } from '../../src/retrieval/embedder';
+import { embeddingProfile, profileKey, type EmbeddingProfile } from '../../src/retrieval/embedding-profile';
 import type { PageText } from '../../src/retrieval/types';
 import { AppError } from '../../src/shared/errors';
 
 // No transformers.js model can be downloaded on the test machine, so the dense path is exercised with a
 // small real embedder of our own: hashed character trigrams (a classic bag-of-n-grams vector). It is
 // deterministic, cheap, and similar texts get similar vectors — enough to test the plumbing around it.
+// It is wrapped like every embedder in the app (profiledEmbedder), so the model id's prefixes apply.
 class TrigramEmbedder implements Embedder {
   calls = 0;
   texts = 0;
-  constructor(readonly modelId: string, private readonly dim = 256) {}
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+  /** Every text as the model saw it (prefix included). */
+  readonly seen: string[] = [];
+  readonly profile: EmbeddingProfile;
+  readonly embedQueries: Embedder['embedQueries'];
+  readonly embedPassages: Embedder['embedPassages'];
+  constructor(readonly modelId: string, private readonly dim = 256) {
+    const wrapped = profiledEmbedder(modelId, embeddingProfile(modelId), async (texts) => this.vectors(texts));
+    this.profile = wrapped.profile;
+    this.embedQueries = wrapped.embedQueries;
+    this.embedPassages = wrapped.embedPassages;
+  }
+  private vectors(texts: string[]): Float32Array[] {
     this.calls++;
     this.texts += texts.length;
+    this.seen.push(...texts);
     return texts.map((t) => {
       const v = new Float32Array(this.dim);
       const s = ` ${t.toLowerCase()} `;
@@ -31,7 +44,7 @@ class TrigramEmbedder implements Embedder {
 }
 class OneModelProvider implements EmbedderProvider {
   constructor(readonly embedder: TrigramEmbedder | null) {}
-  async get(modelId: string) {
+  async get(modelId: string): Promise<{ embedder: Embedder } | { embedder: null; reason: string }> {
     return this.embedder && modelId === this.embedder.modelId ? { embedder: this.embedder } : { embedder: null, reason: `${modelId} is not cached` };
   }
 }
@@ -163,5 +176,110 @@ describe('DocumentLibrary', () => {
     const searchMs = performance.now() - t1;
     console.log(`300 pages (${out.chunkCount} chunks, ${(pages.reduce((n, p) => n + p.text.length, 0) / 1e6).toFixed(2)} M chars): indexed lexically in ${indexMs.toFixed(0)} ms, one search ${searchMs.toFixed(1)} ms`);
     expect(res.results[0]).toMatchObject({ page: 217, label: '213', confident: true });
+  });
+});
+
+const zhPages: PageText[] = [
+  { page: 1, label: '1', text: '知识库主要介绍产品的安装步骤和常见问题。安装前请关闭所有正在运行的程序。' },
+  { page: 2, label: '2', text: '如何备份数据：打开设置，选择备份，然后点击开始。备份文件保存在用户目录中。' },
+];
+const OLD_MULTILINGUAL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
+
+describe('embedding profiles at every call site, and stored vectors of another model or profile', () => {
+  it('prefixes passages and questions (also a follow-up built from the conversation) for E5, nothing for MiniLM', async () => {
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    const mini = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    const provider: EmbedderProvider = { get: async (id) => ({ embedder: id === e5.modelId ? e5 : mini }) };
+    const lib = new DocumentLibrary({ store: new MemoryStore(), embedders: provider });
+    expect((await lib.add('zh', 'zh.pdf', zhPages)).embeddingModel).toBe(MULTILINGUAL_EMBEDDING_MODEL);
+    expect((await lib.add('zen', 'zen.pdf', zenPages)).embeddingModel).toBe(ENGLISH_EMBEDDING_MODEL);
+    expect(e5.seen.length).toBeGreaterThan(0);
+    expect(e5.seen.every((t) => t.startsWith('passage: '))).toBe(true);
+    expect(mini.seen.length).toBeGreaterThan(0);
+    expect(mini.seen.some((t) => /^(passage|query): /.test(t))).toBe(false);
+
+    e5.seen.length = mini.seen.length = 0;
+    const res = await lib.search('那怎么备份呢？', { topK: 2, history: [{ question: '数据保存在哪里？' }] });
+    expect(res.mode).toBe('hybrid');
+    expect(e5.seen).toHaveLength(1);
+    expect(e5.seen[0]).toMatch(/^query: /);
+    expect(e5.seen[0]).toContain('数据保存在哪里'); // the conversation's query, prefixed once
+    expect(mini.seen).toHaveLength(1);
+    expect(mini.seen[0]).not.toMatch(/^query: /);
+  });
+
+  it('does not mix vectors stored by the old multilingual model with E5 queries: reports them, then re-embeds the stored chunks', async () => {
+    const store = new MemoryStore();
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    await new DocumentLibrary({ store, embedders: new OneModelProvider(e5) }).add('zh', 'zh.pdf', zhPages);
+    // What the previous version stored: vectors (no profile field) and meta of paraphrase-multilingual-MiniLM.
+    const v = (await store.get<StoredVectors>('doc:zh:vectors'))!;
+    await store.set('doc:zh:vectors', { modelId: OLD_MULTILINGUAL, dim: v.dim, data: v.data });
+    await store.set('doc:zh:meta', { ...(await store.get<StoredMeta>('doc:zh:meta'))!, embeddingModel: OLD_MULTILINGUAL });
+
+    const before = e5.texts;
+    const lib = await DocumentLibrary.open({ store, embedders: new OneModelProvider(e5) });
+    const [meta] = lib.documents();
+    expect(meta.embeddingModel).toBeNull();
+    expect(meta.lexicalOnlyReason).toContain(`its vectors come from ${OLD_MULTILINGUAL}, which is no longer an embedding model`);
+    const lexical = await lib.search('怎么备份数据？', { topK: 1 });
+    expect(lexical.mode).toBe('lexical');
+    expect(lexical.reason).toContain(OLD_MULTILINGUAL);
+    expect(lexical.results[0]).toMatchObject({ docId: 'zh', page: 2 });
+    expect(e5.texts).toBe(before); // no query was embedded against the old vectors
+
+    expect(await lib.reembedStale()).toBe(1);
+    const stored = (await store.get<StoredVectors>('doc:zh:vectors'))!;
+    expect(stored).toMatchObject({ modelId: MULTILINGUAL_EMBEDDING_MODEL, profile: profileKey(embeddingProfile(MULTILINGUAL_EMBEDDING_MODEL)) });
+    expect(stored.data.length).toBe(meta.chunkCount * stored.dim);
+    expect((await store.get<StoredMeta>('doc:zh:meta'))).toMatchObject({ embeddingModel: MULTILINGUAL_EMBEDDING_MODEL });
+    expect((await store.get<StoredMeta>('doc:zh:meta'))!.lexicalOnlyReason).toBeUndefined();
+    const hybrid = await lib.search('怎么备份数据？', { topK: 1 });
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.results[0]).toMatchObject({ docId: 'zh', page: 2 });
+    expect(await lib.reembedStale()).toBe(0);
+    // A new session loads the re-embedded vectors as they are.
+    const reopened = await DocumentLibrary.open({ store, embedders: new OneModelProvider(e5) });
+    expect(reopened.documents()[0].embeddingModel).toBe(MULTILINGUAL_EMBEDDING_MODEL);
+  });
+
+  it('treats E5 vectors stored without the prefixes as stale, and keeps MiniLM vectors stored before profiles existed', async () => {
+    const store = new MemoryStore();
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    const mini = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    const provider: EmbedderProvider = { get: async (id) => ({ embedder: id === e5.modelId ? e5 : mini }) };
+    const first = new DocumentLibrary({ store, embedders: provider });
+    await first.add('zh', 'zh.pdf', zhPages);
+    await first.add('zen', 'zen.pdf', zenPages);
+    for (const id of ['zh', 'zen']) {
+      const { profile: _p, ...legacy } = (await store.get<StoredVectors>(`doc:${id}:vectors`))!;
+      await store.set(`doc:${id}:vectors`, legacy); // as stored before profiles were recorded
+    }
+    // The E5 model is not available this session: the document stays lexical and says why.
+    const lib = await DocumentLibrary.open({ store, embedders: new OneModelProvider(mini) });
+    const docs = Object.fromEntries(lib.documents().map((d) => [d.docId, d]));
+    expect(docs.zen.embeddingModel).toBe(ENGLISH_EMBEDDING_MODEL);
+    expect(docs.zh.embeddingModel).toBeNull();
+    expect(docs.zh.lexicalOnlyReason).toContain(`its ${MULTILINGUAL_EMBEDDING_MODEL} vectors were computed another way`);
+    expect(await lib.reembedStale()).toBe(0);
+    const res = await lib.search('namespaces honking idea', { topK: 1 });
+    expect(res.mode).toBe('hybrid');
+    expect(res.reason).toContain('1 of 2 documents have no vectors');
+    expect(res.results[0]).toMatchObject({ docId: 'zen', page: 2 });
+  });
+
+  it('never compares a query with vectors of another profile for the same model id (an embedder that calls the model differently)', async () => {
+    const store = new MemoryStore();
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    const lib = new DocumentLibrary({ store, embedders: new OneModelProvider(e5) });
+    await lib.add('zh', 'zh.pdf', zhPages);
+    // The same model id, served by an embedder with the plain profile (no prefixes).
+    const plain = new TrigramEmbedder('some-local-folder');
+    const odd: Embedder = { modelId: MULTILINGUAL_EMBEDDING_MODEL, profile: plain.profile, embedQueries: plain.embedQueries, embedPassages: plain.embedPassages };
+    const other = await DocumentLibrary.open({ store, embedders: { get: async () => ({ embedder: odd }) } });
+    const res = await other.search('怎么备份数据？', { topK: 1 });
+    expect(res.mode).toBe('lexical');
+    expect(res.reason).toContain('vectors from another embedding profile');
+    expect(res.results[0]).toMatchObject({ docId: 'zh', page: 2 });
   });
 });

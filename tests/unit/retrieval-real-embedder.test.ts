@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { installTinyEmbedder, TEST_MODEL_MARKER, tinyVocabulary, TINY_EMBEDDER_DIM } from '../../scripts/make-tiny-embedder';
 import { NodeCachedEmbedderProvider } from '../../src/retrieval/node-model-cache';
 import { loadTransformersEmbedder, type TransformersEmbedder } from '../../src/retrieval/transformers-embedder';
-import { EMBEDDING_MODELS, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL } from '../../src/retrieval/embedder';
-import { DocumentLibrary, type StoredVectors } from '../../src/retrieval/library';
+import { EMBEDDING_MODELS, ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL, type EmbedderProvider } from '../../src/retrieval/embedder';
+import { embeddingProfile, profileKey } from '../../src/retrieval/embedding-profile';
+import { DocumentLibrary, type StoredMeta, type StoredVectors } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
 import { contentHash } from '../../src/retrieval/content-hash';
 import { RRF_K } from '../../src/retrieval/fusion';
@@ -57,8 +58,8 @@ describe('transformers.js runs the generated ONNX model from the local model cac
   it('returns unit vectors of the model dimension, the same for a text alone or padded in a batch', async () => {
     const short = 'traces are recorded';
     const long = 'The monitor aborts the recorder when a trace keeps failing, and the loop header is blacklisted for a while.';
-    const [alone] = await embedder.embed([short]);
-    const [batched, other] = await embedder.embed([short, long]);
+    const [alone] = await embedder.embedPassages([short]);
+    const [batched, other] = await embedder.embedPassages([short, long]);
     expect(alone).toHaveLength(TINY_EMBEDDER_DIM);
     expect(dot(alone, alone)).toBeCloseTo(1, 5);
     expect(dot(other, other)).toBeCloseTo(1, 5);
@@ -68,7 +69,7 @@ describe('transformers.js runs the generated ONNX model from the local model cac
   });
 
   it('puts a re-worded passage (shared word stems) nearer than unrelated text — and knows no synonyms', async () => {
-    const [query, reworded, unrelated1, unrelated2, car, automobile] = await embedder.embed([
+    const [query, reworded, unrelated1, unrelated2, car, automobile] = await embedder.embedPassages([
       'blacklisting loops whose trace recording aborted',
       'The recorder aborts when a trace cannot be compiled, and the loop is blacklisted.',
       'Beautiful is better than ugly. Readability counts.',
@@ -82,6 +83,41 @@ describe('transformers.js runs the generated ONNX model from the local model cac
     expect(near).toBeGreaterThan(dot(query, unrelated2) + 0.3);
     // Not a semantic model: synonyms without letters in common are unrelated to it.
     expect(dot(car, automobile)).toBeLessThan(0.3);
+  });
+});
+
+describe('the multilingual-e5-small profile on the generated ONNX model (query: / passage: prefixes, truncation)', () => {
+  let e5: TransformersEmbedder;
+  beforeAll(async () => {
+    const got = await new NodeCachedEmbedderProvider(cacheDir).get(MULTILINGUAL_EMBEDDING_MODEL);
+    if (!got.embedder) throw new Error(got.reason);
+    e5 = got.embedder as TransformersEmbedder;
+  }, 30_000);
+
+  it('embeds the same text differently as a query and as a passage — by exactly the prefixes the profile names', async () => {
+    expect(e5.profile).toMatchObject({ id: MULTILINGUAL_EMBEDDING_MODEL, queryPrefix: 'query: ', passagePrefix: 'passage: ', pooling: 'mean', normalize: true });
+    const text = 'Errors should never pass silently';
+    const [asQuery] = await e5.embedQueries([text]);
+    const [asPassage] = await e5.embedPassages([text]);
+    expect(dot(asQuery, asQuery)).toBeCloseTo(1, 5);
+    expect(dot(asQuery, asPassage)).toBeLessThan(0.99);
+    // The English id loads the same generated weights with MiniLM's profile (no prefixes): spelling the
+    // prefixes out by hand there gives the E5 vectors exactly.
+    const [byHandQuery, byHandPassage, bare] = await embedder.embedPassages([`query: ${text}`, `passage: ${text}`, text]);
+    for (let i = 0; i < asQuery.length; i++) {
+      expect(asQuery[i]).toBeCloseTo(byHandQuery[i], 5);
+      expect(asPassage[i]).toBeCloseTo(byHandPassage[i], 5);
+    }
+    expect(dot(asPassage, bare)).toBeLessThan(0.99);
+  });
+
+  it('truncates at the profile\'s maxTokens (512): text beyond it does not change the vector', async () => {
+    expect(e5.profile.maxTokens).toBe(512);
+    const long = Array.from({ length: 400 }, (_, i) => `word${i % 10} trace`).join(' '); // > 512 tokens
+    expect(e5.tokenizer.encode(long).length).toBeGreaterThan(600);
+    const [a, b, short] = await e5.embedPassages([long, `${long} completely different ending about bakeries`, 'trace']);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 6);
+    expect(dot(a, short)).toBeLessThan(0.99);
   });
 });
 
@@ -132,6 +168,52 @@ describe.skipIf(fixtureSkip !== '')('DocumentLibrary in hybrid mode on fixture P
     for (let i = 1; i < vm.results.length; i++) expect(vm.results[i].score).toBeLessThanOrEqual(vm.results[i - 1].score);
     expect(vm.results.every((r) => r.score > -1 && r.score < 1)).toBe(true);
   });
+
+  it('stores the Chinese document\'s vectors with the E5 profile and the English ones with MiniLM\'s', async () => {
+    for (const [f, id] of [['issue12823.pdf', MULTILINGUAL_EMBEDDING_MODEL], ['compressed.tracemonkey-pldi-09.pdf', ENGLISH_EMBEDDING_MODEL]] as const) {
+      expect(await store.get<StoredVectors>(`doc:${ids[f]}:vectors`)).toMatchObject({ modelId: id, profile: profileKey(embeddingProfile(id)) });
+    }
+  });
+
+  it('finds the right page with every document under the E5 profile (prefixed passages and query)', async () => {
+    // As `eval:retrieval --model-dir …/multilingual-e5-small` runs it: one model for both languages.
+    const e5Only: EmbedderProvider = { get: () => new NodeCachedEmbedderProvider(cacheDir).get(MULTILINGUAL_EMBEDDING_MODEL) };
+    const e5Lib = new DocumentLibrary({ store: new MemoryStore(), embedders: e5Only });
+    const { extractPdf } = await import('../../src/pdf/extract');
+    for (const f of ['compressed.tracemonkey-pldi-09.pdf', 'zen_of_python_corrupted.pdf', 'issue12823.pdf']) {
+      const pages = (await extractPdf(new Uint8Array(readFileSync(join(fixtures, f))))).pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
+      await e5Lib.add(ids[f], f, pages);
+    }
+    const vm = await e5Lib.search('How does the VM stop wasting time on traces that keep failing to record?', { topK: 5, retriever: 'dense' });
+    expect(vm.results[0]).toMatchObject({ file: 'compressed.tracemonkey-pldi-09.pdf', page: 6 });
+    const zh = await e5Lib.search('知识库主要介绍什么内容？', { topK: 3, retriever: 'dense' });
+    expect(zh.results[0]).toMatchObject({ file: 'issue12823.pdf', page: 1 });
+  }, 60_000);
+
+  it('does not mix stored vectors of another model id with E5 query vectors; re-embeds them from the stored chunks', async () => {
+    const zhStore = new MemoryStore();
+    const zhId = ids['issue12823.pdf'];
+    for (const k of ['meta', 'chunks', 'vectors']) await zhStore.set(`doc:${zhId}:${k}`, await store.get(`doc:${zhId}:${k}`));
+    // As the previous version stored it: paraphrase-multilingual-MiniLM vectors, no profile recorded.
+    const old = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
+    const v = (await zhStore.get<StoredVectors>(`doc:${zhId}:vectors`))!;
+    await zhStore.set(`doc:${zhId}:vectors`, { modelId: old, dim: v.dim, data: v.data });
+    await zhStore.set(`doc:${zhId}:meta`, { ...(await zhStore.get<StoredMeta>(`doc:${zhId}:meta`))!, embeddingModel: old });
+
+    const reopened = await DocumentLibrary.open({ store: zhStore, embedders: new NodeCachedEmbedderProvider(cacheDir) });
+    expect(reopened.documents()[0].lexicalOnlyReason).toContain(old);
+    const err = await reopened.search('知识库主要介绍什么内容？', { topK: 3, retriever: 'dense' }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'MISSING_FILE' });
+    expect((await reopened.search('知识库主要介绍什么内容？', { topK: 3 })).mode).toBe('lexical');
+
+    expect(await reopened.reembedStale()).toBe(1);
+    const redone = (await zhStore.get<StoredVectors>(`doc:${zhId}:vectors`))!;
+    expect(redone).toMatchObject({ modelId: MULTILINGUAL_EMBEDDING_MODEL, profile: profileKey(embeddingProfile(MULTILINGUAL_EMBEDDING_MODEL)) });
+    // The same vectors as a fresh E5 indexing of the document.
+    expect(Array.from(redone.data)).toEqual(Array.from(v.data));
+    const zh = await reopened.search('知识库主要介绍什么内容？', { topK: 3, retriever: 'dense' });
+    expect(zh.results[0]).toMatchObject({ file: 'issue12823.pdf', page: 1 });
+  }, 30_000);
 
   it('fuses the BM25 list and the ONNX cosine list by reciprocal rank', async () => {
     const q = 'How does the VM stop wasting time on traces that keep failing to record?';
@@ -197,14 +279,14 @@ describe('download once from a configurable hub endpoint, then from transformers
       expect(readFileSync(join(downloadCache, ENGLISH_EMBEDDING_MODEL, f)).equals(readFileSync(join(cacheDir, ENGLISH_EMBEDDING_MODEL, f)))).toBe(true);
     }
     const text = 'trace recording failure';
-    expect(dot((await downloaded.embed([text]))[0], (await embedder.embed([text]))[0])).toBeCloseTo(1, 5);
+    expect(dot((await downloaded.embedPassages([text]))[0], (await embedder.embedPassages([text]))[0])).toBeCloseTo(1, 5);
 
     // A fresh process (nothing memoised in memory) loads from the cache alone: the hub logs no request.
     const before = hub.requests.length;
     const child = await node(
       `import { loadTransformersEmbedder } from './src/retrieval/transformers-embedder.ts';
        const e = await loadTransformersEmbedder(${JSON.stringify(ENGLISH_EMBEDDING_MODEL)}, { allowRemote: true, remoteHost: ${JSON.stringify(hub.url)}, cacheDir: ${JSON.stringify(downloadCache)} });
-       process.stdout.write(JSON.stringify(Array.from((await e.embed([${JSON.stringify(text)}]))[0])));`,
+       process.stdout.write(JSON.stringify(Array.from((await e.embedPassages([${JSON.stringify(text)}]))[0])));`,
     );
     expect(child.code).toBe(0);
     expect(JSON.parse(child.stdout)).toHaveLength(TINY_EMBEDDER_DIM);
@@ -214,7 +296,7 @@ describe('download once from a configurable hub endpoint, then from transformers
   it('with downloads off, uses the cached model and refuses to fetch one that is not cached', async () => {
     const before = hub.requests.length;
     const cached = await loadTransformersEmbedder(ENGLISH_EMBEDDING_MODEL, { allowRemote: false, remoteHost: hub.url, cacheDir: downloadCache });
-    expect((await cached.embed(['x']))[0]).toHaveLength(TINY_EMBEDDER_DIM);
+    expect((await cached.embedPassages(['x']))[0]).toHaveLength(TINY_EMBEDDER_DIM);
     const err = await loadTransformersEmbedder(MULTILINGUAL_EMBEDDING_MODEL, { allowRemote: false, remoteHost: hub.url, cacheDir: downloadCache }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'MISSING_FILE', message: expect.stringContaining('downloading is off') });
