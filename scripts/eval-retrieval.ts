@@ -450,10 +450,13 @@ async function denseAndHybrid(docs: Doc[], chunking: ChunkOptions, test: Questio
   const provider: EmbedderProvider & { describe(modelId: string): string } = modelDir ? new FolderEmbedderProvider(resolve(modelDir)) : new CacheEmbedderProvider();
   const available: string[] = [];
   const missing: string[] = [];
+  const profiles = new Map<string, string>();
   for (const m of EMBEDDING_MODELS) {
     const got = await provider.get(m);
     if (got.embedder) available.push(m);
     else missing.push(got.reason);
+    // A --model-dir folder's embedding profile follows its name (…/multilingual-e5-small: query:/passage:; embedding-profile.ts).
+    if (got.embedder) profiles.set(m, `profile ${got.embedder.profile.id}, prefixes ${JSON.stringify(got.embedder.profile.queryPrefix)}/${JSON.stringify(got.embedder.profile.passagePrefix)}`);
   }
   if (available.length === 0) {
     console.log(`\nDense and hybrid not evaluated: no embedding model is available locally (${missing.join('; ')}).`);
@@ -470,7 +473,7 @@ async function denseAndHybrid(docs: Doc[], chunking: ChunkOptions, test: Questio
       rows.push(scoreRow(r === 'auto' ? 'hybrid' : 'dense', lang, await evaluate(lib, sel, r)));
     }
   }
-  console.log(`\nDense and hybrid, test split (${available.map((m) => `${m} = ${provider.describe(m)}`).join('; ')}${missing.length ? `; unavailable: ${missing.join('; ')}` : ''}):`);
+  console.log(`\nDense and hybrid, test split (${available.map((m) => `${m} = ${provider.describe(m)}, ${profiles.get(m)}`).join('; ')}${missing.length ? `; unavailable: ${missing.join('; ')}` : ''}):`);
   if (testModels.length > 0) {
     console.log(
       `NOTE: ${testModels.length === available.length ? 'the model' : testModels.join(', ')} is the tiny TEST model of scripts/make-tiny-embedder.ts ` +

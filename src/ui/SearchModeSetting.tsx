@@ -1,7 +1,7 @@
 // Which search is in effect — keyword (BM25) or hybrid (BM25 + semantic vectors) — and why, with the
 // switch that downloads the embedding models from the hub endpoint (only when the user asks).
 import type { DocumentsService } from './services/documents';
-import { SEMANTIC_DOWNLOAD_BYTES, type SemanticSearch } from './services/semantic';
+import { SEMANTIC_DOWNLOAD_BYTES, SEMANTIC_MODELS, type SemanticSearch } from './services/semantic';
 import { hubSetting } from './state/settings';
 import { useObservable } from './state/observable';
 import { useI18n } from './i18n';
@@ -39,7 +39,9 @@ export function SearchModeSetting({ documents, semantic }: { documents: Document
       {hybrid && mode && <p className="small muted">{mode.reason}</p>}
       {(sem.status === 'off' || sem.status === 'failed') && (
         <>
-          <p className="small muted">{t('semanticExplain', { size: formatBytes(SEMANTIC_DOWNLOAD_BYTES), hub: hub.endpoint })}</p>
+          <p className="small muted" data-testid="semantic-explain">
+            {t('semanticExplain', { models: SEMANTIC_MODELS.map((m) => `${m.id.split('/').pop()} ${formatBytes(m.bytes)}`).join(', '), size: formatBytes(SEMANTIC_DOWNLOAD_BYTES), hub: hub.endpoint })}
+          </p>
           <button type="button" onClick={() => void enable()} data-testid="enable-semantic">
             {sem.status === 'failed' ? t('retry') : t('enableSemantic')}
           </button>

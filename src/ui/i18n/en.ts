@@ -123,7 +123,7 @@ export const en = {
   semanticNotDownloaded: 'semantic model not downloaded',
   semanticDownloading: 'downloading the semantic model…',
   semanticFailedShort: 'the semantic model could not be downloaded',
-  semanticExplain: 'Semantic search also finds passages worded differently from your question. It downloads two embedding models (about {size}) once from {hub}; they stay in this browser.',
+  semanticExplain: 'Semantic search also finds passages worded differently from your question. It downloads two embedding models once from {hub} — {models}, about {size} in all; they stay in this browser.',
   enableSemantic: 'Download semantic model',
   disableSemantic: 'Use keyword search only',
   onePage: '1 page',

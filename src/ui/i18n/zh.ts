@@ -121,7 +121,7 @@ export const zh: Record<MessageKey, string> = {
   semanticNotDownloaded: '语义模型未下载',
   semanticDownloading: '正在下载语义模型…',
   semanticFailedShort: '语义模型下载失败',
-  semanticExplain: '语义检索也能找到措辞与问题不同的段落。需要从 {hub} 下载两个向量模型（约 {size}），只下载一次并保存在本浏览器中。',
+  semanticExplain: '语义检索也能找到措辞与问题不同的段落。需要从 {hub} 下载两个向量模型（{models}，共约 {size}），只下载一次并保存在本浏览器中。',
   enableSemantic: '下载语义模型',
   disableSemantic: '只用关键词检索',
   onePage: '1 页',

@@ -85,6 +85,9 @@ export class DocumentsService {
     for (const d of docs) if ((d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing') && !this.library.has(d.docId)) void this.process(d.docId);
     else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
     await this.refreshMode();
+    // Documents whose stored vectors came from another embedding model or profile: embedded again from their
+    // stored chunks in the background when the current model is at hand (else they stay keyword-only, saying why).
+    void this.library.reembedStale().then((n) => (n > 0 ? this.refreshMode() : undefined), () => undefined);
   }
 
   private patchDoc(docId: string, p: Partial<DocRecord>, persist = false): void {
@@ -320,6 +323,7 @@ export class DocumentsService {
   async embedMissing(): Promise<number> {
     await this.init();
     const lib = this.library!;
+    await lib.reembedStale(); // vectors of an older model or profile: re-embedded from the stored chunks
     const missing = lib.documents().filter((m) => m.embeddingModel === null && m.chunkCount > 0 && this.doc(m.docId)?.status === 'ready');
     for (const m of missing) {
       await lib.remove(m.docId);

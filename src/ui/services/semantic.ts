@@ -4,9 +4,12 @@
 // Until then — or when that download fails — the library stays in keyword (BM25) mode and says why.
 //
 // Lifecycle: off (nothing fetched) → enable(): download both models (browser cache of transformers.js)
-// → on; the choice is remembered, and after a reload the models come from the cache only (never fetched
-// again without the user asking).
+// → on; the choice is remembered with the model ids it downloaded, and after a reload the models come from
+// the cache only (never fetched again without the user asking). When the app's default models change (the
+// multilingual one became multilingual-e5-small), the stored choice no longer matches: search is keyword-only
+// again until the user downloads the new model (files already cached are not fetched twice).
 import { EMBEDDING_MODELS, type Embedder, type EmbedderProvider } from '../../retrieval/embedder';
+import { embeddingProfile } from '../../retrieval/embedding-profile';
 import { WorkerEmbedderProvider } from '../../retrieval/worker-embedder';
 import { AppError } from '../../shared/errors';
 import type { Progress } from '../../shared/progress';
@@ -26,15 +29,19 @@ export interface SemanticState {
 /** The reason the library records for documents indexed while semantic search is off. */
 export const SEMANTIC_OFF_REASON = 'semantic model not downloaded';
 const ENABLED_KEY = 'pdfchat.semanticSearch';
-/** Approximate download of both quantized models (all-MiniLM-L6-v2 ≈ 23 MB, multilingual MiniLM-L12 ≈ 118 MB). */
-export const SEMANTIC_DOWNLOAD_BYTES = 141_000_000;
+/** What ENABLED_KEY holds once the current models were downloaded. */
+const ENABLED_VALUE = EMBEDDING_MODELS.join(' ');
+/** The models the switch downloads, with their sizes (quantised ONNX + tokenizer; embedding-profile.ts). */
+export const SEMANTIC_MODELS = EMBEDDING_MODELS.map((id) => ({ id, bytes: embeddingProfile(id).downloadBytes }));
+/** Approximate download of both: all-MiniLM-L6-v2 ≈ 23.6 MB + multilingual-e5-small ≈ 135 MB. */
+export const SEMANTIC_DOWNLOAD_BYTES = SEMANTIC_MODELS.reduce((n, m) => n + m.bytes, 0);
 
 export class SemanticSearch implements EmbedderProvider {
   readonly state: Observable<SemanticState>;
   private readonly worker: WorkerEmbedderProvider;
 
   constructor() {
-    const enabled = localStorage.getItem(ENABLED_KEY) === 'on';
+    const enabled = localStorage.getItem(ENABLED_KEY) === ENABLED_VALUE;
     this.state = new Observable<SemanticState>({ status: enabled ? 'on' : 'off', progress: null, error: null });
     this.worker = new WorkerEmbedderProvider({ allowDownload: false, remoteHost: hubBase() });
   }
@@ -69,7 +76,7 @@ export class SemanticSearch implements EmbedderProvider {
     }
     // From now on only what the browser cache holds is used: nothing is fetched without the user asking.
     this.worker.configure({ allowDownload: false, remoteHost: hubBase() });
-    localStorage.setItem(ENABLED_KEY, 'on');
+    localStorage.setItem(ENABLED_KEY, ENABLED_VALUE);
     this.state.set({ status: 'on', progress: null, error: null });
     return true;
   }
