@@ -417,10 +417,12 @@ async function ablate(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, 
     ['+ Intl.Segmenter words alongside bigrams (zh)', { segmentWords: true }],
     ['- one result per page', { onePerPage: false }],
     ['- follow-up detection (all questions: history 0.4)', { historyQuestionWeight: 0.4, followUpQuestionWeight: 0.4, historyAnswerWeight: 0.1, followUpAnswerWeight: 0.1 }],
-    ['+ previous turn\'s top page as a prior (0.1)', { followUpPagePrior: 0.1, followUpPriorPages: 1 }],
-    ['+ previous turn\'s 4 pages as a prior (0.3)', { followUpPagePrior: 0.3, followUpPriorPages: 4 }],
-    ['none of them (plain chunk BM25)', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
-    ['none, and no conversation history', { pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
+    ['- topic prior (previous turn\'s pages)', { followUpPagePrior: 0 }],
+    ['- topic prior\'s gate', { followUpPriorGate: false }],
+    ['topic prior 0.3', { followUpPagePrior: 0.3 }],
+    ['topic prior scaling the page score (1)', { followUpPriorFusion: 'scale', followUpPagePrior: 1 }],
+    ['none of them (plain chunk BM25)', { followUpPagePrior: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false }],
+    ['none, and no conversation history', { followUpPagePrior: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
   ];
   const rows: string[][] = [];
   for (const [name, change] of variants) {

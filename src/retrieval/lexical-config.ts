@@ -35,13 +35,20 @@ export interface LexicalConfig {
   followUpQuestionWeight: number;
   followUpAnswerWeight: number;
   /**
-   * Follow-ups only: the pages the previous turn found (best first; ConversationTurn.pages) are a prior. A
-   * page at rank r gets followUpPagePrior / (r + 1) of the best lexical score added, the pages next to it
-   * (same document) half of that. 0 = off.
+   * Follow-ups only: the pages the previous turn found (best first; ConversationTurn.pages) are a prior
+   * (topic-prior.ts). A page at rank r gets followUpPagePrior / (r + 1) of the best lexical score added, a
+   * page d ≤ 2 pages from it (same document) that share halved d times. 0 = off.
    */
   followUpPagePrior: number;
   /** How many of the previous turn's pages take part in that prior. */
   followUpPriorPages: number;
+  /**
+   * How the prior joins: 'add' adds its share of the best score (above); 'scale' multiplies the page's own
+   * score by (1 + that share), so a page the follow-up's words and the conversation do not reach stays unreached.
+   */
+  followUpPriorFusion: 'add' | 'scale';
+  /** No prior when the question's own words alone confidently find a page far from the previous turn's (topic-prior.ts). */
+  followUpPriorGate: boolean;
   /** RRF weight of each extra query's ranking (a model's rewrite, SearchOptions.extraQueries) against 1 for the question's. */
   extraQueryWeight: number;
   /**
@@ -75,11 +82,15 @@ export const DEFAULT_LEXICAL: LexicalConfig = {
   historyAnswerWeight: 0.1,
   followUpQuestionWeight: 0.4,
   followUpAnswerWeight: 0.1,
-  // Off: on the dev split the previous turn's pages as a prior cost topic changes (en MRR 0.867 → 0.864 at
-  // 0.1, 0.812 at 0.3 over four pages) and gained no follow-up (0.3: 11 → 10 of 13: a wrong first turn drags
-  // the follow-up with it).
-  followUpPagePrior: 0,
-  followUpPriorPages: 1,
+  // Topic continuity (topic-prior.ts), tuned on eval/followups-tuning.json (31 pairs) with the topic-change
+  // cost on the dev split: the previous turn's 4 pages (and up to 2 pages either side, halved per page) at
+  // 0.5 of the best score: follow-ups 27 → 29 of 31 but topic changes cost (zh MRR after 0.709 → 0.685);
+  // with the gate (no prior when the question's own words confidently find a page elsewhere) 28 of 31 and
+  // no topic-change cost (en 0.867, zh 0.709 either way). 'scale' and 0.3 / 0.7 did no better.
+  followUpPagePrior: 0.5,
+  followUpPriorPages: 4,
+  followUpPriorFusion: 'add',
+  followUpPriorGate: true,
   // No real model runs on this machine, so what a good rewrite gains is unknown (docs/RETRIEVAL.md). What was
   // measured (dev split, stories260K writing nonsense): how little a BAD rewrite costs. RRF of the rewrite's
   // own ranking flips close ranks even at weight 0.2 (MRR 0.805 → 0.632; 0.444 at 0.5); its words added to

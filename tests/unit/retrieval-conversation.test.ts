@@ -117,13 +117,14 @@ describe('follow-up detection', () => {
   it('with the page prior on, a follow-up favours the page the previous turn found, a new topic does not', async () => {
     const filler = 'General remarks about the program and its many options follow here.';
     const pages: PageText[] = [
+      // Pages far apart: the prior also reaches pages next to the previous one (tests/unit/retrieval-topic-prior.test.ts).
       { page: 1, label: '1', text: `Limits. The maximum number of open windows is set with set maxwin. ${filler}` },
-      { page: 2, label: '2', text: `Printing. Pages are sent to the printer with set print. ${filler}` },
-      { page: 3, label: '3', text: `Windows. A new window opens with set term and its default value. ${filler}` },
-      { page: 4, label: '4', text: `Defaults. Every option has a default value, listed with show all. ${filler}` },
+      { page: 5, label: '5', text: `Printing. Pages are sent to the printer with set print. ${filler}` },
+      { page: 9, label: '9', text: `Windows. A new window opens with set term and its default value. ${filler}` },
+      { page: 13, label: '13', text: `Defaults. Every option has a default value, listed with show all. ${filler}` },
     ];
-    const withPrior = new DocumentLibrary({ store: new MemoryStore(), lexical: { ...DEFAULT_LEXICAL, followUpPagePrior: 1 } });
-    const plain = new DocumentLibrary({ store: new MemoryStore() });
+    const withPrior = new DocumentLibrary({ store: new MemoryStore(), lexical: { ...DEFAULT_LEXICAL, followUpPagePrior: 1, followUpPriorGate: false } });
+    const plain = new DocumentLibrary({ store: new MemoryStore(), lexical: { ...DEFAULT_LEXICAL, followUpPagePrior: 0 } });
     await withPrior.add('m', 'm.pdf', pages);
     await plain.add('m', 'm.pdf', pages);
     const history = [{ question: 'How many windows can be open?', pages: [{ docId: 'm', page: 1 }] }];
@@ -131,7 +132,7 @@ describe('follow-up detection', () => {
     expect((await plain.search(q, { topK: 1, history })).results[0].page).not.toBe(1);
     expect((await withPrior.search(q, { topK: 1, history })).results[0].page).toBe(1);
     // A self-contained question is not pulled to the earlier page.
-    expect((await withPrior.search('Which option lists every default value with show all?', { topK: 1, history })).results[0].page).toBe(4);
+    expect((await withPrior.search('Which option lists every default value with show all?', { topK: 1, history })).results[0].page).toBe(13);
   });
 });
 
