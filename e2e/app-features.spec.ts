@@ -217,6 +217,8 @@ test('semantic search: nothing fetched until asked; an absent model fails clearl
   const mode = page.getByTestId('search-mode');
   await expect(mode).toContainText('Keyword search — semantic model not downloaded');
   expect(hub.requests.filter((r) => r.path.includes('Xenova'))).toEqual([]); // not fetched before the user asks
+  // The switch names the models it will download and their sizes (src/retrieval/embedding-profile.ts).
+  await expect(mode.getByTestId('semantic-explain')).toContainText('all-MiniLM-L6-v2 23.6 MB, multilingual-e5-small 135.1 MB, about 158.7 MB in all');
 
   await mode.getByTestId('enable-semantic').click();
   const error = mode.getByTestId('semantic-error');
@@ -327,6 +329,8 @@ test('semantic search with a stand-in embedding model from the hub: downloaded w
     await expect(mode).toContainText('Xenova/all-MiniLM-L6-v2 vectors, fused by reciprocal rank');
     const modelFetches = () => embedHub.requests.filter((r) => r.path.endsWith('/onnx/model_quantized.onnx') && r.method === 'GET').length;
     expect(modelFetches()).toBeGreaterThan(0);
+    // Both default models were fetched from the configured hub: the multilingual one is multilingual-e5-small.
+    for (const id of EMBEDDING_MODELS) expect(embedHub.requests.some((r) => r.path === `/${id}/resolve/main/onnx/model_quantized.onnx`)).toBe(true);
     await page.screenshot({ path: SCREENSHOTS + 'desktop-semantic-hybrid.png' });
 
     await ask(page, paraphrase);

@@ -3,7 +3,9 @@
 // - lexical: at least LEXICAL_CONFIDENT (Latin-script query) or LEXICAL_CONFIDENT_CJK (a query that is at
 //   least CJK_QUERY_SHARE CJK) of the query's IDF mass occurs in the passage or its context
 //   (LexicalRanker.coverage);
-// - dense: cosine similarity of query and passage vectors is at least DENSE_CONFIDENT.
+// - dense: cosine similarity of query and passage vectors is at least the model's floor (its embedding
+//   profile's confidentCosine: DENSE_CONFIDENT for MiniLM; none for multilingual-e5-small, whose cosines sit at
+//   0.7–1.0 even for unrelated texts, so for E5 documents only lexical coverage makes a hit confident).
 // The two lexical thresholds, measured on the dev split of eval/questions-docs.json (`npm run eval:retrieval --
 // --dev-only`, changing them): Chinese coverage runs lower (bigrams straddling words rarely match), so at 0.25
 // 8/42 answerable Chinese questions were wrongly "not found", at 0.20 6/42 and at 0.15 2/42, while 4/4, 4/4
@@ -24,6 +26,7 @@ export function lexicalThreshold(query: string): number {
   return cjkShare(query) >= CJK_QUERY_SHARE ? LEXICAL_CONFIDENT_CJK : LEXICAL_CONFIDENT;
 }
 
-export function isConfident(lexicalCoverage: number, cosine: number | undefined, threshold = LEXICAL_CONFIDENT): boolean {
-  return lexicalCoverage >= threshold || (cosine !== undefined && cosine >= DENSE_CONFIDENT);
+/** `denseFloor`: the cosine that makes a hit confident for the passage's model; null = cosine never does. */
+export function isConfident(lexicalCoverage: number, cosine: number | undefined, threshold = LEXICAL_CONFIDENT, denseFloor: number | null = DENSE_CONFIDENT): boolean {
+  return lexicalCoverage >= threshold || (cosine !== undefined && denseFloor !== null && cosine >= denseFloor);
 }

@@ -8,6 +8,8 @@
 // profile for the same model id does not mix them with new query vectors (library.ts).
 // Why these models and not others: docs/RETRIEVAL.md, "Embedding models: published figures".
 
+import { DENSE_CONFIDENT } from './confidence';
+
 export interface EmbeddingProfile {
   /** Hub model id (the repo transformers.js downloads). */
   id: string;
@@ -24,6 +26,11 @@ export interface EmbeddingProfile {
   maxTokens: number;
   /** Bytes the browser downloads once: onnx/model_quantized.onnx + tokenizer.json (+ small JSON files). */
   downloadBytes: number;
+  /**
+   * Cosine at or above which a dense hit counts as "confident" (confidence.ts); null: cosine never makes a hit
+   * confident, only lexical coverage does. Not part of profileKey (it does not change the vectors).
+   */
+  confidentCosine: number | null;
 }
 
 /** English documents: 6 layers, 22.7 M parameters, bert-base-uncased WordPiece. */
@@ -38,6 +45,7 @@ export const MINILM_L6_PROFILE: EmbeddingProfile = {
   // vectors from before profiles existed therefore match this profile and stay valid.
   maxTokens: 512,
   downloadBytes: 22_900_000 + 712_000,
+  confidentCosine: DENSE_CONFIDENT, // a common MiniLM relevance floor, not measured here
 };
 
 /** Chinese/Japanese/Korean (and other non-English) documents: 12 layers, 118 M parameters, XLM-R vocabulary. */
@@ -50,6 +58,10 @@ export const MULTILINGUAL_E5_SMALL_PROFILE: EmbeddingProfile = {
   passagePrefix: 'passage: ',
   maxTokens: 512,
   downloadBytes: 118_000_000 + 17_100_000,
+  // E5 was trained with InfoNCE at temperature 0.01: cosines of unrelated texts sit at 0.7–1.0 (model card
+  // FAQ 3), so a fixed floor would make everything "confident". Until a floor is measured on this set with
+  // the real model, only lexical coverage decides (unanswerable questions stay "not found").
+  confidentCosine: null,
 };
 
 /** The multilingual default before multilingual-e5-small: known so that its stored vectors are recognised as another model's. */
@@ -62,13 +74,14 @@ export const PARAPHRASE_MULTILINGUAL_PROFILE: EmbeddingProfile = {
   passagePrefix: '',
   maxTokens: 512,
   downloadBytes: 0, // no longer downloaded
+  confidentCosine: DENSE_CONFIDENT,
 };
 
 export const KNOWN_PROFILES: readonly EmbeddingProfile[] = [MINILM_L6_PROFILE, MULTILINGUAL_E5_SMALL_PROFILE, PARAPHRASE_MULTILINGUAL_PROFILE];
 
 /** What a model the app does not know gets: plain mean-pooled, normalised sentence vectors, no prefixes. */
 function plainProfile(id: string): EmbeddingProfile {
-  return { id, dims: 0, pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '', maxTokens: 512, downloadBytes: 0 };
+  return { id, dims: 0, pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '', maxTokens: 512, downloadBytes: 0, confidentCosine: DENSE_CONFIDENT };
 }
 
 /**
