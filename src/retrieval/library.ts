@@ -17,7 +17,7 @@ import { estimatedWordPieceCounter, type TokenCounter } from './token-counter';
 import { LexicalRanker } from './lexical-ranker';
 import { conversationQueryText, conversationTerms, historyWeights, type ConversationTurn } from './conversation-query';
 import { followUpSignal } from './follow-up-signal';
-import { byScore, type LexicalHit } from './bm25';
+import { topicContinues, withTopicPrior, type PageRef } from './topic-prior';
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, EMBEDDING_MODELS, embeddingModelFor, NoEmbedderProvider, type Embedder, type EmbedderProvider } from './embedder';
@@ -288,7 +288,7 @@ export class DocumentLibrary {
     const history = opts.history ?? [];
     const followUp = history.length > 0 && followUpSignal(query, this.lexical.terms(query)).followUp;
     const weighted = conversationTerms(query, history, this.lexical.terms, historyWeights(followUp, this.lexicalConfig), (t) => this.lexical.chunks.idf(t));
-    const priorPages = followUp && this.lexicalConfig.followUpPagePrior > 0 ? (history[history.length - 1].pages ?? []).slice(0, this.lexicalConfig.followUpPriorPages) : [];
+    const priorPages = followUp ? this.topicPriorPages(query, history[history.length - 1], scope) : [];
     // extraQueryFusion 'terms': an extra query's words join the question's at extraQueryWeight (coverage, i.e.
     // "confident", still counts the question's own terms only).
     const searchTerms = new Map(weighted);
@@ -299,7 +299,7 @@ export class DocumentLibrary {
       retriever === 'dense'
         ? []
         : priorPages.length > 0
-          ? this.withPagePrior(this.lexical.search(searchTerms, Number.MAX_SAFE_INTEGER, scope), priorPages).slice(0, Math.max(CANDIDATES, topK))
+          ? withTopicPrior(this.lexical.search(searchTerms, Number.MAX_SAFE_INTEGER, scope), priorPages, (h) => this.docs.get(h.docId)!.chunks[h.chunk].page, this.lexicalConfig).slice(0, Math.max(CANDIDATES, topK))
           : this.lexical.search(searchTerms, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
     const extras = retriever === 'dense' ? [] : (opts.extraQueries ?? []).map((q) => q.trim()).filter((q) => q !== '');
@@ -423,25 +423,17 @@ export class DocumentLibrary {
   }
 
   /**
-   * A follow-up question is most likely about what the previous turn found: its pages (best first) get
-   * followUpPagePrior / (rank + 1) of the best score added, the pages next to them half of that.
+   * The previous turn's pages that a follow-up's topic prior favours (topic-prior.ts): none when the prior is
+   * off, or (followUpPriorGate) when the question's own words confidently point somewhere else.
    */
-  private withPagePrior(hits: LexicalHit[], pages: readonly { docId: string; page: number }[]): LexicalHit[] {
-    if (hits.length === 0) return hits;
-    const unit = this.lexicalConfig.followUpPagePrior * hits[0].score;
-    const boost = new Map<string, number>();
-    const raise = (docId: string, page: number, b: number) => {
-      const k = `${docId}\u0000${page}`;
-      boost.set(k, Math.max(boost.get(k) ?? 0, b));
-    };
-    pages.forEach((p, r) => {
-      raise(p.docId, p.page, unit / (r + 1));
-      raise(p.docId, p.page - 1, unit / (r + 1) / 2);
-      raise(p.docId, p.page + 1, unit / (r + 1) / 2);
-    });
-    return hits
-      .map((h) => ({ ...h, score: h.score + (boost.get(`${h.docId}\u0000${this.docs.get(h.docId)!.chunks[h.chunk].page}`) ?? 0) }))
-      .sort(byScore);
+  private topicPriorPages(query: string, previous: ConversationTurn, scope?: ReadonlySet<string>): readonly PageRef[] {
+    const { followUpPagePrior, followUpPriorPages, followUpPriorGate } = this.lexicalConfig;
+    const pages = followUpPagePrior > 0 ? (previous.pages ?? []).slice(0, followUpPriorPages) : [];
+    if (pages.length === 0 || !followUpPriorGate) return pages;
+    const own = this.lexical.queryTerms(query);
+    const [top] = this.lexical.search(own, 1, scope);
+    const ownTop = top && { docId: top.docId, page: this.docs.get(top.docId)!.chunks[top.chunk].page, confident: this.lexical.coverage(own, top.docId, top.chunk) >= lexicalThreshold(query) };
+    return topicContinues(ownTop, pages) ? pages : [];
   }
 
   /** Keeps the best-ranked chunk of each page (the list is already best first). */
