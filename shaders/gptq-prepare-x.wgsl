@@ -5,21 +5,23 @@
 // convert: (word & (15 << 4j)) = q * 16^j for j < 4, and the same on word >> 16 for j >= 4; the power-of-two
 // scales cancel exactly (W = scale * (q - zero), y = sum_g scale * (sum_p xs * q16 - zero * gsum)).
 // Rows: mode 0 → every row i < Step.m (src_row = i); mode 1 → one row, x row 0; mode 2 → one row, x row Step.m - 1.
+// glu = 1 (SwiGLU folded in, src/gpu/kernels/gptq-prepare.ts): x is a fused gate/up output [M, 2K] and the value
+// at x index k is silu(x[r, k]) * x[r, K + k], silu(a) = a / (1 + exp(-a)) (as shaders/silu-mul.wgsl).
 // In the one-row modes the thread of the last group also zeroes xs[K .. ceil(K / 32) * 32): the split-K
 // matvecs read whole 32-position quads, and the padding must be 0 whatever an earlier linear left there.
 // Bindings:
-//   @binding(0) x:    array<f32>  [M, K]                 read
+//   @binding(0) x:    array<f32>  [M, K] (glu: [M, 2K])  read
 //   @binding(1) perm: array<u32>  [K] (or [4] unused)    read (x index of packed position p)
 //   @binding(2) xs:   array<f32>  [rows, K] (one-row modes: [ceil(K / 32) * 32])  read-write (scratch shared by
 //                                                        the linears of one kernel)
 //   @binding(3) gsum: array<f32>  [rows, n_groups]       read-write (scratch, likewise)
-//   @binding(4) p:    Params      uniform {K, mode, stride, n_groups, group_size, has_perm}
+//   @binding(4) p:    Params      uniform {K, mode, stride, n_groups, group_size, has_perm, glu}
 //   @binding(5) step: Step        uniform
 // Dispatch: ceil(rows * n_groups / 64) workgroups of 64, folded into (x, y); stride = x * 64. One thread per
 // (row, group) walks the group's positions in order (no barriers).
 
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
-struct Params { K: u32, mode: u32, stride: u32, n_groups: u32, group_size: u32, has_perm: u32, _p0: u32, _p1: u32 }
+struct Params { K: u32, mode: u32, stride: u32, n_groups: u32, group_size: u32, has_perm: u32, glu: u32, _p1: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> perm: array<u32>;
@@ -41,7 +43,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var src = i;
   if (p.mode == 1u) { src = 0u; }
   if (p.mode == 2u) { src = step.m - 1u; }
-  let xb = src * p.K;
+  var xb = src * p.K;
+  if (p.glu != 0u) { xb = 2u * xb; }
   let ob = i * p.K;
   let p0 = g * p.group_size;
   let p1 = min(p0 + p.group_size, p.K);
@@ -49,7 +52,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var q = p0; q < p1; q++) {
     var k = q;
     if (p.has_perm != 0u) { k = perm[q]; }
-    let v = x[xb + k];
+    var v = x[xb + k];
+    if (p.glu != 0u) { v = v / (1.0 + exp(-v)) * x[xb + p.K + k]; }
     s += v;
     xs[ob + q] = v * NIBBLE_SCALE[q & 3u];
   }

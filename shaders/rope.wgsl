@@ -1,8 +1,7 @@
 // Rotary position embedding, HF rotate_half layout, in place.
 // Row i of the batch is at position Step.pos0 + i; element j < d/2 of each head pairs with j + d/2:
 //   a = f32(pos) * inv_freq[j];  x'[j] = x[j] cos a - x[j + d/2] sin a;  x'[j + d/2] = x[j + d/2] cos a + x[j] sin a.
-// cos/sin are computed here, not with the built-ins (SwiftShader's are only ~1e-4 accurate): Cody-Waite reduction
-// by pi/2 split in three parts (q * HI and q * MID exact for q < 2^16), then Taylor polynomials on |r| <= pi/4.
+// cos/sin come from sin_cos() in shaders/sin-cos.wgsl (prepended by the wrapper, src/gpu/kernels/rope.ts).
 // Bindings:
 //   @binding(0) x:        array<f32>  [M, n_heads, head_dim]  read-write
 //   @binding(1) inv_freq: array<f32>  [head_dim / 2]          read (computed on the CPU, llama3 scaling included)
@@ -17,26 +16,6 @@ struct Params { n_heads: u32, head_dim: u32, stride: u32, _p0: u32 }
 @group(0) @binding(1) var<storage, read> inv_freq: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 @group(0) @binding(3) var<uniform> step: Step;
-
-const TWO_OVER_PI: f32 = 0.6366197723675814;
-const PIO2_HI: f32 = 1.5703125;                  // 201/128 (8 significant bits)
-const PIO2_MID: f32 = 0.000484466552734375;      // 8 significant bits
-const PIO2_LO: f32 = -6.397578431460715e-07;     // pi/2 - HI - MID, rounded to f32
-
-// (sin a, cos a) for a >= 0, accurate to a few f32 ulps.
-fn sin_cos(a: f32) -> vec2<f32> {
-  let q = round(a * TWO_OVER_PI);
-  let r = ((a - q * PIO2_HI) - q * PIO2_MID) - q * PIO2_LO;
-  let r2 = r * r;
-  let s = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362880.0)))));
-  let c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 + r2 * (-1.0 / 3628800.0)))));
-  switch (u32(q) & 3u) {
-    case 0u: { return vec2<f32>(s, c); }
-    case 1u: { return vec2<f32>(c, -s); }
-    case 2u: { return vec2<f32>(-s, -c); }
-    default: { return vec2<f32>(-c, s); }
-  }
-}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -142,6 +142,31 @@ export function repackGptq(t: GptqSource): PackedGptq {
   return { K, N, groupSize: G, nGroups: nG, words, sz, perm, bias: t.bias ? biasToF32(t.bias) : null };
 }
 
+/**
+ * Layers that read the same input stacked along their output rows, in order (q | k | v, gate | up): ONE linear
+ * whose output row n is row n - rowStart(part) of its part, so one matvec/matmul replaces several. The rows are
+ * row-major in PackedGptq, so this is a concatenation of words, sz and biases (zeros for a part without one).
+ * Null when the parts cannot share a prepared input: different K, group size or act-order permutation.
+ */
+export function concatPackedGptq(parts: PackedGptq[]): PackedGptq | null {
+  const first = parts[0];
+  if (!first) return null;
+  const samePerm = (a: Uint32Array | null, b: Uint32Array | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((v, i) => v === b[i]));
+  if (!parts.every((p) => p.K === first.K && p.groupSize === first.groupSize && p.nGroups === first.nGroups && samePerm(p.perm, first.perm))) return null;
+  const N = parts.reduce((s, p) => s + p.N, 0);
+  const words = new Uint32Array(parts.reduce((s, p) => s + p.words.length, 0));
+  const sz = new Uint32Array(parts.reduce((s, p) => s + p.sz.length, 0));
+  const bias = parts.some((p) => p.bias) ? new Float32Array(N) : null;
+  let w = 0, z = 0, n = 0;
+  for (const p of parts) {
+    words.set(p.words, w); w += p.words.length;
+    sz.set(p.sz, z); z += p.sz.length;
+    if (bias && p.bias) bias.set(p.bias, n);
+    n += p.N;
+  }
+  return { K: first.K, N, groupSize: first.groupSize, nGroups: first.nGroups, words, sz, perm: first.perm, bias };
+}
+
 /** W [N, K] (nn.Linear layout) straight from the ORIGINAL tensors: the independent reference for tests. */
 export function gptqDequantCpu(t: GptqSource): Float32Array {
   const { K, N } = t;

@@ -7,12 +7,24 @@
 //   stays on the GPU as the next step's input (decodeNext), so decode steps can be queued ahead of the read-back.
 // A forward over m tokens (m ≤ maxBatch) is ONE command encoder and ONE submit: the step uniform
 // {pos0, m, kv_len, seed, sample_step} is written once, every bind group was built at create time.
+// Fused (LlamaGpuOptions.fuse, default): the same math in fewer dispatches per layer —
+//   q/k/v stacked into one GPTQ linear (GpuLayerWeights.qkv, stacked at load) with the attention RMSNorm folded
+//   into its input preparation (src/gpu/kernels/gptq-prepare.ts, norm); RoPE of q and k, Qwen3's per-head q/k norm
+//   and the K/V cache append in one kernel (src/gpu/kernels/rope-kv-store.ts); gate/up stacked (gateUp) with the
+//   FFN RMSNorm folded likewise, and silu(gate)·up folded into the down linear's input preparation (glu).
+//   GPTQ layer (4-bit): 23 dispatches unfused → 11 fused. Unfused where the weights are not stacked (dense or mixed
+//   q/k/v, act-order that differs, dense down): the separate linears, rmsnorm and silu-mul (RoPE + KV store stay
+//   fused); OLMoE's whole-projection q/k norm: everything unfused. The final norm before lm_head stays separate.
 import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext } from '../gpu/context';
 import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { SlidingWindowAttentionKernel } from '../gpu/kernels/attention-window';
-import { DenseMatmulKernel, DenseMatvecKernel } from '../gpu/kernels/dense-linear';
+import { DenseMatmulKernel, DenseMatvecKernel, type DenseMatvecVariant } from '../gpu/kernels/dense-linear';
+import type { GptqMatmulTile } from '../gpu/kernels/gptq-matmul-tiles';
+import type { DenseWeight } from '../gpu/dense-weight';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
-import { GptqMatmulKernel, GptqMatvecKernel, type GptqMatvecVariant } from '../gpu/kernels/gptq-linear';
+import { GptqMatmulKernel, GptqMatvecKernel, type GptqBound, type GptqMatvecVariant } from '../gpu/kernels/gptq-linear';
+import { GptqPrepareKernel, type GptqPrepareBound } from '../gpu/kernels/gptq-prepare';
+import { RopeKvStoreKernel, type RowSource } from '../gpu/kernels/rope-kv-store';
 import type { GpuGptq } from '../gpu/gptq-repack';
 import { BiasAddKernel } from '../gpu/kernels/bias-add';
 import { HeadRmsNormKernel, type HeadRmsNormBound } from '../gpu/kernels/head-rmsnorm';
@@ -28,7 +40,7 @@ import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
 import { ropeInvFreq } from './rope';
 import type { LinearKey } from './checkpoint';
-import type { GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
+import type { FusedKey, GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
 import { MoeGpu, type MoeLayerBound } from './moe-gpu';
 
 export interface SamplerOptions extends KernelSamplerOptions {
@@ -40,6 +52,11 @@ interface BoundLinear {
   encode(pass: GPUComputePassEncoder, m: number): void;
   /** Kernel name for profiles, e.g. "gptq-matvec" (m = 1) or "gptq-matmul". */
   kernel(m: number): string;
+  /**
+   * Every GPTQ binding the linear runs (an 8-bit layer: both halves), when ALL of its parts are GPTQ: a kernel
+   * that prepares their input itself (norm, glu) targets these. Absent for dense linears or a dense bias.
+   */
+  gptq?: { w: GpuGptq; mv: GptqBound; mm: GptqBound }[];
 }
 
 /**
@@ -48,28 +65,8 @@ interface BoundLinear {
  */
 type PassFor = (label: string) => GPUComputePassEncoder;
 
-interface LayerBound {
-  attnNorm: RmsNormBound;
-  q: BoundLinear;
-  k: BoundLinear;
-  v: BoundLinear;
-  /** Qwen3: per-head RMSNorm of q and k before RoPE. */
-  qNorm?: HeadRmsNormBound;
-  kNorm?: HeadRmsNormBound;
-  ropeQ: RopeBound;
-  ropeK: RopeBound;
-  storeK: KvStoreBound;
-  storeV: KvStoreBound;
-  attention: AttentionBound;
-  o: BoundLinear;
-  ffnNorm: RmsNormBound;
-  /** The dense MLP, or `moe` in a sparse layer (src/model/moe-gpu.ts). */
-  gate?: BoundLinear;
-  up?: BoundLinear;
-  siluMul?: SiluMulBound;
-  down?: BoundLinear;
-  moe?: MoeLayerBound;
-}
+/** One step of a layer's forward: encodes its dispatches, each in the pass `at` gives for its profile label. */
+type LayerOp = (at: PassFor, m: number) => void;
 
 export interface LlamaGpuOptions {
   maxSeq: number;
@@ -77,6 +74,15 @@ export interface LlamaGpuOptions {
   maxBatch?: number;
   /** The GPTQ matvec variant per layer (the autotuner's MatvecChoices.variantFor); default rows-per-thread. */
   matvecVariant?: (w: GpuGptq) => GptqMatvecVariant;
+  /** The prefill matmul tile per GPTQ layer (MatvecChoices.tileFor at this maxBatch); default tm4 rt8 wg64. */
+  matmulTile?: (w: GpuGptq) => GptqMatmulTile;
+  /** The dense matvec variant (lm_head, tied embeddings; MatvecChoices.denseVariantFor); default one-row-per-thread. */
+  denseVariant?: (w: DenseWeight) => DenseMatvecVariant;
+  /**
+   * Fused kernels (default true; see the header): false runs one kernel per op, the reference the fused path is
+   * tested against. Weights stacked at load (GpuLayerWeights.qkv / gateUp) need it: load them with fuse: false.
+   */
+  fuse?: boolean;
 }
 
 export class LlamaGpu {
@@ -84,6 +90,7 @@ export class LlamaGpu {
   readonly maxBatch: number;
   private readonly kernels;
   private readonly matvecVariant: ((w: GpuGptq) => GptqMatvecVariant) | null;
+  private readonly tuned: Pick<LlamaGpuOptions, 'matmulTile' | 'denseVariant'>;
   private readonly buffers: GPUBuffer[] = [];
   private readonly ids: GPUBuffer; // u32 [maxBatch]
   private readonly step: GPUBuffer; // uniform Step
@@ -97,7 +104,7 @@ export class LlamaGpu {
   private readonly xn: GPUBuffer; // f32 [maxBatch, D]
   private readonly kv: KvCache;
   private readonly embedBound: EmbeddingBound;
-  private readonly layers: LayerBound[];
+  private readonly layers: LayerOp[][];
   private readonly finalNorm: RmsNormBound;
   private readonly lmHeadLast: BoundLinear; // xn[m-1] → logitsLast
   private readonly sampleBound: SampleBound;
@@ -105,12 +112,14 @@ export class LlamaGpu {
   private samplerKey = '';
   private readonly headNorm: HeadRmsNormKernel | null; // Qwen3 q_norm / k_norm
   private biasAdd: BiasAddKernel | null = null; // dense q/k/v biases (Qwen2 without GPTQ)
+  private prepare: GptqPrepareKernel | null = null; // norm / glu folded into a GPTQ linear's input preparation
 
   private constructor(private readonly ctx: GpuContext, readonly cfg: LlamaConfig, private readonly w: GpuLlamaWeights, opts: LlamaGpuOptions) {
     const D = cfg.hiddenSize, F = cfg.intermediateSize, V = cfg.vocabSize;
     const qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
     this.maxSeq = opts.maxSeq;
     this.matvecVariant = opts.matvecVariant ?? null;
+    this.tuned = { matmulTile: opts.matmulTile, denseVariant: opts.denseVariant };
     const B = (this.maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 64, opts.maxSeq)));
     const f32 = (n: number, label: string) => this.track(createBuffer(ctx, n * 4, STORAGE, label));
 
@@ -136,21 +145,33 @@ export class LlamaGpu {
     };
     const k = this.kernels;
 
-    // Activations (f32, row-major, maxBatch rows).
+    // Activations (f32, row-major, maxBatch rows); the per-projection ones only where some layer needs them.
+    const fuse = opts.fuse !== false;
+    const fusedRope = fuse && !cfg.qkNormWhole;
+    const stacked = w.layers.some((L) => L.qkv || L.gateUp);
+    if (stacked && !fusedRope) {
+      throw new AppError('BAD_ARGUMENT', cfg.qkNormWhole ? 'Stacked q/k/v weights cannot run with a whole-projection q/k norm; load the weights with fuse: false.' : 'These weights were stacked at load (q/k/v, gate/up); create the model with fuse: true, or load the weights with fuse: false.');
+    }
+    const lazy = (n: number, label: string) => { let b: GPUBuffer | null = null; return () => (b ??= f32(n, label)); };
     this.ids = this.track(createBuffer(ctx, B * 4, STORAGE, 'ids')); // u32 [B]
     const x = f32(B * D, 'x'); // [B, D] residual stream
     this.xn = f32(B * D, 'xn'); // [B, D] normalised
-    const q = f32(B * qDim, 'q'); // [B, nHeads, headDim]
-    const kk = f32(B * kvDim, 'k'); // [B, nKv, headDim]
-    const v = f32(B * kvDim, 'v'); // [B, nKv, headDim]
+    const NQKV = qDim + 2 * kvDim;
+    const qkvBuf = lazy(B * NQKV, 'qkv'); // [B, qDim + 2 kvDim]: q | k | v per token (stacked q/k/v linear)
+    const q = lazy(B * qDim, 'q'); // [B, nHeads, headDim]
+    const kk = lazy(B * kvDim, 'k'); // [B, nKv, headDim]
+    const v = lazy(B * kvDim, 'v'); // [B, nKv, headDim]
+    const qRot = lazy(B * qDim, 'q.rope'); // [B, nHeads, headDim]: rotated q (fused RoPE + KV store)
     const att = f32(B * qDim, 'att'); // [B, nHeads, headDim]
-    const gate = f32(B * F, 'gate'); // [B, F]; silu(gate)·up written in place
-    const up = f32(B * F, 'up'); // [B, F]
+    const gate = lazy(B * F, 'gate'); // [B, F]; silu(gate)·up written in place
+    const up = lazy(B * F, 'up'); // [B, F]
+    const gateUpBuf = lazy(B * 2 * F, 'gate-up'); // [B, 2F]: gate | up per token (stacked gate/up linear)
     this.logitsLast = f32(V, 'logits'); // [V]
     this.step = this.track(createStepBuffer(ctx));
     this.history = this.track(createBuffer(ctx, this.maxSeq * 4 + 4, STORAGE, 'history')); // u32 [maxSeq + 1]
     this.tokenOut = this.track(createBuffer(ctx, 4, STORAGE, 'token')); // u32 [1]
-    const invFreq = this.track(uploadBuffer(ctx, ropeInvFreq(cfg), 'rope.invFreq')); // f32 [headDim/2]
+    const invFreqHost = ropeInvFreq(cfg);
+    const invFreq = this.track(uploadBuffer(ctx, invFreqHost, 'rope.invFreq')); // f32 [headDim/2]
     this.kv = createKvCache(ctx, cfg.numLayers, this.maxSeq, kvDim);
     this.buffers.push(...this.kv.k, ...this.kv.v);
     // Mixture-of-experts layers: router, routing and expert kernels with their scratch (src/model/moe-gpu.ts).
@@ -159,44 +180,92 @@ export class LlamaGpu {
 
     // (layer, which linear, input, output, accumulate?) → matvec + matmul binding, with the layer's extras
     const linear = this.bindLayerLinear.bind(this);
-    const headNorm = (this.headNorm = cfg.qkNorm ? new HeadRmsNormKernel(ctx, { eps: cfg.rmsNormEps }) : null);
+    const headNorm = (this.headNorm = cfg.qkNorm && !fusedRope ? new HeadRmsNormKernel(ctx, { eps: cfg.rmsNormEps }) : null);
     // OLMoE's q/k norm covers the whole projection: the same kernel with one "head" of nHeads·headDim.
     const normHeads = (buf: GPUBuffer, weight: GPUBuffer | undefined, nHeads: number) =>
       headNorm && weight ? headNorm.bind(buf, weight, this.step, cfg.qkNormWhole ? { headDim: nHeads * cfg.headDim, nHeads: 1, maxM: B } : { headDim: cfg.headDim, nHeads, maxM: B }) : undefined;
+    const ropeKv = fusedRope ? new RopeKvStoreKernel(ctx, { eps: cfg.rmsNormEps }) : null;
+    const auxCopies = ctx.device.createCommandEncoder(); // q/k norm weights copied into the RoPE aux tables
+    const lin = (b: BoundLinear, role: string): LayerOp => (at, m) => b.encode(at(`${b.kernel(m)} ${role}`), m);
+    // rmsnorm(x)·weight → the linear: folded into its input preparation when every part of it is GPTQ.
+    const normThen = (weight: GPUBuffer, b: BoundLinear, role: string): LayerOp[] => {
+      const prep = fuse && b.gptq ? this.prepareInputs(b, (k, part, t, maxM) => k.bindNorm(x, weight, part.w, t, this.step, maxM)) : null;
+      if (prep) return [prep, lin(b, role)];
+      const nb = k.rmsnorm.bind(x, weight, this.xn, this.step, { dim: D, maxM: B });
+      return [(at, m) => k.rmsnorm.encode(at('rmsnorm'), nb, m), lin(b, role)];
+    };
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
     const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };
-    this.layers = w.layers.map((L, l) => ({
-      attnNorm: k.rmsnorm.bind(x, L.attnNorm, this.xn, this.step, { dim: D, maxM: B }),
-      q: linear(L, 'q', this.xn, q),
-      k: linear(L, 'k', this.xn, kk),
-      v: linear(L, 'v', this.xn, v),
-      qNorm: normHeads(q, L.qNorm, cfg.numHeads),
-      kNorm: normHeads(kk, L.kNorm, cfg.numKvHeads),
-      ropeQ: k.rope.bind(q, invFreq, this.step, { nHeads: cfg.numHeads, headDim: cfg.headDim, maxM: B }),
-      ropeK: k.rope.bind(kk, invFreq, this.step, { nHeads: cfg.numKvHeads, headDim: cfg.headDim, maxM: B }),
-      storeK: k.kvStore.bind(kk, this.kv.k[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
-      storeV: k.kvStore.bind(v, this.kv.v[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B }),
-      attention: k.attention.bind(q, this.kv.k[l], this.kv.v[l], att, this.step, attShape),
-      o: linear(L, 'o', att, x, true),
-      ffnNorm: k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B }),
-      ...(L.moe && moe
-        ? { moe: moe.bindLayer(L.moe, this.xn, x) }
-        : {
-            gate: linear(L, 'gate', this.xn, gate),
-            up: linear(L, 'up', this.xn, up),
-            siluMul: k.siluMul.bind(gate, up, gate, this.step, { f: F, maxM: B }),
-            down: linear(L, 'down', gate, x, true),
-          }),
-    }));
+    this.layers = w.layers.map((L, l) => {
+      const ops: LayerOp[] = [];
+      // Attention input: q, k, v (stacked, or three linears).
+      let src: { q: RowSource; k: RowSource; v: RowSource };
+      if (L.qkv) {
+        ops.push(...normThen(L.attnNorm, linear(L, 'qkv', this.xn, qkvBuf()), 'q/k/v'));
+        src = { q: { buffer: qkvBuf(), offset: 0, stride: NQKV }, k: { buffer: qkvBuf(), offset: qDim, stride: NQKV }, v: { buffer: qkvBuf(), offset: qDim + kvDim, stride: NQKV } };
+      } else {
+        if (!L.q || !L.k || !L.v) throw new AppError('MALFORMED_WEIGHTS', `Layer ${l} has neither q/k/v nor stacked q/k/v weights.`);
+        const nb = k.rmsnorm.bind(x, L.attnNorm, this.xn, this.step, { dim: D, maxM: B });
+        ops.push((at, m) => k.rmsnorm.encode(at('rmsnorm'), nb, m));
+        ops.push(lin(linear(L, 'q', this.xn, q()), 'q/k/v'), lin(linear(L, 'k', this.xn, kk()), 'q/k/v'), lin(linear(L, 'v', this.xn, v()), 'q/k/v'));
+        src = { q: { buffer: q(), offset: 0, stride: qDim }, k: { buffer: kk(), offset: 0, stride: kvDim }, v: { buffer: v(), offset: 0, stride: kvDim } };
+      }
+      // RoPE (+ Qwen3 q/k norm) and the KV cache append.
+      let qAtt: GPUBuffer;
+      if (ropeKv) {
+        const norms = cfg.qkNorm && L.qNorm && L.kNorm ? { q: L.qNorm, k: L.kNorm } : null;
+        const aux = this.track(RopeKvStoreKernel.aux(ctx, invFreqHost, cfg.headDim, norms, auxCopies, `rope-kv.aux[${l}]`));
+        const b = ropeKv.bind(src, aux, qRot(), this.kv.k[l], this.kv.v[l], this.step, attShape, norms !== null);
+        ops.push((at, m) => ropeKv.encode(at('rope-kv-store'), b, m));
+        qAtt = qRot();
+      } else {
+        const qNorm = normHeads(q(), L.qNorm, cfg.numHeads), kNorm = normHeads(kk(), L.kNorm, cfg.numKvHeads);
+        const ropeQ = k.rope.bind(q(), invFreq, this.step, { nHeads: cfg.numHeads, headDim: cfg.headDim, maxM: B });
+        const ropeK = k.rope.bind(kk(), invFreq, this.step, { nHeads: cfg.numKvHeads, headDim: cfg.headDim, maxM: B });
+        const storeK = k.kvStore.bind(kk(), this.kv.k[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B });
+        const storeV = k.kvStore.bind(v(), this.kv.v[l], this.step, { kvDim, maxSeq: this.maxSeq, maxM: B });
+        ops.push((at, m) => {
+          if (headNorm && qNorm) headNorm.encode(at('head-rmsnorm'), qNorm, m);
+          if (headNorm && kNorm) headNorm.encode(at('head-rmsnorm'), kNorm, m);
+          k.rope.encode(at('rope'), ropeQ, m);
+          k.rope.encode(at('rope'), ropeK, m);
+          k.kvStore.encode(at('kv-store'), storeK, m);
+          k.kvStore.encode(at('kv-store'), storeV, m);
+        });
+        qAtt = q();
+      }
+      const attention = k.attention.bind(qAtt, this.kv.k[l], this.kv.v[l], att, this.step, attShape);
+      ops.push((at, m) => k.attention.encode(at('attention'), attention, m));
+      ops.push(lin(linear(L, 'o', att, x, true), 'o'));
+      // The MLP: sparse (MoE), stacked gate/up, or gate and up.
+      if (L.moe && moe) {
+        const nb = k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B });
+        const mb = moe.bindLayer(L.moe, this.xn, x);
+        ops.push((at, m) => k.rmsnorm.encode(at('rmsnorm'), nb, m), (at, m) => mb.encode(at, m));
+      } else if (L.gateUp && L.down) {
+        ops.push(...normThen(L.ffnNorm, linear(L, 'gateUp', this.xn, gateUpBuf()), 'gate/up'));
+        const down = linear(L, 'down', gateUpBuf(), x, true);
+        const prep = down.gptq ? this.prepareInputs(down, (k, part, t, maxM) => k.bindGlu(gateUpBuf(), part.w, t, this.step, maxM), 'gptq-prepare-glu') : null;
+        if (!prep) throw new AppError('INTERNAL', `Layer ${l}: stacked gate/up needs a GPTQ down projection.`);
+        ops.push(prep, lin(down, 'down'));
+      } else if (L.gate && L.up && L.down) {
+        const nb = k.rmsnorm.bind(x, L.ffnNorm, this.xn, this.step, { dim: D, maxM: B });
+        const sm = k.siluMul.bind(gate(), up(), gate(), this.step, { f: F, maxM: B });
+        ops.push((at, m) => k.rmsnorm.encode(at('rmsnorm'), nb, m), lin(linear(L, 'gate', this.xn, gate()), 'gate/up'), lin(linear(L, 'up', this.xn, up()), 'gate/up'));
+        ops.push((at, m) => k.siluMul.encode(at('silu-mul'), sm, m), lin(linear(L, 'down', gate(), x, true), 'down'));
+      } else throw new AppError('MALFORMED_WEIGHTS', `Layer ${l} has no MLP weights.`);
+      return ops;
+    });
+    ctx.device.queue.submit([auxCopies.finish()]);
     this.finalNorm = k.rmsnorm.bind(x, w.finalNorm, this.xn, this.step, { dim: D, maxM: B });
     const head = w.lmHead;
     if (head.kind === 'gptq') {
       const b = k.gptqMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step, this.matvecVariant?.(head.w));
       this.lmHeadLast = { encode: (pass) => k.gptqMatvecLast.encode(pass, b, 1), kernel: () => `gptq-matvec[${b.variant}]` };
     } else {
-      const b = k.denseMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step);
-      this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1), kernel: () => 'dense-matvec' };
+      const b = k.denseMatvecLast.bind(this.xn, head.w, this.logitsLast, this.step, this.tuned.denseVariant?.(head.w));
+      this.lmHeadLast = { encode: (pass) => k.denseMatvecLast.encode(pass, b, 1), kernel: () => `dense-matvec[${b.variant}]` };
     }
     this.sampleBound = k.sample.bind(this.logitsLast, this.history, this.tokenOut, this.step, { vocab: V, maxSeq: this.maxSeq + 1 }, { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1 });
   }
@@ -207,23 +276,23 @@ export class LlamaGpu {
     if (l.kind === 'gptq') {
       const kv = accumulate ? k.gptqMatvecAcc : k.gptqMatvec, km = accumulate ? k.gptqMatmulAcc : k.gptqMatmul;
       const mv = kv.bind(input, l.w, output, this.step, this.matvecVariant?.(l.w));
-      const mm = km.bind(input, l.w, output, this.step, { maxM: B });
-      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `gptq-matvec[${mv.variant}]` : 'gptq-matmul') };
+      const mm = km.bind(input, l.w, output, this.step, { maxM: B }, this.tuned.matmulTile?.(l.w));
+      return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `gptq-matvec[${mv.variant}]` : `gptq-matmul[${mm.variant}]`), gptq: [{ w: l.w, mv, mm }] };
     }
     const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
-    const mv = kv.bind(input, l.w, output, this.step);
+    const mv = kv.bind(input, l.w, output, this.step, this.tuned.denseVariant?.(l.w));
     const mm = km.bind(input, l.w, output, this.step, { maxM: B });
-    return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? 'dense-matvec' : 'dense-matmul') };
+    return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `dense-matvec[${mv.variant}]` : 'dense-matmul') };
   }
 
   /**
    * A layer's linear `key` with what bindLinear does not cover: an 8-bit layer's low half (accumulated onto the
    * high half's output) and a dense layer's bias (added in place after it).
    */
-  private bindLayerLinear(L: GpuLayerWeights, key: LinearKey, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
+  private bindLayerLinear(L: GpuLayerWeights, key: LinearKey | FusedKey, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
     const main = this.bindLinear(L[key]!, input, output, accumulate);
     const lowW = L.lowHalf?.[key];
-    const biasW = L.bias?.[key];
+    const biasW = key === 'qkv' || key === 'gateUp' ? undefined : L.bias?.[key];
     if (!lowW && !biasW) return main;
     const low = lowW ? this.bindLinear(lowW, input, output, true) : null;
     const biasAdd = biasW ? (this.biasAdd ??= new BiasAddKernel(this.ctx)) : null;
@@ -235,7 +304,19 @@ export class LlamaGpu {
         if (biasAdd && bias) biasAdd.encode(pass, bias, m);
       },
       kernel: (m) => (low ? `${main.kernel(m)}×2` : `${main.kernel(m)}+bias`),
+      ...(main.gptq && low?.gptq && !bias ? { gptq: [...main.gptq, ...low.gptq] } : {}),
     };
+  }
+
+  /**
+   * One op preparing the input of every GPTQ binding of `b` (matvec for m = 1, matmul otherwise) with `bind`,
+   * which also marks those bindings to skip their own prepare.
+   */
+  private prepareInputs(b: BoundLinear, bind: (k: GptqPrepareKernel, part: NonNullable<BoundLinear['gptq']>[number], target: GptqBound, maxM: number) => GptqPrepareBound, label = 'gptq-prepare-norm'): LayerOp | null {
+    if (!b.gptq) return null;
+    const k = (this.prepare ??= new GptqPrepareKernel(this.ctx, { eps: this.cfg.rmsNormEps }));
+    const parts = b.gptq.map((part) => ({ mv: bind(k, part, part.mv, 1), mm: bind(k, part, part.mm, this.maxBatch) }));
+    return (at, m) => { for (const p of parts) k.encode(at(label), m === 1 ? p.mv : p.mm, m); };
   }
 
   static create(ctx: GpuContext, cfg: LlamaConfig, w: GpuLlamaWeights, opts: LlamaGpuOptions): LlamaGpu {
@@ -252,28 +333,7 @@ export class LlamaGpu {
     const k = this.kernels;
     const lin = (l: BoundLinear, role: string) => l.encode(at(`${l.kernel(m)} ${role}`), m);
     k.embedding.encode(at('embedding'), this.embedBound, m);
-    for (const L of this.layers) {
-      k.rmsnorm.encode(at('rmsnorm'), L.attnNorm, m);
-      lin(L.q, 'q/k/v');
-      lin(L.k, 'q/k/v');
-      lin(L.v, 'q/k/v');
-      if (this.headNorm && L.qNorm) this.headNorm.encode(at('head-rmsnorm'), L.qNorm, m);
-      if (this.headNorm && L.kNorm) this.headNorm.encode(at('head-rmsnorm'), L.kNorm, m);
-      k.rope.encode(at('rope'), L.ropeQ, m);
-      k.rope.encode(at('rope'), L.ropeK, m);
-      k.kvStore.encode(at('kv-store'), L.storeK, m);
-      k.kvStore.encode(at('kv-store'), L.storeV, m);
-      k.attention.encode(at('attention'), L.attention, m);
-      lin(L.o, 'o');
-      k.rmsnorm.encode(at('rmsnorm'), L.ffnNorm, m);
-      if (L.moe) L.moe.encode(at, m);
-      else if (L.gate && L.up && L.siluMul && L.down) {
-        lin(L.gate, 'gate/up');
-        lin(L.up, 'gate/up');
-        k.siluMul.encode(at('silu-mul'), L.siluMul, m);
-        lin(L.down, 'down');
-      }
-    }
+    for (const ops of this.layers) for (const op of ops) op(at, m);
     k.rmsnorm.encode(at('rmsnorm'), this.finalNorm, m);
   }
 
@@ -338,6 +398,19 @@ export class LlamaGpu {
     throwIfGpuError(this.ctx);
     if (id >= this.cfg.vocabSize) throw new AppError('INTERNAL', `The GPU sampler returned token ${id}, outside the vocabulary.`);
     return id;
+  }
+
+  /**
+   * Dispatches one decode token encodes (m = 1: embedding, layers, final norm, lm_head, sampler), counted by
+   * encoding it into a stand-in pass that only counts (nothing is submitted).
+   */
+  dispatchesPerToken(): number {
+    let n = 0;
+    const pass = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() { n++; } } as unknown as GPUComputePassEncoder;
+    this.encodeBody(() => pass, 1);
+    this.lmHeadLast.encode(pass, 1);
+    this.kernels.sample.encode(pass, this.sampleBound);
+    return n;
   }
 
   /** Forwards that have written the KV cache so far (prefill chunks, decode steps, logitsAll). */

@@ -81,8 +81,8 @@ export function makeSyntheticMoeWeights(ctx: GpuContext, cfg: LlamaConfig, seed 
   let bytes = w.bytes;
   w.layers.forEach((L, l) => {
     if (!moe.sparse[l]) return;
-    for (const lin of [L.gate, L.up, L.down]) if (lin?.kind === 'gptq') { destroyGptq(lin.w); bytes -= lin.N * (lin.K / 2) + lin.N * lin.w.nGroups * 4; }
-    delete L.gate; delete L.up; delete L.down;
+    for (const lin of [L.gate, L.up, L.gateUp, L.down]) if (lin?.kind === 'gptq') { destroyGptq(lin.w); bytes -= lin.N * (lin.K / 2) + lin.N * lin.w.nGroups * 4; }
+    delete L.gate; delete L.up; delete L.gateUp; delete L.down;
     const r = new Uint16Array(E * D);
     const words = new Uint32Array(r.buffer);
     xorshift(words, seed * 7919 + l);

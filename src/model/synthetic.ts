@@ -4,7 +4,7 @@
 import type { GpuContext } from '../gpu/context';
 import { uploadBuffer } from '../gpu/context';
 import { destroyDense, uploadDense } from '../gpu/dense-weight';
-import { destroyGptq, uploadGptq, type PackedGptq } from '../gpu/gptq-repack';
+import { concatPackedGptq, destroyGptq, uploadGptq, type PackedGptq } from '../gpu/gptq-repack';
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
 import { f32ToF16Bits } from '../shared/f16';
@@ -66,17 +66,21 @@ export function syntheticConfig(name: string): LlamaConfig {
 /** What makeSyntheticWeights made, handed over (when asked) before upload, e.g. to write the same weights for another engine. */
 export type SyntheticHostTensor = { name: string; gptq: PackedGptq } | { name: string; f16: Uint16Array /* [rows, cols] */; rows: number; cols: number };
 
-export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1, onHost?: (t: SyntheticHostTensor) => void): GpuLlamaWeights {
+/** `fuse` (default true): q/k/v and gate/up stacked into one linear each, as uploadLlamaWeights does (UploadOptions.fuse). */
+export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1, onHost?: (t: SyntheticHostTensor) => void, opts: { fuse?: boolean } = {}): GpuLlamaWeights {
   const D = cfg.hiddenSize, F = cfg.intermediateSize, qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
   const G = cfg.quant!.groupSize;
   let bytes = 0;
   const buffers: GPUBuffer[] = [];
-  const lin = (K: number, N: number, s: number, name: string): GpuLinear => {
+  const packed = (K: number, N: number, s: number, name: string): PackedGptq => {
     const p = randomPacked(K, N, G, s);
     onHost?.({ name, gptq: p });
     bytes += p.words.byteLength + p.sz.byteLength;
-    return { kind: 'gptq', w: uploadGptq(ctx, p), K, N };
+    return p;
   };
+  const up = (p: PackedGptq): GpuLinear => ({ kind: 'gptq', w: uploadGptq(ctx, p), K: p.K, N: p.N });
+  const lin = (K: number, N: number, s: number, name: string): GpuLinear => up(packed(K, N, s, name));
+  const fuse = opts.fuse !== false;
   const ones = new Float32Array(D).fill(1);
   const norm = () => {
     const b = uploadBuffer(ctx, ones);
@@ -91,11 +95,12 @@ export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1
   const layers: GpuLayerWeights[] = [];
   for (let l = 0; l < cfg.numLayers; l++) {
     const s = seed * 1000 + l * 10;
-    layers.push({
-      attnNorm: norm(), ffnNorm: norm(),
-      q: lin(D, qDim, s + 1, `layers.${l}.q`), k: lin(D, kvDim, s + 2, `layers.${l}.k`), v: lin(D, kvDim, s + 3, `layers.${l}.v`), o: lin(qDim, D, s + 4, `layers.${l}.o`),
-      gate: lin(D, F, s + 5, `layers.${l}.gate`), up: lin(D, F, s + 6, `layers.${l}.up`), down: lin(F, D, s + 7, `layers.${l}.down`),
-    });
+    const q = packed(D, qDim, s + 1, `layers.${l}.q`), k = packed(D, kvDim, s + 2, `layers.${l}.k`), v = packed(D, kvDim, s + 3, `layers.${l}.v`);
+    const attn = fuse ? { qkv: up(concatPackedGptq([q, k, v])!) } : { q: up(q), k: up(k), v: up(v) };
+    const o = lin(qDim, D, s + 4, `layers.${l}.o`);
+    const gate = packed(D, F, s + 5, `layers.${l}.gate`), upP = packed(D, F, s + 6, `layers.${l}.up`);
+    const mlp = fuse ? { gateUp: up(concatPackedGptq([gate, upP])!) } : { gate: up(gate), up: up(upP) };
+    layers.push({ attnNorm: norm(), ffnNorm: norm(), ...attn, o, ...mlp, down: lin(F, D, s + 7, `layers.${l}.down`) });
   }
   let lmHead: GpuLinear;
   if (cfg.tieWordEmbeddings) lmHead = { kind: 'dense', w: embedding, K: D, N: cfg.vocabSize };
@@ -112,7 +117,7 @@ export function makeSyntheticWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1
       for (const b of buffers) b.destroy();
       destroyDense(embedding);
       if (lmHead.kind === 'dense' && lmHead.w !== embedding) destroyDense(lmHead.w);
-      for (const L of layers) for (const l of [L.q, L.k, L.v, L.o, L.gate, L.up, L.down]) if (l?.kind === 'gptq') destroyGptq(l.w);
+      for (const L of layers) for (const l of [L.q, L.k, L.v, L.qkv, L.o, L.gate, L.up, L.gateUp, L.down]) if (l?.kind === 'gptq') destroyGptq(l.w);
     },
   };
 }
@@ -122,6 +127,6 @@ export function decodeBytesPerToken(w: GpuLlamaWeights): number {
   const linBytes = (l: GpuLinear) =>
     l.kind === 'gptq' ? l.N * (l.K / 2) + l.N * l.w.nGroups * 4 : l.N * l.K * (l.w.dtype === 'f16' ? 2 : 4);
   let b = linBytes(w.lmHead);
-  for (const L of w.layers) b += [L.q, L.k, L.v, L.o, L.gate, L.up, L.down].reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
+  for (const L of w.layers) b += [L.q, L.k, L.v, L.qkv, L.o, L.gate, L.up, L.gateUp, L.down].reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
   return b;
 }

@@ -1,6 +1,8 @@
-// Runs the GPTQ matvec autotuner (src/gpu/autotune.ts) over a model's uploaded weights: every 4-bit layer
-// (the linears of each block, 8-bit layers' low halves, a quantised lm_head) contributes its shape.
-import { autotuneGptqMatvec, type MatvecChoices, type TuneOptions } from '../gpu/autotune';
+// Runs the autotuner (src/gpu/autotune.ts: autotuneLinear) over a model's uploaded weights: every 4-bit layer
+// (the linears of each block, fused q/k/v and gate/up included, 8-bit layers' low halves, a quantised lm_head)
+// contributes its shape to the GPTQ matvec and prefill matmul tuning; a dense lm_head (or the tied embeddings)
+// to the dense matvec tuning.
+import { autotuneLinear, type MatvecChoices, type TuneOptions } from '../gpu/autotune';
 import type { GpuContext } from '../gpu/context';
 import type { GpuGptq } from '../gpu/gptq-repack';
 import { LINEAR_NAMES } from './checkpoint';
@@ -10,12 +12,14 @@ export function gptqLayersOf(w: GpuLlamaWeights): GpuGptq[] {
   const out: GpuGptq[] = [];
   const add = (l: GpuLinear | undefined) => { if (l?.kind === 'gptq') out.push(l.w); };
   for (const L of w.layers) {
-    for (const [key] of LINEAR_NAMES) { add(L[key]); add(L.lowHalf?.[key]); }
+    for (const key of [...LINEAR_NAMES.map(([k]) => k), 'qkv', 'gateUp'] as const) { add(L[key]); add(L.lowHalf?.[key]); }
   }
   add(w.lmHead);
   return out;
 }
 
-export function tuneLlamaWeights(ctx: GpuContext, w: GpuLlamaWeights, opts: TuneOptions): Promise<MatvecChoices> {
-  return autotuneGptqMatvec(ctx, gptqLayersOf(w), opts);
+/** `maxBatch`: the LlamaGpu's prefill batch (its maxBatch option, default 64), the M the matmul tiles are timed at. */
+export function tuneLlamaWeights(ctx: GpuContext, w: GpuLlamaWeights, opts: TuneOptions & { maxBatch?: number }): Promise<MatvecChoices> {
+  const dense = w.lmHead.kind === 'dense' ? [{ K: w.lmHead.K, N: w.lmHead.N, dtype: w.lmHead.w.dtype }] : [];
+  return autotuneLinear(ctx, gptqLayersOf(w), { ...opts, maxM: opts.maxBatch ?? 64, dense });
 }

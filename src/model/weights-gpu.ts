@@ -7,12 +7,15 @@
 import type { GpuContext } from '../gpu/context';
 import { uploadBuffer } from '../gpu/context';
 import { destroyDense, uploadDense, type DenseWeight } from '../gpu/dense-weight';
-import { destroyGptq, repackGptq, repackGptq8Split, uploadGptq, type GpuGptq, type PackedGptq } from '../gpu/gptq-repack';
+import { concatPackedGptq, destroyGptq, repackGptq, repackGptq8Split, uploadGptq, type GpuGptq, type PackedGptq } from '../gpu/gptq-repack';
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { ProgressCallback } from '../shared/progress';
 import { LINEAR_NAMES as LINEARS, QK_NORM_NAMES, type Checkpoint, type LinearKey } from './checkpoint';
 import type { LlamaConfig } from './config';
 import { checkMoeForGpu, uploadMoeLayer, type GpuMoeLayer } from './moe-weights-gpu';
+
+/** The stacked linears of a layer (concatPackedGptq): q/k/v, and gate/up. */
+export type FusedKey = 'qkv' | 'gateUp';
 
 export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { kind: 'dense'; w: DenseWeight; K: number; N: number };
 
@@ -24,22 +27,27 @@ export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { k
  */
 export interface GpuLayerExtras {
   bias?: Partial<Record<LinearKey, GPUBuffer>>;
-  lowHalf?: Partial<Record<LinearKey, GpuLinear>>;
+  lowHalf?: Partial<Record<LinearKey | FusedKey, GpuLinear>>;
   qNorm?: GPUBuffer;
   kNorm?: GPUBuffer;
 }
 
 export interface GpuLayerWeights extends GpuLayerExtras {
   attnNorm: GPUBuffer; // f32 [D]
-  q: GpuLinear; // [D] -> [nHeads*headDim]
-  k: GpuLinear; // [D] -> [nKv*headDim]
-  v: GpuLinear; // [D] -> [nKv*headDim]
+  /** q, k, v each on its own, or (fused at load, UploadOptions.fuse) stacked into `qkv`. */
+  q?: GpuLinear; // [D] -> [nHeads*headDim]
+  k?: GpuLinear; // [D] -> [nKv*headDim]
+  v?: GpuLinear; // [D] -> [nKv*headDim]
+  /** q, k, v stacked along the output rows: output row i = [q | k | v] of token i. */
+  qkv?: GpuLinear; // [D] -> [nHeads*headDim + 2*nKv*headDim]
   o: GpuLinear; // [nHeads*headDim] -> [D]
   ffnNorm: GPUBuffer; // f32 [D]
   /** The dense MLP; absent in a sparse (MoE) layer, which has `moe` instead. */
   gate?: GpuLinear; // [D] -> [F]
   up?: GpuLinear; // [D] -> [F]
   down?: GpuLinear; // [F] -> [D]
+  /** gate and up stacked (fused at load when down is GPTQ): output row i = [gate | up] of token i; gate, up absent. */
+  gateUp?: GpuLinear; // [D] -> [2F]
   /** A sparse layer's router, experts and shared expert (src/model/moe-weights-gpu.ts). */
   moe?: GpuMoeLayer;
 }
@@ -59,6 +67,11 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Test hook: split dense tensors into chunks of at most this many bytes. */
   maxChunkBytes?: number;
+  /**
+   * Stack q/k/v, and gate/up, into one GPTQ linear each where they share their input preparation (default true;
+   * GpuLayerWeights.qkv / gateUp). false keeps one linear per projection (the unfused reference path).
+   */
+  fuse?: boolean;
 }
 
 export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: UploadOptions = {}): Promise<GpuLlamaWeights> {
@@ -70,6 +83,7 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
     );
   }
   checkMoeForGpu(ck); // every expert present and 4-bit, before the GPU is touched
+  const fuse = opts.fuse !== false;
   const buffers: GPUBuffer[] = [];
   const denses: DenseWeight[] = [];
   const gptqs: GpuGptq[] = [];
@@ -118,31 +132,68 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       bytes += packed.words.byteLength + packed.sz.byteLength + (packed.perm?.byteLength ?? 0) + (packed.bias?.byteLength ?? 0);
       return { kind: 'gptq', w, K: packed.K, N: packed.N };
     };
-    /** A linear layer; `extras` collects what the GpuLinear itself cannot hold (dense bias, 8-bit low half). */
-    const linear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }): Promise<GpuLinear> => {
+    /** A GPTQ layer read and repacked (not yet uploaded); null when the layer is not GPTQ (dense). */
+    type Packed = { bits: 4; w: PackedGptq } | { bits: 8; hi: PackedGptq; lo: PackedGptq };
+    const readPacked = async (prefix: string, K: number, N: number, lowHalfOk: boolean): Promise<Packed | null> => {
       throwIfAborted(opts.signal);
       const t8 = await ck.gptq8(prefix);
       if (t8) {
         checkLinearShape(prefix, t8, K, N);
-        if (!extras) throw new AppError('UNSUPPORTED_QUANTIZATION', `${prefix} is an 8-bit GPTQ layer; an 8-bit quantized lm_head is not supported. Pick a model whose lm_head is not quantized (the usual case).`);
+        if (!lowHalfOk) throw new AppError('UNSUPPORTED_QUANTIZATION', `${prefix} is an 8-bit GPTQ layer; an 8-bit quantized lm_head is not supported. Pick a model whose lm_head is not quantized (the usual case).`);
         const { hi, lo } = repackGptq8Split(t8);
-        (extras.into.lowHalf ??= {})[extras.key] = uploadPacked(lo, `${prefix}.lo`);
         tick(prefix, t8.qweight.byteLength + t8.qzeros.byteLength + t8.scales.byteLength + t8.gIdx.byteLength);
-        return uploadPacked(hi, `${prefix}.hi`);
+        return { bits: 8, hi, lo };
       }
       const t = await ck.gptq(prefix);
-      if (!t) {
-        const w = await dense(`${prefix}.weight`, N, K);
-        if (ck.has(`${prefix}.bias`)) {
-          if (!extras) throw new AppError('UNSUPPORTED_MODEL', `${prefix}.bias is not supported (only layer linears may have a bias).`);
-          (extras.into.bias ??= {})[extras.key] = await biasVec(`${prefix}.bias`, N);
-        }
-        return { kind: 'dense', w, K, N };
-      }
+      if (!t) return null;
       checkLinearShape(prefix, t, K, N);
-      const lin = uploadPacked(repackGptq(t), prefix);
+      const w = repackGptq(t);
       tick(prefix, t.qweight.byteLength + t.qzeros.byteLength + t.scales.byteLength + t.gIdx.byteLength);
-      return lin;
+      return { bits: 4, w };
+    };
+    /** Uploads a packed layer; an 8-bit layer's low half goes to extras.lowHalf[key]. */
+    const uploadLinear = (pk: Packed, prefix: string, key: LinearKey | FusedKey, into: GpuLayerExtras): GpuLinear => {
+      if (pk.bits === 4) return uploadPacked(pk.w, prefix);
+      (into.lowHalf ??= {})[key] = uploadPacked(pk.lo, `${prefix}.lo`);
+      return uploadPacked(pk.hi, `${prefix}.hi`);
+    };
+    const denseLinear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }): Promise<GpuLinear> => {
+      const w = await dense(`${prefix}.weight`, N, K);
+      if (ck.has(`${prefix}.bias`)) {
+        if (!extras) throw new AppError('UNSUPPORTED_MODEL', `${prefix}.bias is not supported (only layer linears may have a bias).`);
+        (extras.into.bias ??= {})[extras.key] = await biasVec(`${prefix}.bias`, N);
+      }
+      return { kind: 'dense', w, K, N };
+    };
+    /** A linear layer; `extras` collects what the GpuLinear itself cannot hold (dense bias, 8-bit low half). */
+    const linear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }): Promise<GpuLinear> => {
+      const pk = await readPacked(prefix, K, N, !!extras);
+      return pk && extras ? uploadLinear(pk, prefix, extras.key, extras.into) : pk ? uploadLinear(pk, prefix, 'q', {}) : denseLinear(prefix, K, N, extras);
+    };
+    /**
+     * The first `fused` of `keys` stacked into one linear (concatPackedGptq) when all of `keys` are GPTQ of one
+     * bit width and the stacked ones share their input preparation; otherwise (or with fuse off) each on its own.
+     */
+    const linearGroup = async (p: string, keys: LinearKey[], fused: number, fusedKey: FusedKey, shapes: Record<string, [number, number]>, lin: Partial<Record<LinearKey | FusedKey, GpuLinear>>, extras: GpuLayerExtras) => {
+      const name = (key: LinearKey) => `${p}.${LINEARS.find(([k]) => k === key)![1]}`;
+      const packs: (Packed | null)[] = [];
+      for (const key of keys) packs.push(await readPacked(name(key), shapes[key][0], shapes[key][1], true));
+      let done = 0;
+      if (fuse && packs.every((pk) => pk && pk.bits === packs[0]!.bits)) {
+        const parts = packs.slice(0, fused) as Packed[];
+        if (parts[0].bits === 4) {
+          const w = concatPackedGptq(parts.map((pk) => (pk as { w: PackedGptq }).w));
+          if (w) { lin[fusedKey] = uploadPacked(w, `${p}.${fusedKey}`); done = fused; }
+        } else {
+          const hi = concatPackedGptq(parts.map((pk) => (pk as { hi: PackedGptq }).hi));
+          const lo = concatPackedGptq(parts.map((pk) => (pk as { lo: PackedGptq }).lo));
+          if (hi && lo) { lin[fusedKey] = uploadLinear({ bits: 8, hi, lo }, `${p}.${fusedKey}`, fusedKey, extras); done = fused; }
+        }
+      }
+      for (let i = done; i < keys.length; i++) {
+        const key = keys[i], pk = packs[i];
+        lin[key] = pk ? uploadLinear(pk, name(key), key, extras) : await denseLinear(name(key), shapes[key][0], shapes[key][1], { key, into: extras });
+      }
     };
     const biasVec = async (name: string, n: number): Promise<GPUBuffer> => {
       const shape = ck.info(name).shape;
@@ -156,13 +207,15 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
     for (let l = 0; l < cfg.numLayers; l++) {
       const p = `model.layers.${l}`;
       const shapes: Record<string, [number, number]> = { q: [D, qDim], k: [D, kvDim], v: [D, kvDim], o: [qDim, D], gate: [D, F], up: [D, F], down: [F, D] };
-      const lin: Partial<Record<LinearKey, GpuLinear>> = {};
+      const lin: Partial<Record<LinearKey | FusedKey, GpuLinear>> = {};
       const extras: GpuLayerExtras = {};
       const sparse = cfg.moe?.sparse[l] ?? false;
-      for (const [key, name] of LINEARS) {
-        if (sparse && (key === 'gate' || key === 'up' || key === 'down')) continue; // a sparse layer has no dense MLP
-        lin[key] = await linear(`${p}.${name}`, shapes[key][0], shapes[key][1], { key, into: extras });
-      }
+      // q/k/v stacked into one linear (not with OLMoE's whole-projection q/k norm, which LlamaGpu runs unfused).
+      if (cfg.qkNormWhole) for (const key of ['q', 'k', 'v'] as const) lin[key] = await linear(`${p}.${LINEARS.find(([k]) => k === key)![1]}`, shapes[key][0], shapes[key][1], { key, into: extras });
+      else await linearGroup(p, ['q', 'k', 'v'], 3, 'qkv', shapes, lin, extras);
+      lin.o = await linear(`${p}.self_attn.o_proj`, shapes.o[0], shapes.o[1], { key: 'o', into: extras });
+      // gate/up stacked when down is GPTQ too (its input preparation applies silu(gate)·up); a sparse layer has no dense MLP.
+      if (!sparse) await linearGroup(p, ['gate', 'up', 'down'], 2, 'gateUp', shapes, lin, extras);
       const moe = sparse
         ? await uploadMoeLayer(ctx, ck, p, {
             linear: (prefix, K, N) => linear(prefix, K, N),
@@ -182,7 +235,7 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       layers.push({
         attnNorm: await vec(`${p}.input_layernorm.weight`),
         ffnNorm: await vec(`${p}.post_attention_layernorm.weight`),
-        ...(lin as Record<LinearKey, GpuLinear>),
+        ...(lin as Pick<GpuLayerWeights, 'o'>),
         ...extras,
         ...(moe ? { moe } : {}),
       });

@@ -24,6 +24,14 @@ export interface GptqLinearOptions {
 export interface GptqBound {
   /** The preparation of x (packed order, nibble scaling, group sums), dispatched before the main kernel. */
   prepare: { bindGroup: GPUBindGroup; grid: Grid; nGroups: number; rows: 'm' | 'one' };
+  /**
+   * The prepared-x scratch the main kernel reads (xs f32 [rows, K] or [rowWords * 8], gsum f32 [rows, nGroups])
+   * and the prepare mode (0 every row < Step.m, 1 row 0, 2 row Step.m - 1; shaders/gptq-prepare-x.wgsl), for a
+   * kernel that writes them itself (src/gpu/kernels/gptq-prepare.ts: RMSNorm or SwiGLU folded in).
+   */
+  scratch: { xs: GPUBuffer; gsum: GPUBuffer; mode: 0 | 1 | 2 };
+  /** Set by the owner when such a kernel prepares x: encode then skips the prepare dispatch. */
+  externalPrepare?: boolean;
   /** One per row chunk; `workgroups` set for workgroup-per-rows kernels (split-K), `grid` for thread grids. */
   groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid; pipeline: GPUComputePipeline; workgroups?: number; gridX?: number }[];
   /** The kernel variant this binding runs (GptqMatvecVariant.name, or the matmul's). */
@@ -172,6 +180,7 @@ class GptqLinearBase {
     const pipeline = splitK?.pipeline ?? this.pipeline;
     return {
       prepare,
+      scratch: { xs, gsum, mode: rowMode === 'all' ? 0 : rowMode === 'first' ? 1 : 2 },
       variant: splitK?.name ?? this.key,
       groups: w.chunks.map((c) => {
         const grid = linearGrid(ctx, maxThreads(c.rows), 64);
@@ -200,9 +209,11 @@ class GptqLinearBase {
 
   protected encodeLinear(pass: GPUComputePassEncoder, bound: GptqBound, m: number, threads: (rows: number) => number): void {
     const prep = bound.prepare;
-    pass.setPipeline(this.preparePipeline);
-    pass.setBindGroup(0, prep.bindGroup);
-    dispatchLinear(pass, prep.grid, (prep.rows === 'm' ? m : 1) * prep.nGroups);
+    if (!bound.externalPrepare) {
+      pass.setPipeline(this.preparePipeline);
+      pass.setBindGroup(0, prep.bindGroup);
+      dispatchLinear(pass, prep.grid, (prep.rows === 'm' ? m : 1) * prep.nGroups);
+    }
     for (const g of bound.groups) {
       pass.setPipeline(g.pipeline);
       pass.setBindGroup(0, g.bindGroup);

@@ -1,5 +1,6 @@
 // Rotary embedding, HF rotate_half layout, in place (shaders/rope.wgsl). Positions come from Step.pos0.
 import code from '../../../shaders/rope.wgsl?raw';
+import sinCosCode from '../../../shaders/sin-cos.wgsl?raw';
 import { getPipeline, uniformBuffer, type GpuContext } from '../context';
 import { dispatchLinear, linearGrid, uniformWords, type Grid } from './common';
 
@@ -8,7 +9,7 @@ export interface RopeBound { bindGroup: GPUBindGroup; grid: Grid; perRow: number
 export class RopeKernel {
   private readonly pipeline: GPUComputePipeline;
   constructor(private readonly ctx: GpuContext) {
-    this.pipeline = getPipeline(ctx, 'rope', code);
+    this.pipeline = getPipeline(ctx, 'rope', `${sinCosCode}\n${code}`);
   }
 
   /** x f32 [maxM, nHeads, headDim] (in place); invFreq f32 [headDim / 2]. */
