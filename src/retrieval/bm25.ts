@@ -32,7 +32,10 @@ export class Bm25Index {
   private itemCount = 0;
   private totalLength = 0;
 
-  constructor(readonly terms: (text: string) => string[] = lexicalTerms) {}
+  constructor(
+    readonly terms: (text: string) => string[] = lexicalTerms,
+    private readonly params: { k1: number; b: number } = { k1: BM25_K1, b: BM25_B },
+  ) {}
 
   get size(): number {
     return this.itemCount;
@@ -108,6 +111,7 @@ export class Bm25Index {
     if (query.size === 0 || this.itemCount === 0) return out;
     const avgLen = this.totalLength / this.itemCount || 1;
     const idf = new Map([...query.keys()].map((t) => [t, this.idf(t)]));
+    const { k1, b } = this.params;
     for (const [docId, seg] of this.docs) {
       if (docIds && !docIds.has(docId)) continue;
       let scores: Float64Array | undefined;
@@ -119,8 +123,8 @@ export class Bm25Index {
         for (let i = 0; i < p.item.length; i++) {
           const c = p.item[i];
           const tf = p.tf[i];
-          const norm = tf + BM25_K1 * (1 - BM25_B + (BM25_B * seg.lengths[c]) / avgLen);
-          scores[c] += (wi * tf * (BM25_K1 + 1)) / norm;
+          const norm = tf + k1 * (1 - b + (b * seg.lengths[c]) / avgLen);
+          scores[c] += (wi * tf * (k1 + 1)) / norm;
         }
       }
       if (scores) out.set(docId, scores);

@@ -8,12 +8,22 @@ export interface LexicalConfig {
   stopWords: boolean;
   /** Chinese: Intl.Segmenter words as extra terms alongside the character bigrams. */
   segmentWords: boolean;
+  /** Okapi BM25 term-frequency saturation k1 and length normalisation b, for all three indexes. */
+  bm25K1: number;
+  bm25B: number;
+  /** Chinese: single characters (not stop characters) indexed alongside the bigrams, at this query weight; 0 = off. */
+  cjkUnigramWeight: number;
   /** Weight of the page's BM25 score (the page as one passage) added to each of its chunks' scores. */
   pageWeight: number;
   /** Weight of the better of the two neighbouring chunks' scores (same document) added to a chunk's score. */
   neighbourWeight: number;
   /** Weight of the section heading (and running head) a chunk sits under, indexed with the chunk. */
   headingWeight: number;
+  /**
+   * Captions and footnotes in a chunk's context: 'page' = all of the page's, for every chunk; 'passage' =
+   * a footnote for the chunk holding its mark, a caption for the chunks next to it (passage-context.ts).
+   */
+  contextAttachment: 'page' | 'passage';
   /** Pseudo-relevance feedback (RM3): expansion terms taken from the top passages; 0 = off. */
   feedbackTerms: number;
   /** How many top passages feed the expansion. */
@@ -65,10 +75,22 @@ export const DEFAULT_LEXICAL: LexicalConfig = {
   // Measured on the dev split and left off (Chinese MRR 0.716 → 0.682 with it): the bigrams already match
   // the words, and doubling them mostly adds weight to common words; see docs/RETRIEVAL.md.
   segmentWords: false,
+  // Chinese characters alongside the bigrams at 0.3 (dev split: zh recall@5 88.1 → 90.5%, MRR 0.716 →
+  // 0.730, false "not found" 6/42 → 3/42, unanswerable still 4/4 caught; 0.2: 0.717, 0.4: 0.741 but recall@5
+  // 88.1% and follow-ups 26/31). A word and its paraphrase often share one character (字符 / 字节).
+  cjkUnigramWeight: 0.3,
+  // The usual Okapi values; on dev b 0.9 gave MRR 0.805 → 0.812 (one or two ranks) but with the Chinese
+  // characters on it lost a follow-up (26/31), k1 0.9 / 1.6 and b 0.5 did no better.
+  bm25K1: 1.2,
+  bm25B: 0.75,
   pageWeight: 0.5,
   // Off: on the dev split the neighbours' evidence pulled the answering page down (MRR 0.805 → 0.789 at 0.1).
   neighbourWeight: 0,
   headingWeight: 0.25,
+  // Measured and left at 'page' (dev: zh MRR 0.716 → 0.704 with 'passage'): pages are what is ranked, and a
+  // page's best chunk already carries all of its footnotes and captions; 'passage' only takes them from the
+  // other chunks.
+  contextAttachment: 'page',
   // Off: on the dev split it cost MRR (0.805 → 0.783 at λ = 0.9, 0.739 at λ = 0.7; recall@5 +2 at 0.7).
   feedbackTerms: 0,
   feedbackDocs: 5,
@@ -86,8 +108,9 @@ export const DEFAULT_LEXICAL: LexicalConfig = {
   // cost on the dev split: the previous turn's 4 pages (and up to 2 pages either side, halved per page) at
   // 0.5 of the best score: follow-ups 27 → 29 of 31 but topic changes cost (zh MRR after 0.709 → 0.685);
   // with the gate (no prior when the question's own words confidently find a page elsewhere) 28 of 31 and
-  // no topic-change cost (en 0.867, zh 0.709 either way). 'scale' and 0.3 / 0.7 did no better.
-  followUpPagePrior: 0.5,
+  // no topic-change cost (en 0.867, zh 0.709 either way). 'scale' and 0.3 did no better. With the Chinese
+  // characters (cjkUnigramWeight) 0.5 found 27 of 31, 0.7 28 (en 0.876, zh 0.719 after a topic change).
+  followUpPagePrior: 0.7,
   followUpPriorPages: 4,
   followUpPriorFusion: 'add',
   followUpPriorGate: true,

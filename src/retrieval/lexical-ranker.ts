@@ -9,6 +9,7 @@
 // Results keep the best chunk of each page when onePerPage is set, so a top 5 names five pages.
 import { Bm25Index, byScore, type LexicalHit, type WeightedTerms } from './bm25';
 import { isFunctionTerm, lexicalTerms } from './lexical-terms';
+import { CJK_CHAR } from './text-units';
 import type { LexicalConfig } from './lexical-config';
 import { chunkContexts, pageTextsFromChunks } from './passage-context';
 import { isNavigationPage } from './navigation-pages';
@@ -34,11 +35,12 @@ export class LexicalRanker {
   readonly terms: (text: string) => string[];
 
   constructor(private readonly config: LexicalConfig) {
-    const opts = { stemming: config.stemming, stopWords: config.stopWords, segmentWords: config.segmentWords };
+    const opts = { stemming: config.stemming, stopWords: config.stopWords, segmentWords: config.segmentWords, cjkUnigrams: config.cjkUnigramWeight > 0 };
     this.terms = (text: string) => lexicalTerms(text, opts);
-    this.chunks = new Bm25Index(this.terms);
-    this.pages = new Bm25Index(this.terms);
-    this.context = new Bm25Index(this.terms);
+    const bm25 = { k1: config.bm25K1, b: config.bm25B };
+    this.chunks = new Bm25Index(this.terms, bm25);
+    this.pages = new Bm25Index(this.terms, bm25);
+    this.context = new Bm25Index(this.terms, bm25);
   }
 
   addDocument(docId: string, chunks: readonly Chunk[]): void {
@@ -47,7 +49,7 @@ export class LexicalRanker {
     const index = new Map(pageNumbers.map((p, i) => [p, i]));
     this.chunks.addDocument(docId, chunks.map((c) => c.text));
     this.pages.addDocument(docId, pageNumbers.map((p) => pageTexts.get(p)!));
-    this.context.addDocument(docId, this.config.headingWeight > 0 ? chunkContexts(chunks, pageTexts) : chunks.map(() => ''));
+    this.context.addDocument(docId, this.config.headingWeight > 0 ? chunkContexts(chunks, pageTexts, this.config.contextAttachment) : chunks.map(() => ''));
     this.layout.set(docId, {
       pageOf: Int32Array.from(chunks, (c) => index.get(c.page)!),
       prior: Float64Array.from(chunks, (c) => (isNavigationPage(pageTexts.get(c.page)!) ? this.config.navigationPageWeight : 1)),
@@ -68,7 +70,8 @@ export class LexicalRanker {
   }
 
   /** Best chunks for a weighted query (see the file comment), with feedback when configured. */
-  search(query: WeightedTerms, topK: number, scope?: ReadonlySet<string>): LexicalHit[] {
+  search(terms: WeightedTerms, topK: number, scope?: ReadonlySet<string>): LexicalHit[] {
+    const query = this.unigramsScaled(terms);
     const first = this.rank(query, scope);
     if (this.config.feedbackTerms <= 0 || first.length === 0) return this.limit(first, topK);
     const expanded = this.expand(query, first.slice(0, this.config.feedbackDocs));
@@ -79,7 +82,8 @@ export class LexicalRanker {
    * Share of the query's weighted IDF mass found in the chunk or its context (confidence.ts). CJK terms
    * with a function character (bigrams straddling 的, 吗, …) are left out: they are not evidence.
    */
-  coverage(query: WeightedTerms, docId: string, chunk: number): number {
+  coverage(terms: WeightedTerms, docId: string, chunk: number): number {
+    const query = this.unigramsScaled(terms);
     let total = 0;
     let found = 0;
     for (const [t, w] of query) {
@@ -89,6 +93,15 @@ export class LexicalRanker {
       if (this.chunks.contains(docId, chunk, t) || this.context.contains(docId, chunk, t)) found += mass;
     }
     return total === 0 ? 0 : found / total;
+  }
+
+  /** Single CJK characters (cjkUnigramWeight) weigh that much of their query weight. */
+  private unigramsScaled(query: WeightedTerms): WeightedTerms {
+    const w = this.config.cjkUnigramWeight;
+    if (w <= 0) return query;
+    const out = new Map(query);
+    for (const [t, v] of query) if (t.length === 1 && CJK_CHAR.test(t)) out.set(t, v * w);
+    return out;
   }
 
   private rank(query: WeightedTerms, scope?: ReadonlySet<string>): LexicalHit[] {

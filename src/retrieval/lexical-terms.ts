@@ -15,6 +15,8 @@ export interface TermOptions {
   stemming: boolean;
   stopWords: boolean;
   segmentWords: boolean;
+  /** CJK runs also give each character that is not a stop character as a term (a query weighs them lower: LexicalRanker). */
+  cjkUnigrams?: boolean;
 }
 
 /** The term settings of DEFAULT_LEXICAL (what the app and the CLI index with). */
@@ -50,7 +52,9 @@ function pushBigrams(chars: string[], terms: string[]): void {
 }
 
 function cjkTerms(run: string, opts: TermOptions, terms: string[]): void {
-  pushBigrams(Array.from(run), terms);
+  const chars = Array.from(run);
+  pushBigrams(chars, terms);
+  if (opts.cjkUnigrams && chars.length > 1) for (const ch of chars) if (!CHINESE_STOP.has(ch)) terms.push(ch);
   if (!opts.segmentWords) return;
   for (const w of chineseWords(run)) {
     if (Array.from(w).length >= 2 && !(opts.stopWords && isChineseStopWord(w))) terms.push(w);
