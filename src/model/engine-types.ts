@@ -74,6 +74,11 @@ export interface LoadOptions {
   tune?: boolean;
   /** Where tuning choices are kept (Node: fileTuneCache from src/gpu/autotune-cache-node.ts). */
   tuneCache?: TuneCache;
+  /**
+   * Fused forward (default true): q/k/v and gate/up stacked at load, norms and SwiGLU folded into the GPTQ input
+   * preparation, RoPE + KV store in one kernel (src/model/llama-gpu.ts). false: one kernel per op.
+   */
+  fuse?: boolean;
 }
 
 export interface Engine {

@@ -73,10 +73,11 @@ export class LlamaEngine implements Engine {
     const maxContext = Math.min(opts.maxContext ?? 4096, cfg.maxPositionEmbeddings);
     let weights: GpuLlamaWeights | null = null;
     try {
-      weights = await uploadLlamaWeights(ctx, ck, { onProgress: opts.onProgress, signal: opts.signal });
+      weights = await uploadLlamaWeights(ctx, ck, { onProgress: opts.onProgress, signal: opts.signal, fuse: opts.fuse });
       const tuneCache = opts.tune === false ? null : opts.tuneCache ?? (typeof indexedDB !== 'undefined' ? defaultTuneCache() : null);
-      const choices = tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: tuneCache }) : null;
-      const model = LlamaGpu.create(ctx, cfg, weights, { maxSeq: maxContext, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
+      const maxBatch = Math.min(64, maxContext);
+      const choices = tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: tuneCache, maxBatch }) : null;
+      const model = LlamaGpu.create(ctx, cfg, weights, { maxSeq: maxContext, maxBatch, ...choices?.kernelChoices(), fuse: opts.fuse });
       const names = ck.names();
       const anyFloat = names.find((n) => n.endsWith('.weight') && !n.includes('norm'));
       const dtype = anyFloat ? ck.info(anyFloat).dtype.toLowerCase() : 'f32';

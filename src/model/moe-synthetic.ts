@@ -70,11 +70,11 @@ function randomExperts(nExperts: number, rows: number, K: number, parts: number,
 }
 
 /** The dense skeleton with every sparse layer's MLP replaced by a random router + experts. */
-export function makeSyntheticMoeWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1): GpuLlamaWeights {
+export function makeSyntheticMoeWeights(ctx: GpuContext, cfg: LlamaConfig, seed = 1, opts: { fuse?: boolean } = {}): GpuLlamaWeights {
   const moe = cfg.moe!;
   const D = cfg.hiddenSize, F = moe.expertIntermediateSize, E = moe.numExperts, G = cfg.quant!.groupSize;
   // A skeleton with an 8-wide dense MLP per layer (dropped again below) so no full-width dense MLP is allocated.
-  const w = makeSyntheticWeights(ctx, { ...cfg, moe: null, intermediateSize: 128 }, seed);
+  const w = makeSyntheticWeights(ctx, { ...cfg, moe: null, intermediateSize: 128 }, seed, undefined, opts);
   const limit = maxExpertBindingBytes(ctx);
   const extra: GPUBuffer[] = [];
   const routers: GpuLinear[] = [];

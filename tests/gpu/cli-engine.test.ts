@@ -79,6 +79,13 @@ describe('engine CLI', () => {
     for (const k of ['prefill_tok_s', 'decode_tok_s', 'weight_bytes_per_token', 'read_roofline_gbps', 'decode_roofline_fraction']) expect(b[k], k).toBeGreaterThan(0);
     expect(b.decode_roofline_fraction).toBeLessThan(5);
     expect(typeof b.adapter).toBe('string');
+    expect(b).toMatchObject({ fused: true, dispatches_per_token: 26 }); // 2 layers × 11 + embedding, final norm, lm_head, sampler
+  });
+
+  it('bench --no-fuse runs one kernel per op: more dispatches per token', async () => {
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--no-fuse', '--no-tune');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ fused: false, dispatches_per_token: 50 }); // 2 layers × 23 + 4
   });
 
   it('bench --profile splits a decode token by kernel (timestamp queries), shares summing to 1', async () => {

@@ -1,7 +1,8 @@
 // `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]
-//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N] [--lockstep]`  (decode is pipelined as in the engine; --lockstep waits for each id)
+//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N] [--lockstep] [--no-fuse]`  (decode is pipelined as in the engine; --lockstep waits for each id)
 // Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
-// read_roofline_pattern, decode_roofline_fraction, autotune}. Before timing, the GPTQ matvec autotuner
+// read_roofline_pattern, decode_roofline_fraction, dispatches_per_token, fused, autotune}. --no-fuse runs one
+// kernel per op (no stacked q/k/v or gate/up, no folded norms; src/model/llama-gpu.ts). Before timing, the GPTQ matvec autotuner
 // (src/gpu/autotune.ts) picks a variant per layer shape, cached in a JSON file beside the Node model cache
 // (src/gpu/autotune-cache-node.ts, or --tune-cache FILE); `autotune` says what it chose, whether from the cache,
 // and how long it took. --no-tune keeps every layer on rows-per-thread. With --profile it also decodes a few tokens with every kernel in its own
@@ -42,19 +43,25 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   const synthetic = model.startsWith('synthetic:');
   const moeShape = synthetic ? SYNTHETIC_MOE_SHAPES[model.slice('synthetic:'.length)] : undefined; // src/model/moe-synthetic.ts
   const cfg = moeShape ?? (synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config);
-  const weights = moeShape ? makeSyntheticMoeWeights(ctx, cfg) : synthetic ? makeSyntheticWeights(ctx, cfg) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)));
+  const fuse = !args.has('no-fuse');
+  const weights = moeShape ? makeSyntheticMoeWeights(ctx, cfg, 1, { fuse }) : synthetic ? makeSyntheticWeights(ctx, cfg, 1, undefined, { fuse }) : await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(model)), { fuse });
   // MoE: what a decode step reads (attention + router + the top-k chosen experts + shared expert), not all experts.
   const moeBytes = moeExpertBytesPerToken(weights, cfg);
   const bytesPerToken = decodeBytesPerToken(weights) + moeBytes;
+  const maxSeq = Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8);
+  const maxBatch = Math.min(64, maxSeq);
   const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, {
     cache: fileTuneCache(args.get('tune-cache') ?? undefined),
+    maxBatch,
     budgetMs: args.number('tune-budget-ms', 4000),
     ...(args.has('tune-min-layer-bytes') ? { minLayerBytes: args.number('tune-min-layer-bytes', 0) } : {}),
   });
   const tune = choices?.report ?? null;
   const llama = LlamaGpu.create(ctx, cfg, weights, {
-    maxSeq: Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8),
-    matvecVariant: choices ? (w) => choices.variantFor(w) : undefined,
+    maxSeq,
+    maxBatch,
+    ...choices?.kernelChoices(),
+    fuse,
   });
   const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
   const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 3) % cfg.vocabSize);
@@ -112,6 +119,8 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     read_roofline_gbps: round(rooflineGbps),
     read_roofline_pattern: roofline.best,
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
+    dispatches_per_token: llama.dispatchesPerToken(),
+    fused: fuse,
     autotune: tune ? {
       ms: round(tune.ms, 0), cache: tune.cache, clock: tune.clock,
       decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.note ? { note: c.note } : {}) })) } : {}) })),
