@@ -1,16 +1,25 @@
-// Entry of scripts/bench-device.sh (bundled into .vendor/device/bench-device.mjs by build-bench-device.mjs so
-// that it runs with a bare Node binary and no node_modules): on this machine's GPU it measures the read
-// roofline, the linear kernels against it (every GPTQ matvec variant), and `bench` (autotuner first, then
-// prefill/decode tok/s, per-kernel profile where timestamp queries exist) on synthetic Llama shapes, and writes
-// ONE JSON file. It rewrites that file after every stage, so a run cut short still leaves what it measured.
+// Entry of scripts/bench-device.sh (bundled into bench-device.mjs by build-bench-device.mjs so that it runs with
+// a bare Node binary and no node_modules): on this machine's GPU it measures the read roofline, the linear
+// kernels against it (every GPTQ matvec variant), `bench` (autotuner first, then prefill/decode tok/s, per-kernel
+// profile where timestamp queries exist) on synthetic Llama shapes, and the same-adapter race against llama.cpp
+// (bench --peer llama.cpp, in a child process: scripts/bench-device-peer.ts), and writes ONE JSON file. It
+// rewrites that file after every stage, so a run cut short still leaves what it measured.
 //   --shapes tinyllama-1.1b,llama-3.2-1b:1500:4,…   name[:prompt tokens[:generated tokens]] (default 64:16)
 //   --out FILE            (default bench-device.json)
 //   --budget-s N          stop starting stages after N seconds (default 420)
+//   --stop-s N            no stage's child process runs past N seconds (default 465; bench-device.sh kills the
+//                         whole run at 470)
 //   --roofline-mib N      bytes the roofline reads (default 256)
 //   --kernel-mib N        bytes per kernel-bench measurement (default 128; 0 skips the kernel bench)
 //   --kernel-shapes small the roofline test's small shapes instead of the Llama ones
-//   --tune-cache FILE     (default: autotune.json beside --out)
+//   --tune-cache FILE     (default: autotune.json beside --out; the races use autotune-peer.json there)
 //   --tune-min-layer-bytes N, --tune-budget-ms N   passed to the autotuner
+//   --peer-shapes a:128:32,b,…   the llama.cpp races (default tinyllama-1.1b:128:32,llama-2-7b:128:32; "" none).
+//                         A race runs right after the bench of its shape (else after all benches), and only when
+//                         at least --peer-min-s (default 60) of the budget is left.
+//   --peer-backend vulkan|cpu  llama.cpp's backend (default vulkan: the same adapter)
+//   --peer-timeout-s N    one race's time limit (default 200); --peer-runs N (3), --check-tokens N (8)
+//   --peer-child …        (internal) run `bench --peer llama.cpp` with the flags that follow and exit
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { acquireGpu } from '../src/gpu/context';
@@ -20,6 +29,17 @@ import { nodeGpu } from '../src/gpu/node-gpu';
 import { measureRoofline } from '../src/gpu/roofline';
 import { parseArgs } from '../src/cli/args';
 import { runBench } from '../src/cli/commands/bench';
+import { parsePeerSpec, runPeerRace, type PeerRaceEntry } from './bench-device-peer';
+
+if (process.argv[2] === '--peer-child') {
+  try {
+    await (await import('../src/cli/commands/bench-peer')).run(parseArgs(process.argv.slice(3)));
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(`bench --peer: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+}
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback?: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
@@ -29,15 +49,22 @@ const out = arg('--out', 'bench-device.json')!;
 const budgetS = Number(arg('--budget-s', '420'));
 const tuneCache = arg('--tune-cache', join(dirname(out), 'autotune.json'))!;
 const shapes = arg('--shapes', 'tinyllama-1.1b,tinyllama-1.1b:1500:4,llama-3.2-1b,llama-2-7b')!.split(',').filter(Boolean);
+const stopS = Number(arg('--stop-s', '465'));
+const peerSpecs = arg('--peer-shapes', 'tinyllama-1.1b:128:32,llama-2-7b:128:32')!.split(',').filter(Boolean).map(parsePeerSpec);
+const peerMinS = Number(arg('--peer-min-s', '60'));
 
-const report: Record<string, unknown> & { stages: { stage: string; seconds: number; error?: string; skipped?: string }[]; models: unknown[] } = {
+const report: Record<string, unknown> & { stages: { stage: string; seconds: number; error?: string; skipped?: string }[]; models: unknown[]; peer: PeerRaceEntry[] } = {
   started: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`,
-  stages: [], models: [],
+  stages: [], models: [], peer: [],
 };
 const save = () => writeFileSync(out, JSON.stringify({ ...report, elapsed_s: Math.round(elapsedS() * 10) / 10 }, null, 1) + '\n');
 
-async function stage(name: string, fn: () => Promise<void>): Promise<void> {
-  if (elapsedS() > budgetS) { report.stages.push({ stage: name, seconds: 0, skipped: `time budget of ${budgetS} s spent` }); save(); return; }
+async function stage(name: string, fn: () => Promise<void>, minLeftS = 0): Promise<void> {
+  if (elapsedS() > budgetS - minLeftS) {
+    report.stages.push({ stage: name, seconds: 0, skipped: minLeftS ? `less than ${minLeftS} s of the ${budgetS} s budget left` : `time budget of ${budgetS} s spent` });
+    save();
+    return;
+  }
   const s0 = performance.now();
   try {
     await fn();
@@ -73,6 +100,22 @@ if (kernelMib > 0) {
   });
 }
 
+// The llama.cpp race for one shape, in a child process with its own time limit (scripts/bench-device-peer.ts).
+const peerBackend = arg('--peer-backend', 'vulkan')!;
+// The races' GPTQ g32 models have shapes of their own: their tuner choices go to a file of their own.
+const peerExtra = ['--peer-runs', arg('--peer-runs', '3')!, '--check-tokens', arg('--check-tokens', '8')!, '--tune-cache', join(dirname(out), 'autotune-peer.json')];
+for (const k of ['--tune-budget-ms', '--peer-threads']) if (arg(k) !== undefined) peerExtra.push(k, arg(k)!);
+const race = (p: (typeof peerSpecs)[number]) => stage(`peer ${p.shape}:${p.promptTokens}:${p.genTokens}`, async () => {
+  const entry = await runPeerRace({
+    bundle: process.argv[1], spec: p, backend: peerBackend, extraArgs: peerExtra,
+    timeoutS: Math.min(Number(arg('--peer-timeout-s', '200')), stopS - elapsedS()),
+    onStderr: (t) => process.stderr.write(t),
+  });
+  report.peer.push(entry);
+  if (entry.error) throw new Error(entry.error);
+}, peerMinS);
+const racesLeft = [...peerSpecs];
+
 for (const spec of shapes) {
   const [name, prompt = '64', gen = '16'] = spec.split(':');
   await stage(`bench ${spec}`, async () => {
@@ -82,7 +125,10 @@ for (const spec of shapes) {
     const r = await runBench(ctx, parseArgs(a), { roofline });
     report.models.push({ shape: name, prompt_tokens: Number(prompt), gen_tokens: Number(gen), ...r });
   });
+  const i = racesLeft.findIndex((p) => p.shape === name);
+  if (i >= 0) await race(racesLeft.splice(i, 1)[0]);
 }
+for (const p of racesLeft) await race(p);
 
 save();
 process.stderr.write(`[bench-device] wrote ${out} (${elapsedS().toFixed(0)} s)\n`);
