@@ -9,6 +9,8 @@ export interface GpuContext {
   f16: boolean;
   /** subgroups feature granted. */
   subgroups: boolean;
+  /** The adapter's smallest subgroup size (GPUAdapterInfo.subgroupMinSize; 0 or absent when unknown). */
+  subgroupMinSize?: number;
   limits: GPUSupportedLimits;
   /** Human-readable adapter name, e.g. "llvmpipe: Mesa 25.0.7" or "swiftshader". */
   adapterName: string;
@@ -68,6 +70,7 @@ export async function acquireGpu(gpu: GPU | undefined, opts: AcquireOptions = {}
     adapterName,
     f16: device.features.has('shader-f16'),
     subgroups: device.features.has('subgroups' as GPUFeatureName),
+    subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
     limits: device.limits,
     lost: device.lost,
     pipelines: new Map(),

@@ -7,6 +7,7 @@
 // in a pass run in order). Both kernels read f32 activations and do f32 arithmetic on either precision path.
 import matvecCode from '../../../shaders/gptq-matvec.wgsl?raw';
 import splitKCode from '../../../shaders/gptq-matvec-splitk.wgsl?raw';
+import rowsVec4Code from '../../../shaders/gptq-matvec-rows-vec4.wgsl?raw';
 import splitKF16Code from '../../../shaders/gptq-matvec-splitk-f16.wgsl?raw';
 import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
 import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
@@ -61,8 +62,10 @@ export const MATMUL_ROWS_PER_WORKGROUP = 512;
 export interface GptqMatvecVariant {
   /** Stable id, e.g. "rows-per-thread", "split-k r4 subgroup", "split-k r8 tree f16". */
   name: string;
-  kind: 'rows-per-thread' | 'split-k';
+  kind: 'rows-per-thread' | 'rows-per-thread-vec4' | 'split-k';
   rowsPerWorkgroup?: 1 | 2 | 4 | 8;
+  /** rows-per-thread-vec4: rows per thread (the R override of shaders/gptq-matvec-rows-vec4.wgsl). */
+  rowsPerThread?: 2 | 4;
   reduce?: 'subgroup' | 'tree';
   f16?: boolean;
   /** Whether this adapter (features) and this layer (group layout) can run the variant. */
@@ -74,6 +77,17 @@ export const ROWS_PER_THREAD: GptqMatvecVariant = { name: 'rows-per-thread', kin
 /** A quad (32 positions) never straddles two groups: the split-K kernels apply one scale per quad. */
 function quadsInsideGroups(w: { K: number; groupSize: number; nGroups: number }): boolean {
   return (w.groupSize / 8) % 4 === 0 || w.nGroups === 1;
+}
+
+/**
+ * rows-per-thread vec4 (shaders/gptq-matvec-rows-vec4.wgsl): R rows per thread read as vec4<u32> quads, the x
+ * quad broadcast over the subgroup — for CPU drivers (lavapipe). Needs subgroups of at least 8 lanes.
+ */
+export function rowsVec4Variant(rowsPerThread: 2 | 4): GptqMatvecVariant {
+  return {
+    name: `rows-per-thread vec4 r${rowsPerThread}`, kind: 'rows-per-thread-vec4', rowsPerThread,
+    supports: (ctx, w) => quadsInsideGroups(w) && ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8,
+  };
 }
 
 export function splitKVariant(rowsPerWorkgroup: 1 | 2 | 4 | 8, reduce: 'subgroup' | 'tree', f16 = false): GptqMatvecVariant {
@@ -90,6 +104,7 @@ export function splitKVariant(rowsPerWorkgroup: 1 | 2 | 4 | 8, reduce: 'subgroup
  */
 export function gptqMatvecVariants(ctx: GpuContext, opts: { f16Arithmetic?: boolean } = {}): GptqMatvecVariant[] {
   const out: GptqMatvecVariant[] = [ROWS_PER_THREAD];
+  if (ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8) out.push(rowsVec4Variant(2), rowsVec4Variant(4));
   const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
   for (const r of [1, 2, 4, 8] as const) for (const red of reduces) out.push(splitKVariant(r, red));
   // f16 arithmetic only at R = 4: it is a measurement of what f16 buys, not a default (see above).
@@ -113,7 +128,7 @@ export function splitKSource(v: GptqMatvecVariant): string {
 
 /** Every source a matvec variant is built from (the autotuner's cache key hashes it). */
 export function matvecSources(): string {
-  return [matvecCode, splitKCode, splitKF16Code, reduceSubgroupCode, reduceTreeCode].join('\n');
+  return [matvecCode, rowsVec4Code, splitKCode, splitKF16Code, reduceSubgroupCode, reduceTreeCode].join('\n');
 }
 
 /** Threads per split-K workgroup for a row of `rowWords` words: a power of two, 32..256, about one quad each. */
@@ -245,6 +260,12 @@ export class GptqMatvecKernel extends GptqLinearBase {
 
   bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, variant: GptqMatvecVariant = this.opts.variant ?? ROWS_PER_THREAD): GptqBound {
     const rowMode = this.opts.xRow === 'last' ? 'last' : 'first';
+    if (variant.kind === 'rows-per-thread-vec4' && variant.supports(this.ctx, w)) {
+      // A workgroup of 64 threads per 64 * R rows: the split-K dispatch path with 64 * R rows per workgroup.
+      const R = variant.rowsPerThread ?? 2;
+      const pipeline = getPipelineWithConstants(this.ctx, 'gptq-matvec rows-vec4', rowsVec4Code, { R });
+      return this.bindLinear(x, w, y, step, rowMode, 1, matvecThreads, !!this.opts.accumulate, { pipeline, rowsPerWorkgroup: 64 * R, usesGsum: true, name: variant.name });
+    }
     if (variant.kind === 'split-k' && variant.supports(this.ctx, w)) {
       const R = variant.rowsPerWorkgroup ?? 4;
       const WG = splitKWorkgroupSize(w.rowWords);
