@@ -6,33 +6,25 @@
 // Bounded: after budgetMs the remaining candidates are skipped (the choice is then cached as incomplete, with
 // what was measured, and the next load measures only the remaining candidates plus rows-per-thread again). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
 // adapter's vendor / architecture / device / description, its features, the shape and a hash of the kernel
-// sources, so later loads on the same adapter and kernels tune nothing.
+// sources, so later loads on the same adapter and kernels tune nothing. autotuneLinear adds, in the same budget,
+// the dense matvec variant (src/gpu/autotune-dense.ts) and the prefill matmul tile (src/gpu/autotune-matmul.ts).
 import prepareCode from '../../shaders/gptq-prepare-x.wgsl?raw';
-import { AppError } from '../shared/errors';
-import { f32ToF16Bits } from '../shared/f16';
 import { createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { gptqLinearCpu } from './cpu/gptq-linear';
 import { gptqSplitKF16Cpu } from './cpu/gptq-splitk-f16';
-import { destroyGptq, uploadGptq, type GpuGptq, type PackedGptq } from './gptq-repack';
+import { destroyGptq, uploadGptq, type GpuGptq } from './gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, matvecSources, ROWS_PER_THREAD, type GptqMatvecVariant } from './kernels/gptq-linear';
 import { createStepBuffer, writeStep } from './step';
-import { calibrateReps, GpuTimer } from './timing';
+import { GpuTimer } from './timing';
+import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
+import { autotuneDenseMatvec, denseShapeKey, denseVariantOf, type DenseShape } from './autotune-dense';
+import { autotuneGptqMatmul, matmulShapeKey, tileOf } from './autotune-matmul';
+import type { DenseMatvecVariant } from './kernels/dense-linear';
+import type { GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 
-export interface GptqShape { K: number; N: number; groupSize: number; nGroups: number }
-
-export interface TuneCandidate { variant: string; ms: number | null; relErr: number | null; note?: string }
-
-export interface TuneDecision {
-  shape: string;
-  variant: string;
-  fromCache: boolean;
-  complete: boolean;
-  /** Measured this load (absent when the choice came from the cache or the layer is too small to tune). */
-  candidates?: TuneCandidate[];
-  /** Why the shape was not tuned. */
-  skipped?: string;
-}
+export type { GptqShape, TuneCandidate, TuneDecision } from './autotune-shared';
+export { shapeKey, sourceHash } from './autotune-shared';
 
 export interface TuneReport {
   decisions: TuneDecision[];
@@ -40,6 +32,8 @@ export interface TuneReport {
   ms: number;
   clock: 'timestamp' | 'wall';
   cache: TuneCache['kind'];
+  /** The prefill batch the matmul tiles were timed at (absent: matmul not tuned). */
+  maxM?: number;
 }
 
 export interface TuneOptions {
@@ -61,30 +55,10 @@ export interface TuneOptions {
 /** Max relative error (vs the CPU twin, relative to max |y|) a candidate may show on the check slice. */
 const TOLERANCE = { f32: 1e-4, f16: 5e-3 };
 const CHECK_ROWS = 64;
-/** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
-const PRUNE_FACTOR = 4;
-
-export function shapeKey(s: GptqShape): string {
-  return `K=${s.K} N=${s.N} g=${s.groupSize}`;
-}
-
-/** FNV-1a over a string, 2 × 32 bits (seeded differently) as 16 hex digits. */
-export function sourceHash(text: string): string {
-  const h = (seed: number) => {
-    let x = seed >>> 0;
-    for (let i = 0; i < text.length; i++) { x ^= text.charCodeAt(i); x = Math.imul(x, 0x01000193) >>> 0; }
-    return x.toString(16).padStart(8, '0');
-  };
-  return h(0x811c9dc5) + h(0x2166136a);
-}
 
 /** The cache key of one shape's choice on this adapter with these kernels. */
 export function tuneKey(ctx: GpuContext, s: GptqShape): string {
-  const a = ctx.adapterInfo;
-  return JSON.stringify({
-    kernel: 'gptq-matvec', vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description,
-    features: { f16: ctx.f16, subgroups: ctx.subgroups }, shape: shapeKey(s), sources: sourceHash(matvecSources() + prepareCode),
-  });
+  return cacheKey(ctx, 'gptq-matvec', shapeKey(s), matvecSources() + prepareCode);
 }
 
 /** Distinct shapes, the most weight bytes per token first (where the time budget pays most). */
@@ -98,48 +72,45 @@ export function distinctShapes(layers: GptqShape[]): GptqShape[] {
   return [...seen.values()].sort((a, b) => b.bytes - a.bytes).map((e) => e.s);
 }
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
-}
-
-/** A random layer of the shape: random nibbles, scales in [0.002, 0.022), zeros 1..15. */
-function randomLayer(s: GptqShape): PackedGptq {
-  const r = xorshift(s.K * 7919 + s.N);
-  const words = new Uint32Array((s.N * s.K) / 8);
-  for (let i = 0; i < words.length; i++) words[i] = r();
-  const sz = new Uint32Array(s.N * s.nGroups);
-  for (let i = 0; i < sz.length; i++) sz[i] = f32ToF16Bits(0.002 + (r() / 2 ** 32) * 0.02) | ((1 + (r() % 15)) << 16);
-  return { K: s.K, N: s.N, groupSize: s.groupSize, nGroups: s.nGroups, words, sz, perm: null, bias: null };
-}
-
-/** The first `rows` rows of a packed layer (the check slice). */
-function sliceRows(p: PackedGptq, rows: number): PackedGptq {
-  return { ...p, N: rows, words: p.words.subarray(0, rows * (p.K / 8)), sz: p.sz.subarray(0, rows * p.nGroups) };
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let mx = 0, d = 0;
-  for (let i = 0; i < b.length; i++) {
-    mx = Math.max(mx, Math.abs(b[i]));
-    const e = Math.abs(a[i] - b[i]);
-    d = Number.isNaN(e) ? Infinity : Math.max(d, e);
-  }
-  return d / (mx || 1);
-}
-
-/** The choice per shape; layers of a shape nobody tuned get rows-per-thread. */
+/**
+ * The choices per shape: the GPTQ matvec variant, the prefill matmul tile and the dense matvec variant (shapes
+ * nobody tuned get the default kernels: rows-per-thread, the default tile, one-row-per-thread).
+ */
 export class MatvecChoices {
   constructor(private readonly ctx: GpuContext, readonly report: TuneReport | null) {}
 
+  private decision(kernel: NonNullable<TuneDecision['kernel']>, shape: string): TuneDecision | undefined {
+    return this.report?.decisions.find((x) => (x.kernel ?? 'gptq-matvec') === kernel && x.shape === shape);
+  }
+
   variantFor(w: { K: number; N: number; groupSize: number; nGroups: number }): GptqMatvecVariant {
-    const d = this.report?.decisions.find((x) => x.shape === shapeKey(w));
+    const d = this.decision('gptq-matvec', shapeKey(w));
     const v = d ? gptqMatvecVariants(this.ctx, { f16Arithmetic: true }).find((x) => x.name === d.variant) : undefined;
     return v && v.supports(this.ctx, w) ? v : ROWS_PER_THREAD;
   }
+
+  /** The prefill matmul tile for a GPTQ layer (tuned at M = report.maxM, the engine's prefill batch). */
+  tileFor(w: { K: number; N: number; groupSize: number; nGroups: number }): GptqMatmulTile {
+    const M = this.report?.maxM;
+    return tileOf(M === undefined ? undefined : this.decision('gptq-matmul', matmulShapeKey(w, M)), w);
+  }
+
+  /** The three choices as LlamaGpuOptions take them (matvecVariant, matmulTile, denseVariant). */
+  kernelChoices(): {
+    matvecVariant: (w: GpuGptq) => GptqMatvecVariant;
+    matmulTile: (w: GpuGptq) => GptqMatmulTile;
+    denseVariant: (w: { rows: number; cols: number; dtype: 'f32' | 'f16' }) => DenseMatvecVariant;
+  } {
+    return { matvecVariant: (w) => this.variantFor(w), matmulTile: (w) => this.tileFor(w), denseVariant: (w) => this.denseVariantFor(w) };
+  }
+
+  /** The dense matvec variant for a dense weight (lm_head, tied embeddings). */
+  denseVariantFor(w: { rows: number; cols: number; dtype: 'f32' | 'f16' }): DenseMatvecVariant {
+    return denseVariantOf(this.ctx, this.decision('dense-matvec', denseShapeKey({ K: w.cols, N: w.rows, dtype: w.dtype })), w);
+  }
 }
 
-async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
   const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
@@ -150,47 +121,47 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
   const yBuf = createBuffer(ctx, s.N * 4, STORAGE, 'autotune.y'); // f32 [N]
   const step = createStepBuffer(ctx, 'autotune.step');
   writeStep(ctx, step, { pos0: 0, m: 1 });
-  const slice = sliceRows(packed, Math.min(CHECK_ROWS, s.N));
+  const slice = pickRows(packed, Array.from({ length: Math.min(CHECK_ROWS, s.N) }, (_, i) => i));
   const want32 = gptqLinearCpu(x, slice);
   const nanRows = new Float32Array(slice.N).fill(NaN);
   let want16: Float32Array | null = null;
-  const live: { c: TuneCandidate; encode: (p: GPUComputePassEncoder) => void; reps: number; best: number }[] = [];
-  const candidates: TuneCandidate[] = [];
-  let complete = true;
-  let bestProbe = Infinity;
-  try {
-    for (const v of variants) {
-      if (!v.supports(ctx, s)) continue;
-      const before = v !== ROWS_PER_THREAD ? earlier.find((e) => e.variant === v.name) : undefined;
-      if (before) { candidates.push({ variant: v.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' }); continue; }
-      if (v !== ROWS_PER_THREAD && performance.now() > deadline) { complete = false; candidates.push({ variant: v.name, ms: null, relErr: null, note: 'time budget spent' }); continue; }
-      const c: TuneCandidate = { variant: v.name, ms: null, relErr: null };
-      candidates.push(c);
+  // rows-per-thread first: it is always measured (the fallback) and sets the pruning bar.
+  const list: MeasureCandidate[] = [ROWS_PER_THREAD, ...variants.filter((v) => v !== ROWS_PER_THREAD)].filter((v) => v.supports(ctx, s) && variants.includes(v)).map((v) => ({
+    name: v.name,
+    tolerance: v.f16 ? TOLERANCE.f16 : TOLERANCE.f32,
+    bind: () => {
       const k = new GptqMatvecKernel(ctx, { variant: v });
       const bounds = ws.map((w) => k.bind(xBuf, w, yBuf, step));
-      ctx.device.queue.writeBuffer(yBuf, 0, nanRows); // a candidate that writes nothing fails the check
-      await timer.time((p) => k.encode(p, bounds[0], 1), 1);
-      const got = new Float32Array(await readBuffer(ctx, yBuf, slice.N * 4));
-      if (ctx.firstError) throw new AppError('INTERNAL', `GPU error while tuning ${v.name}: ${ctx.firstError.message.split('\n')[0]}`);
-      const want = v.f16 ? (want16 ??= gptqSplitKF16Cpu(x, slice)) : want32;
-      c.relErr = relErr(got, want);
-      if (!(c.relErr <= (v.f16 ? TOLERANCE.f16 : TOLERANCE.f32))) { c.note = 'wrong output on this adapter'; continue; }
-      // One timed call on one copy: a candidate far slower than the best so far is not worth the full timing.
-      const probe = await timer.time((p) => k.encode(p, bounds[0], 1), 1);
-      if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
-      bestProbe = Math.min(bestProbe, probe);
-      const encode = (p: GPUComputePassEncoder) => { for (const b of bounds) k.encode(p, b, 1); };
-      live.push({ c, encode, reps: await calibrateReps(timer, encode, o.minMs, 32), best: Infinity });
-    }
-    for (let r = 0; r < o.rounds; r++) {
-      for (const l of live) l.best = Math.min(l.best, await timer.time(l.encode, l.reps));
-    }
-    for (const l of live) l.c.ms = l.best / copies;
-    return { candidates, complete };
-  } finally {
+      return {
+        once: (p) => k.encode(p, bounds[0], 1),
+        all: (p) => { for (const b of bounds) k.encode(p, b, 1); },
+        error: async () => relErr(new Float32Array(await readBuffer(ctx, yBuf, slice.N * 4)), v.f16 ? (want16 ??= gptqSplitKF16Cpu(x, slice)) : want32),
+      };
+    },
+  }));
+  return measureCandidates(ctx, timer, list, {
+    deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier,
+    beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nanRows), // a candidate that writes nothing fails the check
+  }).finally(() => {
     ws.forEach(destroyGptq);
     xBuf.destroy(); yBuf.destroy(); step.destroy();
+  });
+}
+
+/** The matvec phase: one decision per distinct shape, measuring until `deadline`. */
+async function tuneMatvecShapes(ctx: GpuContext, layers: GptqShape[], opts: TuneOptions, timer: GpuTimer, deadline: number): Promise<TuneDecision[]> {
+  const o = { budgetMs: opts.budgetMs ?? 4000, minMs: opts.minMs ?? 5, rounds: opts.rounds ?? 2, readBytes: opts.readBytes ?? 64 * 2 ** 20 };
+  const variants = opts.variants ?? gptqMatvecVariants(ctx);
+  const decisions: TuneDecision[] = [];
+  for (const s of distinctShapes(layers)) {
+    if ((s.K * s.N) / 2 < (opts.minLayerBytes ?? 2 ** 20)) {
+      decisions.push({ kernel: 'gptq-matvec', shape: shapeKey(s), variant: ROWS_PER_THREAD.name, fromCache: false, complete: true, skipped: 'layer smaller than minLayerBytes' });
+      continue;
+    }
+    decisions.push(await decideWithCache(opts.cache, tuneKey(ctx, s), { kernel: 'gptq-matvec', shape: shapeKey(s), fallback: ROWS_PER_THREAD.name },
+      (earlier) => tuneShape(ctx, s, variants, timer, deadline, o, earlier)));
   }
+  return decisions;
 }
 
 /**
@@ -199,29 +170,44 @@ async function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVari
  */
 export async function autotuneGptqMatvec(ctx: GpuContext, layers: GptqShape[], opts: TuneOptions): Promise<MatvecChoices> {
   const t0 = performance.now();
-  const o = { budgetMs: opts.budgetMs ?? 4000, minMs: opts.minMs ?? 5, rounds: opts.rounds ?? 2, readBytes: opts.readBytes ?? 64 * 2 ** 20 };
-  const variants = opts.variants ?? gptqMatvecVariants(ctx);
-  const deadline = t0 + o.budgetMs;
   const timer = new GpuTimer(ctx);
-  const decisions: TuneDecision[] = [];
   try {
-    for (const s of distinctShapes(layers)) {
-      if ((s.K * s.N) / 2 < (opts.minLayerBytes ?? 2 ** 20)) {
-        decisions.push({ shape: shapeKey(s), variant: ROWS_PER_THREAD.name, fromCache: false, complete: true, skipped: 'layer smaller than minLayerBytes' });
-        continue;
-      }
-      const key = tuneKey(ctx, s);
-      const hit = await opts.cache.get(key);
-      if (hit && hit.complete) { decisions.push({ shape: shapeKey(s), variant: hit.variant, fromCache: true, complete: true }); continue; }
-      const { candidates, complete } = await tuneShape(ctx, s, variants, timer, deadline, o, hit?.measured ?? []);
-      const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
-      const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: ROWS_PER_THREAD.name, ms: 0 };
-      decisions.push({ shape: shapeKey(s), variant: best.variant, fromCache: false, complete, candidates });
-      const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms! }));
-      await opts.cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
-    }
+    const decisions = await tuneMatvecShapes(ctx, layers, opts, timer, t0 + (opts.budgetMs ?? 4000));
+    return new MatvecChoices(ctx, { decisions, ms: performance.now() - t0, clock: timer.clock, cache: opts.cache.kind });
   } finally {
     timer.destroy();
   }
-  return new MatvecChoices(ctx, { decisions, ms: performance.now() - t0, clock: timer.clock, cache: opts.cache.kind });
+}
+
+/** Shares of the budget: the matvec (every token) until 55 %, the dense lm_head until 70 %, the prefill matmul the rest. */
+const PHASE_END = { matvec: 0.55, dense: 0.7 };
+
+export interface LinearTuneOptions extends TuneOptions {
+  /** The engine's prefill batch (LlamaGpu maxBatch): the matmul tiles are timed at M = maxM (< 2: not tuned). */
+  maxM: number;
+  /** Dense weights read by the dense matvec (lm_head, tied embeddings). */
+  dense: DenseShape[];
+  tiles?: GptqMatmulTile[];
+  denseVariants?: DenseMatvecVariant[];
+}
+
+/**
+ * Every linear kernel choice of a model within one budget (phases in order of what they pay: the GPTQ matvec,
+ * then the dense lm_head matvec, then the prefill matmul tiles; each phase measures its default whatever the
+ * clock says, so a phase whose share ran out still has a choice, cached as incomplete and finished on a later
+ * load).
+ */
+export async function autotuneLinear(ctx: GpuContext, layers: GptqShape[], opts: LinearTuneOptions): Promise<MatvecChoices> {
+  const t0 = performance.now();
+  const budget = opts.budgetMs ?? 4000;
+  const timer = new GpuTimer(ctx);
+  try {
+    const decisions = await tuneMatvecShapes(ctx, layers, opts, timer, t0 + PHASE_END.matvec * budget);
+    const common = { cache: opts.cache, minLayerBytes: opts.minLayerBytes, rounds: opts.rounds };
+    decisions.push(...await autotuneDenseMatvec(ctx, opts.dense, timer, { ...common, deadline: t0 + PHASE_END.dense * budget, variants: opts.denseVariants, minMs: opts.minMs }));
+    decisions.push(...await autotuneGptqMatmul(ctx, distinctShapes(layers), timer, { ...common, deadline: t0 + budget, maxM: opts.maxM, tiles: opts.tiles }));
+    return new MatvecChoices(ctx, { decisions, ms: performance.now() - t0, clock: timer.clock, cache: opts.cache.kind, maxM: opts.maxM });
+  } finally {
+    timer.destroy();
+  }
 }

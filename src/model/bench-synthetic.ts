@@ -54,12 +54,11 @@ export async function benchSynthetic(ctx: GpuContext, opts: SyntheticBenchOption
   let llama: LlamaGpu | null = null;
   try {
     opts.onStep?.('tune');
-    const choices = opts.tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: opts.tuneCache, budgetMs: opts.tuneBudgetMs ?? 4000 }) : null;
+    const maxSeq = Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 16);
+    const maxBatch = Math.min(64, maxSeq);
+    const choices = opts.tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: opts.tuneCache, budgetMs: opts.tuneBudgetMs ?? 4000, maxBatch }) : null;
     throwIfAborted(opts.signal);
-    llama = LlamaGpu.create(ctx, cfg, weights, {
-      maxSeq: Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 16),
-      matvecVariant: choices ? (w) => choices.variantFor(w) : undefined,
-    });
+    llama = LlamaGpu.create(ctx, cfg, weights, { maxSeq, maxBatch, ...choices?.kernelChoices() });
     const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
     const prompt = Array.from({ length: promptTokens }, (_, i) => (i * 7919 + 3) % cfg.vocabSize);
     // Warm-up: pipelines compiled, buffers touched.

@@ -1,8 +1,9 @@
-// Dense (unquantized) linear kernels on f32 and f16 weights, split into row chunks, against the CPU twin.
+// Dense (unquantized) linear kernels on f32 and f16 weights, split into row chunks, against the CPU twin;
+// every matvec variant (one-row-per-thread, split-K R = 2, 4, 8 with subgroup / tree reductions) on the same cases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { uploadDense } from '../../src/gpu/dense-weight';
-import { DenseMatmulKernel, DenseMatvecKernel } from '../../src/gpu/kernels/dense-linear';
+import { DenseMatmulKernel, DenseMatvecKernel, denseMatvecVariants, denseSplitKVariant, ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
 import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
@@ -60,5 +61,50 @@ describe.each(PATHS)('dense linear ($name)', ({ preferF16 }) => {
     const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
     await runPass(ctx, (p) => k.encode(p, bound));
     expect(relErr(await readF32(ctx, y, N), denseLinearCpu(x.subarray((M - 1) * K), W, K, N))).toBeLessThan(1e-5);
+  });
+
+  // Every matvec variant on both dtypes: chunked rows (chunks not a multiple of R), accumulate, xRow 'last',
+  // rows long enough that every thread of a 256-wide workgroup strides K more than once.
+  const variantCases = [
+    { K: 4096, N: 37, dtype: 'f16' as const, acc: false, last: false, chunkRows: 13 },
+    { K: 1024, N: 50, dtype: 'f32' as const, acc: true, last: false, chunkRows: 9 },
+    { K: 136, N: 21, dtype: 'f16' as const, acc: true, last: true },
+    { K: 132, N: 19, dtype: 'f32' as const, acc: false, last: true, chunkRows: 6 },
+  ];
+  for (const c of variantCases) {
+    it(`matvec variants — K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.last ? ' xRow last' : ''}${c.chunkRows ? ' split' : ''}`, async () => {
+      let W = randomFloats(c.N * c.K, c.K + 3 * c.N);
+      const data = c.dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
+      if (c.dtype === 'f16') W = f16BitsArrayToF32((data as { f16: Uint16Array }).f16);
+      const elem = c.dtype === 'f16' ? 2 : 4;
+      const w = uploadDense(ctx, data, c.N, c.K, c.chunkRows ? { maxChunkBytes: c.chunkRows * c.K * elem } : {});
+      if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(2);
+      const M = c.last ? 5 : 1;
+      const x = randomFloats(M * c.K, 7);
+      const y0 = c.acc ? randomFloats(c.N, 8) : undefined;
+      const want = denseLinearCpu(x.subarray((M - 1) * c.K), W, c.K, c.N, y0);
+      const variants = denseMatvecVariants(ctx);
+      expect(variants.length).toBeGreaterThanOrEqual(4);
+      for (const v of variants) {
+        const y = upload(ctx, y0 ?? new Float32Array(c.N).fill(NaN));
+        const k = new DenseMatvecKernel(ctx, { accumulate: c.acc, xRow: c.last ? 'last' : 'first', variant: v });
+        const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }));
+        expect(bound.variant).toBe(v.name);
+        await runPass(ctx, (p) => k.encode(p, bound));
+        expect(ctx.firstError).toBeNull();
+        expect(relErr(await readF32(ctx, y, c.N), want), v.name).toBeLessThan(2e-6);
+      }
+    });
+  }
+
+  it('split-K falls back to one-row-per-thread for rows that are not whole vec4 loads; subgroup variants only with the feature', () => {
+    const v = denseSplitKVariant(4, 'tree');
+    expect(v.supports(ctx, { cols: 67, dtype: 'f32' })).toBe(false);
+    expect(v.supports(ctx, { cols: 132, dtype: 'f16' })).toBe(false); // 132 % 8 != 0
+    expect(v.supports(ctx, { cols: 132, dtype: 'f32' })).toBe(true);
+    expect(denseSplitKVariant(4, 'subgroup').supports(ctx, { cols: 128, dtype: 'f16' })).toBe(ctx.subgroups);
+    const w = uploadDense(ctx, randomFloats(8 * 67, 1), 8, 67);
+    const k = new DenseMatvecKernel(ctx, { variant: v });
+    expect(k.bind(upload(ctx, randomFloats(67, 2)), w, upload(ctx, new Float32Array(8)), stepBuffer(ctx, { pos0: 0, m: 1 })).variant).toBe(ONE_ROW_PER_THREAD.name);
   });
 });

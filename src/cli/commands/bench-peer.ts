@@ -95,8 +95,9 @@ export async function run(args: CliArgs): Promise<void> {
       written = writeGgufFile(ggufPath, cfg, syntheticQ4Weights(cfg, host));
     }
     const w = weights;
-    const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, w, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000) });
-    llama = LlamaGpu.create(ctx, cfg, w, { maxSeq, matvecVariant: choices ? (w) => choices.variantFor(w) : undefined });
+    const maxBatch = Math.min(64, maxSeq);
+    const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, w, { cache: fileTuneCache(args.get('tune-cache') ?? undefined), budgetMs: args.number('tune-budget-ms', 4000), maxBatch });
+    llama = LlamaGpu.create(ctx, cfg, w, { maxSeq, maxBatch, ...choices?.kernelChoices() });
     step(`llama.cpp (${backend}) loading`);
     theirs = await LlamaCppPeer.open(ggufPath, { backend, contextSize: maxSeq + 16, batchSize: Math.max(promptTokens, checkTokens), threads: args.number('peer-threads', 1) });
 

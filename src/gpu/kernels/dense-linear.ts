@@ -1,58 +1,149 @@
 // Dense (unquantized) linear layers on a DenseWeight W [N, K] (nn.Linear layout, rows split into chunks):
 // DenseMatvecKernel (one token: decode, lm_head) and DenseMatmulKernel (prefill). y f32; optional accumulate (y += W x).
+// The matvec has variants, all computing the same y (CPU twin: denseLinearCpu; only the summation order differs):
+//   one-row-per-thread — shaders/dense-matvec.wgsl: each thread one whole row over all of K (CPU drivers).
+//   split-k            — shaders/dense-matvec-splitk.wgsl: a workgroup per R rows, threads stride K by vec4<u32>
+//                        loads (8 f16 or 4 f32 weights), reduced with subgroupAdd ('subgroup', needs the subgroups
+//                        feature) or a workgroup tree (the reductions of the GPTQ split-K matvec).
 import matvecCode from '../../../shaders/dense-matvec.wgsl?raw';
+import splitKCode from '../../../shaders/dense-matvec-splitk.wgsl?raw';
+import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
+import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
 import matmulCode from '../../../shaders/dense-matmul.wgsl?raw';
 import { getPipeline, uniformBuffer, type GpuContext } from '../context';
 import type { DenseWeight } from '../dense-weight';
-import { dispatchLinear, linearGrid, uniformWords, type Grid } from './common';
+import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
 
 export interface DenseLinearOptions {
   /** y += result (fuses the residual add). */
   accumulate?: boolean;
 }
 
-export interface DenseBound { groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid }[] }
+export interface DenseBound {
+  groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid; workgroups?: number; gridX?: number }[];
+  pipeline: GPUComputePipeline;
+  /** The matvec variant this binding runs (DenseMatvecVariant.name; 'dense-matmul' for the matmul). */
+  variant: string;
+}
 
-function bindChunks(ctx: GpuContext, pipeline: GPUComputePipeline, label: string, x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer,
-  threadsPerRow: number, params: (rows: number, rowStart: number, stride: number) => Uint32Array): DenseBound {
+export interface DenseMatvecVariant {
+  /** Stable id: "one-row-per-thread", "split-k r4 subgroup", "split-k r8 tree". */
+  name: string;
+  kind: 'one-row-per-thread' | 'split-k';
+  rowsPerWorkgroup?: 2 | 4 | 8;
+  reduce?: 'subgroup' | 'tree';
+  /** Whether this adapter (features) and this weight (row length, dtype) can run the variant. */
+  supports(ctx: GpuContext, w: { cols: number; dtype: 'f32' | 'f16' }): boolean;
+}
+
+export const ONE_ROW_PER_THREAD: DenseMatvecVariant = { name: 'one-row-per-thread', kind: 'one-row-per-thread', supports: () => true };
+
+export function denseSplitKVariant(rowsPerWorkgroup: 2 | 4 | 8, reduce: 'subgroup' | 'tree'): DenseMatvecVariant {
   return {
-    groups: w.chunks.map((c) => {
-      const grid = linearGrid(ctx, c.rows * threadsPerRow, 64);
-      const p = uniformBuffer(ctx, params(c.rows, c.rowStart, grid.stride), `${label}.params`);
-      const bindGroup = ctx.device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: x } },
-          { binding: 1, resource: { buffer: c.buffer } },
-          { binding: 2, resource: { buffer: y } },
-          { binding: 3, resource: { buffer: p } },
-          { binding: 4, resource: { buffer: step } },
-        ],
-      });
-      return { bindGroup, rows: c.rows, grid };
-    }),
+    name: `split-k r${rowsPerWorkgroup} ${reduce}`,
+    kind: 'split-k', rowsPerWorkgroup, reduce,
+    // A row must be a whole number of vec4<u32> loads.
+    supports: (ctx, w) => w.cols % (w.dtype === 'f16' ? 8 : 4) === 0 && (reduce !== 'subgroup' || ctx.subgroups),
   };
 }
 
-/** x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N]. One thread per output row. */
+/** Every dense matvec variant this adapter can run, one-row-per-thread first. */
+export function denseMatvecVariants(ctx: GpuContext): DenseMatvecVariant[] {
+  const out: DenseMatvecVariant[] = [ONE_ROW_PER_THREAD];
+  const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
+  for (const r of [2, 4, 8] as const) for (const red of reduces) out.push(denseSplitKVariant(r, red));
+  return out;
+}
+
+export function denseMatvecVariantByName(ctx: GpuContext, name: string): DenseMatvecVariant | null {
+  return denseMatvecVariants(ctx).find((v) => v.name === name) ?? null;
+}
+
+/** The WGSL of a split-K variant: the main kernel with its reduction appended, `enable` directives first. */
+function denseSplitKSource(reduce: 'subgroup' | 'tree'): string {
+  let main = splitKCode;
+  if (reduce !== 'subgroup') main = main.split('\n').filter((l) => !l.includes('// subgroup-builtins')).join('\n');
+  const all = `${main}\n${reduce === 'subgroup' ? reduceSubgroupCode : reduceTreeCode}`.split('\n');
+  const enables = all.filter((l) => /^\s*enable\s/.test(l)).map((l) => l.trim());
+  return [...new Set(enables)].join('\n') + '\n' + all.filter((l) => !/^\s*enable\s/.test(l)).join('\n');
+}
+
+/** Every source a dense matvec variant is built from (the autotuner's cache key hashes it). */
+export function denseMatvecSources(): string {
+  return [matvecCode, splitKCode, reduceSubgroupCode, reduceTreeCode].join('\n');
+}
+
+/** Threads per split-K workgroup for rows of `loads` vec4 loads: a power of two, 32..256, about one load each. */
+export function denseSplitKWorkgroupSize(loads: number): number {
+  let wg = 32;
+  while (wg < 256 && wg * 2 <= loads) wg *= 2;
+  return wg;
+}
+
+function chunkBindGroup(ctx: GpuContext, pipeline: GPUComputePipeline, x: GPUBuffer, chunk: GPUBuffer, y: GPUBuffer, p: GPUBuffer, step: GPUBuffer): GPUBindGroup {
+  return ctx.device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: x } },
+      { binding: 1, resource: { buffer: chunk } },
+      { binding: 2, resource: { buffer: y } },
+      { binding: 3, resource: { buffer: p } },
+      { binding: 4, resource: { buffer: step } },
+    ],
+  });
+}
+
+function bindChunks(ctx: GpuContext, pipeline: GPUComputePipeline, label: string, x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer,
+  threadsPerRow: number, params: (rows: number, rowStart: number, stride: number) => Uint32Array): DenseBound['groups'] {
+  return w.chunks.map((c) => {
+    const grid = linearGrid(ctx, c.rows * threadsPerRow, 64);
+    const p = uniformBuffer(ctx, params(c.rows, c.rowStart, grid.stride), `${label}.params`);
+    return { bindGroup: chunkBindGroup(ctx, pipeline, x, c.buffer, y, p, step), rows: c.rows, grid };
+  });
+}
+
+function encodeChunks(pass: GPUComputePassEncoder, bound: DenseBound, threads: (rows: number) => number): void {
+  pass.setPipeline(bound.pipeline);
+  for (const g of bound.groups) {
+    pass.setBindGroup(0, g.bindGroup);
+    if (g.workgroups !== undefined) dispatchWorkgroups(pass, g.gridX!, g.workgroups);
+    else dispatchLinear(pass, g.grid, threads(g.rows));
+  }
+}
+
+/**
+ * x f32 [M, K] (row 0, or row Step.m - 1 with xRow 'last') → y f32 [N], with the variant given (default
+ * one-row-per-thread; a weight the variant cannot run falls back to it: see DenseBound.variant). The variant
+ * can also be chosen per binding (the autotuner's pick).
+ */
 export class DenseMatvecKernel {
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions & { xRow?: 'first' | 'last' } = {}) {
+  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions & { xRow?: 'first' | 'last'; variant?: DenseMatvecVariant } = {}) {
     this.pipeline = getPipeline(ctx, 'dense-matvec', matvecCode);
   }
 
-  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer): DenseBound {
+  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, variant: DenseMatvecVariant = this.opts.variant ?? ONE_ROW_PER_THREAD): DenseBound {
+    const ctx = this.ctx;
     const flags = [this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, this.opts.xRow === 'last' ? 1 : 0];
-    return bindChunks(this.ctx, this.pipeline, 'dense-matvec', x, w, y, step, 1,
+    if (variant.kind === 'split-k' && variant.supports(ctx, w)) {
+      const R = variant.rowsPerWorkgroup ?? 4;
+      const WG = denseSplitKWorkgroupSize(w.cols / (w.dtype === 'f16' ? 8 : 4));
+      const pipeline = getPipelineWithConstants(ctx, `dense-matvec ${variant.name}`, denseSplitKSource(variant.reduce ?? 'tree'), { R, WG });
+      const groups = w.chunks.map((c) => {
+        const workgroups = Math.ceil(c.rows / R);
+        const gridX = Math.min(workgroups, ctx.limits.maxComputeWorkgroupsPerDimension);
+        const p = uniformBuffer(ctx, uniformWords([c.rows, w.cols, c.rowStart, flags[0], flags[1], flags[2], gridX]), 'dense-matvec-splitk.params');
+        return { bindGroup: chunkBindGroup(ctx, pipeline, x, c.buffer, y, p, step), rows: c.rows, grid: linearGrid(ctx, 1, 64), workgroups, gridX };
+      });
+      return { groups, pipeline, variant: variant.name };
+    }
+    const groups = bindChunks(ctx, this.pipeline, 'dense-matvec', x, w, y, step, 1,
       (rows, rowStart, stride) => uniformWords([rows, w.cols, rowStart, flags[0], flags[1], flags[2], stride]));
+    return { groups, pipeline: this.pipeline, variant: ONE_ROW_PER_THREAD.name };
   }
 
   encode(pass: GPUComputePassEncoder, bound: DenseBound, _m = 1): void {
-    pass.setPipeline(this.pipeline);
-    for (const g of bound.groups) {
-      pass.setBindGroup(0, g.bindGroup);
-      dispatchLinear(pass, g.grid, g.rows);
-    }
+    encodeChunks(pass, bound, (rows) => rows);
   }
 }
 
@@ -65,15 +156,12 @@ export class DenseMatmulKernel {
 
   bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }): DenseBound {
     const tiles = Math.ceil(shape.maxM / 4);
-    return bindChunks(this.ctx, this.pipeline, 'dense-matmul', x, w, y, step, tiles,
+    const groups = bindChunks(this.ctx, this.pipeline, 'dense-matmul', x, w, y, step, tiles,
       (rows, rowStart, stride) => uniformWords([rows, w.cols, rowStart, this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, w.rows, stride]));
+    return { groups, pipeline: this.pipeline, variant: 'dense-matmul' };
   }
 
   encode(pass: GPUComputePassEncoder, bound: DenseBound, m: number): void {
-    pass.setPipeline(this.pipeline);
-    for (const g of bound.groups) {
-      pass.setBindGroup(0, g.bindGroup);
-      dispatchLinear(pass, g.grid, g.rows * Math.ceil(m / 4));
-    }
+    encodeChunks(pass, bound, (rows) => rows * Math.ceil(m / 4));
   }
 }

@@ -16,6 +16,7 @@ import prepareCode from '../../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, getPipeline, STORAGE, uniformBuffer, type GpuContext } from '../context';
 import { placeholderBuffer, type GpuGptq } from '../gptq-repack';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
+import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, tileSupports, tileThreads, type GptqMatmulTile } from './gptq-matmul-tiles';
 
 export interface GptqLinearOptions {
   /** y += result (fuses the residual add). */
@@ -281,17 +282,54 @@ export class GptqMatvecKernel extends GptqLinearBase {
   }
 }
 
-/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (8 output rows, TM tokens). */
+/** The bound of a matmul: which tile it runs (GptqBound.variant is the tile's name). */
+export interface GptqMatmulBound extends GptqBound { tile: GptqMatmulTile }
+
+/** A generated tile (src/gpu/kernels/gptq-matmul-tiles.ts): the shared bind logic with that tile's pipeline. */
+class TiledGptqMatmul extends GptqLinearBase {
+  constructor(ctx: GpuContext, readonly tile: GptqMatmulTile) {
+    super(ctx, `gptq-matmul ${tile.name}`, gptqMatmulTileSource(tile));
+  }
+
+  bindTile(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, maxM: number, accumulate: boolean): GptqMatmulBound {
+    const b = this.bindLinear(x, w, y, step, 'all', maxM, (rows) => tileThreads(this.tile, rows, maxM), accumulate);
+    return { ...b, variant: this.tile.name, tile: this.tile };
+  }
+
+  encodeTile(pass: GPUComputePassEncoder, bound: GptqBound, m: number): void {
+    this.encodeLinear(pass, bound, m, (rows) => tileThreads(this.tile, rows, m));
+  }
+}
+
+/**
+ * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM, with the tile given (default shaders/gptq-matmul.wgsl: one
+ * thread per (8 output rows, TM tokens)); a layer the tile cannot run falls back to the default (see
+ * GptqMatmulBound.tile). The tile can also be chosen per binding (the autotuner's pick).
+ */
 export class GptqMatmulKernel extends GptqLinearBase {
-  constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions = {}) {
+  private readonly tiled = new Map<string, TiledGptqMatmul>();
+  constructor(ctx: GpuContext, private readonly opts: GptqLinearOptions & { tile?: GptqMatmulTile } = {}) {
     super(ctx, 'gptq-matmul', matmulCode);
   }
 
-  bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }): GptqBound {
-    return this.bindLinear(x, w, y, step, 'all', shape.maxM, (rows) => matmulThreads(rows, shape.maxM), !!this.opts.accumulate);
+  bind(x: GPUBuffer, w: GpuGptq, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }, tile: GptqMatmulTile = this.opts.tile ?? DEFAULT_MATMUL_TILE): GptqMatmulBound {
+    if (tile.name !== DEFAULT_MATMUL_TILE.name && tileSupports(tile, w)) {
+      let k = this.tiled.get(tile.name);
+      if (!k) this.tiled.set(tile.name, (k = new TiledGptqMatmul(this.ctx, tile)));
+      return k.bindTile(x, w, y, step, shape.maxM, !!this.opts.accumulate);
+    }
+    const b = this.bindLinear(x, w, y, step, 'all', shape.maxM, (rows) => matmulThreads(rows, shape.maxM), !!this.opts.accumulate);
+    return { ...b, variant: DEFAULT_MATMUL_TILE.name, tile: DEFAULT_MATMUL_TILE };
   }
 
   encode(pass: GPUComputePassEncoder, bound: GptqBound, m: number): void {
-    this.encodeLinear(pass, bound, m, (rows) => matmulThreads(rows, m));
+    const tile = (bound as Partial<GptqMatmulBound>).tile;
+    if (tile && tile.name !== DEFAULT_MATMUL_TILE.name) this.tiled.get(tile.name)!.encodeTile(pass, bound, m);
+    else this.encodeLinear(pass, bound, m, (rows) => matmulThreads(rows, m));
   }
+}
+
+/** Every source a matmul tile is built from (the autotuner's cache key hashes it). */
+export function matmulSources(): string {
+  return [matmulCode, ...GPTQ_MATMUL_TILES.filter((t) => t.name !== DEFAULT_MATMUL_TILE.name).map(gptqMatmulTileSource)].join('\n');
 }

@@ -1,0 +1,159 @@
+// What every autotuner shares (GPTQ matvec variants, src/gpu/autotune.ts; dense matvec variants,
+// src/gpu/autotune-dense.ts; prefill matmul tiles, src/gpu/autotune-matmul.ts): the cache key's adapter part,
+// random tuning layers, the per-shape cache decision, and the measuring loop: for each candidate in order — reuse a time measured on an earlier load, skip it
+// once the deadline has passed (the first candidate, the default, is always measured), bind it, run it once and
+// check its output against the CPU twin, time one call and drop it untimed when it is over PRUNE_FACTOR x the
+// best so far, else calibrate — then `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
+import { AppError } from '../shared/errors';
+import { f32ToF16Bits } from '../shared/f16';
+import type { TuneCache } from './autotune-cache';
+import type { GpuContext } from './context';
+import type { PackedGptq } from './gptq-repack';
+import { calibrateReps, type EncodeFn, type GpuTimer } from './timing';
+
+export interface TuneCandidate { variant: string; ms: number | null; relErr: number | null; note?: string }
+
+/** One candidate, bound on demand (binding compiles its pipeline: the deadline is checked first). */
+export interface MeasureCandidate {
+  name: string;
+  tolerance: number;
+  bind(): {
+    /** One call on one weight copy (the check, and the pruning probe). */
+    once: EncodeFn;
+    /** One call on every weight copy (the timed unit). */
+    all: EncodeFn;
+    /** Runs nothing: reads the output of the last `once` and returns its error vs the CPU twin. */
+    error(): Promise<number>;
+  };
+}
+
+/** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
+export const PRUNE_FACTOR = 4;
+
+/** Max |a - b| relative to max |b| (NaN anywhere: Infinity). */
+export function relErr(a: Float32Array, b: Float32Array): number {
+  let mx = 0, d = 0;
+  for (let i = 0; i < b.length; i++) {
+    mx = Math.max(mx, Math.abs(b[i]));
+    const e = Math.abs(a[i] - b[i]);
+    d = Number.isNaN(e) ? Infinity : Math.max(d, e);
+  }
+  return d / (mx || 1);
+}
+
+export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: MeasureCandidate[], o: {
+  deadline: number; minMs: number; rounds: number; copies: number; earlier: { variant: string; ms: number }[]; maxReps?: number;
+  /** Called before each candidate's check call (e.g. to fill the output with NaN). */
+  beforeCheck?: () => void;
+}): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+  const live: { c: TuneCandidate; all: EncodeFn; reps: number; best: number }[] = [];
+  const candidates: TuneCandidate[] = [];
+  let complete = true;
+  let bestProbe = Infinity;
+  for (const [i, cand] of list.entries()) {
+    const before = i > 0 ? o.earlier.find((e) => e.variant === cand.name) : undefined;
+    if (before) { candidates.push({ variant: cand.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' }); continue; }
+    if (i > 0 && performance.now() > o.deadline) { complete = false; candidates.push({ variant: cand.name, ms: null, relErr: null, note: 'time budget spent' }); continue; }
+    const c: TuneCandidate = { variant: cand.name, ms: null, relErr: null };
+    candidates.push(c);
+    const b = cand.bind();
+    o.beforeCheck?.();
+    await timer.time(b.once, 1);
+    if (ctx.firstError) throw new AppError('INTERNAL', `GPU error while tuning ${cand.name}: ${ctx.firstError.message.split('\n')[0]}`);
+    c.relErr = await b.error();
+    if (!(c.relErr <= cand.tolerance)) { c.note = 'wrong output on this adapter'; continue; }
+    const probe = await timer.time(b.once, 1);
+    if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
+    bestProbe = Math.min(bestProbe, probe);
+    // A single call on every copy already lasting minMs needs no calibration (the prefill matmul on a CPU driver).
+    const reps = probe * o.copies >= o.minMs ? 1 : await calibrateReps(timer, b.all, o.minMs, o.maxReps ?? 32);
+    live.push({ c, all: b.all, reps, best: Infinity });
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    for (const l of live) l.best = Math.min(l.best, await timer.time(l.all, l.reps));
+  }
+  for (const l of live) l.c.ms = l.best / o.copies;
+  return { candidates, complete };
+}
+
+export interface GptqShape { K: number; N: number; groupSize: number; nGroups: number }
+
+export function shapeKey(s: GptqShape): string {
+  return `K=${s.K} N=${s.N} g=${s.groupSize}`;
+}
+
+/** FNV-1a over a string, 2 × 32 bits (seeded differently) as 16 hex digits. */
+export function sourceHash(text: string): string {
+  const h = (seed: number) => {
+    let x = seed >>> 0;
+    for (let i = 0; i < text.length; i++) { x ^= text.charCodeAt(i); x = Math.imul(x, 0x01000193) >>> 0; }
+    return x.toString(16).padStart(8, '0');
+  };
+  return h(0x811c9dc5) + h(0x2166136a);
+}
+
+/** A cache key: the kernel, the adapter's vendor / architecture / device / description and features, the shape, the sources' hash. */
+export function cacheKey(ctx: GpuContext, kernel: string, shape: string, sources: string): string {
+  const a = ctx.adapterInfo;
+  return JSON.stringify({
+    kernel, vendor: a.vendor, architecture: a.architecture, device: a.device, description: a.description,
+    features: { f16: ctx.f16, subgroups: ctx.subgroups }, shape, sources: sourceHash(sources),
+  });
+}
+
+export function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+/** A random layer of the shape: random nibbles, scales in [0.002, 0.022), zeros 1..15. */
+export function randomLayer(s: GptqShape): PackedGptq {
+  const r = xorshift(s.K * 7919 + s.N);
+  const words = new Uint32Array((s.N * s.K) / 8);
+  for (let i = 0; i < words.length; i++) words[i] = r();
+  const sz = new Uint32Array(s.N * s.nGroups);
+  for (let i = 0; i < sz.length; i++) sz[i] = f32ToF16Bits(0.002 + (r() / 2 ** 32) * 0.02) | ((1 + (r() % 15)) << 16);
+  return { K: s.K, N: s.N, groupSize: s.groupSize, nGroups: s.nGroups, words, sz, perm: null, bias: null };
+}
+
+/** The given rows of a packed layer (a check slice), in that order. */
+export function pickRows(p: PackedGptq, rows: number[]): PackedGptq {
+  const W8 = p.K / 8;
+  const words = new Uint32Array(rows.length * W8);
+  const sz = new Uint32Array(rows.length * p.nGroups);
+  rows.forEach((r, i) => {
+    words.set(p.words.subarray(r * W8, (r + 1) * W8), i * W8);
+    sz.set(p.sz.subarray(r * p.nGroups, (r + 1) * p.nGroups), i * p.nGroups);
+  });
+  return { ...p, N: rows.length, words, sz };
+}
+
+export interface TuneDecision {
+  /** Which kernel the choice is for (absent: the GPTQ matvec, as in caches written before the others existed). */
+  kernel?: 'gptq-matvec' | 'dense-matvec' | 'gptq-matmul';
+  shape: string;
+  variant: string;
+  fromCache: boolean;
+  complete: boolean;
+  /** Measured this load (absent when the choice came from the cache or the layer is too small to tune). */
+  candidates?: TuneCandidate[];
+  /** Why the shape was not tuned. */
+  skipped?: string;
+}
+
+/**
+ * One shape's choice: from the cache when complete there, else measured (`measure` gets what an earlier,
+ * incomplete load measured) and cached. The fastest correct candidate that was timed wins; `fallback` when
+ * none was.
+ */
+export async function decideWithCache(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string },
+  measure: (earlier: { variant: string; ms: number }[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
+  const hit = await cache.get(key);
+  if (hit && hit.complete) return { kernel: d.kernel, shape: d.shape, variant: hit.variant, fromCache: true, complete: true };
+  const { candidates, complete } = await measure(hit?.measured ?? []);
+  const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
+  const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: d.fallback, ms: 0 };
+  const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms! }));
+  await cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
+  return { kernel: d.kernel, shape: d.shape, variant: best.variant, fromCache: false, complete, candidates };
+}
