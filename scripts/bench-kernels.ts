@@ -1,6 +1,6 @@
 // Kernel micro-benchmark (`npm run bench:kernels [-- --only NAME] [--f32] [--json] [--rounds N] [--mib N]`):
 // the linear kernels at real Llama shapes, every GPTQ matvec variant this adapter has (f16-arithmetic ones
-// included), each case's weights in enough distinct copies to exceed the caches, timed in rounds interleaved
+// included), every dense matvec variant (lm_head) and every prefill matmul tile, each case's weights in enough distinct copies to exceed the caches, timed in rounds interleaved
 // with the read roofline (src/gpu/kernel-bench.ts, src/gpu/roofline.ts).
 //   GPTQ matvec 4096×4096 and 2048→5632 / 5632→2048 (TinyLlama gate/up and down), group 128: GB/s of weights + x
 //   dense lm_head matvec 32000×2048 f16:                              GB/s of weights + x
@@ -8,7 +8,9 @@
 // Fractions are of the read roofline (the same ratio holds on any adapter; docs/PERFORMANCE.md).
 import { acquireGpu } from '../src/gpu/context';
 import { runKernelBench } from '../src/gpu/kernel-bench';
+import { denseMatvecVariants } from '../src/gpu/kernels/dense-linear';
 import { gptqMatvecVariants } from '../src/gpu/kernels/gptq-linear';
+import { GPTQ_MATMUL_TILES } from '../src/gpu/kernels/gptq-matmul-tiles';
 import { nodeGpu } from '../src/gpu/node-gpu';
 
 const argv = process.argv.slice(2);
@@ -23,6 +25,8 @@ async function main(): Promise<void> {
     rounds: Number(arg('--rounds') ?? 3),
     minBytes: mib * 2 ** 20,
     matvecVariants: gptqMatvecVariants(ctx, { f16Arithmetic: true }),
+    denseVariants: denseMatvecVariants(ctx),
+    matmulTiles: GPTQ_MATMUL_TILES,
   });
   if (json) {
     process.stdout.write(JSON.stringify({ adapter: ctx.adapterName, f16: ctx.f16, subgroups: ctx.subgroups, read_roofline_gbps: roofline.gbps, roofline, rows }) + '\n');

@@ -6,8 +6,9 @@
 import { createBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { uploadDense, type DenseWeight } from './dense-weight';
 import { destroyGptq, uploadGptq, type GpuGptq, type PackedGptq } from './gptq-repack';
-import { DenseMatvecKernel } from './kernels/dense-linear';
+import { DenseMatvecKernel, ONE_ROW_PER_THREAD, type DenseMatvecVariant } from './kernels/dense-linear';
 import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants, type GptqMatvecVariant } from './kernels/gptq-linear';
+import { DEFAULT_MATMUL_TILE, tileSupports, type GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 import { RooflineProbe, ROOFLINE_BYTES, type RooflineResult } from './roofline';
 import { createStepBuffer, writeStep } from './step';
 import { calibrateReps, GpuTimer, type EncodeFn } from './timing';
@@ -54,6 +55,10 @@ export interface KernelBenchOptions {
   minMs?: number;
   /** The GPTQ matvec variants to time (default: every variant this adapter supports). */
   matvecVariants?: GptqMatvecVariant[];
+  /** The dense (lm_head) matvec variants to time (default one-row-per-thread). */
+  denseVariants?: DenseMatvecVariant[];
+  /** The prefill matmul tiles to time (default the default tile). */
+  matmulTiles?: GptqMatmulTile[];
 }
 
 interface Case {
@@ -132,14 +137,17 @@ function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only'
     const ws: DenseWeight[] = Array.from({ length: copies }, (_, i) => uploadDense(ctx, { f16: bits }, N, K, { label: `bench.lm_head${i}` }));
     const x = uploadBuffer(ctx, randomX(K), 'kernel-bench.x'); // f32 [K]
     const y = createBuffer(ctx, N * 4, STORAGE, 'kernel-bench.y'); // f32 [N]
-    const k = new DenseMatvecKernel(ctx);
-    const bounds = ws.map((w) => k.bind(x, w, y, step));
-    cases.push({
-      kernel: 'dense-matvec (lm_head f16)', variant: 'one-row-per-thread', shape: `K=${K} N=${N}`, copies,
-      bytes: copies * (N * K * 2 + K * 4 + N * 4),
-      encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
-      destroy: () => { ws.forEach((w) => w.chunks.forEach((c) => c.buffer.destroy())); x.destroy(); y.destroy(); },
-    });
+    for (const v of o.denseVariants.filter((d) => d.supports(ctx, { cols: K, dtype: 'f16' }))) {
+      const k = new DenseMatvecKernel(ctx, { variant: v });
+      const bounds = ws.map((w) => k.bind(x, w, y, step));
+      cases.push({
+        kernel: 'dense-matvec (lm_head f16)', variant: v.name, shape: `K=${K} N=${N}`, copies,
+        bytes: copies * (N * K * 2 + K * 4 + N * 4),
+        encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
+        destroy: () => {},
+      });
+    }
+    cleanup.push(() => { ws.forEach((w) => w.chunks.forEach((c) => c.buffer.destroy())); x.destroy(); y.destroy(); });
   }
   if (o.shapes.gptqMatmul && want('gptq-matmul')) {
     const { K, N, M } = o.shapes.gptqMatmul;
@@ -151,14 +159,17 @@ function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only'
     const y = createBuffer(ctx, M * N * 4, STORAGE, 'kernel-bench.y'); // f32 [M, N]
     const mmStep = createStepBuffer(ctx, 'kernel-bench.step-m');
     writeStep(ctx, mmStep, { pos0: 0, m: M });
-    const k = new GptqMatmulKernel(ctx);
-    const bounds = ws.map((w) => k.bind(x, w, y, mmStep, { maxM: M }));
-    cases.push({
-      kernel: `gptq-matmul (prefill M=${M})`, variant: '512x4-tile', shape: `K=${K} N=${N} g128`, copies,
-      bytes: copies * perCopy, flops: copies * 2 * M * N * K,
-      encode: (p) => { for (const b of bounds) k.encode(p, b, M); },
-      destroy: () => { ws.forEach(destroyGptq); x.destroy(); y.destroy(); mmStep.destroy(); },
-    });
+    for (const tile of o.matmulTiles.filter((t) => tileSupports(t, packed))) {
+      const k = new GptqMatmulKernel(ctx, { tile });
+      const bounds = ws.map((w) => k.bind(x, w, y, mmStep, { maxM: M }));
+      cases.push({
+        kernel: `gptq-matmul (prefill M=${M})`, variant: tile.name, shape: `K=${K} N=${N} g128`, copies,
+        bytes: copies * perCopy, flops: copies * 2 * M * N * K,
+        encode: (p) => { for (const b of bounds) k.encode(p, b, M); },
+        destroy: () => {},
+      });
+    }
+    cleanup.push(() => { ws.forEach(destroyGptq); x.destroy(); y.destroy(); mmStep.destroy(); });
   }
   writeStep(ctx, step, { pos0: 0, m: 1 });
   cleanup.push(() => step.destroy());
@@ -170,6 +181,8 @@ export async function runKernelBench(ctx: GpuContext, opts: KernelBenchOptions =
   const { cases, cleanup } = buildCases(ctx, {
     shapes: opts.shapes ?? LLAMA_SHAPES, only: opts.only ?? null, minBytes,
     matvecVariants: opts.matvecVariants ?? gptqMatvecVariants(ctx),
+    denseVariants: opts.denseVariants ?? [ONE_ROW_PER_THREAD],
+    matmulTiles: opts.matmulTiles ?? [DEFAULT_MATMUL_TILE],
   });
   const timed = cases;
   const probe = await RooflineProbe.create(ctx, { bytes: minBytes, minMs: opts.minMs });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { runKernelBench } from '../../src/gpu/kernel-bench';
+import { denseSplitKVariant, ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
 import { ROWS_PER_THREAD, splitKVariant } from '../../src/gpu/kernels/gptq-linear';
 import { measureRoofline, nonZeroBuffer } from '../../src/gpu/roofline';
 import { readBandwidthCpu } from '../../src/gpu/cpu/read-bandwidth';
@@ -39,8 +40,9 @@ describe('read roofline', () => {
     const { roofline, rows } = await runKernelBench(ctx, {
       shapes: { gptqMatvec: [[1024, 1024]], lmHead: [512, 8192], gptqMatmul: { K: 512, N: 1024, M: 4 } },
       minBytes: 64 * MIB, rounds: 3, minMs: 10, matvecVariants: variants,
+      denseVariants: [ONE_ROW_PER_THREAD, denseSplitKVariant(4, ctx.subgroups ? 'subgroup' : 'tree')],
     });
-    expect(rows.map((r) => r.kernel)).toEqual(['gptq-matvec', 'gptq-matvec', 'dense-matvec (lm_head f16)', 'gptq-matmul (prefill M=4)']);
+    expect(rows.map((r) => r.kernel)).toEqual(['gptq-matvec', 'gptq-matvec', 'dense-matvec (lm_head f16)', 'dense-matvec (lm_head f16)', 'gptq-matmul (prefill M=4)']);
     for (const r of rows) {
       expect(r.bytes, `${r.kernel} reads past the caches`).toBeGreaterThanOrEqual(64 * MIB);
       expect(r.gbps / roofline.gbps, `${r.kernel} ${r.variant}: ${r.gbps.toFixed(2)} GB/s vs roofline ${roofline.gbps.toFixed(2)} (${roofline.best})`).toBeLessThan(1.05);
