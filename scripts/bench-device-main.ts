@@ -19,6 +19,7 @@
 //                         at least --peer-min-s (default 60) of the budget is left.
 //   --peer-backend vulkan|cpu  llama.cpp's backend (default vulkan: the same adapter)
 //   --peer-timeout-s N    one race's time limit (default 200); --peer-runs N (3), --check-tokens N (8)
+//   --peer-no-tune        the races run our untuned kernels (bench --peer --no-tune)
 //   --peer-child …        (internal) run `bench --peer llama.cpp` with the flags that follow and exit
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -105,6 +106,7 @@ const peerBackend = arg('--peer-backend', 'vulkan')!;
 // The races' GPTQ g32 models have shapes of their own: their tuner choices go to a file of their own.
 const peerExtra = ['--peer-runs', arg('--peer-runs', '3')!, '--check-tokens', arg('--check-tokens', '8')!, '--tune-cache', join(dirname(out), 'autotune-peer.json')];
 for (const k of ['--tune-budget-ms', '--peer-threads']) if (arg(k) !== undefined) peerExtra.push(k, arg(k)!);
+if (argv.includes('--peer-no-tune')) peerExtra.push('--no-tune');
 const race = (p: (typeof peerSpecs)[number]) => stage(`peer ${p.shape}:${p.promptTokens}:${p.genTokens}`, async () => {
   const entry = await runPeerRace({
     bundle: process.argv[1], spec: p, backend: peerBackend, extraArgs: peerExtra,

