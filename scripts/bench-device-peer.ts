@@ -61,7 +61,7 @@ export async function runPeerRace(opts: {
   let timedOut = false;
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((done) => {
-      const child = spawn(process.execPath, args, { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...process.execArgv, ...args], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
       const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, Math.max(0, opts.timeoutS) * 1000);
       child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
       child.stderr.setEncoding('utf8').on('data', (d: string) => {
