@@ -117,8 +117,11 @@ export async function run(args: CliArgs): Promise<void> {
         turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { ...turn, id: `a${turns.length}`, createdAt: now });
       } else {
         const history = searchHistory(turns);
-        await search(question, { topK, ...(history.length ? { history } : {}) });
-        turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { id: `a${turns.length}`, role: 'assistant', content: '', mode: 'search', createdAt: now });
+        const shown = await search(question, { topK, ...(history.length ? { history } : {}) });
+        // As the app records a search-mode answer (answerQuestion): its confident passages are the turn's
+        // sources, so the next question's retrieval gets their pages (topic prior) and the top passage.
+        const sources = shown.map((p, i) => ({ ...p, n: i + 1 }));
+        turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { id: `a${turns.length}`, role: 'assistant', content: '', mode: 'search', sources, createdAt: now });
       }
       const r = res as SearchResponse | null;
       if (!r) throw new AppError('INTERNAL', 'The search did not run.');
