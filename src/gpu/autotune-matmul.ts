@@ -3,7 +3,11 @@
 // (maxBatch tokens) on a random layer of that shape and picks the fastest whose output matches the CPU twin
 // (gptqLinearCpu) on a slice of rows spread over every row slot of a tile, for all M tokens. Same rules as the
 // matvec tuner (src/gpu/autotune.ts): the default tile is always measured, a shared deadline, single-call
-// pruning, interleaved rounds, choices cached per adapter / features / shape / M / kernel-source hash.
+// pruning, interleaved rounds, choices cached per adapter / features / shape / M / kernel-source hash. Cost-aware
+// (a call can take seconds on a CPU driver): a shape reached after the deadline measures nothing (not even the
+// default; a later load goes on), the default's time is reused from an earlier load, and a tile is started only
+// when its expected cost fits before the deadline, so the first load overruns the budget by at most one
+// shape's default.
 import prepareCode from '../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { gptqLinearCpu } from './cpu/gptq-linear';
@@ -37,7 +41,7 @@ export interface MatmulTuneOptions {
   tiles?: GptqMatmulTile[];
   minMs?: number;
   rounds?: number;
-  /** Bytes of distinct weight copies a timed call reads (default 16 MiB: the matmul reuses each weight M times). */
+  /** Bytes of distinct weight copies a timed call reads (default 8 MiB: the matmul reuses each weight M times). */
   readBytes?: number;
   /** The matvec tuner's threshold: a layer is tuned when its packed bytes x 16 reach it (default 1 MiB). */
   minLayerBytes?: number;
@@ -77,7 +81,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<O
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8, costAware: true,
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
     ws.forEach(destroyGptq);
@@ -87,7 +91,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<O
 
 /** Tunes the prefill matmul tile for each of `shapes` (distinct, most bytes first); returns one decision each. */
 export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], timer: GpuTimer, opts: MatmulTuneOptions): Promise<TuneDecision[]> {
-  const o = { maxM: opts.maxM, deadline: opts.deadline, tiles: opts.tiles ?? GPTQ_MATMUL_TILES, minMs: opts.minMs ?? 20, rounds: opts.rounds ?? 2, readBytes: opts.readBytes ?? 16 * 2 ** 20 };
+  const o = { maxM: opts.maxM, deadline: opts.deadline, tiles: opts.tiles ?? GPTQ_MATMUL_TILES, minMs: opts.minMs ?? 20, rounds: opts.rounds ?? 2, readBytes: opts.readBytes ?? 8 * 2 ** 20 };
   const out: TuneDecision[] = [];
   for (const s of shapes) {
     const shape = matmulShapeKey(s, o.maxM);
@@ -96,7 +100,14 @@ export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], t
       out.push({ kernel: 'gptq-matmul', shape, variant: DEFAULT_MATMUL_TILE.name, fromCache: false, complete: true, skipped: o.maxM < 2 ? 'no prefill batch' : 'layer smaller than minLayerBytes' });
       continue;
     }
-    out.push(await decideWithCache(opts.cache, matmulTuneKey(ctx, s, o.maxM), { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name },
+    const key = matmulTuneKey(ctx, s, o.maxM);
+    const hit = await opts.cache.get(key);
+    if (!hit?.complete && performance.now() > o.deadline) {
+      // Not even the default is measured past the deadline (seconds per call on CPU drivers); a later load goes on.
+      out.push({ kernel: 'gptq-matmul', shape, variant: hit?.variant ?? DEFAULT_MATMUL_TILE.name, fromCache: false, complete: false, skipped: 'time budget spent' });
+      continue;
+    }
+    out.push(await decideWithCache(opts.cache, key, { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name },
       (earlier) => tuneShape(ctx, s, timer, o, earlier)));
   }
   return out;

@@ -45,15 +45,27 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   deadline: number; minMs: number; rounds: number; copies: number; earlier: { variant: string; ms: number }[]; maxReps?: number;
   /** Called before each candidate's check call (e.g. to fill the output with NaN). */
   beforeCheck?: () => void;
+  /**
+   * Expensive kernels (the prefill matmul on a CPU driver: seconds per call): reuse the first candidate's time
+   * from an earlier load too, and start a candidate only when (2 + rounds x copies) x the first one's single-call time
+   * still fits before the deadline, so that one candidate never overruns the budget by much.
+   */
+  costAware?: boolean;
 }): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const live: { c: TuneCandidate; all: EncodeFn; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
   let complete = true;
   let bestProbe = Infinity;
+  let firstMs = 0; // the first candidate's single-call time (costAware)
   for (const [i, cand] of list.entries()) {
-    const before = i > 0 ? o.earlier.find((e) => e.variant === cand.name) : undefined;
-    if (before) { candidates.push({ variant: cand.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' }); continue; }
-    if (i > 0 && performance.now() > o.deadline) { complete = false; candidates.push({ variant: cand.name, ms: null, relErr: null, note: 'time budget spent' }); continue; }
+    const before = i > 0 || o.costAware ? o.earlier.find((e) => e.variant === cand.name) : undefined;
+    if (before) {
+      candidates.push({ variant: cand.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' });
+      if (i === 0) firstMs = before.ms;
+      continue;
+    }
+    const cost = o.costAware ? (2 + o.rounds * o.copies) * firstMs : 0;
+    if (i > 0 && performance.now() + cost > o.deadline) { complete = false; candidates.push({ variant: cand.name, ms: null, relErr: null, note: 'time budget spent' }); continue; }
     const c: TuneCandidate = { variant: cand.name, ms: null, relErr: null };
     candidates.push(c);
     const b = cand.bind();
@@ -65,6 +77,7 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
     const probe = await timer.time(b.once, 1);
     if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
     bestProbe = Math.min(bestProbe, probe);
+    if (i === 0) firstMs = probe;
     // A single call on every copy already lasting minMs needs no calibration (the prefill matmul on a CPU driver).
     const reps = probe * o.copies >= o.minMs ? 1 : await calibrateReps(timer, b.all, o.minMs, o.maxReps ?? 32);
     live.push({ c, all: b.all, reps, best: Infinity });

@@ -69,17 +69,29 @@ describe('autotuneLinear: dense matvec and prefill matmul tiles', () => {
     }
   });
 
-  it('with the budget spent, each phase still measures its default, marked incomplete', async () => {
+  it('with the budget spent: the dense phase measures only its default; the matmul phase nothing (seconds per call on CPU drivers); a later load finishes both', async () => {
     const cache = memoryTuneCache();
     const a = await autotuneLinear(ctx, layers, { ...quick, budgetMs: 0, cache, tiles: tiles(), denseVariants: denseVariants() });
-    for (const kernel of ['gptq-matmul', 'dense-matvec'] as const) {
-      const [d] = of(a.report!.decisions, kernel);
-      expect(d.complete, kernel).toBe(false);
-      expect(d.candidates!.filter((c) => c.ms !== null).map((c) => c.variant)).toEqual([kernel === 'gptq-matmul' ? DEFAULT_MATMUL_TILE.name : ONE_ROW_PER_THREAD.name]);
-      expect(d.candidates!.filter((c) => c.note === 'time budget spent')).toHaveLength(kernel === 'gptq-matmul' ? 2 : 1);
-    }
+    const [dv] = of(a.report!.decisions, 'dense-matvec');
+    expect(dv.complete).toBe(false);
+    expect(dv.candidates!.filter((c) => c.ms !== null).map((c) => c.variant)).toEqual([ONE_ROW_PER_THREAD.name]);
+    expect(dv.candidates!.filter((c) => c.note === 'time budget spent')).toHaveLength(1);
+    const [mm] = of(a.report!.decisions, 'gptq-matmul');
+    expect(mm).toMatchObject({ complete: false, skipped: 'time budget spent', variant: DEFAULT_MATMUL_TILE.name });
+    expect(a.tileFor(layers[0]).name).toBe(DEFAULT_MATMUL_TILE.name);
     const b = await autotuneLinear(ctx, layers, { ...quick, cache, tiles: tiles(), denseVariants: denseVariants() });
-    for (const kernel of ['gptq-matmul', 'dense-matvec'] as const) expect(of(b.report!.decisions, kernel)[0].complete).toBe(true);
+    for (const kernel of ['gptq-matmul', 'dense-matvec'] as const) expect(of(b.report!.decisions, kernel)[0].complete, kernel).toBe(true);
+    expect(of(b.report!.decisions, 'gptq-matmul')[0].candidates!.every((c) => c.ms !== null)).toBe(true);
+  });
+
+  it('the matmul phase reuses the default tile\'s time from an earlier, incomplete load', async () => {
+    const cache = memoryTuneCache();
+    // A budget that ends inside the matmul phase: measured with the deadline already near, then finished.
+    await cache.set(matmulTuneKey(ctx, layers[0], 12), { variant: DEFAULT_MATMUL_TILE.name, complete: false, ms: 3, at: 'earlier', measured: [{ variant: DEFAULT_MATMUL_TILE.name, ms: 3 }] });
+    const r = await autotuneLinear(ctx, layers, { ...quick, cache, tiles: tiles(), denseVariants: denseVariants() });
+    const [mm] = of(r.report!.decisions, 'gptq-matmul');
+    expect(mm.candidates![0]).toMatchObject({ variant: DEFAULT_MATMUL_TILE.name, ms: 3, note: 'measured on an earlier load' });
+    expect(mm.candidates!.slice(1).every((c) => c.relErr !== null && c.ms !== null)).toBe(true);
   });
 
   it('cache keys differ by kernel and by the prefill batch; small layers and M = 1 are not tuned', async () => {
