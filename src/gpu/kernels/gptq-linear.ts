@@ -56,6 +56,8 @@ export const MATMUL_ROWS_PER_WORKGROUP = 512;
  * The GPTQ matvec (decode) kernels, all computing the same y (CPU twins: gptqLinearCpu, and
  * gptqSplitKF16Cpu for the f16-arithmetic one):
  *   rows-per-thread — shaders/gptq-matvec.wgsl: each thread 4 whole rows over all of K (CPU drivers).
+ *   rows-per-thread vec4 r2/r4 — shaders/gptq-matvec-rows-vec4.wgsl: 2 or 4 rows per thread read as vec4<u32>
+ *                     quads, the x quad broadcast over the subgroup (lavapipe; needs subgroups of >= 8 lanes).
  *   split-k         — shaders/gptq-matvec-splitk.wgsl: a workgroup per R rows, threads stride K by vec4 quads,
  *                     reduced with subgroupAdd ('subgroup', needs the subgroups feature) or a workgroup tree.
  *   split-k f16     — shaders/gptq-matvec-splitk-f16.wgsl: the same with f16 arithmetic inside each quad.
