@@ -1,6 +1,7 @@
 // Fused vs unfused forward, interleaved in one run on the same random weights (`bash scripts/with-gpu-env.sh node
 // --import ./scripts/node20-polyfills.mjs --import tsx --import ./scripts/raw-loader.mjs scripts/bench-fuse.ts
-// [--model synthetic:NAME] [--prompt-tokens N] [--gen-tokens N] [--rounds N] [--f32]`):
+// [--model synthetic:NAME] [--layers N] [--vocab N] [--prompt-tokens N] [--gen-tokens N] [--rounds N] [--f32]`;
+// --layers / --vocab shrink the shape's depth and vocabulary, for more rounds in the same time):
 //   unfused: LlamaGpu fuse: false on weights loaded with fuse: false (one kernel per op: 23 dispatches per layer);
 //   fused:   the default (stacked q/k/v and gate/up, folded norms and SwiGLU, RoPE + KV store: 11 per layer).
 // Both decode pipelined (two steps in flight, as the engine does) with rows-per-thread matvecs (no tuning, so the
@@ -19,7 +20,8 @@ const genTokens = Number(opt('gen-tokens', '16'));
 const rounds = Number(opt('rounds', '4'));
 
 const ctx = await acquireGpu(nodeGpu(), { preferF16: !argv.includes('--f32') });
-const cfg = syntheticConfig(model.replace(/^synthetic:/, ''));
+const base = syntheticConfig(model.replace(/^synthetic:/, ''));
+const cfg = { ...base, numLayers: Number(opt('layers', String(base.numLayers))), vocabSize: Number(opt('vocab', String(base.vocabSize))) };
 const maxSeq = Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8);
 const engines = {
   unfused: (() => { const w = makeSyntheticWeights(ctx, cfg, 1, undefined, { fuse: false }); return { w, llama: LlamaGpu.create(ctx, cfg, w, { maxSeq, fuse: false }) }; })(),
@@ -57,7 +59,7 @@ for (let r = 0; r < rounds; r++) {
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 process.stdout.write(JSON.stringify({
-  adapter: ctx.adapterName, model, f16: ctx.f16, prompt_tokens: promptTokens, gen_tokens: genTokens, rounds,
+  adapter: ctx.adapterName, model, layers: cfg.numLayers, vocab: cfg.vocabSize, f16: ctx.f16, prompt_tokens: promptTokens, gen_tokens: genTokens, rounds,
   dispatches_per_token: { unfused: engines.unfused.llama.dispatchesPerToken(), fused: engines.fused.llama.dispatchesPerToken() },
   decode_tok_s: { unfused: res.unfused.decode.map((x) => round(x)), fused: res.fused.decode.map((x) => round(x)) },
   prefill_tok_s: { unfused: res.unfused.prefill.map((x) => round(x)), fused: res.fused.prefill.map((x) => round(x)) },

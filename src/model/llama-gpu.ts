@@ -149,8 +149,11 @@ export class LlamaGpu {
     const fuse = opts.fuse !== false;
     const fusedRope = fuse && !cfg.qkNormWhole;
     const stacked = w.layers.some((L) => L.qkv || L.gateUp);
-    if (stacked && !fusedRope) {
-      throw new AppError('BAD_ARGUMENT', cfg.qkNormWhole ? 'Stacked q/k/v weights cannot run with a whole-projection q/k norm; load the weights with fuse: false.' : 'These weights were stacked at load (q/k/v, gate/up); create the model with fuse: true, or load the weights with fuse: false.');
+    if (stacked && !fuse) {
+      throw new AppError('BAD_ARGUMENT', 'These weights were stacked at load (q/k/v, gate/up); create the model with fuse: true, or load the weights with fuse: false.');
+    }
+    if (!fusedRope && w.layers.some((L) => L.qkv)) {
+      throw new AppError('BAD_ARGUMENT', 'Stacked q/k/v weights cannot run with a whole-projection q/k norm (OLMoE); load the weights with fuse: false.');
     }
     const lazy = (n: number, label: string) => { let b: GPUBuffer | null = null; return () => (b ??= f32(n, label)); };
     this.ids = this.track(createBuffer(ctx, B * 4, STORAGE, 'ids')); // u32 [B]
