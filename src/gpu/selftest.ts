@@ -11,7 +11,8 @@ import { RopeKernel } from './kernels/rope';
 import { createKvCache, KvStoreKernel } from './kernels/kv-store';
 import { AttentionKernel } from './kernels/attention';
 import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants } from './kernels/gptq-linear';
-import { DenseMatmulKernel, DenseMatvecKernel } from './kernels/dense-linear';
+import { DenseMatmulKernel, DenseMatvecKernel, denseMatvecVariants } from './kernels/dense-linear';
+import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, tileSupports } from './kernels/gptq-matmul-tiles';
 import { SiluMulKernel } from './kernels/silu-mul';
 import { SampleKernel } from './kernels/sample';
 import { ReadBandwidthKernel } from './kernels/read-bandwidth';
@@ -177,6 +178,13 @@ export async function runSelfTest(gpu: GPU | undefined): Promise<SelfTestResult>
       const b2 = mm.bind(up(xs), w, y2, step, { maxM: M });
       await run(ctx, (p) => mm.encode(p, b2, M));
       record('gptq-matmul', relError(await readF32(ctx, y2, M * N), want));
+      for (const tile of GPTQ_MATMUL_TILES.filter((t) => t !== DEFAULT_MATMUL_TILE && tileSupports(t, w))) { // the autotuner's candidates
+        const yt = up(new Float32Array(M * N));
+        const kt = new GptqMatmulKernel(ctx, { tile });
+        const bt = kt.bind(up(xs), w, yt, step, { maxM: M });
+        await run(ctx, (p) => kt.encode(p, bt, M));
+        record(`gptq-matmul ${tile.name}`, relError(await readF32(ctx, yt, M * N), want));
+      }
     }
     {
       const K = D, N = 20;
@@ -189,6 +197,13 @@ export async function runSelfTest(gpu: GPU | undefined): Promise<SelfTestResult>
       const b1 = mv.bind(up(x), w, y1, step);
       await run(ctx, (p) => mv.encode(p, b1));
       record('dense-matvec', relError(await readF32(ctx, y1, N), want.subarray(0, N)));
+      for (const v of denseMatvecVariants(ctx).filter((d) => d.kind === 'split-k' && d.supports(ctx, w))) { // the autotuner's candidates
+        const yv = up(new Float32Array(N));
+        const kv = new DenseMatvecKernel(ctx, { variant: v });
+        const bv = kv.bind(up(x), w, yv, step);
+        await run(ctx, (p) => kv.encode(p, bv));
+        record(`dense-matvec ${v.name}`, relError(await readF32(ctx, yv, N), want.subarray(0, N)));
+      }
       const y2 = up(new Float32Array(M * N));
       const mm = new DenseMatmulKernel(ctx);
       const b2 = mm.bind(up(x), w, y2, step, { maxM: M });

@@ -7,5 +7,10 @@ describe('GPU self-test in Node (Dawn)', () => {
     const r = await runSelfTest(nodeGpu());
     expect(r.kernels.length).toBeGreaterThan(0);
     for (const k of r.kernels) expect(k, k.name).toMatchObject({ ok: true });
+    // The autotuner's candidates are checked too: every prefill matmul tile and dense split-K variant.
+    const names = r.kernels.map((k) => k.name);
+    expect(names).toContain('gptq-matmul tm8 rt8 wg32');
+    expect(names).toContain('gptq-matmul tm4 rt4 wg128 v4');
+    expect(names).toContain('dense-matvec split-k r4 tree');
   });
 });
