@@ -12,9 +12,11 @@
 //   into its input preparation (src/gpu/kernels/gptq-prepare.ts, norm); RoPE of q and k, Qwen3's per-head q/k norm
 //   and the K/V cache append in one kernel (src/gpu/kernels/rope-kv-store.ts); gate/up stacked (gateUp) with the
 //   FFN RMSNorm folded likewise, and silu(gate)·up folded into the down linear's input preparation (glu).
-//   GPTQ layer (4-bit): 23 dispatches unfused → 11 fused. Unfused where the weights are not stacked (dense or mixed
-//   q/k/v, act-order that differs, dense down): the separate linears, rmsnorm and silu-mul (RoPE + KV store stay
-//   fused); OLMoE's whole-projection q/k norm: everything unfused. The final norm before lm_head stays separate.
+//   GPTQ layer (4-bit or 8-bit): 23 dispatches unfused → 11 fused. Dense (unquantised) q/k/v are stacked too (one
+//   dense matvec, one bias-add), but their norms stay a separate rmsnorm and dense gate/up stay apart with silu-mul
+//   (dense layer: 16 → 11). Unfused where the weights cannot be stacked (mixed GPTQ/dense q/k/v, act-order that
+//   differs, dense down): the separate linears (RoPE + KV store stay fused); OLMoE's whole-projection q/k norm:
+//   q/k/v, RoPE and KV store unfused. The final norm before lm_head stays separate.
 import { createBuffer, STORAGE, throwIfGpuError, uploadBuffer, type GpuContext } from '../gpu/context';
 import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { SlidingWindowAttentionKernel } from '../gpu/kernels/attention-window';
@@ -295,7 +297,7 @@ export class LlamaGpu {
   private bindLayerLinear(L: GpuLayerWeights, key: LinearKey | FusedKey, input: GPUBuffer, output: GPUBuffer, accumulate = false): BoundLinear {
     const main = this.bindLinear(L[key]!, input, output, accumulate);
     const lowW = L.lowHalf?.[key];
-    const biasW = key === 'qkv' || key === 'gateUp' ? undefined : L.bias?.[key];
+    const biasW = L.bias?.[key];
     if (!lowW && !biasW) return main;
     const low = lowW ? this.bindLinear(lowW, input, output, true) : null;
     const biasAdd = biasW ? (this.biasAdd ??= new BiasAddKernel(this.ctx)) : null;

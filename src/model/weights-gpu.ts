@@ -26,7 +26,7 @@ export type GpuLinear = { kind: 'gptq'; w: GpuGptq; K: number; N: number } | { k
  *   qNorm / kNorm: Qwen3's per-head RMSNorm weights, f32 [headDim].
  */
 export interface GpuLayerExtras {
-  bias?: Partial<Record<LinearKey, GPUBuffer>>;
+  bias?: Partial<Record<LinearKey | FusedKey, GPUBuffer>>;
   lowHalf?: Partial<Record<LinearKey | FusedKey, GpuLinear>>;
   qNorm?: GPUBuffer;
   kNorm?: GPUBuffer;
@@ -68,8 +68,9 @@ export interface UploadOptions {
   /** Test hook: split dense tensors into chunks of at most this many bytes. */
   maxChunkBytes?: number;
   /**
-   * Stack q/k/v, and gate/up, into one GPTQ linear each where they share their input preparation (default true;
-   * GpuLayerWeights.qkv / gateUp). false keeps one linear per projection (the unfused reference path).
+   * Stack q/k/v, and gate/up, into one GPTQ linear each where they share their input preparation, and dense q/k/v
+   * of one dtype into one dense linear (default true; GpuLayerWeights.qkv / gateUp). false keeps one linear per
+   * projection (the unfused reference path).
    */
   fuse?: boolean;
 }
@@ -106,7 +107,15 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       tick(name, ck.info(name).byteLength);
       return buf;
     };
-    const dense = async (name: string, rows: number, cols: number): Promise<DenseWeight> => {
+    type DenseData = Float32Array | { f16: Uint16Array };
+    const uploadDenseData = (data: DenseData, rows: number, cols: number): DenseWeight => {
+      const w = uploadDense(ctx, data, rows, cols, { maxChunkBytes: opts.maxChunkBytes });
+      denses.push(w);
+      bytes += data instanceof Float32Array ? data.byteLength : data.f16.byteLength;
+      return w;
+    };
+    /** A dense [rows, cols] tensor read (shape and dtype checked), not yet uploaded. */
+    const denseHost = async (name: string, rows: number, cols: number): Promise<DenseData> => {
       throwIfAborted(opts.signal);
       const info = ck.info(name);
       if (info.shape.length !== 2 || info.shape[0] !== rows || info.shape[1] !== cols) {
@@ -115,12 +124,10 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       const raw = await ck.read(name);
       const data = raw instanceof Uint16Array ? { f16: raw } : raw instanceof Float32Array ? raw : null;
       if (!data) throw new AppError('MALFORMED_WEIGHTS', `${name} has dtype ${info.dtype}; a float tensor was expected.`);
-      const w = uploadDense(ctx, data, rows, cols, { maxChunkBytes: opts.maxChunkBytes });
-      denses.push(w);
-      bytes += data instanceof Float32Array ? data.byteLength : data.f16.byteLength;
       tick(name, info.byteLength);
-      return w;
+      return data;
     };
+    const dense = async (name: string, rows: number, cols: number): Promise<DenseWeight> => uploadDenseData(await denseHost(name, rows, cols), rows, cols);
     const checkLinearShape = (prefix: string, t: { K: number; N: number }, K: number, N: number) => {
       if (t.K !== K || t.N !== N) {
         throw new AppError('MALFORMED_WEIGHTS', `${prefix} is ${t.K}→${t.N} but the config implies ${K}→${N}.`);
@@ -157,8 +164,8 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
       (into.lowHalf ??= {})[key] = uploadPacked(pk.lo, `${prefix}.lo`);
       return uploadPacked(pk.hi, `${prefix}.hi`);
     };
-    const denseLinear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }): Promise<GpuLinear> => {
-      const w = await dense(`${prefix}.weight`, N, K);
+    const denseLinear = async (prefix: string, K: number, N: number, extras?: { key: LinearKey; into: GpuLayerExtras }, data?: DenseData): Promise<GpuLinear> => {
+      const w = uploadDenseData(data ?? (await denseHost(`${prefix}.weight`, N, K)), N, K);
       if (ck.has(`${prefix}.bias`)) {
         if (!extras) throw new AppError('UNSUPPORTED_MODEL', `${prefix}.bias is not supported (only layer linears may have a bias).`);
         (extras.into.bias ??= {})[extras.key] = await biasVec(`${prefix}.bias`, N);
@@ -190,9 +197,43 @@ export async function uploadLlamaWeights(ctx: GpuContext, ck: Checkpoint, opts: 
           if (hi && lo) { lin[fusedKey] = uploadLinear({ bits: 8, hi, lo }, `${p}.${fusedKey}`, fusedKey, extras); done = fused; }
         }
       }
+      // Dense (unquantised) q/k/v: the rows stacked likewise when the three share a dtype, biases concatenated
+      // (zeros where one has none). Dense gate/up stay apart (silu·up is folded into a GPTQ down's preparation only).
+      const denseData: (DenseData | undefined)[] = [];
+      if (fuse && fusedKey === 'qkv' && packs.every((pk) => pk === null)) {
+        for (const key of keys) denseData.push(await denseHost(`${name(key)}.weight`, shapes[key][1], shapes[key][0]));
+        const f32 = denseData.every((d) => d instanceof Float32Array), f16 = denseData.every((d) => !(d instanceof Float32Array));
+        if (f32 || f16) {
+          const K = shapes[keys[0]][0], N = keys.reduce((n, key) => n + shapes[key][1], 0);
+          const rowsOf = (d: DenseData) => (d instanceof Float32Array ? d : d.f16);
+          const all = f32 ? new Float32Array(N * K) : new Uint16Array(N * K);
+          let off = 0;
+          for (const d of denseData) { all.set(rowsOf(d!), off); off += rowsOf(d!).length; }
+          lin[fusedKey] = { kind: 'dense', w: uploadDenseData(all instanceof Float32Array ? all : { f16: all }, N, K), K, N };
+          if (keys.some((key) => ck.has(`${name(key)}.bias`))) {
+            const b = new Float32Array(N);
+            let n = 0;
+            for (const key of keys) {
+              const bn = `${name(key)}.bias`;
+              if (ck.has(bn)) {
+                const shape = ck.info(bn).shape;
+                if (shape.length !== 1 || shape[0] !== shapes[key][1]) throw new AppError('MALFORMED_WEIGHTS', `${bn} has shape [${shape}] but the layer has ${shapes[key][1]} outputs.`);
+                b.set(await ck.readF32(bn), n);
+                tick(bn, ck.info(bn).byteLength);
+              }
+              n += shapes[key][1];
+            }
+            const buf = uploadBuffer(ctx, b, `${p}.qkv.bias`); // f32 [N]
+            buffers.push(buf);
+            bytes += b.byteLength;
+            (extras.bias ??= {}).qkv = buf;
+          }
+          return;
+        }
+      }
       for (let i = done; i < keys.length; i++) {
         const key = keys[i], pk = packs[i];
-        lin[key] = pk ? uploadLinear(pk, name(key), key, extras) : await denseLinear(name(key), shapes[key][0], shapes[key][1], { key, into: extras });
+        lin[key] = pk ? uploadLinear(pk, name(key), key, extras) : await denseLinear(name(key), shapes[key][0], shapes[key][1], { key, into: extras }, denseData[i]);
       }
     };
     const biasVec = async (name: string, n: number): Promise<GPUBuffer> => {

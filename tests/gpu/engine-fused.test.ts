@@ -6,7 +6,11 @@ import type { GpuContext } from '../../src/gpu/context';
 import { gptqMatvecVariants } from '../../src/gpu/kernels/gptq-linear';
 import { LlamaGpu } from '../../src/model/llama-gpu';
 import { makeSyntheticWeights, syntheticConfig } from '../../src/model/synthetic';
-import { PATHS, relErr, testGpu } from './helpers';
+import { nodeGpu } from '../../src/gpu/node-gpu';
+import { LlamaEngine } from '../../src/model/engine';
+import { nodeDirFiles } from '../../src/model/node-files';
+import { maxAbsDiff, PATHS, relErr, testGpu } from './helpers';
+import { convertedStories, SKIP_STORIES } from './model-fixtures';
 
 const sampler = { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1 };
 
@@ -73,6 +77,27 @@ describe.each(PATHS)('fused forward ($name)', ({ preferF16 }) => {
       expect(() => LlamaGpu.create(ctx, cfg, wf, { maxSeq: 16, fuse: false })).toThrow(/load the weights with fuse: false/);
     } finally {
       wf.destroy();
+    }
+  });
+});
+
+describe.skipIf(SKIP_STORIES)('fused forward on a dense f32 model (stories260K)', () => {
+  it('stacked dense q/k/v: fewer dispatches, logits equal the unfused forward (f32 path)', async () => {
+    const dir = await convertedStories();
+    const load = async (fuse: boolean) => { const e = new LlamaEngine(nodeGpu()); await e.load(nodeDirFiles(dir), { preferF16: false, fuse, tune: false }); return e; };
+    const [fused, unfused] = [await load(true), await load(false)];
+    try {
+      // Dense layers: q/k/v stacked (3 matvecs → 1) and RoPE + KV store fused (4 → 1); norms and silu-mul stay.
+      const layers = fused.modelConfig!.numLayers;
+      expect(unfused.gpuModel!.dispatchesPerToken() - fused.gpuModel!.dispatchesPerToken()).toBe(5 * layers);
+      const ids = fused.promptIds('Once upon a time, there was a little girl named Lily. She loved to play', true);
+      const [a, b] = [await fused.logits(ids), await unfused.logits(ids)];
+      let worst = 0;
+      for (let i = 0; i < ids.length; i++) worst = Math.max(worst, maxAbsDiff(a[i], b[i]));
+      console.log(`stories260K fused vs unfused (f32 path): max |Δlogit| = ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await fused.unload(); await unfused.unload();
     }
   });
 });
