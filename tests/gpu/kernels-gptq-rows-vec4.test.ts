@@ -5,47 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
-import { gptqDequantCpu, repackGptq, uploadGptq, type GptqSource } from '../../src/gpu/gptq-repack';
+import { repackGptq, uploadGptq } from '../../src/gpu/gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, ROWS_PER_THREAD, rowsVec4Variant } from '../../src/gpu/kernels/gptq-linear';
-import { packGptq } from '../../src/model/gptq-pack';
-import { f16BitsArrayToF32 } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+import { gptqReference, randomGptqLayer } from './gptq-random-layer';
 
-function rng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
-}
-
-/** A random GPTQ layer as a file holds it (AutoGPTQ layout via packGptq), act-order optional. */
-function randomLayer(K: number, N: number, groupSize: number, format: 'v1' | 'v2', actOrder: boolean, bias: boolean, seed: number): GptqSource {
-  const r = rng(seed);
-  const G = groupSize === -1 ? K : groupSize;
-  const nG = Math.ceil(K / G);
-  const q = new Uint8Array(N * K).map(() => Math.floor(r() * 16));
-  const zeros = new Uint8Array(nG * N).map(() => 1 + Math.floor(r() * 15));
-  const scales = new Float32Array(nG * N).map(() => 0.002 + r() * 0.02);
-  let gIdx: Int32Array | undefined;
-  if (actOrder) {
-    const perm = Array.from({ length: K }, (_, i) => i);
-    for (let i = K - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [perm[i], perm[j]] = [perm[j], perm[i]]; }
-    gIdx = new Int32Array(K);
-    for (let i = 0; i < K; i++) gIdx[perm[i]] = Math.floor(i / G);
-  }
-  return packGptq({ q, zeros, scales, gIdx, bias: bias ? randomFloats(N, seed + 1) : undefined, K, N, groupSize, format });
-}
-
-/** y = x W^T + bias (+ y0) from the original-layout dequantisation; x is [M, K], row `row` is used. */
-function reference(t: GptqSource, x: Float32Array, y0?: Float32Array): Float32Array {
-  const W = gptqDequantCpu(t);
-  const bias = t.bias ? (t.bias instanceof Uint16Array ? f16BitsArrayToF32(t.bias) : t.bias) : null;
-  const y = new Float32Array(t.N);
-  for (let n = 0; n < t.N; n++) {
-    let s = 0;
-    for (let k = 0; k < t.K; k++) s += x[k] * W[n * t.K + k];
-    y[n] = s + (bias ? bias[n] : 0) + (y0 ? y0[n] : 0);
-  }
-  return y;
-}
+const randomLayer = randomGptqLayer;
+const reference = gptqReference;
 
 const VARIANTS = [rowsVec4Variant(2), rowsVec4Variant(4)];
 

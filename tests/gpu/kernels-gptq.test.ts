@@ -6,51 +6,18 @@ import { gptqDequantCpu, repackGptq, uploadGptq, type GptqSource } from '../../s
 import { GptqMatmulKernel, GptqMatvecKernel, gptqMatvecVariants, ROWS_PER_THREAD, splitKVariant } from '../../src/gpu/kernels/gptq-linear';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
 import { gptqSplitKF16Cpu } from '../../src/gpu/cpu/gptq-splitk-f16';
-import { packGptq, dequantGptq } from '../../src/model/gptq-pack';
-import { f16BitsArrayToF32 } from '../../src/shared/f16';
+import { dequantGptq } from '../../src/model/gptq-pack';
 import { AppError } from '../../src/shared/errors';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+import { gptqReference, randomGptqLayer } from './gptq-random-layer';
 
-function rng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32; };
-}
-
-/** A random GPTQ layer as a file would hold it (packGptq = AutoGPTQ's layout). */
+/** A random GPTQ layer; exercises both files with g_idx (always for act-order) and files without it. */
 function randomLayer(K: number, N: number, groupSize: number, format: 'v1' | 'v2', actOrder: boolean, bias: boolean, seed: number): GptqSource {
-  const r = rng(seed);
-  const G = groupSize === -1 ? K : groupSize;
-  const nG = Math.ceil(K / G);
-  const q = new Uint8Array(N * K).map(() => Math.floor(r() * 16));
-  const zeros = new Uint8Array(nG * N).map(() => 1 + Math.floor(r() * 15));
-  const scales = new Float32Array(nG * N).map(() => 0.002 + r() * 0.02);
-  let gIdx: Int32Array | undefined;
-  if (actOrder) {
-    const perm = Array.from({ length: K }, (_, i) => i);
-    for (let i = K - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [perm[i], perm[j]] = [perm[j], perm[i]]; }
-    gIdx = new Int32Array(K);
-    for (let i = 0; i < K; i++) gIdx[perm[i]] = Math.floor(i / G);
-  }
-  const t = packGptq({ q, zeros, scales, gIdx, bias: bias ? randomFloats(N, seed + 1) : undefined, K, N, groupSize, format });
-  // Exercise both: files with g_idx (always for act-order) and files without it.
+  const t = randomGptqLayer(K, N, groupSize, format, actOrder, bias, seed);
   return { ...t, gIdx: actOrder || seed % 2 ? t.gIdx : undefined };
 }
 
-/** y = x W^T + bias (+ y0), from the original-layout dequantisation. */
-function reference(t: GptqSource, x: Float32Array, y0?: Float32Array): Float32Array {
-  const W = gptqDequantCpu(t);
-  const M = x.length / t.K;
-  const bias = t.bias ? (t.bias instanceof Uint16Array ? f16BitsArrayToF32(t.bias) : t.bias) : null;
-  const y = new Float32Array(M * t.N);
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < t.N; n++) {
-      let s = 0;
-      for (let k = 0; k < t.K; k++) s += x[m * t.K + k] * W[n * t.K + k];
-      y[m * t.N + n] = s + (bias ? bias[n] : 0) + (y0 ? y0[m * t.N + n] : 0);
-    }
-  }
-  return y;
-}
+const reference = gptqReference;
 
 describe('GPTQ repack (CPU)', () => {
   it('gptqDequantCpu agrees with the pack reference, and repack accepts every valid act-order layout', () => {
