@@ -11,6 +11,7 @@ import { acquireGpu } from '../src/gpu/context';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { LlamaGpu } from '../src/model/llama-gpu';
 import { makeSyntheticWeights, syntheticConfig } from '../src/model/synthetic';
+import { median, round } from './bench-stats';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
@@ -56,8 +57,6 @@ for (let r = 0; r < rounds; r++) {
   res.fused.decode.push(b.decode); res.fused.prefill.push(b.prefill);
   process.stderr.write(`round ${r + 1}: decode unfused ${a.decode.toFixed(2)} / fused ${b.decode.toFixed(2)} tok/s, prefill ${a.prefill.toFixed(1)} / ${b.prefill.toFixed(1)} tok/s\n`);
 }
-const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 process.stdout.write(JSON.stringify({
   adapter: ctx.adapterName, model, layers: cfg.numLayers, vocab: cfg.vocabSize, f16: ctx.f16, prompt_tokens: promptTokens, gen_tokens: genTokens, rounds,
   dispatches_per_token: { unfused: engines.unfused.llama.dispatchesPerToken(), fused: engines.fused.llama.dispatchesPerToken() },

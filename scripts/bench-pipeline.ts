@@ -10,6 +10,7 @@ import { acquireGpu } from '../src/gpu/context';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { LlamaGpu } from '../src/model/llama-gpu';
 import { makeSyntheticWeights, syntheticConfig } from '../src/model/synthetic';
+import { median, round } from './bench-stats';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
@@ -92,8 +93,6 @@ for (let r = 0; r < rounds; r++) {
   perB = y.per;
   process.stderr.write(`round ${r + 1}: lock-step ${x.tokS.toFixed(2)} tok/s, pipelined ${y.tokS.toFixed(2)} tok/s\n`);
 }
-const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 process.stdout.write(
   JSON.stringify({
     adapter: ctx.adapterName,

@@ -15,6 +15,7 @@ import { nodeGpu } from '../src/gpu/node-gpu';
 import { LlamaGpu } from '../src/model/llama-gpu';
 import { makeSyntheticWeights, syntheticConfig } from '../src/model/synthetic';
 import { gptqLayersOf } from '../src/model/tune-weights';
+import { median, round } from './bench-stats';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : dflt);
@@ -56,8 +57,6 @@ for (let r = 0; r < rounds; r++) {
   b.push(y.tokS);
   process.stderr.write(`round ${r + 1}: default ${x.tokS.toFixed(2)} tok/s, tuned ${y.tokS.toFixed(2)} tok/s\n`);
 }
-const median = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
-const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 process.stdout.write(
   JSON.stringify({
     adapter: ctx.adapterName,

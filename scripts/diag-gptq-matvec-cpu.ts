@@ -29,6 +29,7 @@ import { ReadBandwidthKernel } from '../src/gpu/kernels/read-bandwidth';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { RooflineProbe } from '../src/gpu/roofline';
 import { calibrateReps, GpuTimer, type EncodeFn } from '../src/gpu/timing';
+import { median } from './bench-stats';
 
 const argv = process.argv.slice(2);
 const arg = (n: string) => (argv.includes(n) ? argv[argv.indexOf(n) + 1] : undefined);
@@ -274,7 +275,6 @@ async function main(): Promise<void> {
   const probe = timed.find((t) => t.name.startsWith('probe'))!;
   const gbpsOf = (t: Timed, ms: number) => t.bytes / (ms / 1000) / 1e9;
   // Per-round ratios (same round = same machine load): median over rounds is what to read on a shared machine.
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   console.log(`honest roofline: ${rr ? `${rr.gbps.toFixed(2)} GB/s (${rr.best})` : 'not measured (--no-roofline): fractions of the best probe'}`);
   console.log(`design                                   ms/layer   GB/s (best)  of roofline   median per-round: vs ${timed[0].name.slice(0, 24)}, vs probe wg256`);
   for (const t of timed) {
