@@ -2,10 +2,13 @@
 // DenseMatvecKernel (one token: decode, lm_head) and DenseMatmulKernel (prefill). y f32; optional accumulate (y += W x).
 // The matvec has variants, all computing the same y (CPU twin: denseLinearCpu; only the summation order differs):
 //   one-row-per-thread — shaders/dense-matvec.wgsl: each thread one whole row over all of K (CPU drivers).
+//   rows-per-thread vec4 r2/r4 — shaders/dense-matvec-rows-vec4.wgsl: 2 or 4 rows per thread read as vec4<u32>
+//                        loads, x shared with subgroupBroadcast (lavapipe; needs subgroups of >= 8 lanes).
 //   split-k            — shaders/dense-matvec-splitk.wgsl: a workgroup per R rows, threads stride K by vec4<u32>
 //                        loads (8 f16 or 4 f32 weights), reduced with subgroupAdd ('subgroup', needs the subgroups
 //                        feature) or a workgroup tree (the reductions of the GPTQ split-K matvec).
 import matvecCode from '../../../shaders/dense-matvec.wgsl?raw';
+import rowsVec4Code from '../../../shaders/dense-matvec-rows-vec4.wgsl?raw';
 import splitKCode from '../../../shaders/dense-matvec-splitk.wgsl?raw';
 import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
 import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
@@ -29,14 +32,37 @@ export interface DenseBound {
 export interface DenseMatvecVariant {
   /** Stable id: "one-row-per-thread", "split-k r4 subgroup", "split-k r8 tree". */
   name: string;
-  kind: 'one-row-per-thread' | 'split-k';
+  kind: 'one-row-per-thread' | 'rows-per-thread-vec4' | 'split-k';
   rowsPerWorkgroup?: 2 | 4 | 8;
+  /** rows-per-thread-vec4: rows per thread (the R override of shaders/dense-matvec-rows-vec4.wgsl). */
+  rowsPerThread?: 2 | 4;
   reduce?: 'subgroup' | 'tree';
   /** Whether this adapter (features) and this weight (row length, dtype) can run the variant. */
   supports(ctx: GpuContext, w: { cols: number; dtype: 'f32' | 'f16' }): boolean;
 }
 
 export const ONE_ROW_PER_THREAD: DenseMatvecVariant = { name: 'one-row-per-thread', kind: 'one-row-per-thread', supports: () => true };
+
+/** A row is a whole number of vec4<u32> loads (8 f16 or 4 f32 weights). */
+function wholeLoads(w: { cols: number; dtype: 'f32' | 'f16' }): boolean {
+  return w.cols % (w.dtype === 'f16' ? 8 : 4) === 0;
+}
+
+/** The adapter's subgroups have at least 8 lanes (what subgroupBroadcast of 8 x vec4s needs). */
+function wideSubgroups(ctx: GpuContext): boolean {
+  return ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8;
+}
+
+/**
+ * rows-per-thread vec4 (shaders/dense-matvec-rows-vec4.wgsl): R rows per thread read as vec4<u32> loads, x
+ * broadcast over the subgroup — for CPU drivers (lavapipe). Needs subgroups of at least 8 lanes.
+ */
+export function denseRowsVec4Variant(rowsPerThread: 2 | 4): DenseMatvecVariant {
+  return {
+    name: `rows-per-thread vec4 r${rowsPerThread}`, kind: 'rows-per-thread-vec4', rowsPerThread,
+    supports: (ctx, w) => wholeLoads(w) && wideSubgroups(ctx),
+  };
+}
 
 export function denseSplitKVariant(rowsPerWorkgroup: 2 | 4 | 8, reduce: 'subgroup' | 'tree'): DenseMatvecVariant {
   return {
@@ -50,6 +76,7 @@ export function denseSplitKVariant(rowsPerWorkgroup: 2 | 4 | 8, reduce: 'subgrou
 /** Every dense matvec variant this adapter can run, one-row-per-thread first. */
 export function denseMatvecVariants(ctx: GpuContext): DenseMatvecVariant[] {
   const out: DenseMatvecVariant[] = [ONE_ROW_PER_THREAD];
+  if (wideSubgroups(ctx)) out.push(denseRowsVec4Variant(2), denseRowsVec4Variant(4));
   const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
   for (const r of [2, 4, 8] as const) for (const red of reduces) out.push(denseSplitKVariant(r, red));
   return out;
@@ -70,7 +97,7 @@ function denseSplitKSource(reduce: 'subgroup' | 'tree'): string {
 
 /** Every source a dense matvec variant is built from (the autotuner's cache key hashes it). */
 export function denseMatvecSources(): string {
-  return [matvecCode, splitKCode, reduceSubgroupCode, reduceTreeCode].join('\n');
+  return [matvecCode, rowsVec4Code, splitKCode, reduceSubgroupCode, reduceTreeCode].join('\n');
 }
 
 /** Threads per split-K workgroup for rows of `loads` vec4 loads: a power of two, 32..256, about one load each. */
@@ -125,6 +152,17 @@ export class DenseMatvecKernel {
   bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, variant: DenseMatvecVariant = this.opts.variant ?? ONE_ROW_PER_THREAD): DenseBound {
     const ctx = this.ctx;
     const flags = [this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, this.opts.xRow === 'last' ? 1 : 0];
+    if (variant.kind === 'rows-per-thread-vec4' && variant.supports(ctx, w)) {
+      const R = variant.rowsPerThread ?? 2;
+      const pipeline = getPipelineWithConstants(ctx, 'dense-matvec rows-vec4', rowsVec4Code, { R });
+      const groups = w.chunks.map((c) => {
+        const workgroups = Math.ceil(c.rows / (64 * R));
+        const gridX = Math.min(workgroups, ctx.limits.maxComputeWorkgroupsPerDimension);
+        const p = uniformBuffer(ctx, uniformWords([c.rows, w.cols, c.rowStart, flags[0], flags[1], flags[2], gridX]), 'dense-matvec-rows-vec4.params');
+        return { bindGroup: chunkBindGroup(ctx, pipeline, x, c.buffer, y, p, step), rows: c.rows, grid: linearGrid(ctx, 1, 64), workgroups, gridX };
+      });
+      return { groups, pipeline, variant: variant.name };
+    }
     if (variant.kind === 'split-k' && variant.supports(ctx, w)) {
       const R = variant.rowsPerWorkgroup ?? 4;
       const WG = denseSplitKWorkgroupSize(w.cols / (w.dtype === 'f16' ? 8 : 4));
