@@ -12,8 +12,12 @@ export interface TuneEntry {
   /** ms per call of the chosen variant on the tuning layer, and when it was measured. */
   ms: number;
   at: string;
-  /** Every candidate measured so far (an incomplete entry's next load measures only the others). */
-  measured?: { variant: string; ms: number }[];
+  /**
+   * Every candidate measured so far (an incomplete entry's next load measures only the others), in the terms of
+   * the load that wrote the entry (earlier loads' times rescaled by the reference, the first candidate); probeMs:
+   * a single call's time (the reference's lets the next load rescale by one call).
+   */
+  measured?: { variant: string; ms: number; probeMs?: number }[];
 }
 
 export interface TuneCache {

@@ -12,7 +12,7 @@ import { destroyDense, uploadDense, type DenseWeight } from './dense-weight';
 import { DenseMatvecKernel, denseMatvecSources, denseMatvecVariantByName, denseMatvecVariants, ONE_ROW_PER_THREAD, type DenseMatvecVariant } from './kernels/dense-linear';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, relErr, xorshift, type MeasureCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, relErr, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 export interface DenseShape { K: number; N: number; dtype: 'f32' | 'f16' }
@@ -53,7 +53,7 @@ function randomDense(ctx: GpuContext, s: DenseShape, rows: number): { w: DenseWe
   return { w: uploadDense(ctx, { f16: bits }, rows, s.K, { label: 'autotune-dense.w' }), f32: f16BitsArrayToF32(bits.subarray(0, Math.min(CHECK_ROWS, rows) * s.K)) };
 }
 
-function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]) {
+function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {
   const rowBytes = s.K * (s.dtype === 'f16' ? 2 : 4);
   const rows = Math.max(1, Math.min(s.N, Math.ceil(o.readBytes / rowBytes)));
   const check = Math.min(CHECK_ROWS, rows);
@@ -79,11 +79,8 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
   }));
   return measureCandidates(ctx, timer, list, {
     deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier,
+    msScale: s.N / rows, // per call of the whole shape (the timed weight has `rows` of its N rows)
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
-  }).then((r) => {
-    // Per call of the whole shape (the timed weight has `rows` of its N rows).
-    for (const c of r.candidates) if (c.ms !== null && c.note !== 'measured on an earlier load') c.ms *= s.N / rows;
-    return r;
   }).finally(() => {
     destroyDense(w);
     xBuf.destroy(); yBuf.destroy(); step.destroy();

@@ -5,9 +5,10 @@
 // matvec tuner (src/gpu/autotune.ts): the default tile is always measured, a shared deadline, single-call
 // pruning, interleaved rounds, choices cached per adapter / features / shape / M / kernel-source hash. Cost-aware
 // (a call can take seconds on a CPU driver): a shape reached after the deadline measures nothing (not even the
-// default; a later load goes on), the default's time is reused from an earlier load, and a tile is started only
-// when its expected cost fits before the deadline, so the first load overruns the budget by at most one
-// shape's default.
+// default; a later load goes on), a resumed shape's default is only checked and probed with one call (2 calls,
+// not 2 + rounds x copies) and the earlier load's times are rescaled by that probe now vs then before they are
+// compared with this load's (autotune-shared.ts), and a tile is started only when its expected cost fits before
+// the deadline, so the first load overruns the budget by at most one shape's default.
 import prepareCode from '../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { gptqLinearCpu } from './cpu/gptq-linear';
@@ -16,7 +17,7 @@ import { GptqMatmulKernel, matmulSources } from './kernels/gptq-linear';
 import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileByName, tileSupports, type GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type GptqShape, type MeasureCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -47,7 +48,7 @@ export interface MatmulTuneOptions {
   minLayerBytes?: number;
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]) {
+function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {
   const M = o.maxM;
   const packed = randomLayer(s);
   const copies = Math.max(1, Math.min(8, Math.ceil(o.readBytes / (packed.words.byteLength + packed.sz.byteLength))));

@@ -1,9 +1,17 @@
 // What every autotuner shares (GPTQ matvec variants, src/gpu/autotune.ts; dense matvec variants,
 // src/gpu/autotune-dense.ts; prefill matmul tiles, src/gpu/autotune-matmul.ts): the cache key's adapter part,
-// random tuning layers, the per-shape cache decision, and the measuring loop: for each candidate in order — reuse a time measured on an earlier load, skip it
-// once the deadline has passed (the first candidate, the default, is always measured), bind it, run it once and
-// check its output against the CPU twin, time one call and drop it untimed when it is over PRUNE_FACTOR x the
-// best so far, else calibrate — then `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
+// random tuning layers, the per-shape cache decision, and the measuring loop: for each candidate in order — take
+// a time measured on an earlier load (rescaled, see below), skip it once the deadline has passed (the first
+// candidate, the default, is always measured), bind it, run it once and check its output against the CPU twin,
+// time one call and drop it untimed when it is over PRUNE_FACTOR x the best so far, else calibrate — then
+// `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
+// Resuming fairly: times from an earlier load were taken under that load's conditions (another process busy, a
+// clock boosted or not), so they are never compared raw with this load's. The first candidate is the reference:
+// it is measured on every load that measures anything, and every earlier time is multiplied by
+// (reference now / reference then) — its full time for the matvecs; for costAware kernels (the prefill matmul,
+// seconds per call on a CPU driver) only its single-call probe is taken again and compared with the earlier
+// load's probe. The times written back are thus all in this load's terms, and the next load rescales them again.
+// Earlier times without a reference in both loads are dropped (measured again).
 import { AppError } from '../shared/errors';
 import { f32ToF16Bits } from '../shared/f16';
 import type { TuneCache } from './autotune-cache';
@@ -11,7 +19,19 @@ import type { GpuContext } from './context';
 import type { PackedGptq } from './gptq-repack';
 import { calibrateReps, type EncodeFn, type GpuTimer } from './timing';
 
-export interface TuneCandidate { variant: string; ms: number | null; relErr: number | null; note?: string }
+export interface TuneCandidate {
+  variant: string;
+  ms: number | null;
+  relErr: number | null;
+  note?: string;
+  /** One call on one weight copy, this load (the reference's is kept: a costAware resume rescales by it). */
+  probeMs?: number;
+}
+
+/** A time an earlier load measured (in that load's terms; probeMs: its single-call probe). */
+export interface EarlierTime { variant: string; ms: number; probeMs?: number }
+
+export const EARLIER_NOTE = 'measured on an earlier load, rescaled by the reference';
 
 /** One candidate, bound on demand (binding compiles its pipeline: the deadline is checked first). */
 export interface MeasureCandidate {
@@ -42,26 +62,35 @@ export function relErr(a: Float32Array, b: Float32Array): number {
 }
 
 export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: MeasureCandidate[], o: {
-  deadline: number; minMs: number; rounds: number; copies: number; earlier: { variant: string; ms: number }[]; maxReps?: number;
+  deadline: number; minMs: number; rounds: number; copies: number; earlier: EarlierTime[]; maxReps?: number;
   /** Called before each candidate's check call (e.g. to fill the output with NaN). */
   beforeCheck?: () => void;
+  /** This load's times are multiplied by this (default 1: e.g. the whole shape when a part of it was timed). */
+  msScale?: number;
   /**
-   * Expensive kernels (the prefill matmul on a CPU driver: seconds per call): reuse the first candidate's time
-   * from an earlier load too, and start a candidate only when (2 + rounds x copies) x the first one's single-call time
-   * still fits before the deadline, so that one candidate never overruns the budget by much.
+   * Expensive kernels (the prefill matmul on a CPU driver: seconds per call): a resumed reference is checked and
+   * probed (2 calls) instead of timed in full, and a candidate starts only when (2 + rounds x copies) x the
+   * reference's single-call time still fits before the deadline, so that one candidate never overruns much.
    */
   costAware?: boolean;
 }): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const live: { c: TuneCandidate; all: EncodeFn; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
+  const scale = o.msScale ?? 1;
+  // Earlier times count only with the reference's earlier time (and probe, costAware) to rescale them by.
+  const refThen = o.earlier.find((e) => e.variant === list[0]?.name && (!o.costAware || (e.probeMs ?? 0) > 0));
+  const earlier = refThen ? o.earlier : [];
+  const fromEarlier: { c: TuneCandidate; then: number }[] = [];
+  let refProbeRatio: number | null = null; // costAware resume: reference probe now / then
   let complete = true;
   let bestProbe = Infinity;
-  let firstMs = 0; // the first candidate's single-call time (costAware)
+  let firstMs = 0; // the reference's single-call time (costAware)
   for (const [i, cand] of list.entries()) {
-    const before = i > 0 || o.costAware ? o.earlier.find((e) => e.variant === cand.name) : undefined;
+    const before = i > 0 ? earlier.find((e) => e.variant === cand.name) : undefined;
     if (before) {
-      candidates.push({ variant: cand.name, ms: before.ms, relErr: null, note: 'measured on an earlier load' });
-      if (i === 0) firstMs = before.ms;
+      const c: TuneCandidate = { variant: cand.name, ms: null, relErr: null, note: EARLIER_NOTE };
+      candidates.push(c);
+      fromEarlier.push({ c, then: before.ms });
       continue;
     }
     const cost = o.costAware ? (2 + o.rounds * o.copies) * firstMs : 0;
@@ -75,9 +104,17 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
     c.relErr = await b.error();
     if (!(c.relErr <= cand.tolerance)) { c.note = 'wrong output on this adapter'; continue; }
     const probe = await timer.time(b.once, 1);
-    if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
+    c.probeMs = probe;
+    if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe * scale; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
     bestProbe = Math.min(bestProbe, probe);
     if (i === 0) firstMs = probe;
+    if (i === 0 && o.costAware && refThen) {
+      // The reference's earlier full time, in this load's terms by its single call now vs then.
+      refProbeRatio = probe / refThen.probeMs!;
+      c.ms = refThen.ms * refProbeRatio;
+      c.note = 'earlier time rescaled by one call this load';
+      continue;
+    }
     // A single call on every copy already lasting minMs needs no calibration (the prefill matmul on a CPU driver).
     const reps = probe * o.copies >= o.minMs ? 1 : await calibrateReps(timer, b.all, o.minMs, o.maxReps ?? 32);
     live.push({ c, all: b.all, reps, best: Infinity });
@@ -85,7 +122,14 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   for (let r = 0; r < o.rounds; r++) {
     for (const l of live) l.best = Math.min(l.best, await timer.time(l.all, l.reps));
   }
-  for (const l of live) l.c.ms = l.best / o.copies;
+  for (const l of live) l.c.ms = (l.best / o.copies) * scale;
+  // Earlier times in this load's terms: x (reference now / reference then).
+  const ref = candidates[0];
+  const ratio = refProbeRatio ?? (refThen && ref?.note === undefined && ref.ms !== null ? ref.ms / refThen.ms : null);
+  for (const e of fromEarlier) {
+    if (ratio !== null && Number.isFinite(ratio)) e.c.ms = e.then * ratio;
+    else { e.c.note = 'measured on an earlier load; no reference time this load to compare it by'; complete = false; }
+  }
   return { candidates, complete };
 }
 
@@ -160,13 +204,14 @@ export interface TuneDecision {
  * none was.
  */
 export async function decideWithCache(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string },
-  measure: (earlier: { variant: string; ms: number }[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
+  measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
   const hit = await cache.get(key);
   if (hit && hit.complete) return { kernel: d.kernel, shape: d.shape, variant: hit.variant, fromCache: true, complete: true };
   const { candidates, complete } = await measure(hit?.measured ?? []);
   const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
   const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: d.fallback, ms: 0 };
-  const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms! }));
+  // All in this load's terms (earlier ones rescaled); the probes let a costAware resume rescale again.
+  const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms!, ...(c.probeMs !== undefined ? { probeMs: c.probeMs } : {}) }));
   await cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
   return { kernel: d.kernel, shape: d.shape, variant: best.variant, fromCache: false, complete, candidates };
 }

@@ -4,7 +4,8 @@
 // slice of rows. Timing: GpuTimer (timestamp queries when the adapter has them, else batched repeats on the
 // wall clock), encodes calibrated to ~minMs, `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
 // Bounded: after budgetMs the remaining candidates are skipped (the choice is then cached as incomplete, with
-// what was measured, and the next load measures only the remaining candidates plus rows-per-thread again). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
+// what was measured, and the next load measures only the remaining candidates plus rows-per-thread again, the
+// reference by which the earlier load's times are rescaled before they are compared: src/gpu/autotune-shared.ts). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
 // adapter's vendor / architecture / device / description, its features, the shape and a hash of the kernel
 // sources, so later loads on the same adapter and kernels tune nothing. autotuneLinear adds, in the same budget,
 // the dense matvec variant (src/gpu/autotune-dense.ts) and the prefill matmul tile (src/gpu/autotune-matmul.ts).
@@ -16,7 +17,7 @@ import { destroyGptq, uploadGptq, type GpuGptq } from './gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, matvecSources, ROWS_PER_THREAD, type GptqMatvecVariant } from './kernels/gptq-linear';
 import { createStepBuffer, writeStep } from './step';
 import { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 import { autotuneDenseMatvec, denseShapeKey, denseVariantOf, type DenseShape } from './autotune-dense';
 import { autotuneGptqMatmul, matmulShapeKey, tileOf } from './autotune-matmul';
@@ -110,7 +111,7 @@ export class MatvecChoices {
   }
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: { variant: string; ms: number }[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: EarlierTime[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
   const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));

@@ -84,14 +84,46 @@ describe('autotuneLinear: dense matvec and prefill matmul tiles', () => {
     expect(of(b.report!.decisions, 'gptq-matmul')[0].candidates!.every((c) => c.ms !== null)).toBe(true);
   });
 
-  it('the matmul phase reuses the default tile\'s time from an earlier, incomplete load', async () => {
-    const cache = memoryTuneCache();
-    // A budget that ends inside the matmul phase: measured with the deadline already near, then finished.
-    await cache.set(matmulTuneKey(ctx, layers[0], 12), { variant: DEFAULT_MATMUL_TILE.name, complete: false, ms: 3, at: 'earlier', measured: [{ variant: DEFAULT_MATMUL_TILE.name, ms: 3 }] });
-    const r = await autotuneLinear(ctx, layers, { ...quick, cache, tiles: tiles(), denseVariants: denseVariants() });
-    const [mm] = of(r.report!.decisions, 'gptq-matmul');
-    expect(mm.candidates![0]).toMatchObject({ variant: DEFAULT_MATMUL_TILE.name, ms: 3, note: 'measured on an earlier load' });
-    expect(mm.candidates!.slice(1).every((c) => c.relErr !== null && c.ms !== null)).toBe(true);
+  it('the matmul phase resumes with one call of the default tile and rescales the earlier load\'s times by it (skewed 1000x either way)', async () => {
+    const [def, earlierOne, fresh] = tiles();
+    for (const [X, factor] of [[1e-6, 2], [1e6, 0.5]]) {
+      const cache = memoryTuneCache();
+      // An earlier, differently loaded run: the default at X ms (its single call too), another tile at factor x X.
+      await cache.set(matmulTuneKey(ctx, layers[0], 12), { variant: def.name, complete: false, ms: X, at: 'earlier', measured: [{ variant: def.name, ms: X, probeMs: X }, { variant: earlierOne.name, ms: X * factor }] });
+      const r = await autotuneLinear(ctx, layers, { ...quick, cache, tiles: tiles(), denseVariants: denseVariants() });
+      const [mm] = of(r.report!.decisions, 'gptq-matmul');
+      const [d, e, f] = mm.candidates!;
+      // The default: checked and probed once (not timed in full again); its earlier time in this load's terms.
+      expect(d).toMatchObject({ variant: def.name, note: 'earlier time rescaled by one call this load' });
+      expect(d.relErr).not.toBeNull();
+      expect(d.ms! / d.probeMs!).toBeCloseTo(1, 9); // X x (probe now / X)
+      expect(e.note).toMatch(/earlier load/);
+      expect(e.ms! / d.ms!).toBeCloseTo(factor, 9);
+      expect(f).toMatchObject({ variant: fresh.name });
+      expect(f.relErr).not.toBeNull();
+      expect(mm.complete).toBe(true);
+      expect(mm.variant).not.toBe(factor > 1 ? earlierOne.name : def.name);
+      // Written back in this load's terms, with the default's probe for the next resume.
+      const saved = (await cache.get(matmulTuneKey(ctx, layers[0], 12)))!;
+      expect(saved.measured!.find((m) => m.variant === def.name)).toMatchObject({ ms: d.ms, probeMs: d.probeMs });
+    }
+  });
+
+  it('the dense phase rescales an earlier load\'s times by one-row-per-thread now vs then (skewed 1000x either way)', async () => {
+    const variants = [ONE_ROW_PER_THREAD, denseSplitKVariant(4, 'tree'), denseSplitKVariant(2, 'tree')];
+    for (const [X, factor] of [[1e-6, 2], [1e6, 0.5]]) {
+      const cache = memoryTuneCache();
+      await cache.set(denseTuneKey(ctx, dense[0]), { variant: ONE_ROW_PER_THREAD.name, complete: false, ms: X, at: 'earlier', measured: [{ variant: ONE_ROW_PER_THREAD.name, ms: X }, { variant: variants[1].name, ms: X * factor }] });
+      const r = await autotuneLinear(ctx, layers, { ...quick, maxM: 1, cache, denseVariants: variants });
+      const [dv] = of(r.report!.decisions, 'dense-matvec');
+      const [d, e, f] = dv.candidates!;
+      expect(d.variant).toBe(ONE_ROW_PER_THREAD.name);
+      expect(d.note).toBeUndefined(); // timed in full on this load
+      expect(e.note).toMatch(/earlier load/);
+      expect(e.ms! / d.ms!).toBeCloseTo(factor, 9);
+      expect(f.relErr).not.toBeNull();
+      expect(dv.variant).not.toBe(factor > 1 ? variants[1].name : ONE_ROW_PER_THREAD.name);
+    }
   });
 
   it('cache keys differ by kernel and by the prefill batch; small layers and M = 1 are not tuned', async () => {

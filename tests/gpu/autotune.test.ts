@@ -82,6 +82,41 @@ describe('GPTQ matvec autotuner', () => {
     expect(c.report!.decisions[0].fromCache).toBe(true);
   });
 
+  it('resuming rescales the earlier load\'s times by rows-per-thread now vs then: a 1000x faster or slower earlier load does not decide', async () => {
+    // An incomplete entry from an earlier load: rows-per-thread at X ms and split-k r4 at 2X (that load found it
+    // slower) or X/2 (faster), X absurdly small or large (a load under other conditions); split-k r2 is new.
+    const s = shape(512, 256, 64);
+    const [ref, earlierOne, fresh] = variants();
+    for (const [X, factor] of [[1e-6, 2], [1e6, 0.5]]) {
+      const cache = memoryTuneCache();
+      await cache.set(tuneKey(ctx, s), { variant: ref.name, complete: false, ms: X, at: 'earlier', measured: [{ variant: ref.name, ms: X }, { variant: earlierOne.name, ms: X * factor }] });
+      const d = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: variants() })).report!.decisions[0];
+      const [r, e, f] = d.candidates!;
+      expect(r.variant).toBe(ref.name);
+      expect(r.note).toBeUndefined(); // timed in full on this load
+      expect(e.note).toMatch(/earlier load/);
+      expect(f).toMatchObject({ variant: fresh.name });
+      expect(f.relErr).not.toBeNull(); // measured on this load
+      // In this load's terms: the earlier ratio to the reference is kept, whatever X was.
+      expect(e.ms! / r.ms!).toBeCloseTo(factor, 9);
+      expect(d.complete).toBe(true);
+      // The earlier load showed split-k r4 slower than rows-per-thread: it is not picked (and vice versa).
+      expect(d.variant).not.toBe(factor > 1 ? earlierOne.name : ref.name);
+      const saved = (await cache.get(tuneKey(ctx, s)))!;
+      expect(saved.measured!.find((m) => m.variant === earlierOne.name)!.ms).toBeCloseTo(e.ms!, 9);
+    }
+  });
+
+  it('an earlier entry without the reference\'s time is measured again, not compared raw', async () => {
+    const s = shape(512, 256, 64);
+    const cache = memoryTuneCache();
+    const [, earlierOne] = variants();
+    await cache.set(tuneKey(ctx, s), { variant: earlierOne.name, complete: false, ms: 1e-9, at: 'earlier', measured: [{ variant: earlierOne.name, ms: 1e-9 }] });
+    const d = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: variants() })).report!.decisions[0];
+    expect(d.candidates!.every((c) => c.relErr !== null && c.note?.includes('earlier') !== true)).toBe(true);
+    expect(d.candidates!.find((c) => c.variant === earlierOne.name)!.ms).toBeGreaterThan(1e-9);
+  });
+
   it('does not tune layers under minLayerBytes, and shapes nobody tuned get rows-per-thread', async () => {
     const c = await autotuneGptqMatvec(ctx, [shape(256, 64, 32)], { cache: memoryTuneCache() });
     expect(c.report!.decisions[0].skipped).toBeTruthy();
