@@ -1,6 +1,6 @@
 // Entry of scripts/bench-device.sh (bundled into bench-device.mjs by build-bench-device.mjs so that it runs with
 // a bare Node binary and no node_modules): on this machine's GPU it measures the read roofline, the linear
-// kernels against it (every GPTQ matvec variant), `bench` (autotuner first, then prefill/decode tok/s, per-kernel
+// kernels against it (every GPTQ matvec and dense matvec variant, every prefill matmul tile), `bench` (autotuner first, then prefill/decode tok/s, per-kernel
 // profile where timestamp queries exist) on synthetic Llama shapes, and the same-adapter race against llama.cpp
 // (bench --peer llama.cpp, in a child process: scripts/bench-device-peer.ts), and writes ONE JSON file. It
 // rewrites that file after every stage, so a run cut short still leaves what it measured.
@@ -12,6 +12,9 @@
 //   --roofline-mib N      bytes the roofline reads (default 256)
 //   --kernel-mib N        bytes per kernel-bench measurement (default 128; 0 skips the kernel bench)
 //   --kernel-shapes small the roofline test's small shapes instead of the Llama ones
+//   --kernel-budget-s N   the kernel bench calibrates no further case after N s (default 90) or once the run's
+//                         budget is spent (skipped cases are listed); it times every GPTQ matvec variant, every
+//                         dense (lm_head) matvec variant and every prefill matmul tile, as `npm run bench:kernels`
 //   --tune-cache FILE     (default: autotune.json beside --out; the races use autotune-peer.json there)
 //   --tune-min-layer-bytes N, --tune-budget-ms N   passed to the autotuner
 //   --peer-shapes a:128:32,b,…   the llama.cpp races (default tinyllama-1.1b:128:32,llama-2-7b:128:32; "" none).
@@ -25,7 +28,9 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { acquireGpu } from '../src/gpu/context';
 import { LLAMA_SHAPES, runKernelBench } from '../src/gpu/kernel-bench';
+import { denseMatvecVariants } from '../src/gpu/kernels/dense-linear';
 import { gptqMatvecVariants } from '../src/gpu/kernels/gptq-linear';
+import { GPTQ_MATMUL_TILES } from '../src/gpu/kernels/gptq-matmul-tiles';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { measureRoofline } from '../src/gpu/roofline';
 import { parseArgs } from '../src/cli/args';
@@ -96,8 +101,10 @@ if (kernelMib > 0) {
     const r = await runKernelBench(ctx, {
       shapes: small ? { gptqMatvec: [[1024, 1024]], lmHead: [512, 8192], gptqMatmul: { K: 512, N: 1024, M: 4 } } : LLAMA_SHAPES,
       minBytes: kernelMib * 2 ** 20, rounds: 2, matvecVariants: gptqMatvecVariants(ctx, { f16Arithmetic: true }),
+      denseVariants: denseMatvecVariants(ctx), matmulTiles: GPTQ_MATMUL_TILES,
+      deadline: performance.now() + Math.min(Number(arg('--kernel-budget-s', '90')), budgetS - elapsedS()) * 1000,
     });
-    report.kernels = { roofline_gbps: r.roofline.gbps, roofline_pattern: r.roofline.best, rows: r.rows };
+    report.kernels = { roofline_gbps: r.roofline.gbps, roofline_pattern: r.roofline.best, rounds: r.rounds, rows: r.rows, skipped: r.skipped };
   });
 }
 

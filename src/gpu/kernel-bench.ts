@@ -43,7 +43,14 @@ export interface KernelBenchRow {
   roofline_fraction: number;
 }
 
-export interface KernelBenchResult { roofline: RooflineResult; rows: KernelBenchRow[] }
+export interface KernelBenchResult {
+  roofline: RooflineResult;
+  rows: KernelBenchRow[];
+  /** Cases ("kernel variant shape") not timed because the deadline had passed before their calibration. */
+  skipped: string[];
+  /** Interleaved rounds run (fewer than asked when the deadline passed; at least one). */
+  rounds: number;
+}
 
 export interface KernelBenchOptions {
   shapes?: KernelBenchShapes;
@@ -59,6 +66,11 @@ export interface KernelBenchOptions {
   denseVariants?: DenseMatvecVariant[];
   /** The prefill matmul tiles to time (default the default tile). */
   matmulTiles?: GptqMatmulTile[];
+  /**
+   * performance.now() after which no further case is calibrated (the rest are listed as skipped; the first case
+   * always runs) and no further round is started (the first always runs). Default: none.
+   */
+  deadline?: number;
 }
 
 interface Case {
@@ -100,7 +112,7 @@ function copiesFor(bytesPerCopy: number, minBytes: number): number {
   return Math.max(1, Math.ceil(minBytes / bytesPerCopy));
 }
 
-function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only' | 'rounds' | 'minMs'>> & { only: string | null }): { cases: Case[]; cleanup: (() => void)[] } {
+function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only' | 'rounds' | 'minMs' | 'deadline'>> & { only: string | null }): { cases: Case[]; cleanup: (() => void)[] } {
   const cases: Case[] = [];
   const cleanup: (() => void)[] = [];
   const want = (s: string) => !o.only || s.includes(o.only);
@@ -184,14 +196,21 @@ export async function runKernelBench(ctx: GpuContext, opts: KernelBenchOptions =
     denseVariants: opts.denseVariants ?? [ONE_ROW_PER_THREAD],
     matmulTiles: opts.matmulTiles ?? [DEFAULT_MATMUL_TILE],
   });
-  const timed = cases;
+  const deadline = opts.deadline ?? Infinity;
   const probe = await RooflineProbe.create(ctx, { bytes: minBytes, minMs: opts.minMs });
   const timer = new GpuTimer(ctx);
   try {
+    const timed: Case[] = [];
+    const skipped: string[] = [];
     const reps: number[] = [];
-    for (const c of timed) reps.push(await calibrateReps(timer, c.encode, opts.minMs ?? 30, 16));
+    for (const c of cases) {
+      if (timed.length > 0 && performance.now() > deadline) { skipped.push(`${c.kernel} ${c.variant} ${c.shape}`); continue; }
+      reps.push(await calibrateReps(timer, c.encode, opts.minMs ?? 30, 16));
+      timed.push(c);
+    }
     const best = timed.map(() => Infinity);
-    for (let r = 0; r < (opts.rounds ?? 3); r++) {
+    let rounds = 0;
+    for (let r = 0; r < (opts.rounds ?? 3) && (r === 0 || performance.now() <= deadline); r++, rounds++) {
       await probe.round();
       for (let i = 0; i < timed.length; i++) best[i] = Math.min(best[i], await timer.time(timed[i].encode, reps[i]));
     }
@@ -205,7 +224,7 @@ export async function runKernelBench(ctx: GpuContext, opts: KernelBenchOptions =
         roofline_fraction: gbps / roofline.gbps,
       };
     });
-    return { roofline, rows };
+    return { roofline, rows, skipped, rounds };
   } finally {
     probe.destroy();
     timer.destroy();

@@ -1,6 +1,7 @@
 // scripts/bench-device.sh end to end on this machine's adapter (lavapipe here) with a tiny synthetic shape:
 // it bundles or unpacks the benchmark, finds Node (the vendored one when scripts/prepare-bench-device.sh has
-// run, else this one) and writes one JSON file with the roofline, the autotuner's choices, bench numbers and the
+// run, else this one) and writes one JSON file with the roofline, the kernel bench on small shapes (every dense
+// matvec variant and matmul tile), the autotuner's choices, bench numbers and the
 // llama.cpp race. The race runs node-llama-cpp from the bundle's own node_modules (its JS bundled, the prebuilt
 // binaries found through @node-llama-cpp/linux-x64) on llama.cpp's CPU backend: its Vulkan backend works on
 // lavapipe but compiles its shaders for minutes on a cold start, too slow for the suite (the device run uses
@@ -10,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
+import { GPTQ_MATMUL_TILES, tileSupports } from '../../src/gpu/kernels/gptq-matmul-tiles';
 import { makeTempDir } from '../temp-dir';
 
 describe('scripts/bench-device.sh', () => {
@@ -17,17 +20,30 @@ describe('scripts/bench-device.sh', () => {
     const dir = makeTempDir('bench-device-');
     const out = join(dir, 'bench.json');
     const r = spawnSync('bash', ['scripts/bench-device.sh', '--out', out, '--shapes', 'tiny-test:8:2', '--roofline-mib', '64',
-      '--kernel-mib', '0', '--tune-min-layer-bytes', '0', '--tune-budget-ms', '60000',
+      '--kernel-shapes', 'small', '--kernel-mib', '1', '--kernel-budget-s', '300', '--tune-min-layer-bytes', '0', '--tune-budget-ms', '60000',
       '--peer-shapes', 'no-such-shape:8:2,tiny-test:12:4', '--peer-backend', 'cpu', '--peer-runs', '2', '--peer-min-s', '0', '--peer-no-tune'],
     { encoding: 'utf8', env: { ...process.env, BENCH_DEVICE_TIMEOUT: '400' } });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8'));
     expect(j.adapter.name).toBeTruthy();
     // The race of tiny-test right after its bench; the one for a shape not benched after all benches.
-    expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['roofline', 'bench tiny-test:8:2', 'peer tiny-test:12:4', 'peer no-such-shape:8:2']);
+    expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['roofline', 'kernels', 'bench tiny-test:8:2', 'peer tiny-test:12:4', 'peer no-such-shape:8:2']);
     for (const s of j.stages.filter((s: { stage: string }) => s.stage !== 'peer no-such-shape:8:2')) expect(s.error, s.stage).toBeUndefined();
     expect(j.roofline.bytes).toBe(64 * 2 ** 20);
     expect(j.roofline.patterns.length).toBeGreaterThan(4);
+    // The kernel bench: every dense matvec variant and every prefill matmul tile, not only the defaults (a case
+    // is either timed or listed as skipped for the stage's time budget; the first always runs).
+    const kernelRows: { kernel: string; variant: string; ms: number }[] = j.kernels.rows;
+    expect(kernelRows.length).toBeGreaterThan(0);
+    for (const r of kernelRows) expect(r.ms, `${r.kernel} ${r.variant}`).toBeGreaterThan(0);
+    const cases = [...kernelRows.map((r) => `${r.kernel} ${r.variant}`), ...j.kernels.skipped as string[]];
+    const reduces = j.features.subgroups ? ['subgroup', 'tree'] : ['tree'];
+    for (const r of [2, 4, 8]) for (const red of reduces) expect(cases.some((c) => c.startsWith(`dense-matvec (lm_head f16) split-k r${r} ${red}`)), `dense split-k r${r} ${red}`).toBe(true);
+    expect(cases.some((c) => c.startsWith(`dense-matvec (lm_head f16) ${ONE_ROW_PER_THREAD.name}`))).toBe(true);
+    for (const t of GPTQ_MATMUL_TILES.filter((t) => tileSupports(t, { K: 512, groupSize: 128, nGroups: 4 }))) {
+      expect(cases.some((c) => c.startsWith(`gptq-matmul (prefill M=4) ${t.name}`)), t.name).toBe(true);
+    }
+    expect(cases.filter((c) => c.startsWith('gptq-matvec ')).length).toBeGreaterThan(1);
     expect(j.models).toHaveLength(1);
     const m = j.models[0];
     expect(m.shape).toBe('tiny-test');
