@@ -1,5 +1,5 @@
 // Interleaved A/B of the dense matvec variants one-row-per-thread (shaders/dense-matvec.wgsl) and rows-per-thread
-// vec4 r2 / r4 (shaders/dense-matvec-rows-vec4.wgsl) on one shape (default the TinyLlama lm_head, K=2048 →
+// vec4 r1 / r2 / r4 (shaders/dense-matvec-rows-vec4.wgsl) on one shape (default the TinyLlama lm_head, K=2048 →
 // N=32000 f16), in ONE process: each round times every variant once (A, B, C, A, B, C, …) over the same distinct
 // weight copies (enough to exceed the caches), and prints per-round ms and the median of the per-round ratios
 // (each round sees the same machine load). Every variant is first checked against the CPU twin on the first rows.
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const check = Math.min(N, 512);
   const want = denseLinearCpu(x, W.subarray(0, check * K), K, check);
 
-  const variants = [ONE_ROW_PER_THREAD, denseRowsVec4Variant(2), denseRowsVec4Variant(4)].filter((v) => v.supports(ctx, { cols: K, dtype }));
+  const variants = [ONE_ROW_PER_THREAD, denseRowsVec4Variant(1), denseRowsVec4Variant(2), denseRowsVec4Variant(4)].filter((v) => v.supports(ctx, { cols: K, dtype }));
   const timer = new GpuTimer(ctx);
   const cases = [];
   for (const v of variants) {

@@ -9,8 +9,8 @@
 // subgroupBroadcast (a register extract + broadcast there) hands all 8 to every lane; the weights come 4 words
 // per load. A block covers 4 f16 loads or 8 f32 loads of each row; the last, partial block guards its loads with
 // conditions that depend only on K (uniform), so every lane stays active for the broadcasts.
-// Each thread owns R rows (R = 2 or 4, override), 64 apart; out-of-range rows re-read the last row and are not
-// written. Needs subgroups with subgroup_size >= 8 (the variant's supports() checks GpuContext.subgroupMinSize);
+// Each thread owns R rows (R = 1, 2 or 4, override), 64 apart; out-of-range rows re-read the last row and are
+// not written. Needs subgroups with subgroup_size >= 8 (the variant's supports() checks GpuContext.subgroupMinSize);
 // on a smaller subgroup the output is NaN, so that the autotuner's CPU-twin check rejects it instead of using
 // wrong numbers. The wrapper uses this kernel only when a row is a whole number of loads (cols % 8 == 0 for f16,
 // cols % 4 == 0 for f32), so every row starts on a vec4 boundary.
@@ -26,7 +26,7 @@ enable subgroups;
 struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
 struct Params { rows: u32, cols: u32, row_start: u32, accumulate: u32, is_f16: u32, x_row_last: u32, grid_x: u32, _p0: u32 }
 
-/** Rows per thread: 2 or 4 (rows 2 and 3 fold away at R = 2). */
+/** Rows per thread: 1, 2 or 4 (the code of rows 1..3 folds away at R = 1, of rows 2, 3 at R = 2). */
 override R: u32 = 2u;
 
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
@@ -78,22 +78,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let full = j + 4u <= n_loads;
       {
         let xa = subgroupBroadcast(xv, 0u); let xb = subgroupBroadcast(xv, 1u);
-        a0 += dot8(w[w0 + j], xa, xb); a1 += dot8(w[w1 + j], xa, xb);
+        a0 += dot8(w[w0 + j], xa, xb); if (R > 1u) { a1 += dot8(w[w1 + j], xa, xb); }
         if (R > 2u) { a2 += dot8(w[w2 + j], xa, xb); a3 += dot8(w[w3 + j], xa, xb); }
       }
       let xc = subgroupBroadcast(xv, 2u); let xd = subgroupBroadcast(xv, 3u);
       if (full || j + 1u < n_loads) {
-        a0 += dot8(w[w0 + j + 1u], xc, xd); a1 += dot8(w[w1 + j + 1u], xc, xd);
+        a0 += dot8(w[w0 + j + 1u], xc, xd); if (R > 1u) { a1 += dot8(w[w1 + j + 1u], xc, xd); }
         if (R > 2u) { a2 += dot8(w[w2 + j + 1u], xc, xd); a3 += dot8(w[w3 + j + 1u], xc, xd); }
       }
       let xe = subgroupBroadcast(xv, 4u); let xf = subgroupBroadcast(xv, 5u);
       if (full || j + 2u < n_loads) {
-        a0 += dot8(w[w0 + j + 2u], xe, xf); a1 += dot8(w[w1 + j + 2u], xe, xf);
+        a0 += dot8(w[w0 + j + 2u], xe, xf); if (R > 1u) { a1 += dot8(w[w1 + j + 2u], xe, xf); }
         if (R > 2u) { a2 += dot8(w[w2 + j + 2u], xe, xf); a3 += dot8(w[w3 + j + 2u], xe, xf); }
       }
       let xg = subgroupBroadcast(xv, 6u); let xh = subgroupBroadcast(xv, 7u);
       if (full) {
-        a0 += dot8(w[w0 + j + 3u], xg, xh); a1 += dot8(w[w1 + j + 3u], xg, xh);
+        a0 += dot8(w[w0 + j + 3u], xg, xh); if (R > 1u) { a1 += dot8(w[w1 + j + 3u], xg, xh); }
         if (R > 2u) { a2 += dot8(w[w2 + j + 3u], xg, xh); a3 += dot8(w[w3 + j + 3u], xg, xh); }
       }
     }
@@ -106,49 +106,49 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let full = j + 8u <= n_loads;
       {
         let xa = subgroupBroadcast(xv, 0u);
-        a0 += dot4(w[w0 + j], xa); a1 += dot4(w[w1 + j], xa);
+        a0 += dot4(w[w0 + j], xa); if (R > 1u) { a1 += dot4(w[w1 + j], xa); }
         if (R > 2u) { a2 += dot4(w[w2 + j], xa); a3 += dot4(w[w3 + j], xa); }
       }
       let x1 = subgroupBroadcast(xv, 1u);
       if (full || j + 1u < n_loads) {
-        a0 += dot4(w[w0 + j + 1u], x1); a1 += dot4(w[w1 + j + 1u], x1);
+        a0 += dot4(w[w0 + j + 1u], x1); if (R > 1u) { a1 += dot4(w[w1 + j + 1u], x1); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 1u], x1); a3 += dot4(w[w3 + j + 1u], x1); }
       }
       let x2 = subgroupBroadcast(xv, 2u);
       if (full || j + 2u < n_loads) {
-        a0 += dot4(w[w0 + j + 2u], x2); a1 += dot4(w[w1 + j + 2u], x2);
+        a0 += dot4(w[w0 + j + 2u], x2); if (R > 1u) { a1 += dot4(w[w1 + j + 2u], x2); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 2u], x2); a3 += dot4(w[w3 + j + 2u], x2); }
       }
       let x3 = subgroupBroadcast(xv, 3u);
       if (full || j + 3u < n_loads) {
-        a0 += dot4(w[w0 + j + 3u], x3); a1 += dot4(w[w1 + j + 3u], x3);
+        a0 += dot4(w[w0 + j + 3u], x3); if (R > 1u) { a1 += dot4(w[w1 + j + 3u], x3); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 3u], x3); a3 += dot4(w[w3 + j + 3u], x3); }
       }
       let x4 = subgroupBroadcast(xv, 4u);
       if (full || j + 4u < n_loads) {
-        a0 += dot4(w[w0 + j + 4u], x4); a1 += dot4(w[w1 + j + 4u], x4);
+        a0 += dot4(w[w0 + j + 4u], x4); if (R > 1u) { a1 += dot4(w[w1 + j + 4u], x4); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 4u], x4); a3 += dot4(w[w3 + j + 4u], x4); }
       }
       let x5 = subgroupBroadcast(xv, 5u);
       if (full || j + 5u < n_loads) {
-        a0 += dot4(w[w0 + j + 5u], x5); a1 += dot4(w[w1 + j + 5u], x5);
+        a0 += dot4(w[w0 + j + 5u], x5); if (R > 1u) { a1 += dot4(w[w1 + j + 5u], x5); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 5u], x5); a3 += dot4(w[w3 + j + 5u], x5); }
       }
       let x6 = subgroupBroadcast(xv, 6u);
       if (full || j + 6u < n_loads) {
-        a0 += dot4(w[w0 + j + 6u], x6); a1 += dot4(w[w1 + j + 6u], x6);
+        a0 += dot4(w[w0 + j + 6u], x6); if (R > 1u) { a1 += dot4(w[w1 + j + 6u], x6); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 6u], x6); a3 += dot4(w[w3 + j + 6u], x6); }
       }
       let x7 = subgroupBroadcast(xv, 7u);
       if (full) {
-        a0 += dot4(w[w0 + j + 7u], x7); a1 += dot4(w[w1 + j + 7u], x7);
+        a0 += dot4(w[w0 + j + 7u], x7); if (R > 1u) { a1 += dot4(w[w1 + j + 7u], x7); }
         if (R > 2u) { a2 += dot4(w[w2 + j + 7u], x7); a3 += dot4(w[w3 + j + 7u], x7); }
       }
     }
   }
   let poison = sg_size < 8u;
   store(base, a0, poison);
-  store(base + 64u, a1, poison);
+  if (R > 1u) { store(base + 64u, a1, poison); }
   if (R > 2u) {
     store(base + 128u, a2, poison);
     store(base + 192u, a3, poison);

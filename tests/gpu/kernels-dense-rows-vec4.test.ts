@@ -1,4 +1,4 @@
-// The rows-per-thread vec4 dense matvec variants (shaders/dense-matvec-rows-vec4.wgsl, R = 2 and 4) against the
+// The rows-per-thread vec4 dense matvec variants (shaders/dense-matvec-rows-vec4.wgsl, R = 1, 2 (offered) and 4) against the
 // CPU twin denseLinearCpu: f16 and f32 weights, rows split into chunks, xRow 'last', accumulate, rows not a
 // multiple of a workgroup's 64·R, K not a multiple of 8 / 32 (a partial last x block). On adapters whose
 // subgroups are narrower than 8 lanes (SwiftShader: 4) the variants are not offered, a forced binding falls back
@@ -11,7 +11,8 @@ import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
 import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
-const VARIANTS = [denseRowsVec4Variant(2), denseRowsVec4Variant(4)];
+const OFFERED = [denseRowsVec4Variant(1), denseRowsVec4Variant(2)];
+const VARIANTS = [...OFFERED, denseRowsVec4Variant(4)];
 
 /** A random weight [N, K] uploaded as f16 or f32 (optionally in chunks of `chunkRows` rows), and its f32 values. */
 function randomWeight(ctx: GpuContext, K: number, N: number, dtype: 'f16' | 'f32', seed: number, chunkRows?: number) {
@@ -34,7 +35,8 @@ describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }
 
   it('is offered exactly where subgroups have at least 8 lanes', () => {
     const names = denseMatvecVariants(ctx).map((v) => v.name);
-    for (const v of VARIANTS) expect(names.includes(v.name), `${v.name} on ${ctx.adapterName}`).toBe(wide);
+    for (const v of OFFERED) expect(names.includes(v.name), `${v.name} on ${ctx.adapterName}`).toBe(wide);
+    expect(names).not.toContain(denseRowsVec4Variant(4).name);
   });
 
   // K: 2048 (whole 32-value blocks), 136 f16 = 17 loads (a last block of 1 load), 8 (one load, 7 idle lanes),

@@ -2,8 +2,9 @@
 // DenseMatvecKernel (one token: decode, lm_head) and DenseMatmulKernel (prefill). y f32; optional accumulate (y += W x).
 // The matvec has variants, all computing the same y (CPU twin: denseLinearCpu; only the summation order differs):
 //   one-row-per-thread — shaders/dense-matvec.wgsl: each thread one whole row over all of K (CPU drivers).
-//   rows-per-thread vec4 r2/r4 — shaders/dense-matvec-rows-vec4.wgsl: 2 or 4 rows per thread read as vec4<u32>
-//                        loads, x shared with subgroupBroadcast (lavapipe; needs subgroups of >= 8 lanes).
+//   rows-per-thread vec4 r1/r2 — shaders/dense-matvec-rows-vec4.wgsl: 1 or 2 rows per thread (4 also runs; it
+//                        measured slower on lavapipe, so it is not offered) read as vec4<u32> loads, x shared
+//                        with subgroupBroadcast (lavapipe; needs subgroups of >= 8 lanes).
 //   split-k            — shaders/dense-matvec-splitk.wgsl: a workgroup per R rows, threads stride K by vec4<u32>
 //                        loads (8 f16 or 4 f32 weights), reduced with subgroupAdd ('subgroup', needs the subgroups
 //                        feature) or a workgroup tree (the reductions of the GPTQ split-K matvec).
@@ -35,7 +36,7 @@ export interface DenseMatvecVariant {
   kind: 'one-row-per-thread' | 'rows-per-thread-vec4' | 'split-k';
   rowsPerWorkgroup?: 2 | 4 | 8;
   /** rows-per-thread-vec4: rows per thread (the R override of shaders/dense-matvec-rows-vec4.wgsl). */
-  rowsPerThread?: 2 | 4;
+  rowsPerThread?: 1 | 2 | 4;
   reduce?: 'subgroup' | 'tree';
   /** Whether this adapter (features) and this weight (row length, dtype) can run the variant. */
   supports(ctx: GpuContext, w: { cols: number; dtype: 'f32' | 'f16' }): boolean;
@@ -57,7 +58,7 @@ function wideSubgroups(ctx: GpuContext): boolean {
  * rows-per-thread vec4 (shaders/dense-matvec-rows-vec4.wgsl): R rows per thread read as vec4<u32> loads, x
  * broadcast over the subgroup — for CPU drivers (lavapipe). Needs subgroups of at least 8 lanes.
  */
-export function denseRowsVec4Variant(rowsPerThread: 2 | 4): DenseMatvecVariant {
+export function denseRowsVec4Variant(rowsPerThread: 1 | 2 | 4): DenseMatvecVariant {
   return {
     name: `rows-per-thread vec4 r${rowsPerThread}`, kind: 'rows-per-thread-vec4', rowsPerThread,
     supports: (ctx, w) => wholeLoads(w) && wideSubgroups(ctx),
@@ -76,7 +77,8 @@ export function denseSplitKVariant(rowsPerWorkgroup: 2 | 4 | 8, reduce: 'subgrou
 /** Every dense matvec variant this adapter can run, one-row-per-thread first. */
 export function denseMatvecVariants(ctx: GpuContext): DenseMatvecVariant[] {
   const out: DenseMatvecVariant[] = [ONE_ROW_PER_THREAD];
-  if (wideSubgroups(ctx)) out.push(denseRowsVec4Variant(2), denseRowsVec4Variant(4));
+  // r4 is not offered: 0.7-0.9x of one-row-per-thread on lavapipe (docs/PERFORMANCE-NOTES.md).
+  if (wideSubgroups(ctx)) out.push(denseRowsVec4Variant(1), denseRowsVec4Variant(2));
   const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
   for (const r of [2, 4, 8] as const) for (const red of reduces) out.push(denseSplitKVariant(r, red));
   return out;
