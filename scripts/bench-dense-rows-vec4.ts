@@ -5,7 +5,9 @@
 // (each round sees the same machine load). Every variant is first checked against the CPU twin on the first rows.
 // Usage:
 //   bash scripts/with-gpu-env.sh node --import ./scripts/node20-polyfills.mjs --import tsx --import ./scripts/raw-loader.mjs \
-//     scripts/bench-dense-rows-vec4.ts [--rounds 8] [--K 2048] [--N 32000] [--f32] [--mib 128]
+//     scripts/bench-dense-rows-vec4.ts [--rounds 8] [--K 2048] [--N 32000] [--f32] [--mib 128] [--tune]
+// --tune then runs the load-time autotuner (autotuneDenseMatvec, every offered variant, fresh in-memory cache,
+// 120 s deadline) on the same shape and prints its pick and per-candidate times.
 import { acquireGpu, createBuffer, STORAGE, uploadBuffer } from '../src/gpu/context';
 import { denseLinearCpu } from '../src/gpu/cpu/dense-linear';
 import { uploadDense } from '../src/gpu/dense-weight';
@@ -15,6 +17,8 @@ import { createStepBuffer, writeStep } from '../src/gpu/step';
 import { calibrateReps, GpuTimer } from '../src/gpu/timing';
 import { f16BitsArrayToF32, f32ToF16Bits } from '../src/shared/f16';
 import { median, round } from './bench-stats';
+import { autotuneDenseMatvec } from '../src/gpu/autotune-dense';
+import { memoryTuneCache } from '../src/gpu/autotune-cache';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -69,6 +73,10 @@ async function main(): Promise<void> {
     const ratios = c.ms.map((m, i) => base.ms[i] / m);
     const gbps = (N * K * elem) / (Math.min(...c.ms) / 1000) / 1e9;
     console.log(`${c.name.padEnd(24)} best ${round(Math.min(...c.ms), 1)} ms (${round(gbps, 2)} GB/s), median ${round(median(c.ms), 1)} ms, median per-round speed-up vs ${base.name} ${round(median(ratios), 2)}x (min ${round(Math.min(...ratios), 2)}, max ${round(Math.max(...ratios), 2)})`);
+  }
+  if (argv.includes('--tune')) {
+    const [d] = await autotuneDenseMatvec(ctx, [{ K, N, dtype }], timer, { cache: memoryTuneCache(), deadline: performance.now() + 120_000 });
+    console.log(`tuner: ${d.shape} → ${d.variant} (complete ${d.complete}${d.skipped ? `, ${d.skipped}` : ''}); candidates ${JSON.stringify(d.candidates)}`);
   }
   timer.destroy();
   ctx.device.destroy();
