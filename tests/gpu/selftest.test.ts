@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { acquireGpu } from '../../src/gpu/context';
 import { runSelfTest } from '../../src/gpu/selftest';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 
@@ -7,10 +8,14 @@ describe('GPU self-test in Node (Dawn)', () => {
     const r = await runSelfTest(nodeGpu());
     expect(r.kernels.length).toBeGreaterThan(0);
     for (const k of r.kernels) expect(k, k.name).toMatchObject({ ok: true });
-    // The autotuner's candidates are checked too: every prefill matmul tile and dense split-K variant.
+    // The autotuner's candidates are checked too: every prefill matmul tile and dense split-K / rows-per-thread vec4 variant.
     const names = r.kernels.map((k) => k.name);
     expect(names).toContain('gptq-matmul tm8 rt8 wg32');
     expect(names).toContain('gptq-matmul tm4 rt4 wg128 v4');
     expect(names).toContain('dense-matvec split-k r4 tree');
+    const ctx = await acquireGpu(nodeGpu(), { preferF16: false });
+    const wide = ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8; // where rows-per-thread vec4 is offered
+    ctx.device.destroy();
+    expect(names.includes('dense-matvec rows-per-thread vec4 r1'), r.adapter).toBe(wide);
   });
 });
