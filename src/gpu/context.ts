@@ -21,6 +21,14 @@ export interface GpuContext {
   firstError: { kind: string; message: string } | null;
 }
 
+/**
+ * Whether every subgroup has at least 8 lanes: what the rows-per-thread vec4 kernels need (each lane loads one of
+ * 8 x vec4s and subgroupBroadcast hands all 8 out; shaders/gptq-matvec-rows-vec4.wgsl, dense-matvec-rows-vec4.wgsl).
+ */
+export function hasWideSubgroups(ctx: Pick<GpuContext, 'subgroups' | 'subgroupMinSize'>): boolean {
+  return ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8;
+}
+
 export interface AcquireOptions {
   /** Use the f16 path when the adapter offers shader-f16 (default true). */
   preferF16?: boolean;

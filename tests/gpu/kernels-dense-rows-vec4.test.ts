@@ -4,7 +4,7 @@
 // subgroups are narrower than 8 lanes (SwiftShader: 4) the variants are not offered, a forced binding falls back
 // to one-row-per-thread, and the shader itself poisons its output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/context';
+import { hasWideSubgroups, type GpuContext } from '../../src/gpu/context';
 import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatvecKernel, denseMatvecVariants, denseRowsVec4Variant, ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
@@ -29,7 +29,7 @@ describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }
   let wide: boolean; // subgroups of >= 8 lanes: the variants run here
   beforeAll(async () => {
     ctx = await testGpu({ preferF16 });
-    wide = ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8;
+    wide = hasWideSubgroups(ctx);
   });
   afterAll(() => ctx?.device.destroy());
 

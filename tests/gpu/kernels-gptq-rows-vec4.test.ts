@@ -3,7 +3,7 @@
 // factorisation). On adapters whose subgroups are narrower than 8 lanes (SwiftShader: 4) the variants are not
 // offered, a forced binding falls back to rows-per-thread, and the shader itself poisons its output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/context';
+import { hasWideSubgroups, type GpuContext } from '../../src/gpu/context';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
 import { repackGptq, uploadGptq } from '../../src/gpu/gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, ROWS_PER_THREAD, rowsVec4Variant } from '../../src/gpu/kernels/gptq-linear';
@@ -20,7 +20,7 @@ describe.each(PATHS)('GPTQ matvec rows-per-thread vec4 ($name)', ({ preferF16 })
   let wide: boolean; // subgroups of >= 8 lanes: the variants run here
   beforeAll(async () => {
     ctx = await testGpu({ preferF16 });
-    wide = ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8;
+    wide = hasWideSubgroups(ctx);
   });
   afterAll(() => ctx?.device.destroy());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acquireGpu } from '../../src/gpu/context';
+import { acquireGpu, hasWideSubgroups } from '../../src/gpu/context';
 import { runSelfTest } from '../../src/gpu/selftest';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 
@@ -14,7 +14,7 @@ describe('GPU self-test in Node (Dawn)', () => {
     expect(names).toContain('gptq-matmul tm4 rt4 wg128 v4');
     expect(names).toContain('dense-matvec split-k r4 tree');
     const ctx = await acquireGpu(nodeGpu(), { preferF16: false });
-    const wide = ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8; // where rows-per-thread vec4 is offered
+    const wide = hasWideSubgroups(ctx); // where rows-per-thread vec4 is offered
     ctx.device.destroy();
     expect(names.includes('dense-matvec rows-per-thread vec4 r1'), r.adapter).toBe(wide);
   });

@@ -14,7 +14,7 @@ import splitKCode from '../../../shaders/dense-matvec-splitk.wgsl?raw';
 import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
 import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
 import matmulCode from '../../../shaders/dense-matmul.wgsl?raw';
-import { getPipeline, uniformBuffer, type GpuContext } from '../context';
+import { getPipeline, hasWideSubgroups, uniformBuffer, type GpuContext } from '../context';
 import type { DenseWeight } from '../dense-weight';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
 
@@ -49,11 +49,6 @@ function wholeLoads(w: { cols: number; dtype: 'f32' | 'f16' }): boolean {
   return w.cols % (w.dtype === 'f16' ? 8 : 4) === 0;
 }
 
-/** The adapter's subgroups have at least 8 lanes (what subgroupBroadcast of 8 x vec4s needs). */
-function wideSubgroups(ctx: GpuContext): boolean {
-  return ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8;
-}
-
 /**
  * rows-per-thread vec4 (shaders/dense-matvec-rows-vec4.wgsl): R rows per thread read as vec4<u32> loads, x
  * broadcast over the subgroup — for CPU drivers (lavapipe). Needs subgroups of at least 8 lanes.
@@ -61,7 +56,7 @@ function wideSubgroups(ctx: GpuContext): boolean {
 export function denseRowsVec4Variant(rowsPerThread: 1 | 2 | 4): DenseMatvecVariant {
   return {
     name: `rows-per-thread vec4 r${rowsPerThread}`, kind: 'rows-per-thread-vec4', rowsPerThread,
-    supports: (ctx, w) => wholeLoads(w) && wideSubgroups(ctx),
+    supports: (ctx, w) => wholeLoads(w) && hasWideSubgroups(ctx),
   };
 }
 
@@ -78,7 +73,7 @@ export function denseSplitKVariant(rowsPerWorkgroup: 2 | 4 | 8, reduce: 'subgrou
 export function denseMatvecVariants(ctx: GpuContext): DenseMatvecVariant[] {
   const out: DenseMatvecVariant[] = [ONE_ROW_PER_THREAD];
   // r4 is not offered: 0.7-0.9x of one-row-per-thread on lavapipe (docs/PERFORMANCE-NOTES.md).
-  if (wideSubgroups(ctx)) out.push(denseRowsVec4Variant(1), denseRowsVec4Variant(2));
+  if (hasWideSubgroups(ctx)) out.push(denseRowsVec4Variant(1), denseRowsVec4Variant(2));
   const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
   for (const r of [2, 4, 8] as const) for (const red of reduces) out.push(denseSplitKVariant(r, red));
   return out;

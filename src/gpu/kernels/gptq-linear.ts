@@ -13,7 +13,7 @@ import reduceSubgroupCode from '../../../shaders/gptq-reduce-subgroup.wgsl?raw';
 import reduceTreeCode from '../../../shaders/gptq-reduce-tree.wgsl?raw';
 import matmulCode from '../../../shaders/gptq-matmul.wgsl?raw';
 import prepareCode from '../../../shaders/gptq-prepare-x.wgsl?raw';
-import { createBuffer, getPipeline, STORAGE, uniformBuffer, type GpuContext } from '../context';
+import { createBuffer, getPipeline, hasWideSubgroups, STORAGE, uniformBuffer, type GpuContext } from '../context';
 import { placeholderBuffer, type GpuGptq } from '../gptq-repack';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
 import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, tileSupports, tileThreads, type GptqMatmulTile } from './gptq-matmul-tiles';
@@ -89,7 +89,7 @@ function quadsInsideGroups(w: { K: number; groupSize: number; nGroups: number })
 export function rowsVec4Variant(rowsPerThread: 2 | 4): GptqMatvecVariant {
   return {
     name: `rows-per-thread vec4 r${rowsPerThread}`, kind: 'rows-per-thread-vec4', rowsPerThread,
-    supports: (ctx, w) => quadsInsideGroups(w) && ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8,
+    supports: (ctx, w) => quadsInsideGroups(w) && hasWideSubgroups(ctx),
   };
 }
 
@@ -107,7 +107,7 @@ export function splitKVariant(rowsPerWorkgroup: 1 | 2 | 4 | 8, reduce: 'subgroup
  */
 export function gptqMatvecVariants(ctx: GpuContext, opts: { f16Arithmetic?: boolean } = {}): GptqMatvecVariant[] {
   const out: GptqMatvecVariant[] = [ROWS_PER_THREAD];
-  if (ctx.subgroups && (ctx.subgroupMinSize ?? 0) >= 8) out.push(rowsVec4Variant(2), rowsVec4Variant(4));
+  if (hasWideSubgroups(ctx)) out.push(rowsVec4Variant(2), rowsVec4Variant(4));
   const reduces: ('subgroup' | 'tree')[] = ctx.subgroups ? ['subgroup', 'tree'] : ['tree'];
   for (const r of [1, 2, 4, 8] as const) for (const red of reduces) out.push(splitKVariant(r, red));
   // f16 arithmetic only at R = 4: it is a measurement of what f16 buys, not a default (see above).
