@@ -2,7 +2,9 @@
 // reference: the full next-token distribution at every position of a token sequence, and log-softmax for ours.
 import type { ControlledEvaluateInputItem, Token } from 'node-llama-cpp';
 
-export { logSoftmax } from '../src/model/log-softmax';
+import { logSoftmax } from '../src/model/log-softmax';
+
+export { logSoftmax };
 
 /** Full next-token probabilities from llama.cpp (CPU, 1 thread, F32 KV cache) at every position. */
 export async function llamaCppProbabilities(modelPath: string, tokens: number[]): Promise<Map<number, number>[]> {
@@ -23,4 +25,17 @@ export async function llamaCppProbabilities(modelPath: string, tokens: number[])
     await ctx.dispose();
     await model.dispose();
   }
+}
+
+/**
+ * max |Δ log p| between our logits (log-softmaxed) and llama.cpp's probabilities, over every position and every
+ * token llama.cpp gives a probability of at least 1e-30 (below that, f32 underflow).
+ */
+export function maxLogProbGap(ours: Float32Array[], theirs: Map<number, number>[]): number {
+  let worst = 0;
+  theirs.forEach((probs, pos) => {
+    const lp = logSoftmax(ours[pos]);
+    for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
+  });
+  return worst;
 }

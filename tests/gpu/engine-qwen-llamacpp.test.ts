@@ -10,7 +10,7 @@ import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
 import { LlamaEngine } from '../../src/model/engine';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
-import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
+import { llamaCppProbabilities, maxLogProbGap } from '../llamacpp-probs';
 import { makeTempDir } from '../temp-dir';
 
 const cases: { name: string; o: RandomLlamaOptions }[] = [
@@ -34,11 +34,7 @@ describe('engine (f32 path) vs llama.cpp on random Qwen models', () => {
       const ours = await engine.logits(tokens);
       await engine.unload();
       const theirs = await llamaCppProbabilities(gguf, tokens);
-      let worst = 0;
-      theirs.forEach((probs, pos) => {
-        const lp = logSoftmax(ours[pos]);
-        for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
-      });
+      const worst = maxLogProbGap(ours, theirs);
       console.log(`${c.name}: WGSL engine (f32) vs llama.cpp max |Δ log-prob| = ${worst.toExponential(2)} over ${tokens.length} positions × ${c.o.vocab}`);
       expect(worst).toBeLessThan(1e-3);
     }, 120_000);

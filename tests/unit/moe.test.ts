@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRandomMoe, syntheticVocab } from '../../scripts/make-random-llama';
 import { writeLlamaGguf } from '../../src/model/convert/gguf-writer';
-import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
+import { llamaCppProbabilities, maxLogProbGap } from '../llamacpp-probs';
 import { openCheckpoint } from '../../src/model/checkpoint';
 import { parseModelConfig, type LlamaConfig } from '../../src/model/config';
 import { writeModelDir } from '../../src/model/convert/write-dir';
@@ -240,18 +240,10 @@ describe('MoE routing vs llama.cpp', () => {
     const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 37) % 290)));
     const ours = ref.logitsFor(tokens);
     const theirs = await llamaCppProbabilities(gguf, tokens);
-    let worst = 0;
-    theirs.forEach((probs, pos) => {
-      const lp = logSoftmax(ours[pos]);
-      for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
-    });
+    const worst = maxLogProbGap(ours, theirs);
     // The same model with the top-k weights NOT renormalised is far off: the comparison sees the rule.
     const unnormalised = new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: false } }, ref.weights).logitsFor(tokens);
-    let off = 0;
-    theirs.forEach((probs, pos) => {
-      const lp = logSoftmax(unnormalised[pos]);
-      for (const [id, p] of probs) if (p >= 1e-30) off = Math.max(off, Math.abs(Math.log(p) - lp[id]));
-    });
+    const off = maxLogProbGap(unnormalised, theirs);
     console.log(`random Mixtral reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} (without renormalisation: ${off.toExponential(2)})`);
     expect(worst).toBeLessThan(1e-3);
     expect(off).toBeGreaterThan(1e-3); // beyond the tolerance, so the comparison tells the two rules apart
@@ -265,14 +257,7 @@ describe('MoE routing vs llama.cpp', () => {
     writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(300)));
     const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 41) % 290)));
     const theirs = await llamaCppProbabilities(gguf, tokens);
-    const dist = (logits: Float32Array[]) => {
-      let worst = 0;
-      theirs.forEach((probs, pos) => {
-        const lp = logSoftmax(logits[pos]);
-        for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
-      });
-      return worst;
-    };
+    const dist = (logits: Float32Array[]) => maxLogProbGap(logits, theirs);
     const worst = dist(ref.logitsFor(tokens));
     const noShared = dist(new ReferenceLlama(ref.config, { ...ref.weights, layers: ref.weights.layers.map((l) => ({ ...l, moe: { ...l.moe!, shared: undefined } })) }).logitsFor(tokens));
     const renormalised = dist(new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: true } }, ref.weights).logitsFor(tokens));
@@ -291,14 +276,7 @@ describe('MoE routing vs llama.cpp', () => {
     writeFileSync(gguf, writeLlamaGguf(ref.config, ref.weights, syntheticVocab(300)));
     const tokens = Array.from({ length: 24 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 43) % 290)));
     const theirs = await llamaCppProbabilities(gguf, tokens);
-    const dist = (logits: Float32Array[]) => {
-      let worst = 0;
-      theirs.forEach((probs, pos) => {
-        const lp = logSoftmax(logits[pos]);
-        for (const [id, p] of probs) if (p >= 1e-30) worst = Math.max(worst, Math.abs(Math.log(p) - lp[id]));
-      });
-      return worst;
-    };
+    const dist = (logits: Float32Array[]) => maxLogProbGap(logits, theirs);
     const worst = dist(ref.logitsFor(tokens));
     const unnormalised = dist(new ReferenceLlama({ ...ref.config, moe: { ...ref.config.moe!, normTopK: false } }, ref.weights).logitsFor(tokens));
     console.log(`random Qwen3-MoE reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} (without renormalisation: ${unnormalised.toExponential(2)})`);
