@@ -4,8 +4,9 @@
 //   docs      eval/questions-docs.json over seven long manuals from Debian packages (English and Chinese),
 //             fetched by `bash scripts/fetch-eval-pdfs.sh` into .cache/eval-pdfs/ (--pdf-dir DIR elsewhere).
 //             Fixed dev/test split: tune on dev, report test. Also scores the follow-up pairs: the tuning
-//             set eval/followups-tuning.json (always printed) and the older 26 pairs of questions-docs.json
-//             (reported only: not printed with --dev-only).
+//             set eval/followups-tuning.json and the older 26 pairs of questions-docs.json (looked at while
+//             building; now dev, printed with the tuning set), and — only with --heldout — the held-out set
+//             eval/followups-heldout.json (written fresh, nobody tunes on it: print it once, at the end).
 //   fixtures  eval/retrieval-questions.json over ../shared/fixtures/pdfs (the set the retriever was first
 //             built on; no split).
 // All PDFs of a set are indexed together, so a hit must name the right file AND the right physical page.
@@ -24,7 +25,11 @@
 //                     engine loads (WebGPU; in Node run under scripts/with-gpu-env.sh). With a test model
 //                     (stories260K, random weights) this checks the pipeline only: the rewrites are nonsense.
 //   --config JSON     change lexical settings (src/retrieval/lexical-config.ts), e.g. '{"feedbackTerms":0}'
-//   --dev-only        report the dev split only (while tuning)
+//   --dev-only        report the dev split only (while tuning); never prints the held-out follow-ups
+//   --heldout         also print the held-out follow-up pairs (eval/followups-heldout.json), without and with
+//                     the conversation. Not while tuning: that number is read once, at the end.
+//   --heldout-alone   only the held-out pairs' second turns asked ALONE (no conversation), listing those found
+//                     in the top 5: the selection rule for writing new pairs (computes nothing with history)
 //   --no-shown-answer follow-ups: earlier turns carry their question only (default: also the text of the
 //                     top passage that search mode showed for it, as the turn's answer)
 //   --verbose         list the misses
@@ -68,8 +73,11 @@ interface Question {
 interface FollowUp {
   id: string;
   lang: string;
-  /** 'tune': eval/followups-tuning.json, the pairs follow-up handling is tuned on; dev/test: the older 26, reported. */
-  split: 'dev' | 'test' | 'tune';
+  /**
+   * 'tune': eval/followups-tuning.json, the pairs follow-up handling is tuned on; dev/test: the older 26 (looked
+   * at while building, all treated as dev now); 'heldout': eval/followups-heldout.json, never tuned on.
+   */
+  split: 'dev' | 'test' | 'tune' | 'heldout';
   turns: { q: string; answers: Answer[]; evidence?: string }[];
 }
 interface QuestionSet {
@@ -77,6 +85,8 @@ interface QuestionSet {
   followups?: FollowUp[];
   /** eval/followups-tuning.json (docs set only). */
   tuningFollowups?: FollowUp[];
+  /** eval/followups-heldout.json when present (docs set only); scored only with --heldout / --heldout-alone. */
+  heldoutFollowups?: FollowUp[];
   sources?: { file: string; package: string }[];
 }
 interface Doc {
@@ -136,6 +146,10 @@ async function main(): Promise<void> {
     process.exitCode = verify(set, docs) ? 0 : 1;
     return;
   }
+  if (flag('heldout-alone')) {
+    await heldoutAlone(set.heldoutFollowups ?? [], docs, chunking);
+    return;
+  }
   const qs = set.questions;
   const answerable = qs.filter((q) => q.answers.length > 0);
   console.log(
@@ -166,9 +180,13 @@ async function main(): Promise<void> {
 
   if (set.followups) {
     const fuRows: string[][] = [];
-    // The tuning pairs always; the older 26 (dev and test halves) are reported only, not printed while tuning.
-    const fuSets: [string, FollowUp[]][] = [['tune', set.tuningFollowups ?? []]];
-    if (!flag('dev-only')) for (const split of ['dev', 'test', 'all'] as const) fuSets.push([split === 'all' ? 'older 26' : `older ${split}`, set.followups.filter((f) => split === 'all' || f.split === split)]);
+    // The tuning pairs and the older 26 (looked at while building them: dev now) always; the held-out pairs only
+    // when asked for (--heldout), never while tuning (--dev-only).
+    const fuSets: [string, FollowUp[]][] = [
+      ['tune', set.tuningFollowups ?? []],
+      ['older 26 (dev)', set.followups],
+    ];
+    if (flag('heldout') && !flag('dev-only')) fuSets.push(['HELD-OUT', set.heldoutFollowups ?? []]);
     for (const [split, pairs] of fuSets) {
       for (const lang of ['en', 'zh', 'all']) {
         const sel = pairs.filter((f) => lang === 'all' || f.lang === lang);
@@ -182,7 +200,11 @@ async function main(): Promise<void> {
         }
       }
     }
-    console.log('\nFollow-up questions (second turn; answer page in the top 5; "tune" = eval/followups-tuning.json, "older" = the 26 pairs of questions-docs.json):');
+    console.log(
+      '\nFollow-up questions (second turn; answer page in the top 5; "tune" = eval/followups-tuning.json, "older 26" = the pairs of questions-docs.json' +
+        (flag('heldout') && !flag('dev-only') ? ', "HELD-OUT" = eval/followups-heldout.json' : '; held-out pairs: --heldout') +
+        '):',
+    );
     printTable(['split', 'lang', 'pairs', 'without conversation', 'with conversation'], fuRows);
 
     // The other side of using history: a question on a new topic must not be pulled back to the old one.
@@ -219,6 +241,8 @@ function loadSet(name: 'docs' | 'fixtures'): { set: QuestionSet; pdfDir: string;
   if (name === 'docs') {
     const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), 'utf8')) as QuestionSet;
     set.tuningFollowups = (JSON.parse(readFileSync(join(root, 'eval', 'followups-tuning.json'), 'utf8')) as { followups: FollowUp[] }).followups;
+    const heldoutPath = join(root, 'eval', 'followups-heldout.json');
+    if (existsSync(heldoutPath)) set.heldoutFollowups = (JSON.parse(readFileSync(heldoutPath, 'utf8')) as { followups: FollowUp[] }).followups;
     const pdfDir = resolve(stringFlag('pdf-dir') ?? join(root, '.cache', 'eval-pdfs'));
     return { set, pdfDir, files: (set.sources ?? []).map((s) => ({ name: s.file })) };
   }
@@ -266,7 +290,11 @@ function verify(set: QuestionSet, docs: Doc[]): boolean {
   for (const d of docs) for (const p of d.pages) pageText.set(`${d.name}#${p.page}`, squash(p.text));
   const items = [
     ...set.questions.map((q) => ({ id: q.id, answers: q.answers, evidence: q.evidence })),
-    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? [])].map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
+    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? [])].map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
+    // Earlier turns' evidence is optional; when given it is checked too.
+    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? [])].flatMap((f) =>
+      f.turns.slice(0, -1).flatMap((t, i) => (t.evidence ? [{ id: `${f.id} turn ${i + 1}`, answers: t.answers, evidence: t.evidence }] : [])),
+    ),
   ];
   let bad = 0;
   let checked = 0;
@@ -381,6 +409,28 @@ async function followUpRecall(
     } else misses.push(`${f.id} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
   }
   return { hit, misses, hits };
+}
+
+/**
+ * The held-out pairs' second turns asked alone (the rule they were selected by: a pair whose second turn is found
+ * without the conversation is re-worded once or dropped). Nothing is retrieved with the conversation here.
+ */
+async function heldoutAlone(pairs: FollowUp[], docs: Doc[], chunking: ChunkOptions): Promise<void> {
+  if (pairs.length === 0) {
+    console.log('No held-out follow-up pairs (eval/followups-heldout.json).');
+    return;
+  }
+  const lib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), DEFAULT_LEXICAL);
+  const rows: string[][] = [];
+  for (const lang of ['en', 'zh', 'all']) {
+    const sel = pairs.filter((f) => lang === 'all' || f.lang === lang);
+    if (sel.length === 0) continue;
+    const alone = await followUpRecall(lib, sel, false);
+    rows.push(['HELD-OUT', lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`]);
+    if (lang !== 'all') for (const m of alone.hits) console.log(`held-out follow-up found WITHOUT the conversation ${m}`);
+  }
+  console.log('\nHeld-out follow-up pairs, second turn asked alone (answer page in the top 5):');
+  printTable(['split', 'lang', 'pairs', 'without conversation'], rows);
 }
 
 /** Lexical retrieval for several chunk sizes/overlaps (how the defaults in src/retrieval/chunker.ts were chosen). */
