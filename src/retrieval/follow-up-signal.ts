@@ -18,9 +18,13 @@ const EN_REFERRING = new Set([
 /** Phrases that point back ("the other one", "the two options", "in that case"). */
 const EN_REFERRING_PHRASE = /\b(?:the (?:other|two|three|previous|above)|in that case|the same)\b/;
 /** "that" and "this" also introduce clauses or name things ("a sequence that counts"): only refer back when not followed by a noun-ish word. */
-const EN_CLAUSE_AFTER_THAT = /\bthat\s+(?:is|are|was|were|can|could|will|would|should|may|might|must|has|have|had|does|do|did|counts?|lets?|makes?|takes?|gives?|shows?|contains?|holds?|uses?|works?)\b/;
+const EN_CLAUSE_AFTER_THAT = /\bthat\s+(?:the|a|an|my|your|our|i|you|we|he|she|there|is|are|was|were|can|could|will|would|should|may|might|must|has|have|had|does|do|did|counts?|lets?|makes?|takes?|gives?|shows?|contains?|holds?|uses?|works?)\b/;
 /** How a continuation opens. */
 const EN_OPENING = /^\s*(?:and|but|also|so|then|what about|how about|what if|and what|and how|or)\b/i;
+/** A demonstrative that ends the question ("Is there a minimum version I need for that?") points outside it. */
+const EN_TRAILING_DEMONSTRATIVE = /\b(?:that|this|those|these)\s*[?.!]*\s*$/;
+/** Words that place the question after something done before ("put the old values back afterwards"). */
+const EN_AFTER = /\b(?:afterwards?|later on|from then on|once (?:that|this|it)(?: is)? done)\b/;
 /** Chinese: pronouns and demonstratives, "the former/latter", "also / other", a trailing question particle 呢. */
 const ZH_REFERRING = /[它其]|这[个些样种里么]?|那[个些样种里么]?|前者|后者|上述|上面|刚才|还有|另外|别的|具体/gu;
 /** A trailing 呢 ("那加一呢？") marks a follow-up wherever the question's words are. */
@@ -48,7 +52,8 @@ export function followUpSignal(question: string, contentTerms: readonly string[]
   const refers = words.some((w) => w.latin && EN_REFERRING.has(w.text) && !(w.text === 'that' && EN_CLAUSE_AFTER_THAT.test(lower)) && early(w.start));
   const phrase = EN_REFERRING_PHRASE.exec(lower);
   const zh = [...q.matchAll(ZH_REFERRING)].some((m) => early(m.index));
-  if (refers || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
+  const trailing = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower);
+  if (refers || trailing || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
   // Chinese is indexed as bigrams, which overcount a short question: count its words instead.
   const own = words.some((w) => !w.latin) ? words.filter((w) => w.content).length : new Set(contentTerms).size;
   if (own < MIN_OWN_TERMS) return { followUp: true, reason: 'too short' };

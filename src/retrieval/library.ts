@@ -17,7 +17,8 @@ import { estimatedWordPieceCounter, type TokenCounter } from './token-counter';
 import { LexicalRanker } from './lexical-ranker';
 import { conversationQueryText, conversationTerms, historyWeights, type ConversationTurn } from './conversation-query';
 import { followUpSignal } from './follow-up-signal';
-import { topicContinues, withTopicPrior, type PageRef } from './topic-prior';
+import { topicContinues, withTopicPrior, type TopicPrior } from './topic-prior';
+import type { LexicalHit } from './bm25';
 import { DenseIndex } from './dense-index';
 import { reciprocalRankFusion } from './fusion';
 import { EMBED_BATCH, EMBEDDING_MODELS, embeddingModelFor, NoEmbedderProvider, type Embedder, type EmbedderProvider } from './embedder';
@@ -288,19 +289,15 @@ export class DocumentLibrary {
     const history = opts.history ?? [];
     const followUp = history.length > 0 && followUpSignal(query, this.lexical.terms(query)).followUp;
     const weighted = conversationTerms(query, history, this.lexical.terms, historyWeights(followUp, this.lexicalConfig), (t) => this.lexical.chunks.idf(t));
-    const priorPages = followUp ? this.topicPriorPages(query, history[history.length - 1], scope) : [];
+    const prior = followUp ? this.topicPrior(query, history[history.length - 1], scope) : { pages: [], topicChanged: false };
+    const priorPages = prior.pages;
     // extraQueryFusion 'terms': an extra query's words join the question's at extraQueryWeight (coverage, i.e.
     // "confident", still counts the question's own terms only).
     const searchTerms = new Map(weighted);
     if (this.lexicalConfig.extraQueryFusion === 'terms' && retriever !== 'dense') {
       for (const q of opts.extraQueries ?? []) for (const t of this.lexical.terms(q)) searchTerms.set(t, Math.max(searchTerms.get(t) ?? 0, this.lexicalConfig.extraQueryWeight));
     }
-    const lexHits =
-      retriever === 'dense'
-        ? []
-        : priorPages.length > 0
-          ? withTopicPrior(this.lexical.search(searchTerms, Number.MAX_SAFE_INTEGER, scope), priorPages, (h) => this.docs.get(h.docId)!.chunks[h.chunk].page, this.lexicalConfig).slice(0, Math.max(CANDIDATES, topK))
-          : this.lexical.search(searchTerms, Math.max(CANDIDATES, topK), scope);
+    const lexHits = retriever === 'dense' ? [] : this.lexicalHits(searchTerms, prior, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
     const extras = retriever === 'dense' ? [] : (opts.extraQueries ?? []).map((q) => q.trim()).filter((q) => q !== '');
     const fuseTerms = this.lexicalConfig.extraQueryFusion === 'terms';
@@ -423,17 +420,38 @@ export class DocumentLibrary {
   }
 
   /**
-   * The previous turn's pages that a follow-up's topic prior favours (topic-prior.ts): none when the prior is
-   * off, or (followUpPriorGate) when the question's own words confidently point somewhere else.
+   * The lexical candidates: BM25 over the (conversation-weighted) terms, with a follow-up's topic prior
+   * (topic-prior.ts). When the gate judged the question a change of topic, the rankings without and with the
+   * prior are fused by reciprocal rank (the prior's at followUpGateFusion; 0 = the prior is dropped), so that
+   * the pages the question's own words find stay on top and the previous turn's pages still get a place.
    */
-  private topicPriorPages(query: string, previous: ConversationTurn, scope?: ReadonlySet<string>): readonly PageRef[] {
-    const { followUpPagePrior, followUpPriorPages, followUpPriorGate } = this.lexicalConfig;
+  private lexicalHits(terms: Map<string, number>, prior: TopicPrior, n: number, scope?: ReadonlySet<string>): LexicalHit[] {
+    const pageOf = (h: LexicalHit) => this.docs.get(h.docId)!.chunks[h.chunk].page;
+    if (prior.pages.length === 0) return this.lexical.search(terms, n, scope);
+    const all = this.lexical.search(terms, Number.MAX_SAFE_INTEGER, scope);
+    const withPrior = withTopicPrior(all, prior.pages, pageOf, this.lexicalConfig).slice(0, n);
+    if (!prior.topicChanged) return withPrior;
+    const key = (h: LexicalHit) => `${h.docId}\u0000${h.chunk}`;
+    const byKey = new Map([...all.slice(0, n), ...withPrior].map((h) => [key(h), h]));
+    return this.fusePages([all.slice(0, n).map(key), withPrior.map(key)], [1, this.lexicalConfig.followUpGateFusion])
+      .slice(0, n)
+      .map((f) => ({ ...byKey.get(key(f))!, score: f.score }));
+  }
+
+  /**
+   * The previous turn's pages that a follow-up's topic prior favours (topic-prior.ts): none when the prior is
+   * off; with followUpPriorGate, `topicChanged` when the question's own words confidently point somewhere else
+   * (then the prior only joins by fusion, followUpGateFusion, or not at all).
+   */
+  private topicPrior(query: string, previous: ConversationTurn, scope?: ReadonlySet<string>): TopicPrior {
+    const { followUpPagePrior, followUpPriorPages, followUpPriorGate, followUpGateFusion } = this.lexicalConfig;
     const pages = followUpPagePrior > 0 ? (previous.pages ?? []).slice(0, followUpPriorPages) : [];
-    if (pages.length === 0 || !followUpPriorGate) return pages;
+    if (pages.length === 0 || !followUpPriorGate) return { pages, topicChanged: false };
     const own = this.lexical.queryTerms(query);
     const [top] = this.lexical.search(own, 1, scope);
     const ownTop = top && { docId: top.docId, page: this.docs.get(top.docId)!.chunks[top.chunk].page, confident: this.lexical.coverage(own, top.docId, top.chunk) >= lexicalThreshold(query) };
-    return topicContinues(ownTop, pages) ? pages : [];
+    if (topicContinues(ownTop, pages)) return { pages, topicChanged: false };
+    return followUpGateFusion > 0 ? { pages, topicChanged: true } : { pages: [], topicChanged: true };
   }
 
   /** Keeps the best-ranked chunk of each page (the list is already best first). */

@@ -17,6 +17,12 @@ export interface PageRef {
   page: number;
 }
 
+/** The prior a follow-up gets: the previous turn's pages, and whether the gate took the question for a change of topic. */
+export interface TopicPrior {
+  pages: readonly PageRef[];
+  topicChanged: boolean;
+}
+
 /** How many pages either side of a previous page the prior reaches. */
 export const PRIOR_REACH = 2;
 

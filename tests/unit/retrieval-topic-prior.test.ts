@@ -87,6 +87,29 @@ describe('DocumentLibrary.search: a follow-up answered on the page after the pre
     expect((await ranks(DEFAULT_LEXICAL, printer))[0]).toBe(50);
     expect((await ranks({ ...DEFAULT_LEXICAL, followUpPagePrior: 3, followUpPriorGate: false }, printer))[0]).not.toBe(50);
   });
+
+  it("past the gate, still gives the previous turn's pages a place below what the own words find (fusion)", async () => {
+    const printer = 'Is it possible to print reports on the printer chosen in the dialog?';
+    const extra: PageText[] = [
+      ...pages,
+      { page: 12, label: '12', text: `Saved parameters can be shown in a dialog. ${filler}` },
+      ...[60, 61, 62, 63, 64].map((page) => ({ page, label: String(page), text: `Dialog boxes. Every dialog has buttons, and a dialog can be closed with Escape. ${filler}` })),
+    ];
+    const order = async (lexical = DEFAULT_LEXICAL) => {
+      const lib = new DocumentLibrary({ store: new MemoryStore(), lexical });
+      await lib.add('m', 'm.pdf', extra);
+      return (await lib.search(printer, { topK: 10, history: [previous] })).results.map((r) => r.page);
+    };
+    expect(DEFAULT_LEXICAL.followUpGateFusion).toBeGreaterThan(0);
+    const fused = await order();
+    const dropped = await order({ ...DEFAULT_LEXICAL, followUpGateFusion: 0 });
+    expect(fused[0]).toBe(50);
+    expect(dropped[0]).toBe(50);
+    // Page 12 (next to the previous turn's page 10) only matches "dialog", like the dialog pages 60–64.
+    expect(fused.indexOf(12)).toBeGreaterThan(0);
+    expect(fused.indexOf(12)).toBeLessThan(dropped.indexOf(12) === -1 ? Infinity : dropped.indexOf(12));
+    expect(fused.indexOf(12)).toBeLessThan(fused.indexOf(64));
+  });
 });
 
 describe('follow-up detection: antecedents inside the question, continuations, Chinese length in words', () => {
@@ -106,5 +129,13 @@ describe('follow-up detection: antecedents inside the question, continuations, C
     expect(signal('用另一种编译命令组合的话呢？').reason).toBe('refers back');
     expect(signal('装之前要先确认什么？')).toEqual({ followUp: true, reason: 'too short' });
     expect(signal('LaTeX 默认使用什么字符编码？').followUp).toBe(false);
+  });
+
+  it('counts a demonstrative that ends the question, and "afterwards", wherever they come', () => {
+    expect(signal('Is there a minimum version I need for that?').reason).toBe('refers back');
+    expect(signal('How do I put the old values back afterwards?').reason).toBe('refers back');
+    expect(signal('Which packages does the installer download for those?').reason).toBe('refers back');
+    expect(signal('Where in the search path does attaching a data frame put it?').followUp).toBe(false); // "it" at the end: not a demonstrative
+    expect(signal('How do I check that the installed files are complete?').followUp).toBe(false); // "that" inside: a clause
   });
 });
