@@ -1,12 +1,15 @@
 // Turns text into index terms for BM25 (the same function for passages and queries).
-// - Latin/Cyrillic/... words: NFKC, lower case, English stop words dropped (npm `stopword`, list `eng`) and
-//   the Porter stemmer applied (npm `stemmer`), so "compiles"/"compiled"/"compiling" meet.
+// - Latin/Cyrillic/... words: NFKC, lower case, the possessive 's dropped ("pen's" → pen), British spellings
+//   mapped to American ones (colour → color, normalise → normalize, centre → center: the 1,738-word table of npm
+//   `american-british-english-translator`; manuals and readers mix the two), English stop words dropped (npm
+//   `stopword`, list `eng`) and the Porter stemmer applied (npm `stemmer`), so "compiles"/"compiled"/"compiling" meet.
 // - CJK runs have no spaces: each run becomes overlapping character bigrams ("知识库简介" → 知识 识库 库简
 //   简介; a run of one character is itself), as before. With word segmentation on, Intl.Segmenter('zh')
 //   also splits the run into words, and each word of two or more characters that is not made only of stop
 //   characters (npm `stopword`, list `zho`: 的 了 么 …, so 什么 / 这个 go) is added as a whole-word term
 //   alongside the bigrams: a real word ("计数器", "环境变量") then outweighs bigrams that straddle two words.
 import { stemmer } from 'stemmer';
+import britishToAmerican from 'american-british-english-translator/data/british_spellings.json';
 import { eng, zho } from 'stopword';
 import { CJK_CHAR } from './text-units';
 import { DEFAULT_LEXICAL } from './lexical-config';
@@ -15,6 +18,8 @@ export interface TermOptions {
   stemming: boolean;
   stopWords: boolean;
   segmentWords: boolean;
+  /** English: British spellings become American ones before stemming (colour → color). */
+  britishSpellings?: boolean;
   /** CJK runs also give each character that is not a stop character as a term (a query weighs them lower: LexicalRanker). */
   cjkUnigrams?: boolean;
 }
@@ -24,7 +29,12 @@ export const DEFAULT_TERM_OPTIONS: TermOptions = {
   stemming: DEFAULT_LEXICAL.stemming,
   stopWords: DEFAULT_LEXICAL.stopWords,
   segmentWords: DEFAULT_LEXICAL.segmentWords,
+  britishSpellings: DEFAULT_LEXICAL.britishSpellings,
 };
+
+const AMERICAN = new Map<string, string>(Object.entries(britishToAmerican as Record<string, string>));
+/** "pen's", "R’s": the possessive ending is not a word (as Lucene's EnglishPossessiveFilter). */
+const POSSESSIVE = /(\p{L})['’]s\b/gu;
 
 const ENGLISH_STOP = new Set(eng);
 const CHINESE_STOP = new Set(zho);
@@ -75,13 +85,13 @@ export function isFunctionTerm(term: string): boolean {
 /** Index terms of a text, in order (repeats kept: BM25 needs term frequencies). */
 export function lexicalTerms(text: string, opts: TermOptions = DEFAULT_TERM_OPTIONS): string[] {
   const terms: string[] = [];
-  const norm = text.normalize('NFKC').toLowerCase();
+  const norm = text.normalize('NFKC').toLowerCase().replace(POSSESSIVE, '$1');
   TERM.lastIndex = 0;
   for (let m = TERM.exec(norm); m !== null; m = TERM.exec(norm)) {
     if (m[1] !== undefined) {
       cjkTerms(m[1], opts, terms);
     } else {
-      const w = m[2];
+      const w = opts.britishSpellings ? (AMERICAN.get(m[2]) ?? m[2]) : m[2];
       if (opts.stopWords && ENGLISH_STOP.has(w)) continue;
       terms.push(opts.stemming && LATIN_WORD.test(w) ? stemmer(w) : w);
     }

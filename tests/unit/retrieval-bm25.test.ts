@@ -21,6 +21,15 @@ describe('lexical terms', () => {
     expect(lexicalTerms('How do I divert the output', { stemming: false, stopWords: false, segmentWords: false })).toEqual(['how', 'do', 'i', 'divert', 'the', 'output']);
   });
 
+  it("meets British and American spellings, and drops the possessive 's", () => {
+    expect(lexicalTerms('colour colours coloured')).toEqual(lexicalTerms('color colors colored'));
+    expect(lexicalTerms('Normalise the centre behaviour')).toEqual(lexicalTerms('Normalize the center behavior'));
+    expect(lexicalTerms('modelling labelled catalogue grey')).toEqual(lexicalTerms('modeling labeled catalog gray'));
+    expect(lexicalTerms('colour', { stemming: true, stopWords: true, segmentWords: false, britishSpellings: false })).toEqual(['colour']);
+    expect(lexicalTerms("the pen's colour and R’s options")).toEqual(['pen', 'color', 'r', 'option']);
+    expect(lexicalTerms("it's the users' choice")).toEqual(lexicalTerms('it the users choice'));
+  });
+
   it('turns CJK runs into overlapping character bigrams, with Intl.Segmenter words alongside when asked', () => {
     expect(lexicalTerms('知识库简介')).toEqual(['知识', '识库', '库简', '简介']);
     expect(lexicalTerms('库 abc')).toEqual(['库', 'abc']);
