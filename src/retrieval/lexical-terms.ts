@@ -9,7 +9,7 @@
 //   characters (npm `stopword`, list `zho`: 的 了 么 …, so 什么 / 这个 go) is added as a whole-word term
 //   alongside the bigrams: a real word ("计数器", "环境变量") then outweighs bigrams that straddle two words.
 import { stemmer } from 'stemmer';
-import britishToAmerican from 'american-british-english-translator/data/british_spellings.json';
+import britishToAmerican from 'american-british-english-translator/data/british_spellings.json' with { type: 'json' };
 import { eng, zho } from 'stopword';
 import { CJK_CHAR } from './text-units';
 import { DEFAULT_LEXICAL } from './lexical-config';
