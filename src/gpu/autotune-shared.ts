@@ -4,7 +4,11 @@
 // a time measured on an earlier load (rescaled, see below), skip it once the deadline has passed (the first
 // candidate, the default, is always measured), bind it, run it once and check its output against the CPU twin,
 // time one call and drop it untimed when it is over PRUNE_FACTOR x the best so far, else calibrate — then
-// `rounds` interleaved rounds (A, B, …, A, B, …), best of each.
+// `rounds` interleaved rounds (A, B, …, A, B, …), best of each; then, while the best two are a close call (within
+// CLOSE_CALL of each other) and the deadline (or a short grace past it) allows, up to CLOSE_CALL_ROUNDS more interleaved rounds among the
+// candidates within CLOSE_CALL of the best — on a shared machine two rounds can let noise pick the slower of two
+// near variants (seen on lavapipe: rows-per-thread chosen over rows-per-thread vec4 r4 for a layer where the r4
+// kernel is 1.28x faster over six interleaved rounds). Not for costAware kernels (seconds per call there).
 // Resuming fairly: times from an earlier load were taken under that load's conditions (another process busy, a
 // clock boosted or not), so they are never compared raw with this load's. The first candidate is the reference:
 // it is measured on every load that measures anything, and every earlier time is multiplied by
@@ -26,6 +30,8 @@ export interface TuneCandidate {
   note?: string;
   /** One call on one weight copy, this load (the reference's is kept: a costAware resume rescales by it). */
   probeMs?: number;
+  /** Timed rounds when more than the usual (a close call, CLOSE_CALL). */
+  rounds?: number;
 }
 
 /** A time an earlier load measured (in that load's terms; probeMs: its single-call probe). */
@@ -49,6 +55,22 @@ export interface MeasureCandidate {
 
 /** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
 export const PRUNE_FACTOR = 4;
+
+/** Two candidates whose best times are within this factor are a close call (more rounds decide). */
+export const CLOSE_CALL = 1.2;
+/** At most this many extra interleaved rounds for a close call. */
+export const CLOSE_CALL_ROUNDS = 4;
+/** Extra rounds start before the deadline or within this many ms of the shape's regular rounds, whichever is later. */
+export const CLOSE_CALL_GRACE_MS = 400;
+
+/** Indices of the candidates within CLOSE_CALL of the best time, when at least two are (else none: no close call). */
+export function closeCallContenders(best: readonly number[]): number[] {
+  const finite = best.filter((b) => Number.isFinite(b));
+  if (finite.length < 2) return [];
+  const top = Math.min(...finite);
+  const near = best.flatMap((b, i) => (Number.isFinite(b) && b <= CLOSE_CALL * top ? [i] : []));
+  return near.length >= 2 ? near : [];
+}
 
 /** Max |a - b| relative to max |b| (NaN anywhere: Infinity). */
 export function relErr(a: Float32Array, b: Float32Array): number {
@@ -121,6 +143,16 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   }
   for (let r = 0; r < o.rounds; r++) {
     for (const l of live) l.best = Math.min(l.best, await timer.time(l.all, l.reps));
+  }
+  // A close call may run past the deadline, by at most CLOSE_CALL_GRACE_MS per shape.
+  const closeCallEnd = Math.max(o.deadline, performance.now() + CLOSE_CALL_GRACE_MS);
+  for (let extra = 0; !o.costAware && extra < CLOSE_CALL_ROUNDS && performance.now() < closeCallEnd; extra++) {
+    const near = closeCallContenders(live.map((l) => l.best));
+    if (near.length === 0) break;
+    for (const i of near) {
+      live[i].best = Math.min(live[i].best, await timer.time(live[i].all, live[i].reps));
+      live[i].c.rounds = (live[i].c.rounds ?? o.rounds) + 1;
+    }
   }
   for (const l of live) l.c.ms = (l.best / o.copies) * scale;
   // Earlier times in this load's terms: x (reference now / reference then).

@@ -123,7 +123,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     fused: fuse,
     autotune: tune ? {
       ms: round(tune.ms, 0), cache: tune.cache, clock: tune.clock,
-      decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.note ? { note: c.note } : {}) })) } : {}) })),
+      decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.rounds ? { rounds: c.rounds } : {}), ...(c.note ? { note: c.note } : {}) })) } : {}) })),
     } : null,
     ...(profile ? { decode_profile: profile } : {}),
   };
