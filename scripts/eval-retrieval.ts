@@ -39,7 +39,8 @@
 // Scores: recall@1/@5 = share of answerable questions with a right (file, page) in the top 1/5; MRR = mean
 // 1/rank of the first right result within the top 10. Unanswerable questions are "caught" when no result
 // is marked confident at rank 1; "false not-found" counts answerable questions whose top result is not
-// confident (search mode would tell the user that nothing relevant was found).
+// confident (search mode would tell the user that nothing relevant was found); "recall@5 confident" = share of
+// answerable questions whose page is among the CONFIDENT results of the top 5 (what the app hands the model).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -99,6 +100,8 @@ interface Scores {
   answerable: number;
   r1: number;
   r5: number;
+  /** The answer page among the top 5 results that are confident: the passages the app gives the model. */
+  r5Confident: number;
   mrr: number;
   falseNotFound: number;
   unanswerable: number;
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
   if (overrides) console.log(`Lexical settings changed from the defaults: ${overrides}\n`);
   const lexLib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), lexical);
   const splits = setName !== 'docs' ? ([undefined] as const) : flag('dev-only') ? (['dev'] as const) : (['dev', 'test'] as const);
-  const head = ['split', 'lang', 'questions', 'recall@1', 'recall@5', 'MRR', 'unanswerable caught', 'false not-found'];
+  const head = ['split', 'lang', 'questions', 'recall@1', 'recall@5', 'MRR', 'unanswerable caught', 'false not-found', 'recall@5 confident'];
   const rows: string[][] = [];
   for (const split of splits) {
     for (const lang of ['en', 'zh', 'all']) {
@@ -332,7 +335,7 @@ async function evaluate(
   historyOf?: (q: Question) => ConversationTurn[],
   rewrite?: (q: string, history: ConversationTurn[]) => Promise<string | null>,
 ): Promise<Scores> {
-  const s: Scores = { answerable: 0, r1: 0, r5: 0, mrr: 0, falseNotFound: 0, unanswerable: 0, caught: 0, misses: [] };
+  const s: Scores = { answerable: 0, r1: 0, r5: 0, r5Confident: 0, mrr: 0, falseNotFound: 0, unanswerable: 0, caught: 0, misses: [] };
   for (const q of questions) {
     const history = historyOf ? historyOf(q) : [];
     const extra = rewrite ? await rewrite(q.q, history) : null;
@@ -347,6 +350,7 @@ async function evaluate(
     const rank = rankOf(results, q.answers);
     if (rank === 1) s.r1++;
     if (rank >= 1 && rank <= 5) s.r5++;
+    if (rankOf(results.slice(0, 5).filter((r) => r.confident), q.answers) >= 1) s.r5Confident++;
     if (rank >= 1) s.mrr += 1 / rank;
     if (results.length === 0 || !results[0].confident) s.falseNotFound++;
     if (rank !== 1) s.misses.push(`${q.id} [${q.kind ?? ''}]: rank ${rank || '>10'} (top: ${results[0] ? `${results[0].file} p${results[0].page}` : 'none'})`);
@@ -607,7 +611,7 @@ async function withRewrite(docs: Doc[], chunking: ChunkOptions, base: LexicalCon
 }
 
 function scoreRow(first: string, lang: string, s: Scores): string[] {
-  return [first, lang, `${s.answerable}+${s.unanswerable}`, pct(s.r1 / s.answerable), pct(s.r5 / s.answerable), s.mrr.toFixed(3), `${s.caught}/${s.unanswerable}`, `${s.falseNotFound}/${s.answerable}`];
+  return [first, lang, `${s.answerable}+${s.unanswerable}`, pct(s.r1 / s.answerable), pct(s.r5 / s.answerable), s.mrr.toFixed(3), `${s.caught}/${s.unanswerable}`, `${s.falseNotFound}/${s.answerable}`, pct(s.r5Confident / s.answerable)];
 }
 
 /** The models of the Node model cache (what `cli ask` uses). */
