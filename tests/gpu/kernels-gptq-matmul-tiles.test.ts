@@ -1,12 +1,15 @@
 // Every tile shape of the GPTQ prefill matmul (src/gpu/kernels/gptq-matmul-tiles.ts) against the CPU twin
-// gptqLinearCpu: ragged row blocks, several token tiles with a ragged last one, row chunks, act-order, bias,
-// accumulate, one group over all of K, and the fallback to the default tile where a vec4 tile cannot run.
+// gptqLinearCpu: ragged row blocks, one token, several token tiles with a ragged last one, row chunks, act-order,
+// bias, accumulate, one group over all of K, K not a multiple of 32, both workgroup orders, and the fallback to the
+// default tile where a vec4 tile cannot run; and that shaders/gptq-matmul.wgsl is the generator's default tile.
+// Runs on lavapipe and, with PDFCHAT_VK=swiftshader, on SwiftShader.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { gptqLinearCpu } from '../../src/gpu/cpu/gptq-linear';
 import { uploadGptq, type PackedGptq } from '../../src/gpu/gptq-repack';
 import { GptqMatmulKernel } from '../../src/gpu/kernels/gptq-linear';
-import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, tileSupports } from '../../src/gpu/kernels/gptq-matmul-tiles';
+import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, parseTileName, tileSupports } from '../../src/gpu/kernels/gptq-matmul-tiles';
 import { f32ToF16Bits } from '../../src/shared/f16';
 import { randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
@@ -46,13 +49,13 @@ describe('GPTQ matmul tiles', () => {
   ];
   for (const c of configs) {
     const label = `K=${c.K} N=${c.N} group ${c.G}${c.act ? ' act-order' : ''}${c.bias ? ' bias' : ''}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split rows' : ''}`;
-    it(`every tile, M = 3, 9, 16 — ${label}`, async () => {
+    it(`every tile, M = 1, 3, 9, 16 — ${label}`, async () => {
       const packed = randomPacked(c.K, c.N, c.G, c.act, c.bias, c.K + c.N);
       const w = uploadGptq(ctx, packed, c.chunkRows ? { maxChunkBytes: c.chunkRows * Math.ceil(c.K / 32) * 16 } : {});
       if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(1);
       for (const tile of GPTQ_MATMUL_TILES) {
         const k = new GptqMatmulKernel(ctx, { accumulate: c.acc, tile });
-        for (const M of [3, 9, 16]) {
+        for (const M of [1, 3, 9, 16]) {
           const x = randomFloats(M * c.K, M + 100);
           const y0 = c.acc ? randomFloats(M * c.N, M + 200) : undefined;
           const y = upload(ctx, y0 ?? new Float32Array(M * c.N));
@@ -66,6 +69,17 @@ describe('GPTQ matmul tiles', () => {
     });
   }
 
+  it('shaders/gptq-matmul.wgsl is the generated default tile (regenerate: npx tsx scripts/write-gptq-matmul-default.ts)', () => {
+    const file = readFileSync(new URL('../../shaders/gptq-matmul.wgsl', import.meta.url), 'utf8');
+    expect(file).toBe(gptqMatmulTileSource(DEFAULT_MATMUL_TILE));
+  });
+
+  it('tile names parse back to their tiles (benchmarks name tiles that are not listed)', () => {
+    for (const t of GPTQ_MATMUL_TILES) expect(parseTileName(t.name)).toEqual(t);
+    expect(parseTileName('tm16 rt8 wg32 tf')).toMatchObject({ tokens: 16, rows: 8, workgroup: 32, vec4: false, tokensFirst: true });
+    expect(parseTileName('tm4 rt8')).toBeNull();
+  });
+
   it('the vec4 tiles need K % 32 == 0 and no 32-position quad across two groups', () => {
     const v4 = GPTQ_MATMUL_TILES.find((t) => t.vec4)!;
     expect(tileSupports(v4, { K: 256, groupSize: 32, nGroups: 8 })).toBe(true);
@@ -75,12 +89,15 @@ describe('GPTQ matmul tiles', () => {
   });
 
   it('generated sources name their tile and declare the workgroup size and accumulators of that tile', () => {
-    for (const t of GPTQ_MATMUL_TILES.filter((x) => x !== DEFAULT_MATMUL_TILE)) {
+    // Both workgroup orders are in the list (so the CPU-twin loop above runs both).
+    expect(new Set(GPTQ_MATMUL_TILES.map((t) => !!t.tokensFirst)).size).toBe(2);
+    for (const t of GPTQ_MATMUL_TILES) {
       const src = gptqMatmulTileSource(t);
       expect(src).toContain(`tile "${t.name}"`);
       expect(src).toContain(`@workgroup_size(${t.workgroup})`);
       expect(src).toContain(`var a${t.rows - 1}_${t.tokens - 1} = 0.0;`);
       expect(src).not.toContain(`var a${t.rows}_0 = 0.0;`);
+      expect(src.includes('let token_tiles'), t.name).toBe(!!t.tokensFirst);
     }
   });
 });

@@ -16,7 +16,7 @@ import prepareCode from '../../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, getPipeline, hasWideSubgroups, STORAGE, uniformBuffer, type GpuContext } from '../context';
 import { placeholderBuffer, type GpuGptq } from '../gptq-repack';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
-import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, tileSupports, tileThreads, type GptqMatmulTile } from './gptq-matmul-tiles';
+import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileSource, tileRowsPerWorkgroup, tileSupports, tileThreads, type GptqMatmulTile } from './gptq-matmul-tiles';
 
 export interface GptqLinearOptions {
   /** y += result (fuses the residual add). */
@@ -47,10 +47,10 @@ type RowMode = 'all' | 'first' | 'last';
 
 /** Rows of the matvec handled by one thread (must match ROWS in shaders/gptq-matvec.wgsl). */
 export const MATVEC_ROWS_PER_THREAD = 4;
-/** Tokens per thread of the matmul (must match TM in shaders/gptq-matmul.wgsl). */
-export const MATMUL_TOKENS_PER_THREAD = 4;
-/** Output rows per workgroup of 64 threads of the matmul (64 * RT in shaders/gptq-matmul.wgsl). */
-export const MATMUL_ROWS_PER_WORKGROUP = 512;
+/** Tokens per thread of the default matmul tile (TM of shaders/gptq-matmul.wgsl = DEFAULT_MATMUL_TILE). */
+export const MATMUL_TOKENS_PER_THREAD = DEFAULT_MATMUL_TILE.tokens;
+/** Output rows per workgroup of the default matmul tile (WG * RT of shaders/gptq-matmul.wgsl). */
+export const MATMUL_ROWS_PER_WORKGROUP = tileRowsPerWorkgroup(DEFAULT_MATMUL_TILE);
 
 /**
  * The GPTQ matvec (decode) kernels, all computing the same y (CPU twins: gptqLinearCpu, and
@@ -246,9 +246,9 @@ function matvecThreads(rows: number): number {
   return Math.ceil(rows / (64 * MATVEC_ROWS_PER_THREAD)) * 64;
 }
 
-/** Threads of the matmul for `rows` rows and m tokens: 64 per (block of 512 rows, tile of TM tokens). */
+/** Dispatch units of the default matmul tile for `rows` rows and m tokens: 64 per (row block, tile of TM tokens). */
 function matmulThreads(rows: number, m: number): number {
-  return Math.ceil(rows / MATMUL_ROWS_PER_WORKGROUP) * Math.ceil(m / MATMUL_TOKENS_PER_THREAD) * 64;
+  return tileThreads(DEFAULT_MATMUL_TILE, rows, m);
 }
 
 /**
@@ -304,8 +304,8 @@ class TiledGptqMatmul extends GptqLinearBase {
 }
 
 /**
- * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM, with the tile given (default shaders/gptq-matmul.wgsl: one
- * thread per (8 output rows, TM tokens)); a layer the tile cannot run falls back to the default (see
+ * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM, with the tile given (default shaders/gptq-matmul.wgsl =
+ * DEFAULT_MATMUL_TILE); a layer the tile cannot run falls back to the default (see
  * GptqMatmulBound.tile). The tile can also be chosen per binding (the autotuner's pick).
  */
 export class GptqMatmulKernel extends GptqLinearBase {

@@ -1,12 +1,13 @@
 // Tile shapes of the GPTQ prefill matmul (the autotuner picks one per layer shape; src/gpu/autotune-matmul.ts).
-// The default tile is shaders/gptq-matmul.wgsl as written (64 threads, 8 rows x 4 tokens per thread, one u32
-// word per load). The others are generated here from the same algorithm with a different
-//   tokens per thread (TM) x rows per thread (RT) x workgroup size (WG), and the weight load width:
+// Every tile is generated here from one algorithm with a different
+//   tokens per thread (TM) x rows per thread (RT) x workgroup size (WG), the weight load width:
 //   u32 (one packed word = 8 positions per load) or vec4 (one vec4<u32> = 32 positions per load; needs whole
-//   quads inside a group and K % 32 == 0, so no load reads the zero padding of a row past the x of the token).
+//   quads inside a group and K % 32 == 0, so no load reads the zero padding of a row past the x of the token),
+//   and the workgroup order (row blocks of one token tile first, or the token tiles of one row block first).
+// The default tile (DEFAULT_MATMUL_TILE, used where nothing was tuned) is this generator's output written to
+// shaders/gptq-matmul.wgsl by scripts/write-gptq-matmul-default.ts (a test checks the file is current).
 // Generated rather than written with override constants and private arrays: dynamic indexing of private
-// arrays becomes scratch memory on CPU adapters, so every accumulator is its own register variable, as in the
-// hand-unrolled default. All tiles compute the same y as gptqLinearCpu (src/gpu/cpu/gptq-linear.ts), in the
+// arrays becomes scratch memory on CPU adapters, so every accumulator is its own register variable. All tiles compute the same y as gptqLinearCpu (src/gpu/cpu/gptq-linear.ts), in the
 // same order within a row and token (group by group, position by position inside 4-wide dots), so one CPU twin
 // serves them all (tests/gpu/kernels-gptq-matmul-tiles.test.ts).
 
@@ -21,24 +22,35 @@ export interface GptqMatmulTile {
   workgroup: number;
   /** Weight loads of a vec4<u32> (32 positions) instead of one u32 word (8 positions). */
   vec4: boolean;
+  /**
+   * Workgroup order "tokens first" (" tf"): consecutive workgroups take the token tiles of one row block (its
+   * weights stay in the core's cache while they are reused for every token tile) instead of the row blocks of
+   * one token tile (the whole layer streamed once per token tile).
+   */
+  tokensFirst?: boolean;
 }
 
 export function tileName(t: Omit<GptqMatmulTile, 'name'>): string {
-  return `tm${t.tokens} rt${t.rows} wg${t.workgroup}${t.vec4 ? ' v4' : ''}`;
+  return `tm${t.tokens} rt${t.rows} wg${t.workgroup}${t.vec4 ? ' v4' : ''}${t.tokensFirst ? ' tf' : ''}`;
 }
 
-function tile(tokens: number, rows: number, workgroup: number, vec4: boolean): GptqMatmulTile {
-  return { name: tileName({ tokens, rows, workgroup, vec4 }), tokens, rows, workgroup, vec4 };
+function tile(tokens: number, rows: number, workgroup: number, vec4: boolean, tokensFirst = false): GptqMatmulTile {
+  return { name: tileName({ tokens, rows, workgroup, vec4, tokensFirst }), tokens, rows, workgroup, vec4, ...(tokensFirst ? { tokensFirst } : {}) };
 }
 
-/** shaders/gptq-matmul.wgsl (must match its TM, RT and workgroup size). */
-export const DEFAULT_MATMUL_TILE: GptqMatmulTile = tile(4, 8, 64, false);
+/**
+ * The tile of shaders/gptq-matmul.wgsl: 32 threads x 8 rows x 8 tokens, token tiles of a row block first. Chosen
+ * on lavapipe (docs/PERFORMANCE-NOTES.md, "default prefill matmul tile"): 1.1-1.6x the previous default
+ * (tm4 rt8 wg64) and the old-layout kernel on the fused TinyLlama shapes at M = 64 and 16; elsewhere the tuner decides.
+ */
+export const DEFAULT_MATMUL_TILE: GptqMatmulTile = tile(8, 8, 32, false, true);
 
 /** Every tile the autotuner considers, the default first. */
 export const GPTQ_MATMUL_TILES: GptqMatmulTile[] = [
   DEFAULT_MATMUL_TILE,
+  tile(4, 8, 64, false), // the default until 2026-12-01: 512-row blocks, row blocks of a token tile first
   tile(4, 8, 32, false), // half the rows per workgroup: twice the workgroups
-  tile(8, 8, 32, false), // and every weight word used for 8 tokens
+  tile(8, 8, 32, false), // and every weight word used for 8 tokens (the default's shape, row blocks first)
   tile(8, 8, 64, false),
   tile(4, 4, 64, false), // 256-row blocks: small N (k/v projections) wastes no work
   tile(8, 8, 64, true), // wide loads (GPU-shaped)
@@ -47,6 +59,12 @@ export const GPTQ_MATMUL_TILES: GptqMatmulTile[] = [
 
 export function gptqMatmulTileByName(name: string): GptqMatmulTile | null {
   return GPTQ_MATMUL_TILES.find((t) => t.name === name) ?? null;
+}
+
+/** Any tile by its name ("tm8 rt8 wg32 v4"), listed or not (benchmarks try tiles the tuner is not offered). */
+export function parseTileName(name: string): GptqMatmulTile | null {
+  const m = /^tm(\d+) rt(\d+) wg(\d+)( v4)?( tf)?$/.exec(name.trim());
+  return m ? tile(Number(m[1]), Number(m[2]), Number(m[3]), !!m[4], !!m[5]) : null;
 }
 
 /** Whether a tile can run a layer (the vec4 tiles need K % 32 == 0 and no 32-position quad across groups). */
@@ -67,7 +85,7 @@ export function tileThreads(t: GptqMatmulTile, rows: number, m: number): number 
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** The WGSL of a generated tile (not for the default tile, which is the shader file). */
+/** The WGSL of a tile (the default tile's is also in shaders/gptq-matmul.wgsl, which the engine loads). */
 export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   const { tokens: TM, rows: RT, workgroup: WG, vec4 } = t;
   const R = range(RT), T = range(TM);
@@ -77,9 +95,14 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   const tileQuads = loadsPerTile * quadsPerLoad; // 32 x quads per token per tile
   const L: string[] = [];
   const e = (s: string) => L.push(s);
-  e(`// GENERATED by src/gpu/kernels/gptq-matmul-tiles.ts (tile "${t.name}"): the GPTQ prefill matmul of`);
-  e('// shaders/gptq-matmul.wgsl with another tile shape. y[m, n] (+)= sum_k x[m, k] W[n, k] (+ bias[n]) for the rows of ONE');
-  e('// row chunk: y[m, n] = sum_g scale * (sum_{p in g} xs[m, p] * q16(n, p)  -  zero * gsum[m, g]).');
+  const isDefault = t.name === DEFAULT_MATMUL_TILE.name;
+  e(`// GENERATED by src/gpu/kernels/gptq-matmul-tiles.ts (tile "${t.name}"${isDefault ? ', the default tile' : ''}).`);
+  if (isDefault) e('// Written to shaders/gptq-matmul.wgsl by scripts/write-gptq-matmul-default.ts: edit the generator, not the file.');
+  e('// GPTQ 4-bit linear, several tokens (prefill): y[m, n] (+)= sum_k x[m, k] W[n, k] (+ bias[n]) on the repacked');
+  e('// layout of src/gpu/gptq-repack.ts, for the rows of ONE row chunk (the wrapper dispatches once per chunk):');
+  e('//   y[m, n] = sum_g scale * (sum_{p in g} xs[m, p] * q16(n, p)  -  zero * gsum[m, g])');
+  e('// xs / gsum come from shaders/gptq-prepare-x.wgsl (once per linear): x in packed order scaled by 16^-(p % 4),');
+  e('// and the per-group sums of x; q16 = nibble * 16^(p % 4) is one mask + convert per nibble (see gptq-matvec.wgsl).');
   e(`// Tiling: a workgroup of ${WG} computes ${WG * RT} rows x TM = ${TM} tokens; thread lid owns rows lid + ${WG} i (i < RT = ${RT})`);
   e(`// and all TM tokens (${TM * RT} register accumulators). Per K tile (128 positions, at most one group) the x of the TM`);
   e(`// tokens is copied once into workgroup memory; every weight load (${vec4 ? 'one vec4<u32> = 32 positions' : 'one u32 word = 8 positions'}) is dequantised once`);
@@ -96,6 +119,9 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   e(`// Dispatch: ceil(rows / ${WG * RT}) * ceil(Step.m / ${TM}) workgroups of ${WG}, folded into (x, y) in units of 64 threads`);
   e('// (stride = x * 64: workgroup index = wid.x + wid.y * stride / 64). Rows past the chunk compute on its last row');
   e('// and write nothing; tokens past M re-read the last token.');
+  e(t.tokensFirst
+    ? '// Order: workgroup w takes token tile w % ceil(M / TM) of row block w / ceil(M / TM) (a row block\'s weights stay in cache across its token tiles).'
+    : '// Order: workgroup w takes row block w % row_blocks of token tile w / row_blocks.');
   e('');
   e('struct Step { pos0: u32, m: u32, kv_len: u32, seed: u32, sample_step: u32, _pad0: u32, _pad1: u32, _pad2: u32 }');
   e('struct Params {');
@@ -126,9 +152,17 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   e('  let M = step.m;');
   e('  let row_blocks = (p.rows + WG * RT - 1u) / (WG * RT);');
   e('  let wg = wid.x + wid.y * (p.stride / 64u);');
-  e('  let m0 = (wg / row_blocks) * TM;');
-  e('  let r_base = (wg % row_blocks) * WG * RT + lid;');
-  e('  if (m0 >= M) { return; } // uniform: whole workgroup');
+  if (t.tokensFirst) {
+    e('  let token_tiles = (M + TM - 1u) / TM;');
+    e('  let m0 = (wg % token_tiles) * TM;');
+    e('  let block = wg / token_tiles;');
+    e('  let r_base = block * WG * RT + lid;');
+    e('  if (block >= row_blocks) { return; } // uniform: whole workgroup');
+  } else {
+    e('  let m0 = (wg / row_blocks) * TM;');
+    e('  let r_base = (wg % row_blocks) * WG * RT + lid;');
+    e('  if (m0 >= M) { return; } // uniform: whole workgroup');
+  }
   e('  let K4 = p.K / 4u;');
   e('  let last = M - 1u;');
   e('  let ng = p.n_groups;');
