@@ -5,8 +5,10 @@
 //             fetched by `bash scripts/fetch-eval-pdfs.sh` into .cache/eval-pdfs/ (--pdf-dir DIR elsewhere).
 //             Fixed dev/test split: tune on dev, report test. Also scores the follow-up pairs: the tuning
 //             set eval/followups-tuning.json and the older 26 pairs of questions-docs.json (looked at while
-//             building; now dev, printed with the tuning set), and — only with --heldout — the held-out set
-//             eval/followups-heldout.json (written fresh, nobody tunes on it: print it once, at the end).
+//             building; now dev, printed with the tuning set), the second dev set eval/followups-dev2.json
+//             ("dev2": written fresh on pages no other question uses, after the held-out set; printed in every
+//             run, --dev-only included), and — only with --heldout — the held-out set eval/followups-heldout.json
+//             (written fresh, nobody tunes on it: print it once, at the end).
 //   fixtures  eval/retrieval-questions.json over ../shared/fixtures/pdfs (the set the retriever was first
 //             built on; no split).
 // All PDFs of a set are indexed together, so a hit must name the right file AND the right physical page.
@@ -30,6 +32,7 @@
 //                     the conversation. Not while tuning: that number is read once, at the end.
 //   --heldout-alone   only the held-out pairs' second turns asked ALONE (no conversation), listing those found
 //                     in the top 5: the selection rule for writing new pairs (computes nothing with history)
+//   --dev2-alone      the same for the dev2 pairs (eval/followups-dev2.json): how they were selected
 //   --no-shown-answer follow-ups: earlier turns carry their question only (default: also the text of the
 //                     top passage that search mode showed for it, as the turn's answer)
 //   --verbose         list the misses
@@ -76,9 +79,10 @@ interface FollowUp {
   lang: string;
   /**
    * 'tune': eval/followups-tuning.json, the pairs follow-up handling is tuned on; dev/test: the older 26 (looked
-   * at while building, all treated as dev now); 'heldout': eval/followups-heldout.json, never tuned on.
+   * at while building, all treated as dev now); 'heldout': eval/followups-heldout.json, never tuned on;
+   * 'dev2': eval/followups-dev2.json, a second dev set written on pages no other question uses.
    */
-  split: 'dev' | 'test' | 'tune' | 'heldout';
+  split: 'dev' | 'test' | 'tune' | 'heldout' | 'dev2';
   turns: { q: string; answers: Answer[]; evidence?: string }[];
 }
 interface QuestionSet {
@@ -88,6 +92,8 @@ interface QuestionSet {
   tuningFollowups?: FollowUp[];
   /** eval/followups-heldout.json when present (docs set only); scored only with --heldout / --heldout-alone. */
   heldoutFollowups?: FollowUp[];
+  /** eval/followups-dev2.json when present (docs set only): a second dev set, printed in every run. */
+  dev2Followups?: FollowUp[];
   sources?: { file: string; package: string }[];
 }
 interface Doc {
@@ -150,7 +156,11 @@ async function main(): Promise<void> {
     return;
   }
   if (flag('heldout-alone')) {
-    await heldoutAlone(set.heldoutFollowups ?? [], docs, chunking);
+    await secondTurnsAlone('HELD-OUT', set.heldoutFollowups ?? [], docs, chunking);
+    return;
+  }
+  if (flag('dev2-alone')) {
+    await secondTurnsAlone('dev2', set.dev2Followups ?? [], docs, chunking);
     return;
   }
   const qs = set.questions;
@@ -183,11 +193,12 @@ async function main(): Promise<void> {
 
   if (set.followups) {
     const fuRows: string[][] = [];
-    // The tuning pairs and the older 26 (looked at while building them: dev now) always; the held-out pairs only
-    // when asked for (--heldout), never while tuning (--dev-only).
+    // The tuning pairs, the older 26 (looked at while building them: dev now) and dev2 always; the held-out pairs
+    // only when asked for (--heldout), never while tuning (--dev-only).
     const fuSets: [string, FollowUp[]][] = [
       ['tune', set.tuningFollowups ?? []],
       ['older 26 (dev)', set.followups],
+      ['dev2', set.dev2Followups ?? []],
     ];
     if (flag('heldout') && !flag('dev-only')) fuSets.push(['HELD-OUT', set.heldoutFollowups ?? []]);
     for (const [split, pairs] of fuSets) {
@@ -197,14 +208,14 @@ async function main(): Promise<void> {
         const alone = await followUpRecall(lexLib, sel, false);
         const withHistory = await followUpRecall(lexLib, sel, true);
         fuRows.push([split, lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`, `${withHistory.hit}/${sel.length} (${pct(withHistory.hit / sel.length)})`]);
-        if (flag('verbose') && lang !== 'all' && split === 'tune') {
+        if (flag('verbose') && lang !== 'all' && (split === 'tune' || split === 'dev2')) {
           for (const m of withHistory.misses) console.log(`follow-up miss (with conversation) ${m}`);
           for (const m of alone.hits) console.log(`follow-up found WITHOUT the conversation ${m}`);
         }
       }
     }
     console.log(
-      '\nFollow-up questions (second turn; answer page in the top 5; "tune" = eval/followups-tuning.json, "older 26" = the pairs of questions-docs.json' +
+      '\nFollow-up questions (second turn; answer page in the top 5; "tune" = eval/followups-tuning.json, "older 26" = the pairs of questions-docs.json, "dev2" = eval/followups-dev2.json' +
         (flag('heldout') && !flag('dev-only') ? ', "HELD-OUT" = eval/followups-heldout.json' : '; held-out pairs: --heldout') +
         '):',
     );
@@ -246,6 +257,8 @@ function loadSet(name: 'docs' | 'fixtures'): { set: QuestionSet; pdfDir: string;
     set.tuningFollowups = (JSON.parse(readFileSync(join(root, 'eval', 'followups-tuning.json'), 'utf8')) as { followups: FollowUp[] }).followups;
     const heldoutPath = join(root, 'eval', 'followups-heldout.json');
     if (existsSync(heldoutPath)) set.heldoutFollowups = (JSON.parse(readFileSync(heldoutPath, 'utf8')) as { followups: FollowUp[] }).followups;
+    const dev2Path = join(root, 'eval', 'followups-dev2.json');
+    if (existsSync(dev2Path)) set.dev2Followups = (JSON.parse(readFileSync(dev2Path, 'utf8')) as { followups: FollowUp[] }).followups;
     const pdfDir = resolve(stringFlag('pdf-dir') ?? join(root, '.cache', 'eval-pdfs'));
     return { set, pdfDir, files: (set.sources ?? []).map((s) => ({ name: s.file })) };
   }
@@ -293,9 +306,9 @@ function verify(set: QuestionSet, docs: Doc[]): boolean {
   for (const d of docs) for (const p of d.pages) pageText.set(`${d.name}#${p.page}`, squash(p.text));
   const items = [
     ...set.questions.map((q) => ({ id: q.id, answers: q.answers, evidence: q.evidence })),
-    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? [])].map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
+    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? []), ...(set.dev2Followups ?? [])].map((f) => ({ id: f.id, answers: f.turns[f.turns.length - 1].answers, evidence: f.turns[f.turns.length - 1].evidence })),
     // Earlier turns' evidence is optional; when given it is checked too.
-    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? [])].flatMap((f) =>
+    ...[...(set.followups ?? []), ...(set.tuningFollowups ?? []), ...(set.heldoutFollowups ?? []), ...(set.dev2Followups ?? [])].flatMap((f) =>
       f.turns.slice(0, -1).flatMap((t, i) => (t.evidence ? [{ id: `${f.id} turn ${i + 1}`, answers: t.answers, evidence: t.evidence }] : [])),
     ),
   ];
@@ -416,12 +429,13 @@ async function followUpRecall(
 }
 
 /**
- * The held-out pairs' second turns asked alone (the rule they were selected by: a pair whose second turn is found
- * without the conversation is re-worded once or dropped). Nothing is retrieved with the conversation here.
+ * The held-out (or dev2) pairs' second turns asked alone (the rule they were selected by: a pair whose second turn
+ * is found without the conversation is re-worded once or dropped). Nothing is retrieved with the conversation here.
  */
-async function heldoutAlone(pairs: FollowUp[], docs: Doc[], chunking: ChunkOptions): Promise<void> {
+async function secondTurnsAlone(label: 'HELD-OUT' | 'dev2', pairs: FollowUp[], docs: Doc[], chunking: ChunkOptions): Promise<void> {
+  const file = label === 'dev2' ? 'eval/followups-dev2.json' : 'eval/followups-heldout.json';
   if (pairs.length === 0) {
-    console.log('No held-out follow-up pairs (eval/followups-heldout.json).');
+    console.log(`No ${label} follow-up pairs (${file}).`);
     return;
   }
   const lib = await buildLibrary(docs, chunking, new NoEmbedderProvider(), DEFAULT_LEXICAL);
@@ -430,10 +444,10 @@ async function heldoutAlone(pairs: FollowUp[], docs: Doc[], chunking: ChunkOptio
     const sel = pairs.filter((f) => lang === 'all' || f.lang === lang);
     if (sel.length === 0) continue;
     const alone = await followUpRecall(lib, sel, false);
-    rows.push(['HELD-OUT', lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`]);
-    if (lang !== 'all') for (const m of alone.hits) console.log(`held-out follow-up found WITHOUT the conversation ${m}`);
+    rows.push([label, lang, String(sel.length), `${alone.hit}/${sel.length} (${pct(alone.hit / sel.length)})`]);
+    if (lang !== 'all') for (const m of alone.hits) console.log(`${label} follow-up found WITHOUT the conversation ${m}`);
   }
-  console.log('\nHeld-out follow-up pairs, second turn asked alone (answer page in the top 5):');
+  console.log(`\n${label} follow-up pairs (${file}), second turn asked alone (answer page in the top 5):`);
   printTable(['split', 'lang', 'pairs', 'without conversation'], rows);
 }
 

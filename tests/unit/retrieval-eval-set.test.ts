@@ -1,4 +1,5 @@
-// The retrieval evaluation's question file (eval/questions-docs.json): its shape, its fixed dev/test split,
+// The retrieval evaluation's question file (eval/questions-docs.json) and its follow-up files (eval/followups-*.json):
+// their shape, the question file's fixed dev/test split,
 // and — when the PDFs have been fetched and read once by `npm run eval:retrieval` (which leaves
 // .cache/eval-pdfs/<file>.pages.json) — that every evidence phrase is on the pages it names. The evaluation
 // itself is not run here (it takes a minute): `npm run eval:retrieval`.
@@ -23,6 +24,8 @@ const set = JSON.parse(readFileSync(join(root, 'eval', 'questions-docs.json'), '
 const tuning = (JSON.parse(readFileSync(join(root, 'eval', 'followups-tuning.json'), 'utf8')) as Pick<QuestionFile, 'followups'>).followups;
 /** The held-out follow-up pairs (eval/followups-heldout.json): never tuned on, printed only with eval:retrieval --heldout. */
 const heldout = (JSON.parse(readFileSync(join(root, 'eval', 'followups-heldout.json'), 'utf8')) as Pick<QuestionFile, 'followups'>).followups;
+/** The second dev set of follow-up pairs (eval/followups-dev2.json): written on pages no other question uses, printed in every run. */
+const dev2 = (JSON.parse(readFileSync(join(root, 'eval', 'followups-dev2.json'), 'utf8')) as Pick<QuestionFile, 'followups'>).followups;
 const cacheDir = join(root, '.cache', 'eval-pdfs');
 const cached = set.sources.every((s) => existsSync(join(cacheDir, `${s.file}.pages.json`)));
 if (!cached) console.warn(`Evaluation PDFs not read yet (${cacheDir}): evidence check skipped. Run bash scripts/fetch-eval-pdfs.sh && npm run eval:retrieval.`);
@@ -107,6 +110,32 @@ describe('retrieval evaluation set', () => {
     }
   });
 
+  it('has a dev2 set of at least 30 follow-up pairs (20 English, 10 Chinese) on pages no other question uses, ids unique across all four files', () => {
+    expect(dev2.length).toBeGreaterThanOrEqual(30);
+    expect(dev2.filter((f) => f.lang === 'en').length).toBeGreaterThanOrEqual(20);
+    expect(dev2.filter((f) => f.lang === 'zh').length).toBeGreaterThanOrEqual(10);
+    const files = new Set(set.sources.map((s) => s.file));
+    const ids = [...set.questions.map((q) => q.id), ...set.followups.map((f) => f.id), ...tuning.map((f) => f.id), ...heldout.map((f) => f.id), ...dev2.map((f) => f.id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    const pagesOf = (answers: Answer[]) => answers.flatMap((a) => a.pages.map((p) => `${a.file}#${p}`));
+    const taken = new Set([
+      ...set.questions.flatMap((q) => pagesOf(q.answers)),
+      ...[...set.followups, ...tuning, ...heldout].flatMap((f) => f.turns.flatMap((t) => pagesOf(t.answers))),
+    ]);
+    const reused: string[] = [];
+    for (const f of dev2) {
+      expect(f.split).toBe('dev2');
+      expect(f.turns.length).toBe(2);
+      for (const t of f.turns) {
+        expect(t.answers.length).toBeGreaterThan(0);
+        expect(t.evidence?.trim()).toBeTruthy();
+        for (const a of t.answers) expect(files).toContain(a.file);
+        for (const key of pagesOf(t.answers)) if (taken.has(key)) reused.push(`${f.id} ${key}`);
+      }
+    }
+    expect(reused).toEqual([]);
+  });
+
   it('keeps its dev/test split fixed (tune on dev, report test)', () => {
     const lines = [...set.questions.map((q) => `${q.id}:${q.split}`), ...set.followups.map((f) => `${f.id}:${f.split}`)].sort().join('\n');
     expect(createHash('sha256').update(lines).digest('hex')).toBe(SPLIT_DIGEST);
@@ -128,8 +157,8 @@ describe('retrieval evaluation set', () => {
     }
     const items = [
       ...answerable,
-      ...[...set.followups, ...tuning, ...heldout].map((f) => ({ id: f.id, ...f.turns[1] })),
-      ...heldout.filter((f) => f.turns[0].evidence).map((f) => ({ id: `${f.id} turn 1`, ...f.turns[0] })),
+      ...[...set.followups, ...tuning, ...heldout, ...dev2].map((f) => ({ id: f.id, ...f.turns[1] })),
+      ...[...heldout, ...dev2].filter((f) => f.turns[0].evidence).map((f) => ({ id: `${f.id} turn 1`, ...f.turns[0] })),
     ];
     const missing: string[] = [];
     for (const it of items) for (const a of it.answers) for (const p of a.pages) if (!(text.get(`${a.file}#${p}`) ?? '').includes(squash(it.evidence!))) missing.push(`${it.id} p${p}`);
