@@ -25,10 +25,16 @@ const EN_OPENING = /^\s*(?:and|but|also|so|then|what about|how about|what if|and
 const EN_TRAILING_DEMONSTRATIVE = /\b(?:that|this|those|these)\s*[?.!]*\s*$/;
 /** Words that place the question after something done before ("put the old values back afterwards"). */
 const EN_AFTER = /\b(?:afterwards?|later on|from then on|once (?:that|this|it)(?: is)? done)\b/;
+/**
+ * Comparisons and alternatives to something said before, wherever they come ("lay out several plots in a grid
+ * instead?", "something similar for an angle?", "the equivalent command in gnuplot?", "the second way", "each
+ * one"): unlike a pronoun they have no antecedent inside the question.
+ */
+const EN_COMPARES = /\b(?:instead|similar(?:ly)?|likewise|equivalent|as well|the (?:first|second|third|last|latter|former) (?:one|way|option|method|approach|variant|form|version|command|kind|case)s?|each one|either one|both of them)\b/;
 /** Chinese: pronouns and demonstratives, "the former/latter", "also / other", a trailing question particle 呢. */
 const ZH_REFERRING = /[它其]|这[个些样种里么]?|那[个些样种里么]?|前者|后者|上述|上面|刚才|还有|另外|别的|具体/gu;
-/** A trailing 呢 ("那加一呢？") marks a follow-up wherever the question's words are. */
-const ZH_TRAILING_NE = /呢[？?]?\s*$/u;
+/** A trailing 呢 ("那加一呢？"), or 呢 closing a clause ("公式里的字体呢，有哪些…"), marks a follow-up wherever the question's words are. */
+const ZH_TRAILING_NE = /呢(?:[？?]?\s*$|[，,？?])/u;
 const ZH_OPENING = /^\s*(?:那|那么|还有|另外|以及|而且|再)/u;
 
 export interface FollowUpSignal {
@@ -52,7 +58,7 @@ export function followUpSignal(question: string, contentTerms: readonly string[]
   const refers = words.some((w) => w.latin && EN_REFERRING.has(w.text) && !(w.text === 'that' && EN_CLAUSE_AFTER_THAT.test(lower)) && early(w.start));
   const phrase = EN_REFERRING_PHRASE.exec(lower);
   const zh = [...q.matchAll(ZH_REFERRING)].some((m) => early(m.index));
-  const trailing = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower);
+  const trailing = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower) || EN_COMPARES.test(lower);
   if (refers || trailing || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
   // Chinese is indexed as bigrams, which overcount a short question: count its words instead.
   const own = words.some((w) => !w.latin) ? words.filter((w) => w.content).length : new Set(contentTerms).size;

@@ -138,4 +138,14 @@ describe('follow-up detection: antecedents inside the question, continuations, C
     expect(signal('Where in the search path does attaching a data frame put it?').followUp).toBe(false); // "it" at the end: not a demonstrative
     expect(signal('How do I check that the installed files are complete?').followUp).toBe(false); // "that" inside: a clause
   });
+
+  it('counts comparisons and alternatives wherever they come, and 呢 closing a clause', () => {
+    expect(signal('Can I lay out several separate plots in a grid on one page instead?').reason).toBe('refers back');
+    expect(signal('Is there something similar for an angle between two lines?').reason).toBe('refers back');
+    expect(signal("What's the equivalent command in gnuplot?").reason).toBe('refers back');
+    expect(signal('Why is the second way so much slower?').reason).toBe('refers back');
+    expect(signal('公式里的字体呢，有哪些 Unicode 的可以选？').reason).toBe('refers back');
+    expect(signal('How do I draw the first element of a vector in red?').followUp).toBe(false); // "the first" + a noun of its own
+    expect(signal('怎样设置纸张大小和页边距？').followUp).toBe(false);
+  });
 });
