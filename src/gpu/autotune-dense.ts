@@ -69,6 +69,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
   const variants = [ONE_ROW_PER_THREAD, ...o.variants.filter((v) => v.name !== ONE_ROW_PER_THREAD.name)].filter((v) => v.supports(ctx, { cols: s.K, dtype: s.dtype }));
   const list: MeasureCandidate[] = variants.map((v) => ({
     name: v.name,
+    family: v.kind,
     tolerance: TOLERANCE,
     bind: () => {
       const k = new DenseMatvecKernel(ctx, { variant: v });

@@ -42,6 +42,12 @@ export const EARLIER_NOTE = 'measured on an earlier load, rescaled by the refere
 /** One candidate, bound on demand (binding compiles its pipeline: the deadline is checked first). */
 export interface MeasureCandidate {
   name: string;
+  /**
+   * Variants built the same way (e.g. every split-K variant): once one of them is over PRUNE_FACTOR x the best on
+   * one call, the rest of its family is not bound or timed (on a CPU driver each split-K pipeline costs seconds to
+   * compile, and all of them are 4-10x slower there).
+   */
+  family?: string;
   tolerance: number;
   bind(): {
     /** One call on one weight copy (the check, and the pruning probe). */
@@ -55,6 +61,7 @@ export interface MeasureCandidate {
 
 /** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
 export const PRUNE_FACTOR = 4;
+export const FAMILY_NOTE = `not measured: another variant of its family was over ${PRUNE_FACTOR}x slower than the best on one call`;
 
 /** Two candidates whose best times are within this factor are a close call (more rounds decide). */
 export const CLOSE_CALL = 1.2;
@@ -107,7 +114,12 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   let complete = true;
   let bestProbe = Infinity;
   let firstMs = 0; // the reference's single-call time (costAware)
+  const prunedFamilies = new Set<string>();
   for (const [i, cand] of list.entries()) {
+    if (i > 0 && cand.family !== undefined && prunedFamilies.has(cand.family)) {
+      candidates.push({ variant: cand.name, ms: null, relErr: null, note: `${FAMILY_NOTE} (${cand.family})` });
+      continue;
+    }
     const before = i > 0 ? earlier.find((e) => e.variant === cand.name) : undefined;
     if (before) {
       const c: TuneCandidate = { variant: cand.name, ms: null, relErr: null, note: EARLIER_NOTE };
@@ -127,7 +139,12 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
     if (!(c.relErr <= cand.tolerance)) { c.note = 'wrong output on this adapter'; continue; }
     const probe = await timer.time(b.once, 1);
     c.probeMs = probe;
-    if (probe > PRUNE_FACTOR * bestProbe) { c.ms = probe * scale; c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`; continue; }
+    if (probe > PRUNE_FACTOR * bestProbe) {
+      c.ms = probe * scale;
+      c.note = `over ${PRUNE_FACTOR}x slower than the best on one call; not timed further`;
+      if (cand.family !== undefined) prunedFamilies.add(cand.family);
+      continue;
+    }
     bestProbe = Math.min(bestProbe, probe);
     if (i === 0) firstMs = probe;
     if (i === 0 && o.costAware && refThen) {

@@ -129,6 +129,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[],
   // rows-per-thread first: it is always measured (the fallback) and sets the pruning bar.
   const list: MeasureCandidate[] = [ROWS_PER_THREAD, ...variants.filter((v) => v !== ROWS_PER_THREAD)].filter((v) => v.supports(ctx, s) && variants.includes(v)).map((v) => ({
     name: v.name,
+    family: v.kind + (v.f16 ? ' f16' : ''),
     tolerance: v.f16 ? TOLERANCE.f16 : TOLERANCE.f32,
     bind: () => {
       const k = new GptqMatvecKernel(ctx, { variant: v });
