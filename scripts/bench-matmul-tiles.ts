@@ -13,7 +13,9 @@
 //          [--json]
 // Default shapes: the fused TinyLlama-1.1B layers (q/k/v 2048→2560, o 2048→2048, gate/up 2048→11264, down
 // 5632→2048; group 128). Prints per (shape, M) and case: median ms per layer call, GFLOP/s, and the median
-// (min–max) per-round speed relative to the default tile, the --prev kernel and the old-layout kernel.
+// (min–max) per-round speed relative to the default tile, the --prev kernel and the old-layout kernel; stderr and
+// --json also give each case's first call (pipeline compilation included: with MESA_SHADER_CACHE_DISABLE=true on
+// lavapipe, the cold compile of a tile).
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { acquireGpu, createBuffer, STORAGE, uploadBuffer, type GpuContext } from '../src/gpu/context';
@@ -69,7 +71,7 @@ const ctx = await acquireGpu(nodeGpu(), {});
 const timer = new GpuTimer(ctx);
 const load0 = loadavg();
 interface Ratio { median: number; min: number; max: number }
-interface Row { K: number; N: number; M: number; case: string; ms: number; gflops: number; vs_default: Ratio; vs_prev?: Ratio; vs_old?: Ratio }
+interface Row { K: number; N: number; M: number; case: string; first_call_ms: number; ms: number; gflops: number; vs_default: Ratio; vs_prev?: Ratio; vs_old?: Ratio }
 const out: Row[] = [];
 for (const [K, N] of SHAPES) {
   const packed = randomPackedGptq(K, N);
@@ -84,7 +86,7 @@ for (const [K, N] of SHAPES) {
     writeStep(ctx, step, { pos0: 0, m: M });
     const mk = (name: string, k: GptqMatmulKernel, wset: GpuGptq[]) => {
       const bounds = wset.map((w) => k.bind(x, w, y, step, { maxM: M }));
-      return { name, encode: (p: GPUComputePassEncoder) => bounds.forEach((b) => k.encode(p, b, M)), times: [] as number[] };
+      return { name, encode: (p: GPUComputePassEncoder) => bounds.forEach((b) => k.encode(p, b, M)), times: [] as number[], firstMs: 0 };
     };
     const legacy = (label: string, code: string, w: GpuGptq) => {
       const k = new GptqMatmulKernel(ctx, { tile: LEGACY });
@@ -96,7 +98,11 @@ for (const [K, N] of SHAPES) {
       mk(DEFAULT_MATMUL_TILE.name, new GptqMatmulKernel(ctx), ws),
       ...tiles.filter((t) => t.name !== DEFAULT_MATMUL_TILE.name && tileSupports(t, packed)).map((tile) => mk(tile.name, new GptqMatmulKernel(ctx, { tile }), ws)),
     ];
-    for (const c of cases) await timer.time(c.encode, 1); // pipeline compilation, first touch
+    for (const c of cases) { // pipeline compilation (on lavapipe at the first dispatch), first touch
+      const t = performance.now();
+      await timer.time(c.encode, 1);
+      c.firstMs = performance.now() - t;
+    }
     for (let r = 0; r < rounds; r++) for (const c of cases) c.times.push((await timer.time(c.encode, 1)) / copies);
     if (ctx.firstError) throw new Error(`GPU error: ${ctx.firstError.message}`);
     const def = cases.find((c) => c.name === DEFAULT_MATMUL_TILE.name)!;
@@ -106,10 +112,10 @@ for (const [K, N] of SHAPES) {
     const stats = (r: number[]) => ({ median: median(r), min: Math.min(...r), max: Math.max(...r) });
     for (const c of cases) {
       const per = median(c.times);
-      out.push({ K, N, M, case: c.name, ms: per, gflops: (2 * M * N * K) / (per / 1000) / 1e9, vs_default: stats(ratios(def.times, c.times)),
+      out.push({ K, N, M, case: c.name, first_call_ms: c.firstMs, ms: per, gflops: (2 * M * N * K) / (per / 1000) / 1e9, vs_default: stats(ratios(def.times, c.times)),
         ...(prev ? { vs_prev: stats(ratios(prev.times, c.times)) } : {}), ...(old ? { vs_old: stats(ratios(old.times, c.times)) } : {}) });
     }
-    process.stderr.write(`K=${K} N=${N} M=${M} (${copies} copies): ${cases.map((c) => `${c.name} ${c.times.map((t) => t.toFixed(1)).join('/')} ms`).join('; ')}\n`);
+    process.stderr.write(`K=${K} N=${N} M=${M} (${copies} copies): ${cases.map((c) => `${c.name} ${c.times.map((t) => t.toFixed(1)).join('/')} ms (first call ${(c.firstMs / 1000).toFixed(1)} s)`).join('; ')}\n`);
     x.destroy(); y.destroy(); step.destroy();
   }
   ws.forEach(destroyGptq);
