@@ -17,6 +17,7 @@ import matmulCode from '../../../shaders/dense-matmul.wgsl?raw';
 import { getPipeline, hasWideSubgroups, uniformBuffer, type GpuContext } from '../context';
 import type { DenseWeight } from '../dense-weight';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
+import { DEFAULT_DENSE_MATMUL, DENSE_MATMUL_TILES, denseMatmulTileSource, denseTileSupports, denseTileThreads, type DenseMatmulTile } from './dense-matmul-tiles';
 
 export interface DenseLinearOptions {
   /** y += result (fuses the residual add). */
@@ -26,7 +27,7 @@ export interface DenseLinearOptions {
 export interface DenseBound {
   groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid; workgroups?: number; gridX?: number }[];
   pipeline: GPUComputePipeline;
-  /** The matvec variant this binding runs (DenseMatvecVariant.name; 'dense-matmul' for the matmul). */
+  /** The variant this binding runs (DenseMatvecVariant.name; for the matmul DEFAULT_DENSE_MATMUL or a tile's name). */
   variant: string;
 }
 
@@ -182,21 +183,42 @@ export class DenseMatvecKernel {
   }
 }
 
-/** x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. One thread per (output row, 4 tokens). */
+/** The bound of a dense matmul: the generated tile it runs, or null for the default kernel. */
+export interface DenseMatmulBound extends DenseBound { tile: DenseMatmulTile | null }
+
+/**
+ * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. Default (shaders/dense-matmul.wgsl, variant
+ * DEFAULT_DENSE_MATMUL): one thread per (output row, 4 tokens); or a generated tile
+ * (src/gpu/kernels/dense-matmul-tiles.ts: the autotuner's pick), where the weight supports it (cols % 4 == 0).
+ */
 export class DenseMatmulKernel {
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions = {}) {
+  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions & { tile?: DenseMatmulTile } = {}) {
     this.pipeline = getPipeline(ctx, 'dense-matmul', matmulCode);
   }
 
-  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }): DenseBound {
-    const tiles = Math.ceil(shape.maxM / 4);
-    const groups = bindChunks(this.ctx, this.pipeline, 'dense-matmul', x, w, y, step, tiles,
-      (rows, rowStart, stride) => uniformWords([rows, w.cols, rowStart, this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, w.rows, stride]));
-    return { groups, pipeline: this.pipeline, variant: 'dense-matmul' };
+  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }, tile: DenseMatmulTile | null = this.opts.tile ?? null): DenseMatmulBound {
+    const params = (rows: number, rowStart: number, stride: number) => uniformWords([rows, w.cols, rowStart, this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, w.rows, stride]);
+    if (tile && denseTileSupports(w)) {
+      const pipeline = getPipeline(this.ctx, `dense-matmul ${tile.name} ${w.dtype}`, denseMatmulTileSource(tile, w.dtype));
+      const groups = w.chunks.map((c) => {
+        const grid = linearGrid(this.ctx, denseTileThreads(tile, c.rows, shape.maxM), 64);
+        const p = uniformBuffer(this.ctx, params(c.rows, c.rowStart, grid.stride), 'dense-matmul-tile.params');
+        return { bindGroup: chunkBindGroup(this.ctx, pipeline, x, c.buffer, y, p, step), rows: c.rows, grid };
+      });
+      return { groups, pipeline, variant: tile.name, tile };
+    }
+    const groups = bindChunks(this.ctx, this.pipeline, 'dense-matmul', x, w, y, step, Math.ceil(shape.maxM / 4), params);
+    return { groups, pipeline: this.pipeline, variant: DEFAULT_DENSE_MATMUL, tile: null };
   }
 
   encode(pass: GPUComputePassEncoder, bound: DenseBound, m: number): void {
-    encodeChunks(pass, bound, (rows) => rows * Math.ceil(m / 4));
+    const tile = (bound as Partial<DenseMatmulBound>).tile;
+    encodeChunks(pass, bound, tile ? (rows) => denseTileThreads(tile, rows, m) : (rows) => rows * Math.ceil(m / 4));
   }
+}
+
+/** Every source a dense matmul variant is built from (the autotuner's cache key hashes it). */
+export function denseMatmulSources(): string {
+  return [matmulCode, ...DENSE_MATMUL_TILES.flatMap((t) => [denseMatmulTileSource(t, 'f16'), denseMatmulTileSource(t, 'f32')])].join('\n');
 }

@@ -1,0 +1,69 @@
+// Every generated tile of the dense prefill matmul (src/gpu/kernels/dense-matmul-tiles.ts) and the default kernel
+// against the CPU twin denseLinearCpu, f16 and f32 weights on both precision paths: one token, several token tiles
+// with a ragged last one, ragged row blocks, row chunks, accumulate, K not a multiple of the 128-position x tile,
+// and the fallback to the default where cols % 4 != 0. Runs on lavapipe and, with PDFCHAT_VK=swiftshader, on
+// SwiftShader.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/context';
+import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
+import { uploadDense } from '../../src/gpu/dense-weight';
+import { DenseMatmulKernel } from '../../src/gpu/kernels/dense-linear';
+import { DEFAULT_DENSE_MATMUL, DENSE_MATMUL_TILES, denseMatmulTileByName, denseMatmulTileSource, denseTileSupports } from '../../src/gpu/kernels/dense-matmul-tiles';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
+import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+
+describe.each(PATHS)('dense matmul tiles ($name)', ({ preferF16 }) => {
+  let ctx: GpuContext;
+  beforeAll(async () => { ctx = await testGpu({ preferF16 }); });
+  afterAll(() => ctx?.device.destroy());
+
+  const cases = [
+    // More rows than the largest block (512), ragged; K past one 128-position x tile, ragged.
+    { K: 132, N: 600, dtype: 'f16' as const, acc: true },
+    { K: 132, N: 70, dtype: 'f32' as const, acc: false, chunkRows: 16 },
+    { K: 256, N: 40, dtype: 'f16' as const, acc: false, chunkRows: 12 },
+    // cols % 4 != 0: every tile falls back to the default kernel.
+    { K: 67, N: 45, dtype: 'f16' as const, acc: true },
+  ];
+  for (const c of cases) {
+    it(`K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split' : ''}: default and every tile, M = 1, 3, 9, 16`, async () => {
+      let W = randomFloats(c.N * c.K, c.K + c.N);
+      const elem = c.dtype === 'f16' ? 2 : 4;
+      const f16 = c.dtype === 'f16' ? f32ArrayToF16Bits(W) : null;
+      if (f16) W = f16BitsArrayToF32(f16);
+      const maxChunkBytes = c.chunkRows ? c.chunkRows * c.K * elem : undefined;
+      const w = uploadDense(ctx, f16 ? { f16 } : W, c.N, c.K, { maxChunkBytes });
+      if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(1);
+      for (const tile of [null, ...DENSE_MATMUL_TILES]) {
+        const k = new DenseMatmulKernel(ctx, { accumulate: c.acc });
+        for (const M of [1, 3, 9, 16]) {
+          const x = randomFloats(M * c.K, M + 50);
+          const y0 = c.acc ? randomFloats(M * c.N, M + 60) : undefined;
+          const y = upload(ctx, y0 ?? new Float32Array(M * c.N));
+          const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }), { maxM: 16 }, tile);
+          expect(bound.variant).toBe(tile && denseTileSupports(w) ? tile.name : DEFAULT_DENSE_MATMUL);
+          await runPass(ctx, (p) => k.encode(p, bound, M));
+          expect(ctx.firstError).toBeNull();
+          expect(relErr(await readF32(ctx, y, M * c.N), denseLinearCpu(x, W, c.K, c.N, y0)), `${tile?.name ?? 'default'} M=${M}`).toBeLessThan(1e-5);
+        }
+      }
+    });
+  }
+
+  it('tile names parse back; sources name their tile and compile the dtype in', () => {
+    for (const t of DENSE_MATMUL_TILES) {
+      expect(denseMatmulTileByName(t.name)).toEqual(t);
+      const f16 = denseMatmulTileSource(t, 'f16'), f32 = denseMatmulTileSource(t, 'f32');
+      expect(f16).toContain(`tile "${t.name}", f16 weights`);
+      expect(f16).toContain('unpack2x16float');
+      expect(f32).not.toContain('unpack2x16float');
+      expect(f32).toContain(`@workgroup_size(${t.workgroup})`);
+      expect(f32).toContain(`var a${t.rows - 1}_${t.tokens - 1} = 0.0;`);
+      expect(f32.includes('let token_tiles'), t.name).toBe(t.tokensFirst);
+    }
+    expect(new Set(DENSE_MATMUL_TILES.map((t) => t.tokensFirst)).size).toBe(2); // both orders are tested above
+    expect(denseMatmulTileByName('tm4 rt4')).toBeNull();
+    expect(denseTileSupports({ cols: 2048 })).toBe(true);
+    expect(denseTileSupports({ cols: 2050 })).toBe(false);
+  });
+});
