@@ -1,5 +1,5 @@
-// The dense prefill matmul's generated tiles (src/gpu/kernels/dense-matmul-tiles.ts) against its default kernel
-// (shaders/dense-matmul.wgsl) in ONE process, interleaved: every round times every case once, the summary is the
+// The dense prefill matmul's generated tiles (src/gpu/kernels/dense-matmul-tiles.ts; the default tile among them)
+// against its row-per-thread kernel (shaders/dense-matmul.wgsl, the default until 2026-12-01) in ONE process, interleaved: every round times every case once, the summary is the
 // median of the per-round ratios (min–max beside it); weights in enough distinct copies that one measurement reads
 // at least --mib MiB. Usage:
 //   bash scripts/with-gpu-env.sh node --import ./scripts/node20-polyfills.mjs --import tsx --import ./scripts/raw-loader.mjs \
@@ -12,7 +12,7 @@ import { acquireGpu, createBuffer, STORAGE, uploadBuffer } from '../src/gpu/cont
 import { destroyDense, uploadDense } from '../src/gpu/dense-weight';
 import { randomX } from '../src/gpu/kernel-bench';
 import { DenseMatmulKernel } from '../src/gpu/kernels/dense-linear';
-import { DEFAULT_DENSE_MATMUL, DENSE_MATMUL_TILES, denseMatmulTileByName, type DenseMatmulTile } from '../src/gpu/kernels/dense-matmul-tiles';
+import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from '../src/gpu/kernels/dense-matmul-tiles';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { createStepBuffer, writeStep } from '../src/gpu/step';
 import { GpuTimer } from '../src/gpu/timing';
@@ -34,7 +34,7 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 const ctx = await acquireGpu(nodeGpu(), {});
 const timer = new GpuTimer(ctx);
 const load0 = loadavg();
-const out: { K: number; N: number; M: number; case: string; first_call_ms: number; ms: number; gflops: number; vs_default: { median: number; min: number; max: number } }[] = [];
+const out: { K: number; N: number; M: number; case: string; first_call_ms: number; ms: number; gflops: number; vs_row_per_thread: { median: number; min: number; max: number } }[] = [];
 for (const [K, N] of SHAPES) {
   const W = randomX(N * K);
   const data = dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
@@ -48,7 +48,7 @@ for (const [K, N] of SHAPES) {
     const cases = [null, ...tiles].map((tile) => {
       const k = new DenseMatmulKernel(ctx);
       const bounds = ws.map((w) => k.bind(x, w, y, step, { maxM: M }, tile));
-      return { name: tile?.name ?? DEFAULT_DENSE_MATMUL, encode: (p: GPUComputePassEncoder) => bounds.forEach((b) => k.encode(p, b, M)), times: [] as number[], firstMs: 0 };
+      return { name: tile ? `${tile.name}${tile === DEFAULT_DENSE_MATMUL_TILE ? ' (default)' : ''}` : ROW_PER_THREAD_DENSE_MATMUL, encode: (p: GPUComputePassEncoder) => bounds.forEach((b) => k.encode(p, b, M)), times: [] as number[], firstMs: 0 };
     });
     for (const c of cases) { const t = performance.now(); await timer.time(c.encode, 1); c.firstMs = performance.now() - t; } // compile, first touch
     for (let r = 0; r < rounds; r++) for (const c of cases) c.times.push((await timer.time(c.encode, 1)) / copies);
@@ -57,7 +57,7 @@ for (const [K, N] of SHAPES) {
     for (const c of cases) {
       const rr = def.times.map((d, i) => d / c.times[i]);
       const per = median(c.times);
-      out.push({ K, N, M, case: c.name, first_call_ms: c.firstMs, ms: per, gflops: (2 * M * N * K) / (per / 1000) / 1e9, vs_default: { median: median(rr), min: Math.min(...rr), max: Math.max(...rr) } });
+      out.push({ K, N, M, case: c.name, first_call_ms: c.firstMs, ms: per, gflops: (2 * M * N * K) / (per / 1000) / 1e9, vs_row_per_thread: { median: median(rr), min: Math.min(...rr), max: Math.max(...rr) } });
     }
     process.stderr.write(`K=${K} N=${N} M=${M} ${dtype} (${copies} copies): ${cases.map((c) => `${c.name} ${c.times.map((t) => t.toFixed(1)).join('/')} ms (first call ${(c.firstMs / 1000).toFixed(1)} s)`).join('; ')}\n`);
     x.destroy(); y.destroy(); step.destroy();
@@ -70,7 +70,7 @@ if (argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ adapter: ctx.adapterName, clock: timer.clock, dtype, rounds, loadavg: [load0, load1], rows: out }) + '\n');
 } else {
   console.log(`adapter: ${ctx.adapterName} (${timer.clock} clock), ${dtype} weights, ${rounds} interleaved rounds, ≥ ${readBytes / 2 ** 20} MiB per measurement; load average ${load0} → ${load1}`);
-  console.log('shape               M  case                    med ms/layer  GFLOP/s   × default: median (min–max)');
-  for (const r of out) console.log(`K=${r.K} N=${r.N}`.padEnd(18) + String(r.M).padStart(4) + '  ' + r.case.padEnd(22) + r.ms.toFixed(2).padStart(12) + r.gflops.toFixed(2).padStart(9) + `   ${r.vs_default.median.toFixed(2)} (${r.vs_default.min.toFixed(2)}–${r.vs_default.max.toFixed(2)})`);
+  console.log(`shape               M  case                    med ms/layer  GFLOP/s   × ${ROW_PER_THREAD_DENSE_MATMUL}: median (min–max)`);
+  for (const r of out) console.log(`K=${r.K} N=${r.N}`.padEnd(18) + String(r.M).padStart(4) + '  ' + r.case.padEnd(22) + r.ms.toFixed(2).padStart(12) + r.gflops.toFixed(2).padStart(9) + `   ${r.vs_row_per_thread.median.toFixed(2)} (${r.vs_row_per_thread.min.toFixed(2)}–${r.vs_row_per_thread.max.toFixed(2)})`);
 }
 ctx.device.destroy();

@@ -1,5 +1,6 @@
-// Every generated tile of the dense prefill matmul (src/gpu/kernels/dense-matmul-tiles.ts) and the default kernel
-// against the CPU twin denseLinearCpu, f16 and f32 weights on both precision paths: one token, several token tiles
+// Every generated tile of the dense prefill matmul (src/gpu/kernels/dense-matmul-tiles.ts, the default tile among
+// them), the row-per-thread kernel (shaders/dense-matmul.wgsl) and the kernel's default choice against the CPU twin
+// denseLinearCpu, f16 and f32 weights on both precision paths: one token, several token tiles
 // with a ragged last one, ragged row blocks, row chunks, accumulate, K not a multiple of the 128-position x tile,
 // and the fallback to the default where cols % 4 != 0. Runs on lavapipe and, with PDFCHAT_VK=swiftshader, on
 // SwiftShader.
@@ -8,7 +9,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
 import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatmulKernel } from '../../src/gpu/kernels/dense-linear';
-import { DEFAULT_DENSE_MATMUL, DENSE_MATMUL_TILES, denseMatmulTileByName, denseMatmulTileSource, denseTileSupports } from '../../src/gpu/kernels/dense-matmul-tiles';
+import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, denseMatmulTileSource, denseTileSupports, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from '../../src/gpu/kernels/dense-matmul-tiles';
 import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
@@ -26,7 +27,7 @@ describe.each(PATHS)('dense matmul tiles ($name)', ({ preferF16 }) => {
     { K: 67, N: 45, dtype: 'f16' as const, acc: true },
   ];
   for (const c of cases) {
-    it(`K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split' : ''}: default and every tile, M = 1, 3, 9, 16`, async () => {
+    it(`K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split' : ''}: default, row-per-thread and every tile, M = 1, 3, 9, 16`, async () => {
       let W = randomFloats(c.N * c.K, c.K + c.N);
       const elem = c.dtype === 'f16' ? 2 : 4;
       const f16 = c.dtype === 'f16' ? f32ArrayToF16Bits(W) : null;
@@ -34,17 +35,20 @@ describe.each(PATHS)('dense matmul tiles ($name)', ({ preferF16 }) => {
       const maxChunkBytes = c.chunkRows ? c.chunkRows * c.K * elem : undefined;
       const w = uploadDense(ctx, f16 ? { f16 } : W, c.N, c.K, { maxChunkBytes });
       if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(1);
-      for (const tile of [null, ...DENSE_MATMUL_TILES]) {
-        const k = new DenseMatmulKernel(ctx, { accumulate: c.acc });
+      // undefined: the kernel's default (DEFAULT_DENSE_MATMUL_TILE where supported); null: row-per-thread.
+      const choices: (DenseMatmulTile | null | undefined)[] = [undefined, null, ...DENSE_MATMUL_TILES];
+      for (const tile of choices) {
+        const k = new DenseMatmulKernel(ctx, { accumulate: c.acc, tile });
         for (const M of [1, 3, 9, 16]) {
           const x = randomFloats(M * c.K, M + 50);
           const y0 = c.acc ? randomFloats(M * c.N, M + 60) : undefined;
           const y = upload(ctx, y0 ?? new Float32Array(M * c.N));
-          const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }), { maxM: 16 }, tile);
-          expect(bound.variant).toBe(tile && denseTileSupports(w) ? tile.name : DEFAULT_DENSE_MATMUL);
+          const bound = k.bind(upload(ctx, x), w, y, stepBuffer(ctx, { pos0: 0, m: M }), { maxM: 16 });
+          const used = tile === undefined ? DEFAULT_DENSE_MATMUL_TILE : tile;
+          expect(bound.variant).toBe(used && denseTileSupports(w) ? used.name : ROW_PER_THREAD_DENSE_MATMUL);
           await runPass(ctx, (p) => k.encode(p, bound, M));
           expect(ctx.firstError).toBeNull();
-          expect(relErr(await readF32(ctx, y, M * c.N), denseLinearCpu(x, W, c.K, c.N, y0)), `${tile?.name ?? 'default'} M=${M}`).toBeLessThan(1e-5);
+          expect(relErr(await readF32(ctx, y, M * c.N), denseLinearCpu(x, W, c.K, c.N, y0)), `${tile === undefined ? 'default' : tile?.name ?? 'row-per-thread'} M=${M}`).toBeLessThan(1e-5);
         }
       }
     });

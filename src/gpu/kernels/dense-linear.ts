@@ -17,7 +17,7 @@ import matmulCode from '../../../shaders/dense-matmul.wgsl?raw';
 import { getPipeline, hasWideSubgroups, uniformBuffer, type GpuContext } from '../context';
 import type { DenseWeight } from '../dense-weight';
 import { dispatchLinear, dispatchWorkgroups, getPipelineWithConstants, linearGrid, uniformWords, type Grid } from './common';
-import { DEFAULT_DENSE_MATMUL, DENSE_MATMUL_TILES, denseMatmulTileSource, denseTileSupports, denseTileThreads, type DenseMatmulTile } from './dense-matmul-tiles';
+import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileSource, denseTileSupports, denseTileThreads, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from './dense-matmul-tiles';
 
 export interface DenseLinearOptions {
   /** y += result (fuses the residual add). */
@@ -27,7 +27,7 @@ export interface DenseLinearOptions {
 export interface DenseBound {
   groups: { bindGroup: GPUBindGroup; rows: number; grid: Grid; workgroups?: number; gridX?: number }[];
   pipeline: GPUComputePipeline;
-  /** The variant this binding runs (DenseMatvecVariant.name; for the matmul DEFAULT_DENSE_MATMUL or a tile's name). */
+  /** The variant this binding runs (DenseMatvecVariant.name; for the matmul a tile's name or ROW_PER_THREAD_DENSE_MATMUL). */
   variant: string;
 }
 
@@ -187,17 +187,17 @@ export class DenseMatvecKernel {
 export interface DenseMatmulBound extends DenseBound { tile: DenseMatmulTile | null }
 
 /**
- * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM. Default (shaders/dense-matmul.wgsl, variant
- * DEFAULT_DENSE_MATMUL): one thread per (output row, 4 tokens); or a generated tile
- * (src/gpu/kernels/dense-matmul-tiles.ts: the autotuner's pick), where the weight supports it (cols % 4 == 0).
+ * x f32 [M, K] → y f32 [M, N], M = Step.m <= maxM, with a generated tile (src/gpu/kernels/dense-matmul-tiles.ts;
+ * default DEFAULT_DENSE_MATMUL_TILE) where the weight supports it (cols % 4 == 0), else (or with tile null)
+ * shaders/dense-matmul.wgsl: one thread per (output row, 4 tokens).
  */
 export class DenseMatmulKernel {
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions & { tile?: DenseMatmulTile } = {}) {
+  constructor(private readonly ctx: GpuContext, private readonly opts: DenseLinearOptions & { tile?: DenseMatmulTile | null } = {}) {
     this.pipeline = getPipeline(ctx, 'dense-matmul', matmulCode);
   }
 
-  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }, tile: DenseMatmulTile | null = this.opts.tile ?? null): DenseMatmulBound {
+  bind(x: GPUBuffer, w: DenseWeight, y: GPUBuffer, step: GPUBuffer, shape: { maxM: number }, tile: DenseMatmulTile | null = this.opts.tile === undefined ? DEFAULT_DENSE_MATMUL_TILE : this.opts.tile): DenseMatmulBound {
     const params = (rows: number, rowStart: number, stride: number) => uniformWords([rows, w.cols, rowStart, this.opts.accumulate ? 1 : 0, w.dtype === 'f16' ? 1 : 0, w.rows, stride]);
     if (tile && denseTileSupports(w)) {
       const pipeline = getPipeline(this.ctx, `dense-matmul ${tile.name} ${w.dtype}`, denseMatmulTileSource(tile, w.dtype));
@@ -209,7 +209,7 @@ export class DenseMatmulKernel {
       return { groups, pipeline, variant: tile.name, tile };
     }
     const groups = bindChunks(this.ctx, this.pipeline, 'dense-matmul', x, w, y, step, Math.ceil(shape.maxM / 4), params);
-    return { groups, pipeline: this.pipeline, variant: DEFAULT_DENSE_MATMUL, tile: null };
+    return { groups, pipeline: this.pipeline, variant: ROW_PER_THREAD_DENSE_MATMUL, tile: null };
   }
 
   encode(pass: GPUComputePassEncoder, bound: DenseBound, m: number): void {

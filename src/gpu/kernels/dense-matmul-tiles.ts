@@ -1,6 +1,7 @@
-// Tile shapes of the dense (unquantised, f16 or f32) prefill matmul, for the autotuner
-// (src/gpu/autotune-dense-matmul.ts). The default is shaders/dense-matmul.wgsl (one row x 4 tokens per thread,
-// no workgroup memory). The tiles are generated here, like the GPTQ matmul's (src/gpu/kernels/gptq-matmul-tiles.ts):
+// Tile shapes of the dense (unquantised, f16 or f32) prefill matmul. The default is DEFAULT_DENSE_MATMUL_TILE where
+// the weight supports tiles (cols % 4 == 0), else shaders/dense-matmul.wgsl (one row x 4 tokens per thread, no
+// workgroup memory: ROW_PER_THREAD_DENSE_MATMUL). The tiles are generated here, like the GPTQ matmul's
+// (src/gpu/kernels/gptq-matmul-tiles.ts):
 //   tokens per thread (TM) x rows per thread (RT) x workgroup size (WG), and the workgroup order (row blocks of a
 //   token tile first, or the token tiles of a row block first, "tf"),
 // one WGSL per tile and weight dtype (the f16 / f32 unpacking is compiled in, not branched on per weight). Per K
@@ -24,20 +25,26 @@ export interface DenseMatmulTile {
   tokensFirst: boolean;
 }
 
-/** The name the default kernel (shaders/dense-matmul.wgsl) reports as its variant. */
-export const DEFAULT_DENSE_MATMUL = 'row-per-thread tm4';
+/** The variant name of shaders/dense-matmul.wgsl (the kernel for weights no tile supports, or tile null). */
+export const ROW_PER_THREAD_DENSE_MATMUL = 'row-per-thread tm4';
 
 function tile(tokens: number, rows: number, workgroup: number, tokensFirst: boolean): DenseMatmulTile {
   return { name: `tm${tokens} rt${rows} wg${workgroup}${tokensFirst ? ' tf' : ''}`, tokens, rows, workgroup, tokensFirst };
 }
 
-/** Every generated tile the autotuner considers (the default kernel is measured besides them). */
+/** Every generated tile (candidates for a tuner; the default among them). */
 export const DENSE_MATMUL_TILES: DenseMatmulTile[] = [
   tile(4, 4, 64, false), // 4 rows per thread: each x quad used for 4 rows
   tile(8, 4, 32, true), // 8 tokens per weight quad, token tiles of a row block first
   tile(8, 8, 32, true), // the GPTQ matmul's default shape
   tile(4, 8, 64, false),
 ];
+
+/**
+ * The default where cols % 4 == 0: 3.0-3.8x shaders/dense-matmul.wgsl on lavapipe on the fused TinyLlama shapes
+ * (f16, M = 64 and 16; docs/PERFORMANCE-NOTES.md "dense prefill matmul tiles").
+ */
+export const DEFAULT_DENSE_MATMUL_TILE: DenseMatmulTile = DENSE_MATMUL_TILES[2];
 
 export function denseMatmulTileByName(name: string): DenseMatmulTile | null {
   const m = /^tm(\d+) rt(\d+) wg(\d+)( tf)?$/.exec(name.trim());

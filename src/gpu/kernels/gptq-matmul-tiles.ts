@@ -40,8 +40,9 @@ function tile(tokens: number, rows: number, workgroup: number, vec4: boolean, to
 
 /**
  * The tile of shaders/gptq-matmul.wgsl: 32 threads x 8 rows x 8 tokens, token tiles of a row block first. Chosen
- * on lavapipe (docs/PERFORMANCE-NOTES.md, "default prefill matmul tile"): 1.1-1.6x the previous default
- * (tm4 rt8 wg64) and the old-layout kernel on the fused TinyLlama shapes at M = 64 and 16; elsewhere the tuner decides.
+ * on lavapipe (docs/PERFORMANCE-NOTES.md, "default prefill matmul tile"): 1.07-1.26x the previous default
+ * (tm4 rt8 wg64) on the fused TinyLlama shapes at M = 64 and 16, 0.95-1.47x the old-layout kernel (median per-round
+ * ratios); on SwiftShader 1.18-1.26x the previous default. Where tuning runs, the tuner decides.
  */
 export const DEFAULT_MATMUL_TILE: GptqMatmulTile = tile(8, 8, 32, false, true);
 
