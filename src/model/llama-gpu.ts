@@ -76,7 +76,7 @@ export interface LlamaGpuOptions {
   maxBatch?: number;
   /** The GPTQ matvec variant per layer (the autotuner's MatvecChoices.variantFor); default rows-per-thread. */
   matvecVariant?: (w: GpuGptq) => GptqMatvecVariant;
-  /** The prefill matmul tile per GPTQ layer (MatvecChoices.tileFor at this maxBatch); default tm4 rt8 wg64. */
+  /** The prefill matmul tile per GPTQ layer (MatvecChoices.tileFor at this maxBatch); default DEFAULT_MATMUL_TILE (tm8 rt8 wg32 tf). */
   matmulTile?: (w: GpuGptq) => GptqMatmulTile;
   /** The dense matvec variant (lm_head, tied embeddings; MatvecChoices.denseVariantFor); default one-row-per-thread. */
   denseVariant?: (w: DenseWeight) => DenseMatvecVariant;

@@ -5,7 +5,7 @@
 // kernel per op (no stacked q/k/v or gate/up, no folded norms; src/model/llama-gpu.ts). Before timing, the GPTQ matvec autotuner
 // (src/gpu/autotune.ts) picks a variant per layer shape, cached in a JSON file beside the Node model cache
 // (src/gpu/autotune-cache-node.ts, or --tune-cache FILE); `autotune` says what it chose, whether from the cache,
-// and how long it took. --no-tune keeps the default kernels (rows-per-thread matvec, tm4 rt8 wg64 matmul tile, one-row-per-thread dense matvec). With --profile it also decodes a few tokens with every kernel in its own
+// and how long it took. --no-tune keeps the default kernels (rows-per-thread matvec, tm8 rt8 wg32 tf matmul tile, one-row-per-thread dense matvec). With --profile it also decodes a few tokens with every kernel in its own
 // timestamped pass and adds `decode_profile` [{kernel, ms, share, dispatches}] per token (largest first), and
 // prints the same table to stderr: where a decode token's GPU time goes. The roofline is a read-only shader measured in the same run on the same adapter
 // (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
