@@ -3,11 +3,15 @@
 //      zero-filled buffer) vs measureRoofline (best of grid-stride and contiguous patterns, non-zero data);
 //   2. the GPTQ matvec and prefill matmul on the old row-interleaved [K/8, rows] layout (shaders as of commit
 //      6010b29, read with `git show`) vs the row-major padded layout of this work (rows-per-thread, tiled matmul).
+//      The matmul side compares the layouts only: both run the tm4 rt8 wg64 tile (the old shader's geometry; on
+//      the new layout the generated tile of that shape), not today's default tile (scripts/bench-matmul-tiles.ts
+//      --old compares that).
 // Usage: npm run -s bench:layout-ab (or the node command in package.json's bench:kernels with this file).
 import { execSync } from 'node:child_process';
 import { createBuffer, STORAGE, uniformBuffer, uploadBuffer, type GpuContext, acquireGpu } from '../src/gpu/context';
 import { uploadGptq, type GpuGptq } from '../src/gpu/gptq-repack';
 import { GptqMatmulKernel, GptqMatvecKernel } from '../src/gpu/kernels/gptq-linear';
+import { parseTileName } from '../src/gpu/kernels/gptq-matmul-tiles';
 import { getPipelineWithConstants, uniformWords } from '../src/gpu/kernels/common';
 import { randomPackedGptq, randomX } from '../src/gpu/kernel-bench';
 import { nodeGpu } from '../src/gpu/node-gpu';
@@ -54,8 +58,15 @@ function oldUpload(ctx: GpuContext, w: GpuGptq, packedWords: Uint32Array, K: num
 class OldMatvec extends GptqMatvecKernel {
   constructor(ctx: GpuContext) { super(ctx); (this as unknown as { pipeline: GPUComputePipeline }).pipeline = getPipelineWithConstants(ctx, 'old-gptq-matvec', oldShader('gptq-matvec.wgsl'), {}); }
 }
-class OldMatmul extends GptqMatmulKernel {
-  constructor(ctx: GpuContext) { super(ctx); (this as unknown as { pipeline: GPUComputePipeline }).pipeline = getPipelineWithConstants(ctx, 'old-gptq-matmul', oldShader('gptq-matmul.wgsl'), {}); }
+/** The old shader's dispatch geometry (64 threads x 8 rows x 4 tokens, row blocks first). */
+const LEGACY = parseTileName('tm4 rt8 wg64')!;
+/** A matmul that dispatches as the LEGACY tile but runs the old shader: a first bind creates the kernel's LEGACY tile instance, whose pipeline is then replaced before the real binds. */
+function oldMatmul(ctx: GpuContext, probe: (k: GptqMatmulKernel) => void): GptqMatmulKernel {
+  const k = new GptqMatmulKernel(ctx, { tile: LEGACY });
+  probe(k);
+  const inner = (k as unknown as { tiled: Map<string, { pipeline: GPUComputePipeline }> }).tiled.get(LEGACY.name)!;
+  inner.pipeline = getPipelineWithConstants(ctx, 'old-gptq-matmul', oldShader('gptq-matmul.wgsl'), {});
+  return k;
 }
 
 const ctx = await acquireGpu(nodeGpu());
@@ -84,14 +95,15 @@ for (const [K, N, M] of [[2048, 5632, 1], [5632, 2048, 1], [2048, 2048, 1], [204
   const mk = (old: boolean) => {
     const ws = old ? olds : news;
     if (M === 1) { const k = old ? new OldMatvec(ctx) : new GptqMatvecKernel(ctx); const b = ws.map((w) => k.bind(x, w, y, step)); return (p: GPUComputePassEncoder) => b.forEach((bb) => k.encode(p, bb, 1)); }
-    const k = old ? new OldMatmul(ctx) : new GptqMatmulKernel(ctx); const b = ws.map((w) => k.bind(x, w, y, stepM, { maxM: M })); return (p: GPUComputePassEncoder) => b.forEach((bb) => k.encode(p, bb, M));
+    const k = old ? oldMatmul(ctx, (kk) => kk.bind(x, ws[0], y, stepM, { maxM: M })) : new GptqMatmulKernel(ctx, { tile: LEGACY });
+    const b = ws.map((w) => k.bind(x, w, y, stepM, { maxM: M })); return (p: GPUComputePassEncoder) => b.forEach((bb) => k.encode(p, bb, M));
   };
   const A = mk(true), B = mk(false);
   const ra = await calibrateReps(timer, A, 20, 8), rb = await calibrateReps(timer, B, 20, 8);
   let a = Infinity, b = Infinity;
   for (let r = 0; r < rounds; r++) { a = Math.min(a, await timer.time(A, ra)); b = Math.min(b, await timer.time(B, rb)); }
   const gb = (ms: number) => ((packed.words.byteLength + packed.sz.byteLength) * copies) / (ms / 1000) / 1e9;
-  console.log(`${M === 1 ? 'gptq-matvec rows-per-thread' : `gptq-matmul M=${M}`} K=${K} N=${N} (${copies} copies): old layout ${gb(a).toFixed(2)} GB/s, new ${gb(b).toFixed(2)} GB/s; new/old ${(a / b).toFixed(2)}`);
+  console.log(`${M === 1 ? 'gptq-matvec rows-per-thread' : `gptq-matmul ${LEGACY.name} M=${M}`} K=${K} N=${N} (${copies} copies): old layout ${gb(a).toFixed(2)} GB/s, new ${gb(b).toFixed(2)} GB/s; new/old ${(a / b).toFixed(2)}`);
 }
 timer.destroy();
 ctx.device.destroy();

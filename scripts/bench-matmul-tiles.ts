@@ -1,15 +1,17 @@
 // The GPTQ prefill matmul's tile shapes (src/gpu/kernels/gptq-matmul-tiles.ts) against the default tile
 // (shaders/gptq-matmul.wgsl), with --prev REV against the default shader of an earlier commit (its file read with
-// `git show REV:shaders/gptq-matmul.wgsl`, dispatched as a tm4 rt8 wg64 tile: the default until 2026-12-01) and,
+// `git show REV:shaders/gptq-matmul.wgsl`, dispatched as a tm4 rt8 wg64 tile — the default until 2026-12-01 — or as
+// --prev-geometry NAME: a listed non-default tile with that shader's TM, RT and WG) and,
 // with --old, against the kernel of the old row-interleaved [K/8, rows] layout (shaders/gptq-matmul.wgsl as of
 // commit 6010b29, also tm4 rt8 wg64, on weights transposed to that layout), in ONE process, interleaved: every round
 // times every case once (old, prev, default, A, B, …), so that each round's ratios are taken at one machine load;
 // the summary is the median of the per-round ratios and their range.
-// Weights in enough distinct copies that one measurement reads at least --mib MiB (past the caches).
+// Weights in enough distinct copies that one measurement reads at least --mib MiB (past the caches). Every case's y
+// is checked against the first case's (max |Δy| <= 1e-4 max |y|) before timing.
 // Usage: bash scripts/with-gpu-env.sh node --import ./scripts/node20-polyfills.mjs --import tsx \
 //          --import ./scripts/raw-loader.mjs scripts/bench-matmul-tiles.ts [--m 64,16] [--rounds 4] [--mib 32]
 //          [--shapes 2048x2560,2048x2048,2048x11264,5632x2048] [--tiles "tm8 rt8 wg32,tm16 rt8 wg32 tf"] [--old]
-//          [--prev REV]
+//          [--prev REV [--prev-geometry "tm8 rt8 wg32"]]
 //          [--json]
 // Default shapes: the fused TinyLlama-1.1B layers (q/k/v 2048→2560, o 2048→2048, gate/up 2048→11264, down
 // 5632→2048; group 128). Prints per (shape, M) and case: median ms per layer call, GFLOP/s, and the median
@@ -18,7 +20,7 @@
 // lavapipe, the cold compile of a tile).
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { acquireGpu, createBuffer, STORAGE, uploadBuffer, type GpuContext } from '../src/gpu/context';
+import { acquireGpu, createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from '../src/gpu/context';
 import { destroyGptq, uploadGptq, type GpuGptq } from '../src/gpu/gptq-repack';
 import { randomPackedGptq, randomX } from '../src/gpu/kernel-bench';
 import { getPipelineWithConstants } from '../src/gpu/kernels/common';
@@ -53,16 +55,17 @@ const OLD = '6010b29';
 const shaderAt = (rev: string) => execSync(`git show ${rev}:shaders/gptq-matmul.wgsl`, { encoding: 'utf8' });
 const oldCode = withOld ? shaderAt(OLD) : '';
 const prevCode = prevRev ? shaderAt(prevRev) : '';
-/** The geometry of the old and --prev shaders (64 threads x 8 rows x 4 tokens, row blocks first). */
+/** The geometry of the old shader (64 threads x 8 rows x 4 tokens, row blocks first), and of --prev's. */
 const LEGACY = parseTileName('tm4 rt8 wg64')!;
+const PREV_GEOMETRY = parseTileName(arg('--prev-geometry') ?? LEGACY.name)!;
 /**
  * A matmul that dispatches as the LEGACY tile but runs `code`: the kernel's LEGACY tile instance is created by a
  * first bind, then its pipeline replaced before the real binds (bind groups take the pipeline's layout at bind).
  */
-function legacyKernel(ctx: GpuContext, label: string, code: string, probe: () => void, k = new GptqMatmulKernel(ctx, { tile: LEGACY })): GptqMatmulKernel {
-  if (LEGACY.name === DEFAULT_MATMUL_TILE.name) throw new Error('the legacy tile is the default: nothing to compare');
+function legacyKernel(ctx: GpuContext, label: string, code: string, probe: () => void, geometry: GptqMatmulTile, k: GptqMatmulKernel): GptqMatmulKernel {
+  if (geometry.name === DEFAULT_MATMUL_TILE.name) throw new Error('the geometry tile is the default (dispatched from the shader file): pick a listed tile of the same TM, RT, WG');
   probe.call(k);
-  const inner = (k as unknown as { tiled: Map<string, { pipeline: GPUComputePipeline }> }).tiled.get(LEGACY.name)!;
+  const inner = (k as unknown as { tiled: Map<string, { pipeline: GPUComputePipeline }> }).tiled.get(geometry.name)!;
   inner.pipeline = getPipelineWithConstants(ctx, label, code, {});
   return k;
 }
@@ -88,20 +91,27 @@ for (const [K, N] of SHAPES) {
       const bounds = wset.map((w) => k.bind(x, w, y, step, { maxM: M }));
       return { name, encode: (p: GPUComputePassEncoder) => bounds.forEach((b) => k.encode(p, b, M)), times: [] as number[], firstMs: 0 };
     };
-    const legacy = (label: string, code: string, w: GpuGptq) => {
-      const k = new GptqMatmulKernel(ctx, { tile: LEGACY });
-      return legacyKernel(ctx, label, code, () => k.bind(x, w, y, step, { maxM: M }), k);
+    const legacy = (label: string, code: string, w: GpuGptq, geometry: GptqMatmulTile) => {
+      const k = new GptqMatmulKernel(ctx, { tile: geometry });
+      return legacyKernel(ctx, label, code, () => k.bind(x, w, y, step, { maxM: M }), geometry, k);
     };
     const cases = [
-      ...(withOld ? [mk(`old layout (${OLD})`, legacy('old-layout gptq-matmul', oldCode, olds[0]), olds)] : []),
-      ...(prevRev ? [mk(`default @${prevRev}`, legacy(`gptq-matmul @${prevRev}`, prevCode, ws[0]), ws)] : []),
+      ...(withOld ? [mk(`old layout (${OLD})`, legacy('old-layout gptq-matmul', oldCode, olds[0], LEGACY), olds)] : []),
+      ...(prevRev ? [mk(`default @${prevRev}`, legacy(`gptq-matmul @${prevRev}`, prevCode, ws[0], PREV_GEOMETRY), ws)] : []),
       mk(DEFAULT_MATMUL_TILE.name, new GptqMatmulKernel(ctx), ws),
       ...tiles.filter((t) => t.name !== DEFAULT_MATMUL_TILE.name && tileSupports(t, packed)).map((tile) => mk(tile.name, new GptqMatmulKernel(ctx, { tile }), ws)),
     ];
-    for (const c of cases) { // pipeline compilation (on lavapipe at the first dispatch), first touch
+    let ref: Float32Array | null = null;
+    for (const c of cases) { // pipeline compilation (on lavapipe at the first dispatch), first touch; same y as the first case
+      ctx.device.queue.writeBuffer(y, 0, new Float32Array(M * N).fill(NaN));
       const t = performance.now();
       await timer.time(c.encode, 1);
       c.firstMs = performance.now() - t;
+      const got = new Float32Array(await readBuffer(ctx, y, M * N * 4));
+      ref ??= got;
+      let worst = 0, scale = 0;
+      for (let i = 0; i < got.length; i++) { worst = Math.max(worst, Math.abs(got[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+      if (!(worst <= 1e-4 * scale)) throw new Error(`${c.name}: y differs from ${cases[0].name}'s (max |Δy| ${worst} vs max |y| ${scale})`);
     }
     for (let r = 0; r < rounds; r++) for (const c of cases) c.times.push((await timer.time(c.encode, 1)) / copies);
     if (ctx.firstError) throw new Error(`GPU error: ${ctx.firstError.message}`);
