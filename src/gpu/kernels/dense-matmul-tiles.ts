@@ -74,6 +74,7 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
   e(`// dispatches once per chunk). A workgroup of ${WG} computes ${WG * RT} rows x TM = ${TM} tokens; thread lid owns rows lid + ${WG} i`);
   e(`// (i < RT = ${RT}) and all TM tokens (${TM * RT} register accumulators). Per K tile (128 positions) the x of the TM tokens is`);
   e('// copied once into workgroup memory; every weight quad is loaded once and used for TM tokens. Needs cols % 4 == 0.');
+  if (TM >= 8) e(`// A token tile with at most ${TM / 2} tokens (short prefill chunks, the ragged last tile) runs a loop over ${TM / 2} tokens only.`);
   e('// Bindings:');
   e('//   @binding(0) x:    array<f32>  [M, cols]                      read');
   e(`//   @binding(1) w:    array<u32>  ${dtype === 'f16' ? '[rows * cols / 2] packed f16 pairs' : '[rows * cols] f32 bits       '}       read`);
@@ -127,23 +128,37 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
   const rowWords = dtype === 'f16' ? 'p.cols / 2u' : 'p.cols';
   for (const i of R) e(`  let b${i} = min(r_base + ${WG * i}u, p.rows - 1u) * (${rowWords});`);
   for (const j of T) for (const i of R) e(`  var a${i}_${j} = 0.0;`);
-  e('  for (var k0 = 0u; k0 < KQ; k0 += TQ) {');
-  e('    let nq = min(TQ, KQ - k0);');
-  e('    workgroupBarrier();');
-  e('    for (var i = lid; i < TM * TQ; i += WG) {');
-  e('      let t = i / TQ; let j = i - t * TQ;');
-  e('      if (j < nq) { let o = min(m0 + t, last) * p.cols + 4u * (k0 + j); xt[i] = vec4<f32>(x[o], x[o + 1u], x[o + 2u], x[o + 3u]); }');
-  e('    }');
-  e('    workgroupBarrier();');
-  e('    for (var j = 0u; j < nq; j++) {');
-  e(`      let o = ${wordsPerQuad}u * (k0 + j);`);
-  for (const jj of T) e(`      let x${jj} = xt[${jj * 32}u + j];`);
-  for (const i of R) {
-    e(`      let w${i} = wq(b${i} + o);`);
-    for (const jj of T) e(`      a${i}_${jj} += dot(x${jj}, w${i});`);
+  // The K loop for the tokens TT: all TM, or (tiles of TM >= 8) only the first TM / 2 when the token tile holds at
+  // most TM / 2 tokens (short prefill chunks, the ragged last tile) — the branch is uniform over the workgroup.
+  const mainLoop = (TT: number[], ind: string) => {
+    const f = (s: string) => e(ind + s);
+    f('for (var k0 = 0u; k0 < KQ; k0 += TQ) {');
+    f('  let nq = min(TQ, KQ - k0);');
+    f('  workgroupBarrier();');
+    f(`  for (var i = lid; i < ${TT.length === TM ? 'TM' : `${TT.length}u`} * TQ; i += WG) {`);
+    f('    let t = i / TQ; let j = i - t * TQ;');
+    f('    if (j < nq) { let o = min(m0 + t, last) * p.cols + 4u * (k0 + j); xt[i] = vec4<f32>(x[o], x[o + 1u], x[o + 2u], x[o + 3u]); }');
+    f('  }');
+    f('  workgroupBarrier();');
+    f('  for (var j = 0u; j < nq; j++) {');
+    f(`    let o = ${wordsPerQuad}u * (k0 + j);`);
+    for (const jj of TT) f(`    let x${jj} = xt[${jj * 32}u + j];`);
+    for (const i of R) {
+      f(`    let w${i} = wq(b${i} + o);`);
+      for (const jj of TT) f(`    a${i}_${jj} += dot(x${jj}, w${i});`);
+    }
+    f('  }');
+    f('}');
+  };
+  if (TM >= 8) {
+    e(`  if (M - m0 > ${TM / 2}u) { // uniform: more than TM / 2 tokens in this token tile`);
+    mainLoop(T, '    ');
+    e(`  } else { // at most ${TM / 2} tokens: half the token work`);
+    mainLoop(range(TM / 2), '    ');
+    e('  }');
+  } else {
+    mainLoop(T, '  ');
   }
-  e('    }');
-  e('  }');
   e('  let acc = p.accumulate != 0u;');
   for (const i of R) {
     e(`  let ro${i} = r_base + ${WG * i}u;`);
