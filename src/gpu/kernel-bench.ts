@@ -81,6 +81,8 @@ interface Case {
   /** Bytes and flops of one encode (all copies). */
   bytes: number;
   flops?: number;
+  /** Binds the case (creates its pipeline: seconds of shader compilation on a CPU driver), only when it is timed. */
+  bind: () => void;
   encode: EncodeFn;
   destroy: () => void;
 }
@@ -129,10 +131,12 @@ function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only'
       if (!want(`gptq-matvec ${v.name} ${shape}`) || !v.supports(ctx, packed)) continue;
       ws ??= Array.from({ length: copies }, (_, i) => uploadGptq(ctx, packed, { label: `bench.gptq${i}` }));
       const k = new GptqMatvecKernel(ctx, { variant: v });
-      const bounds = ws.map((w) => k.bind(x, w, y, step));
+      const weights = ws;
+      let bounds: ReturnType<typeof k.bind>[] = [];
       cases.push({
         kernel: 'gptq-matvec', variant: v.name, shape, copies,
         bytes: copies * (perCopy + K * 4 + N * 4),
+        bind: () => { bounds = weights.map((w) => k.bind(x, w, y, step)); },
         encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
         destroy: () => {},
       });
@@ -151,10 +155,11 @@ function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only'
     const y = createBuffer(ctx, N * 4, STORAGE, 'kernel-bench.y'); // f32 [N]
     for (const v of o.denseVariants.filter((d) => d.supports(ctx, { cols: K, dtype: 'f16' }))) {
       const k = new DenseMatvecKernel(ctx, { variant: v });
-      const bounds = ws.map((w) => k.bind(x, w, y, step));
+      let bounds: ReturnType<typeof k.bind>[] = [];
       cases.push({
         kernel: 'dense-matvec (lm_head f16)', variant: v.name, shape: `K=${K} N=${N}`, copies,
         bytes: copies * (N * K * 2 + K * 4 + N * 4),
+        bind: () => { bounds = ws.map((w) => k.bind(x, w, y, step)); },
         encode: (p) => { for (const b of bounds) k.encode(p, b, 1); },
         destroy: () => {},
       });
@@ -173,10 +178,11 @@ function buildCases(ctx: GpuContext, o: Required<Omit<KernelBenchOptions, 'only'
     writeStep(ctx, mmStep, { pos0: 0, m: M });
     for (const tile of o.matmulTiles.filter((t) => tileSupports(t, packed))) {
       const k = new GptqMatmulKernel(ctx, { tile });
-      const bounds = ws.map((w) => k.bind(x, w, y, mmStep, { maxM: M }));
+      let bounds: ReturnType<typeof k.bind>[] = [];
       cases.push({
         kernel: `gptq-matmul (prefill M=${M})`, variant: tile.name, shape: `K=${K} N=${N} g128`, copies,
         bytes: copies * perCopy, flops: copies * 2 * M * N * K,
+        bind: () => { bounds = ws.map((w) => k.bind(x, w, y, mmStep, { maxM: M })); },
         encode: (p) => { for (const b of bounds) k.encode(p, b, M); },
         destroy: () => {},
       });
@@ -205,6 +211,7 @@ export async function runKernelBench(ctx: GpuContext, opts: KernelBenchOptions =
     const reps: number[] = [];
     for (const c of cases) {
       if (timed.length > 0 && performance.now() > deadline) { skipped.push(`${c.kernel} ${c.variant} ${c.shape}`); continue; }
+      c.bind();
       reps.push(await calibrateReps(timer, c.encode, opts.minMs ?? 30, 16));
       timed.push(c);
     }
