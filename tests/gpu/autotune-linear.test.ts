@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autotuneLinear, type GptqShape, type TuneDecision } from '../../src/gpu/autotune';
 import { memoryTuneCache } from '../../src/gpu/autotune-cache';
+import { FAMILY_NOTE } from '../../src/gpu/autotune-shared';
 import { fileTuneCache } from '../../src/gpu/autotune-cache-node';
 import { denseTuneKey } from '../../src/gpu/autotune-dense';
 import { matmulTuneKey } from '../../src/gpu/autotune-matmul';
@@ -45,6 +46,8 @@ describe('autotuneLinear: dense matvec and prefill matmul tiles', () => {
       expect(d.complete).toBe(true);
       expect(d.candidates!.map((c) => c.variant)).toEqual(names);
       for (const c of d.candidates!) {
+        // A sibling of a variant over 4x the best on one call is not measured at all (variant families).
+        if (c.note?.startsWith(FAMILY_NOTE)) { expect(c.ms, c.variant).toBeNull(); continue; }
         expect(c.relErr!, c.variant).toBeLessThan(1e-4);
         expect(c.ms!, c.variant).toBeGreaterThan(0);
       }
