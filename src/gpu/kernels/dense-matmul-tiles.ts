@@ -12,6 +12,8 @@
 // default. Same y as denseLinearCpu (src/gpu/cpu/dense-linear.ts) up to the summation order (4-wide dots);
 // tests/gpu/kernels-dense-matmul-tiles.test.ts.
 
+import { emitTokenTileLoops, emitWorkgroupOrigin, range, tileDispatchThreads } from './matmul-tile-emit';
+
 export interface DenseMatmulTile {
   /** Stable id, e.g. "tm8 rt4 wg32 tf". */
   name: string;
@@ -58,10 +60,8 @@ export function denseTileSupports(w: { cols: number }): boolean {
 
 /** Dispatch units of 64 threads (the wrapper's grid unit: workgroup index = wid.x + wid.y * stride / 64). */
 export function denseTileThreads(t: DenseMatmulTile, rows: number, m: number): number {
-  return Math.ceil(rows / (t.workgroup * t.rows)) * Math.ceil(m / t.tokens) * 64;
+  return tileDispatchThreads(t, rows, m);
 }
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The WGSL of a tile for weights of `dtype`. */
 export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'): string {
@@ -108,28 +108,14 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
   e('');
   e(`@compute @workgroup_size(${WG})`);
   e('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {');
-  e('  let M = step.m;');
-  e('  let row_blocks = (p.rows + WG * RT - 1u) / (WG * RT);');
-  e('  let wg = wid.x + wid.y * (p.stride / 64u);');
-  if (t.tokensFirst) {
-    e('  let token_tiles = (M + TM - 1u) / TM;');
-    e('  let m0 = (wg % token_tiles) * TM;');
-    e('  let block = wg / token_tiles;');
-    e('  let r_base = block * WG * RT + lid;');
-    e('  if (block >= row_blocks) { return; } // uniform: whole workgroup');
-  } else {
-    e('  let m0 = (wg / row_blocks) * TM;');
-    e('  let r_base = (wg % row_blocks) * WG * RT + lid;');
-    e('  if (m0 >= M) { return; } // uniform: whole workgroup');
-  }
+  emitWorkgroupOrigin(e, t.tokensFirst);
   e('  let KQ = p.cols / 4u;');
   e('  let last = M - 1u;');
   const wordsPerQuad = dtype === 'f16' ? 2 : 4;
   const rowWords = dtype === 'f16' ? 'p.cols / 2u' : 'p.cols';
   for (const i of R) e(`  let b${i} = min(r_base + ${WG * i}u, p.rows - 1u) * (${rowWords});`);
   for (const j of T) for (const i of R) e(`  var a${i}_${j} = 0.0;`);
-  // The K loop for the tokens TT: all TM, or (tiles of TM >= 8) only the first TM / 2 when the token tile holds at
-  // most TM / 2 tokens (short prefill chunks, the ragged last tile) — the branch is uniform over the workgroup.
+  // The K loop for the tokens TT (all TM, or the first TM / 2 for a short token tile: emitTokenTileLoops).
   const mainLoop = (TT: number[], ind: string) => {
     const f = (s: string) => e(ind + s);
     f('for (var k0 = 0u; k0 < KQ; k0 += TQ) {');
@@ -150,15 +136,7 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
     f('  }');
     f('}');
   };
-  if (TM >= 8) {
-    e(`  if (M - m0 > ${TM / 2}u) { // uniform: more than TM / 2 tokens in this token tile`);
-    mainLoop(T, '    ');
-    e(`  } else { // at most ${TM / 2} tokens: half the token work`);
-    mainLoop(range(TM / 2), '    ');
-    e('  }');
-  } else {
-    mainLoop(T, '  ');
-  }
+  emitTokenTileLoops(e, TM, mainLoop);
   e('  let acc = p.accumulate != 0u;');
   for (const i of R) {
     e(`  let ro${i} = r_base + ${WG * i}u;`);

@@ -11,6 +11,8 @@
 // same order within a row and token (group by group, position by position inside 4-wide dots), so one CPU twin
 // serves them all (tests/gpu/kernels-gptq-matmul-tiles.test.ts).
 
+import { emitTokenTileLoops, emitWorkgroupOrigin, range, tileDispatchThreads } from './matmul-tile-emit';
+
 export interface GptqMatmulTile {
   /** Stable id, e.g. "tm4 rt8 wg64" (the default), "tm8 rt4 wg64 v4". */
   name: string;
@@ -81,10 +83,8 @@ export function tileRowsPerWorkgroup(t: GptqMatmulTile): number {
 
 /** Dispatch units of 64 threads (the grid unit of the wrapper: see `stride / 64u` below) for rows x m tokens. */
 export function tileThreads(t: GptqMatmulTile, rows: number, m: number): number {
-  return Math.ceil(rows / tileRowsPerWorkgroup(t)) * Math.ceil(m / t.tokens) * 64;
+  return tileDispatchThreads(t, rows, m);
 }
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The WGSL of a tile (the default tile's is also in shaders/gptq-matmul.wgsl, which the engine loads). */
 export function gptqMatmulTileSource(t: GptqMatmulTile): string {
@@ -151,20 +151,7 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   e('');
   e(`@compute @workgroup_size(${WG})`);
   e('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {');
-  e('  let M = step.m;');
-  e('  let row_blocks = (p.rows + WG * RT - 1u) / (WG * RT);');
-  e('  let wg = wid.x + wid.y * (p.stride / 64u);');
-  if (t.tokensFirst) {
-    e('  let token_tiles = (M + TM - 1u) / TM;');
-    e('  let m0 = (wg % token_tiles) * TM;');
-    e('  let block = wg / token_tiles;');
-    e('  let r_base = block * WG * RT + lid;');
-    e('  if (block >= row_blocks) { return; } // uniform: whole workgroup');
-  } else {
-    e('  let m0 = (wg / row_blocks) * TM;');
-    e('  let r_base = (wg % row_blocks) * WG * RT + lid;');
-    e('  if (m0 >= M) { return; } // uniform: whole workgroup');
-  }
+  emitWorkgroupOrigin(e, !!t.tokensFirst);
   e('  let K4 = p.K / 4u;');
   e('  let last = M - 1u;');
   e('  let ng = p.n_groups;');
@@ -177,8 +164,7 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
     e(`  let t${j} = min(m0 + ${j}u, last);`);
     for (const i of R) e(`  var a${i}_${j} = 0.0;`);
   }
-  // The K loop for the tokens TT: all TM, or (tiles of TM >= 8) only the first TM / 2 when the token tile holds at
-  // most TM / 2 tokens (a short prefill chunk or the ragged last tile) — the branch is uniform over the workgroup.
+  // The K loop for the tokens TT (all TM, or the first TM / 2 for a short token tile: emitTokenTileLoops).
   const mainLoop = (TT: number[], ind: string) => {
     const f = (s: string) => e(ind + s);
     f('for (var g = 0u; g < ng; g++) {');
@@ -216,15 +202,7 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
     }
     f('}');
   };
-  if (TM >= 8) {
-    e(`  if (M - m0 > ${TM / 2}u) { // uniform: more than TM / 2 tokens in this token tile`);
-    mainLoop(T, '    ');
-    e(`  } else { // at most ${TM / 2} tokens: half the token work`);
-    mainLoop(range(TM / 2), '    ');
-    e('  }');
-  } else {
-    mainLoop(T, '  ');
-  }
+  emitTokenTileLoops(e, TM, mainLoop);
   e('  let acc = p.accumulate != 0u;');
   for (const i of R) {
     e(`  let ro${i} = r_base + ${WG * i}u;`);
