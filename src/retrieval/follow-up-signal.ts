@@ -58,8 +58,8 @@ export function followUpSignal(question: string, contentTerms: readonly string[]
   const refers = words.some((w) => w.latin && EN_REFERRING.has(w.text) && !(w.text === 'that' && EN_CLAUSE_AFTER_THAT.test(lower)) && early(w.start));
   const phrase = EN_REFERRING_PHRASE.exec(lower);
   const zh = [...q.matchAll(ZH_REFERRING)].some((m) => early(m.index));
-  const trailing = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower) || EN_COMPARES.test(lower);
-  if (refers || trailing || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
+  const pointsOutside = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower) || EN_COMPARES.test(lower);
+  if (refers || pointsOutside || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
   // Chinese is indexed as bigrams, which overcount a short question: count its words instead.
   const own = words.some((w) => !w.latin) ? words.filter((w) => w.content).length : new Set(contentTerms).size;
   if (own < MIN_OWN_TERMS) return { followUp: true, reason: 'too short' };

@@ -290,7 +290,6 @@ export class DocumentLibrary {
     const followUp = history.length > 0 && followUpSignal(query, this.lexical.terms(query)).followUp;
     const weighted = conversationTerms(query, history, this.lexical.terms, historyWeights(followUp, this.lexicalConfig), (t) => this.lexical.chunks.idf(t));
     const prior = followUp ? this.topicPrior(query, history[history.length - 1], scope) : { pages: [], topicChanged: false };
-    const priorPages = prior.pages;
     // extraQueryFusion 'terms': an extra query's words join the question's at extraQueryWeight (coverage, i.e.
     // "confident", still counts the question's own terms only).
     const searchTerms = new Map(weighted);
@@ -432,10 +431,7 @@ export class DocumentLibrary {
     const withPrior = withTopicPrior(all, prior.pages, pageOf, this.lexicalConfig).slice(0, n);
     if (!prior.topicChanged) return withPrior;
     const key = (h: LexicalHit) => `${h.docId}\u0000${h.chunk}`;
-    const byKey = new Map([...all.slice(0, n), ...withPrior].map((h) => [key(h), h]));
-    return this.fusePages([all.slice(0, n).map(key), withPrior.map(key)], [1, this.lexicalConfig.followUpGateFusion])
-      .slice(0, n)
-      .map((f) => ({ ...byKey.get(key(f))!, score: f.score }));
+    return this.fusePages([all.slice(0, n).map(key), withPrior.map(key)], [1, this.lexicalConfig.followUpGateFusion]).slice(0, n);
   }
 
   /**
