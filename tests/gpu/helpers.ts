@@ -1,6 +1,8 @@
 // Shared by the GPU tests: one device per test file (Dawn in Node; see scripts/with-gpu-env.sh).
 import { acquireGpu, type GpuContext } from '../../src/gpu/context';
 import { nodeGpu } from '../../src/gpu/node-gpu';
+import { uploadDense, type DenseWeight } from '../../src/gpu/dense-weight';
+import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
 
 export async function testGpu(opts: { preferF16?: boolean } = {}): Promise<GpuContext> {
   return acquireGpu(nodeGpu(), opts);
@@ -71,3 +73,16 @@ export const PATHS = [
   { name: 'f16 path', preferF16: true },
   { name: 'f32 path', preferF16: false },
 ] as const;
+
+/**
+ * A random dense weight [N, K] uploaded as f16 or f32 (in chunks of `chunkRows` rows when given), and its values as
+ * the GPU sees them (f16-rounded for f16): the CPU twin's input.
+ */
+export function randomDenseWeight(ctx: GpuContext, K: number, N: number, dtype: 'f16' | 'f32', seed: number, chunkRows?: number): { w: DenseWeight; W: Float32Array } {
+  let W: Float32Array = randomFloats(N * K, seed);
+  const data = dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
+  if (dtype === 'f16') W = f16BitsArrayToF32((data as { f16: Uint16Array }).f16);
+  const elem = dtype === 'f16' ? 2 : 4;
+  const w = uploadDense(ctx, data, N, K, chunkRows ? { maxChunkBytes: chunkRows * K * elem } : {});
+  return { w, W };
+}

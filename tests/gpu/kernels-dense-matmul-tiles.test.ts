@@ -7,11 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
-import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatmulKernel } from '../../src/gpu/kernels/dense-linear';
 import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, denseMatmulTileSource, denseTileSupports, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from '../../src/gpu/kernels/dense-matmul-tiles';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
-import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+import { PATHS, randomDenseWeight, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
 describe.each(PATHS)('dense matmul tiles ($name)', ({ preferF16 }) => {
   let ctx: GpuContext;
@@ -28,12 +26,7 @@ describe.each(PATHS)('dense matmul tiles ($name)', ({ preferF16 }) => {
   ];
   for (const c of cases) {
     it(`K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split' : ''}: default, row-per-thread and every tile, M = 1, 3, 9, 16`, async () => {
-      let W = randomFloats(c.N * c.K, c.K + c.N);
-      const elem = c.dtype === 'f16' ? 2 : 4;
-      const f16 = c.dtype === 'f16' ? f32ArrayToF16Bits(W) : null;
-      if (f16) W = f16BitsArrayToF32(f16);
-      const maxChunkBytes = c.chunkRows ? c.chunkRows * c.K * elem : undefined;
-      const w = uploadDense(ctx, f16 ? { f16 } : W, c.N, c.K, { maxChunkBytes });
+      const { w, W } = randomDenseWeight(ctx, c.K, c.N, c.dtype, c.K + c.N, c.chunkRows);
       if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(1);
       // undefined: the kernel's default (DEFAULT_DENSE_MATMUL_TILE where supported); null: row-per-thread.
       const choices: (DenseMatmulTile | null | undefined)[] = [undefined, null, ...DENSE_MATMUL_TILES];

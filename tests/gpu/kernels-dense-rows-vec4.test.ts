@@ -5,24 +5,12 @@
 // to one-row-per-thread, and the shader itself poisons its output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasWideSubgroups, type GpuContext } from '../../src/gpu/context';
-import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatvecKernel, denseMatvecVariants, denseRowsVec4Variant, ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
-import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+import { PATHS, randomDenseWeight, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
 const OFFERED = [denseRowsVec4Variant(1), denseRowsVec4Variant(2)];
 const VARIANTS = [...OFFERED, denseRowsVec4Variant(4)];
-
-/** A random weight [N, K] uploaded as f16 or f32 (optionally in chunks of `chunkRows` rows), and its f32 values. */
-function randomWeight(ctx: GpuContext, K: number, N: number, dtype: 'f16' | 'f32', seed: number, chunkRows?: number) {
-  let W = randomFloats(N * K, seed);
-  const data = dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
-  if (dtype === 'f16') W = f16BitsArrayToF32((data as { f16: Uint16Array }).f16);
-  const elem = dtype === 'f16' ? 2 : 4;
-  const w = uploadDense(ctx, data, N, K, chunkRows ? { maxChunkBytes: chunkRows * K * elem } : {});
-  return { w, W };
-}
 
 describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }) => {
   let ctx: GpuContext;
@@ -53,7 +41,7 @@ describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }
   ];
   for (const c of cases) {
     it(`matches the CPU twin — K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.last ? ' xRow last' : ''}${c.chunkRows ? ' split' : ''}`, async () => {
-      const { w, W } = randomWeight(ctx, c.K, c.N, c.dtype, c.K + 5 * c.N, c.chunkRows);
+      const { w, W } = randomDenseWeight(ctx, c.K, c.N, c.dtype, c.K + 5 * c.N, c.chunkRows);
       if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(2);
       const M = c.last ? 4 : 1;
       const x = randomFloats(M * c.K, c.K + 9);
@@ -77,7 +65,7 @@ describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }
       expect(v.supports(ctx, { cols: 66, dtype: 'f32' })).toBe(false);
       expect(v.supports(ctx, { cols: 132, dtype: 'f32' })).toBe(wide);
     }
-    const { w, W } = randomWeight(ctx, 132, 9, 'f16', 3);
+    const { w, W } = randomDenseWeight(ctx, 132, 9, 'f16', 3);
     const x = randomFloats(132, 4);
     const y = upload(ctx, new Float32Array(9));
     const k = new DenseMatvecKernel(ctx, { variant: VARIANTS[1] });
@@ -91,7 +79,7 @@ describe.each(PATHS)('dense matvec rows-per-thread vec4 ($name)', ({ preferF16 }
     if (!ctx.subgroups) return expect(denseMatvecVariants(ctx).some((v) => v.kind === 'rows-per-thread-vec4')).toBe(false);
     // Pretend the adapter reported 8-lane subgroups so that the shader runs whatever its real width is.
     const forced: GpuContext = { ...ctx, subgroupMinSize: 8 };
-    const { w, W } = randomWeight(forced, 256, 72, 'f16', 41);
+    const { w, W } = randomDenseWeight(forced, 256, 72, 'f16', 41);
     const x = randomFloats(256, 42);
     const y = upload(forced, new Float32Array(72));
     const k = new DenseMatvecKernel(forced, { variant: VARIANTS[0] });

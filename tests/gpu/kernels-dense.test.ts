@@ -5,8 +5,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { uploadDense } from '../../src/gpu/dense-weight';
 import { DenseMatmulKernel, DenseMatvecKernel, denseMatvecVariants, denseSplitKVariant, ONE_ROW_PER_THREAD } from '../../src/gpu/kernels/dense-linear';
 import { denseLinearCpu } from '../../src/gpu/cpu/dense-linear';
-import { f16BitsArrayToF32, f32ArrayToF16Bits } from '../../src/shared/f16';
-import { PATHS, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
+import { PATHS, randomDenseWeight, randomFloats, readF32, relErr, runPass, stepBuffer, testGpu, upload } from './helpers';
 
 describe.each(PATHS)('dense linear ($name)', ({ preferF16 }) => {
   let ctx: GpuContext;
@@ -21,12 +20,9 @@ describe.each(PATHS)('dense linear ($name)', ({ preferF16 }) => {
   ];
   for (const c of cases) {
     it(`K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.chunkRows ? ' split' : ''}: matvec M=1, matmul M=7 and M=2`, async () => {
-      let W = randomFloats(c.N * c.K, c.K + c.N);
+      const { w, W } = randomDenseWeight(ctx, c.K, c.N, c.dtype, c.K + c.N, c.chunkRows);
       const elem = c.dtype === 'f16' ? 2 : 4;
-      const data = c.dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
-      if (c.dtype === 'f16') W = f16BitsArrayToF32(data instanceof Float32Array ? new Uint16Array() : data.f16);
       const maxChunkBytes = c.chunkRows ? c.chunkRows * c.K * elem : undefined;
-      const w = uploadDense(ctx, data, c.N, c.K, { maxChunkBytes });
       if (maxChunkBytes) {
         expect(w.chunks.length).toBeGreaterThanOrEqual(Math.ceil(c.N / c.chunkRows!));
         for (const ch of w.chunks) expect(ch.rows * c.K * elem).toBeLessThanOrEqual(maxChunkBytes);
@@ -73,11 +69,7 @@ describe.each(PATHS)('dense linear ($name)', ({ preferF16 }) => {
   ];
   for (const c of variantCases) {
     it(`matvec variants — K=${c.K} N=${c.N} ${c.dtype}${c.acc ? ' accumulate' : ''}${c.last ? ' xRow last' : ''}${c.chunkRows ? ' split' : ''}`, async () => {
-      let W = randomFloats(c.N * c.K, c.K + 3 * c.N);
-      const data = c.dtype === 'f16' ? { f16: f32ArrayToF16Bits(W) } : W;
-      if (c.dtype === 'f16') W = f16BitsArrayToF32((data as { f16: Uint16Array }).f16);
-      const elem = c.dtype === 'f16' ? 2 : 4;
-      const w = uploadDense(ctx, data, c.N, c.K, c.chunkRows ? { maxChunkBytes: c.chunkRows * c.K * elem } : {});
+      const { w, W } = randomDenseWeight(ctx, c.K, c.N, c.dtype, c.K + 3 * c.N, c.chunkRows);
       if (c.chunkRows) expect(w.chunks.length).toBeGreaterThan(2);
       const M = c.last ? 5 : 1;
       const x = randomFloats(M * c.K, 7);
