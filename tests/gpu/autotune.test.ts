@@ -117,7 +117,8 @@ describe('GPTQ matvec autotuner', () => {
     const [, earlierOne] = variants();
     await cache.set(tuneKey(ctx, s), { variant: earlierOne.name, complete: false, ms: 1e-9, at: 'earlier', measured: [{ variant: earlierOne.name, ms: 1e-9 }] });
     const d = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: variants() })).report!.decisions[0];
-    expect(d.candidates!.every((c) => c.relErr !== null && c.note?.includes('earlier') !== true)).toBe(true);
+    // Measured again now (or skipped with its family: a sibling over 4x slower on one call), never compared raw.
+    expect(d.candidates!.every((c) => (c.relErr !== null || c.note?.startsWith(FAMILY_NOTE)) && c.note?.includes('earlier') !== true)).toBe(true);
     expect(d.candidates!.find((c) => c.variant === earlierOne.name)!.ms).toBeGreaterThan(1e-9);
   });
 
