@@ -40,17 +40,21 @@ export interface DenseTuneOptions {
   minLayerBytes?: number;
 }
 
-function randomDense(ctx: GpuContext, s: DenseShape, rows: number): { w: DenseWeight; f32: Float32Array } {
+/**
+ * A random dense weight of `rows` rows of the shape's row length and dtype, uploaded, with the f32 values of its
+ * first `keepRows` rows (the check slice; the prefill matmul tuner keeps them all).
+ */
+export function randomDense(ctx: GpuContext, s: DenseShape, rows: number, keepRows = CHECK_ROWS): { w: DenseWeight; f32: Float32Array } {
   const r = xorshift(s.K * 131 + s.N);
   if (s.dtype === 'f32') {
     const f32 = Float32Array.from({ length: rows * s.K }, () => r() / 2 ** 32 - 0.5);
-    return { w: uploadDense(ctx, f32, rows, s.K, { label: 'autotune-dense.w' }), f32: f32.subarray(0, CHECK_ROWS * s.K) };
+    return { w: uploadDense(ctx, f32, rows, s.K, { label: 'autotune-dense.w' }), f32: f32.subarray(0, keepRows * s.K) };
   }
   const bits = new Uint16Array(rows * s.K);
   const u = new Uint32Array(bits.buffer, 0, bits.length >> 1);
   for (let i = 0; i < u.length; i++) u[i] = r() & 0xbbffbbff; // finite f16 values of modest size
   if (bits.length & 1) bits[bits.length - 1] = 0x3c00;
-  return { w: uploadDense(ctx, { f16: bits }, rows, s.K, { label: 'autotune-dense.w' }), f32: f16BitsArrayToF32(bits.subarray(0, Math.min(CHECK_ROWS, rows) * s.K)) };
+  return { w: uploadDense(ctx, { f16: bits }, rows, s.K, { label: 'autotune-dense.w' }), f32: f16BitsArrayToF32(bits.subarray(0, Math.min(keepRows, rows) * s.K)) };
 }
 
 function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {

@@ -236,7 +236,7 @@ export function pickRows(p: PackedGptq, rows: number[]): PackedGptq {
 
 export interface TuneDecision {
   /** Which kernel the choice is for (absent: the GPTQ matvec, as in caches written before the others existed). */
-  kernel?: 'gptq-matvec' | 'dense-matvec' | 'gptq-matmul';
+  kernel?: 'gptq-matvec' | 'dense-matvec' | 'gptq-matmul' | 'dense-matmul';
   shape: string;
   variant: string;
   fromCache: boolean;

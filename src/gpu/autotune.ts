@@ -8,7 +8,8 @@
 // reference by which the earlier load's times are rescaled before they are compared: src/gpu/autotune-shared.ts). Choices are cached (src/gpu/autotune-cache.ts) under a key made of the
 // adapter's vendor / architecture / device / description, its features, the shape and a hash of the kernel
 // sources, so later loads on the same adapter and kernels tune nothing. autotuneLinear adds, in the same budget,
-// the dense matvec variant (src/gpu/autotune-dense.ts) and the prefill matmul tile (src/gpu/autotune-matmul.ts).
+// the dense matvec variant (src/gpu/autotune-dense.ts), the prefill matmul tile (src/gpu/autotune-matmul.ts) and
+// the dense layers' prefill matmul tile (src/gpu/autotune-dense-matmul.ts).
 import prepareCode from '../../shaders/gptq-prepare-x.wgsl?raw';
 import { createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from './context';
 import { gptqLinearCpu } from './cpu/gptq-linear';
@@ -21,8 +22,10 @@ import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, re
 import type { TuneCache } from './autotune-cache';
 import { autotuneDenseMatvec, denseShapeKey, denseVariantOf, type DenseShape } from './autotune-dense';
 import { autotuneGptqMatmul, matmulShapeKey, tileOf } from './autotune-matmul';
+import { autotuneDenseMatmul, denseMatmulShapeKey, denseTileOf } from './autotune-dense-matmul';
 import type { DenseMatvecVariant } from './kernels/dense-linear';
 import type { GptqMatmulTile } from './kernels/gptq-matmul-tiles';
+import type { DenseMatmulTile } from './kernels/dense-matmul-tiles';
 
 export type { GptqShape, TuneCandidate, TuneDecision } from './autotune-shared';
 export { shapeKey, sourceHash } from './autotune-shared';
@@ -96,13 +99,23 @@ export class MatvecChoices {
     return tileOf(M === undefined ? undefined : this.decision('gptq-matmul', matmulShapeKey(w, M)), w);
   }
 
-  /** The three choices as LlamaGpuOptions take them (matvecVariant, matmulTile, denseVariant). */
+  /**
+   * The prefill matmul tile for a dense layer (tuned at M = report.maxM): a generated tile, null for
+   * one-row-per-thread, undefined (the kernel's default) for a shape nobody tuned.
+   */
+  denseTileFor(w: { rows: number; cols: number; dtype: 'f32' | 'f16' }): DenseMatmulTile | null | undefined {
+    const M = this.report?.maxM;
+    return M === undefined ? undefined : denseTileOf(this.decision('dense-matmul', denseMatmulShapeKey({ K: w.cols, N: w.rows, dtype: w.dtype }, M)), w);
+  }
+
+  /** The four choices as LlamaGpuOptions take them (matvecVariant, matmulTile, denseVariant, denseMatmulTile). */
   kernelChoices(): {
     matvecVariant: (w: GpuGptq) => GptqMatvecVariant;
     matmulTile: (w: GpuGptq) => GptqMatmulTile;
     denseVariant: (w: { rows: number; cols: number; dtype: 'f32' | 'f16' }) => DenseMatvecVariant;
+    denseMatmulTile: (w: { rows: number; cols: number; dtype: 'f32' | 'f16' }) => DenseMatmulTile | null | undefined;
   } {
-    return { matvecVariant: (w) => this.variantFor(w), matmulTile: (w) => this.tileFor(w), denseVariant: (w) => this.denseVariantFor(w) };
+    return { matvecVariant: (w) => this.variantFor(w), matmulTile: (w) => this.tileFor(w), denseVariant: (w) => this.denseVariantFor(w), denseMatmulTile: (w) => this.denseTileFor(w) };
   }
 
   /** The dense matvec variant for a dense weight (lm_head, tied embeddings). */
@@ -181,21 +194,27 @@ export async function autotuneGptqMatvec(ctx: GpuContext, layers: GptqShape[], o
   }
 }
 
-/** Shares of the budget: the matvec (every token) until 55 %, the dense lm_head until 70 %, the prefill matmul the rest. */
-const PHASE_END = { matvec: 0.55, dense: 0.7 };
+/**
+ * Shares of the budget: the matvec (every token) until 55 %, the dense lm_head until 70 %, the GPTQ prefill matmul
+ * the rest — until 90 % when the model has dense layers that run as a prefill matmul, which get the last 10 %.
+ */
+const PHASE_END = { matvec: 0.55, dense: 0.7, gptqMatmulBeforeDense: 0.9 };
 
 export interface LinearTuneOptions extends TuneOptions {
   /** The engine's prefill batch (LlamaGpu maxBatch): the matmul tiles are timed at M = maxM (< 2: not tuned). */
   maxM: number;
-  /** Dense weights read by the dense matvec (lm_head, tied embeddings). */
+  /** Dense weights read by the dense matvec (lm_head, tied embeddings, a checkpoint's unquantised linears). */
   dense: DenseShape[];
+  /** Dense layers that also run as a prefill matmul (a checkpoint's unquantised linears; not the lm_head). */
+  denseMatmul?: DenseShape[];
+  denseTiles?: DenseMatmulTile[];
   tiles?: GptqMatmulTile[];
   denseVariants?: DenseMatvecVariant[];
 }
 
 /**
  * Every linear kernel choice of a model within one budget (phases in order of what they pay: the GPTQ matvec,
- * then the dense lm_head matvec, then the prefill matmul tiles; each phase measures its default whatever the
+ * then the dense lm_head matvec, then the prefill matmul tiles (GPTQ, then dense layers); each phase measures its default whatever the
  * clock says, so a phase whose share ran out still has a choice, cached as incomplete and finished on a later
  * load).
  */
@@ -207,7 +226,10 @@ export async function autotuneLinear(ctx: GpuContext, layers: GptqShape[], opts:
     const decisions = await tuneMatvecShapes(ctx, layers, opts, timer, t0 + PHASE_END.matvec * budget);
     const common = { cache: opts.cache, minLayerBytes: opts.minLayerBytes, rounds: opts.rounds };
     decisions.push(...await autotuneDenseMatvec(ctx, opts.dense, timer, { ...common, deadline: t0 + PHASE_END.dense * budget, variants: opts.denseVariants, minMs: opts.minMs }));
-    decisions.push(...await autotuneGptqMatmul(ctx, distinctShapes(layers), timer, { ...common, deadline: t0 + budget, maxM: opts.maxM, tiles: opts.tiles }));
+    const denseMatmul = opts.denseMatmul ?? [];
+    const gptqMatmulEnd = denseMatmul.length > 0 ? PHASE_END.gptqMatmulBeforeDense : 1;
+    decisions.push(...await autotuneGptqMatmul(ctx, distinctShapes(layers), timer, { ...common, deadline: t0 + gptqMatmulEnd * budget, maxM: opts.maxM, tiles: opts.tiles }));
+    decisions.push(...await autotuneDenseMatmul(ctx, denseMatmul, timer, { ...common, deadline: t0 + budget, maxM: opts.maxM, tiles: opts.denseTiles }));
     return new MatvecChoices(ctx, { decisions, ms: performance.now() - t0, clock: timer.clock, cache: opts.cache.kind, maxM: opts.maxM });
   } finally {
     timer.destroy();

@@ -22,6 +22,7 @@ import { AttentionKernel, type AttentionBound } from '../gpu/kernels/attention';
 import { SlidingWindowAttentionKernel } from '../gpu/kernels/attention-window';
 import { DenseMatmulKernel, DenseMatvecKernel, type DenseMatvecVariant } from '../gpu/kernels/dense-linear';
 import type { GptqMatmulTile } from '../gpu/kernels/gptq-matmul-tiles';
+import type { DenseMatmulTile } from '../gpu/kernels/dense-matmul-tiles';
 import type { DenseWeight } from '../gpu/dense-weight';
 import { EmbeddingKernel, type EmbeddingBound } from '../gpu/kernels/embedding';
 import { GptqMatmulKernel, GptqMatvecKernel, type GptqBound, type GptqMatvecVariant } from '../gpu/kernels/gptq-linear';
@@ -81,6 +82,11 @@ export interface LlamaGpuOptions {
   /** The dense matvec variant (lm_head, tied embeddings; MatvecChoices.denseVariantFor); default one-row-per-thread. */
   denseVariant?: (w: DenseWeight) => DenseMatvecVariant;
   /**
+   * The prefill matmul tile per dense layer (MatvecChoices.denseTileFor at this maxBatch): a tile, null for
+   * one-row-per-thread; undefined or absent: DEFAULT_DENSE_MATMUL_TILE where the weight supports tiles.
+   */
+  denseMatmulTile?: (w: DenseWeight) => DenseMatmulTile | null | undefined;
+  /**
    * Fused kernels (default true; see the header): false runs one kernel per op, the reference the fused path is
    * tested against. Weights stacked at load (GpuLayerWeights.qkv / gateUp) need it: load them with fuse: false.
    */
@@ -92,7 +98,7 @@ export class LlamaGpu {
   readonly maxBatch: number;
   private readonly kernels;
   private readonly matvecVariant: ((w: GpuGptq) => GptqMatvecVariant) | null;
-  private readonly tuned: Pick<LlamaGpuOptions, 'matmulTile' | 'denseVariant'>;
+  private readonly tuned: Pick<LlamaGpuOptions, 'matmulTile' | 'denseVariant' | 'denseMatmulTile'>;
   private readonly buffers: GPUBuffer[] = [];
   private readonly ids: GPUBuffer; // u32 [maxBatch]
   private readonly step: GPUBuffer; // uniform Step
@@ -121,7 +127,7 @@ export class LlamaGpu {
     const qDim = cfg.numHeads * cfg.headDim, kvDim = cfg.numKvHeads * cfg.headDim;
     this.maxSeq = opts.maxSeq;
     this.matvecVariant = opts.matvecVariant ?? null;
-    this.tuned = { matmulTile: opts.matmulTile, denseVariant: opts.denseVariant };
+    this.tuned = { matmulTile: opts.matmulTile, denseVariant: opts.denseVariant, denseMatmulTile: opts.denseMatmulTile };
     const B = (this.maxBatch = Math.max(1, Math.min(opts.maxBatch ?? 64, opts.maxSeq)));
     const f32 = (n: number, label: string) => this.track(createBuffer(ctx, n * 4, STORAGE, label));
 
@@ -286,8 +292,8 @@ export class LlamaGpu {
     }
     const kv = accumulate ? k.denseMatvecAcc : k.denseMatvec, km = accumulate ? k.denseMatmulAcc : k.denseMatmul;
     const mv = kv.bind(input, l.w, output, this.step, this.tuned.denseVariant?.(l.w));
-    const mm = km.bind(input, l.w, output, this.step, { maxM: B });
-    return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `dense-matvec[${mv.variant}]` : 'dense-matmul') };
+    const mm = km.bind(input, l.w, output, this.step, { maxM: B }, this.tuned.denseMatmulTile?.(l.w));
+    return { encode: (pass, m) => (m === 1 ? kv.encode(pass, mv, 1) : km.encode(pass, mm, m)), kernel: (m) => (m === 1 ? `dense-matvec[${mv.variant}]` : `dense-matmul[${mm.variant}]`) };
   }
 
   /**
@@ -416,6 +422,17 @@ export class LlamaGpu {
     this.lmHeadLast.encode(pass, 1);
     this.kernels.sample.encode(pass, this.sampleBound);
     return n;
+  }
+
+  /**
+   * The labels of the kernels a forward of m tokens runs through the layers (embedding to final norm), in order,
+   * e.g. "dense-matmul[tm8 rt8 wg32 tf] q/k/v": encoded into a stand-in pass that only records (nothing is submitted).
+   */
+  kernelLabels(m: number): string[] {
+    const labels: string[] = [];
+    const pass = { setPipeline() {}, setBindGroup() {}, dispatchWorkgroups() {} } as unknown as GPUComputePassEncoder;
+    this.encodeBody((label) => { labels.push(label); return pass; }, m);
+    return labels;
   }
 
   /** Forwards that have written the KV cache so far (prefill chunks, decode steps, logitsAll). */
