@@ -15,7 +15,7 @@ import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, d
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
 import { randomDense, denseShapeKey, type DenseShape } from './autotune-dense';
-import { cacheKey, decideWithCache, measureCandidates, relErr, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, relErr, watchShape, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -45,6 +45,7 @@ export interface DenseMatmulTuneOptions {
   readBytes?: number;
   /** Layers with fewer weight bytes keep the default tile (default 1 MiB, as the other tuners). */
   minLayerBytes?: number;
+  watch?: TuneWatch;
 }
 
 /** The default where a weight supports tiles (cols % 4 == 0), else one-row-per-thread. */
@@ -52,7 +53,7 @@ function defaultName(s: DenseShape): string {
   return denseTileSupports({ cols: s.K }) ? DEFAULT_DENSE_MATMUL_TILE.name : ROW_PER_THREAD_DENSE_MATMUL;
 }
 
-function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseMatmulTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {
+function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseMatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
   const M = o.maxM;
   const rowBytes = s.K * (s.dtype === 'f16' ? 2 : 4);
   const rows = Math.max(1, Math.min(s.N, Math.ceil(o.readBytes / rowBytes)));
@@ -90,7 +91,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, maxReps: 8, costAware: true,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, maxReps: 8, costAware: true, signal,
     msScale: s.N / rows, // per call of the whole shape (the timed weight has `rows` of its N rows)
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
@@ -108,6 +109,7 @@ export async function autotuneDenseMatmul(ctx: GpuContext, shapes: DenseShape[],
     const shape = denseMatmulShapeKey(s, o.maxM);
     if (seen.has(shape)) continue;
     seen.add(shape);
+    watchShape(opts.watch, 'dense-matmul', shape);
     if (s.K * s.N * (s.dtype === 'f16' ? 2 : 4) < (opts.minLayerBytes ?? 2 ** 20) || o.maxM < 2) {
       out.push({ kernel: 'dense-matmul', shape, variant: defaultName(s), fromCache: false, complete: true, skipped: o.maxM < 2 ? 'no prefill batch' : 'layer smaller than minLayerBytes' });
       continue;
@@ -118,7 +120,7 @@ export async function autotuneDenseMatmul(ctx: GpuContext, shapes: DenseShape[],
       out.push({ kernel: 'dense-matmul', shape, variant: hit?.variant ?? defaultName(s), fromCache: false, complete: false, skipped: 'time budget spent' });
       continue;
     }
-    out.push(await decideWithCache(opts.cache, key, { kernel: 'dense-matmul', shape, fallback: defaultName(s) }, (earlier) => tuneShape(ctx, s, timer, o, earlier)));
+    out.push(await decideWithCache(opts.cache, key, { kernel: 'dense-matmul', shape, fallback: defaultName(s) }, (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
   }
   return out;
 }

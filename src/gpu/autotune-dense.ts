@@ -12,7 +12,7 @@ import { destroyDense, uploadDense, type DenseWeight } from './dense-weight';
 import { DenseMatvecKernel, denseMatvecSources, denseMatvecVariantByName, denseMatvecVariants, ONE_ROW_PER_THREAD, type DenseMatvecVariant } from './kernels/dense-linear';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, relErr, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, relErr, watchShape, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 export interface DenseShape { K: number; N: number; dtype: 'f32' | 'f16' }
@@ -38,6 +38,7 @@ export interface DenseTuneOptions {
   /** Bytes of weight rows a timed call reads (default 64 MiB). */
   readBytes?: number;
   minLayerBytes?: number;
+  watch?: TuneWatch;
 }
 
 /**
@@ -57,7 +58,7 @@ export function randomDense(ctx: GpuContext, s: DenseShape, rows: number, keepRo
   return { w: uploadDense(ctx, { f16: bits }, rows, s.K, { label: 'autotune-dense.w' }), f32: f16BitsArrayToF32(bits.subarray(0, Math.min(keepRows, rows) * s.K)) };
 }
 
-function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {
+function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
   const rowBytes = s.K * (s.dtype === 'f16' ? 2 : 4);
   const rows = Math.max(1, Math.min(s.N, Math.ceil(o.readBytes / rowBytes)));
   const check = Math.min(CHECK_ROWS, rows);
@@ -83,7 +84,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, signal,
     msScale: s.N / rows, // per call of the whole shape (the timed weight has `rows` of its N rows)
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
@@ -101,12 +102,13 @@ export async function autotuneDenseMatvec(ctx: GpuContext, shapes: DenseShape[],
     const shape = denseShapeKey(s);
     if (seen.has(shape)) continue;
     seen.add(shape);
+    watchShape(opts.watch, 'dense-matvec', shape);
     if (s.K * s.N * (s.dtype === 'f16' ? 2 : 4) < (opts.minLayerBytes ?? 2 ** 20)) {
       out.push({ kernel: 'dense-matvec', shape, variant: ONE_ROW_PER_THREAD.name, fromCache: false, complete: true, skipped: 'layer smaller than minLayerBytes' });
       continue;
     }
     out.push(await decideWithCache(opts.cache, denseTuneKey(ctx, s), { kernel: 'dense-matvec', shape, fallback: ONE_ROW_PER_THREAD.name },
-      (earlier) => tuneShape(ctx, s, timer, o, earlier)));
+      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { GptqMatmulKernel, matmulSources } from './kernels/gptq-linear';
 import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileByName, tileSupports, type GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -46,9 +46,10 @@ export interface MatmulTuneOptions {
   readBytes?: number;
   /** Layers with fewer packed weight bytes (K * N / 2) keep the default tile (default 1 MiB, as the matvec). */
   minLayerBytes?: number;
+  watch?: TuneWatch;
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes'>>, earlier: EarlierTime[]) {
+function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
   const M = o.maxM;
   const packed = randomLayer(s);
   const copies = Math.max(1, Math.min(8, Math.ceil(o.readBytes / (packed.words.byteLength + packed.sz.byteLength))));
@@ -82,7 +83,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<O
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8, costAware: true,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8, costAware: true, signal,
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
     ws.forEach(destroyGptq);
@@ -96,6 +97,7 @@ export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], t
   const out: TuneDecision[] = [];
   for (const s of shapes) {
     const shape = matmulShapeKey(s, o.maxM);
+    watchShape(opts.watch, 'gptq-matmul', shape);
     // The matvec's threshold: test-sized models cost no tuning (a fused TinyLlama's smallest layer is 2.6 MiB).
     if ((s.K * s.N) / 2 < (opts.minLayerBytes ?? 2 ** 20) || o.maxM < 2) {
       out.push({ kernel: 'gptq-matmul', shape, variant: DEFAULT_MATMUL_TILE.name, fromCache: false, complete: true, skipped: o.maxM < 2 ? 'no prefill batch' : 'layer smaller than minLayerBytes' });
@@ -109,7 +111,7 @@ export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], t
       continue;
     }
     out.push(await decideWithCache(opts.cache, key, { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name },
-      (earlier) => tuneShape(ctx, s, timer, o, earlier)));
+      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
   }
   return out;
 }

@@ -16,7 +16,7 @@
 // seconds per call on a CPU driver) only its single-call probe is taken again and compared with the earlier
 // load's probe. The times written back are thus all in this load's terms, and the next load rescales them again.
 // Earlier times without a reference in both loads are dropped (measured again).
-import { AppError } from '../shared/errors';
+import { AppError, throwIfAborted } from '../shared/errors';
 import { f32ToF16Bits } from '../shared/f16';
 import type { TuneCache } from './autotune-cache';
 import type { GpuContext } from './context';
@@ -57,6 +57,22 @@ export interface MeasureCandidate {
     /** Runs nothing: reads the output of the last `once` and returns its error vs the CPU twin. */
     error(): Promise<number>;
   };
+}
+
+/**
+ * Cancelling and progress for a tuning run (the model load's AbortSignal and progress): `shape` is called as each
+ * shape starts and throws ABORTED once `signal` is aborted; measureCandidates also checks `signal` before each
+ * candidate and each round, so a cancel takes effect within one timed call. Shapes finished before stay cached.
+ */
+export interface TuneWatch {
+  signal?: AbortSignal;
+  shape?(kernel: NonNullable<TuneDecision['kernel']>, shape: string): void;
+}
+
+/** Calls watch.shape (which throws once the signal is aborted). */
+export function watchShape(watch: TuneWatch | undefined, kernel: NonNullable<TuneDecision['kernel']>, shape: string): void {
+  throwIfAborted(watch?.signal);
+  watch?.shape?.(kernel, shape);
 }
 
 /** A candidate whose single-call time is over this many times the best so far is dropped untimed. */
@@ -102,6 +118,8 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
    * reference's single-call time still fits before the deadline, so that one candidate never overruns much.
    */
   costAware?: boolean;
+  /** Checked before each candidate and each round (ABORTED). */
+  signal?: AbortSignal;
 }): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const live: { c: TuneCandidate; all: EncodeFn; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
@@ -116,6 +134,7 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   let firstMs = 0; // the reference's single-call time (costAware)
   const prunedFamilies = new Set<string>();
   for (const [i, cand] of list.entries()) {
+    throwIfAborted(o.signal);
     if (i > 0 && cand.family !== undefined && prunedFamilies.has(cand.family)) {
       candidates.push({ variant: cand.name, ms: null, relErr: null, note: `${FAMILY_NOTE} (${cand.family})` });
       continue;
@@ -159,6 +178,7 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
     live.push({ c, all: b.all, reps, best: Infinity });
   }
   for (let r = 0; r < o.rounds; r++) {
+    throwIfAborted(o.signal);
     for (const l of live) l.best = Math.min(l.best, await timer.time(l.all, l.reps));
   }
   // A close call may run past the deadline, by at most CLOSE_CALL_GRACE_MS per shape.

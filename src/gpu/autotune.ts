@@ -18,7 +18,7 @@ import { destroyGptq, uploadGptq, type GpuGptq } from './gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, matvecSources, ROWS_PER_THREAD, type GptqMatvecVariant } from './kernels/gptq-linear';
 import { createStepBuffer, writeStep } from './step';
 import { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision } from './autotune-shared';
+import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 import { autotuneDenseMatvec, denseShapeKey, denseVariantOf, type DenseShape } from './autotune-dense';
 import { autotuneGptqMatmul, matmulShapeKey, tileOf } from './autotune-matmul';
@@ -54,6 +54,8 @@ export interface TuneOptions {
    * their time is launch overhead, and test-sized models then cost no tuning at all).
    */
   minLayerBytes?: number;
+  /** Cancel (the load's AbortSignal: ABORTED within one timed call) and per-shape progress. */
+  watch?: TuneWatch;
 }
 
 /** Max relative error (vs the CPU twin, relative to max |y|) a candidate may show on the check slice. */
@@ -124,7 +126,7 @@ export class MatvecChoices {
   }
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes'>>, earlier: EarlierTime[]): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
   const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
@@ -155,7 +157,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[],
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier,
+    deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, signal,
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nanRows), // a candidate that writes nothing fails the check
   }).finally(() => {
     ws.forEach(destroyGptq);
@@ -169,12 +171,13 @@ async function tuneMatvecShapes(ctx: GpuContext, layers: GptqShape[], opts: Tune
   const variants = opts.variants ?? gptqMatvecVariants(ctx);
   const decisions: TuneDecision[] = [];
   for (const s of distinctShapes(layers)) {
+    watchShape(opts.watch, 'gptq-matvec', shapeKey(s));
     if ((s.K * s.N) / 2 < (opts.minLayerBytes ?? 2 ** 20)) {
       decisions.push({ kernel: 'gptq-matvec', shape: shapeKey(s), variant: ROWS_PER_THREAD.name, fromCache: false, complete: true, skipped: 'layer smaller than minLayerBytes' });
       continue;
     }
     decisions.push(await decideWithCache(opts.cache, tuneKey(ctx, s), { kernel: 'gptq-matvec', shape: shapeKey(s), fallback: ROWS_PER_THREAD.name },
-      (earlier) => tuneShape(ctx, s, variants, timer, deadline, o, earlier)));
+      (earlier) => tuneShape(ctx, s, variants, timer, deadline, o, earlier, opts.watch?.signal)));
   }
   return decisions;
 }
@@ -210,6 +213,15 @@ export interface LinearTuneOptions extends TuneOptions {
   denseTiles?: DenseMatmulTile[];
   tiles?: GptqMatmulTile[];
   denseVariants?: DenseMatvecVariant[];
+  /** Called as each shape of each phase starts: `done` of `total` shapes (every phase's distinct shapes) before it. */
+  onProgress?: (p: TuneProgress) => void;
+}
+
+export interface TuneProgress {
+  done: number;
+  total: number;
+  kernel: NonNullable<TuneDecision['kernel']>;
+  shape: string;
 }
 
 /**
@@ -221,12 +233,21 @@ export interface LinearTuneOptions extends TuneOptions {
 export async function autotuneLinear(ctx: GpuContext, layers: GptqShape[], opts: LinearTuneOptions): Promise<MatvecChoices> {
   const t0 = performance.now();
   const budget = opts.budgetMs ?? 4000;
+  const denseMatmul = opts.denseMatmul ?? [];
+  const total = 2 * distinctShapes(layers).length + new Set(opts.dense.map(denseShapeKey)).size + new Set(denseMatmul.map(denseShapeKey)).size;
+  let done = 0;
+  const watch: TuneWatch = {
+    signal: opts.watch?.signal,
+    shape: (kernel, shape) => {
+      opts.watch?.shape?.(kernel, shape);
+      opts.onProgress?.({ done: done++, total, kernel, shape });
+    },
+  };
   const timer = new GpuTimer(ctx);
   try {
-    const decisions = await tuneMatvecShapes(ctx, layers, opts, timer, t0 + PHASE_END.matvec * budget);
-    const common = { cache: opts.cache, minLayerBytes: opts.minLayerBytes, rounds: opts.rounds };
+    const decisions = await tuneMatvecShapes(ctx, layers, { ...opts, watch }, timer, t0 + PHASE_END.matvec * budget);
+    const common = { cache: opts.cache, minLayerBytes: opts.minLayerBytes, rounds: opts.rounds, watch };
     decisions.push(...await autotuneDenseMatvec(ctx, opts.dense, timer, { ...common, deadline: t0 + PHASE_END.dense * budget, variants: opts.denseVariants, minMs: opts.minMs }));
-    const denseMatmul = opts.denseMatmul ?? [];
     const gptqMatmulEnd = denseMatmul.length > 0 ? PHASE_END.gptqMatmulBeforeDense : 1;
     decisions.push(...await autotuneGptqMatmul(ctx, distinctShapes(layers), timer, { ...common, deadline: t0 + gptqMatmulEnd * budget, maxM: opts.maxM, tiles: opts.tiles }));
     decisions.push(...await autotuneDenseMatmul(ctx, denseMatmul, timer, { ...common, deadline: t0 + budget, maxM: opts.maxM, tiles: opts.denseTiles }));

@@ -76,7 +76,16 @@ export class LlamaEngine implements Engine {
       weights = await uploadLlamaWeights(ctx, ck, { onProgress: opts.onProgress, signal: opts.signal, fuse: opts.fuse });
       const tuneCache = opts.tune === false ? null : opts.tuneCache ?? (typeof indexedDB !== 'undefined' ? defaultTuneCache() : null);
       const maxBatch = Math.min(64, maxContext);
-      const choices = tuneCache ? await tuneLlamaWeights(ctx, weights, { cache: tuneCache, maxBatch }) : null;
+      // Tuning shows progress per layer shape and stops at Cancel within one timed call (shapes done stay cached).
+      const choices = tuneCache
+        ? await tuneLlamaWeights(ctx, weights, {
+            cache: tuneCache,
+            maxBatch,
+            watch: { signal: opts.signal },
+            onProgress: (p) => opts.onProgress?.({ phase: 'tune', loaded: p.done, total: p.total, message: `Tuning kernels for this GPU: ${p.kernel} ${p.shape}` }),
+          })
+        : null;
+      throwIfAborted(opts.signal);
       const model = LlamaGpu.create(ctx, cfg, weights, { maxSeq: maxContext, maxBatch, ...choices?.kernelChoices(), fuse: opts.fuse });
       const names = ck.names();
       const anyFloat = names.find((n) => n.endsWith('.weight') && !n.includes('norm'));

@@ -32,7 +32,7 @@ export function denseLayersOf(w: GpuLlamaWeights): DenseShape[] {
 }
 
 /** `maxBatch`: the LlamaGpu's prefill batch (its maxBatch option, default 64), the M the matmul tiles are timed at. */
-export function tuneLlamaWeights(ctx: GpuContext, w: GpuLlamaWeights, opts: TuneOptions & Pick<LinearTuneOptions, 'tiles' | 'denseVariants' | 'denseTiles'> & { maxBatch?: number }): Promise<MatvecChoices> {
+export function tuneLlamaWeights(ctx: GpuContext, w: GpuLlamaWeights, opts: TuneOptions & Pick<LinearTuneOptions, 'tiles' | 'denseVariants' | 'denseTiles' | 'onProgress'> & { maxBatch?: number }): Promise<MatvecChoices> {
   const denseLayers = denseLayersOf(w);
   const dense = [...(w.lmHead.kind === 'dense' ? [{ K: w.lmHead.K, N: w.lmHead.N, dtype: w.lmHead.w.dtype }] : []), ...denseLayers];
   return autotuneLinear(ctx, gptqLayersOf(w), { ...opts, maxM: opts.maxBatch ?? 64, dense, denseMatmul: denseLayers });

@@ -80,7 +80,12 @@ export function ModelManager({ models }: { models: ModelsService }) {
       {s.loading && (
         <div data-testid="model-loading">
           <ProgressBar value={s.loading.progress?.loaded ?? 0} total={s.loading.progress?.total ?? 0} label={s.loading.key} />
-          <p className="small">{t('loading', { pct: s.loading.progress && s.loading.progress.total > 0 ? Math.round((s.loading.progress.loaded / s.loading.progress.total) * 100) : 0 })}</p>
+          <p className="small" data-testid="model-loading-phase" data-phase={s.loading.progress?.phase ?? 'load'}>
+            {t(s.loading.progress?.phase === 'tune' ? 'tuning' : 'loading', { pct: s.loading.progress && s.loading.progress.total > 0 ? Math.round((s.loading.progress.loaded / s.loading.progress.total) * 100) : 0 })}
+          </p>
+          <button type="button" data-testid="cancel-load" onClick={() => models.cancelLoad()}>
+            {t('cancel')}
+          </button>
         </div>
       )}
       {s.loadError && (

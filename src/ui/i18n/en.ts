@@ -73,6 +73,7 @@ export const en = {
   downloading: 'Downloading {file}',
   speed: '{speed}/s, {left} left',
   loading: 'Loading model… {pct}%',
+  tuning: 'Tuning the kernels for this GPU (once per GPU)… {pct}%',
   noWebGpu: 'WebGPU is not available in this browser, so answers cannot be generated here. Search mode still works: you get the best matching passages. Use a recent Chrome or Edge with WebGPU enabled.',
   adapter: 'GPU: {name}',
   // chat

@@ -72,6 +72,7 @@ export const zh: Record<MessageKey, string> = {
   downloading: '正在下载 {file}',
   speed: '{speed}/秒，剩余 {left}',
   loading: '正在加载模型… {pct}%',
+  tuning: '正在为此 GPU 调优计算内核（每块 GPU 只需一次）… {pct}%',
   noWebGpu: '此浏览器不支持 WebGPU，无法在这里生成回答。检索模式仍可使用：显示最匹配的段落。请使用启用了 WebGPU 的新版 Chrome 或 Edge。',
   adapter: 'GPU：{name}',
   chat: '对话',

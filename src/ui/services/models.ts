@@ -78,6 +78,8 @@ export class ModelsService {
   private readonly backend = new CacheStorageBackend();
   private readonly aborts = new Map<string, AbortController>();
   private engine: WorkerEngine | null = null;
+  /** The model load in progress (cancelLoad aborts it). */
+  private loadAbort: AbortController | null = null;
 
   private patch(p: Partial<ModelsState>): void {
     this.state.update((s) => ({ ...s, ...p }));
@@ -226,20 +228,30 @@ export class ModelsService {
 
   private async loadFiles(key: string, open: () => Promise<ModelFiles>): Promise<void> {
     if (this.state.get().loading) return;
+    const abort = new AbortController();
+    this.loadAbort = abort;
     this.patch({ loading: { key, progress: null }, loadError: null });
     try {
       if (this.state.get().loaded) await this.unload();
       const files = await open();
       const engine = this.getEngine();
-      const info = await engine.load(files, { onProgress: (progress) => this.patch({ loading: { key, progress } }) });
+      const info = await engine.load(files, { signal: abort.signal, onProgress: (progress) => this.patch({ loading: { key, progress } }) });
       this.patch({ loaded: { key, info }, lastRun: null, loading: null });
     } catch (e) {
       const err = AppError.from(e);
-      // A failed load may leave the GPU device in any state: start the next try on a fresh worker.
+      // A failed or cancelled load may leave the GPU device in any state: start the next try on a fresh worker.
       this.engine?.terminate();
       this.engine = null;
-      this.patch({ loading: null, loadError: { key, code: err.code, message: err.message } });
+      // Cancel is no error: the model is simply not loaded (search mode goes on).
+      this.patch({ loading: null, loadError: err.code === 'ABORTED' ? null : { key, code: err.code, message: err.message } });
+    } finally {
+      if (this.loadAbort === abort) this.loadAbort = null;
     }
+  }
+
+  /** Stops the model load in progress (uploading weights or tuning kernels); the model stays unloaded. */
+  cancelLoad(): void {
+    this.loadAbort?.abort();
   }
 
   async unload(): Promise<void> {
