@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHub, type Hub } from './hub-server';
-import { addPdfs, ask, DESKTOP, FIXTURES, foreignRequests, modelRowOf, openApp, PHONE, recordRequests, SCREENSHOTS, setHubEndpoint, showTab, startRepoDownload, waitForServiceWorker, waitReady } from './app-helpers';
+import { addPdfs, ask, DESKTOP, FIXTURES, foreignRequests, holdWeightReads, modelRowOf, openApp, PHONE, recordRequests, releaseWeightReads, SCREENSHOTS, setHubEndpoint, showTab, startRepoDownload, waitForServiceWorker, waitReady } from './app-helpers';
 
 const STORIES = FIXTURES + 'models/stories260K/';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -166,7 +166,7 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   await context.close();
 });
 
-test('a truncated shard fails with a clear error, and Retry downloads it and the model loads', async ({ browser }) => {
+test('a truncated shard fails with a clear error, Retry downloads it, a load can be cancelled, and the model loads', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   const page = await context.newPage();
   await openApp(page);
@@ -182,6 +182,17 @@ test('a truncated shard fails with a clear error, and Retry downloads it and the
   hub.clearFaults();
   await row.getByTestId('download').click();
   await expect(row).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
+  // Cancel while loading: with the weight reads held (a stalled disk) the load cannot finish first. Cancel ends it
+  // at once, with no error, the app stays in search mode, and the next load works.
+  await holdWeightReads(page);
+  await row.getByTestId('load').click();
+  await expect(page.getByTestId('model-loading')).toBeVisible();
+  await page.getByTestId('cancel-load').click();
+  await expect(page.getByTestId('model-loading')).toHaveCount(0);
+  await expect(page.getByTestId('load-error')).toHaveCount(0);
+  await expect(page.getByTestId('loaded-model')).toHaveCount(0);
+  await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  await releaseWeightReads(page);
   await row.getByTestId('load').click();
   await expect(page.getByTestId('loaded-model')).toBeVisible({ timeout: 120_000 });
   // Delete unloads the model and removes its files: the row offers a download again.

@@ -86,3 +86,29 @@ export async function startRepoDownload(page: Page, repo: string): Promise<void>
   await expect(row).toHaveAttribute('data-fits', 'true', { timeout: 30_000 });
   await row.getByTestId('download').click();
 }
+
+/**
+ * Holds every Cache Storage read of a model's .safetensors files in the page (a stalled disk) until
+ * releaseWeightReads: a model load then cannot finish before the test acts. The bytes are the real ones.
+ */
+export async function holdWeightReads(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __releaseWeightReads?: () => void };
+    const original = Cache.prototype.match;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    w.__releaseWeightReads = () => {
+      Cache.prototype.match = original;
+      release();
+    };
+    Cache.prototype.match = async function (this: Cache, request: RequestInfo | URL, options?: CacheQueryOptions) {
+      const url = typeof request === 'string' ? request : request instanceof URL ? request.href : request.url;
+      if (url.includes('.safetensors')) await gate;
+      return original.call(this, request, options);
+    };
+  });
+}
+
+export async function releaseWeightReads(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as { __releaseWeightReads?: () => void }).__releaseWeightReads?.());
+}

@@ -156,7 +156,10 @@ export class WorkerEngine implements Engine {
   }
 
   /** Ends the worker (the GPU device goes with it). */
+  /** Stops the worker at once (whatever it is doing); every call still waiting on it rejects with ABORTED. */
   terminate(): void {
     this.endpoint.terminate?.();
+    const error = toWireError(new AppError('ABORTED', 'The model engine was stopped.'));
+    for (const [id, p] of [...this.pending]) p.onEvent({ type: 'error', id, error });
   }
 }

@@ -94,6 +94,19 @@ describe('engine worker protocol', () => {
     close();
   });
 
+  it('terminate() rejects a call still waiting on the worker (a load stuck reading its weights) with ABORTED at once', async () => {
+    const { client, close } = pair();
+    let reading!: () => void;
+    const reached = new Promise<void>((r) => { reading = r; });
+    // A read that never answers: a stalled disk, or a worker busy for a long time (what Cancel must not wait for).
+    const stuck: ModelFiles = { list: async () => ['config.json', 'text.bin'], size: async () => 10, read: () => { reading(); return new Promise<Uint8Array>(() => {}); } };
+    const load = client.load(stuck);
+    await reached;
+    client.terminate();
+    await expect(load).rejects.toMatchObject({ name: 'AppError', code: 'ABORTED' });
+    close();
+  });
+
   it('leaving the loop early stops the generation in the worker, and the next request still runs', async () => {
     const { client, close } = pair();
     await client.load(memoryFiles({ 'config.json': '{}', 'text.bin': 'abcdefghijklmnopqrstuvwxyz'.repeat(10) }));

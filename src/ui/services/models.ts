@@ -2,7 +2,7 @@
 // engine (in a worker) with the loaded model. Components read `models.state` and call the methods.
 import type { GenerationStats, ModelInfo } from '../../model/engine-types';
 import type { ModelFiles } from '../../model/files';
-import { AppError } from '../../shared/errors';
+import { AppError, throwIfAborted } from '../../shared/errors';
 import type { Progress } from '../../shared/progress';
 import { CacheStorageBackend } from '../../store/cache-backend';
 import { downloadModel, type DownloadProgress } from '../../store/download';
@@ -234,24 +234,35 @@ export class ModelsService {
     try {
       if (this.state.get().loaded) await this.unload();
       const files = await open();
+      throwIfAborted(abort.signal);
       const engine = this.getEngine();
-      const info = await engine.load(files, { signal: abort.signal, onProgress: (progress) => this.patch({ loading: { key, progress } }) });
+      const info = await engine.load(files, { signal: abort.signal, onProgress: (progress) => { if (!abort.signal.aborted) this.patch({ loading: { key, progress } }); } });
       this.patch({ loaded: { key, info }, lastRun: null, loading: null });
     } catch (e) {
+      // Cancelled: cancelLoad has already stopped the worker and cleared the state (a new load may be running).
+      if (abort.signal.aborted) return;
       const err = AppError.from(e);
-      // A failed or cancelled load may leave the GPU device in any state: start the next try on a fresh worker.
+      // A failed load may leave the GPU device in any state: start the next try on a fresh worker.
       this.engine?.terminate();
       this.engine = null;
-      // Cancel is no error: the model is simply not loaded (search mode goes on).
-      this.patch({ loading: null, loadError: err.code === 'ABORTED' ? null : { key, code: err.code, message: err.message } });
+      this.patch({ loading: null, loadError: { key, code: err.code, message: err.message } });
     } finally {
       if (this.loadAbort === abort) this.loadAbort = null;
     }
   }
 
-  /** Stops the model load in progress (uploading weights or tuning kernels); the model stays unloaded. */
+  /**
+   * Stops the model load in progress (reading or uploading weights, tuning kernels) at once: the worker is
+   * stopped with whatever it was waiting for, its GPU memory goes with it, and the model stays unloaded.
+   */
   cancelLoad(): void {
-    this.loadAbort?.abort();
+    if (!this.loadAbort) return;
+    this.loadAbort.abort();
+    this.loadAbort = null;
+    this.engine?.terminate();
+    this.engine = null;
+    // Cancel is no error: the model is simply not loaded (search mode goes on).
+    this.patch({ loading: null });
   }
 
   async unload(): Promise<void> {
