@@ -124,6 +124,8 @@ export class DocumentLibrary {
   /** Documents whose stored vectors were not loaded (another model or profile): reembedStale() redoes them. */
   private readonly stale = new Set<string>();
   private reembedding: Promise<number> | null = null;
+  /** remove() calls per document: an add() that sees the count change while it runs gives up (no ghost document). */
+  private readonly removals = new Map<string, number>();
 
   constructor(opts: LibraryOptions) {
     this.store = opts.store;
@@ -162,7 +164,8 @@ export class DocumentLibrary {
   /**
    * Indexes a document's pages under `docId` (its content hash). A document already present is not touched
    * (reused: true) — call has(docId) first to skip extraction as well. Cancelling via `signal` rejects with
-   * ABORTED and leaves neither the store nor the indexes changed.
+   * ABORTED and leaves neither the store nor the indexes changed; so does a remove(docId) while it runs (the
+   * user removed the document while it was being indexed: it must not come back).
    */
   async add(docId: string, name: string, pages: readonly PageText[], opts: AddOptions = {}): Promise<AddOutcome> {
     const { signal, onProgress } = opts;
@@ -171,6 +174,10 @@ export class DocumentLibrary {
       return { docId, reused: true, chunkCount: existing.chunks.length, embeddingModel: existing.meta.embeddingModel, lexicalOnlyReason: existing.meta.lexicalOnlyReason };
     }
     throwIfAborted(signal);
+    const removalsBefore = this.removals.get(docId) ?? 0;
+    const stopIfRemoved = () => {
+      if ((this.removals.get(docId) ?? 0) !== removalsBefore) throw new AppError('ABORTED', `"${name}" was removed while it was being indexed.`);
+    };
 
     const chunks: Chunk[] = [];
     for (let i = 0; i < pages.length; i++) {
@@ -205,10 +212,12 @@ export class DocumentLibrary {
       addedAt: Date.now(),
     };
     throwIfAborted(signal);
+    stopIfRemoved();
     try {
       await this.store.set(chunksKey(docId), chunks);
       if (vectors) await this.store.set(vectorsKey(docId), vectors);
       await this.store.set(metaKey(docId), meta);
+      stopIfRemoved();
     } catch (e) {
       await this.deleteKeys(docId);
       const err = AppError.from(e);
@@ -260,6 +269,7 @@ export class DocumentLibrary {
 
   /** Removes the document from the indexes and deletes all of its stored data. */
   async remove(docId: string): Promise<void> {
+    this.removals.set(docId, (this.removals.get(docId) ?? 0) + 1);
     this.docs.delete(docId);
     this.stale.delete(docId);
     this.lexical.removeDocument(docId);

@@ -164,6 +164,24 @@ describe('DocumentLibrary', () => {
     }
   });
 
+  it('a document removed while it is being indexed does not come back (the add gives up with ABORTED, nothing stored)', async () => {
+    for (const withModel of [false, true]) {
+      const store = new MemoryStore();
+      const lib = new DocumentLibrary({ store, embedders: new OneModelProvider(withModel ? new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL) : null) });
+      let removing: Promise<void> | null = null;
+      // Removed as the user would: while the add is under way (its first progress report), not before it started.
+      const adding = lib.add('doc', 'doc.pdf', syntheticPages(60), { onProgress: () => { removing ??= lib.remove('doc'); } });
+      await expect(adding).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'ABORTED' && /removed while it was being indexed/.test(e.message));
+      await removing;
+      expect(lib.has('doc')).toBe(false);
+      expect(await store.keys()).toEqual([]);
+      expect((await lib.search('control design network', { topK: 3 })).results).toEqual([]);
+      // The same bytes added again later index normally.
+      expect((await lib.add('doc', 'doc.pdf', syntheticPages(60))).reused).toBe(false);
+      expect(lib.has('doc')).toBe(true);
+    }
+  });
+
   it('indexes 300 pages lexically and finds a planted passage (the time is printed, not asserted)', async () => {
     const pages = syntheticPages(300);
     pages[216] = { ...pages[216], text: pages[216].text + ' The warranty for the centrifugal pump expires after eighteen months of operation.' };

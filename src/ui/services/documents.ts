@@ -64,6 +64,8 @@ export class DocumentsService {
   private readonly bytesCache = new Map<string, Uint8Array>();
   private readonly passwords = new Map<string, string>();
   private readonly ocrRuns = new Map<string, AbortController>();
+  /** Indexing in progress per document (remove() aborts it). */
+  private readonly indexRuns = new Map<string, AbortController>();
 
   /** `embedders`: where dense vectors come from (SemanticSearch in the app); none = keyword search only. */
   constructor(private readonly embedders?: EmbedderProvider) {}
@@ -175,13 +177,19 @@ export class DocumentsService {
     }
     if (!this.doc(docId)) return; // removed while its text was being recognised
     this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
+    // Removing the document stops its indexing (embedding can take a while); the library never keeps it.
+    const indexing = new AbortController();
+    this.indexRuns.set(docId, indexing);
     try {
       const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
-      await lib.add(docId, rec.name, usable, { onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      await lib.add(docId, rec.name, usable, { signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
       this.patchDoc(docId, { status: 'ready', progress: undefined }, true);
     } catch (e) {
+      if (!this.doc(docId)) return; // removed while it was being indexed: nothing to report
       const err = AppError.from(e);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
+    } finally {
+      if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
     }
     await this.refreshMode();
   }
@@ -275,6 +283,7 @@ export class DocumentsService {
 
   async remove(docId: string): Promise<void> {
     this.cancelOcr(docId);
+    this.indexRuns.get(docId)?.abort();
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
     this.passwords.delete(docId);
