@@ -168,6 +168,7 @@ export class DocumentsService {
       }
       return;
     }
+    if (!this.doc(docId)) return; // removed while its text was being extracted: no OCR for it
     try {
       pages = await this.recognise(docId, bytes, res, password);
     } catch (e) {
