@@ -12,7 +12,7 @@
 // default. Same y as denseLinearCpu (src/gpu/cpu/dense-linear.ts) up to the summation order (4-wide dots);
 // tests/gpu/kernels-dense-matmul-tiles.test.ts.
 
-import { emitTokenTileLoops, emitWorkgroupOrigin, range, tileDispatchThreads } from './matmul-tile-emit';
+import { emitTokenTileFlag, emitUpperTokens, emitWorkgroupOrigin, range, tileDispatchThreads, tokenHalves, tokensCopied } from './matmul-tile-emit';
 
 export interface DenseMatmulTile {
   /** Stable id, e.g. "tm8 rt4 wg32 tf". */
@@ -74,7 +74,8 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
   e(`// dispatches once per chunk). A workgroup of ${WG} computes ${WG * RT} rows x TM = ${TM} tokens; thread lid owns rows lid + ${WG} i`);
   e(`// (i < RT = ${RT}) and all TM tokens (${TM * RT} register accumulators). Per K tile (128 positions) the x of the TM tokens is`);
   e('// copied once into workgroup memory; every weight quad is loaded once and used for TM tokens. Needs cols % 4 == 0.');
-  if (TM >= 8) e(`// A token tile with at most ${TM / 2} tokens (short prefill chunks, the ragged last tile) runs a loop over ${TM / 2} tokens only.`);
+  if (TM >= 8) e(`// A token tile with at most ${TM / 2} tokens (short prefill chunks, the ragged last tile) skips the work of tokens ${TM / 2}..${TM - 1}`);
+  if (TM >= 8) e('// (uniform branch `full`, once per weight quad, in the one K loop).');
   e('// Bindings:');
   e('//   @binding(0) x:    array<f32>  [M, cols]                      read');
   e(`//   @binding(1) w:    array<u32>  ${dtype === 'f16' ? '[rows * cols / 2] packed f16 pairs' : '[rows * cols] f32 bits       '}       read`);
@@ -115,28 +116,31 @@ export function denseMatmulTileSource(t: DenseMatmulTile, dtype: 'f16' | 'f32'):
   const rowWords = dtype === 'f16' ? 'p.cols / 2u' : 'p.cols';
   for (const i of R) e(`  let b${i} = min(r_base + ${WG * i}u, p.rows - 1u) * (${rowWords});`);
   for (const j of T) for (const i of R) e(`  var a${i}_${j} = 0.0;`);
-  // The K loop for the tokens TT (all TM, or the first TM / 2 for a short token tile: emitTokenTileLoops).
-  const mainLoop = (TT: number[], ind: string) => {
-    const f = (s: string) => e(ind + s);
-    f('for (var k0 = 0u; k0 < KQ; k0 += TQ) {');
-    f('  let nq = min(TQ, KQ - k0);');
-    f('  workgroupBarrier();');
-    f(`  for (var i = lid; i < ${TT.length === TM ? 'TM' : `${TT.length}u`} * TQ; i += WG) {`);
-    f('    let t = i / TQ; let j = i - t * TQ;');
-    f('    if (j < nq) { let o = min(m0 + t, last) * p.cols + 4u * (k0 + j); xt[i] = vec4<f32>(x[o], x[o + 1u], x[o + 2u], x[o + 3u]); }');
-    f('  }');
-    f('  workgroupBarrier();');
-    f('  for (var j = 0u; j < nq; j++) {');
-    f(`    let o = ${wordsPerQuad}u * (k0 + j);`);
-    for (const jj of TT) f(`    let x${jj} = xt[${jj * 32}u + j];`);
-    for (const i of R) {
-      f(`    let w${i} = wq(b${i} + o);`);
-      for (const jj of TT) f(`    a${i}_${jj} += dot(x${jj}, w${i});`);
-    }
-    f('  }');
-    f('}');
-  };
-  emitTokenTileLoops(e, TM, mainLoop);
+  // The K loop: the lower tokens always, the upper ones (TM >= 8) under the uniform `full` (tokenHalves).
+  const { lower, upper } = tokenHalves(TM);
+  emitTokenTileFlag(e, TM);
+  const f = (s: string) => e('  ' + s);
+  f('for (var k0 = 0u; k0 < KQ; k0 += TQ) {');
+  f('  let nq = min(TQ, KQ - k0);');
+  f('  workgroupBarrier();');
+  f(`  for (var i = lid; i < ${tokensCopied(TM)} * TQ; i += WG) {`);
+  f('    let t = i / TQ; let j = i - t * TQ;');
+  f('    if (j < nq) { let o = min(m0 + t, last) * p.cols + 4u * (k0 + j); xt[i] = vec4<f32>(x[o], x[o + 1u], x[o + 2u], x[o + 3u]); }');
+  f('  }');
+  f('  workgroupBarrier();');
+  f('  for (var j = 0u; j < nq; j++) {');
+  f(`    let o = ${wordsPerQuad}u * (k0 + j);`);
+  for (const jj of lower) f(`    let x${jj} = xt[${jj * 32}u + j];`);
+  for (const i of R) {
+    f(`    let w${i} = wq(b${i} + o);`);
+    for (const jj of lower) f(`    a${i}_${jj} += dot(x${jj}, w${i});`);
+  }
+  emitUpperTokens((s) => f('    ' + s), upper, (g) => {
+    for (const jj of upper) g(`let x${jj} = xt[${jj * 32}u + j];`);
+    for (const i of R) for (const jj of upper) g(`a${i}_${jj} += dot(x${jj}, w${i});`);
+  });
+  f('  }');
+  f('}');
   e('  let acc = p.accumulate != 0u;');
   for (const i of R) {
     e(`  let ro${i} = r_base + ${WG * i}u;`);

@@ -11,7 +11,7 @@
 // same order within a row and token (group by group, position by position inside 4-wide dots), so one CPU twin
 // serves them all (tests/gpu/kernels-gptq-matmul-tiles.test.ts).
 
-import { emitTokenTileLoops, emitWorkgroupOrigin, range, tileDispatchThreads } from './matmul-tile-emit';
+import { emitTokenTileFlag, emitUpperTokens, emitWorkgroupOrigin, range, tileDispatchThreads, tokenHalves, tokensCopied } from './matmul-tile-emit';
 
 export interface GptqMatmulTile {
   /** Stable id, e.g. "tm4 rt8 wg64" (the default), "tm8 rt4 wg64 v4". */
@@ -108,7 +108,8 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
   e(`// and all TM tokens (${TM * RT} register accumulators). Per K tile (128 positions, at most one group) the x of the TM`);
   e(`// tokens is copied once into workgroup memory; every weight load (${vec4 ? 'one vec4<u32> = 32 positions' : 'one u32 word = 8 positions'}) is dequantised once`);
   e('// and used for TM tokens. The zero-point term is subtracted once per group: zero * scale * gsum.');
-  if (TM >= 8) e(`// A token tile with at most ${TM / 2} tokens (short prefill chunks, the ragged last tile) runs a loop over ${TM / 2} tokens only.`);
+  if (TM >= 8) e(`// A token tile with at most ${TM / 2} tokens (short prefill chunks, the ragged last tile) skips the work of tokens ${TM / 2}..${TM - 1}`);
+  if (TM >= 8) e('// (uniform branch `full`, once per weight load, in the one K loop).');
   e('// Bindings:');
   e('//   @binding(0) xs:    array<vec4<f32>>  [M, K / 4]       read');
   e(`//   @binding(1) words: ${vec4 ? 'array<vec4<u32>>  [rows, row_words / 4]' : 'array<u32>  [rows, row_words]     '}  read; nibble j of word w = q at packed position 8w + j`);
@@ -164,45 +165,54 @@ export function gptqMatmulTileSource(t: GptqMatmulTile): string {
     e(`  let t${j} = min(m0 + ${j}u, last);`);
     for (const i of R) e(`  var a${i}_${j} = 0.0;`);
   }
-  // The K loop for the tokens TT (all TM, or the first TM / 2 for a short token tile: emitTokenTileLoops).
-  const mainLoop = (TT: number[], ind: string) => {
-    const f = (s: string) => e(ind + s);
-    f('for (var g = 0u; g < ng; g++) {');
-    for (const i of R) f(`  let sz${i} = sz[g * p.rows + r${i}]; let sc${i} = unpack2x16float(sz${i}).x;`);
-    f('  let w0 = g * group_loads;');
-    f('  let w1 = min(w0 + group_loads, k_loads);');
-    f('  for (var k0 = w0; k0 < w1; k0 += LT) {');
-    f('    let nw = min(LT, w1 - k0);');
-    f('    workgroupBarrier();');
-    f(`    for (var i = lid; i < ${TT.length === TM ? 'TM' : `${TT.length}u`} * TQ; i += WG) {`);
-    f('      let t = i / TQ; let j = i - t * TQ;');
-    f(`      if (j < ${quadsPerLoad}u * nw) { xt[i] = xs[min(m0 + t, last) * K4 + ${quadsPerLoad}u * k0 + j]; }`);
-    f('    }');
-    f('    workgroupBarrier();');
-    f('    for (var j = 0u; j < nw; j++) {');
-    f('      let wi = k0 + j;');
-    f(`      let o = ${quadsPerLoad}u * j;`);
-    for (const i of R) f(`      let wd${i} = words[r${i} * row_loads + wi];`);
-    for (let h = 0; h < quadsPerLoad; h++) {
-      // quad h of the load: word h / 2 of it (the u32 itself when not vec4), its low or high 16 bits
-      const comp = vec4 ? `.${'xyzw'[h >> 1]}` : '';
-      const shift = h & 1 ? ' >> 16u' : '';
-      for (const j of TT) f(`      let x${j}_${h} = xt[${j * tileQuads}u + o + ${h}u];`);
-      for (const i of R) {
-        f(`      let q${i}_${h} = vec4<f32>(vec4<i32>(vec4<u32>(wd${i}${comp}${shift}) & MASK)) * sc${i};`);
-        for (const j of TT) f(`      a${i}_${j} += dot(x${j}_${h}, q${i}_${h});`);
-      }
-    }
-    f('    }');
-    f('  }');
-    for (const j of TT) f(`  let gs${j} = gsum[t${j} * ng + g];`);
+  // The K loop: the lower tokens always, the upper ones (TM >= 8) under the uniform `full` (tokenHalves).
+  const { lower, upper } = tokenHalves(TM);
+  emitTokenTileFlag(e, TM);
+  const f = (s: string) => e('  ' + s);
+  f('for (var g = 0u; g < ng; g++) {');
+  for (const i of R) f(`  let sz${i} = sz[g * p.rows + r${i}]; let sc${i} = unpack2x16float(sz${i}).x;`);
+  f('  let w0 = g * group_loads;');
+  f('  let w1 = min(w0 + group_loads, k_loads);');
+  f('  for (var k0 = w0; k0 < w1; k0 += LT) {');
+  f('    let nw = min(LT, w1 - k0);');
+  f('    workgroupBarrier();');
+  f(`    for (var i = lid; i < ${tokensCopied(TM)} * TQ; i += WG) {`);
+  f('      let t = i / TQ; let j = i - t * TQ;');
+  f(`      if (j < ${quadsPerLoad}u * nw) { xt[i] = xs[min(m0 + t, last) * K4 + ${quadsPerLoad}u * k0 + j]; }`);
+  f('    }');
+  f('    workgroupBarrier();');
+  f('    for (var j = 0u; j < nw; j++) {');
+  f('      let wi = k0 + j;');
+  f(`      let o = ${quadsPerLoad}u * j;`);
+  for (const i of R) f(`      let wd${i} = words[r${i} * row_loads + wi];`);
+  for (let h = 0; h < quadsPerLoad; h++) {
+    // quad h of the load: word h / 2 of it (the u32 itself when not vec4), its low or high 16 bits
+    const comp = vec4 ? `.${'xyzw'[h >> 1]}` : '';
+    const shift = h & 1 ? ' >> 16u' : '';
+    for (const j of lower) f(`      let x${j}_${h} = xt[${j * tileQuads}u + o + ${h}u];`);
     for (const i of R) {
-      f(`  let zs${i} = sc${i} * f32((sz${i} >> 16u) & 0xffu);`);
-      for (const j of TT) f(`  a${i}_${j} -= zs${i} * gs${j};`);
+      f(`      let q${i}_${h} = vec4<f32>(vec4<i32>(vec4<u32>(wd${i}${comp}${shift}) & MASK)) * sc${i};`);
+      for (const j of lower) f(`      a${i}_${j} += dot(x${j}_${h}, q${i}_${h});`);
     }
-    f('}');
-  };
-  emitTokenTileLoops(e, TM, mainLoop);
+  }
+  emitUpperTokens((s) => f('      ' + s), upper, (g) => {
+    for (let h = 0; h < quadsPerLoad; h++) {
+      for (const j of upper) g(`let x${j}_${h} = xt[${j * tileQuads}u + o + ${h}u];`);
+      for (const i of R) for (const j of upper) g(`a${i}_${j} += dot(x${j}_${h}, q${i}_${h});`);
+    }
+  });
+  f('    }');
+  f('  }');
+  for (const j of lower) f(`  let gs${j} = gsum[t${j} * ng + g];`);
+  for (const i of R) {
+    f(`  let zs${i} = sc${i} * f32((sz${i} >> 16u) & 0xffu);`);
+    for (const j of lower) f(`  a${i}_${j} -= zs${i} * gs${j};`);
+  }
+  emitUpperTokens((s) => f('  ' + s), upper, (g) => {
+    for (const j of upper) g(`let gs${j} = gsum[t${j} * ng + g];`);
+    for (const i of R) for (const j of upper) g(`a${i}_${j} -= zs${i} * gs${j};`);
+  });
+  f('}');
   e('  let acc = p.accumulate != 0u;');
   for (const i of R) {
     e(`  let ro${i} = r_base + ${WG * i}u;`);
