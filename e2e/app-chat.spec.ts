@@ -166,7 +166,7 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   await context.close();
 });
 
-test('a truncated shard fails with a clear error, Retry downloads it, a load can be cancelled, and the model loads', async ({ browser }) => {
+test('a truncated shard fails with a clear error, Retry downloads it, a load can be cancelled or deleted while it runs, and the model loads', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   const page = await context.newPage();
   await openApp(page);
@@ -192,7 +192,17 @@ test('a truncated shard fails with a clear error, Retry downloads it, a load can
   await expect(page.getByTestId('load-error')).toHaveCount(0);
   await expect(page.getByTestId('loaded-model')).toHaveCount(0);
   await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  // Delete while it loads: the load stops at once (its weights are not read while they go), then the files go.
+  await row.getByTestId('load').click();
+  await expect(page.getByTestId('model-loading')).toBeVisible();
+  await row.getByTestId('delete-model').click();
+  await expect(page.getByTestId('model-loading')).toHaveCount(0);
   await releaseWeightReads(page);
+  await expect(row).toHaveAttribute('data-complete', 'false', { timeout: 30_000 });
+  await expect(page.getByTestId('load-error')).toHaveCount(0);
+  await expect(page.getByTestId('header-mode')).toHaveText('Search mode');
+  await row.getByTestId('download').click();
+  await expect(row).toHaveAttribute('data-complete', 'true', { timeout: 60_000 });
   await row.getByTestId('load').click();
   await expect(page.getByTestId('loaded-model')).toBeVisible({ timeout: 120_000 });
   // Delete unloads the model and removes its files: the row offers a download again.

@@ -205,6 +205,8 @@ export class ModelsService {
 
   async remove(repo: string, revision: string): Promise<void> {
     const key = modelKeyOf(repo, revision);
+    // Deleting the model that is loading stops the load first (its weights must not be read while they go).
+    if (this.state.get().loading?.key === key) this.cancelLoad();
     if (this.state.get().loaded?.key === key) await this.unload();
     await deleteCachedModel(this.backend, repo, revision);
     this.state.update((s) => {
