@@ -8,6 +8,7 @@
 //   hub.requests              log of every request: { method, path, range, authorization, referer, status, sent }
 //   hub.setFault(fault)       add a fault (see HubFault; fires `times` times: default once for 'drop', else
 //                             until hub.clearFaults())
+//   hub.release()             lets every response held by a 'hold' fault so far go on (clearFaults() does too)
 //   await hub.close()
 //
 // Served:
@@ -39,7 +40,11 @@ export type HubFault =
   /** Answers with an HTTP error status. */
   | { kind: 'status'; file: string; repo?: string; status: number; times?: number }
   /** Sends the body at `bytesPerSecond` (to make progress visible or to cancel mid-file). */
-  | { kind: 'slow'; file: string; repo?: string; bytesPerSecond: number; times?: number };
+  | { kind: 'slow'; file: string; repo?: string; bytesPerSecond: number; times?: number }
+  /** Sends the headers (full length) and the first `afterBytes` bytes, then holds the rest until hub.release()
+   *  or hub.clearFaults(): a stalled network, without timing; the bytes that follow are the real ones. A
+   *  response shorter than `afterBytes` (e.g. a Range request for the first byte) is not held. */
+  | { kind: 'hold'; file: string; repo?: string; afterBytes: number; times?: number };
 
 export interface HubRequest {
   method: string;
@@ -50,6 +55,8 @@ export interface HubRequest {
   status?: number;
   /** Bytes of body written. */
   sent?: number;
+  /** True while a 'hold' fault holds this response. */
+  held?: boolean;
 }
 
 export interface HubOptions {
@@ -67,7 +74,10 @@ export interface Hub {
   url: string;
   requests: HubRequest[];
   setFault(f: HubFault): void;
+  /** Removes every fault and releases the responses held so far. */
   clearFaults(): void;
+  /** Releases the responses held so far (later requests are held again while the 'hold' fault lasts). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -150,6 +160,12 @@ async function walk(dir: string, base: string, recursive: boolean, out: { path: 
 export async function startHub(opts: HubOptions): Promise<Hub> {
   const requests: HubRequest[] = [];
   let faults: (HubFault & { used: number })[] = [];
+  /** Resolvers of the responses a 'hold' fault holds now. */
+  const held = new Set<() => void>();
+  const release = () => {
+    for (const r of [...held]) r();
+    held.clear();
+  };
 
   const repoDir = (repo: string): string | null => {
     if (opts.repos?.[repo]) return opts.repos[repo];
@@ -264,6 +280,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const corruptAt = fault?.kind === 'corrupt' ? (fault.offset ?? Math.floor(facts.size / 2)) : -1;
     const dropAfter = fault?.kind === 'drop' ? fault.afterBytes : Infinity;
     const bytesPerSecond = fault?.kind === 'slow' ? fault.bytesPerSecond : Infinity;
+    let holdAfter = fault?.kind === 'hold' ? fault.afterBytes : Infinity;
     let pos = start;
     let sent = 0;
     log.sent = 0;
@@ -288,6 +305,32 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
           socket?.end();
           setTimeout(() => socket?.destroy(), 1000).unref();
           return;
+        }
+        if (sent + chunk.length > holdAfter) {
+          const first = chunk.subarray(0, Math.max(0, holdAfter - sent));
+          if (first.length > 0) await new Promise<void>((r) => res.write(first, () => r()));
+          sent += first.length;
+          pos += first.length;
+          log.sent = sent;
+          chunk = chunk.subarray(first.length);
+          holdAfter = Infinity;
+          // Held until released, or until the client goes away (then nothing more is sent).
+          log.held = true;
+          await new Promise<void>((r) => {
+            const done = () => {
+              held.delete(done);
+              res.off('close', done);
+              r();
+            };
+            if (res.destroyed) return r();
+            held.add(done);
+            res.once('close', done);
+          });
+          log.held = false;
+          if (res.destroyed) {
+            stream.destroy();
+            return;
+          }
         }
         if (Number.isFinite(bytesPerSecond)) {
           for (let i = 0; i < chunk.length; i += 4096) {
@@ -332,7 +375,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     setFault: (f) => faults.push({ ...f, used: 0 }),
     clearFaults: () => {
       faults = [];
+      release();
     },
+    release,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
