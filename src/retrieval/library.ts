@@ -249,16 +249,23 @@ export class DocumentLibrary {
         this.stale.delete(docId);
         continue;
       }
+      const removalsBefore = this.removals.get(docId) ?? 0;
+      const removedMeanwhile = () => (this.removals.get(docId) ?? 0) !== removalsBefore;
       const modelId = embeddingModelFor(doc.chunks.map((c) => c.text).join('\n'));
       const got = await this.embedders.get(modelId);
       throwIfAborted(opts.signal);
       if (!got.embedder) continue;
       const vectors = await embedChunks(got.embedder, modelId, doc.chunks, doc.meta.name, opts);
+      if (removedMeanwhile()) continue; // removed while it was embedded: nothing of it is written back
       const meta: StoredMeta = { ...doc.meta, embeddingModel: modelId };
       delete meta.lexicalOnlyReason;
       await this.store.set(vectorsKey(docId), vectors);
       await this.store.set(metaKey(docId), meta);
-      if (!this.docs.has(docId)) continue; // removed meanwhile
+      if (removedMeanwhile()) {
+        // Removed during the writes: what they put back must not outlive it (unless it was added again since).
+        if (!this.docs.has(docId)) await this.deleteKeys(docId);
+        continue;
+      }
       doc.meta = meta;
       this.dense.addDocument(docId, vectors.modelId, vectors.profile!, vectors.dim, vectors.data);
       this.stale.delete(docId);

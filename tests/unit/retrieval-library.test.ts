@@ -261,6 +261,29 @@ describe('embedding profiles at every call site, and stored vectors of another m
     expect(reopened.documents()[0].embeddingModel).toBe(MULTILINGUAL_EMBEDDING_MODEL);
   });
 
+  it('a document removed while its stale vectors are re-embedded leaves nothing behind in the store', async () => {
+    const store = new MemoryStore();
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    await new DocumentLibrary({ store, embedders: new OneModelProvider(e5) }).add('zh', 'zh.pdf', zhPages);
+    const v = (await store.get<StoredVectors>('doc:zh:vectors'))!;
+    await store.set('doc:zh:vectors', { modelId: OLD_MULTILINGUAL, dim: v.dim, data: v.data });
+    await store.set('doc:zh:meta', { ...(await store.get<StoredMeta>('doc:zh:meta'))!, embeddingModel: OLD_MULTILINGUAL });
+    // The re-embedding's model call waits until the test has removed the document (a slow embedder).
+    let entered!: () => void, release!: () => void;
+    const inCall = new Promise<void>((r) => { entered = r; });
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow: Embedder = { modelId: e5.modelId, profile: e5.profile, embedQueries: e5.embedQueries, embedPassages: async (texts, signal) => { entered(); await gate; return e5.embedPassages(texts, signal); } };
+    const lib = await DocumentLibrary.open({ store, embedders: { get: async (id) => (id === e5.modelId ? { embedder: slow } : { embedder: null, reason: 'not cached' }) } });
+    const reembedding = lib.reembedStale();
+    await inCall;
+    await lib.remove('zh');
+    expect(await store.keys()).toEqual([]);
+    release();
+    expect(await reembedding).toBe(0);
+    expect(await store.keys()).toEqual([]); // nothing written back for the removed document
+    expect(lib.has('zh')).toBe(false);
+  });
+
   it('treats E5 vectors stored without the prefixes as stale, and keeps MiniLM vectors stored before profiles existed', async () => {
     const store = new MemoryStore();
     const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
