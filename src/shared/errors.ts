@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'OCR_FAILED' // text recognition could not start or failed on a page
   // generic
   | 'BAD_ARGUMENT'
+  | 'WORKER_FAILED' // a worker (model engine, PDF reader) failed to start or stopped unexpectedly
   | 'INTERNAL';
 
 export class AppError extends Error {

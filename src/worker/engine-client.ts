@@ -1,13 +1,26 @@
 // App side: an Engine whose work runs in a worker (or anything speaking the protocol over a MessageEndpoint).
 // load() serves the worker's file requests from the given ModelFiles; AbortSignals become abort requests.
+// A worker that fails to start or dies ('error' / 'messageerror' on the endpoint) fails every call waiting on it,
+// and every later one at once, with WORKER_FAILED; onFailure tells the owner (who should start a new engine).
 import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, LoadOptions, ModelInfo } from '../model/engine-types';
 import type { ModelFiles } from '../model/files';
 import { AppError } from '../shared/errors';
-import type { EngineEvent, EngineRequest, MessageEndpoint, WireInput } from './protocol';
+import type { EngineEvent, EngineRequest, FailureEndpoint, MessageEndpoint, WireInput } from './protocol';
 import { toWireError } from './engine-host';
 
 interface Pending {
   onEvent(ev: EngineEvent): void;
+  /** Rejects the call (the worker failed or was stopped). */
+  fail(e: AppError): void;
+}
+
+/** What a call rejects with once the worker has failed to start or has stopped unexpectedly. */
+function workerFailed(ev: Event): AppError {
+  const reason = (ev as Partial<ErrorEvent>).message;
+  return new AppError('WORKER_FAILED', 'The model engine stopped unexpectedly. Load the model again (reload the page if it keeps happening).', {
+    event: ev.type,
+    ...(reason ? { reason } : {}),
+  });
 }
 
 export class WorkerEngine implements Engine {
@@ -15,12 +28,35 @@ export class WorkerEngine implements Engine {
   private readonly pending = new Map<number, Pending>();
   private files: ModelFiles | null = null;
   private stats: GenerationStats | null = null;
+  /** Set once the worker has failed or been terminated: every call rejects with it at once. */
+  private closed: AppError | null = null;
 
-  constructor(private readonly endpoint: MessageEndpoint & { terminate?(): void }) {
+  constructor(private readonly endpoint: MessageEndpoint & FailureEndpoint & { terminate?(): void }) {
     endpoint.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data as EngineEvent));
+    endpoint.addEventListener('error', (ev: Event) => this.onWorkerFailed(ev));
+    endpoint.addEventListener('messageerror', (ev: Event) => this.onWorkerFailed(ev));
+  }
+
+  /** Called once when the worker fails to start or stops unexpectedly (the engine is unusable from then on). */
+  onFailure: ((error: AppError) => void) | null = null;
+
+  private onWorkerFailed(ev: Event): void {
+    if (this.closed) return;
+    // The worker's state is unknown (a reply may have been lost): it is stopped, so it holds no GPU memory.
+    this.close(workerFailed(ev));
+    this.onFailure?.(this.closed!);
+  }
+
+  /** Ends the worker for good: calls waiting on it, and all later ones, reject with `error`. */
+  private close(error: AppError): void {
+    this.closed = error;
+    this.endpoint.terminate?.();
+    for (const p of [...this.pending.values()]) p.fail(error);
+    this.pending.clear();
   }
 
   private send(req: EngineRequest, transfer?: Transferable[]): void {
+    if (this.closed) return; // nobody is listening any more
     this.endpoint.postMessage(req, transfer);
   }
 
@@ -57,6 +93,10 @@ export class WorkerEngine implements Engine {
         this.pending.delete(id);
         signal?.removeEventListener('abort', onAbort);
       };
+      if (this.closed) {
+        reject(this.closed);
+        return;
+      }
       this.pending.set(id, {
         onEvent: (ev) => {
           if (ev.type === 'done') {
@@ -66,6 +106,10 @@ export class WorkerEngine implements Engine {
             finish();
             reject(AppError.fromJSON(ev.error));
           } else onEvent?.(ev);
+        },
+        fail: (e) => {
+          finish();
+          reject(e);
         },
       });
       if (signal?.aborted) {
@@ -155,11 +199,12 @@ export class WorkerEngine implements Engine {
     this.files = null;
   }
 
-  /** Ends the worker (the GPU device goes with it). */
-  /** Stops the worker at once (whatever it is doing); every call still waiting on it rejects with ABORTED. */
+  /**
+   * Stops the worker at once (whatever it is doing; the GPU device goes with it); every call still waiting on it,
+   * and every later one, rejects with ABORTED.
+   */
   terminate(): void {
-    this.endpoint.terminate?.();
-    const error = toWireError(new AppError('ABORTED', 'The model engine was stopped.'));
-    for (const [id, p] of [...this.pending]) p.onEvent({ type: 'error', id, error });
+    if (this.closed) return;
+    this.close(new AppError('ABORTED', 'The model engine was stopped.'));
   }
 }

@@ -44,3 +44,11 @@ export interface MessageEndpoint {
   addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
   removeEventListener(type: 'message', listener: (ev: MessageEvent) => void): void;
 }
+
+/**
+ * The failure events the app side listens to on a Worker (or port): 'error' when the worker script fails to load
+ * or throws, 'messageerror' when a message cannot be read. After either, replies may never come.
+ */
+export interface FailureEndpoint {
+  addEventListener(type: 'error' | 'messageerror', listener: (ev: Event) => void): void;
+}

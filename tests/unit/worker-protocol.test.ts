@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageChannel } from 'node:worker_threads';
 import { serveEngine } from '../../src/worker/engine-host';
 import { WorkerEngine } from '../../src/worker/engine-client';
-import type { MessageEndpoint } from '../../src/worker/protocol';
+import type { FailureEndpoint, MessageEndpoint } from '../../src/worker/protocol';
 import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, ModelInfo } from '../../src/model/engine-types';
 import type { ModelFiles } from '../../src/model/files';
 import { AppError } from '../../src/shared/errors';
@@ -56,7 +56,7 @@ function pair() {
   const ch = new MessageChannel();
   // worker_threads ports are EventTargets too; start() begins delivery for addEventListener listeners.
   serveEngine(ch.port1 as unknown as MessageEndpoint, () => new FileEchoEngine());
-  const client = new WorkerEngine(ch.port2 as unknown as MessageEndpoint);
+  const client = new WorkerEngine(ch.port2 as unknown as MessageEndpoint & FailureEndpoint);
   ch.port1.start();
   ch.port2.start();
   return { client, close: () => { ch.port1.close(); ch.port2.close(); } };

@@ -284,8 +284,17 @@ export class ModelsService {
 
   private getEngine(): WorkerEngine {
     if (!this.engine) {
-      this.engine = new WorkerEngine(new Worker(new URL('../../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
-      this.engine.onStats = (lastRun) => this.patch({ lastRun });
+      const engine = new WorkerEngine(new Worker(new URL('../../worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+      engine.onStats = (lastRun) => this.patch({ lastRun });
+      // The worker failed to start or died (its calls have failed): drop it, so the next load starts a fresh one;
+      // a loaded model went with it, and the panel says to load it again.
+      engine.onFailure = (err) => {
+        if (this.engine !== engine) return;
+        this.engine = null;
+        const loaded = this.state.get().loaded;
+        if (loaded) this.patch({ loaded: null, lastRun: null, loadError: { key: loaded.key, code: err.code, message: err.message } });
+      };
+      this.engine = engine;
     }
     return this.engine;
   }
