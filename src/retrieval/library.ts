@@ -241,6 +241,16 @@ export class DocumentLibrary {
     return this.reembedding;
   }
 
+  /**
+   * Documents indexed without vectors (no embedding model was at hand then) get them now from their stored
+   * chunks, where the model is available; the keyword index is untouched. Returns how many got vectors.
+   */
+  async embedLexicalOnly(opts: AddOptions = {}): Promise<number> {
+    await this.reembedding?.catch(() => undefined);
+    for (const [docId, d] of this.docs) if (d.meta.embeddingModel === null && d.chunks.length > 0) this.stale.add(docId);
+    return this.reembedStale(opts);
+  }
+
   private async reembedStaleNow(opts: AddOptions): Promise<number> {
     let done = 0;
     for (const docId of [...this.stale]) {

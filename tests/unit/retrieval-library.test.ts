@@ -261,6 +261,28 @@ describe('embedding profiles at every call site, and stored vectors of another m
     expect(reopened.documents()[0].embeddingModel).toBe(MULTILINGUAL_EMBEDDING_MODEL);
   });
 
+  it('keyword-only documents get vectors from their stored chunks once the model is there (no re-extraction; keyword search works throughout)', async () => {
+    const store = new MemoryStore();
+    await new DocumentLibrary({ store, embedders: new OneModelProvider(null) }).add('zh', 'zh.pdf', zhPages);
+    const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
+    const lib = await DocumentLibrary.open({ store, embedders: new OneModelProvider(e5) });
+    expect(lib.documents()[0]).toMatchObject({ embeddingModel: null });
+    expect((await lib.search('怎么备份数据？', { topK: 1 })).mode).toBe('lexical');
+    expect(await lib.embedLexicalOnly()).toBe(1);
+    expect(e5.texts).toBe(lib.documents()[0].chunkCount); // the stored chunks, each embedded once
+    expect(lib.documents()[0].embeddingModel).toBe(MULTILINGUAL_EMBEDDING_MODEL);
+    expect((await store.get<StoredMeta>('doc:zh:meta'))!).toMatchObject({ embeddingModel: MULTILINGUAL_EMBEDDING_MODEL });
+    const hybrid = await lib.search('怎么备份数据？', { topK: 1 });
+    expect(hybrid.mode).toBe('hybrid');
+    expect(hybrid.results[0]).toMatchObject({ docId: 'zh', page: 2 });
+    expect(await lib.embedLexicalOnly()).toBe(0); // nothing left without vectors
+    // Without the model nothing changes and nothing fails.
+    const other = new DocumentLibrary({ store: new MemoryStore(), embedders: new OneModelProvider(null) });
+    await other.add('zh', 'zh.pdf', zhPages);
+    expect(await other.embedLexicalOnly()).toBe(0);
+    expect((await other.search('怎么备份数据？', { topK: 1 })).results[0]).toMatchObject({ docId: 'zh', page: 2 });
+  });
+
   it('a document removed while its stale vectors are re-embedded leaves nothing behind in the store', async () => {
     const store = new MemoryStore();
     const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);

@@ -84,7 +84,9 @@ export class DocumentsService {
       // A document interrupted by a reload mid-extraction is re-run below.
       .sort((a, b) => a.addedAt - b.addedAt);
     this.state.set({ ready: true, docs, mode: null });
-    for (const d of docs) if ((d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing') && !this.library.has(d.docId)) void this.process(d.docId);
+    // A document the library lacks was interrupted by a reload: mid-extraction, or mid-re-index (OCR again, new
+    // languages) while its record still said ready. It is run again, so nothing shows "ready" unsearchable.
+    for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
     else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
     await this.refreshMode();
     // Documents whose stored vectors came from another embedding model or profile: embedded again from their
@@ -209,6 +211,9 @@ export class DocumentsService {
       this.patchDoc(docId, { ocrPages: [], ocrPending: undefined });
       return res.pages;
     }
+    // The languages a document is first recognised in are its own from then on: a later re-index (a Cancel's
+    // leftovers, semantic search, a reload) reuses its stored pages even after the UI language changed.
+    if (!rec?.ocrLanguages) this.patchDoc(docId, { ocrLanguages: languages }, true);
     const done = await ocrStore.pagesFor(docId, languages);
     const todo = need.filter((n) => !done.has(n));
     let failed: number[] = [];
@@ -334,13 +339,11 @@ export class DocumentsService {
     await this.init();
     const lib = this.library!;
     await lib.reembedStale(); // vectors of an older model or profile: re-embedded from the stored chunks
-    const missing = lib.documents().filter((m) => m.embeddingModel === null && m.chunkCount > 0 && this.doc(m.docId)?.status === 'ready');
-    for (const m of missing) {
-      await lib.remove(m.docId);
-      await this.process(m.docId);
-    }
+    // Keyword-only documents get vectors from their stored chunks: no re-extraction (a password-protected PDF
+    // needs no password again) and their keyword index stays searchable all along.
+    const embedded = await lib.embedLexicalOnly();
     await this.refreshMode();
-    return missing.length;
+    return embedded;
   }
 
   /** Re-reads which search mode is in effect (after semantic search was turned on or off). */
