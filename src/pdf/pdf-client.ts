@@ -3,7 +3,9 @@
 //   const pdf = new PdfClient(createPdfWorker());
 //   const result = await pdf.extract(bytes, { signal, onProgress, onPage, password });
 //
-// Errors reject as AppError (PASSWORD_REQUIRED → ask for a password and call extract again with it).
+// Errors reject as AppError (PASSWORD_REQUIRED → ask for a password and call extract again with it). A worker
+// that fails to start or dies ('error' / 'messageerror' on the endpoint) fails every extraction waiting on it, and
+// every later one at once, with WORKER_FAILED: `failed` says so, and the owner starts a new worker and client.
 import { AppError } from '../shared/errors';
 import type { ExtractOptions, ExtractResult } from './types';
 import type { MessageEndpoint, PdfWorkerRequest, PdfWorkerResponse } from './worker-protocol';
@@ -11,6 +13,18 @@ import type { MessageEndpoint, PdfWorkerRequest, PdfWorkerResponse } from './wor
 /** Starts the PDF extraction worker (browser; bundled by Vite as a module worker). */
 export function createPdfWorker(): Worker {
   return new Worker(new URL('./pdf-worker.ts', import.meta.url), { type: 'module', name: 'pdf-extract' });
+}
+
+/** The failure events a Worker (and a MessagePort) fires besides 'message'. */
+interface FailureEvents {
+  addEventListener(type: 'error' | 'messageerror', listener: (ev: Event) => void): void;
+  removeEventListener(type: 'error' | 'messageerror', listener: (ev: Event) => void): void;
+}
+
+/** What an extraction rejects with once the worker has failed to start or has stopped unexpectedly. */
+function workerFailed(ev: Event): AppError {
+  const reason = (ev as Partial<ErrorEvent>).message;
+  return new AppError('WORKER_FAILED', 'The PDF reader stopped unexpectedly. Try adding the PDF again.', { event: ev.type, ...(reason ? { reason } : {}) });
 }
 
 interface Pending {
@@ -24,9 +38,33 @@ export class PdfClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly onMessage = (ev: MessageEvent) => this.handle(ev.data as PdfWorkerResponse);
+  private readonly onWorkerFailed = (ev: Event) => this.fail(workerFailed(ev));
+  private failure: AppError | null = null;
 
+  /** `endpoint` is a Worker or a MessagePort: both also fire the failure events listened to here. */
   constructor(private readonly endpoint: MessageEndpoint) {
     endpoint.addEventListener('message', this.onMessage);
+    this.failureEvents.addEventListener('error', this.onWorkerFailed);
+    this.failureEvents.addEventListener('messageerror', this.onWorkerFailed);
+  }
+
+  private get failureEvents(): FailureEvents {
+    return this.endpoint as unknown as FailureEvents;
+  }
+
+  /** The error every extraction rejects with once the worker has failed (null while it works). */
+  get failed(): AppError | null {
+    return this.failure;
+  }
+
+  /** Called once when the worker fails to start or stops unexpectedly. */
+  onFailure: ((error: AppError) => void) | null = null;
+
+  private fail(error: AppError): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+    this.onFailure?.(error);
   }
 
   /**
@@ -34,6 +72,7 @@ export class PdfClient {
    * Aborting `opts.signal` cancels the work in the worker and rejects with ABORTED.
    */
   extract(data: Uint8Array, opts: ExtractOptions = {}): Promise<ExtractResult> {
+    if (this.failure) return Promise.reject(this.failure);
     if (opts.signal?.aborted) return Promise.reject(new AppError('ABORTED', 'PDF extraction was cancelled.'));
     const id = this.nextId++;
     return new Promise<ExtractResult>((resolve, reject) => {
@@ -51,6 +90,8 @@ export class PdfClient {
   /** Stops listening; pending extractions reject with ABORTED. Does not terminate the worker. */
   dispose(): void {
     this.endpoint.removeEventListener('message', this.onMessage);
+    this.failureEvents.removeEventListener('error', this.onWorkerFailed);
+    this.failureEvents.removeEventListener('messageerror', this.onWorkerFailed);
     for (const id of [...this.pending.keys()]) {
       this.post({ type: 'cancel', id });
       this.settle(id)?.reject(new AppError('ABORTED', 'PDF extraction was cancelled.'));
@@ -58,6 +99,7 @@ export class PdfClient {
   }
 
   private post(msg: PdfWorkerRequest, transfer: Transferable[] = []): void {
+    if (this.failure) return; // nobody is listening any more
     this.endpoint.postMessage(msg, transfer);
   }
 

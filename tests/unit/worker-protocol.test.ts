@@ -119,3 +119,83 @@ describe('engine worker protocol', () => {
     close();
   });
 });
+
+/** The real MessagePort events a dead Worker fires: 'error' (script failed to load, or it threw) or 'messageerror'. */
+function failureEvent(type: 'error' | 'messageerror'): Event {
+  return Object.assign(new Event(type), type === 'error' ? { message: 'Failed to fetch dynamically imported module' } : {});
+}
+
+/** A port nobody serves: a worker that never started. Counts terminate() calls. */
+function unservedEngine() {
+  const ch = new MessageChannel();
+  let terminated = 0;
+  const port = Object.assign(ch.port2, { terminate: () => { terminated++; } });
+  const client = new WorkerEngine(port as unknown as MessageEndpoint & FailureEndpoint & { terminate(): void });
+  ch.port2.start();
+  return { client, port, terminated: () => terminated, close: () => { ch.port1.close(); ch.port2.close(); } };
+}
+
+const WORKER_FAILED = {
+  name: 'AppError',
+  code: 'WORKER_FAILED',
+  message: 'The model engine stopped unexpectedly. Load the model again (reload the page if it keeps happening).',
+};
+
+describe('engine worker that fails to start or dies', () => {
+  it("a load waiting on a worker that failed to start rejects with WORKER_FAILED on 'error'; the worker is stopped, the owner told once", async () => {
+    const { client, port, terminated, close } = unservedEngine();
+    const failures: AppError[] = [];
+    client.onFailure = (e) => failures.push(e);
+    const progress: number[] = [];
+    const load = client.load(memoryFiles({ 'config.json': '{}' }), { onProgress: (p) => progress.push(p.loaded) });
+    port.dispatchEvent(failureEvent('error'));
+    port.dispatchEvent(failureEvent('error')); // a second report changes nothing
+    await expect(load).rejects.toMatchObject({ ...WORKER_FAILED, details: { event: 'error', reason: 'Failed to fetch dynamically imported module' } });
+    expect(progress).toEqual([]);
+    expect(terminated()).toBe(1);
+    expect(failures.map((e) => e.code)).toEqual(['WORKER_FAILED']);
+    close();
+  });
+
+  it('every call after the failure rejects at once with the same error (nothing waits on the dead worker)', async () => {
+    const { client, port, close } = unservedEngine();
+    port.dispatchEvent(failureEvent('messageerror'));
+    await expect(client.load(memoryFiles({ 'config.json': '{}' }))).rejects.toMatchObject({ ...WORKER_FAILED, details: { event: 'messageerror' } });
+    await expect(client.countTokens('abc')).rejects.toMatchObject(WORKER_FAILED);
+    await expect(client.unload()).rejects.toMatchObject(WORKER_FAILED);
+    const it = client.generate('x')[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toMatchObject(WORKER_FAILED);
+    close();
+  });
+
+  it('a worker dying during an answer ends the answer with WORKER_FAILED (the tokens so far still arrive); the next load fails at once', async () => {
+    const ch = new MessageChannel();
+    serveEngine(ch.port1 as unknown as MessageEndpoint, () => new FileEchoEngine());
+    const client = new WorkerEngine(ch.port2 as unknown as MessageEndpoint & FailureEndpoint);
+    ch.port1.start();
+    ch.port2.start();
+    await client.load(memoryFiles({ 'config.json': '{}', 'text.bin': 'a'.repeat(200) }));
+    let n = 0;
+    const answer = (async () => {
+      for await (const _ of client.generate('x')) if (++n === 3) ch.port2.dispatchEvent(failureEvent('error'));
+    })();
+    await expect(answer).rejects.toMatchObject(WORKER_FAILED);
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThan(200);
+    await expect(client.load(memoryFiles({ 'config.json': '{}', 'text.bin': 'b' }))).rejects.toMatchObject(WORKER_FAILED);
+    ch.port1.close();
+    ch.port2.close();
+  });
+
+  it('after terminate() later calls reject at once with ABORTED (no failure reported)', async () => {
+    const { client, close } = unservedEngine();
+    const failures: AppError[] = [];
+    client.onFailure = (e) => failures.push(e);
+    const load = client.load(memoryFiles({ 'config.json': '{}' }));
+    client.terminate();
+    await expect(load).rejects.toMatchObject({ name: 'AppError', code: 'ABORTED' });
+    await expect(client.countTokens('abc')).rejects.toMatchObject({ name: 'AppError', code: 'ABORTED' });
+    expect(failures).toEqual([]);
+    close();
+  });
+});
