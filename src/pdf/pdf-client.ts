@@ -24,7 +24,7 @@ interface FailureEvents {
 /** What an extraction rejects with once the worker has failed to start or has stopped unexpectedly. */
 function workerFailed(ev: Event): AppError {
   const reason = (ev as Partial<ErrorEvent>).message;
-  return new AppError('WORKER_FAILED', 'The PDF reader stopped unexpectedly. Try adding the PDF again.', { event: ev.type, ...(reason ? { reason } : {}) });
+  return new AppError('WORKER_FAILED', 'The PDF reader stopped unexpectedly. Remove this document and add the PDF again.', { event: ev.type, ...(reason ? { reason } : {}) });
 }
 
 interface Pending {

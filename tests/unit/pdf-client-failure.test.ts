@@ -39,7 +39,7 @@ function failureEvent(type: 'error' | 'messageerror'): Event {
   return Object.assign(new Event(type), type === 'error' ? { message: 'Failed to fetch dynamically imported module' } : {});
 }
 
-const WORKER_FAILED = { name: 'AppError', code: 'WORKER_FAILED', message: 'The PDF reader stopped unexpectedly. Try adding the PDF again.' };
+const WORKER_FAILED = { name: 'AppError', code: 'WORKER_FAILED', message: 'The PDF reader stopped unexpectedly. Remove this document and add the PDF again.' };
 const onePagePdf = (text: string) => buildPdf({ pages: [{ lines: bodyLines([text]) }] });
 
 describe('PdfClient when the worker fails', () => {
