@@ -24,7 +24,11 @@ describe('autotuneLinear: dense matvec and prefill matmul tiles', () => {
   let ctx: GpuContext;
   beforeAll(async () => { ctx = await testGpu(); });
   afterAll(() => ctx?.device.destroy());
-  const tiles = () => [DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES.find((t) => t.name === 'tm4 rt8 wg32')!, GPTQ_MATMUL_TILES.find((t) => t.vec4)!];
+  // The default, another u32 tile and a vec4 tile: the one with the fewest accumulators (tm4 rt4 wg128 v4), the
+  // quickest to compile on a cold lavapipe shader cache (the tuner is under test here; every tile has its CPU-twin
+  // test in kernels-gptq-matmul-tiles.test.ts).
+  const smallestVec4 = () => GPTQ_MATMUL_TILES.filter((t) => t.vec4).sort((a, b) => a.tokens * a.rows - b.tokens * b.rows)[0];
+  const tiles = () => [DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES.find((t) => t.name === 'tm4 rt8 wg32')!, smallestVec4()];
   const denseVariants = () => [ONE_ROW_PER_THREAD, denseSplitKVariant(4, 'tree')];
   const dense = [{ K: 256, N: 1000, dtype: 'f16' as const }];
   const layers = [shape(256, 700, 128)];
