@@ -73,6 +73,22 @@ test('documents + search mode: cited pages open highlighted; survives reload and
   await page.keyboard.press('Escape');
   await context.setOffline(false);
 
+  // A reload in the middle of a re-index (OCR again, other languages) finds the documents' records saying ready
+  // but the library's copy gone: that state, made here by deleting the index keys in IndexedDB, is indexed again
+  // at start, so a document never shows ready while search cannot find it.
+  await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => { const r = indexedDB.open('pdfchat-documents'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const store = db.transaction('retrieval', 'readwrite').objectStore('retrieval');
+    const all = await new Promise<IDBValidKey[]>((resolve) => { const r = store.getAllKeys(); r.onsuccess = () => resolve(r.result); });
+    await Promise.all(all.filter((k) => String(k).startsWith('doc:')).map((k) => new Promise((resolve) => { store.delete(k).onsuccess = resolve; })));
+    db.close();
+  });
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await ask(page, 'Is beautiful better than ugly?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+
   // Remove a document: gone from the list and from search.
   await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('button', { name: /Remove/ }).click();
   await expect(documentRow(page, 'zen_of_python_corrupted.pdf')).toHaveCount(0);
