@@ -298,7 +298,7 @@ test('a typed repo id is described and checked before download: sizes, GPU memor
   await context.close();
 });
 
-test('semantic search with a stand-in embedding model from the hub: downloaded when asked, hybrid, finds a paraphrase keyword search misses, cached across a reload', async ({ browser }) => {
+test('semantic search with a stand-in embedding model from the hub: a stalled download shows overall progress and is cancelled, then downloaded when asked, hybrid, finds a paraphrase keyword search misses, cached across a reload', async ({ browser }) => {
   const dir = join(tmp, 'embedder');
   writeStandInEmbeddingModel(dir);
   // The hub serves the stand-in under every default embedding model id (src/retrieval/embedder.ts).
@@ -323,8 +323,52 @@ test('semantic search with a stand-in embedding model from the hub: downloaded w
     await ask(page, paraphrase);
     await expect(page.getByTestId('answer').last()).toContainText('No passage matches');
 
+    // A stalled network: each model's ONNX file stops after half its bytes until the test releases it.
+    const ONNX = 'onnx/model_quantized.onnx';
+    const sizeOf = (f: string) => statSync(join(dir, f)).size;
+    const onnxSize = sizeOf(ONNX);
+    const held = Math.floor(onnxSize / 2);
+    embedHub.setFault({ kind: 'hold', file: ONNX, afterBytes: held });
+    await mode.getByTestId('enable-semantic').click();
+    const progress = mode.getByTestId('semantic-progress');
+    await expect(progress).toBeVisible();
+    await expect(mode).toHaveAttribute('data-semantic', 'downloading');
+    await expect.poll(() => embedHub.requests.filter((r) => r.held).length, { timeout: 60_000 }).toBe(EMBEDDING_MODELS.length);
+    // One bar for the whole step: every file of both models (each model is the stand-in folder), the ONNX
+    // files up to where they are held — not the current file's progress.
+    const folderBytes = ['config.json', 'tokenizer.json', 'tokenizer_config.json', ONNX].reduce((n, f) => n + sizeOf(f), 0);
+    const total = EMBEDDING_MODELS.length * folderBytes;
+    const loaded = total - EMBEDDING_MODELS.length * (onnxSize - held);
+    await expect(progress).toHaveAttribute('data-total', String(total));
+    await expect(progress).toHaveAttribute('data-loaded', String(loaded));
+    await expect(progress.getByRole('progressbar')).toHaveAttribute('aria-valuenow', String(Math.round((100 * loaded) / total)));
+    await page.screenshot({ path: SCREENSHOTS + 'desktop-semantic-downloading.png' });
+
+    // Cancel: the download stops at once (the held responses lose their client), off again, no error.
+    await progress.getByTestId('semantic-cancel').click();
+    await expect(mode).toHaveAttribute('data-semantic', 'off');
+    await expect(progress).toHaveCount(0);
+    await expect(mode.getByTestId('semantic-error')).toHaveCount(0);
+    await expect(mode.getByTestId('enable-semantic')).toHaveText('Download semantic model');
+    await expect(mode).toHaveAttribute('data-mode', 'lexical');
+    await expect(mode).toContainText('Keyword search — semantic model not downloaded');
+    await expect.poll(() => embedHub.requests.filter((r) => r.held).length).toBe(0);
+    const onnxGets = () => embedHub.requests.filter((r) => r.path.endsWith(`/${ONNX}`) && r.method === 'GET' && !r.range);
+    expect(onnxGets().map((r) => r.sent)).toEqual(EMBEDDING_MODELS.map(() => held)); // nothing more was sent
+    expect(await page.evaluate(() => localStorage.getItem('pdfchat.semanticSearch'))).toBeNull(); // not remembered as on
+    const requestsAtCancel = embedHub.requests.length;
+
+    // The network is back: enabling again downloads the cut-off files again (a half file is not taken from
+    // the cache), and the models work.
+    embedHub.clearFaults();
     await mode.getByTestId('enable-semantic').click();
     await expect(mode).toHaveAttribute('data-mode', 'hybrid', { timeout: 120_000 });
+    // Each cut-off ONNX file came again from the hub: in full, or — Chromium's HTTP cache keeps a cut-off
+    // response and resumes it — its missing bytes by Range; transformers.js' cache had taken no half file.
+    for (const id of EMBEDDING_MODELS) {
+      const again = embedHub.requests.slice(requestsAtCancel).filter((r) => r.path === `/${id}/resolve/main/${ONNX}` && r.method === 'GET');
+      expect(again.some((r) => (r.range ? r.range === `bytes=${held}-${onnxSize - 1}` && r.sent === onnxSize - held : r.sent === onnxSize))).toBe(true);
+    }
     await expect(mode).toContainText('Hybrid search (keywords + semantic vectors)');
     await expect(mode).toContainText('Xenova/all-MiniLM-L6-v2 vectors, fused by reciprocal rank');
     const modelFetches = () => embedHub.requests.filter((r) => r.path.endsWith('/onnx/model_quantized.onnx') && r.method === 'GET').length;

@@ -2,20 +2,25 @@
 // never blocks the page. The hub endpoint is configurable (a mirror works); the onnxruntime wasm comes
 // from the app itself (ort-assets.ts). With allowDownload false only models already in the browser's
 // cache are used, and the library stays in lexical mode, saying why.
+//
+// Stopping: a model load cannot be interrupted inside the worker (transformers.js reads the files to the end),
+// so a load whose AbortSignal fires — or terminate() — stops the worker: its downloads end at once, every call
+// still waiting is rejected with ABORTED, and the next call starts a fresh worker. transformers.js writes a file
+// to the browser cache only after reading all of it, so a stopped download leaves no partial file there.
 import { profiledEmbedder, type Embedder, type EmbedderProvider } from './embedder';
 import { embeddingProfile } from './embedding-profile';
 import type { EmbedderRequest, EmbedderResponse, WorkerSetup } from './embedder-protocol';
 import { ortWasmPaths } from './ort-assets';
 import { AppError, throwIfAborted } from '../shared/errors';
-import type { ProgressCallback } from '../shared/progress';
+import type { Progress } from '../shared/progress';
 
 export interface WorkerEmbedderSettings {
   /** Hub or mirror base URL, e.g. 'https://huggingface.co/'. */
   remoteHost?: string;
   /** Whether a missing model may be downloaded now (the UI asks the user first). */
   allowDownload: boolean;
-  /** Download progress of model files. */
-  onProgress?: ProgressCallback;
+  /** Download progress of a model's files, one file per report (`progress.file`), with the model loading it. */
+  onProgress?: (progress: Progress, modelId: string) => void;
   /** App base URL for the ort wasm files; defaults to Vite's BASE_URL resolved against the page. */
   appBase?: string;
 }
@@ -25,6 +30,8 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (m: EmbedderResponse) => void; reject: (e: AppError) => void }>();
   private readonly ready = new Map<string, Promise<void>>();
+  /** Model id of each 'load' request still waiting (its progress reports carry the request id). */
+  private readonly loading = new Map<number, string>();
 
   constructor(private settings: WorkerEmbedderSettings) {}
 
@@ -33,7 +40,12 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     this.settings = settings;
   }
 
-  async get(modelId: string): Promise<{ embedder: Embedder } | { embedder: null; reason: string }> {
+  /**
+   * Loads the model in the worker (downloading it if allowed); throws an AppError: ABORTED when `signal`
+   * fired (which stops the worker, see above) or the worker was terminated, else why it could not load.
+   */
+  async load(modelId: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
     let ready = this.ready.get(modelId);
     if (!ready) {
       const setup: WorkerSetup = {
@@ -41,12 +53,25 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
         allowRemote: this.settings.allowDownload,
         wasmPaths: ortWasmPaths(this.settings.appBase ?? new URL(import.meta.env.BASE_URL, self.location.href).href),
       };
-      ready = this.request({ type: 'load', id: 0, modelId, setup }).then(() => undefined);
-      this.ready.set(modelId, ready);
-      ready.catch(() => this.ready.delete(modelId));
+      const mine = this.request({ type: 'load', id: 0, modelId, setup }).then(() => undefined);
+      ready = mine;
+      this.ready.set(modelId, mine);
+      // Only this load's entry: a load started after a terminate() keeps its own.
+      mine.catch(() => this.ready.get(modelId) === mine && this.ready.delete(modelId));
     }
+    if (!signal) return ready;
+    const stop = () => this.terminate();
+    signal.addEventListener('abort', stop, { once: true });
     try {
       await ready;
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  async get(modelId: string): Promise<{ embedder: Embedder } | { embedder: null; reason: string }> {
+    try {
+      await this.load(modelId);
     } catch (e) {
       return { embedder: null, reason: AppError.from(e).message };
     }
@@ -66,8 +91,10 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     this.worker?.terminate();
     this.worker = null;
     this.ready.clear();
-    for (const p of this.pending.values()) p.reject(new AppError('ABORTED', 'The embedder was stopped.'));
+    this.loading.clear();
+    const waiting = [...this.pending.values()];
     this.pending.clear();
+    for (const p of waiting) p.reject(new AppError('ABORTED', 'The embedder was stopped.'));
   }
 
   private request(req: EmbedderRequest, signal?: AbortSignal): Promise<EmbedderResponse> {
@@ -77,9 +104,11 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
       // A cancelled batch is left to finish in the worker; its reply is dropped.
       const onAbort = () => {
         this.pending.delete(id);
+        this.loading.delete(id);
         reject(new AppError('ABORTED', 'The operation was cancelled.'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (req.type === 'load') this.loading.set(id, req.modelId);
       this.pending.set(id, {
         resolve: (m) => (signal?.removeEventListener('abort', onAbort), resolve(m)),
         reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e)),
@@ -94,20 +123,24 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     w.onmessage = (ev: MessageEvent<EmbedderResponse>) => {
       const m = ev.data;
       if (m.type === 'progress') {
-        this.settings.onProgress?.(m.progress);
+        const modelId = this.loading.get(m.id);
+        if (modelId !== undefined) this.settings.onProgress?.(m.progress, modelId);
         return;
       }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      this.loading.delete(m.id);
       if (m.type === 'error') p.reject(AppError.fromJSON(m.error));
       else p.resolve(m);
     };
     w.onerror = (ev) => {
       const err = new AppError('INTERNAL', `The embedder worker failed: ${ev.message}. Reload the page; lexical search keeps working.`);
-      for (const p of this.pending.values()) p.reject(err);
+      const waiting = [...this.pending.values()];
       this.pending.clear();
+      this.loading.clear();
       this.ready.clear();
+      for (const p of waiting) p.reject(err);
       this.worker = null;
     };
     this.worker = w;

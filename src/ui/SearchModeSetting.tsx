@@ -48,9 +48,15 @@ export function SearchModeSetting({ documents, semantic }: { documents: Document
         </>
       )}
       {sem.status === 'downloading' && (
-        <div data-testid="semantic-progress">
+        // Overall progress of both models' files (the sizes known so far; see services/download-tally.ts).
+        <div data-testid="semantic-progress" data-loaded={sem.progress?.loaded ?? 0} data-total={sem.progress?.total ?? 0}>
           <ProgressBar value={sem.progress?.loaded ?? 0} total={sem.progress?.total ?? 0} label={t('semanticDownloading')} />
-          <p className="small muted">{sem.progress?.file ?? '…'}</p>
+          <p className="small muted">
+            {sem.progress ? `${formatBytes(sem.progress.loaded)} / ${sem.progress.total > 0 ? formatBytes(sem.progress.total) : '?'}${sem.progress.file ? ` · ${sem.progress.file}` : ''}` : '…'}
+          </p>
+          <button type="button" onClick={() => semantic.cancel()} data-testid="semantic-cancel">
+            {t('cancel')}
+          </button>
         </div>
       )}
       {sem.status === 'failed' && sem.error && (
