@@ -1,7 +1,8 @@
 // The app without a model: documents (progress, problems, persistence), search mode with sources that open
 // the cited page, offline reload, CSP, i18n, WebGPU missing, phone and desktop screenshots.
 import { expect, test } from '@playwright/test';
-import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
+import { readFileSync } from 'node:fs';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PDFS, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
 
@@ -97,6 +98,40 @@ test('documents + search mode: cited pages open highlighted; survives reload and
 
   expect(foreignRequests(urls)).toEqual([]);
   expect(cspViolations).toEqual([]);
+  await context.close();
+});
+
+test('several files at once: all listed and stored before the first is read (a reload keeps them); a non-PDF and a repeat are reported, not dropped', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  // The scan's pages are never handed to the recogniser (its rendering to PNG is held), so it stays
+  // "recognising" for as long as the test needs: what comes after it must not wait for it to be listed.
+  await page.evaluate(() => { HTMLCanvasElement.prototype.toBlob = () => undefined; });
+  const zen = readFileSync(PDFS + 'zen_of_python_corrupted.pdf');
+  await page.getByTestId('pdf-input').setInputFiles([
+    { name: 'issue7229.pdf', mimeType: 'application/pdf', buffer: readFileSync(PDFS + 'issue7229.pdf') },
+    { name: 'zen_of_python_corrupted.pdf', mimeType: 'application/pdf', buffer: zen },
+    { name: 'zen copy.pdf', mimeType: 'application/pdf', buffer: zen },
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a pdf') },
+  ]);
+  await expect(documentRow(page, 'issue7229.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await expect(documentRow(page, 'zen_of_python_corrupted.pdf')).toHaveAttribute('data-status', 'extracting');
+  await expect(documentRow(page, 'zen copy.pdf')).toHaveCount(0);
+  const notices = page.getByTestId('file-notice');
+  await expect(notices.and(page.locator('[data-kind="not-pdf"]'))).toContainText('notes.txt is not a PDF');
+  await expect(notices.and(page.locator('[data-kind="not-pdf"]'))).toHaveAttribute('data-code', 'NOT_PDF');
+  await expect(notices.and(page.locator('[data-kind="duplicate"]'))).toContainText('zen copy.pdf is already in your documents (as zen_of_python_corrupted.pdf)');
+  await page.getByTestId('dismiss-notices').click();
+  await expect(notices).toHaveCount(0);
+
+  // A reload while the first is still being recognised: both are there, and the second is read and found.
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await expect(documentRow(page, 'issue7229.pdf')).toHaveCount(1);
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await ask(page, 'Is beautiful better than ugly?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
   await context.close();
 });
 

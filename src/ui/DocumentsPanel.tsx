@@ -12,9 +12,10 @@ export function DocumentsPanel({ documents, semantic }: { documents: DocumentsSe
   const state = useObservable(documents.state);
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  // Every file goes to the service: what is not a PDF, unreadable or already here comes back as a notice.
   const addFiles = (list: FileList | null) => {
-    const pdfs = [...(list ?? [])].filter((f) => f.type === 'application/pdf' || /\.pdf$/i.test(f.name));
-    if (pdfs.length) void documents.addFiles(pdfs);
+    const files = [...(list ?? [])];
+    if (files.length) void documents.addFiles(files);
   };
   return (
     <section className="panel documents" aria-labelledby="documents-title">
@@ -38,6 +39,18 @@ export function DocumentsPanel({ documents, semantic }: { documents: DocumentsSe
         </button>
         <input ref={input} type="file" accept="application/pdf,.pdf" multiple hidden data-testid="pdf-input" onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} />
       </div>
+      {state.notices.length > 0 && (
+        <div className="file-notices" data-testid="file-notices">
+          {state.notices.map((n, i) => (
+            <p key={i} className={n.kind === 'duplicate' ? 'small muted' : 'problem'} role={n.kind === 'duplicate' ? 'status' : 'alert'} data-testid="file-notice" data-kind={n.kind} data-code={n.code}>
+              {n.message}
+            </p>
+          ))}
+          <button type="button" className="link-button" onClick={() => documents.dismissNotices()} data-testid="dismiss-notices">
+            {t('close')}
+          </button>
+        </div>
+      )}
       {state.ready && state.docs.length === 0 && <p className="muted">{t('noDocuments')}</p>}
       <ul className="doc-list">
         {state.docs.map((d) => (

@@ -3,7 +3,7 @@
 // index keyed by the same content hash), remove them, and search the selected ones.
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { Passage } from '../../chat/types';
-import { AppError } from '../../shared/errors';
+import { AppError, type ErrorCode } from '../../shared/errors';
 import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
@@ -50,6 +50,21 @@ export interface DocumentsState {
   ready: boolean;
   docs: DocRecord[];
   mode: { mode: SearchMode; reason: string } | null;
+  /** Files of the last drop or pick that were not added, and why (shown until dismissed or the next add). */
+  notices: FileNotice[];
+}
+
+/** A file that was not added: not a PDF, unreadable, or the same content as a document already there. */
+export interface FileNotice {
+  name: string;
+  kind: 'not-pdf' | 'unreadable' | 'duplicate';
+  code?: ErrorCode;
+  message: string;
+}
+
+/** Whether a picked or dropped file is taken for a PDF (by type or name; the content is checked when it is read). */
+export function looksLikePdf(f: { name: string; type: string }): boolean {
+  return f.type === 'application/pdf' || /\.pdf$/i.test(f.name);
 }
 
 interface StoredDoc {
@@ -58,7 +73,7 @@ interface StoredDoc {
 }
 
 export class DocumentsService {
-  readonly state = new Observable<DocumentsState>({ ready: false, docs: [], mode: null });
+  readonly state = new Observable<DocumentsState>({ ready: false, docs: [], mode: null, notices: [] });
   private library: DocumentLibrary | null = null;
   private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
   private readonly bytesCache = new Map<string, Uint8Array>();
@@ -83,7 +98,7 @@ export class DocumentsService {
       .map((d) => d.record)
       // A document interrupted by a reload mid-extraction is re-run below.
       .sort((a, b) => a.addedAt - b.addedAt);
-    this.state.set({ ready: true, docs, mode: null });
+    this.state.set({ ready: true, docs, mode: null, notices: [] });
     // A document the library lacks was interrupted by a reload: mid-extraction, or mid-re-index (OCR again, new
     // languages) while its record still said ready. It is run again, so nothing shows "ready" unsearchable.
     for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
@@ -110,14 +125,49 @@ export class DocumentsService {
     await set(docId, { ...prev, record: { ...rec, progress: undefined } }, this.files);
   }
 
+  /**
+   * Adds dropped or picked files: every PDF is listed and stored at once (so a reload while the first one is
+   * still being read or recognised loses none), then they are read one after another. Files that are not PDFs,
+   * cannot be read, or repeat a document already here are reported in `notices`, never dropped silently.
+   */
   async addFiles(files: File[]): Promise<void> {
-    for (const f of files) await this.addFile(f);
+    const notices: FileNotice[] = [];
+    const added: string[] = [];
+    for (const f of files) {
+      if (!looksLikePdf(f)) {
+        notices.push({ name: f.name, kind: 'not-pdf', code: 'NOT_PDF', message: `${f.name} is not a PDF. Only PDF files can be added.` });
+        continue;
+      }
+      try {
+        const got = await this.store(f);
+        if (got.added) added.push(got.docId);
+        else notices.push({ name: f.name, kind: 'duplicate', message: `${f.name} is already in your documents${got.sameAs && got.sameAs !== f.name ? ` (as ${got.sameAs})` : ''}: the same content is not added twice.` });
+      } catch (e) {
+        const err = AppError.from(e);
+        notices.push({ name: f.name, kind: 'unreadable', code: 'PDF_UNREADABLE', message: `${f.name} could not be read (${err.message}). Check the file and add it again.` });
+      }
+    }
+    this.state.update((s) => ({ ...s, notices }));
+    for (const docId of added) await this.process(docId);
+  }
+
+  /** Clears the notices about files that were not added. */
+  dismissNotices(): void {
+    this.state.update((s) => ({ ...s, notices: [] }));
   }
 
   async addFile(file: File): Promise<void> {
+    await this.addFiles([file]);
+  }
+
+  /** Lists and stores one file (status "extracting"); `added: false` when the same content is already here. */
+  private async store(file: File): Promise<{ added: boolean; docId: string; sameAs?: string }> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const docId = await contentHash(bytes);
-    if (this.doc(docId)) return; // same content already here
+    const existing = this.doc(docId);
+    // Adding again a document that failed is a retry: the failed record goes, the file is taken afresh.
+    if (existing?.status === 'failed') await this.remove(docId);
+    else if (existing) return { added: false, docId, sameAs: existing.name };
     const record: DocRecord = { docId, name: file.name, size: bytes.byteLength, pageCount: 0, status: 'extracting', garbledPages: [], emptyPages: [], warnings: [], selected: true, addedAt: Date.now() };
     this.state.update((s) => ({ ...s, docs: [...s.docs, record] }));
     this.bytesCache.set(docId, bytes);
@@ -125,9 +175,9 @@ export class DocumentsService {
       await set(docId, { record, bytes: new Blob([bytes]) } satisfies StoredDoc, this.files);
     } catch (e) {
       this.patchDoc(docId, { status: 'failed', error: { code: 'QUOTA_EXCEEDED', message: `This PDF could not be stored in the browser (${AppError.from(e).message}). Remove some documents or models and try again.` } });
-      return;
+      return { added: false, docId };
     }
-    await this.process(docId);
+    return { added: true, docId };
   }
 
   async unlock(docId: string, password: string): Promise<void> {
