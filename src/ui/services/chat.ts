@@ -26,6 +26,9 @@ export interface ChatState {
   storageProblem: string | null;
 }
 
+/** What a stored answer says when the page was reloaded or closed before it finished. */
+export const INTERRUPTED = { code: 'ABORTED' as const, message: 'This answer was interrupted: the page was reloaded or closed before it finished. Ask again.' };
+
 const summarize = (c: Conversation): ConversationSummary => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, questions: c.turns.filter((t) => t.role === 'user').length });
 
 export class ChatService {
@@ -93,6 +96,9 @@ export class ChatService {
     }));
     this.publishList();
     this.abort = new AbortController();
+    // Stored before the answer runs, with the answer marked interrupted: a reload or a closed tab mid-answer
+    // keeps the question and says the answer was cut off, instead of losing both. Overwritten when it ends.
+    await this.save(pending.id);
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
     try {
       result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
@@ -167,9 +173,11 @@ export class ChatService {
     return { name: `${safe}.md`, text: conversationToMarkdown(c) };
   }
 
-  private async save(): Promise<void> {
-    const c = this.state.get().conversation;
-    if (c.turns.length === 0) return; // empty conversations are never stored
+  /** Stores the current conversation; `interruptedId`: that (running) answer is stored as interrupted. */
+  private async save(interruptedId?: string): Promise<void> {
+    const current = this.state.get().conversation;
+    if (current.turns.length === 0) return; // empty conversations are never stored
+    const c = interruptedId ? { ...current, turns: current.turns.map((t) => (t.id === interruptedId ? { ...t, error: INTERRUPTED } : t)) } : current;
     try {
       await this.store.save(c);
       this.stored = [summarize(c), ...this.stored.filter((x) => x.id !== c.id)];
