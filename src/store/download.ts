@@ -372,7 +372,8 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
     if (sha256) {
       state.state = 'verifying';
       emit('verify', i, true);
-      const actual = await sha256OfChunks(layout.readChunks(stored.chunks), stored.bytes, opts.maxOneShotHashBytes ?? DEFAULT_MAX_ONE_SHOT_BYTES);
+      // Cancel takes effect between chunks (a multi-GB shard takes seconds to hash); the file stays unverified.
+      const actual = await sha256OfChunks(untilAborted(layout.readChunks(stored.chunks), opts.signal), stored.bytes, opts.maxOneShotHashBytes ?? DEFAULT_MAX_ONE_SHOT_BYTES);
       if (actual !== sha256) {
         await layout.deleteAll();
         state.loaded = 0;
@@ -422,4 +423,12 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
     fetchedBytes: fetched,
     persisted,
   };
+}
+
+/** The chunks of `source`, stopping with ABORTED before each one once `signal` is aborted. */
+async function* untilAborted(source: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    throwIfAborted(signal);
+    yield chunk;
+  }
 }

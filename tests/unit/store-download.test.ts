@@ -182,6 +182,29 @@ describe('downloadModel against the local hub', () => {
     }
   });
 
+  it('cancel while a file is verified (sha256) stops the download there; the file is not taken for verified, and the next download completes it', async () => {
+    const backend = new MemoryBackend();
+    const ac = new AbortController();
+    const phases: string[] = [];
+    const err = await rejection(
+      downloadModel({
+        hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, signal: ac.signal,
+        onProgress: (p) => {
+          phases.push(p.phase);
+          if (p.phase === 'verify' && p.file === WEIGHTS) ac.abort();
+        },
+      }),
+    );
+    expect(err.code).toBe('ABORTED');
+    expect(phases).toContain('verify');
+    expect(phases).not.toContain('done');
+    expect((await listCachedModels(backend))[0].complete).toBe(false);
+    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024 });
+    expect(result.files.map((f) => f.path)).toContain(WEIGHTS);
+    expect((await listCachedModels(backend))[0].complete).toBe(true);
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
   it('sha256 mismatch → INTEGRITY_ERROR, the damaged copy is deleted, and a retry succeeds', async () => {
     const backend = new MemoryBackend();
     hub.setFault({ kind: 'corrupt', file: WEIGHTS, offset: 12345 });
