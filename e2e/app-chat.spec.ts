@@ -187,7 +187,9 @@ test('a truncated shard fails with a clear error, Retry downloads it, a load can
   await holdWeightReads(page);
   await row.getByTestId('load').click();
   await expect(page.getByTestId('model-loading')).toBeVisible();
+  await expect(page.getByTestId('folder-input')).toBeDisabled(); // one load at a time: no folder is taken silently
   await page.getByTestId('cancel-load').click();
+  await expect(page.getByTestId('folder-input')).toBeEnabled();
   await expect(page.getByTestId('model-loading')).toHaveCount(0);
   await expect(page.getByTestId('load-error')).toHaveCount(0);
   await expect(page.getByTestId('loaded-model')).toHaveCount(0);

@@ -150,7 +150,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
         multiple
         aria-label={t('openFolder')}
         data-testid="folder-input"
-        disabled={!s.gpu.available}
+        disabled={!s.gpu.available || Boolean(s.loading) /* one load at a time: Cancel it first */}
         onChange={(e) => {
           const list = e.target.files;
           if (!list?.length) return;
@@ -164,7 +164,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
       {canPickDirectory() && (
         <button
           type="button"
-          disabled={!s.gpu.available}
+          disabled={!s.gpu.available || Boolean(s.loading)}
           onClick={() => {
             setFolderError(null);
             pickModelDirectory().then(

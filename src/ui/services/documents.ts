@@ -268,6 +268,9 @@ export class DocumentsService {
     const todo = need.filter((n) => !done.has(n));
     let failed: number[] = [];
     let cancelled = false;
+    /** Each recognised page is stored as it comes; pages the browser refused to store are reported. */
+    const saves: Promise<void>[] = [];
+    const unsaved: number[] = [];
     if (todo.length > 0) {
       const controller = new AbortController();
       this.ocrRuns.set(docId, controller);
@@ -281,7 +284,7 @@ export class DocumentsService {
           onProgress: (p) => this.patchDoc(docId, { progress: { done: p.index, total: p.count }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
           onPage: (p: OcrPage) => {
             done.set(p.page, p);
-            if (this.doc(docId)) void ocrStore.savePage(docId, languages, p);
+            if (this.doc(docId)) saves.push(ocrStore.savePage(docId, languages, p).catch(() => void unsaved.push(p.page)));
           },
         });
         failed = out.failed;
@@ -293,6 +296,7 @@ export class DocumentsService {
       }
     }
     const recognised = need.map((n) => done.get(n)).filter((p): p is OcrPage => Boolean(p));
+    await Promise.all(saves);
     const pending = cancelled ? need.filter((n) => !done.has(n)) : [];
     this.patchDoc(docId, { ocrPage: undefined, ocrPending: pending.length ? pending : undefined, pageCount });
     let merged: ReturnType<typeof mergeOcrPages>;
@@ -306,7 +310,10 @@ export class DocumentsService {
       garbledPages: merged.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
       emptyPages: merged.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
       ocrPages: merged.pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page),
-      warnings: merged.warnings,
+      warnings: [
+        ...merged.warnings,
+        ...(unsaved.length ? [`The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`] : []),
+      ],
     });
     return merged.pages;
   }
