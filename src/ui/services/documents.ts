@@ -79,6 +79,8 @@ export class DocumentsService {
   private readonly bytesCache = new Map<string, Uint8Array>();
   private readonly passwords = new Map<string, string>();
   private readonly ocrRuns = new Map<string, AbortController>();
+  /** The latest process() run per document (a run that is no longer the latest stops at its next step). */
+  private readonly runs = new Map<string, number>();
   /** Indexing in progress per document (remove() aborts it). */
   private readonly indexRuns = new Map<string, AbortController>();
 
@@ -190,6 +192,11 @@ export class DocumentsService {
     const lib = this.library!;
     const rec = this.doc(docId);
     if (!rec) return;
+    // The latest run of a document is the one that counts: a remove (or a remove and add again) while this one
+    // is still reading the PDF leaves it nothing to do.
+    const run = (this.runs.get(docId) ?? 0) + 1;
+    this.runs.set(docId, run);
+    const current = () => this.runs.get(docId) === run && this.doc(docId) !== undefined;
     this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined });
     const password = this.passwords.get(docId);
     let pages: ExtractedPage[];
@@ -199,19 +206,20 @@ export class DocumentsService {
       bytes = await this.bytes(docId);
       res = await extractInWorker(bytes, {
         ...(password !== undefined ? { password } : {}),
-        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.page, total: p.pageCount }, pageCount: p.pageCount }),
+        onProgress: (p) => { if (current()) this.patchDoc(docId, { progress: { done: p.page, total: p.pageCount }, pageCount: p.pageCount }); },
       }).catch((e: unknown) => {
         // A scan: every page is recognised below.
         if (AppError.from(e).code === 'NO_TEXT') return null;
         throw e;
       });
-      if (res) this.patchDoc(docId, {
+      if (res && current()) this.patchDoc(docId, {
         pageCount: res.pageCount,
         garbledPages: res.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
         emptyPages: res.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
         warnings: res.warnings,
       });
     } catch (e) {
+      if (!current()) return; // a later run (or a remove) speaks for the document now
       const err = AppError.from(e);
       if (err.code === 'PASSWORD_REQUIRED' || err.code === 'BAD_PASSWORD') {
         this.patchDoc(docId, { status: 'needs-password', badPassword: err.code === 'BAD_PASSWORD', progress: undefined }, true);
@@ -220,15 +228,16 @@ export class DocumentsService {
       }
       return;
     }
-    if (!this.doc(docId)) return; // removed while its text was being extracted: no OCR for it
+    if (!current()) return; // removed (or added again) while its text was being extracted: no OCR for it
     try {
       pages = await this.recognise(docId, bytes, res, password);
     } catch (e) {
+      if (!current()) return;
       const err = AppError.from(e);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrPage: undefined }, true);
       return;
     }
-    if (!this.doc(docId)) return; // removed while its text was being recognised
+    if (!current()) return; // removed (or added again) while its text was being recognised
     this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
     // Removing the document stops its indexing (embedding can take a while); the library never keeps it.
     const indexing = new AbortController();
@@ -238,7 +247,7 @@ export class DocumentsService {
       await lib.add(docId, rec.name, usable, { signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
       this.patchDoc(docId, { status: 'ready', progress: undefined }, true);
     } catch (e) {
-      if (!this.doc(docId)) return; // removed while it was being indexed: nothing to report
+      if (!current()) return; // removed (or added again) while it was being indexed: nothing to report
       const err = AppError.from(e);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
     } finally {
@@ -345,6 +354,7 @@ export class DocumentsService {
   }
 
   async remove(docId: string): Promise<void> {
+    this.runs.set(docId, (this.runs.get(docId) ?? 0) + 1);
     this.cancelOcr(docId);
     this.indexRuns.get(docId)?.abort();
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
