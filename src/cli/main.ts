@@ -1,8 +1,10 @@
 // CLI entry: `npm run --silent cli -- <command> [--flags]`. Each command lives in its own module under
 // src/cli/commands/ and exports `run(args: CliArgs): Promise<void>`. Errors print ONE JSON object
-// {"error": {"code", "message"}} to stdout and exit with status 2.
+// {"error": {"code", "message"}} to stdout and exit with status 2; Ctrl-C prints code ABORTED and exits with 130
+// after removing the command's temporary files (interrupt.ts).
 import { AppError } from '../shared/errors';
 import { parseArgs, type CliArgs } from './args';
+import { handleInterrupts } from './interrupt';
 import { exitQuietlyOnClosedPipe, flushStdout, writeStdout } from './output';
 
 type Command = { run(args: CliArgs): Promise<void> };
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
 // Exiting explicitly (rather than letting the event loop run dry) ends the process even when a GPU device or
 // a worker still holds a handle.
 exitQuietlyOnClosedPipe();
+handleInterrupts();
 main().then(
   async () => {
     await flushStdout();

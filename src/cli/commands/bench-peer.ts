@@ -31,6 +31,7 @@ import { makeSyntheticWeights, syntheticConfig, type SyntheticHostTensor } from 
 import { tuneLlamaWeights } from '../../model/tune-weights';
 import { AppError } from '../../shared/errors';
 import type { CliArgs } from '../args';
+import { removeOnExit } from '../interrupt';
 
 /**
  * Default bound on max |Δ log p| between the engines. The Q4_0 weights are identical; what differs is the
@@ -76,6 +77,8 @@ export async function run(args: CliArgs): Promise<void> {
   const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
   const keepGguf = args.get('peer-gguf');
   const tmp = keepGguf ? null : mkdtempSync(join(tmpdir(), 'pdfchat-peer-'));
+  // Ctrl-C during the (minutes-long) first llama.cpp run must not leave the GGUF behind: removed on any exit.
+  const forget = tmp ? removeOnExit(tmp) : () => undefined;
   const ggufPath = keepGguf ?? join(tmp!, 'model-q4_0.gguf');
   let theirs: LlamaCppPeer | null = null;
   let llama: LlamaGpu | null = null;
@@ -170,6 +173,7 @@ export async function run(args: CliArgs): Promise<void> {
     weights?.destroy();
     ctx.device.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    forget();
   }
 }
 
