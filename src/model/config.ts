@@ -120,6 +120,11 @@ function parseMoe(c: Obj, arch: MoeArchitecture, numLayers: number, intermediate
 
 type Obj = Record<string, unknown>;
 
+/** table[key] only for the table's own keys ("constructor", "__proto__" and other inherited names are not entries). */
+function own<T>(table: Record<string, T>, key: unknown): T | undefined {
+  return typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 function isObj(x: unknown): x is Obj {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
@@ -160,11 +165,18 @@ function parseRopeScaling(v: unknown, maxPos: number): LlamaConfig['ropeScaling'
   if (type !== 'llama3') {
     throw new AppError('UNSUPPORTED_MODEL', `rope_scaling type ${JSON.stringify(type)} is not supported; only "llama3" rope scaling (or none) is.`);
   }
+  if (v.factor === undefined || v.factor === null) throw malformed('rope_scaling.factor', 'is missing (llama3 rope scaling needs it)');
+  const factor = posNum(v, 'factor', 1);
+  const lowFreqFactor = posNum(v, 'low_freq_factor', 1);
+  const highFreqFactor = posNum(v, 'high_freq_factor', 4);
+  if (!(highFreqFactor > lowFreqFactor)) {
+    throw malformed('rope_scaling.high_freq_factor', `(${highFreqFactor}) must be larger than rope_scaling.low_freq_factor (${lowFreqFactor})`);
+  }
   return {
     type: 'llama3',
-    factor: posNum(v, 'factor', NaN),
-    lowFreqFactor: posNum(v, 'low_freq_factor', 1),
-    highFreqFactor: posNum(v, 'high_freq_factor', 4),
+    factor,
+    lowFreqFactor,
+    highFreqFactor,
     originalMaxPositionEmbeddings: posInt(v, 'original_max_position_embeddings', Math.min(maxPos, 8192)),
   };
 }
@@ -214,7 +226,8 @@ function parseAwq(q: Obj): GptqQuantConfig {
 function parseQuant(q: Obj): GptqQuantConfig {
   const method = typeof q.quant_method === 'string' ? q.quant_method.toLowerCase() : q.quant_method;
   if (method === 'awq') return parseAwq(q);
-  if (typeof method === 'string' && REFUSED_METHODS[method]) throw unsupportedQuant(REFUSED_METHODS[method], PICK_INSTEAD);
+  const refused = own(REFUSED_METHODS, method);
+  if (refused) throw unsupportedQuant(refused, PICK_INSTEAD);
   if (method !== undefined && method !== 'gptq') throw unsupportedQuant(`Quantization method ${JSON.stringify(method)}`, `Only GPTQ (4- or 8-bit) and AWQ 4-bit are; ${PICK_INSTEAD.slice(5)}`);
   if (q.bits !== 4 && q.bits !== 8) {
     throw unsupportedQuant(
@@ -240,8 +253,8 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   const c = configJson;
   const modelType = c.model_type;
   const archs = Array.isArray(c.architectures) ? (c.architectures as unknown[]) : [];
-  const fromArch = archs.map((a) => (typeof a === 'string' ? ARCHITECTURES[a] : undefined)).find((a) => a !== undefined);
-  const architecture = (typeof modelType === 'string' ? MODEL_TYPES[modelType] : undefined) ?? fromArch;
+  const fromArch = archs.map((a) => own(ARCHITECTURES, a)).find((a) => a !== undefined);
+  const architecture = own(MODEL_TYPES, modelType) ?? fromArch;
   if (!architecture) {
     throw new AppError(
       'UNSUPPORTED_MODEL',

@@ -1,5 +1,18 @@
 // RoPE inverse frequencies (HF "rotate_half" layout), with llama3 rope scaling, computed in fp32.
+import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
+
+function checkedFinite(inv: Float32Array): Float32Array {
+  for (let i = 0; i < inv.length; i++) {
+    if (!Number.isFinite(inv[i]) || inv[i] <= 0) {
+      throw new AppError(
+        'MALFORMED_CONFIG',
+        `config.json: rope_theta / rope_scaling give an unusable RoPE frequency (${inv[i]} at index ${i}). Check those fields in the model's config.json.`,
+      );
+    }
+  }
+  return inv;
+}
 
 /** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3 scaling when configured. Returns [headDim/2] fp32. */
 export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
@@ -7,7 +20,10 @@ export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
   const inv = new Float32Array(half);
   for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
   const s = cfg.ropeScaling;
-  if (!s) return inv;
+  if (!s) return checkedFinite(inv);
+  if (!(s.highFreqFactor > s.lowFreqFactor)) {
+    throw new AppError('MALFORMED_CONFIG', `config.json: rope_scaling.high_freq_factor (${s.highFreqFactor}) must be larger than low_freq_factor (${s.lowFreqFactor}). Check the model's config.json.`);
+  }
   const lowWl = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
   const highWl = s.originalMaxPositionEmbeddings / s.highFreqFactor;
   for (let i = 0; i < half; i++) {
@@ -20,7 +36,7 @@ export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
       inv[i] = (1 - t) * (f / s.factor) + t * f;
     }
   }
-  return inv;
+  return checkedFinite(inv);
 }
 
 /** Applies rotate_half RoPE in place to `vec` ([heads, headDim] fp32) at position `pos`. */
