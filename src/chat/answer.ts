@@ -7,6 +7,9 @@ import { rewriteQuery, type QueryRewrite } from '../retrieval/query-rewrite';
 import { buildPrompt, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
 
+/** The error on an answer the model left blank (it was not stopped). */
+export const EMPTY_ANSWER = new AppError('NO_TEXT', 'The model produced no text for this question. Try again, or try another model.');
+
 export interface AnswerSettings {
   temperature: number;
   topP: number;
@@ -138,6 +141,8 @@ export async function answerQuestion(
   }
   if (cb.signal?.aborted) stopped = true;
   const s = engine.lastStats();
+  // A model that ends at once (end-of-text as its first token, or only whitespace) would leave a blank answer.
+  const empty = !stopped && !text.trim();
   return {
     role: 'assistant',
     content: text,
@@ -146,5 +151,6 @@ export async function answerQuestion(
     sentUserMessage: built.userMessage,
     ...(stopped ? { stopped } : {}),
     ...(s ? { stats: { ...s } } : {}),
+    ...(empty ? { error: { code: EMPTY_ANSWER.code, message: EMPTY_ANSWER.message } } : {}),
   };
 }
