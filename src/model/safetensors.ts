@@ -121,14 +121,20 @@ export async function readSafetensorsIndex(files: ModelFiles): Promise<Safetenso
   const listed = await files.list();
   let weightFiles: string[];
   if (listed.includes(INDEX_FILE)) {
-    let idx: { weight_map?: Record<string, string> };
+    let idx: unknown;
     try {
       idx = JSON.parse(new TextDecoder().decode(await files.read(INDEX_FILE)));
     } catch {
       throw new AppError('MALFORMED_WEIGHTS', `${INDEX_FILE} is not valid JSON. Download it again.`);
     }
-    if (!idx.weight_map || typeof idx.weight_map !== 'object') throw new AppError('MALFORMED_WEIGHTS', `${INDEX_FILE} has no weight_map.`);
-    weightFiles = [...new Set(Object.values(idx.weight_map))].sort();
+    const map = typeof idx === 'object' && idx !== null ? (idx as { weight_map?: unknown }).weight_map : undefined;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+      throw new AppError('MALFORMED_WEIGHTS', `${INDEX_FILE} has no weight_map object (it holds ${idx === null ? 'null' : Array.isArray(idx) ? 'a list' : typeof idx === 'object' ? 'an object without one' : `a ${typeof idx}`}). Download it again.`);
+    }
+    const values = Object.values(map as Record<string, unknown>);
+    const odd = values.find((f) => typeof f !== 'string' || !f.endsWith('.safetensors'));
+    if (odd !== undefined) throw new AppError('MALFORMED_WEIGHTS', `${INDEX_FILE} maps a tensor to ${JSON.stringify(odd)}, not a .safetensors file name. Download it again.`);
+    weightFiles = [...new Set(values as string[])].sort();
     for (const f of weightFiles) {
       if (!listed.includes(f)) throw new AppError('MISSING_FILE', `Shard ${f} (listed in ${INDEX_FILE}) is missing from the model directory. Download it again.`);
     }

@@ -59,11 +59,16 @@ export interface LlamaTokenizer {
 
 async function readJson(files: ModelFiles, name: string, listed: string[]): Promise<Record<string, unknown> | undefined> {
   if (!listed.includes(name)) return undefined;
+  let v: unknown;
   try {
-    return JSON.parse(new TextDecoder().decode(await files.read(name)));
+    v = JSON.parse(new TextDecoder().decode(await files.read(name)));
   } catch {
     throw new AppError('TOKENIZER_ERROR', `${name} is not valid JSON. Download it again.`);
   }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new AppError('TOKENIZER_ERROR', `${name} is there but holds ${v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`} instead of a JSON object. Download it again.`);
+  }
+  return v as Record<string, unknown>;
 }
 
 function tokenText(t: unknown): string | undefined {

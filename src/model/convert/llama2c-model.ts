@@ -4,6 +4,7 @@
 // Weights use the interleaved RoPE layout; wq/wk rows are permuted per head into HF's rotate_half order:
 // HF row h*(d/2)+i <- original row 2i+h (h ∈ {0,1}).
 import { AppError } from '../../shared/errors';
+import { foreignFileMessage } from './file-kind';
 import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../reference';
 
 export interface Llama2cHeader {
@@ -40,13 +41,15 @@ export function permuteInterleavedToHalf(w: Float32Array, heads: number, headDim
 }
 
 export function readLlama2cCheckpoint(bytes: Uint8Array): Llama2cModel {
+  const foreign = foreignFileMessage(bytes, 'model');
+  if (foreign) throw new AppError('MALFORMED_WEIGHTS', foreign);
   if (bytes.byteLength < 28) throw new AppError('MALFORMED_WEIGHTS', 'The llama2.c checkpoint is shorter than its 28-byte header.');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const h = Array.from({ length: 7 }, (_, i) => dv.getInt32(i * 4, true));
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabRaw, seqLen] = h;
   const header: Llama2cHeader = { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(vocabRaw), seqLen, sharedClassifier: vocabRaw > 0 };
   if ([dim, hiddenDim, nLayers, nHeads, nKvHeads, seqLen].some((x) => x <= 0) || dim % nHeads !== 0 || nHeads % nKvHeads !== 0 || header.vocabSize === 0) {
-    throw new AppError('MALFORMED_WEIGHTS', `This is not a llama2.c checkpoint (header ${JSON.stringify(h)}).`);
+    throw new AppError('MALFORMED_WEIGHTS', `This is not a llama2.c checkpoint (header ${JSON.stringify(h)}). Pass the llama2.c .bin checkpoint (e.g. stories260K.bin, written by llama2.c's export) as --model.`);
   }
   const headDim = dim / nHeads;
   const kvDim = nKvHeads * headDim;

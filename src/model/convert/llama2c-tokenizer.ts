@@ -2,9 +2,12 @@
 // Format: int32 max_token_length, then per token: float32 score, int32 byte length, UTF-8 bytes.
 // llama2.c's exporter wrote "▁" as " " and BOS/EOS as "\n<s>\n" / "\n</s>\n"; ids 0/1/2 are <unk>/<s>/</s>.
 import { AppError } from '../../shared/errors';
+import { foreignFileMessage } from './file-kind';
 import { SPACE, SpmTokenType, type SpmVocab } from './spm-vocab';
 
 export function readLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): SpmVocab {
+  const foreign = foreignFileMessage(bytes, 'tokenizer');
+  if (foreign) throw new AppError('TOKENIZER_ERROR', foreign);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dec = new TextDecoder('utf-8', { fatal: false });
   const pieces: string[] = [];
@@ -12,10 +15,10 @@ export function readLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): SpmV
   const types: SpmTokenType[] = [];
   let o = 4;
   for (let i = 0; i < vocabSize; i++) {
-    if (o + 8 > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file ends after ${i} of ${vocabSize} tokens; it does not match the model's vocabulary size.`);
+    if (o + 8 > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file ends after ${i} of ${vocabSize} tokens; it does not match the model's vocabulary size. Pass the llama2.c tokenizer .bin made for this model as --tokenizer.`);
     const score = dv.getFloat32(o, true);
     const len = dv.getInt32(o + 4, true);
-    if (len < 0 || o + 8 + len > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file is truncated at token ${i}.`);
+    if (len < 0 || o + 8 + len > bytes.byteLength) throw new AppError('TRUNCATED_FILE', `Tokenizer file is truncated at token ${i}. Check that --tokenizer is the llama2.c tokenizer .bin (e.g. tok512.bin) made for this model.`);
     const text = dec.decode(bytes.subarray(o + 8, o + 8 + len));
     o += 8 + len;
     let piece: string;
