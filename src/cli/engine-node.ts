@@ -3,18 +3,50 @@ import { nodeGpu } from '../gpu/node-gpu';
 import { fileTuneCache } from '../gpu/autotune-cache-node';
 import { LlamaEngine } from '../model/engine';
 import { nodeDirFiles } from '../model/node-files';
-import { AppError } from '../shared/errors';
-import type { CliArgs } from './args';
+import type { Progress } from '../shared/progress';
+import type { CliArgs, FlagSpec } from './args';
 
+/** The flags loadCliEngine reads, for the specs of the commands that load a model (generate, logits, ask). */
+export const ENGINE_FLAGS: Record<string, FlagSpec> = {
+  model: { kind: 'string' },
+  precision: { kind: 'string', choices: ['auto', 'f16', 'f32'] },
+  context: { kind: 'integer', min: 1 },
+  'no-tune': { kind: 'boolean' },
+};
+
+/** `args` checked against a spec holding ENGINE_FLAGS (checkArgs), so values are valid here. */
 export async function loadCliEngine(args: CliArgs): Promise<LlamaEngine> {
   const precision = args.get('precision') ?? 'auto';
-  if (!['auto', 'f16', 'f32'].includes(precision)) throw new AppError('BAD_ARGUMENT', '--precision must be f16, f32 or auto.');
   const engine = new LlamaEngine(nodeGpu());
+  const onProgress = process.stderr.isTTY ? loadProgressPrinter((line) => process.stderr.write(line + '\n')) : undefined;
   await engine.load(nodeDirFiles(args.require('model')), {
     preferF16: precision !== 'f32',
     maxContext: args.has('context') ? args.number('context', 2048) : undefined,
     tune: !args.has('no-tune'),
     tuneCache: fileTuneCache(),
+    ...(onProgress ? { onProgress } : {}),
   });
   return engine;
+}
+
+/**
+ * Turns the engine's load progress into a few short lines (a terminal's stderr; stdout stays the command's
+ * output): each new message, and the weights upload in steps of a quarter.
+ */
+export function loadProgressPrinter(print: (line: string) => void): (p: Progress) => void {
+  let lastMessage = '';
+  let lastQuarter = -1;
+  return (p) => {
+    if (p.phase === 'upload' && p.total > 0) {
+      const quarter = Math.floor((4 * p.loaded) / p.total);
+      if (quarter === lastQuarter) return;
+      lastQuarter = quarter;
+      print(`model: uploading weights ${Math.round((100 * p.loaded) / p.total)} %`);
+      return;
+    }
+    const message = p.message ?? p.phase;
+    if (message === lastMessage) return;
+    lastMessage = message;
+    print(`model: ${message}${p.phase === 'tune' && p.total > 0 ? ` (${p.loaded}/${p.total})` : ''}`);
+  };
 }

@@ -1,5 +1,10 @@
-// `cli ask --pdf FILE [--pdf FILE2 ...] --question Q1 [--question Q2 ...] [--top-k K] [--model DIR]
-//  [--max-tokens N] [--temperature T] [--precision f16|f32] [--context N] [--rewrite] [--json [--show-prompt]]`
+// `cli ask --pdf FILE [--password PW] [--pdf FILE2 [--password PW2] ...] --question Q1 [--question Q2 ...] [--top-k K]
+//  [--model DIR] [--max-tokens N] [--temperature T] [--precision f16|f32|auto] [--context N] [--no-tune] [--rewrite]
+//  [--json [--show-prompt]]`
+// Every flag is checked (ASK_SPEC) before any PDF is read or a model loaded. A --password applies to the --pdf
+// right before it. A file that cannot be read or extracted (missing, encrypted without its password, a scan
+// without a text layer, ...) is skipped with a warning ({file, code, message} in "skipped", a line on stderr
+// without --json) and the others are indexed; only when no document could be indexed does the command fail.
 // Extracts each PDF, indexes it (in memory) and answers the questions in turn as ONE conversation: retrieval
 // for a follow-up question also uses the earlier questions and answers (DocumentLibrary.search `history`).
 // Without --model each turn is search mode (the top-k passages); with --model the passages go to the model
@@ -10,7 +15,8 @@
 //               "results": [{"file", "page", "label", "score", "text", "confident"}],
 //               "stats": {"prompt_tokens", "reused_tokens", "generated_tokens", "prefill_tok_s", "decode_tok_s"}|null}],
 //    "results", "mode", "reason",   ← the last turn's (what a single question printed before conversations)
-//    "warnings": [...]}
+//    "warnings": [...],   ← strings
+//    "skipped": [{"file", "code", "message"}]}   ← the files that could not be indexed (their warnings say so too)
 // --show-prompt adds each turn's "prompt": what was handed to the engine (a string, or the chat messages).
 // --rewrite (with --model): before each search the model rewrites the question into an extra query (a few
 // greedy tokens, src/retrieval/query-rewrite.ts) that is fused with the question's ranking; each turn then
@@ -34,7 +40,37 @@ import { NodeCachedEmbedderProvider } from '../../retrieval/node-model-cache';
 import { ENGLISH_EMBEDDING_MODEL } from '../../retrieval/embedder';
 import { tokenizerCounter, type TokenCounter } from '../../retrieval/token-counter';
 import type { TransformersEmbedder } from '../../retrieval/transformers-embedder';
-import type { CliArgs } from '../args';
+import { checkArgs, type CliArgs, type CommandSpec } from '../args';
+import { ENGINE_FLAGS } from '../engine-node';
+
+export const ASK_SPEC: CommandSpec = {
+  command: 'ask',
+  flags: {
+    ...ENGINE_FLAGS,
+    pdf: { kind: 'string', repeat: true, required: true },
+    password: { kind: 'string', repeat: true },
+    question: { kind: 'string', repeat: true, required: true },
+    'top-k': { kind: 'integer', min: 1 },
+    'max-tokens': { kind: 'integer', min: 1 },
+    temperature: { kind: 'number', min: 0 },
+    rewrite: { kind: 'boolean' },
+    json: { kind: 'boolean' },
+    'show-prompt': { kind: 'boolean' },
+  },
+};
+
+/** A --pdf and the --password given right after it. */
+export interface PdfArg {
+  file: string;
+  password?: string;
+}
+
+/** A file that could not be indexed, and why. */
+export interface SkippedFile {
+  file: string;
+  code: ErrorCode;
+  message: string;
+}
 
 interface TurnOut {
   question: string;
@@ -48,17 +84,16 @@ interface TurnOut {
   rewrite_note?: string;
 }
 
-export async function run(args: CliArgs): Promise<void> {
-  const files = args.all('pdf').filter((f) => f !== 'true');
-  if (files.length === 0) throw new AppError('BAD_ARGUMENT', 'Missing --pdf <file> (repeat --pdf for several documents).');
-  const questions = args.all('question').filter((q) => q !== 'true' && q.trim() !== '');
-  if (questions.length === 0) throw new AppError('BAD_ARGUMENT', 'Missing --question <text> (repeat --question to ask follow-up questions).');
+export async function run(given: CliArgs): Promise<void> {
+  const args = checkArgs(given, ASK_SPEC);
+  const pdfs = pdfArgs(args);
+  const questions = args.all('question');
+  const blank = questions.find((q) => q.trim() === '');
+  if (blank !== undefined) throw new AppError('BAD_ARGUMENT', 'A --question is blank; give each --question a text.');
   const topK = args.number('top-k', 5);
-  if (!Number.isInteger(topK) || topK < 1) throw new AppError('BAD_ARGUMENT', `--top-k must be a whole number ≥ 1, got ${topK}.`);
   const maxTokens = args.number('max-tokens', 256);
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new AppError('BAD_ARGUMENT', `--max-tokens must be a whole number ≥ 1, got ${maxTokens}.`);
   const temperature = args.number('temperature', 0);
-  if (temperature < 0) throw new AppError('BAD_ARGUMENT', `--temperature must be ≥ 0, got ${temperature}.`);
+  if (args.has('show-prompt') && !args.has('json')) throw new AppError('BAD_ARGUMENT', '--show-prompt needs --json (the prompt is printed in each JSON turn).');
 
   const embedders = new NodeCachedEmbedderProvider();
   const english = await embedders.get(ENGLISH_EMBEDDING_MODEL);
@@ -68,24 +103,33 @@ export async function run(args: CliArgs): Promise<void> {
   const library = new DocumentLibrary({ store: new MemoryStore(), embedders, tokenCounter: counter });
 
   const warnings: string[] = [];
-  for (const file of files) {
-    const data = await readPdf(file);
-    const docId = await contentHash(data);
-    if (library.has(docId)) {
-      warnings.push(`${file}: same content as a file given before; indexed once.`);
-      continue;
-    }
-    let extracted;
+  const skipped: SkippedFile[] = [];
+  let indexed = 0;
+  for (const { file, password } of pdfs) {
+    let pages;
+    let docId: string;
     try {
-      extracted = await extractPdf(data);
+      const data = await readPdf(file);
+      docId = await contentHash(data);
+      if (library.has(docId)) {
+        warnings.push(`${file}: same content as a file given before; indexed once.`);
+        continue;
+      }
+      const extracted = await extractPdf(data, password !== undefined ? { password } : {});
+      warnings.push(...extracted.warnings.map((w) => `${file}: ${w}`));
+      pages = extracted.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
     } catch (e) {
       const err = AppError.from(e);
-      throw new AppError(err.code, `${file}: ${err.message}`);
+      const s: SkippedFile = { file, code: err.code, message: withCliHint(err) };
+      skipped.push(s);
+      warnings.push(`${file}: skipped (${s.code}): ${s.message}`);
+      if (!args.has('json')) process.stderr.write(`warning: ${file}: skipped (${s.code}): ${s.message}\n`);
+      continue;
     }
-    warnings.push(...extracted.warnings.map((w) => `${file}: ${w}`));
-    const pages = extracted.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
     await library.add(docId, file, pages);
+    indexed++;
   }
+  if (indexed === 0) throw noDocument(skipped);
 
   // Loaded only with --model: search mode never touches the GPU.
   const engine: LlamaEngine | null = args.has('model') ? await (await import('../engine-node')).loadCliEngine(args) : null;
@@ -142,7 +186,7 @@ export async function run(args: CliArgs): Promise<void> {
 
   const last = out[out.length - 1];
   if (args.has('json')) {
-    await write(JSON.stringify({ turns: out, results: last.results, mode: last.mode, reason: last.reason, warnings }) + '\n');
+    await write(JSON.stringify({ turns: out, results: last.results, mode: last.mode, reason: last.reason, warnings, skipped }) + '\n');
     return;
   }
   const lines: string[] = [];
@@ -161,8 +205,38 @@ export async function run(args: CliArgs): Promise<void> {
       lines.push('', `[${i + 1}] ${r.file}, ${where}, score ${r.score}${r.confident ? '' : ' (weak)'}`, r.text);
     });
   });
-  for (const w of warnings) lines.push(`warning: ${w}`);
+  // Skipped files were said on stderr as they happened.
+  const shownAlready = new Set(skipped.map((x) => `${x.file}: skipped (${x.code}): ${x.message}`));
+  for (const w of warnings) if (!shownAlready.has(w)) lines.push(`warning: ${w}`);
   await write(lines.join('\n') + '\n');
+}
+
+/** The --pdf files in order, each with the --password given right after it (before the next --pdf). */
+export function pdfArgs(args: CliArgs): PdfArg[] {
+  const pdfs: PdfArg[] = [];
+  for (const [name, value] of args.entries()) {
+    if (name === 'pdf') pdfs.push({ file: value });
+    else if (name === 'password') {
+      const last = pdfs.at(-1);
+      if (!last) throw new AppError('BAD_ARGUMENT', '--password applies to the --pdf right before it; put it after that --pdf.');
+      if (last.password !== undefined) throw new AppError('BAD_ARGUMENT', `${last.file} has two --password; give one after each --pdf.`);
+      last.password = value;
+    }
+  }
+  return pdfs;
+}
+
+/** What to do about a file's failure, in this command's terms. */
+function withCliHint(err: AppError): string {
+  if (err.code === 'PASSWORD_REQUIRED') return `${err.message} Here: add --password PW right after its --pdf.`;
+  if (err.code === 'BAD_PASSWORD') return `${err.message} (the --password right after its --pdf)`;
+  return err.message;
+}
+
+/** Nothing could be indexed: the first failure's code; the message names every file and why. */
+function noDocument(skipped: SkippedFile[]): AppError {
+  if (skipped.length === 1) return new AppError(skipped[0].code, `${skipped[0].file}: ${skipped[0].message}`);
+  return new AppError(skipped[0].code, `No document could be indexed. ${skipped.map((x) => `${x.file} (${x.code}): ${x.message}`).join(' ')}`);
 }
 
 /** The engine, telling `onGenerate` what it is asked to continue (for --show-prompt). */

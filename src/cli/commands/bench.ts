@@ -22,10 +22,53 @@ import { nodeDirFiles } from '../../model/node-files';
 import { decodeBytesPerToken, makeSyntheticWeights, syntheticConfig } from '../../model/synthetic';
 import { uploadLlamaWeights } from '../../model/weights-gpu';
 import { makeSyntheticMoeWeights, moeExpertBytesPerToken, SYNTHETIC_MOE_SHAPES } from '../../model/moe-synthetic';
-import type { CliArgs } from '../args';
+import { checkArgs, type CliArgs, type CommandSpec, type FlagSpec } from '../args';
 
-export async function run(args: CliArgs): Promise<void> {
-  if (args.has('peer')) return (await import('./bench-peer')).run(args); // the llama.cpp race (bench-peer.ts)
+const COMMON_FLAGS: Record<string, FlagSpec> = {
+  model: { kind: 'string', required: true },
+  'prompt-tokens': { kind: 'integer', min: 1 },
+  'gen-tokens': { kind: 'integer', min: 1 },
+  precision: { kind: 'string', choices: ['auto', 'f16', 'f32'] },
+  'no-tune': { kind: 'boolean' },
+  'tune-cache': { kind: 'string' },
+  'tune-budget-ms': { kind: 'number', min: 0 },
+};
+
+export const BENCH_SPEC: CommandSpec = {
+  command: 'bench',
+  flags: {
+    ...COMMON_FLAGS,
+    profile: { kind: 'boolean' },
+    lockstep: { kind: 'boolean' },
+    'no-fuse': { kind: 'boolean' },
+    'tune-min-layer-bytes': { kind: 'integer', min: 0 },
+  },
+};
+
+/** The flags bench-peer.ts reads (its header lists them). */
+export const BENCH_PEER_SPEC: CommandSpec = {
+  command: 'bench --peer',
+  flags: {
+    ...COMMON_FLAGS,
+    peer: { kind: 'string', required: true, choices: ['llama.cpp'] },
+    'peer-backend': { kind: 'string', choices: ['vulkan', 'cpu'] },
+    'peer-runs': { kind: 'integer', min: 1 },
+    'check-tokens': { kind: 'integer', min: 1 },
+    'peer-threads': { kind: 'integer', min: 1 },
+    'peer-tolerance': { kind: 'number', min: 0, exclusiveMin: true },
+    'peer-gguf': { kind: 'string' },
+  },
+};
+
+export async function run(given: CliArgs): Promise<void> {
+  // Checked here, before anything is loaded: bench-peer.ts reads the checked args too.
+  const peer = given.argv.some((a) => a === '--peer' || a.startsWith('--peer='));
+  if (!peer) {
+    const peerOnly = given.argv.map((a) => a.slice(2).split('=')[0]).find((n) => n in BENCH_PEER_SPEC.flags && !(n in BENCH_SPEC.flags));
+    if (peerOnly) throw new AppError('BAD_ARGUMENT', `--${peerOnly} is a flag of the llama.cpp race; add --peer llama.cpp.`);
+  }
+  const args = checkArgs(given, peer ? BENCH_PEER_SPEC : BENCH_SPEC);
+  if (peer) return (await import('./bench-peer')).run(args); // the llama.cpp race (bench-peer.ts)
   const ctx = await acquireGpu(nodeGpu(), { preferF16: args.get('precision') !== 'f32' });
   try {
     const out = await runBench(ctx, args);

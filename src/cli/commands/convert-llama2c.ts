@@ -5,7 +5,24 @@ import { promises as fs } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { convertLlama2c, type ConvertLlama2cOptions } from '../../model/convert/convert-llama2c';
 import { writeModelDir } from '../../model/convert/write-dir';
-import type { CliArgs } from '../args';
+import { checkArgs, type CliArgs, type CommandSpec } from '../args';
+
+export const CONVERT_LLAMA2C_SPEC: CommandSpec = {
+  command: 'convert-llama2c',
+  flags: {
+    model: { kind: 'string', required: true },
+    tokenizer: { kind: 'string', required: true },
+    out: { kind: 'string', required: true },
+    dtype: { kind: 'string', choices: ['f32', 'f16'] },
+    quantize: { kind: 'string', choices: ['none', 'rtn', 'gptq'] },
+    bits: { kind: 'integer' }, // only 4 is supported: anything else is UNSUPPORTED_QUANTIZATION below
+    'group-size': { kind: 'integer', min: -1 }, // -1: one group per column; 0 is refused by convertLlama2c
+    sym: { kind: 'boolean' },
+    'act-order': { kind: 'boolean' },
+    format: { kind: 'string', choices: ['v1', 'v2'] },
+    shards: { kind: 'integer', min: 1 },
+  },
+};
 
 async function readInput(path: string, what: string): Promise<Uint8Array> {
   try {
@@ -21,7 +38,8 @@ function choice<T extends string>(args: CliArgs, name: string, allowed: readonly
   return v as T;
 }
 
-export async function run(args: CliArgs): Promise<void> {
+export async function run(given: CliArgs): Promise<void> {
+  const args = checkArgs(given, CONVERT_LLAMA2C_SPEC);
   const out = args.require('out');
   const opts: ConvertLlama2cOptions = {
     dtype: choice(args, 'dtype', ['f32', 'f16'] as const, 'f32'),

@@ -10,9 +10,20 @@ import { extractPdf } from '../../pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { parseOcrLanguages, type OcrLanguage, type OcrProgress } from '../../pdf/ocr-types';
 import type { ExtractResult } from '../../pdf/types';
-import type { CliArgs } from '../args';
+import { checkArgs, type CliArgs, type CommandSpec } from '../args';
 
-export async function run(args: CliArgs): Promise<void> {
+export const EXTRACT_SPEC: CommandSpec = {
+  command: 'extract',
+  flags: {
+    pdf: { kind: 'string', required: true },
+    password: { kind: 'string' },
+    ocr: { kind: 'boolean' },
+    'ocr-lang': { kind: 'string' },
+  },
+};
+
+export async function run(given: CliArgs): Promise<void> {
+  const args = checkArgs(given, EXTRACT_SPEC);
   const file = args.require('pdf');
   let data: Uint8Array;
   try {
@@ -23,9 +34,10 @@ export async function run(args: CliArgs): Promise<void> {
     throw new AppError('BAD_ARGUMENT', `Cannot read ${file}: ${(e as Error).message}`);
   }
   const password = args.get('password');
-  const ocr = args.has('ocr') && args.get('ocr') !== 'false';
+  const ocr = args.has('ocr');
   if (args.has('ocr-lang') && !ocr) throw new AppError('BAD_ARGUMENT', '--ocr-lang needs --ocr.');
-  const out = ocr ? await extractWithOcr(data, password, languagesArg(args.get('ocr-lang'))) : await extractText(data, password);
+  const languages = ocr ? languagesArg(args.get('ocr-lang')) : [];
+  const out = ocr ? await extractWithOcr(data, password, languages) : await extractText(data, password);
   await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(out) + '\n', (err) => (err ? reject(err) : resolve())));
 }
 

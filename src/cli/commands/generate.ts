@@ -1,9 +1,28 @@
 // `generate --model DIR --prompt TEXT [--raw] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
-//  [--repetition-penalty R] [--seed S] [--stats] [--precision f16|f32]`: streams only the continuation.
-import type { CliArgs } from '../args';
-import { loadCliEngine } from '../engine-node';
+//  [--repetition-penalty R] [--seed S] [--stats] [--precision f16|f32|auto] [--context N] [--no-tune]`: streams only
+// the continuation. Every flag is checked (GENERATE_SPEC) before the model is loaded.
+import { checkArgs, type CliArgs, type CommandSpec } from '../args';
+import { ENGINE_FLAGS, loadCliEngine } from '../engine-node';
 
-export async function run(args: CliArgs): Promise<void> {
+export const GENERATE_SPEC: CommandSpec = {
+  command: 'generate',
+  flags: {
+    ...ENGINE_FLAGS,
+    model: { kind: 'string', required: true },
+    prompt: { kind: 'string', required: true },
+    raw: { kind: 'boolean' },
+    'max-tokens': { kind: 'integer', min: 1 },
+    temperature: { kind: 'number', min: 0 },
+    'top-k': { kind: 'integer', min: 0 }, // 0 = off
+    'top-p': { kind: 'number', min: 0, max: 1, exclusiveMin: true }, // 1 = off
+    'repetition-penalty': { kind: 'number', min: 0, exclusiveMin: true }, // 1 = off
+    seed: { kind: 'integer', min: 0, max: 2 ** 32 - 1 },
+    stats: { kind: 'boolean' },
+  },
+};
+
+export async function run(given: CliArgs): Promise<void> {
+  const args = checkArgs(given, GENERATE_SPEC);
   const engine = await loadCliEngine(args);
   const stream = engine.generate(args.require('prompt'), {
     raw: args.has('raw'),
