@@ -98,6 +98,10 @@ describe('GPTQ matmul tiles', () => {
       expect(src).toContain(`var a${t.rows - 1}_${t.tokens - 1} = 0.0;`);
       expect(src).not.toContain(`var a${t.rows}_0 = 0.0;`);
       expect(src.includes('let token_tiles'), t.name).toBe(!!t.tokensFirst);
+      // One K loop (a second copy for short token tiles tripled the cold compile on lavapipe); TM >= 8 tiles
+      // compute the upper half of the tokens under the uniform branch.
+      expect(src.match(/for \(var g = 0u; g < ng; g\+\+\)/g), t.name).toHaveLength(1);
+      expect(src.includes('if (full) {'), t.name).toBe(t.tokens >= 8);
     }
   });
 });

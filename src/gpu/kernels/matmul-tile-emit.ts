@@ -49,7 +49,7 @@ export function emitWorkgroupOrigin(e: Emit, tokensFirst: boolean): void {
  * chunk, the ragged last tile): `lower` are the token indices every K step computes, `upper` those computed
  * under the uniform flag `full` only (empty below TM = 8: one K loop over all TM tokens, no flag). ONE K loop
  * serves both cases, the upper tokens' dot products inside `if (full) { … }` once per weight load (per quad for
- * the dense tiles): a second copy of the K loop for the short tiles (the first version) took LLVM on lavapipe
+ * the dense tiles): a second copy of the K loop for the short tiles (as before 2f0d3b3) took LLVM on lavapipe
  * about 3x as long to compile (docs/PERFORMANCE-NOTES.md, session 5). Every accumulator still sees the same
  * additions in the same order.
  */
