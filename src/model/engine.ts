@@ -9,6 +9,7 @@ import type { ChatMessage, Engine, GeneratedToken, GenerateOptions, GenerationSt
 import type { ModelFiles } from './files';
 import { LlamaGpu, type SamplerOptions } from './llama-gpu';
 import { loadTokenizer, type LlamaTokenizer } from './tokenizer';
+import { checkTokenizerFitsWeights } from './tokenizer-fit';
 import { uploadLlamaWeights, type GpuLlamaWeights } from './weights-gpu';
 import { defaultTuneCache } from '../gpu/autotune-cache';
 import type { TuneReport } from '../gpu/autotune';
@@ -68,6 +69,7 @@ export class LlamaEngine implements Engine {
     const ck = await openCheckpoint(source);
     const cfg = ck.config;
     const tokenizer = await loadTokenizer(source);
+    checkTokenizerFitsWeights(tokenizer, cfg);
     throwIfAborted(opts.signal);
     const ctx = this.sharedCtx ?? (await acquireGpu(this.gpu, { preferF16: opts.preferF16 }));
     const maxContext = Math.min(opts.maxContext ?? 4096, cfg.maxPositionEmbeddings);

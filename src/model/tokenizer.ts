@@ -55,6 +55,8 @@ export interface LlamaTokenizer {
   /** Streaming detokenizer; `context` = ids already shown (e.g. the prompt) so leading spaces come out right. */
   createDecoder(context?: number[]): StreamingDecoder;
   vocabSize: number;
+  /** The largest id encode() / encodeChat() can produce (vocabulary and added tokens, and bosId). */
+  maxTokenId: number;
 }
 
 async function readJson(files: ModelFiles, name: string, listed: string[]): Promise<Record<string, unknown> | undefined> {
@@ -112,6 +114,8 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
   for (const src of [gen.eos_token_id, modelCfg.eos_token_id]) {
     for (const x of Array.isArray(src) ? src : [src]) if (typeof x === 'number') eos.add(x);
   }
+  let maxTokenId = bosId;
+  for (const id of vocab.values()) if (id > maxTokenId) maxTokenId = id;
   const eosFromCfg = idOf(eosText);
   if (eosFromCfg !== undefined) eos.add(eosFromCfg);
   const bosToken = bosText ?? tok.decode([bosId], { skip_special_tokens: false });
@@ -218,5 +222,6 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
     encodeChat: (messages) => encodeRaw(applyChatTemplate(messages, { addGenerationPrompt: true }), false),
     createDecoder: (context = []) => (thinkingTags ? withoutThinking(plainDecoder(context)) : plainDecoder(context)),
     vocabSize: vocab.size,
+    maxTokenId,
   };
 }
