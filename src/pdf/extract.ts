@@ -60,6 +60,8 @@ export async function extractPdfWith(env: PdfjsEnvironment, data: Uint8Array, op
 async function extractDocument(doc: PDFDocumentProxy, opts: ExtractOptions): Promise<ExtractResult> {
   const { signal } = opts;
   const pageCount = doc.numPages;
+  // Not a scan: there is nothing to read, and nothing for OCR either.
+  if (pageCount === 0) throw new AppError('PDF_UNREADABLE', 'This PDF has no pages. Check that it is the document you meant (re-export or download it again).');
   const labels = await doc.getPageLabels().catch(() => null);
   const title = await readTitle(doc);
 
