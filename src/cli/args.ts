@@ -33,6 +33,17 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
 }
 
+/**
+ * The flags loadCliEngine (engine-node.ts) reads, for the specs of the commands that load a model (generate,
+ * logits, ask). Here rather than there: ask's search mode must not import the GPU modules.
+ */
+export const ENGINE_FLAGS: Record<string, FlagSpec> = {
+  model: { kind: 'string' },
+  precision: { kind: 'string', choices: ['auto', 'f16', 'f32'] },
+  context: { kind: 'integer', min: 1 },
+  'no-tune': { kind: 'boolean' },
+};
+
 export function parseArgs(argv: string[]): CliArgs {
   const entries: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -4,17 +4,9 @@ import { fileTuneCache } from '../gpu/autotune-cache-node';
 import { LlamaEngine } from '../model/engine';
 import { nodeDirFiles } from '../model/node-files';
 import type { Progress } from '../shared/progress';
-import type { CliArgs, FlagSpec } from './args';
+import type { CliArgs } from './args';
 
-/** The flags loadCliEngine reads, for the specs of the commands that load a model (generate, logits, ask). */
-export const ENGINE_FLAGS: Record<string, FlagSpec> = {
-  model: { kind: 'string' },
-  precision: { kind: 'string', choices: ['auto', 'f16', 'f32'] },
-  context: { kind: 'integer', min: 1 },
-  'no-tune': { kind: 'boolean' },
-};
-
-/** `args` checked against a spec holding ENGINE_FLAGS (checkArgs), so values are valid here. */
+/** `args` checked against a spec holding ENGINE_FLAGS (args.ts, checkArgs), so values are valid here. */
 export async function loadCliEngine(args: CliArgs): Promise<LlamaEngine> {
   const precision = args.get('precision') ?? 'auto';
   const engine = new LlamaEngine(nodeGpu());

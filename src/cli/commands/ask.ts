@@ -40,8 +40,7 @@ import { NodeCachedEmbedderProvider } from '../../retrieval/node-model-cache';
 import { ENGLISH_EMBEDDING_MODEL } from '../../retrieval/embedder';
 import { tokenizerCounter, type TokenCounter } from '../../retrieval/token-counter';
 import type { TransformersEmbedder } from '../../retrieval/transformers-embedder';
-import { checkArgs, type CliArgs, type CommandSpec } from '../args';
-import { ENGINE_FLAGS } from '../engine-node';
+import { checkArgs, ENGINE_FLAGS, type CliArgs, type CommandSpec } from '../args';
 
 export const ASK_SPEC: CommandSpec = {
   command: 'ask',
@@ -64,6 +63,9 @@ export interface PdfArg {
   file: string;
   password?: string;
 }
+
+/** What makes one file unusable (it is skipped); any other error stops the command. */
+const SKIPPABLE = new Set<ErrorCode>(['MISSING_FILE', 'BAD_ARGUMENT', 'PASSWORD_REQUIRED', 'BAD_PASSWORD', 'NO_TEXT', 'NOT_PDF', 'PDF_UNREADABLE']);
 
 /** A file that could not be indexed, and why. */
 export interface SkippedFile {
@@ -120,6 +122,7 @@ export async function run(given: CliArgs): Promise<void> {
       pages = extracted.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
     } catch (e) {
       const err = AppError.from(e);
+      if (!SKIPPABLE.has(err.code)) throw err; // a bug or a cancel is not a file's problem
       const s: SkippedFile = { file, code: err.code, message: withCliHint(err) };
       skipped.push(s);
       warnings.push(`${file}: skipped (${s.code}): ${s.message}`);

@@ -1,8 +1,8 @@
 // `generate --model DIR --prompt TEXT [--raw] [--max-tokens N] [--temperature T] [--top-k K] [--top-p P]
 //  [--repetition-penalty R] [--seed S] [--stats] [--precision f16|f32|auto] [--context N] [--no-tune]`: streams only
 // the continuation. Every flag is checked (GENERATE_SPEC) before the model is loaded.
-import { checkArgs, type CliArgs, type CommandSpec } from '../args';
-import { ENGINE_FLAGS, loadCliEngine } from '../engine-node';
+import { checkArgs, ENGINE_FLAGS, type CliArgs, type CommandSpec } from '../args';
+import { loadCliEngine } from '../engine-node';
 
 export const GENERATE_SPEC: CommandSpec = {
   command: 'generate',

@@ -1,7 +1,7 @@
 // `logits --model DIR --tokens 1,2,3`: prints {"logits": [[...vocab floats], ...]}, one array per position.
 import { AppError } from '../../shared/errors';
-import { checkArgs, type CliArgs, type CommandSpec } from '../args';
-import { ENGINE_FLAGS, loadCliEngine } from '../engine-node';
+import { checkArgs, ENGINE_FLAGS, type CliArgs, type CommandSpec } from '../args';
+import { loadCliEngine } from '../engine-node';
 
 export const LOGITS_SPEC: CommandSpec = {
   command: 'logits',
