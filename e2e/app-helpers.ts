@@ -1,7 +1,7 @@
 // Helpers shared by the app's end-to-end specs.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 export const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 export const PDFS = FIXTURES + 'pdfs/';
@@ -111,4 +111,14 @@ export async function holdWeightReads(page: Page): Promise<void> {
 
 export async function releaseWeightReads(page: Page): Promise<void> {
   await page.evaluate(() => (window as unknown as { __releaseWeightReads?: () => void }).__releaseWeightReads?.());
+}
+
+/**
+ * The alerts an answer of a random-weight test model may carry: none, or the honest "no text" notice (such a model
+ * may well sample only whitespace); any other alert (an error) fails.
+ */
+export async function expectNoErrorAlert(answer: Locator): Promise<void> {
+  const alerts = answer.getByRole('alert');
+  const n = await alerts.count();
+  for (let i = 0; i < n; i++) await expect(alerts.nth(i)).toHaveText(/^The model produced no text for this question\./);
 }
