@@ -151,6 +151,12 @@ export class LlamaEngine implements Engine {
    * Steps in flight when generation ends (EOS, maxTokens, Stop) are discarded, never shown.
    */
   pipelineDepth = 2;
+  /**
+   * A prompt longer than this many prefill chunks (maxBatch tokens each) is fed in segments of that size, the GPU
+   * finishing each before the next is queued, so that Stop takes effect within one segment (0: all at once).
+   * The chunks are the same as in one prefill, so the results are identical.
+   */
+  prefillSegmentChunks = 4;
 
   /** Prompt length that can be skipped because the KV cache already holds it (leaves ≥ 1 token to prefill). */
   private reusablePrefix(L: Loaded, ids: number[]): number {
@@ -205,9 +211,22 @@ export class LlamaEngine implements Engine {
       };
       throwIfAborted(opts.signal);
       this.kv = null; // from here until the last step is drained, the cache's contents are in motion
-      submitted = true;
       const t0 = performance.now();
-      push(L.model.prefill(ids.slice(reused), sampler, reused));
+      // A long prompt: whole segments first, stoppable between them; prefill() takes the rest and samples.
+      let start = reused;
+      const segment = Math.max(0, Math.floor(this.prefillSegmentChunks)) * L.model.maxBatch;
+      while (segment > 0 && n - start > segment) {
+        await L.model.feed(ids.slice(start, start + segment), start);
+        start += segment;
+        if (opts.signal?.aborted) {
+          // Stopped while reading the prompt: no token; the cache holds the segments fed (a later turn reuses them).
+          this.kv = L.lost ? null : { ids: ids.slice(0, start), writes: L.model.kvWriteCount };
+          this.stats = { promptTokens: n, reusedTokens: reused, generatedTokens: 0, prefillTokS: (start - reused) / ((performance.now() - t0) / 1000), decodeTokS: 0 };
+          return;
+        }
+      }
+      submitted = true;
+      push(L.model.prefill(ids.slice(start), sampler, start));
       if (depth > 0) feedThrough(depth);
       let t1 = t0;
       let generated = 0;

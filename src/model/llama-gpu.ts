@@ -463,6 +463,18 @@ export class LlamaGpu {
     }
   }
 
+  /**
+   * Feeds `tokens` at positions pos0.. without sampling, in chunks of maxBatch exactly as prefill() would, and
+   * resolves when the GPU has finished them: a long prompt fed in such segments ahead of prefill() can be
+   * stopped between segments (src/model/engine.ts). The KV cache then holds positions up to pos0 + tokens.length.
+   */
+  async feed(tokens: number[], pos0: number): Promise<void> {
+    this.checkRoom(pos0, tokens.length);
+    for (let p = 0; p < tokens.length; p += this.maxBatch) this.submitForward(tokens.slice(p, p + this.maxBatch), pos0 + p, null);
+    await this.ctx.device.queue.onSubmittedWorkDone();
+    throwIfGpuError(this.ctx);
+  }
+
   /** Feeds `token` at position `pos` and returns the next sampled id. `step` numbers the sampling draws. */
   decode(token: number, pos: number, s: SamplerOptions, step: number): Promise<number> {
     try {

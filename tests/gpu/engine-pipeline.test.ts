@@ -124,6 +124,31 @@ describe.skipIf(SKIP_STORIES)('pipelined decode on stories260K', () => {
     await engine.unload();
   });
 
+  it('a long prompt is read in segments (the same output as in one go); Stop while it is read shows no token, and the next generate reuses what was read', async () => {
+    const engine = await loadEngine(await convertedStories(), false);
+    const prompt = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. '.repeat(7);
+    const n = engine.promptIds(prompt, true).length;
+    const chunk = engine.gpuModel!.maxBatch;
+    expect(n).toBeGreaterThan(3 * chunk);
+    engine.prefillSegmentChunks = 0; // the whole prompt queued at once
+    const whole = await run(engine, prompt, { temperature: 0, maxTokens: 12, reuseCache: false });
+    engine.prefillSegmentChunks = 1; // one chunk per segment: three segments, then prefill() for the rest
+    const segmented = await run(engine, prompt, { temperature: 0, maxTokens: 12, reuseCache: false });
+    expect(segmented.ids).toEqual(whole.ids);
+    // Stop pressed while the first segment is on the GPU: generate() has run up to its first wait when next()
+    // returns its promise, so the abort lands during that segment.
+    const ac = new AbortController();
+    const tokens = engine.generate(prompt, { raw: true, temperature: 0, maxTokens: 12, signal: ac.signal, reuseCache: false })[Symbol.asyncIterator]();
+    const first = tokens.next();
+    ac.abort();
+    expect((await first).done).toBe(true);
+    expect(engine.lastStats()).toMatchObject({ promptTokens: n, generatedTokens: 0 });
+    const again = await run(engine, prompt, { temperature: 0, maxTokens: 12 });
+    expect(engine.lastStats()!.reusedTokens).toBe(chunk); // the segment read before the Stop
+    expect(again.ids).toEqual(whole.ids);
+    await engine.unload();
+  });
+
   it('logits() and direct model use invalidate the cache record', async () => {
     const engine = await loadEngine(await convertedStories(), false);
     await run(engine, 'Once upon a time', { temperature: 0, maxTokens: 20 });
