@@ -203,6 +203,19 @@ const zhPages: PageText[] = [
 ];
 const OLD_MULTILINGUAL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
 
+/**
+ * A store holding zh.pdf as the previous version stored it: vectors (no profile field) and meta of
+ * paraphrase-multilingual-MiniLM (the chunks indexed by `e5`, the vectors' data kept).
+ */
+async function storedByOldModel(e5: TrigramEmbedder): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await new DocumentLibrary({ store, embedders: new OneModelProvider(e5) }).add('zh', 'zh.pdf', zhPages);
+  const v = (await store.get<StoredVectors>('doc:zh:vectors'))!;
+  await store.set('doc:zh:vectors', { modelId: OLD_MULTILINGUAL, dim: v.dim, data: v.data });
+  await store.set('doc:zh:meta', { ...(await store.get<StoredMeta>('doc:zh:meta'))!, embeddingModel: OLD_MULTILINGUAL });
+  return store;
+}
+
 describe('embedding profiles at every call site, and stored vectors of another model or profile', () => {
   it('prefixes passages and questions (also a follow-up built from the conversation) for E5, nothing for MiniLM', async () => {
     const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
@@ -227,13 +240,8 @@ describe('embedding profiles at every call site, and stored vectors of another m
   });
 
   it('does not mix vectors stored by the old multilingual model with E5 queries: reports them, then re-embeds the stored chunks', async () => {
-    const store = new MemoryStore();
     const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
-    await new DocumentLibrary({ store, embedders: new OneModelProvider(e5) }).add('zh', 'zh.pdf', zhPages);
-    // What the previous version stored: vectors (no profile field) and meta of paraphrase-multilingual-MiniLM.
-    const v = (await store.get<StoredVectors>('doc:zh:vectors'))!;
-    await store.set('doc:zh:vectors', { modelId: OLD_MULTILINGUAL, dim: v.dim, data: v.data });
-    await store.set('doc:zh:meta', { ...(await store.get<StoredMeta>('doc:zh:meta'))!, embeddingModel: OLD_MULTILINGUAL });
+    const store = await storedByOldModel(e5);
 
     const before = e5.texts;
     const lib = await DocumentLibrary.open({ store, embedders: new OneModelProvider(e5) });
@@ -284,12 +292,8 @@ describe('embedding profiles at every call site, and stored vectors of another m
   });
 
   it('a document removed while its stale vectors are re-embedded leaves nothing behind in the store', async () => {
-    const store = new MemoryStore();
     const e5 = new TrigramEmbedder(MULTILINGUAL_EMBEDDING_MODEL);
-    await new DocumentLibrary({ store, embedders: new OneModelProvider(e5) }).add('zh', 'zh.pdf', zhPages);
-    const v = (await store.get<StoredVectors>('doc:zh:vectors'))!;
-    await store.set('doc:zh:vectors', { modelId: OLD_MULTILINGUAL, dim: v.dim, data: v.data });
-    await store.set('doc:zh:meta', { ...(await store.get<StoredMeta>('doc:zh:meta'))!, embeddingModel: OLD_MULTILINGUAL });
+    const store = await storedByOldModel(e5);
     // The re-embedding's model call waits until the test has removed the document (a slow embedder).
     let entered!: () => void, release!: () => void;
     const inCall = new Promise<void>((r) => { entered = r; });
