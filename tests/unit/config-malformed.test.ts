@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../src/model/config';
 import { ropeInvFreq } from '../../src/model/rope';
 import { AppError } from '../../src/shared/errors';
+import { thrownBy } from '../caught-error';
 
 const base = {
   architectures: ['LlamaForCausalLM'],
@@ -22,19 +23,10 @@ const base = {
 };
 const llama3 = { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
 
-function errorOf(f: () => unknown): AppError {
-  try {
-    f();
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected an error');
-}
-
 describe('config.json rope_scaling checks', () => {
   it('a llama3 rope_scaling without factor is MALFORMED_CONFIG naming rope_scaling.factor', () => {
     const { factor: _f, ...noFactor } = llama3;
-    const err = errorOf(() => parseModelConfig({ ...base, rope_scaling: noFactor }));
+    const err = thrownBy(() => parseModelConfig({ ...base, rope_scaling: noFactor }));
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('MALFORMED_CONFIG');
     expect(err.message).toContain('rope_scaling.factor');
@@ -43,7 +35,7 @@ describe('config.json rope_scaling checks', () => {
 
   it('high_freq_factor must be larger than low_freq_factor', () => {
     for (const [low, high] of [[2, 2], [4, 1]]) {
-      const err = errorOf(() => parseModelConfig({ ...base, rope_scaling: { ...llama3, low_freq_factor: low, high_freq_factor: high } }));
+      const err = thrownBy(() => parseModelConfig({ ...base, rope_scaling: { ...llama3, low_freq_factor: low, high_freq_factor: high } }));
       expect(err.code).toBe('MALFORMED_CONFIG');
       expect(err.message).toContain('rope_scaling.high_freq_factor');
       expect(err.message).toContain('low_freq_factor');
@@ -58,10 +50,10 @@ describe('config.json rope_scaling checks', () => {
 
   it('ropeInvFreq refuses non-finite frequencies (a config built without the parser)', () => {
     const cfg = parseModelConfig({ ...base, rope_scaling: llama3 });
-    const nanFactor = errorOf(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, factor: NaN } }));
+    const nanFactor = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, factor: NaN } }));
     expect(nanFactor.code).toBe('MALFORMED_CONFIG');
     expect(nanFactor.message).toMatch(/rope_scaling/);
-    const sameFactors = errorOf(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, lowFreqFactor: 4, highFreqFactor: 4 } }));
+    const sameFactors = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, lowFreqFactor: 4, highFreqFactor: 4 } }));
     expect(sameFactors.code).toBe('MALFORMED_CONFIG');
   });
 });
@@ -69,14 +61,14 @@ describe('config.json rope_scaling checks', () => {
 describe('config.json model_type lookup', () => {
   it('inherited object names are not model types: UNSUPPORTED_MODEL, not a crash', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      const err = errorOf(() => parseModelConfig({ ...base, model_type: name, architectures: [name] }));
+      const err = thrownBy(() => parseModelConfig({ ...base, model_type: name, architectures: [name] }));
       expect(err.code, name).toBe('UNSUPPORTED_MODEL');
       expect(err.message).toMatch(/Pick one of those/);
     }
   });
 
   it('an inherited name as quant_method is not mistaken for a refused method', () => {
-    const err = errorOf(() => parseModelConfig({ ...base, quantization_config: { quant_method: 'constructor', bits: 4 } }));
+    const err = thrownBy(() => parseModelConfig({ ...base, quantization_config: { quant_method: 'constructor', bits: 4 } }));
     expect(err.message).not.toMatch(/function|native code/);
     expect(err.code).not.toBe('INTERNAL');
   });

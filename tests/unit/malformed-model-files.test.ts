@@ -12,20 +12,12 @@ import { readSafetensorsIndex } from '../../src/model/safetensors';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { AppError } from '../../src/shared/errors';
 import { makeTempDir } from '../temp-dir';
+import { rejectionOf } from '../caught-error';
 
 const stories = fileURLToPath(new URL('../../../shared/fixtures/models/stories260K/', import.meta.url));
 const pdfs = fileURLToPath(new URL('../../../shared/fixtures/pdfs/', import.meta.url));
 const have = existsSync(join(stories, 'stories260K.gguf')) && existsSync(join(pdfs, 'TAMReview.pdf'));
 if (!have) console.warn(`skipping the foreign-file conversion tests: ${stories} or ${pdfs} is absent`);
-
-async function errorOf(f: () => unknown): Promise<AppError> {
-  try {
-    await f();
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected an error');
-}
 
 function dirWith(files: Record<string, string>): string {
   const dir = makeTempDir('badmodel-');
@@ -37,7 +29,7 @@ describe('JSON model files that hold the wrong kind of value', () => {
   for (const [text, what] of [['null', 'null'], ['[1, 2]', 'a list'], ['7', 'a number'], ['{"weight_map": null}', 'an object without one']]) {
     it(`model.safetensors.index.json holding ${text} is MALFORMED_WEIGHTS`, async () => {
       const dir = dirWith({ 'model.safetensors.index.json': text });
-      const err = await errorOf(() => readSafetensorsIndex(nodeDirFiles(dir)));
+      const err = await rejectionOf(() => readSafetensorsIndex(nodeDirFiles(dir)));
       expect(err).toBeInstanceOf(AppError);
       expect(err.code).toBe('MALFORMED_WEIGHTS');
       expect(err.message).toContain(what);
@@ -47,7 +39,7 @@ describe('JSON model files that hold the wrong kind of value', () => {
 
   it('an index mapping a tensor to a non-string is MALFORMED_WEIGHTS', async () => {
     const dir = dirWith({ 'model.safetensors.index.json': '{"weight_map": {"a.weight": 3}}' });
-    const err = await errorOf(() => readSafetensorsIndex(nodeDirFiles(dir)));
+    const err = await rejectionOf(() => readSafetensorsIndex(nodeDirFiles(dir)));
     expect(err.code).toBe('MALFORMED_WEIGHTS');
     expect(err.message).toMatch(/not a \.safetensors file name/);
   });
@@ -55,7 +47,7 @@ describe('JSON model files that hold the wrong kind of value', () => {
   for (const text of ['null', '[]', '"tokenizer"']) {
     it(`tokenizer.json holding ${text} is TOKENIZER_ERROR (not MISSING_FILE)`, async () => {
       const dir = dirWith({ 'tokenizer.json': text, 'config.json': '{}' });
-      const err = await errorOf(() => loadTokenizer(nodeDirFiles(dir)));
+      const err = await rejectionOf(() => loadTokenizer(nodeDirFiles(dir)));
       expect(err).toBeInstanceOf(AppError);
       expect(err.code).toBe('TOKENIZER_ERROR');
       expect(err.message).toMatch(/tokenizer\.json is there but holds .* instead of a JSON object\. Download it again/);
@@ -64,7 +56,7 @@ describe('JSON model files that hold the wrong kind of value', () => {
 
   it('a config.json holding null next to a good-looking tokenizer.json is TOKENIZER_ERROR naming config.json', async () => {
     const dir = dirWith({ 'tokenizer.json': '{}', 'config.json': 'null' });
-    const err = await errorOf(() => loadTokenizer(nodeDirFiles(dir)));
+    const err = await rejectionOf(() => loadTokenizer(nodeDirFiles(dir)));
     expect(err.code).toBe('TOKENIZER_ERROR');
     expect(err.message).toContain('config.json');
   });
@@ -72,7 +64,7 @@ describe('JSON model files that hold the wrong kind of value', () => {
 
 describe.skipIf(!have)('convert-llama2c inputs of another format', () => {
   it('a GGUF as --model: says it is GGUF, and what to pass instead', async () => {
-    const err = await errorOf(() => readLlama2cCheckpoint(readFileSync(join(stories, 'stories260K.gguf'))));
+    const err = await rejectionOf(() => readLlama2cCheckpoint(readFileSync(join(stories, 'stories260K.gguf'))));
     expect(err.code).toBe('MALFORMED_WEIGHTS');
     expect(err.message).toMatch(/GGUF model file/);
     expect(err.message).toMatch(/safetensors \(or GPTQ\) release/);
@@ -81,7 +73,7 @@ describe.skipIf(!have)('convert-llama2c inputs of another format', () => {
 
   it('a PDF or a GGUF as --tokenizer: TOKENIZER_ERROR saying what it is, not "truncated at token 0"', async () => {
     for (const [file, what] of [[join(pdfs, 'TAMReview.pdf'), 'a PDF document'], [join(stories, 'stories260K.gguf'), 'a GGUF model file']]) {
-      const err = await errorOf(() => readLlama2cTokenizer(readFileSync(file), 512));
+      const err = await rejectionOf(() => readLlama2cTokenizer(readFileSync(file), 512));
       expect(err.code, file).toBe('TOKENIZER_ERROR');
       expect(err.message).toContain(`The --tokenizer file is ${what}`);
       expect(err.message).toMatch(/Pass the llama2\.c tokenizer \.bin .* as --tokenizer/);

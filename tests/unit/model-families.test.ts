@@ -14,28 +14,10 @@ import { dequantGptq8, packGptq8 } from '../../src/model/gptq8-pack';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { attend, ReferenceLlama } from '../../src/model/reference';
 import { writeSafetensors } from '../../src/model/safetensors';
-import type { AppError } from '../../src/shared/errors';
 import { f16BitsToF32, f32ToF16Bits } from '../../src/shared/f16';
 import { seededRandom } from '../../src/shared/random';
 import { makeTempDir } from '../temp-dir';
-
-function errorOf(f: () => unknown): AppError {
-  try {
-    f();
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected an error');
-}
-
-async function asyncErrorOf(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected an error');
-}
+import { rejectionOf, thrownBy } from '../caught-error';
 
 // The fields of the published configs (Qwen/Qwen2.5-0.5B-Instruct, Qwen/Qwen3-4B, Mistral-7B-Instruct-v0.1).
 const qwen25 = {
@@ -71,15 +53,15 @@ describe('configs of the Llama family', () => {
   it('Mistral: sliding_window 4096 (v0.1) and null (v0.2+)', () => {
     expect(parseModelConfig(mistral01).slidingWindow).toBe(4096);
     expect(parseModelConfig({ ...mistral01, sliding_window: null }).slidingWindow).toBeNull();
-    expect(errorOf(() => parseModelConfig({ ...mistral01, sliding_window: -3 })).code).toBe('MALFORMED_CONFIG');
+    expect(thrownBy(() => parseModelConfig({ ...mistral01, sliding_window: -3 })).code).toBe('MALFORMED_CONFIG');
   });
 
   it('refuses use_sliding_window: true on Qwen with a message that says so, and unknown model types', () => {
-    const e = errorOf(() => parseModelConfig({ ...qwen25, use_sliding_window: true }));
+    const e = thrownBy(() => parseModelConfig({ ...qwen25, use_sliding_window: true }));
     expect(e.code).toBe('UNSUPPORTED_MODEL');
     expect(e.message).toMatch(/use_sliding_window/);
     for (const t of [['deepseek_v2', 'DeepseekV2ForCausalLM'], ['phi3', 'Phi3ForCausalLM'], ['gemma2', 'Gemma2ForCausalLM']]) {
-      const u = errorOf(() => parseModelConfig({ ...qwen25, model_type: t[0], architectures: [t[1]] }));
+      const u = thrownBy(() => parseModelConfig({ ...qwen25, model_type: t[0], architectures: [t[1]] }));
       expect(u.code).toBe('UNSUPPORTED_MODEL');
       expect(u.message).toContain(t[0]);
     }
@@ -111,7 +93,7 @@ describe('quantisation configs', () => {
       [{ quant_method: 'exl2', bits: 4 }, /ExLlamaV2/],
     ];
     for (const [q, name] of cases) {
-      const e = errorOf(() => parseModelConfig({ ...qwen3, quantization_config: q }));
+      const e = thrownBy(() => parseModelConfig({ ...qwen3, quantization_config: q }));
       expect(e.code, JSON.stringify(q)).toBe('UNSUPPORTED_QUANTIZATION');
       expect(e.message).toMatch(name);
       expect(e.message).toMatch(/[Pp]ick/);
@@ -168,7 +150,7 @@ describe('AutoAWQ gemm → GPTQ repack', () => {
     ]));
     await writeModelDir(dir, files);
     const ck = await openCheckpoint(nodeDirFiles(dir));
-    const e = await asyncErrorOf(ck.gptq(p));
+    const e = await rejectionOf(ck.gptq(p));
     expect(e.code).toBe('MALFORMED_WEIGHTS');
     expect(e.message).toContain('AWQ');
     expect(e.message).toContain(p);
@@ -230,7 +212,7 @@ describe('GPTQ 8-bit', () => {
 
   it('refuses a qweight of the wrong length with MALFORMED_WEIGHTS', () => {
     const t = packGptq8(random8(32, 16, 16, 'v2', 1));
-    expect(errorOf(() => repackGptq8Split({ ...t, qweight: t.qweight.subarray(4) })).code).toBe('MALFORMED_WEIGHTS');
+    expect(thrownBy(() => repackGptq8Split({ ...t, qweight: t.qweight.subarray(4) })).code).toBe('MALFORMED_WEIGHTS');
   });
 });
 

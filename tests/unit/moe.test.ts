@@ -20,15 +20,7 @@ import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensor
 import type { AppError } from '../../src/shared/errors';
 import { seededRandom } from '../../src/shared/random';
 import { makeTempDir } from '../temp-dir';
-
-function errorOf(f: () => unknown): AppError {
-  try {
-    f();
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected an error');
-}
+import { thrownBy } from '../caught-error';
 
 const softmax = (l: number[]) => {
   const m = Math.max(...l);
@@ -65,8 +57,8 @@ describe('routing rules', () => {
   });
 
   it('num_experts_per_tok outside 1..num_experts is a named error, in routing and in the config', () => {
-    expect(errorOf(() => routeTopK(logits, 6, true)).code).toBe('MALFORMED_CONFIG');
-    const e = errorOf(() => parseModelConfig({ ...mixtralCfg, num_experts_per_tok: 9 }));
+    expect(thrownBy(() => routeTopK(logits, 6, true)).code).toBe('MALFORMED_CONFIG');
+    const e = thrownBy(() => parseModelConfig({ ...mixtralCfg, num_experts_per_tok: 9 }));
     expect(e.code).toBe('MALFORMED_CONFIG');
     expect(e.message).toContain('num_experts_per_tok');
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { writeModelDir } from '../../src/model/convert/write-dir';
 import { AppError } from '../../src/shared/errors';
 import { makeTempDir } from '../temp-dir';
+import { rejectionOf } from '../caught-error';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -17,15 +18,6 @@ function sharded(tag: string): Map<string, Uint8Array> {
     ['model-00002-of-00002.safetensors', text(`shard2 ${tag}`)],
     ['model.safetensors.index.json', text(`index ${tag}`)],
   ]);
-}
-
-async function caught(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('writeModelDir', () => {
@@ -44,7 +36,7 @@ describe('writeModelDir', () => {
     await writeModelDir(dir, sharded('old'));
     // "sub" is written as a file, then "sub/x" needs it to be a folder: the second write fails.
     const bad = new Map([['config.json', text('config new')], ['sub', text('a file')], ['sub/x', text('under a file')]]);
-    const err = await caught(writeModelDir(dir, bad));
+    const err = await rejectionOf(writeModelDir(dir, bad));
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('BAD_ARGUMENT');
     expect(err.message).toContain(dir);
@@ -57,7 +49,7 @@ describe('writeModelDir', () => {
     const dir = makeTempDir('wmd-');
     await writeModelDir(dir, sharded('old'));
     mkdirSync(join(dir, 'tokenizer.json'));
-    const err = await caught(writeModelDir(dir, new Map([['config.json', text('config new')], ['tokenizer.json', text('{}')]])));
+    const err = await rejectionOf(writeModelDir(dir, new Map([['config.json', text('config new')], ['tokenizer.json', text('{}')]])));
     expect(err.code).toBe('BAD_ARGUMENT');
     expect(err.message).toMatch(/tokenizer\.json.*in the way.*choose another folder/i);
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('config old');
@@ -69,7 +61,7 @@ describe('writeModelDir', () => {
     const dir = makeTempDir('wmd-');
     writeFileSync(join(dir, 'plain'), 'x');
     const out = join(dir, 'plain', 'model');
-    const err = await caught(writeModelDir(out, new Map([['config.json', text('{}')]])));
+    const err = await rejectionOf(writeModelDir(out, new Map([['config.json', text('{}')]])));
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('BAD_ARGUMENT');
     expect(err.message).toContain(out);
