@@ -15,7 +15,7 @@ import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, d
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
 import { randomDense, denseShapeKey, type DenseShape } from './autotune-dense';
-import { cacheKey, decideWithCache, measureCandidates, relErr, watchShape, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
+import { cacheKey, decideUnlessPastDeadline, measureCandidates, relErr, watchShape, xorshift, type EarlierTime, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -114,13 +114,8 @@ export async function autotuneDenseMatmul(ctx: GpuContext, shapes: DenseShape[],
       out.push({ kernel: 'dense-matmul', shape, variant: defaultName(s), fromCache: false, complete: true, skipped: o.maxM < 2 ? 'no prefill batch' : 'layer smaller than minLayerBytes' });
       continue;
     }
-    const key = denseMatmulTuneKey(ctx, s, o.maxM);
-    const hit = await opts.cache.get(key);
-    if (!hit?.complete && performance.now() > o.deadline) {
-      out.push({ kernel: 'dense-matmul', shape, variant: hit?.variant ?? defaultName(s), fromCache: false, complete: false, skipped: 'time budget spent' });
-      continue;
-    }
-    out.push(await decideWithCache(opts.cache, key, { kernel: 'dense-matmul', shape, fallback: defaultName(s) }, (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
+    out.push(await decideUnlessPastDeadline(opts.cache, denseMatmulTuneKey(ctx, s, o.maxM), { kernel: 'dense-matmul', shape, fallback: defaultName(s) }, o.deadline,
+      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { GptqMatmulKernel, matmulSources } from './kernels/gptq-linear';
 import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileByName, tileSupports, type GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
+import { cacheKey, decideUnlessPastDeadline, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -103,14 +103,7 @@ export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], t
       out.push({ kernel: 'gptq-matmul', shape, variant: DEFAULT_MATMUL_TILE.name, fromCache: false, complete: true, skipped: o.maxM < 2 ? 'no prefill batch' : 'layer smaller than minLayerBytes' });
       continue;
     }
-    const key = matmulTuneKey(ctx, s, o.maxM);
-    const hit = await opts.cache.get(key);
-    if (!hit?.complete && performance.now() > o.deadline) {
-      // Not even the default is measured past the deadline (seconds per call on CPU drivers); a later load goes on.
-      out.push({ kernel: 'gptq-matmul', shape, variant: hit?.variant ?? DEFAULT_MATMUL_TILE.name, fromCache: false, complete: false, skipped: 'time budget spent' });
-      continue;
-    }
-    out.push(await decideWithCache(opts.cache, key, { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name },
+    out.push(await decideUnlessPastDeadline(opts.cache, matmulTuneKey(ctx, s, o.maxM), { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name }, o.deadline,
       (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
   }
   return out;

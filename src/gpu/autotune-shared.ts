@@ -268,6 +268,20 @@ export interface TuneDecision {
 }
 
 /**
+ * decideWithCache for a kernel whose single call can take seconds (the prefill matmuls on a CPU driver): past the
+ * deadline, a shape not complete in the cache measures nothing, not even its default; its earlier choice (else the
+ * fallback) stands for this load, incomplete, and a later load goes on.
+ */
+export async function decideUnlessPastDeadline(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string }, deadline: number,
+  measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
+  const hit = await cache.get(key);
+  if (!hit?.complete && performance.now() > deadline) {
+    return { kernel: d.kernel, shape: d.shape, variant: hit?.variant ?? d.fallback, fromCache: false, complete: false, skipped: 'time budget spent' };
+  }
+  return decideWithCache(cache, key, d, measure);
+}
+
+/**
  * One shape's choice: from the cache when complete there, else measured (`measure` gets what an earlier,
  * incomplete load measured) and cached. The fastest correct candidate that was timed wins; `fallback` when
  * none was.
