@@ -174,9 +174,9 @@ export class DocumentLibrary {
       return { docId, reused: true, chunkCount: existing.chunks.length, embeddingModel: existing.meta.embeddingModel, lexicalOnlyReason: existing.meta.lexicalOnlyReason };
     }
     throwIfAborted(signal);
-    const removalsBefore = this.removals.get(docId) ?? 0;
+    const removed = this.removedSince(docId);
     const stopIfRemoved = () => {
-      if ((this.removals.get(docId) ?? 0) !== removalsBefore) throw new AppError('ABORTED', `"${name}" was removed while it was being indexed.`);
+      if (removed()) throw new AppError('ABORTED', `"${name}" was removed while it was being indexed.`);
     };
 
     const chunks: Chunk[] = [];
@@ -259,8 +259,7 @@ export class DocumentLibrary {
         this.stale.delete(docId);
         continue;
       }
-      const removalsBefore = this.removals.get(docId) ?? 0;
-      const removedMeanwhile = () => (this.removals.get(docId) ?? 0) !== removalsBefore;
+      const removedMeanwhile = this.removedSince(docId);
       const modelId = embeddingModelFor(doc.chunks.map((c) => c.text).join('\n'));
       const got = await this.embedders.get(modelId);
       throwIfAborted(opts.signal);
@@ -282,6 +281,12 @@ export class DocumentLibrary {
       done++;
     }
     return done;
+  }
+
+  /** Whether remove(docId) has been called since this call (work on the document started then must not write it back). */
+  private removedSince(docId: string): () => boolean {
+    const before = this.removals.get(docId) ?? 0;
+    return () => (this.removals.get(docId) ?? 0) !== before;
   }
 
   /** Removes the document from the indexes and deletes all of its stored data. */
