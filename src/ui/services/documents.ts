@@ -158,10 +158,6 @@ export class DocumentsService {
     this.state.update((s) => ({ ...s, notices: [] }));
   }
 
-  async addFile(file: File): Promise<void> {
-    await this.addFiles([file]);
-  }
-
   /** Lists and stores one file (status "extracting"); `added: false` when the same content is already here. */
   private async store(file: File): Promise<{ added: boolean; docId: string; sameAs?: string }> {
     const bytes = new Uint8Array(await file.arrayBuffer());
