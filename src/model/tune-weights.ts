@@ -9,11 +9,14 @@ import type { GpuGptq } from '../gpu/gptq-repack';
 import { LINEAR_NAMES } from './checkpoint';
 import type { GpuLinear, GpuLlamaWeights } from './weights-gpu';
 
+/** Every block's linear keys: the unfused ones and the fused q/k/v and gate/up (a block has one set or the other). */
+const BLOCK_LINEAR_KEYS = [...LINEAR_NAMES.map(([k]) => k), 'qkv', 'gateUp'] as const;
+
 export function gptqLayersOf(w: GpuLlamaWeights): GpuGptq[] {
   const out: GpuGptq[] = [];
   const add = (l: GpuLinear | undefined) => { if (l?.kind === 'gptq') out.push(l.w); };
   for (const L of w.layers) {
-    for (const key of [...LINEAR_NAMES.map(([k]) => k), 'qkv', 'gateUp'] as const) { add(L[key]); add(L.lowHalf?.[key]); }
+    for (const key of BLOCK_LINEAR_KEYS) { add(L[key]); add(L.lowHalf?.[key]); }
   }
   add(w.lmHead);
   return out;
@@ -23,7 +26,7 @@ export function gptqLayersOf(w: GpuLlamaWeights): GpuGptq[] {
 export function denseLayersOf(w: GpuLlamaWeights): DenseShape[] {
   const out: DenseShape[] = [];
   for (const L of w.layers) {
-    for (const key of [...LINEAR_NAMES.map(([k]) => k), 'qkv', 'gateUp'] as const) {
+    for (const key of BLOCK_LINEAR_KEYS) {
       const l = L[key];
       if (l?.kind === 'dense') out.push({ K: l.K, N: l.N, dtype: l.w.dtype });
     }
