@@ -20,7 +20,7 @@ describe('scripts/bench-device.sh', () => {
     const dir = makeTempDir('bench-device-');
     const out = join(dir, 'bench.json');
     const r = spawnSync('bash', ['scripts/bench-device.sh', '--out', out, '--shapes', 'tiny-test:8:2', '--roofline-mib', '64',
-      '--kernel-shapes', 'small', '--kernel-mib', '1', '--kernel-budget-s', '30', '--tune-min-layer-bytes', '0', '--tune-budget-ms', '20000',
+      '--kernel-shapes', 'small', '--kernel-mib', '1', '--kernel-budget-s', '8', '--tune-min-layer-bytes', '0', '--tune-budget-ms', '20000',
       '--peer-shapes', 'no-such-shape:8:2,tiny-test:12:4', '--peer-backend', 'cpu', '--peer-runs', '2', '--peer-min-s', '0', '--peer-no-tune'],
     { encoding: 'utf8', env: { ...process.env, BENCH_DEVICE_TIMEOUT: '400' } });
     expect(r.status, r.stderr).toBe(0);
