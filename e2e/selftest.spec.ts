@@ -12,7 +12,7 @@ test('the GPU self-test page runs WGSL kernels on SwiftShader and matches the CP
 test('"Benchmark this GPU" measures the roofline, tunes and times prefill and decode on a synthetic model', async ({ page }) => {
   // The small bench shape and roofline buffer keep this quick on SwiftShader; the button runs the TinyLlama
   // 1.1B shape with the full 256 MiB roofline.
-  await page.goto('/selftest.html?bench=tiny-test&roofline-mib=32');
+  await page.goto('/selftest.html?bench=tiny-test&roofline-mib=8');
   await expect(page.getByRole('button', { name: 'Benchmark this GPU' })).toBeVisible();
   const handle = await page.waitForFunction(() => (window as unknown as { gpuBench?: unknown }).gpuBench, null, { timeout: 240_000 });
   const r = (await handle.jsonValue()) as { error?: unknown; shape: string; prefillTokS: number; decodeTokS: number; roofline: { gbps: number }; decodeRooflineFraction: number; tune: { cache: string } | null };
