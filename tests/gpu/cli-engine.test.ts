@@ -73,23 +73,24 @@ describe('engine CLI', () => {
   });
 
   it('bench on a synthetic model prints the roofline fields', async () => {
-    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '16', '--gen-tokens', '4');
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '16', '--gen-tokens', '4', '--roofline-mib', '16');
     expect(r.code).toBe(0);
     const b = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     for (const k of ['prefill_tok_s', 'decode_tok_s', 'weight_bytes_per_token', 'read_roofline_gbps', 'decode_roofline_fraction']) expect(b[k], k).toBeGreaterThan(0);
     expect(b.decode_roofline_fraction).toBeLessThan(5);
+    expect(b.read_roofline_bytes).toBe(16 * 2 ** 20); // --roofline-mib 16 (the default reads 256 MiB)
     expect(typeof b.adapter).toBe('string');
     expect(b).toMatchObject({ fused: true, dispatches_per_token: 26 }); // 2 layers × 11 + embedding, final norm, lm_head, sampler
   });
 
   it('bench --no-fuse runs one kernel per op: more dispatches per token', async () => {
-    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--no-fuse', '--no-tune');
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--no-fuse', '--no-tune', '--roofline-mib', '16');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ fused: false, dispatches_per_token: 50 }); // 2 layers × 23 + 4
   });
 
   it('bench --profile splits a decode token by kernel (timestamp queries), shares summing to 1', async () => {
-    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--profile');
+    const r = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '8', '--gen-tokens', '2', '--profile', '--roofline-mib', '16');
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     if (r.code === 2 && out.error?.message?.includes('timestamp')) return; // adapter without timestamp-query
     expect(r.code).toBe(0);

@@ -1,14 +1,16 @@
 // `bench --model DIR|synthetic:NAME [--prompt-tokens N] [--gen-tokens N] [--precision f16|f32] [--profile]
-//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N] [--lockstep] [--no-fuse]`  (decode is pipelined as in the engine; --lockstep waits for each id)
+//        [--no-tune] [--tune-cache FILE] [--tune-budget-ms N] [--lockstep] [--no-fuse] [--roofline-mib N]`  (decode is pipelined as in the engine; --lockstep waits for each id)
 // Prints one JSON line {adapter, f16, prefill_tok_s, decode_tok_s, weight_bytes_per_token, read_roofline_gbps,
-// read_roofline_pattern, decode_roofline_fraction, dispatches_per_token, fused, autotune}. --no-fuse runs one
+// read_roofline_pattern, read_roofline_bytes, decode_roofline_fraction, dispatches_per_token, fused, autotune}. --no-fuse runs one
 // kernel per op (no stacked q/k/v or gate/up, no folded norms; src/model/llama-gpu.ts). Before timing, the GPTQ matvec autotuner
 // (src/gpu/autotune.ts) picks a variant per layer shape, cached in a JSON file beside the Node model cache
 // (src/gpu/autotune-cache-node.ts, or --tune-cache FILE); `autotune` says what it chose, whether from the cache,
 // and how long it took. --no-tune keeps the default kernels (rows-per-thread matvec, tm8 rt8 wg32 tf matmul tile, one-row-per-thread dense matvec). With --profile it also decodes a few tokens with every kernel in its own
 // timestamped pass and adds `decode_profile` [{kernel, ms, share, dispatches}] per token (largest first), and
 // prints the same table to stderr: where a decode token's GPU time goes. The roofline is a read-only shader measured in the same run on the same adapter
-// (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves.
+// (docs/PERFORMANCE.md): decode speed is reported as the fraction of that bandwidth it achieves. It reads a 256 MiB
+// buffer (larger than any adapter's caches); --roofline-mib N reads N MiB instead (quicker, for a smoke run; a
+// buffer that fits a cache reads faster than memory, so the fraction is then not a bound).
 import { acquireGpu, type GpuContext } from '../../gpu/context';
 import { nodeGpu } from '../../gpu/node-gpu';
 import { GpuProfiler, type ProfileRow } from '../../gpu/profiler';
@@ -42,6 +44,7 @@ export const BENCH_SPEC: CommandSpec = {
     lockstep: { kind: 'boolean' },
     'no-fuse': { kind: 'boolean' },
     'tune-min-layer-bytes': { kind: 'integer', min: 0 },
+    'roofline-mib': { kind: 'integer', min: 1 },
   },
 };
 
@@ -149,7 +152,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     process.stderr.write(tune ? `GPTQ matvec variant per layer shape (autotuner, ${tune.ms.toFixed(0)} ms, cache: ${tune.cache}):\n` : 'GPTQ matvec: rows-per-thread everywhere (--no-tune)\n');
     for (const d of tune?.decisions ?? []) process.stderr.write(`  ${d.shape.padEnd(24)} ${d.variant.padEnd(24)} ${d.skipped ? `not tuned (${d.skipped})` : d.fromCache ? 'cached' : d.complete ? 'tuned now' : 'tuned now (budget ran out)'}\n`);
   }
-  const roofline = opts.roofline ?? (await measureRoofline(ctx));
+  const roofline = opts.roofline ?? (await measureRoofline(ctx, args.has('roofline-mib') ? { bytes: args.number('roofline-mib', 256) * 2 ** 20 } : {}));
   const rooflineGbps = roofline.gbps;
   const out = {
     adapter: ctx.adapterName,
@@ -161,6 +164,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     ...(cfg.moe ? { moe: { experts: cfg.moe.numExperts, active: cfg.moe.topK, expert_bytes_per_token: moeBytes, weight_bytes_total: weights.bytes } } : {}),
     read_roofline_gbps: round(rooflineGbps),
     read_roofline_pattern: roofline.best,
+    read_roofline_bytes: roofline.bytes,
     decode_roofline_fraction: round((decodeTokS * bytesPerToken) / (rooflineGbps * 1e9), 4),
     dispatches_per_token: llama.dispatchesPerToken(),
     fused: fuse,
