@@ -14,6 +14,7 @@ import { uploadLlamaWeights, type GpuLlamaWeights } from './weights-gpu';
 import { defaultTuneCache } from '../gpu/autotune-cache';
 import type { TuneReport } from '../gpu/autotune';
 import { tuneLlamaWeights } from './tune-weights';
+import { deviceLostError, gpuFailure } from './device-loss';
 
 interface Loaded {
   ctx: GpuContext;
@@ -113,15 +114,17 @@ export class LlamaEngine implements Engine {
       opts.onProgress?.({ phase: 'load', loaded: 1, total: 1, message: 'Ready' });
       return info;
     } catch (e) {
+      // Before the device is destroyed here: a lost device (a read-back aborted while tuning) is DEVICE_LOST.
+      const err = await gpuFailure(e, ctx, { signal: opts.signal, during: 'while the model was loading' });
       weights?.destroy();
       if (!this.sharedCtx) ctx.device.destroy();
-      throw AppError.from(e);
+      throw err;
     }
   }
 
   private need(): Loaded {
     if (!this.loaded) throw new AppError('NOT_LOADED', 'No model is loaded. Load a model first.');
-    if (this.loaded.lost) throw new AppError('DEVICE_LOST', 'The GPU device was lost (driver reset or out of memory). Reload the model.');
+    if (this.loaded.lost) throw deviceLostError('since the model was loaded');
     return this.loaded;
   }
 
@@ -254,10 +257,13 @@ export class LlamaEngine implements Engine {
       }
       const rest = decoder.flush();
       if (rest) yield { id: -1, text: rest };
-      if (L.lost) throw new AppError('DEVICE_LOST', 'The GPU device was lost during generation. Reload the model.');
+      if (L.lost) throw deviceLostError('while answering');
     } catch (e) {
       failed = true;
-      throw e;
+      // A read-back aborted by a lost device is DEVICE_LOST, not a Stop (device-loss.ts); later calls say so too.
+      const err = await gpuFailure(e, L.ctx, { signal: opts.signal, isLost: () => L.lost, during: 'while answering' });
+      if (err.code === 'DEVICE_LOST') L.lost = true;
+      throw err;
     } finally {
       // Steps still in flight were speculative: let them finish (their read-back buffers return to the pool and
       // the KV writes are done) and discard their tokens. The cache then holds the prompt and every token a

@@ -2,6 +2,8 @@
 // load() serves the worker's file requests from the given ModelFiles; AbortSignals become abort requests.
 // A worker that fails to start or dies ('error' / 'messageerror' on the endpoint) fails every call waiting on it,
 // and every later one at once, with WORKER_FAILED; onFailure tells the owner (who should start a new engine).
+// A call that fails with DEVICE_LOST (the worker's GPU device went away: src/model/device-loss.ts) ends the
+// engine the same way: its model is gone with the device, and a fresh worker gets a fresh device.
 import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, LoadOptions, ModelInfo } from '../model/engine-types';
 import type { ModelFiles } from '../model/files';
 import { AppError } from '../shared/errors';
@@ -37,14 +39,19 @@ export class WorkerEngine implements Engine {
     endpoint.addEventListener('messageerror', (ev: Event) => this.onWorkerFailed(ev));
   }
 
-  /** Called once when the worker fails to start or stops unexpectedly (the engine is unusable from then on). */
+  /** Called once when the worker fails to start, stops unexpectedly or loses its GPU device (the engine is unusable from then on). */
   onFailure: ((error: AppError) => void) | null = null;
 
   private onWorkerFailed(ev: Event): void {
+    this.fail(workerFailed(ev));
+  }
+
+  /** The engine is unusable (worker failed, or its device was lost): stop the worker and tell the owner once. */
+  private fail(error: AppError): void {
     if (this.closed) return;
     // The worker's state is unknown (a reply may have been lost): it is stopped, so it holds no GPU memory.
-    this.close(workerFailed(ev));
-    this.onFailure?.(this.closed!);
+    this.close(error);
+    this.onFailure?.(error);
   }
 
   /** Ends the worker for good: calls waiting on it, and all later ones, reject with `error`. */
@@ -104,7 +111,9 @@ export class WorkerEngine implements Engine {
             resolve(ev as T);
           } else if (ev.type === 'error') {
             finish();
-            reject(AppError.fromJSON(ev.error));
+            const err = AppError.fromJSON(ev.error);
+            reject(err);
+            if (err.code === 'DEVICE_LOST') this.fail(err);
           } else onEvent?.(ev);
         },
         fail: (e) => {
