@@ -8,6 +8,7 @@ import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
 import { contentHash } from '../../retrieval/content-hash';
+import { isQuotaError } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
 import { DocumentLibrary, type ConversationTurn } from '../../retrieval/library';
 import type { EmbedderProvider } from '../../retrieval/embedder';
@@ -54,10 +55,13 @@ export interface DocumentsState {
   notices: FileNotice[];
 }
 
-/** A file that was not added: not a PDF, unreadable, or the same content as a document already there. */
+/**
+ * A file that was not added: not a PDF, unreadable, the same content as a document already there, or one the
+ * browser refused to store (`not-stored`: QUOTA_EXCEEDED when its storage is full, else the write's own code).
+ */
 export interface FileNotice {
   name: string;
-  kind: 'not-pdf' | 'unreadable' | 'duplicate';
+  kind: 'not-pdf' | 'unreadable' | 'duplicate' | 'not-stored';
   code?: ErrorCode;
   message: string;
 }
@@ -70,6 +74,19 @@ export function looksLikePdf(f: { name: string; type: string }): boolean {
 interface StoredDoc {
   record: DocRecord;
   bytes: Blob;
+}
+
+/** What store() did with a file: listed and stored it, found the same content already here, or could not store it. */
+type StoreOutcome = { kind: 'added'; docId: string } | { kind: 'duplicate'; docId: string; sameAs: string } | { kind: 'not-stored'; docId: string; error: AppError };
+
+/** The error for a PDF (`name`) the browser would not store: QUOTA_EXCEEDED with what to free when its storage is full. */
+function notStoredError(name: string, e: unknown): AppError {
+  if (isQuotaError(e)) {
+    return new AppError('QUOTA_EXCEEDED', `${name} could not be stored: the browser's storage for this site is full. Remove some documents or downloaded models, or free disk space, then add it again.`);
+  }
+  const err = AppError.from(e);
+  const why = err.message || (e as { name?: string } | null)?.name || 'the browser refused the write';
+  return new AppError(err.code, `${name} could not be stored in the browser (${why}). Add it again; if it keeps failing, reload the page.`, err.details);
 }
 
 export class DocumentsService {
@@ -113,7 +130,16 @@ export class DocumentsService {
 
   private patchDoc(docId: string, p: Partial<DocRecord>, persist = false): void {
     this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, ...p } : d)) }));
-    if (persist) void this.persist(docId);
+    if (persist) void this.persist(docId).catch((e: unknown) => this.unsaved(docId, e));
+  }
+
+  /** The document's record could not be written (storage full, say): it says so, as it is read again after a reload. */
+  private unsaved(docId: string, e: unknown): void {
+    const rec = this.doc(docId);
+    if (!rec) return;
+    const why = isQuotaError(e) ? "the browser's storage for this site is full" : AppError.from(e).message || 'the browser refused the write';
+    const warning = `The state of this document could not be saved in the browser (${why}), so it will be read again after a reload. Free some storage (remove documents or models).`;
+    if (!rec.warnings.includes(warning)) this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, warnings: [...d.warnings, warning] } : d)) }));
   }
 
   private doc(docId: string): DocRecord | undefined {
@@ -142,8 +168,9 @@ export class DocumentsService {
       }
       try {
         const got = await this.store(f);
-        if (got.added) added.push(got.docId);
-        else notices.push({ name: f.name, kind: 'duplicate', message: `${f.name} is already in your documents${got.sameAs && got.sameAs !== f.name ? ` (as ${got.sameAs})` : ''}: the same content is not added twice.` });
+        if (got.kind === 'added') added.push(got.docId);
+        else if (got.kind === 'not-stored') notices.push({ name: f.name, kind: 'not-stored', code: got.error.code, message: got.error.message });
+        else notices.push({ name: f.name, kind: 'duplicate', message: `${f.name} is already in your documents${got.sameAs !== f.name ? ` (as ${got.sameAs})` : ''}: the same content is not added twice.` });
       } catch (e) {
         const err = AppError.from(e);
         notices.push({ name: f.name, kind: 'unreadable', code: 'PDF_UNREADABLE', message: `${f.name} could not be read (${err.message}). Check the file and add it again.` });
@@ -158,24 +185,28 @@ export class DocumentsService {
     this.state.update((s) => ({ ...s, notices: [] }));
   }
 
-  /** Lists and stores one file (status "extracting"); `added: false` when the same content is already here. */
-  private async store(file: File): Promise<{ added: boolean; docId: string; sameAs?: string }> {
+  /**
+   * Lists and stores one file (status "extracting"). The same content already here is a `duplicate`; a file the
+   * browser will not store is `not-stored` with the reason, and is not listed (nothing of it was kept).
+   */
+  private async store(file: File): Promise<StoreOutcome> {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const docId = await contentHash(bytes);
     const existing = this.doc(docId);
     // Adding again a document that failed is a retry: the failed record goes, the file is taken afresh.
     if (existing?.status === 'failed') await this.remove(docId);
-    else if (existing) return { added: false, docId, sameAs: existing.name };
+    else if (existing) return { kind: 'duplicate', docId, sameAs: existing.name };
     const record: DocRecord = { docId, name: file.name, size: bytes.byteLength, pageCount: 0, status: 'extracting', garbledPages: [], emptyPages: [], warnings: [], selected: true, addedAt: Date.now() };
     this.state.update((s) => ({ ...s, docs: [...s.docs, record] }));
     this.bytesCache.set(docId, bytes);
     try {
       await set(docId, { record, bytes: new Blob([bytes]) } satisfies StoredDoc, this.files);
     } catch (e) {
-      this.patchDoc(docId, { status: 'failed', error: { code: 'QUOTA_EXCEEDED', message: `This PDF could not be stored in the browser (${AppError.from(e).message}). Remove some documents or models and try again.` } });
-      return { added: false, docId };
+      this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
+      this.bytesCache.delete(docId);
+      return { kind: 'not-stored', docId, error: notStoredError(file.name, e) };
     }
-    return { added: true, docId };
+    return { kind: 'added', docId };
   }
 
   async unlock(docId: string, password: string): Promise<void> {

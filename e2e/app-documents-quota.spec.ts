@@ -1,0 +1,44 @@
+// A PDF the browser refuses to store (the site's storage quota is full): the notice says so, with the real
+// code and what to do, and never that the file is a duplicate. The quota is the browser's own, made tiny for
+// this origin through the DevTools protocol (Storage.overrideQuotaForOrigin), so IndexedDB itself refuses.
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { DESKTOP, documentRow, hasFixtures, openApp, PDFS, waitForServiceWorker, waitReady } from './app-helpers';
+
+test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
+
+test('a PDF that does not fit in the storage quota → a QUOTA_EXCEEDED notice saying what to free, no "duplicate"; it is added once there is room', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  // The app shell is precached first, so what the site stores from here on is the PDF alone.
+  await waitForServiceWorker(page);
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  const origin = new URL(page.url()).origin;
+  const cdp = await context.newCDPSession(page);
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  const pdf = readFileSync(PDFS + 'compressed.tracemonkey-pldi-09.pdf'); // ~1 MB
+  const room = 64 * 1024;
+  expect(pdf.byteLength).toBeGreaterThan(room * 4);
+  // (navigator.storage.estimate() keeps showing the real quota; the quota manager, which IndexedDB asks, has the override.)
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + room });
+
+  await page.getByTestId('pdf-input').setInputFiles([{ name: 'tracemonkey.pdf', mimeType: 'application/pdf', buffer: pdf }]);
+  const notices = page.getByTestId('file-notice');
+  await expect(notices).toHaveCount(1, { timeout: 30_000 });
+  await expect(notices).toHaveAttribute('data-code', 'QUOTA_EXCEEDED');
+  await expect(notices).not.toHaveAttribute('data-kind', 'duplicate');
+  await expect(notices).not.toContainText('already in your documents');
+  await expect(notices).toContainText('tracemonkey.pdf could not be stored');
+  await expect(notices).toContainText(/Remove some documents or models|free disk space/i);
+  // It is not listed: nothing of it was kept (the notice says why).
+  await expect(documentRow(page, 'tracemonkey.pdf')).toHaveCount(0);
+
+  // Room again (the override lifted): the same file is taken afresh and indexed.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.getByTestId('pdf-input').setInputFiles([{ name: 'tracemonkey.pdf', mimeType: 'application/pdf', buffer: pdf }]);
+  await waitReady(page, 'tracemonkey.pdf');
+  await expect(notices).toHaveCount(0);
+  await expect(documentRow(page, 'tracemonkey.pdf')).toHaveCount(1);
+  await context.close();
+});
