@@ -21,8 +21,9 @@
 //   ETag of LFS files) is checked with crypto.subtle (incrementally above 256 MiB); a mismatch deletes that
 //   file's bytes and throws INTEGRITY_ERROR, so a retry downloads it afresh.
 // - One download per model at a time across tabs (Web Locks, when available).
-// - A quota error while writing (or an estimate that says it cannot fit) → QUOTA_EXCEEDED with how much is
-//   needed and which cached models could be deleted.
+// - A quota error on any write (chunk, #partial, #meta, model record) or an estimate that says it cannot fit →
+//   QUOTA_EXCEEDED with how much is still needed (counting what is stored, not what was received) and which
+//   cached models could be deleted.
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { Progress } from '../shared/progress';
 import { isQuotaError, type StorageBackend } from './backend';
@@ -186,12 +187,32 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
   const others = async () => (await listCachedModels(backend)).filter((m) => !(m.repo === repo && m.revision === revision));
   const remaining = () => Math.max(0, overallTotal() - overallLoaded());
   checkRoomFor(remaining(), await backend.estimate(), await others());
-  try {
-    await writeJson(backend, modelKey(repo, revision), record);
-  } catch (e) {
-    if (isQuotaError(e)) throw quotaExceededError({ neededBytes: remaining(), estimate: await backend.estimate(), cachedModels: await others() });
-    throw e;
-  }
+
+  /**
+   * Bytes of the model not stored yet. `stored` counts file `i` by what is written of it (`written`), not by
+   * what was received: bytes still buffered, or in the chunk whose write failed, are still needed.
+   */
+  const notStoredYet = (stored?: { i: number; written: number }) =>
+    fileStates.reduce((n, f, j) => n + Math.max(0, Math.max(f.total, f.loaded) - (stored && j === stored.i ? stored.written : f.loaded)), 0);
+  /**
+   * Every write of the download goes through here: a quota error becomes QUOTA_EXCEEDED saying how much is
+   * still needed (plus `extraBytes`, the size of a write that is no model bytes: a JSON record) and what to free.
+   */
+  const storeOrExplain = async (write: () => Promise<void>, at: { extraBytes?: number; file?: string; stored?: { i: number; written: number } } = {}) => {
+    try {
+      await write();
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      throw quotaExceededError({
+        neededBytes: notStoredYet(at.stored) + (at.extraBytes ?? 0),
+        estimate: await backend.estimate(),
+        cachedModels: await others(),
+        ...(at.file ? { file: at.file } : {}),
+      });
+    }
+  };
+  const writeRecord = () => storeOrExplain(() => writeJson(backend, modelKey(repo, revision), record), { extraBytes: jsonBytes(record) });
+  await writeRecord();
 
   const clock = opts.clock ?? defaultClock;
   const meter = new SpeedMeter(clock);
@@ -225,16 +246,9 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
   };
   emit('download', null, true);
 
-  const writeChunk = async (layout: FileLayout, offset: number, bytes: Uint8Array) => {
-    try {
-      await layout.writeChunk(offset, bytes);
-    } catch (e) {
-      if (isQuotaError(e)) {
-        throw quotaExceededError({ neededBytes: remaining(), estimate: await backend.estimate(), cachedModels: await others(), file: layout.path });
-      }
-      throw e;
-    }
-  };
+  /** Chunk `bytes` of file `i` at `offset` (= the bytes of it stored so far). */
+  const writeChunk = (i: number, offset: number, bytes: Uint8Array) =>
+    storeOrExplain(() => layouts[i].writeChunk(offset, bytes), { file: layouts[i].path, stored: { i, written: offset } });
 
   /** One try at one file. Returns when the file is stored and verified. */
   const attemptFile = async (i: number): Promise<void> => {
@@ -302,7 +316,8 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
         // Fresh start (first try, or the server ignored our Range): drop any old partial bytes.
         if (offset > 0 || partial) await layout.deleteAll();
         offset = 0;
-        await layout.writePartialInfo({ etag, total: announced ?? 0 });
+        const info = { etag, total: announced ?? 0 };
+        await storeOrExplain(() => layout.writePartialInfo(info), { extraBytes: jsonBytes(info), file: file.path, stored: { i, written: 0 } });
       }
       if (file.size !== undefined && announced !== undefined && announced !== file.size) {
         await res.body?.cancel().catch(() => undefined);
@@ -327,7 +342,7 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
         const bytes = concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        await writeChunk(layout, written, bytes);
+        await writeChunk(i, written, bytes);
         written += bytes.byteLength;
       };
       try {
@@ -384,7 +399,8 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
         );
       }
     }
-    await layout.writeMeta({ path: file.path, size: stored.bytes, ...(sha256 ? { sha256 } : {}), chunks: stored.chunks, storedAt: new Date().toISOString() });
+    const meta = { path: file.path, size: stored.bytes, ...(sha256 ? { sha256 } : {}), chunks: stored.chunks, storedAt: new Date().toISOString() };
+    await storeOrExplain(() => layout.writeMeta(meta), { extraBytes: jsonBytes(meta), file: file.path, stored: { i, written: stored.bytes } });
     await backend.delete(`${layout.base}#partial`);
     state.total = stored.bytes;
     state.loaded = stored.bytes;
@@ -413,7 +429,7 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
 
   record.complete = true;
   record.updatedAt = new Date().toISOString();
-  await writeJson(backend, modelKey(repo, revision), record);
+  await writeRecord();
   emit('done', null, true);
   return {
     repo,
@@ -423,6 +439,11 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
     fetchedBytes: fetched,
     persisted,
   };
+}
+
+/** Bytes of `value` as writeJson stores it (UTF-8 JSON). */
+function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
 
 /** The chunks of `source`, stopping with ABORTED before each one once `signal` is aborted. */

@@ -8,6 +8,7 @@ import { MemoryBackend } from '../../src/store/backend';
 import { downloadModel, type DownloadProgress } from '../../src/store/download';
 import { FsBackend } from '../../src/store/fs-backend';
 import { cachedModelFiles, deleteCachedModel, listCachedModels } from '../../src/store/model-store';
+import { formatBytes } from '../../src/store/quota';
 import { sha256Hex } from '../../src/store/sha256';
 import { tempDir, writeFakeRepo, type FakeRepo } from './store-helpers';
 
@@ -306,6 +307,73 @@ describe('downloadModel against the local hub', () => {
     expect((await listCachedModels(backend)).map((m) => m.repo)).not.toContain(SHARDED);
     await downloadModel({ hub: settings(), backend, repo: REPO });
     await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  /**
+   * Other data (another tab, another app on the disk) takes all but `leave` bytes of the store's quota at the
+   * download's first progress event of `phase` for `file`; the fill lands before the download's next write
+   * (it is an in-memory write, the download waits on the network or on crypto.subtle in between). If it landed
+   * late, the write would succeed and the test would fail, never pass by chance.
+   */
+  function fillAt(backend: MemoryBackend, phase: DownloadProgress['phase'], file: string, leave: number) {
+    let filled = false;
+    return (p: DownloadProgress) => {
+      if (filled || p.phase !== phase || p.file !== file) return;
+      filled = true;
+      void backend.estimate().then((e) => backend.put('other-data', new Uint8Array(Math.max(0, e!.quota - e!.usage - leave))));
+    };
+  }
+  const weightFile = () => [{ path: WEIGHTS, size: single.files[WEIGHTS].byteLength }];
+  const storedChunkBytes = async (backend: MemoryBackend) => (await backend.list(`${REPO}@main/${WEIGHTS}#chunk/`)).reduce((n, e) => n + e.size, 0);
+
+  it('quota: a full store when the file\'s #meta record (or its #partial record) is written → QUOTA_EXCEEDED with what to free, not INTERNAL; a retry after freeing space completes without fetching again', async () => {
+    const size = single.files[WEIGHTS].byteLength;
+    const backend = new MemoryBackend({ quotaBytes: 3_000_000 });
+    const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO, files: weightFile(), chunkBytes: 128 * 1024, onProgress: fillAt(backend, 'verify', WEIGHTS, 0) }));
+    expect(err.code).toBe('QUOTA_EXCEEDED');
+    expect(err.message).toMatch(/free disk space/);
+    expect(err.details?.neededBytes).toBeGreaterThan(0); // the #meta record itself
+    expect(err.details?.neededBytes).toBeLessThan(4096);
+    expect(await storedChunkBytes(backend)).toBe(size);
+    await backend.delete('other-data');
+    hub.requests.length = 0;
+    const again = await downloadModel({ hub: settings(), backend, repo: REPO, files: weightFile() });
+    expect(again.fetchedBytes).toBe(0);
+    expect(weightRequests()).toHaveLength(0);
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+
+    // The #partial record (written when the first bytes arrive) is a write like the others.
+    const fresh = new MemoryBackend({ quotaBytes: 3_000_000 });
+    const partialErr = await rejection(downloadModel({ hub: settings(), backend: fresh, repo: REPO, files: weightFile(), onProgress: fillAt(fresh, 'download', WEIGHTS, 0) }));
+    expect(partialErr.code).toBe('QUOTA_EXCEEDED');
+    expect(partialErr.details?.neededBytes).toBeGreaterThanOrEqual(size);
+  });
+
+  it('quota: the last chunk does not fit → "needs N more" counts the bytes not yet stored (not 0), and a retry after freeing space resumes after the stored chunk', async () => {
+    const size = single.files[WEIGHTS].byteLength;
+    // Two chunk entries: the first (600 kB and whatever the last network read added) fits, the last does not.
+    const backend = new MemoryBackend({ quotaBytes: 3_000_000 });
+    const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO, files: weightFile(), chunkBytes: 600_000, onProgress: fillAt(backend, 'download', WEIGHTS, 700_000) }));
+    expect(err.code).toBe('QUOTA_EXCEEDED');
+    const stored = await storedChunkBytes(backend);
+    expect(stored).toBeGreaterThanOrEqual(600_000);
+    expect(stored).toBeLessThan(size);
+    expect(err.details?.neededBytes).toBe(size - stored);
+    expect(err.message).toContain(`needs ${formatBytes(size - stored)} more`);
+    expect(err.details?.file).toBe(WEIGHTS);
+
+    await backend.delete('other-data');
+    hub.requests.length = 0;
+    const again = await downloadModel({ hub: settings(), backend, repo: REPO, files: weightFile(), chunkBytes: 600_000 });
+    expect(again.fetchedBytes).toBe(size - stored);
+    expect(weightRequests().map((r) => r.range)).toEqual([`bytes=${stored}-`]);
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+
+    // One chunk for the whole file: nothing of it is stored, so all of it is needed.
+    const one = new MemoryBackend({ quotaBytes: 3_000_000 });
+    const oneErr = await rejection(downloadModel({ hub: settings(), backend: one, repo: REPO, files: weightFile(), chunkBytes: 2 * size, onProgress: fillAt(one, 'download', WEIGHTS, size / 2) }));
+    expect(oneErr.code).toBe('QUOTA_EXCEEDED');
+    expect(oneErr.details?.neededBytes).toBe(size);
   });
 
   it('sends the access token only to the hub endpoint, and never a Referer', async () => {
