@@ -27,6 +27,7 @@ import { isConfident, lexicalThreshold } from './confidence';
 import { DEFAULT_LEXICAL, type LexicalConfig } from './lexical-config';
 import type { KeyValueStore } from './store';
 import { AppError, throwIfAborted } from '../shared/errors';
+import { isQuotaError } from '../store/backend';
 import type { ProgressCallback } from '../shared/progress';
 
 export interface StoredMeta {
@@ -220,11 +221,12 @@ export class DocumentLibrary {
       stopIfRemoved();
     } catch (e) {
       await this.deleteKeys(docId);
-      const err = AppError.from(e);
-      if (err.code === 'INTERNAL' && /quota/i.test(err.message)) {
-        throw new AppError('QUOTA_EXCEEDED', `Not enough browser storage to keep "${name}". Remove some documents or models and try again.`);
+      // Told by the error's name, not its text: Chromium's IndexedDB says "Encountered disk full while committing
+      // transaction." on a full disk and nothing at all when the site's quota is used up.
+      if (isQuotaError(e)) {
+        throw new AppError('QUOTA_EXCEEDED', `Not enough browser storage to keep "${name}". Remove some documents or models (or free disk space) and try again.`);
       }
-      throw err;
+      throw AppError.from(e);
     }
     this.commit(meta, chunks, vectors);
     onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });

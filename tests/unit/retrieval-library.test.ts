@@ -74,7 +74,38 @@ const zenPages: PageText[] = [
   { page: 2, label: '2', text: 'Errors should never pass silently. Unless explicitly silenced. Namespaces are one honking great idea.' },
 ];
 
+/**
+ * IndexedDB on a full disk or over the site's quota, as Chromium reports it: the transaction fails with a
+ * DOMException named QuotaExceededError whose message says nothing about a quota ("Encountered disk full while
+ * committing transaction." on a full disk; an empty message when the quota manager refuses). Node has no
+ * IndexedDB, so the store throws exactly that once `room` writes have been taken.
+ */
+class FullStore extends MemoryStore {
+  constructor(private readonly message: string, private room = 0) {
+    super();
+  }
+  override async set(key: string, value: unknown): Promise<void> {
+    if (this.room <= 0) throw new DOMException(this.message, 'QuotaExceededError');
+    this.room--;
+    await super.set(key, value);
+  }
+}
+
 describe('DocumentLibrary', () => {
+  it('a store that is full (Chromium\'s QuotaExceededError, whatever its message) → QUOTA_EXCEEDED naming the document and what to free; nothing is kept', async () => {
+    for (const [message, room] of [['Encountered disk full while committing transaction.', 1], ['', 0]] as const) {
+      const store = new FullStore(message, room);
+      const lib = new DocumentLibrary({ store, embedders: new OneModelProvider(new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL)) });
+      let err: AppError | null = null;
+      await lib.add('zen', 'zen.pdf', zenPages).catch((e: unknown) => void (err = AppError.from(e)));
+      expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+      expect(err!.message).toContain('"zen.pdf"');
+      expect(err!.message).toMatch(/Remove some documents or models/);
+      expect(await store.keys()).toEqual([]);
+      expect(lib.has('zen')).toBe(false);
+    }
+  });
+
   it('keys documents by content hash: the same bytes are never indexed twice, and delete removes every key', async () => {
     const bytes = new TextEncoder().encode('%PDF-1.4 pretend these are the bytes of zen.pdf');
     const id = await contentHash(bytes);
