@@ -43,6 +43,11 @@ export interface ChatTurn {
    */
   sentUserMessage?: string;
   createdAt: number;
+  /**
+   * When this turn last changed (an answer streams, finishes, stops); strictly increases with each change and
+   * falls back to createdAt when absent. Two tabs' copies of one turn are merged by it: the newer state wins.
+   */
+  updatedAt?: number;
 }
 
 export interface Conversation {

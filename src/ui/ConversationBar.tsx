@@ -1,11 +1,12 @@
-// The conversation list: pick one of the stored conversations, start a new one, delete the one shown.
+// The conversation list: pick one of the stored conversations, start a new one, delete the one shown; says
+// when the conversation shown was deleted in another tab.
 import type { ChatService } from './services/chat';
 import { useObservable } from './state/observable';
 import { useI18n } from './i18n';
 
 export function ConversationBar({ chat }: { chat: ChatService }) {
   const { t, lang } = useI18n();
-  const { conversation, list, pendingId, storageProblem } = useObservable(chat.state);
+  const { conversation, list, pendingId, storageProblem, deletedElsewhere } = useObservable(chat.state);
   const busy = Boolean(pendingId);
   const when = (ms: number) => new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en', { dateStyle: 'short', timeStyle: 'short' });
   return (
@@ -41,6 +42,11 @@ export function ConversationBar({ chat }: { chat: ChatService }) {
       {storageProblem && (
         <p className="problem warn small" role="status">
           {t('conversationsNotStored', { reason: storageProblem })}
+        </p>
+      )}
+      {deletedElsewhere && (
+        <p className="problem warn small" role="status" data-testid="deleted-elsewhere">
+          {t(deletedElsewhere.keptAsNew ? 'deletedElsewhereKept' : 'deletedElsewhere', { title: deletedElsewhere.title })}
         </p>
       )}
     </div>

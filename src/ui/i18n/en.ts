@@ -115,6 +115,8 @@ export const en = {
   questions: '{n} questions',
   deleteConversation: 'Delete',
   conversationsNotStored: 'Conversations cannot be stored in this browser ({reason}); they last until the page is closed.',
+  deletedElsewhere: 'The conversation “{title}” was deleted in another tab.',
+  deletedElsewhereKept: 'The conversation “{title}” was deleted in another tab; your question and its answer were kept as a new conversation.',
   checkRepo: 'Check size and fit',
   fileCount: '{n} files',
   checkingRepo: "Reading the repo's file list and config.json…",

@@ -113,6 +113,8 @@ export const zh: Record<MessageKey, string> = {
   questions: '{n} 个问题',
   deleteConversation: '删除',
   conversationsNotStored: '此浏览器无法保存对话（{reason}）；关闭页面后对话将丢失。',
+  deletedElsewhere: '对话“{title}”已在另一个标签页中删除。',
+  deletedElsewhereKept: '对话“{title}”已在另一个标签页中删除；你的问题及其回答已另存为新对话。',
   checkRepo: '检查大小与显存',
   fileCount: '{n} 个文件',
   checkingRepo: '正在读取仓库的文件列表和 config.json…',

@@ -1,6 +1,16 @@
 // Conversations: ask (retrieval + streamed answer or search mode), stop, clear, export; several
 // conversations persisted in IndexedDB (ConversationStore), listed, switchable and deletable.
+//
+// Several tabs at once: a save merges into the stored record (ConversationStore.merge) instead of writing
+// this tab's copy over it, so no tab loses another's turns, and this tab shows the merged result. After each
+// save or delete a message on the BroadcastChannel CHANNEL tells the other tabs, which reload the list and
+// the conversation they show — at once when idle, after the answer (and its save) when one is running.
+// A conversation deleted in another tab stays deleted (deletion wins): a tab showing it idle switches to a
+// new, empty conversation; a question asked in it meanwhile (a running answer, a message not yet arrived) is
+// not stored into it but moves, with its answer, to a new conversation of its own. Either way the tab says
+// so (ChatState.deletedElsewhere).
 import { answerQuestion, type AnswerDeps } from '../../chat/answer';
+import { nextTurnVersion, mergeConversations } from '../../chat/conversation-merge';
 import { ConversationStore, newConversation, randomId } from '../../chat/conversation-store';
 import { conversationToMarkdown } from '../../chat/export-markdown';
 import type { ChatTurn, Conversation } from '../../chat/types';
@@ -24,6 +34,19 @@ export interface ChatState {
   list: ConversationSummary[];
   /** Set when conversations cannot be stored (e.g. private mode): they last for this session only. */
   storageProblem: string | null;
+  /**
+   * Set when the conversation shown was deleted in another tab: its title, and whether a question asked in
+   * it here was kept as a new conversation (otherwise an empty one took its place). Cleared by the next action.
+   */
+  deletedElsewhere: { title: string; keptAsNew: boolean } | null;
+}
+
+/** The BroadcastChannel on which tabs say they saved or deleted a conversation. */
+export const CHANNEL = 'pdfchat-conversations';
+
+interface ChangeMessage {
+  kind: 'saved' | 'deleted';
+  id: string;
 }
 
 /** What a stored answer says when the page was reloaded or closed before it finished. */
@@ -36,13 +59,33 @@ export class ChatService {
   private abort: AbortController | null = null;
   /** Summaries of the stored conversations (the current one is merged in by publishList). */
   private stored: ConversationSummary[] = [];
+  /** Ids this tab has seen in the store: such a record gone means another tab deleted the conversation. */
+  private readonly seenStored = new Set<string>();
+  private readonly channel: BroadcastChannel | null;
+  /** Saves in flight: with an answer running, the tab is busy and another tab's changes wait. */
+  private saving = 0;
+  /** Another tab changed something while this one was busy: reload when idle. */
+  private remoteChangeWaiting = false;
 
   constructor(
     private readonly deps: { search: AnswerDeps['search']; engine: () => AnswerDeps['engine']; selectedDocIds: () => string[] },
     private readonly store = new ConversationStore(),
+    /** `channel`: the BroadcastChannel name (tests give each test its own); null: no cross-tab messages. */
+    { channel = CHANNEL }: { channel?: string | null } = {},
   ) {
     const first = newConversation();
-    this.state = new Observable<ChatState>({ conversation: first, pendingId: null, list: [summarize(first)], storageProblem: null });
+    this.state = new Observable<ChatState>({ conversation: first, pendingId: null, list: [summarize(first)], storageProblem: null, deletedElsewhere: null });
+    this.channel = channel !== null && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(channel) : null;
+    if (this.channel) {
+      this.channel.onmessage = () => this.onRemoteChange();
+      // Node (unit tests): an open channel would keep the process alive; browsers have no unref.
+      (this.channel as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Stops listening to other tabs. */
+  dispose(): void {
+    this.channel?.close();
   }
 
   private initOnce: Promise<void> | null = null;
@@ -55,6 +98,7 @@ export class ChatService {
     try {
       const all = await this.store.list();
       this.stored = all.map(summarize);
+      for (const c of all) this.seenStored.add(c.id);
       if (all[0]) this.state.update((s) => ({ ...s, conversation: all[0] }));
     } catch (e) {
       this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
@@ -75,7 +119,56 @@ export class ChatService {
   }
 
   private patchTurn(id: string, p: Partial<ChatTurn>): void {
-    this.setTurns((turns) => turns.map((t) => (t.id === id ? { ...t, ...p } : t)));
+    this.setTurns((turns) => turns.map((t) => (t.id === id ? { ...t, ...p, updatedAt: nextTurnVersion(t) } : t)));
+  }
+
+  private busy(): boolean {
+    return Boolean(this.state.get().pendingId) || this.saving > 0;
+  }
+
+  private announce(msg: ChangeMessage): void {
+    this.channel?.postMessage(msg);
+  }
+
+  private onRemoteChange(): void {
+    if (this.busy()) this.remoteChangeWaiting = true;
+    else void this.reloadFromStore();
+  }
+
+  /**
+   * Another tab saved or deleted a conversation: the list is read again, and the conversation shown gets the
+   * stored turns merged in — or, deleted there, gives way to a new empty one. Only while idle: a question
+   * asked meanwhile is left alone (its own save merges and finds a deletion).
+   */
+  private async reloadFromStore(): Promise<void> {
+    let all: Conversation[];
+    try {
+      all = await this.store.list();
+    } catch {
+      return; // no storage: nothing another tab could have stored
+    }
+    this.stored = all.map(summarize);
+    for (const c of all) this.seenStored.add(c.id);
+    const current = this.state.get().conversation;
+    const record = all.find((c) => c.id === current.id);
+    if (!this.busy()) {
+      if (record) {
+        this.state.update((s) => (s.conversation.id === record.id ? { ...s, conversation: mergeConversations(record, s.conversation) } : s));
+      } else if (this.seenStored.has(current.id)) {
+        this.seenStored.delete(current.id);
+        this.state.update((s) => (s.conversation.id === current.id ? { ...s, conversation: newConversation(), deletedElsewhere: { title: current.title, keptAsNew: false } } : s));
+      }
+    } else {
+      this.remoteChangeWaiting = true;
+    }
+    this.publishList();
+  }
+
+  /** After an answer and its save: what other tabs changed meanwhile is read now. */
+  private async catchUp(): Promise<void> {
+    if (!this.remoteChangeWaiting || this.busy()) return;
+    this.remoteChangeWaiting = false;
+    await this.reloadFromStore();
   }
 
   async ask(question: string): Promise<void> {
@@ -87,6 +180,7 @@ export class ChatService {
     this.state.update((s) => ({
       ...s,
       pendingId: pending.id,
+      deletedElsewhere: null,
       conversation: {
         ...s.conversation,
         title: s.conversation.turns.length === 0 ? q.slice(0, 80) : s.conversation.title,
@@ -98,7 +192,8 @@ export class ChatService {
     this.abort = new AbortController();
     // Stored before the answer runs, with the answer marked interrupted: a reload or a closed tab mid-answer
     // keeps the question and says the answer was cut off, instead of losing both. Overwritten when it ends.
-    await this.save(pending.id);
+    const own = [userTurn.id, pending.id];
+    await this.save({ interruptedId: pending.id, ownTurnIds: own });
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
     try {
       result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
@@ -113,7 +208,8 @@ export class ChatService {
     this.patchTurn(pending.id, result);
     this.abort = null;
     this.state.update((s) => ({ ...s, pendingId: null }));
-    await this.save();
+    await this.save({ ownTurnIds: own });
+    await this.catchUp();
   }
 
   stop(): void {
@@ -129,7 +225,7 @@ export class ChatService {
   startNew(): void {
     if (this.state.get().pendingId) return;
     if (this.state.get().conversation.turns.length === 0) return; // already on an empty one
-    this.state.update((s) => ({ ...s, conversation: newConversation() }));
+    this.state.update((s) => ({ ...s, conversation: newConversation(), deletedElsewhere: null }));
     this.publishList();
   }
 
@@ -145,8 +241,9 @@ export class ChatService {
       return;
     }
     if (!conv) return;
+    this.seenStored.add(conv.id);
     // The empty conversation being left is not kept.
-    this.state.update((x) => ({ ...x, conversation: conv }));
+    this.state.update((x) => ({ ...x, conversation: conv, deletedElsewhere: null }));
     this.publishList();
   }
 
@@ -154,15 +251,17 @@ export class ChatService {
   async deleteConversation(id: string, { openNext = true } = {}): Promise<void> {
     const isCurrent = this.state.get().conversation.id === id;
     if (isCurrent) this.stop();
+    this.seenStored.delete(id);
     try {
       await this.store.delete(id);
+      this.announce({ kind: 'deleted', id });
     } catch {
       /* not stored (or no storage): removing it from the list is all there is to do */
     }
     this.stored = this.stored.filter((c) => c.id !== id);
     if (isCurrent) {
       const next = openNext && this.stored[0] ? await this.store.get(this.stored[0].id).catch(() => undefined) : undefined;
-      this.state.update((s) => ({ ...s, pendingId: null, conversation: next ?? newConversation() }));
+      this.state.update((s) => ({ ...s, pendingId: null, conversation: next ?? newConversation(), deletedElsewhere: null }));
     }
     this.publishList();
   }
@@ -173,18 +272,57 @@ export class ChatService {
     return { name: `${safe}.md`, text: conversationToMarkdown(c) };
   }
 
-  /** Stores the current conversation; `interruptedId`: that (running) answer is stored as interrupted. */
-  private async save(interruptedId?: string): Promise<void> {
+  /**
+   * Stores the current conversation, merged with what other tabs stored of it, and shows the merged turns.
+   * `interruptedId`: that (running) answer is stored as interrupted. `ownTurnIds`: the turns of the question
+   * being asked, which move to a new conversation if this one turns out deleted in another tab.
+   */
+  private async save({ interruptedId, ownTurnIds = [] }: { interruptedId?: string; ownTurnIds?: string[] } = {}): Promise<void> {
     const current = this.state.get().conversation;
     if (current.turns.length === 0) return; // empty conversations are never stored
     const c = interruptedId ? { ...current, turns: current.turns.map((t) => (t.id === interruptedId ? { ...t, error: INTERRUPTED } : t)) } : current;
+    this.saving++;
+    let movedToNew = false;
     try {
-      await this.store.save(c);
-      this.stored = [summarize(c), ...this.stored.filter((x) => x.id !== c.id)];
-      if (this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
+      const outcome = await this.store.merge(c, { wasStored: this.seenStored.has(c.id) });
+      if (outcome.kind === 'deleted') {
+        movedToNew = this.moveOwnTurnsToNew(c, ownTurnIds);
+      } else {
+        const saved = outcome.conversation;
+        this.seenStored.add(saved.id);
+        this.stored = [summarize(saved), ...this.stored.filter((x) => x.id !== saved.id)];
+        // The merged record plus whatever this tab added while it was written (the answer streams on).
+        this.state.update((s) => (s.conversation.id === saved.id ? { ...s, conversation: mergeConversations(saved, s.conversation) } : s));
+        this.announce({ kind: 'saved', id: saved.id });
+        if (this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
+      }
     } catch (e) {
       this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
+    } finally {
+      this.saving--;
     }
     this.publishList();
+    if (movedToNew) await this.save({ interruptedId, ownTurnIds }); // the new conversation is stored in its turn
+  }
+
+  /**
+   * The conversation being saved was deleted in another tab. Deletion wins: its earlier turns are not stored
+   * again; the question just asked here (and its answer) becomes a new conversation, or — with no such turns —
+   * an empty one is shown. The tab says which. Returns whether there is a new conversation to store.
+   */
+  private moveOwnTurnsToNew(deleted: Conversation, ownTurnIds: string[]): boolean {
+    this.seenStored.delete(deleted.id);
+    this.stored = this.stored.filter((x) => x.id !== deleted.id);
+    let kept = false;
+    this.state.update((s) => {
+      if (s.conversation.id !== deleted.id) return s;
+      const own = s.conversation.turns.filter((t) => ownTurnIds.includes(t.id));
+      const fresh = newConversation();
+      const question = own.find((t) => t.role === 'user');
+      const conversation = question ? { ...fresh, title: question.content.slice(0, 80), turns: own } : fresh;
+      kept = Boolean(question);
+      return { ...s, conversation, deletedElsewhere: { title: deleted.title, keptAsNew: kept } };
+    });
+    return kept;
   }
 }
