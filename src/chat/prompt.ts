@@ -1,8 +1,12 @@
 // Prompt builder: system prompt + numbered sources [1]..[k] (file, page) + earlier turns + the question,
-// fitted into the model's context window with the engine's own token counter. Never throws for size:
-// older turns lose the sources they were sent with, then are summarised (then dropped), low-ranked sources
-// dropped, long sources shortened, and as a last resort the question itself is cut — in that order.
+// fitted into the model's context window with the engine's own token counter: older turns lose the sources
+// they were sent with, then are summarised (then dropped), low-ranked sources dropped, long sources shortened —
+// in that order. The question and the instructions are never cut: when they leave no room for even one
+// shortened source (a long pasted text on a small-context model), it throws PROMPT_TOO_LONG, which says how
+// long the question is and what to do — rather than sending the model a question without its beginning and
+// without the sources it is asked to cite.
 import type { ChatMessage } from '../model/engine-types';
+import { AppError } from '../shared/errors';
 import type { CitedSource, Passage } from './types';
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -55,7 +59,6 @@ export interface BuiltPrompt {
     droppedTurns: number;
     droppedSources: number;
     shortenedSources: boolean;
-    questionCut: boolean;
   };
 }
 
@@ -153,7 +156,7 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
     sources: req.passages.map((p, i) => ({ ...p, n: i + 1 })),
     question: req.question.trim(),
   };
-  const fitted = { compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false };
+  const fitted = { compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false };
   let tokens = await count(parts);
 
   // 0. Earlier turns as sent carry their sources (and let the engine reuse its KV cache); when they do not fit,
@@ -202,20 +205,18 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
     parts.sources = parts.sources.map((s) => (s.text.length > MIN_SOURCE_CHARS ? { ...s, text: shorten(s.text, Math.max(MIN_SOURCE_CHARS, Math.floor(s.text.length * 0.6))) } : s));
     tokens = await count(parts);
   }
-  // 4. Still too big (tiny context): drop the sources altogether, then cut the question.
-  if (tokens > budget && parts.sources.length > 0) {
-    fitted.droppedSources += parts.sources.length;
-    parts.sources = [];
-    tokens = await count(parts);
-  }
-  while (tokens > budget && parts.question.length > 1) {
-    fitted.questionCut = true;
-    parts.question = parts.question.slice(Math.ceil(parts.question.length * 0.3)); // keep the end: the actual ask
-    tokens = await count(parts);
-  }
-  while (tokens > budget && parts.system.length > 1) {
-    parts.system = parts.system.slice(0, Math.floor(parts.system.length / 2));
-    tokens = await count(parts);
+  // 4. Still too big: the question (with the instructions and what is left of the conversation) leaves no room
+  //    for a source. Say so, with the sizes, instead of cutting the user's words.
+  if (tokens > budget) {
+    const bare = { ...parts, summary: '', history: [], sources: [] };
+    const questionTokens = Math.max(0, (await count(bare)) - (await count({ ...bare, question: '' })));
+    const what = req.passages.length > 0 ? 'the question and even one source do not fit' : 'the question and the instructions do not fit';
+    throw new AppError(
+      'PROMPT_TOO_LONG',
+      `The question is about ${questionTokens} tokens; this model's context holds ${ctx} tokens, ${answerReserve} of them kept for the answer, ` +
+        `so ${what}. Shorten the question (or the system prompt in the settings), or load a model with a longer context.`,
+      { questionTokens, contextLength: ctx, answerTokens: answerReserve, promptTokens: tokens },
+    );
   }
 
   return {

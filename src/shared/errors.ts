@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'OCR_FAILED' // text recognition could not start or failed on a page
   // generic
   | 'BAD_ARGUMENT'
+  | 'PROMPT_TOO_LONG' // the question (and instructions) leave no room for a source in the model's context
   | 'WORKER_FAILED' // a worker (model engine, PDF reader) failed to start or stopped unexpectedly
   | 'INTERNAL';
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildPrompt, summariseTurns, type HistoryTurn } from '../../src/chat/prompt';
 import type { ChatMessage } from '../../src/model/engine-types';
 import type { Passage } from '../../src/chat/types';
+import { AppError } from '../../src/shared/errors';
+import { rejectionOf } from '../caught-error';
 
 // A real, simple tokenizer for the prompt maths: one token per word or punctuation mark, plus 4 per message
 // (role markers), like a chat template would add.
@@ -31,7 +33,7 @@ describe('buildPrompt', () => {
     expect(p.sources.map((s) => s.n)).toEqual([1, 2]);
     expect(p.promptTokens).toBe(await countWords(msgs));
     expect(p.maxAnswerTokens).toBe(256);
-    expect(p.fitted).toEqual({ compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false, questionCut: false });
+    expect(p.fitted).toEqual({ compactedTurns: 0, summarisedTurns: 0, droppedTurns: 0, droppedSources: 0, shortenedSources: false });
   });
 
   it('fits a long conversation into a small context: summarises old turns, drops low-ranked sources, never throws', async () => {
@@ -71,16 +73,37 @@ describe('buildPrompt', () => {
     expect(p.promptTokens).toBeLessThanOrEqual(140);
   });
 
-  it('shortens sources and finally cuts the question when even one source does not fit; the answer keeps room', async () => {
-    const p = await buildPrompt({
-      systemPrompt: 'S.', question: 'why '.repeat(200) + 'is the sky blue?', passages: [passage(0, 500)], history: [],
+  it('never cuts the question: one that leaves no room for a source is PROMPT_TOO_LONG, with its size and what to do', async () => {
+    const long = 'why '.repeat(200) + 'is the sky blue?';
+    const err = await rejectionOf(buildPrompt({
+      systemPrompt: 'S.', question: long, passages: [passage(0, 500)], history: [],
       contextLength: 64, maxAnswerTokens: 512, useChatTemplate: false, countTokens: countWords,
+    }));
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('PROMPT_TOO_LONG');
+    // 205 words: "Question: " and the rest of the frame are not the question's.
+    expect(err.details).toMatchObject({ questionTokens: 205, contextLength: 64, answerTokens: 32 });
+    expect(err.message).toMatch(/about 205 tokens; this model's context holds 64 tokens, 32 of them kept for the answer/);
+    expect(err.message).toMatch(/Shorten the question/);
+    // Without sources (nothing found) the same question still does not fit: the same error, not a cut question.
+    const bare = await rejectionOf(buildPrompt({
+      systemPrompt: 'S.', question: long, passages: [], history: [], contextLength: 64, maxAnswerTokens: 16, useChatTemplate: true, countTokens: countWords,
+    }));
+    expect(bare.code).toBe('PROMPT_TOO_LONG');
+    expect(bare.message).toMatch(/the question and the instructions do not fit/);
+  });
+
+  it('a question that fits with a shortened source keeps every word and the source; the answer keeps room', async () => {
+    const question = 'why '.repeat(10) + 'is the sky blue?';
+    const p = await buildPrompt({
+      systemPrompt: 'S.', question, passages: [passage(0, 500)], history: [],
+      contextLength: 128, maxAnswerTokens: 512, useChatTemplate: false, countTokens: countWords,
     });
-    expect(typeof p.input).toBe('string');
-    expect(p.promptTokens).toBeLessThanOrEqual(32); // half the context is kept for the answer
-    expect(p.maxAnswerTokens).toBeGreaterThanOrEqual(32);
-    expect(p.fitted.questionCut).toBe(true);
-    expect(p.input as string).toMatch(/sky blue\?\n\nAnswer:$/);
+    expect(p.promptTokens).toBeLessThanOrEqual(64); // half the context is kept for the answer
+    expect(p.maxAnswerTokens).toBeGreaterThanOrEqual(64);
+    expect(p.fitted.shortenedSources).toBe(true);
+    expect(p.sources).toHaveLength(1);
+    expect(p.input as string).toContain(`Question: ${question}\n\nAnswer:`);
   });
 
   it('plain-text prompts (no chat template) carry the same sources and history', async () => {

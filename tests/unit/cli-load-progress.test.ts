@@ -28,15 +28,14 @@ describe('loadProgressPrinter', () => {
 });
 
 describe('promptFitWarnings', () => {
-  it('says nothing when every passage and the whole question went in', () => {
-    expect(promptFitWarnings('Q1', ' What is X? ', 3, 3, 'Sources: ...\nQuestion: What is X?', 2048)).toEqual([]);
+  it('says nothing when every passage went in', () => {
+    expect(promptFitWarnings('Q1', 3, 3, 2048)).toEqual([]);
   });
 
-  it('names dropped passages and a cut question, with what to change', () => {
-    const w = promptFitWarnings('Q2', 'What is X, and why?', 5, 2, 'Question: and why?', 256);
+  it('names dropped passages, with what to change', () => {
+    const w = promptFitWarnings('Q2', 5, 2, 256);
     expect(w).toEqual([
       "Q2: 3 of the 5 passages did not fit the model's context and were left out of the prompt; try a larger --context (now 256 tokens) or a smaller --top-k/--max-tokens.",
-      "Q2: the question did not fit the model's context and was cut to its end; try a larger --context (now 256 tokens) or a smaller --top-k/--max-tokens.",
     ]);
   });
 });

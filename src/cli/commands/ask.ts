@@ -162,7 +162,7 @@ export async function run(given: CliArgs): Promise<void> {
         const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings, { onRewrite: (r) => (rewrite = r) });
         if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
         answer = turn.content;
-        warnings.push(...promptFitWarnings(`Q${out.length + 1}`, question, handed, turn.sources?.length ?? 0, turn.sentUserMessage, engine.info!.contextLength));
+        warnings.push(...promptFitWarnings(`Q${out.length + 1}`, handed, turn.sources?.length ?? 0, engine.info!.contextLength));
         const s = turn.stats;
         if (s) stats = { prompt_tokens: s.promptTokens, reused_tokens: s.reusedTokens ?? 0, generated_tokens: s.generatedTokens, prefill_tok_s: round(s.prefillTokS, 2), decode_tok_s: round(s.decodeTokS, 2) };
         turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { ...turn, id: `a${turns.length}`, createdAt: now });
@@ -235,14 +235,14 @@ export function pdfArgs(args: CliArgs): PdfArg[] {
 
 /**
  * What the prompt builder (src/chat/prompt.ts) had to give up to fit the model's context, as far as the turn
- * shows it: passages it was handed that are not among the turn's sources, and a question the sent message no
- * longer holds in full. (Earlier turns it summarised are not visible on the turn.)
+ * shows it: passages it was handed that are not among the turn's sources. (Earlier turns it summarised are not
+ * visible on the turn.)
  */
-export function promptFitWarnings(turn: string, question: string, handed: number, kept: number, sentUserMessage: string | undefined, contextLength: number): string[] {
+export function promptFitWarnings(turn: string, handed: number, kept: number, contextLength: number): string[] {
   const out: string[] = [];
   const fix = `a larger --context (now ${contextLength} tokens) or a smaller --top-k/--max-tokens`;
+  // (A question that does not fit is never cut: answerQuestion throws PROMPT_TOO_LONG, chat/prompt.ts.)
   if (kept < handed) out.push(`${turn}: ${handed - kept} of the ${handed} passages did not fit the model's context and were left out of the prompt; try ${fix}.`);
-  if (sentUserMessage !== undefined && !sentUserMessage.includes(question.trim())) out.push(`${turn}: the question did not fit the model's context and was cut to its end; try ${fix}.`);
   return out;
 }
 
