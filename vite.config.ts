@@ -23,7 +23,8 @@ const cspMeta = {
 // PWA: manifest + Workbox service worker precaching the app shell, pdf.js (worker, cMaps, standard fonts).
 // Model weights are NOT precached: the model store keeps them in Cache Storage itself.
 const pwa = VitePWA({
-  registerType: 'autoUpdate',
+  // A new version waits until the user reloads (src/ui/register-sw.ts): never an unasked reload mid-download.
+  registerType: 'prompt',
   injectRegister: false, // src/ui/register-sw.ts registers it (production builds only)
   includeAssets: ['icons/*.png'],
   manifest: {
@@ -49,9 +50,9 @@ const pwa = VitePWA({
     navigateFallback: 'index.html',
     navigateFallbackDenylist: [/^\/selftest/],
     cleanupOutdatedCaches: true,
-    // Take over open pages at once, so a first visit is already offline-capable.
+    // A first visit's worker takes over the open page at once, so it is already offline-capable. An update's
+    // worker waits (no skipWaiting) until a tab's user clicks Reload (it then posts SKIP_WAITING).
     clientsClaim: true,
-    skipWaiting: true,
     // Hub downloads go through the model store, never the service worker. The one run-time cache: the OCR
     // files (scripts/vite-tesseract-assets.ts), stored on first use so text recognition then works offline.
     runtimeCaching: [

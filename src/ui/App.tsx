@@ -13,6 +13,7 @@ import { ModelManager } from './ModelManager';
 import { ChatPanel } from './ChatPanel';
 import { PdfViewer, type ViewerTarget } from './PdfViewer';
 import { WebGpuNotice } from './WebGpuNotice';
+import { UpdateBanner } from './UpdateBanner';
 
 type Tab = 'documents' | 'chat' | 'models';
 
@@ -93,6 +94,7 @@ function Shell() {
           </button>
         ))}
       </nav>
+      <UpdateBanner />
       {m.gpu.checked && !m.gpu.available && (
         <div className="top-notice">
           <WebGpuNotice />

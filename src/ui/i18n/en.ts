@@ -130,6 +130,9 @@ export const en = {
   enableSemantic: 'Download semantic model',
   disableSemantic: 'Use keyword search only',
   onePage: '1 page',
+  updateReady: 'A new version of the app is ready. Reload when nothing is running (a download, a model load or an answer would stop).',
+  updateReloadNeeded: 'The app was updated in another tab. Reload this tab when it is free.',
+  updateReload: 'Reload',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -128,4 +128,7 @@ export const zh: Record<MessageKey, string> = {
   enableSemantic: '下载语义模型',
   disableSemantic: '只用关键词检索',
   onePage: '1 页',
+  updateReady: '应用有新版本可用。请在没有任务运行时重新加载（下载、加载模型或回答会被中断）。',
+  updateReloadNeeded: '应用已在另一个标签页中更新。请在本页空闲时重新加载。',
+  updateReload: '重新加载',
 };
