@@ -78,3 +78,65 @@ test('a PDF that fits but whose index does not (IndexedDB refuses, saying nothin
   expect(pageErrors).toEqual([]);
   await context.close();
 });
+
+test('a document whose record the browser refuses to save says so in its row, and nothing is lost', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page);
+  await waitForServiceWorker(page);
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  // As above, the quota is made tight before the first write (room for this PDF and its index), then other
+  // data of the site fills it, so the next change to the document's record (stored with the PDF) cannot be
+  // written. (Chromium checks the quota for values it keeps as files, such as Blobs.)
+  const name = 'compressed.tracemonkey-pldi-09.pdf';
+  const origin = new URL(page.url()).origin;
+  const cdp = await context.newCDPSession(page);
+  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * 2 ** 20 });
+  await page.getByTestId('pdf-input').setInputFiles(PDFS + name);
+  await waitReady(page, name);
+  const row = documentRow(page, name);
+  await expect(row.getByTestId('doc-storage-warning')).toHaveCount(0);
+  const filled = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('other-data', 1);
+      r.onupgradeneeded = () => r.result.createObjectStore('s');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    let stored = 0;
+    for (let i = 0; i < 64; i++) {
+      const ok = await new Promise<boolean>((res) => {
+        const tx = db.transaction('s', 'readwrite');
+        tx.objectStore('s').put(new Blob([new Uint8Array(256 * 1024).fill(i + 1)]), i);
+        tx.oncomplete = () => res(true);
+        tx.onabort = () => res(false);
+      });
+      if (!ok) break;
+      stored++;
+    }
+    db.close();
+    return stored;
+  });
+  expect(filled).toBeLessThan(64); // the quota is full
+
+  // Leaving the document out of answers changes its record: the write is refused, and the row says so and
+  // what to do (it used to be kept in memory only).
+  await row.getByRole('checkbox').uncheck();
+  const warning = row.getByTestId('doc-storage-warning');
+  await expect(warning).toHaveCount(1, { timeout: 30_000 });
+  await expect(warning).toContainText('could not be saved in the browser');
+  await expect(warning).toContainText('Free some storage');
+  await expect(row).toHaveAttribute('data-status', 'ready'); // still searchable in this session
+  expect(pageErrors).toEqual([]);
+
+  // Room again, reload: the document is there (stored before the quota ran out); the warning was for that session.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await page.reload();
+  await waitReady(page, name);
+  await expect(documentRow(page, name).getByTestId('doc-storage-warning')).toHaveCount(0);
+  expect(pageErrors).toEqual([]);
+  await context.close();
+});

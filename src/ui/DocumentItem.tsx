@@ -118,6 +118,11 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
       {doc.status === 'ready' && doc.emptyPages.length > 0 && doc.emptyPages.length < doc.pageCount && (
         <p className="problem warn small">{t('emptyPages', { pages: formatPageList(doc.emptyPages) })}</p>
       )}
+      {(doc.storageWarnings ?? []).map((w) => (
+        <p key={w} className="problem warn small" role="status" data-testid="doc-storage-warning">
+          {w}
+        </p>
+      ))}
     </li>
   );
 }

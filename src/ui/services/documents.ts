@@ -30,6 +30,12 @@ export interface DocRecord {
   garbledPages: number[];
   emptyPages: number[];
   warnings: string[];
+  /**
+   * What the browser refused to store for this document (its record, recognised pages): shown in its row, since
+   * unlike `warnings` (whose garbled and empty pages the row shows from garbledPages / emptyPages) nothing else says it.
+   * Not stored itself: after a reload the work is redone and says it again if need be.
+   */
+  storageWarnings?: string[];
   error?: { code: string; message: string };
   /** A password was tried and was wrong. */
   badPassword?: boolean;
@@ -139,7 +145,8 @@ export class DocumentsService {
     if (!rec) return;
     const why = isQuotaError(e) ? "the browser's storage for this site is full" : AppError.from(e).message || 'the browser refused the write';
     const warning = `The state of this document could not be saved in the browser (${why}), so it will be read again after a reload. Free some storage (remove documents or models).`;
-    if (!rec.warnings.includes(warning)) this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, warnings: [...d.warnings, warning] } : d)) }));
+    const shown = rec.storageWarnings ?? [];
+    if (!shown.includes(warning)) this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, storageWarnings: [...shown, warning] } : d)) }));
   }
 
   private doc(docId: string): DocRecord | undefined {
@@ -150,7 +157,7 @@ export class DocumentsService {
     const rec = this.doc(docId);
     const prev = await get<StoredDoc>(docId, this.files);
     if (!rec || !prev) return;
-    await set(docId, { ...prev, record: { ...rec, progress: undefined } }, this.files);
+    await set(docId, { ...prev, record: { ...rec, progress: undefined, storageWarnings: undefined } }, this.files);
   }
 
   /**
@@ -346,10 +353,10 @@ export class DocumentsService {
       garbledPages: merged.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
       emptyPages: merged.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
       ocrPages: merged.pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page),
-      warnings: [
-        ...merged.warnings,
-        ...(unsaved.length ? [`The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`] : []),
-      ],
+      warnings: merged.warnings,
+      ...(unsaved.length
+        ? { storageWarnings: [...(this.doc(docId)?.storageWarnings ?? []), `The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`] }
+        : {}),
     });
     return merged.pages;
   }
