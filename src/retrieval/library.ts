@@ -142,16 +142,54 @@ export class DocumentLibrary {
     const lib = new DocumentLibrary(opts);
     for (const key of await lib.store.keys()) {
       const m = /^doc:(.+):meta$/.exec(key);
-      if (!m) continue;
-      const meta = await lib.store.get<StoredMeta>(key);
-      const chunks = await lib.store.get<Chunk[]>(chunksKey(m[1]));
-      if (!meta || !chunks) continue;
-      const vectors = meta.embeddingModel ? await lib.store.get<StoredVectors>(vectorsKey(m[1])) : undefined;
-      const stale = vectors && staleVectorsReason(vectors);
-      if (stale) lib.stale.add(meta.docId);
-      lib.commit(stale ? { ...meta, embeddingModel: null, lexicalOnlyReason: stale } : meta, chunks, stale ? undefined : vectors);
+      if (m) await lib.loadStored(m[1]);
     }
     return lib;
+  }
+
+  /**
+   * Reads a document's index from the store again (another tab indexed it while this library was open), in
+   * place of what this library held for it. Returns false, changing nothing, when the store has no complete index.
+   */
+  async load(docId: string): Promise<boolean> {
+    return this.loadStored(docId);
+  }
+
+  private async loadStored(docId: string): Promise<boolean> {
+    const meta = await this.store.get<StoredMeta>(metaKey(docId));
+    const chunks = await this.store.get<Chunk[]>(chunksKey(docId));
+    if (!meta || !chunks) return false;
+    const vectors = meta.embeddingModel ? await this.store.get<StoredVectors>(vectorsKey(docId)) : undefined;
+    const stale = vectors && staleVectorsReason(vectors);
+    this.dropFromIndexes(docId);
+    if (stale) this.stale.add(meta.docId);
+    this.commit(stale ? { ...meta, embeddingModel: null, lexicalOnlyReason: stale } : meta, chunks, stale ? undefined : vectors);
+    return true;
+  }
+
+  /**
+   * Deletes the stored index of every document that `hasRecord` says no longer exists (an index written by
+   * one tab after another tab removed the document). `lock` runs the deletion under the document's lock, or
+   * not at all when it cannot be had now (another tab may be adding that document this moment); `hasRecord`
+   * is asked again under the lock. Returns the ids whose index was deleted.
+   */
+  async removeOrphans(opts: { hasRecord: (docId: string) => Promise<boolean>; lock?: (docId: string, work: () => Promise<void>) => Promise<void> }): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const k of await this.store.keys()) {
+      const m = /^doc:([^:]+):/.exec(k);
+      if (m) ids.add(m[1]);
+    }
+    const lock = opts.lock ?? ((_id: string, work: () => Promise<void>) => work());
+    const removed: string[] = [];
+    for (const id of ids) {
+      if (await opts.hasRecord(id)) continue;
+      await lock(id, async () => {
+        if (await opts.hasRecord(id)) return;
+        await this.remove(id);
+        removed.push(id);
+      });
+    }
+    return removed;
   }
 
   has(docId: string): boolean {
@@ -293,12 +331,24 @@ export class DocumentLibrary {
 
   /** Removes the document from the indexes and deletes all of its stored data. */
   async remove(docId: string): Promise<void> {
+    this.forget(docId);
+    await this.deleteKeys(docId);
+  }
+
+  /**
+   * Drops the document from this library's indexes without touching the store (another tab removed it and
+   * deletes its stored data); an add() or re-embedding of it under way here gives up.
+   */
+  forget(docId: string): void {
     this.removals.set(docId, (this.removals.get(docId) ?? 0) + 1);
-    this.docs.delete(docId);
     this.stale.delete(docId);
+    this.dropFromIndexes(docId);
+  }
+
+  private dropFromIndexes(docId: string): void {
+    this.docs.delete(docId);
     this.lexical.removeDocument(docId);
     this.dense.removeDocument(docId);
-    await this.deleteKeys(docId);
   }
 
   /** The mode a search over these documents would use, and why (without embedding anything). */

@@ -213,6 +213,61 @@ describe('DocumentLibrary', () => {
     }
   });
 
+  it('removeOrphans deletes the stored index of a document without a record (and drops it from search), keeps the others, and skips one whose lock is held', async () => {
+    const store = new MemoryStore();
+    const writer = new DocumentLibrary({ store });
+    await writer.add('kept', 'kept.pdf', zenPages);
+    await writer.add('orphan', 'orphan.pdf', [{ page: 1, label: '1', text: 'The lighthouse keeper writes down the wind speed every evening.' }]);
+    await writer.add('busy', 'busy.pdf', [{ page: 1, label: '1', text: 'The harbour office opens at seven in the morning.' }]);
+    const docKeys = async (id: string) => (await store.keys()).filter((k) => k.startsWith(`doc:${id}:`));
+    // Opened as a tab's start-up does: the orphan's index is loaded and searchable until it is swept.
+    const lib = await DocumentLibrary.open({ store });
+    expect((await lib.search('lighthouse keeper wind speed', { topK: 3 })).results.map((r) => r.docId)).toContain('orphan');
+    const records = new Set(['kept']);
+    const asked: string[] = [];
+    const removed = await lib.removeOrphans({
+      hasRecord: async (id) => records.has(id),
+      // 'busy' is locked by another tab (adding it right now): its deletion is not run.
+      lock: async (id, work) => {
+        asked.push(id);
+        if (id !== 'busy') await work();
+      },
+    });
+    expect(removed).toEqual(['orphan']);
+    expect(asked.sort()).toEqual(['busy', 'orphan']);
+    expect(await docKeys('orphan')).toEqual([]);
+    expect(await docKeys('kept')).toHaveLength(2);
+    expect(await docKeys('busy')).toHaveLength(2);
+    expect(lib.has('orphan')).toBe(false);
+    expect((await lib.search('lighthouse keeper wind speed', { topK: 3 })).results.map((r) => r.docId)).not.toContain('orphan');
+    expect((await lib.search('beautiful better than ugly', { topK: 1 })).results[0].docId).toBe('kept');
+    // The record asked again under the lock: a record written meanwhile (the document was being added) keeps its index.
+    const again = await lib.removeOrphans({
+      hasRecord: async (id) => records.has(id),
+      lock: async (id, work) => {
+        records.add(id);
+        await work();
+      },
+    });
+    expect(again).toEqual([]);
+    expect(await docKeys('busy')).toHaveLength(2);
+  });
+
+  it('load() takes a document another tab indexed after this library was opened, in place of what it held', async () => {
+    const store = new MemoryStore();
+    const lib = await DocumentLibrary.open({ store });
+    expect(await lib.load('zen')).toBe(false);
+    expect(lib.has('zen')).toBe(false);
+    const otherTab = await DocumentLibrary.open({ store });
+    await otherTab.add('zen', 'zen.pdf', zenPages);
+    expect(await lib.load('zen')).toBe(true);
+    expect((await lib.search('namespaces honking great idea', { topK: 1 })).results[0]).toMatchObject({ docId: 'zen', page: 2 });
+    // Loading again replaces (not doubles) its terms: the same scores as a library that loaded it once.
+    const first = (await lib.search('explicit better implicit', { topK: 2 })).results.map((r) => r.score);
+    expect(await lib.load('zen')).toBe(true);
+    expect((await lib.search('explicit better implicit', { topK: 2 })).results.map((r) => r.score)).toEqual(first);
+  });
+
   it('indexes 300 pages lexically and finds a planted passage (the time is printed, not asserted)', async () => {
     const pages = syntheticPages(300);
     pages[216] = { ...pages[216], text: pages[216].text + ' The warranty for the centrifugal pump expires after eighteen months of operation.' };

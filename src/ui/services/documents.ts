@@ -16,6 +16,7 @@ import type { SearchMode } from '../../retrieval/types';
 import { Observable } from '../state/observable';
 import { extractInWorker } from './extract-pdf';
 import { ocrStore } from './ocr-store';
+import { ifDocumentFree, withDocumentLock } from './document-lock';
 import { countPages, defaultOcrLanguages, runOcr } from './ocr-runner';
 
 export type DocStatus = 'extracting' | 'recognising' | 'indexing' | 'ready' | 'needs-password' | 'failed';
@@ -106,9 +107,17 @@ export class DocumentsService {
   private readonly runs = new Map<string, number>();
   /** Indexing in progress per document (remove() aborts it). */
   private readonly indexRuns = new Map<string, AbortController>();
+  /** Runs of this tab holding or waiting for a document's lock (a wait for none of them is a wait for another tab). */
+  private readonly lockUsers = new Map<string, number>();
+  /** Tells the other tabs of a removal, so that they stop their work on the document and drop it. */
+  private readonly channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('pdfchat-documents') : null;
 
   /** `embedders`: where dense vectors come from (SemanticSearch in the app); none = keyword search only. */
-  constructor(private readonly embedders?: EmbedderProvider) {}
+  constructor(private readonly embedders?: EmbedderProvider) {
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ removed?: string }>) => {
+      if (typeof e.data?.removed === 'string') this.removedElsewhere(e.data.removed);
+    };
+  }
 
   private initOnce: Promise<void> | null = null;
   /** Loads persisted state; safe to call more than once. */
@@ -124,6 +133,12 @@ export class DocumentsService {
       // A document interrupted by a reload mid-extraction is re-run below.
       .sort((a, b) => a.addedAt - b.addedAt);
     this.state.set({ ready: true, docs, mode: null, notices: [] });
+    // Indexes with no document record: written by a tab after another one removed the document. Deleted unless a
+    // tab holds that document's lock (it may be adding the document right now: its record is read again under the lock).
+    await this.library.removeOrphans({
+      hasRecord: async (id) => (await get<StoredDoc>(id, this.files)) !== undefined,
+      lock: async (id, work) => void (await ifDocumentFree(id, work)),
+    }).catch(() => undefined);
     // A document the library lacks was interrupted by a reload: mid-extraction, or mid-re-index (OCR again, new
     // languages) while its record still said ready. It is run again, so nothing shows "ready" unsearchable.
     for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
@@ -221,8 +236,61 @@ export class DocumentsService {
     await this.process(docId);
   }
 
-  /** Extracts and indexes a stored document. */
-  private async process(docId: string): Promise<void> {
+  /**
+   * Extracts and indexes a stored document, holding its lock (document-lock.ts), so that two tabs never do the
+   * work twice: a tab that finds another one at it waits (showing the stored status), then takes what that tab
+   * stored. `reindex`: the stored index is dropped first (OCR again, other languages).
+   */
+  private async process(docId: string, opts: { reindex?: boolean } = {}): Promise<void> {
+    if (!this.doc(docId)) return;
+    await this.locked(docId, async (elsewhere) => {
+      if (opts.reindex) await this.library!.remove(docId);
+      else if (await this.adoptStored(docId, elsewhere)) return;
+      await this.processLocked(docId);
+      // The record is written before the lock is let go: a tab waiting for it reads the outcome.
+      if (this.doc(docId)) await this.persist(docId).catch((e: unknown) => this.unsaved(docId, e));
+    });
+    await this.refreshMode();
+  }
+
+  /** withDocumentLock, telling `work` whether the lock was held by another tab (not by a run of this one). */
+  private async locked(docId: string, work: (elsewhere: boolean) => Promise<void>): Promise<void> {
+    const here = (this.lockUsers.get(docId) ?? 0) > 0;
+    this.lockUsers.set(docId, (this.lockUsers.get(docId) ?? 0) + 1);
+    try {
+      await withDocumentLock(docId, (waited) => work(waited && !here));
+    } finally {
+      const n = (this.lockUsers.get(docId) ?? 1) - 1;
+      if (n > 0) this.lockUsers.set(docId, n);
+      else this.lockUsers.delete(docId);
+    }
+  }
+
+  /**
+   * Takes what is stored for the document instead of working on it again: its index when one is stored (another
+   * tab indexed it, maybe after this tab's library was opened), or, after waiting for another tab, the outcome it
+   * stored (failed, needs a password). A document that tab removed is dropped here too. Returns whether it did.
+   */
+  private async adoptStored(docId: string, elsewhere: boolean): Promise<boolean> {
+    if (!this.doc(docId)) return true; // removed meanwhile
+    const stored = await get<StoredDoc>(docId, this.files);
+    if (!stored) {
+      if (elsewhere) this.dropDoc(docId);
+      return elsewhere;
+    }
+    const fromStore = (p: Partial<DocRecord>) => this.patchDoc(docId, { ...stored.record, selected: this.doc(docId)?.selected ?? stored.record.selected, progress: undefined, ocrPage: undefined, ...p });
+    if (await this.library!.load(docId)) {
+      fromStore({ status: 'ready', error: undefined });
+      return true;
+    }
+    if (elsewhere && (stored.record.status === 'failed' || stored.record.status === 'needs-password')) {
+      fromStore({});
+      return true;
+    }
+    return false;
+  }
+
+  private async processLocked(docId: string): Promise<void> {
     const lib = this.library!;
     const rec = this.doc(docId);
     if (!rec) return;
@@ -287,7 +355,6 @@ export class DocumentsService {
     } finally {
       if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
     }
-    await this.refreshMode();
   }
 
   /**
@@ -332,7 +399,10 @@ export class DocumentsService {
         });
         failed = out.failed;
       } catch (e) {
-        if (AppError.from(e).code !== 'ABORTED') throw e;
+        if (AppError.from(e).code !== 'ABORTED') {
+          await Promise.all(saves); // written before the document's lock is let go
+          throw e;
+        }
         cancelled = true;
       } finally {
         this.ocrRuns.delete(docId);
@@ -374,9 +444,7 @@ export class DocumentsService {
     const rec = this.doc(docId);
     if (!rec || rec.status === 'extracting' || rec.status === 'recognising' || rec.status === 'indexing') return;
     this.patchDoc(docId, { ...(opts.garbled ? { ocrGarbled: true } : {}), ...(opts.languages ? { ocrLanguages: opts.languages } : {}) }, true);
-    await this.library?.remove(docId);
-    await this.process(docId);
-    await this.refreshMode();
+    await this.process(docId, { reindex: true });
   }
 
   /** Chooses the OCR languages of a document (re-recognising it when it already has OCR'd pages). */
@@ -387,17 +455,38 @@ export class DocumentsService {
     else this.patchDoc(docId, { ocrLanguages: languages }, true);
   }
 
+  /**
+   * Removes a document: its work here stops, other tabs are told to stop theirs, and its stored data is deleted
+   * under its lock, so an index another tab is still writing is deleted after it, never left behind.
+   */
   async remove(docId: string): Promise<void> {
+    this.dropDoc(docId);
+    this.passwords.delete(docId);
+    this.channel?.postMessage({ removed: docId });
+    await this.locked(docId, async () => {
+      await this.library?.remove(docId);
+      await del(docId, this.files);
+      await ocrStore.remove(docId);
+    });
+    await this.refreshMode();
+  }
+
+  /** Stops this tab's work on a document and drops it from the list and the in-memory index (the store is untouched). */
+  private dropDoc(docId: string): void {
     this.runs.set(docId, (this.runs.get(docId) ?? 0) + 1);
     this.cancelOcr(docId);
     this.indexRuns.get(docId)?.abort();
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
+    this.library?.forget(docId);
+  }
+
+  /** Another tab removed the document (and deletes its stored data once this tab's work on it has stopped). */
+  private removedElsewhere(docId: string): void {
+    if (!this.doc(docId)) return;
+    this.dropDoc(docId);
     this.passwords.delete(docId);
-    await this.library?.remove(docId);
-    await del(docId, this.files);
-    await ocrStore.remove(docId);
-    await this.refreshMode();
+    void this.refreshMode();
   }
 
   setSelected(docId: string, selected: boolean): void {

@@ -11,7 +11,11 @@ export interface StoredOcr {
 
 export class OcrStore {
   private readonly db: UseStore = createStore('pdfchat-ocr', 'pages');
-  /** Writes are chained per document so page saves never overwrite each other. */
+  /**
+   * Writes are chained per document so page saves never overwrite each other within this tab. Across tabs they
+   * are ordered by the document's lock (document-lock.ts): only the tab holding it recognises or removes the
+   * document, and its saves are finished before it lets the lock go.
+   */
   private readonly writes = new Map<string, Promise<void>>();
 
   async load(docId: string): Promise<StoredOcr | undefined> {

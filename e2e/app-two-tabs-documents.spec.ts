@@ -1,0 +1,142 @@
+// Two tabs (two pages of one browser context: one origin, one real IndexedDB) on the same document. A tab opened
+// while another one is recognising a scan does not recognise it too: it waits for the other tab's work (the
+// document's Web Lock) and then shows the stored result, ready and searchable. A document removed in one tab
+// while the other is recognising it leaves nothing of its index (nor its recognised pages) in IndexedDB.
+import { createHash } from 'node:crypto';
+import { expect, test, type Page } from '@playwright/test';
+import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
+import { ask, DESKTOP, documentRow, openApp, waitReady } from './app-helpers';
+
+const HARBOUR = [
+  ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'],
+  ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'],
+];
+const GLACIER = [
+  ['A glacier moves a few metres down the valley', 'in a year, grinding the rock beneath it.'],
+  ['Meltwater streams carry sand and gravel', 'far beyond the front of the ice.'],
+];
+
+function scanPdf(pages: string[][]): Buffer {
+  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }))));
+}
+
+const docIdOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** What a page's run started for OCR: Tesseract files it asked for and workers it started (dedicated workers' requests count as the page's). */
+function watchOcr(page: Page): { requests: string[]; workers: string[] } {
+  const seen = { requests: [] as string[], workers: [] as string[] };
+  page.on('request', (r) => {
+    if (r.url().includes('/tesseract/')) seen.requests.push(r.url());
+  });
+  page.on('worker', (w) => seen.workers.push(w.url()));
+  return seen;
+}
+
+/** The keys of one IndexedDB object store of the origin (opened without creating anything). */
+function idbKeys(page: Page, db: string, store: string): Promise<string[]> {
+  return page.evaluate(
+    ([db, store]) =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open(db);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const conn = open.result;
+          if (!conn.objectStoreNames.contains(store)) {
+            conn.close();
+            resolve([]);
+            return;
+          }
+          const req = conn.transaction(store, 'readonly').objectStore(store).getAllKeys();
+          req.onsuccess = () => {
+            conn.close();
+            resolve(req.result.map(String));
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+    [db, store] as const,
+  );
+}
+
+/** Document locks (pdfchat-doc:*) held or asked for in the origin. */
+function documentLocks(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const s = await navigator.locks.query();
+    return [...(s.held ?? []), ...(s.pending ?? [])].filter((l) => l.name?.startsWith('pdfchat-doc:')).length;
+  });
+}
+
+test('a tab opened while another recognises a scan does not recognise it again: it shows it ready and searchable once the other is done', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const one = await context.newPage();
+  const inOne = watchOcr(one);
+  await openApp(one);
+  await one.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf(HARBOUR) });
+  await expect(documentRow(one, 'harbour-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+
+  // Tab 2 opens mid-recognition: it lists the stored document and waits for tab 1's work instead of redoing it.
+  const two = await context.newPage();
+  const inTwo = watchOcr(two);
+  await openApp(two);
+  await expect(documentRow(two, 'harbour-scan.pdf')).toBeVisible();
+  await expect(documentRow(two, 'harbour-scan.pdf')).not.toHaveAttribute('data-status', 'recognising');
+
+  await waitReady(one, 'harbour-scan.pdf', 240_000);
+  await waitReady(two, 'harbour-scan.pdf', 60_000);
+  await expect(documentRow(two, 'harbour-scan.pdf').getByTestId('ocr-badge')).toHaveText('text recognised (OCR)');
+  await expect(documentRow(two, 'harbour-scan.pdf').getByTestId('page-count')).toHaveText('2 pages');
+
+  // Tab 1 recognised it (the watch sees OCR work); tab 2 never started any: no Tesseract file, no OCR worker.
+  expect(inOne.requests.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
+  expect(inTwo.requests).toEqual([]);
+  expect(inTwo.workers.filter((u) => /tesseract/i.test(u))).toEqual([]);
+
+  // Searchable in tab 2 from what tab 1 stored.
+  await ask(two, 'Who writes down the wind speed every evening?');
+  const source = two.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'harbour-scan.pdf');
+  await expect(source).toHaveAttribute('data-page', '2');
+  await context.close();
+});
+
+test('a document removed in one tab while the other recognises it leaves no index (nor recognised pages) behind', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const bytes = scanPdf(GLACIER);
+  const docId = docIdOf(bytes);
+  const ofDoc = (keys: string[]) => keys.filter((k) => k === docId || k.startsWith(`doc:${docId}:`));
+
+  const one = await context.newPage();
+  await openApp(one);
+  await one.getByTestId('pdf-input').setInputFiles({ name: 'glacier-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
+  await expect(documentRow(one, 'glacier-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+
+  // Removed in tab 2 while tab 1 is still recognising it.
+  const two = await context.newPage();
+  await openApp(two);
+  await documentRow(two, 'glacier-scan.pdf').getByRole('button', { name: /Remove/ }).click();
+  await expect(documentRow(two, 'glacier-scan.pdf')).toHaveCount(0);
+
+  // Settled: no tab works on the document any more (tab 1 is done with it or dropped it) and its record is gone.
+  await expect
+    .poll(async () => {
+      const row = documentRow(one, 'glacier-scan.pdf');
+      const status = (await row.count()) === 0 ? 'gone' : await row.getAttribute('data-status');
+      const records = ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs')).length;
+      return `locks=${await documentLocks(one)} tab1=${status === 'ready' || status === 'failed' ? 'done' : status} records=${records}`;
+    }, { timeout: 240_000 })
+    .toMatch(/^locks=0 tab1=(gone|done) records=0$/);
+  // Tab 1 heard of the removal and no longer lists it.
+  await expect(documentRow(one, 'glacier-scan.pdf')).toHaveCount(0);
+  expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
+  await expect.poll(async () => ofDoc(await idbKeys(one, 'pdfchat-ocr', 'pages'))).toEqual([]);
+
+  // After a reload of both tabs: still nothing of it stored, and neither lists it.
+  for (const page of [one, two]) {
+    await page.reload();
+    await expect(page.locator('.app[data-ready="true"]')).toBeVisible({ timeout: 30_000 });
+    await expect(documentRow(page, 'glacier-scan.pdf')).toHaveCount(0);
+  }
+  expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
+  expect(ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs'))).toEqual([]);
+  await context.close();
+});
