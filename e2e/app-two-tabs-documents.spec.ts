@@ -130,6 +130,23 @@ test('a document removed in one tab while the other recognises it leaves no inde
   expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
   await expect.poll(async () => ofDoc(await idbKeys(one, 'pdfchat-ocr', 'pages'))).toEqual([]);
 
+  // An index left without a record by an earlier version (the bug this guards against): deleted at start-up.
+  const ORPHAN = 'f'.repeat(64);
+  await one.evaluate(async (id) => {
+    const conn = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('pdfchat-documents');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const tx = conn.transaction('retrieval', 'readwrite');
+    const meta = { docId: id, name: 'left-behind.pdf', pageCount: 1, chunkCount: 0, chunking: { maxTokens: 1, overlapTokens: 0, counter: 'x' }, embeddingModel: null, addedAt: 0 };
+    tx.objectStore('retrieval').put(meta, `doc:${id}:meta`);
+    tx.objectStore('retrieval').put([], `doc:${id}:chunks`);
+    await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onerror = () => reject(tx.error))));
+    conn.close();
+  }, ORPHAN);
+  expect(await idbKeys(one, 'pdfchat-documents', 'retrieval')).toContain(`doc:${ORPHAN}:meta`);
+
   // After a reload of both tabs: still nothing of it stored, and neither lists it.
   for (const page of [one, two]) {
     await page.reload();
@@ -138,5 +155,6 @@ test('a document removed in one tab while the other recognises it leaves no inde
   }
   expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
   expect(ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs'))).toEqual([]);
+  expect((await idbKeys(one, 'pdfchat-documents', 'retrieval')).filter((k) => k.startsWith(`doc:${ORPHAN}:`))).toEqual([]);
   await context.close();
 });

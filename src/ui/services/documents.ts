@@ -132,13 +132,14 @@ export class DocumentsService {
       .map((d) => d.record)
       // A document interrupted by a reload mid-extraction is re-run below.
       .sort((a, b) => a.addedAt - b.addedAt);
-    this.state.set({ ready: true, docs, mode: null, notices: [] });
     // Indexes with no document record: written by a tab after another one removed the document. Deleted unless a
     // tab holds that document's lock (it may be adding the document right now: its record is read again under the lock).
+    // Done before the list is shown, so a ready app searches none of them.
     await this.library.removeOrphans({
       hasRecord: async (id) => (await get<StoredDoc>(id, this.files)) !== undefined,
       lock: async (id, work) => void (await ifDocumentFree(id, work)),
     }).catch(() => undefined);
+    this.state.set({ ready: true, docs, mode: null, notices: [] });
     // A document the library lacks was interrupted by a reload: mid-extraction, or mid-re-index (OCR again, new
     // languages) while its record still said ready. It is run again, so nothing shows "ready" unsearchable.
     for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
@@ -243,6 +244,8 @@ export class DocumentsService {
    */
   private async process(docId: string, opts: { reindex?: boolean } = {}): Promise<void> {
     if (!this.doc(docId)) return;
+    // Not shown ready (nor failed) while it is being worked on, here or, while this waits, in another tab.
+    this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined });
     await this.locked(docId, async (elsewhere) => {
       if (opts.reindex) await this.library!.remove(docId);
       else if (await this.adoptStored(docId, elsewhere)) return;
