@@ -67,19 +67,41 @@ function documentLocks(page: Page): Promise<number> {
 }
 
 test('a tab opened while another recognises a scan does not recognise it again: it shows it ready and searchable once the other is done', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  // No service worker, so that every OCR file comes from the network: the language data is held back until tab 2
+  // is open and waiting, so tab 1 cannot have finished before (whatever the machine's speed).
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let languageRequests = 0;
+  await context.route('**/tesseract/lang/**', async (route) => {
+    languageRequests++;
+    await held;
+    await route.continue();
+  });
+  const bytes = scanPdf(HARBOUR);
   const one = await context.newPage();
   const inOne = watchOcr(one);
   await openApp(one);
-  await one.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf(HARBOUR) });
+  await one.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
   await expect(documentRow(one, 'harbour-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await expect.poll(() => languageRequests, { timeout: 60_000 }).toBe(1);
 
-  // Tab 2 opens mid-recognition: it lists the stored document and waits for tab 1's work instead of redoing it.
+  // Tab 2 opens mid-recognition: it lists the stored document and waits for tab 1's lock on it instead of redoing the work.
   const two = await context.newPage();
   const inTwo = watchOcr(two);
   await openApp(two);
   await expect(documentRow(two, 'harbour-scan.pdf')).toBeVisible();
-  await expect(documentRow(two, 'harbour-scan.pdf')).not.toHaveAttribute('data-status', 'recognising');
+  const lockName = `pdfchat-doc:${docIdOf(bytes)}`;
+  // (Soft: without the lock the test goes on, to show below the OCR that tab 2 would then start.)
+  const softly = expect.configure({ soft: true });
+  await softly
+    .poll(() => two.evaluate(async (name) => {
+      const s = await navigator.locks.query();
+      return `held=${(s.held ?? []).filter((l) => l.name === name).length} waiting=${(s.pending ?? []).filter((l) => l.name === name).length}`;
+    }, lockName), { timeout: 30_000 })
+    .toBe('held=1 waiting=1');
+  await softly(documentRow(two, 'harbour-scan.pdf')).toHaveAttribute('data-status', 'extracting');
+  release();
 
   await waitReady(one, 'harbour-scan.pdf', 240_000);
   await waitReady(two, 'harbour-scan.pdf', 60_000);
@@ -90,6 +112,7 @@ test('a tab opened while another recognises a scan does not recognise it again: 
   expect(inOne.requests.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
   expect(inTwo.requests).toEqual([]);
   expect(inTwo.workers.filter((u) => /tesseract/i.test(u))).toEqual([]);
+  expect(languageRequests).toBe(1);
 
   // Searchable in tab 2 from what tab 1 stored.
   await ask(two, 'Who writes down the wind speed every evening?');
