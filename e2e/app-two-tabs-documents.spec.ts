@@ -123,7 +123,16 @@ test('a tab opened while another recognises a scan does not recognise it again: 
 });
 
 test('a document removed in one tab while the other recognises it leaves no index (nor recognised pages) behind', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  // The language data is held back until the removal is made, so tab 1 is still recognising then (whatever the speed).
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let languageRequests = 0;
+  await context.route('**/tesseract/lang/**', async (route) => {
+    languageRequests++;
+    await held;
+    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
+  });
   const bytes = scanPdf(GLACIER);
   const docId = docIdOf(bytes);
   const ofDoc = (keys: string[]) => keys.filter((k) => k === docId || k.startsWith(`doc:${docId}:`));
@@ -132,12 +141,14 @@ test('a document removed in one tab while the other recognises it leaves no inde
   await openApp(one);
   await one.getByTestId('pdf-input').setInputFiles({ name: 'glacier-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
   await expect(documentRow(one, 'glacier-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await expect.poll(() => languageRequests, { timeout: 60_000 }).toBe(1);
 
   // Removed in tab 2 while tab 1 is still recognising it.
   const two = await context.newPage();
   await openApp(two);
   await documentRow(two, 'glacier-scan.pdf').getByRole('button', { name: /Remove/ }).click();
   await expect(documentRow(two, 'glacier-scan.pdf')).toHaveCount(0);
+  release();
 
   // Settled: no tab works on the document any more (tab 1 is done with it or dropped it) and its record is gone.
   await expect
