@@ -1,10 +1,10 @@
 // Prompt builder: system prompt + numbered sources [1]..[k] (file, page) + earlier turns + the question,
 // fitted into the model's context window with the engine's own token counter: older turns lose the sources
 // they were sent with, then are summarised (then dropped), low-ranked sources dropped, long sources shortened —
-// in that order. The question and the instructions are never cut: when they leave no room for even one
-// shortened source (a long pasted text on a small-context model), it throws PROMPT_TOO_LONG, which says how
-// long the question is and what to do — rather than sending the model a question without its beginning and
-// without the sources it is asked to cite.
+// in that order, and on a tiny context the sources altogether. The question and the instructions are never
+// cut: when they alone do not fit (a long pasted text on a small-context model), it throws PROMPT_TOO_LONG,
+// which says how long the question is and what to do — rather than sending the model a question without its
+// beginning.
 import type { ChatMessage } from '../model/engine-types';
 import { AppError } from '../shared/errors';
 import type { CitedSource, Passage } from './types';
@@ -205,16 +205,20 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
     parts.sources = parts.sources.map((s) => (s.text.length > MIN_SOURCE_CHARS ? { ...s, text: shorten(s.text, Math.max(MIN_SOURCE_CHARS, Math.floor(s.text.length * 0.6))) } : s));
     tokens = await count(parts);
   }
-  // 4. Still too big: the question (with the instructions and what is left of the conversation) leaves no room
-  //    for a source. Say so, with the sizes, instead of cutting the user's words.
+  // 4. Still too big (a tiny context): the sources go altogether (the turn then shows none, and `cli ask` warns).
+  if (tokens > budget && parts.sources.length > 0) {
+    fitted.droppedSources += parts.sources.length;
+    parts.sources = [];
+    tokens = await count(parts);
+  }
+  // 5. The question and the instructions alone do not fit: say so, with the sizes, instead of cutting them.
   if (tokens > budget) {
     const bare = { ...parts, summary: '', history: [], sources: [] };
     const questionTokens = Math.max(0, (await count(bare)) - (await count({ ...bare, question: '' })));
-    const what = req.passages.length > 0 ? 'the question and even one source do not fit' : 'the question and the instructions do not fit';
     throw new AppError(
       'PROMPT_TOO_LONG',
       `The question is about ${questionTokens} tokens; this model's context holds ${ctx} tokens, ${answerReserve} of them kept for the answer, ` +
-        `so ${what}. Shorten the question (or the system prompt in the settings), or load a model with a longer context.`,
+        `so the question and the instructions do not fit. Shorten the question (or the system prompt in the settings), or load a model with a longer context.`,
       { questionTokens, contextLength: ctx, answerTokens: answerReserve, promptTokens: tokens },
     );
   }

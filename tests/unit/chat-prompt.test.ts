@@ -73,7 +73,7 @@ describe('buildPrompt', () => {
     expect(p.promptTokens).toBeLessThanOrEqual(140);
   });
 
-  it('never cuts the question: one that leaves no room for a source is PROMPT_TOO_LONG, with its size and what to do', async () => {
+  it('never cuts the question: one that does not fit even without sources is PROMPT_TOO_LONG, with its size and what to do', async () => {
     const long = 'why '.repeat(200) + 'is the sky blue?';
     const err = await rejectionOf(buildPrompt({
       systemPrompt: 'S.', question: long, passages: [passage(0, 500)], history: [],
@@ -84,13 +84,25 @@ describe('buildPrompt', () => {
     // 205 words: "Question: " and the rest of the frame are not the question's.
     expect(err.details).toMatchObject({ questionTokens: 205, contextLength: 64, answerTokens: 32 });
     expect(err.message).toMatch(/about 205 tokens; this model's context holds 64 tokens, 32 of them kept for the answer/);
-    expect(err.message).toMatch(/Shorten the question/);
+    expect(err.message).toMatch(/the question and the instructions do not fit\. Shorten the question/);
     // Without sources (nothing found) the same question still does not fit: the same error, not a cut question.
     const bare = await rejectionOf(buildPrompt({
       systemPrompt: 'S.', question: long, passages: [], history: [], contextLength: 64, maxAnswerTokens: 16, useChatTemplate: true, countTokens: countWords,
     }));
     expect(bare.code).toBe('PROMPT_TOO_LONG');
     expect(bare.message).toMatch(/the question and the instructions do not fit/);
+  });
+
+  it('on a tiny context the sources go before anything of the question: every word of it is sent', async () => {
+    const question = 'why '.repeat(12) + 'is the sky blue?';
+    const p = await buildPrompt({
+      systemPrompt: 'S.', question, passages: [passage(0, 500)], history: [],
+      contextLength: 64, maxAnswerTokens: 512, useChatTemplate: false, countTokens: countWords,
+    });
+    expect(p.fitted.droppedSources).toBe(1);
+    expect(p.sources).toHaveLength(0);
+    expect(p.promptTokens).toBeLessThanOrEqual(32);
+    expect(p.input as string).toContain(`Question: ${question}\n\nAnswer:`);
   });
 
   it('a question that fits with a shortened source keeps every word and the source; the answer keeps room', async () => {
