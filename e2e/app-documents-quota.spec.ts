@@ -1,27 +1,39 @@
 // A PDF the browser refuses to store (the site's storage quota is full): the notice says so, with the real
 // code and what to do, and never that the file is a duplicate. The quota is the browser's own, made tiny for
 // this origin through the DevTools protocol (Storage.overrideQuotaForOrigin), so IndexedDB itself refuses.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { DESKTOP, documentRow, hasFixtures, openApp, PDFS, waitForServiceWorker, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
 
-test('a PDF that does not fit in the storage quota → a QUOTA_EXCEEDED notice saying what to free, no "duplicate"; it is added once there is room', async ({ browser }) => {
+/**
+ * The app open with its shell precached (what the site stores from then on is the documents), and the site's
+ * quota set to what it holds now plus `room` bytes — before the first document write: Chromium's IndexedDB was
+ * seen to let small writes through for a while after one that found room (an override made after the PDF was
+ * stored let the index writes pass). `lift()` takes the override away.
+ */
+async function appWithRoom(browser: Browser, room: number) {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await openApp(page);
-  // The app shell is precached first, so what the site stores from here on is the PDF alone.
   await waitForServiceWorker(page);
   await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
   const origin = new URL(page.url()).origin;
   const cdp = await context.newCDPSession(page);
   const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + room });
+  return { context, page, pageErrors, lift: () => cdp.send('Storage.overrideQuotaForOrigin', { origin }) };
+}
+
+test('a PDF that does not fit in the storage quota → a QUOTA_EXCEEDED notice saying what to free, no "duplicate"; it is added once there is room', async ({ browser }) => {
   const pdf = readFileSync(PDFS + 'compressed.tracemonkey-pldi-09.pdf'); // ~1 MB
   const room = 64 * 1024;
   expect(pdf.byteLength).toBeGreaterThan(room * 4);
   // (navigator.storage.estimate() keeps showing the real quota; the quota manager, which IndexedDB asks, has the override.)
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + room });
+  const { context, page, lift } = await appWithRoom(browser, room);
 
   await page.getByTestId('pdf-input').setInputFiles([{ name: 'tracemonkey.pdf', mimeType: 'application/pdf', buffer: pdf }]);
   const notices = page.getByTestId('file-notice');
@@ -35,7 +47,7 @@ test('a PDF that does not fit in the storage quota → a QUOTA_EXCEEDED notice s
   await expect(documentRow(page, 'tracemonkey.pdf')).toHaveCount(0);
 
   // Room again (the override lifted): the same file is taken afresh and indexed.
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await lift();
   await page.getByTestId('pdf-input').setInputFiles([{ name: 'tracemonkey.pdf', mimeType: 'application/pdf', buffer: pdf }]);
   await waitReady(page, 'tracemonkey.pdf');
   await expect(notices).toHaveCount(0);
@@ -44,22 +56,10 @@ test('a PDF that does not fit in the storage quota → a QUOTA_EXCEEDED notice s
 });
 
 test('a PDF that fits but whose index does not (IndexedDB refuses, saying nothing of a quota) → the document fails with QUOTA_EXCEEDED, not INTERNAL; added again once there is room, it is indexed', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await openApp(page);
-  await waitForServiceWorker(page);
-  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
   // Room for the PDF and 16 kB more; the chunks of its 14 pages of text, which the library stores next, do not fit.
-  // The quota is made tight before the first write: Chromium's IndexedDB was seen to let small writes through
-  // for a while after one that found room (an override made after the PDF was stored let the index writes pass).
   const name = 'compressed.tracemonkey-pldi-09.pdf';
   const pdf = readFileSync(PDFS + name);
-  const origin = new URL(page.url()).origin;
-  const cdp = await context.newCDPSession(page);
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + pdf.byteLength + 16 * 1024 });
+  const { context, page, pageErrors, lift } = await appWithRoom(browser, pdf.byteLength + 16 * 1024);
 
   await page.getByTestId('pdf-input').setInputFiles(PDFS + name);
   const row = documentRow(page, name);
@@ -71,7 +71,7 @@ test('a PDF that fits but whose index does not (IndexedDB refuses, saying nothin
   expect(pageErrors).toEqual([]);
 
   // Room again: adding it again is a retry, and it is indexed.
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await lift();
   await page.getByTestId('pdf-input').setInputFiles(PDFS + name);
   await waitReady(page, name, 120_000);
   await expect(row).toHaveCount(1);
@@ -80,21 +80,11 @@ test('a PDF that fits but whose index does not (IndexedDB refuses, saying nothin
 });
 
 test('a document whose record the browser refuses to save says so in its row, and nothing is lost', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await openApp(page);
-  await waitForServiceWorker(page);
-  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
-  // As above, the quota is made tight before the first write (room for this PDF and its index), then other
-  // data of the site fills it, so the next change to the document's record (stored with the PDF) cannot be
-  // written. (Chromium checks the quota for values it keeps as files, such as Blobs.)
+  // Room for this PDF and its index; then other data of the site fills the quota, so the next change to the
+  // document's record (stored with the PDF) cannot be written. (Chromium checks the quota for values it keeps
+  // as files, such as Blobs.)
   const name = 'compressed.tracemonkey-pldi-09.pdf';
-  const origin = new URL(page.url()).origin;
-  const cdp = await context.newCDPSession(page);
-  const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 4 * 2 ** 20 });
+  const { context, page, pageErrors, lift } = await appWithRoom(browser, 4 * 2 ** 20);
   await page.getByTestId('pdf-input').setInputFiles(PDFS + name);
   await waitReady(page, name);
   const row = documentRow(page, name);
@@ -133,7 +123,7 @@ test('a document whose record the browser refuses to save says so in its row, an
   expect(pageErrors).toEqual([]);
 
   // Room again, reload: the document is there (stored before the quota ran out); the warning was for that session.
-  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await lift();
   await page.reload();
   await waitReady(page, name);
   await expect(documentRow(page, name).getByTestId('doc-storage-warning')).toHaveCount(0);

@@ -3,7 +3,7 @@
 // document's Web Lock) and then shows the stored result, ready and searchable. A document removed in one tab
 // while the other is recognising it leaves nothing of its index (nor its recognised pages) in IndexedDB.
 import { createHash } from 'node:crypto';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 import { ask, DESKTOP, documentRow, openApp, waitReady } from './app-helpers';
 
@@ -66,25 +66,34 @@ function documentLocks(page: Page): Promise<number> {
   });
 }
 
+/**
+ * Holds back the OCR language data for every page of `context` until `release()`: a tab then stays in the middle
+ * of recognising for as long as the test needs, whatever the machine's speed. `requests()` counts the asks.
+ */
+async function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let requests = 0;
+  await context.route('**/tesseract/lang/**', async (route) => {
+    requests++;
+    await held;
+    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
+  });
+  return { release, requests: () => requests };
+}
+
 test('a tab opened while another recognises a scan does not recognise it again: it shows it ready and searchable once the other is done', async ({ browser }) => {
   // No service worker, so that every OCR file comes from the network: the language data is held back until tab 2
   // is open and waiting, so tab 1 cannot have finished before (whatever the machine's speed).
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let languageRequests = 0;
-  await context.route('**/tesseract/lang/**', async (route) => {
-    languageRequests++;
-    await held;
-    await route.continue();
-  });
+  const { release, requests: languageRequests } = await holdLanguageData(context);
   const bytes = scanPdf(HARBOUR);
   const one = await context.newPage();
   const inOne = watchOcr(one);
   await openApp(one);
   await one.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
   await expect(documentRow(one, 'harbour-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
-  await expect.poll(() => languageRequests, { timeout: 60_000 }).toBe(1);
+  await expect.poll(languageRequests, { timeout: 60_000 }).toBe(1);
 
   // Tab 2 opens mid-recognition: it lists the stored document and waits for tab 1's lock on it instead of redoing the work.
   const two = await context.newPage();
@@ -112,7 +121,7 @@ test('a tab opened while another recognises a scan does not recognise it again: 
   expect(inOne.requests.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
   expect(inTwo.requests).toEqual([]);
   expect(inTwo.workers.filter((u) => /tesseract/i.test(u))).toEqual([]);
-  expect(languageRequests).toBe(1);
+  expect(languageRequests()).toBe(1);
 
   // Searchable in tab 2 from what tab 1 stored.
   await ask(two, 'Who writes down the wind speed every evening?');
@@ -125,14 +134,7 @@ test('a tab opened while another recognises a scan does not recognise it again: 
 test('a document removed in one tab while the other recognises it leaves no index (nor recognised pages) behind', async ({ browser }) => {
   // The language data is held back until the removal is made, so tab 1 is still recognising then (whatever the speed).
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let languageRequests = 0;
-  await context.route('**/tesseract/lang/**', async (route) => {
-    languageRequests++;
-    await held;
-    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
-  });
+  const { release, requests: languageRequests } = await holdLanguageData(context);
   const bytes = scanPdf(GLACIER);
   const docId = docIdOf(bytes);
   const ofDoc = (keys: string[]) => keys.filter((k) => k === docId || k.startsWith(`doc:${docId}:`));
@@ -141,7 +143,7 @@ test('a document removed in one tab while the other recognises it leaves no inde
   await openApp(one);
   await one.getByTestId('pdf-input').setInputFiles({ name: 'glacier-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
   await expect(documentRow(one, 'glacier-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
-  await expect.poll(() => languageRequests, { timeout: 60_000 }).toBe(1);
+  await expect.poll(languageRequests, { timeout: 60_000 }).toBe(1);
 
   // Removed in tab 2 while tab 1 is still recognising it.
   const two = await context.newPage();
