@@ -1,23 +1,9 @@
 // One document's processing (extract, OCR, index) or removal at a time, across every tab of the origin: a
 // Web Lock (navigator.locks) per document id. Where there is none (Node, old browsers) a chain of promises
-// per id, which orders the work of this one page — all there is there.
-const chains = new Map<string, Promise<void>>();
+// per id, which orders the work of this one page — all there is there (src/shared/named-lock.ts).
+import { chainBusy, chained, lockManager } from '../../shared/named-lock';
 
 const lockName = (docId: string) => `pdfchat-doc:${docId}`;
-
-function lockManager(): LockManager | undefined {
-  return typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
-}
-
-function chained<T>(docId: string, work: () => Promise<T>): Promise<T> {
-  const run = (chains.get(docId) ?? Promise.resolve()).then(work);
-  const done = run.then(() => undefined, () => undefined);
-  chains.set(docId, done);
-  void done.then(() => {
-    if (chains.get(docId) === done) chains.delete(docId);
-  });
-  return run;
-}
 
 /**
  * Runs `work` holding the document's lock, waiting for it when it is held. `work` is told whether the lock was
@@ -26,7 +12,7 @@ function chained<T>(docId: string, work: () => Promise<T>): Promise<T> {
  */
 export async function withDocumentLock<T>(docId: string, work: (waited: boolean) => Promise<T>): Promise<T> {
   const locks = lockManager();
-  if (!locks) return chained(docId, () => work(false));
+  if (!locks) return chained(lockName(docId), () => work(false));
   const now = await locks.request(lockName(docId), { ifAvailable: true }, async (lock) => (lock ? { value: await work(false) } : null));
   if (now) return now.value;
   return locks.request(lockName(docId), () => work(true));
@@ -39,8 +25,8 @@ export async function withDocumentLock<T>(docId: string, work: (waited: boolean)
 export async function ifDocumentFree(docId: string, work: () => Promise<void>): Promise<boolean> {
   const locks = lockManager();
   if (!locks) {
-    if (chains.has(docId)) return false;
-    await chained(docId, work);
+    if (chainBusy(lockName(docId))) return false;
+    await chained(lockName(docId), work);
     return true;
   }
   return locks.request(lockName(docId), { ifAvailable: true }, async (lock) => {

@@ -1,0 +1,32 @@
+// Named locks across every tab of the origin: a Web Lock (navigator.locks) where there is one; where there is
+// none (Node, the unit tests, old browsers) a chain of promises per name, which orders the work of this one
+// process or page — all there is there. Conversations, documents and model downloads each lock by their own name.
+const chains = new Map<string, Promise<void>>();
+
+/** The origin's Web Locks, or undefined (Node, old browsers). */
+export function lockManager(): LockManager | undefined {
+  return typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+}
+
+/** Runs `work` after every earlier `chained` work of the same name (in this process); errors do not break the chain. */
+export function chained<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const run = (chains.get(name) ?? Promise.resolve()).then(work);
+  const done = run.then(() => undefined, () => undefined);
+  chains.set(name, done);
+  void done.then(() => {
+    if (chains.get(name) === done) chains.delete(name);
+  });
+  return run;
+}
+
+/** Whether `chained` work of this name is running or waiting in this process. */
+export function chainBusy(name: string): boolean {
+  return chains.has(name);
+}
+
+/** Runs `work` holding the lock `name`, waiting for it when it is held. */
+export function withNamedLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = lockManager();
+  // (.then unwraps the type: LockManager.request's typing nests the callback's promise.)
+  return locks ? locks.request(name, work).then((result) => result) : chained(name, work);
+}
