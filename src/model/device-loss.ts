@@ -4,14 +4,10 @@
 // looked stopped by the user and the model still looked loaded. Here such an error becomes DEVICE_LOST, which
 // says what to do (load the model again) and which the app treats as "the engine is gone".
 import type { GpuContext } from '../gpu/context';
-import { AppError } from '../shared/errors';
+import { AppError, isAbortError } from '../shared/errors';
 
 /** How long an AbortError that our own signal did not cause waits for the device's `lost` promise to settle. */
 const LOST_SETTLE_MS = 1000;
-
-function isAbortError(e: unknown): boolean {
-  return !(e instanceof AppError) && typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError';
-}
 
 export function deviceLostError(during: string): AppError {
   return new AppError('DEVICE_LOST', `The GPU device was lost ${during} (driver reset, another app took the GPU memory, or the GPU process restarted). Load the model again.`);

@@ -56,12 +56,15 @@ export class AppError extends Error {
     if (e && typeof e === 'object' && (e as { name?: string }).name === 'AppError') {
       return AppError.fromJSON(e as { code: ErrorCode; message: string });
     }
-    if (e && typeof e === 'object' && (e as { name?: string }).name === 'AbortError') {
-      return new AppError('ABORTED', 'The operation was cancelled.');
-    }
+    if (isAbortError(e)) return new AppError('ABORTED', 'The operation was cancelled.');
     const msg = e instanceof Error ? e.message : String(e);
     return new AppError('INTERNAL', msg);
   }
+}
+
+/** A DOMException (or any error) named AbortError: what fetch, mapAsync and friends reject with when aborted. */
+export function isAbortError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError';
 }
 
 /** Throws ABORTED when the signal has fired. Call between units of long work. */
