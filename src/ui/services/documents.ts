@@ -160,9 +160,13 @@ export class DocumentsService {
     const rec = this.doc(docId);
     if (!rec) return;
     const why = isQuotaError(e) ? "the browser's storage for this site is full" : AppError.from(e).message || 'the browser refused the write';
-    const warning = `The state of this document could not be saved in the browser (${why}), so it will be read again after a reload. Free some storage (remove documents or models).`;
-    const shown = rec.storageWarnings ?? [];
-    if (!shown.includes(warning)) this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...d, storageWarnings: [...shown, warning] } : d)) }));
+    this.storageWarning(docId, `The state of this document could not be saved in the browser (${why}), so it will be read again after a reload. Free some storage (remove documents or models).`);
+  }
+
+  /** Says in the document's row (once) what the browser refused to store for it. */
+  private storageWarning(docId: string, warning: string): void {
+    const shown = this.doc(docId)?.storageWarnings ?? [];
+    if (!shown.includes(warning)) this.patchDoc(docId, { storageWarnings: [...shown, warning] });
   }
 
   private doc(docId: string): DocRecord | undefined {
@@ -427,10 +431,10 @@ export class DocumentsService {
       emptyPages: merged.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
       ocrPages: merged.pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page),
       warnings: merged.warnings,
-      ...(unsaved.length
-        ? { storageWarnings: [...(this.doc(docId)?.storageWarnings ?? []), `The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`] }
-        : {}),
     });
+    if (unsaved.length) {
+      this.storageWarning(docId, `The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`);
+    }
     return merged.pages;
   }
 
