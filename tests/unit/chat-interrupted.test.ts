@@ -2,19 +2,10 @@
 // interrupted (a clear "Ask again"), instead of losing both; when the answer does finish, the marker goes.
 // ChatService over the real ConversationStore on an in-memory key-value backend (IndexedDB in the browser).
 import { describe, expect, it } from 'vitest';
-import { ConversationStore, type KeyValueBackend } from '../../src/chat/conversation-store';
+import { ConversationStore } from '../../src/chat/conversation-store';
+import { memoryBackend } from '../memory-kv';
 import type { Passage } from '../../src/chat/types';
 import { ChatService, INTERRUPTED } from '../../src/ui/services/chat';
-
-function memoryBackend(): KeyValueBackend {
-  const m = new Map<string, unknown>();
-  return {
-    get: async (k) => structuredClone(m.get(k)) as never,
-    set: async (k, v) => void m.set(k, structuredClone(v)),
-    del: async (k) => void m.delete(k),
-    keys: async () => [...m.keys()],
-  };
-}
 
 describe('an answer interrupted by a reload', () => {
   it('the question is stored before the answer runs, the answer marked interrupted; a finished answer replaces the marker', async () => {

@@ -5,21 +5,26 @@
 // is not brought back by the other.
 import { describe, expect, it } from 'vitest';
 import { ConversationStore, type KeyValueBackend } from '../../src/chat/conversation-store';
+import { memoryBackend } from '../memory-kv';
 import { mergeConversations } from '../../src/chat/conversation-merge';
 import type { ChatTurn, Conversation, Passage } from '../../src/chat/types';
 import { ChatService, INTERRUPTED, type ChatState } from '../../src/ui/services/chat';
 
-function memoryBackend(): KeyValueBackend {
-  const m = new Map<string, unknown>();
-  return {
-    get: async (k) => structuredClone(m.get(k)) as never,
-    set: async (k, v) => void m.set(k, structuredClone(v)),
-    del: async (k) => void m.delete(k),
-    keys: async () => [...m.keys()],
-  };
+let channels = 0;
+/** Two tabs over one backend that hear each other (their own BroadcastChannel); disposed after `run`. */
+async function listeningTabs(run: (kv: KeyValueBackend, a: ChatService, b: ChatService) => Promise<void>): Promise<void> {
+  const kv = memoryBackend();
+  const channel = `test-two-tabs-${process.pid}-${channels++}`;
+  const a = tab(kv, channel);
+  const b = tab(kv, channel);
+  try {
+    await run(kv, a, b);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
 }
 
-let channels = 0;
 /** A tab: its own service and store over the shared backend; `channel` null = it hears no other tab. */
 function tab(kv: KeyValueBackend, channel: string | null, search: () => Promise<Passage[]> = async () => []): ChatService {
   return new ChatService({ search, engine: () => null, selectedDocIds: () => [] }, new ConversationStore(kv), { channel });
@@ -105,12 +110,8 @@ describe('two tabs on one conversation', () => {
     expect(b.state.get().conversation.turns[1].error).toBeUndefined();
   });
 
-  it('an idle tab shows the question asked in the other tab without a reload (BroadcastChannel)', async () => {
-    const kv = memoryBackend();
-    const channel = `test-two-tabs-${process.pid}-${channels++}`;
-    const a = tab(kv, channel);
-    const b = tab(kv, channel);
-    try {
+  it('an idle tab shows the question asked in the other tab without a reload (BroadcastChannel)', () =>
+    listeningTabs(async (_kv, a, b) => {
       await a.init();
       await a.ask('question 1');
       await b.init();
@@ -123,18 +124,10 @@ describe('two tabs on one conversation', () => {
       await b.ask('question 3');
       await until(a, (s) => questions(s.conversation.turns).length === 3);
       expect(questions(a.state.get().conversation.turns)).toEqual(['question 1', 'question 2', 'question 3']);
-    } finally {
-      a.dispose();
-      b.dispose();
-    }
-  });
+    }));
 
-  it('a conversation deleted in one tab: the idle other tab shows a new empty one and says so', async () => {
-    const kv = memoryBackend();
-    const channel = `test-two-tabs-${process.pid}-${channels++}`;
-    const a = tab(kv, channel);
-    const b = tab(kv, channel);
-    try {
+  it('a conversation deleted in one tab: the idle other tab shows a new empty one and says so', () =>
+    listeningTabs(async (kv, a, b) => {
       await a.init();
       await a.ask('question 1');
       await b.init();
@@ -149,11 +142,7 @@ describe('two tabs on one conversation', () => {
       expect(stored.id).not.toBe(id);
       expect(questions(stored.turns)).toEqual(['question 2']);
       expect(b.state.get().deletedElsewhere).toBeNull();
-    } finally {
-      a.dispose();
-      b.dispose();
-    }
-  });
+    }));
 
   it('a question asked in a conversation the other tab deleted is not stored into it: it becomes a new conversation', async () => {
     const kv = memoryBackend();
