@@ -1,13 +1,37 @@
 // A new app version deployed while tabs are open: it waits, every tab says so, nothing reloads unasked.
-// The "deploy" is real: the served dist/sw.js changes (one precache revision, same length, so the static
-// server's cached file size still holds) and a second tab's visit finds the new service worker, which installs
-// and waits. The first tab keeps what its user was doing (a typed question) until its user reloads.
+// The "deploy" is real: the served sw.js changes (one precache revision, same length, so the static server's
+// cached file size still holds) and a second tab's visit finds the new service worker, which installs and waits.
+// The first tab keeps what its user was doing (a typed question) until its user reloads.
+// The test serves its own copy of dist/ (`vite preview` with the project's config, so the same headers) on a port
+// of its own: the e2e files run two at a time, and the shared server's sw.js must not change under the others.
 import { expect, test, type Page } from '@playwright/test';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preview, type PreviewServer } from 'vite';
 import { DESKTOP, openApp, waitForServiceWorker } from './app-helpers';
 
-const SW = fileURLToPath(new URL('../dist/sw.js', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+let served: string;
+let server: PreviewServer;
+
+test.beforeAll(async () => {
+  served = mkdtempSync(join(tmpdir(), 'pdfchat-e2e-update-'));
+  cpSync(join(REPO_ROOT, 'dist'), served, { recursive: true });
+  server = await preview({
+    root: REPO_ROOT,
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    logLevel: 'silent',
+    build: { outDir: served },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (served) rmSync(served, { recursive: true, force: true });
+});
 
 /** dist/sw.js with its first precache revision changed by one hex digit: a new version, byte for byte as long. */
 function nextVersion(sw: string): string {
@@ -22,8 +46,11 @@ async function controllerScript(page: Page): Promise<string | null> {
 }
 
 test('a new version waits and is announced in every open tab; a tab reloads only when its user clicks Reload', async ({ browser }) => {
+  const SW = join(served, 'sw.js');
   const original = readFileSync(SW, 'utf8');
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const baseURL = server.resolvedUrls?.local[0];
+  if (!baseURL) throw new Error('the copy of dist/ is not being served');
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', baseURL });
   try {
     const first = await context.newPage();
     await openApp(first);
@@ -69,7 +96,6 @@ test('a new version waits and is announced in every open tab; a tab reloads only
     await expect(first.locator('.app[data-ready="true"]')).toBeVisible({ timeout: 30_000 });
     await expect(first.getByTestId('app-update')).toHaveCount(0);
   } finally {
-    writeFileSync(SW, original);
     await context.close();
   }
 });
