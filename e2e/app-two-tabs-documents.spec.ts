@@ -1,10 +1,12 @@
 // Two tabs (two pages of one browser context: one origin, one real IndexedDB) on the same document. A tab opened
 // while another one is recognising a scan does not recognise it too: it waits for the other tab's work (the
 // document's Web Lock) and then shows the stored result, ready and searchable. A document removed in one tab
-// while the other is recognising it leaves nothing of its index (nor its recognised pages) in IndexedDB.
+// while the other is recognising it leaves nothing of its index (nor its recognised pages) in IndexedDB. A
+// document added in one tab appears in the other open tab at once (no reload), read once, searchable in both.
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
+import { buildPdf } from '../tests/unit/pdf-helpers';
 import { ask, DESKTOP, documentRow, openApp, waitReady } from './app-helpers';
 
 const HARBOUR = [
@@ -192,5 +194,37 @@ test('a document removed in one tab while the other recognises it leaves no inde
   expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
   expect(ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs'))).toEqual([]);
   expect((await idbKeys(one, 'pdfchat-documents', 'retrieval')).filter((k) => k.startsWith(`doc:${ORPHAN}:`))).toEqual([]);
+  await context.close();
+});
+
+test('a document added in one tab appears in the other open tab without a reload, is read once, and is searchable there', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const pdfWorkers: string[] = [];
+  const open = async () => {
+    const page = await context.newPage();
+    page.on('worker', (w) => {
+      if (/\/assets\/pdf-worker-[\w-]+\.js$/.test(w.url())) pdfWorkers.push(w.url());
+    });
+    await openApp(page);
+    return page;
+  };
+  const one = await open();
+  const two = await open();
+  await expect(documentRow(two, 'orchard.pdf')).toHaveCount(0);
+  const lines = ['The orchard keeper grafts the young pear trees', 'in the last week of March, before the buds open.'];
+  const bytes = Buffer.from(buildPdf({ pages: [{ lines: lines.map((text, i) => ({ x: 50, y: 750 - i * 24, text, size: 12 })) }, { lines: [{ x: 50, y: 750, text: 'Index of trees', size: 12 }] }] }));
+  await one.getByTestId('pdf-input').setInputFiles({ name: 'orchard.pdf', mimeType: 'application/pdf', buffer: bytes });
+
+  // Tab 2 was not touched: it lists the document and shows it ready.
+  await waitReady(one, 'orchard.pdf');
+  await waitReady(two, 'orchard.pdf');
+  await expect(documentRow(two, 'orchard.pdf').getByTestId('page-count')).toHaveText('2 pages');
+  // Read once: one PDF reader was started, in one of the two tabs (whichever took the document's lock).
+  expect(pdfWorkers).toHaveLength(1);
+
+  await ask(two, 'When are the pear trees grafted?');
+  const source = two.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'orchard.pdf');
+  await expect(source).toHaveAttribute('data-page', '1');
   await context.close();
 });

@@ -109,13 +109,17 @@ export class DocumentsService {
   private readonly indexRuns = new Map<string, AbortController>();
   /** Runs of this tab holding or waiting for a document's lock (a wait for none of them is a wait for another tab). */
   private readonly lockUsers = new Map<string, number>();
-  /** Tells the other tabs of a removal, so that they stop their work on the document and drop it. */
+  /**
+   * Tells the other tabs of an addition (they list the document and take what this tab stores for it) and of a
+   * removal (they stop their work on the document and drop it).
+   */
   private readonly channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('pdfchat-documents') : null;
 
   /** `embedders`: where dense vectors come from (SemanticSearch in the app); none = keyword search only. */
   constructor(private readonly embedders?: EmbedderProvider) {
-    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ removed?: string }>) => {
+    if (this.channel) this.channel.onmessage = (e: MessageEvent<{ removed?: string; added?: string }>) => {
       if (typeof e.data?.removed === 'string') this.removedElsewhere(e.data.removed);
+      if (typeof e.data?.added === 'string') void this.addedElsewhere(e.data.added);
     };
   }
 
@@ -233,6 +237,7 @@ export class DocumentsService {
       this.bytesCache.delete(docId);
       return { kind: 'not-stored', docId, error: notStoredError(file.name, e) };
     }
+    this.channel?.postMessage({ added: docId });
     return { kind: 'added', docId };
   }
 
@@ -486,6 +491,22 @@ export class DocumentsService {
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
     this.library?.forget(docId);
+  }
+
+  /**
+   * Another tab added a document: it is listed here too (from its stored record, in the order documents were
+   * added) and processed like one found at start-up — this tab waits for the other tab's lock and takes the
+   * index it stores, or, when the other tab has not started on it yet, does the work itself (the other tab then
+   * takes what this one stored). Either way the document is read once, and searchable in every open tab.
+   */
+  private async addedElsewhere(docId: string): Promise<void> {
+    await this.init();
+    if (this.doc(docId)) return;
+    const stored = await get<StoredDoc>(docId, this.files).catch(() => undefined);
+    if (!stored || this.doc(docId)) return;
+    const record: DocRecord = { ...stored.record, progress: undefined, storageWarnings: undefined };
+    this.state.update((s) => ({ ...s, docs: [...s.docs, record].sort((a, b) => a.addedAt - b.addedAt) }));
+    await this.process(docId);
   }
 
   /** Another tab removed the document (and deletes its stored data once this tab's work on it has stopped). */
