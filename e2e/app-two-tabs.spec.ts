@@ -2,8 +2,10 @@
 // search mode: questions asked in both tabs are all kept (a save merges into the stored record), each tab
 // shows the other's question without a reload once idle (BroadcastChannel), questions asked at the same time
 // in both tabs are both stored, and a conversation deleted in one
-// tab is not brought back by a question asked in the other.
+// tab is not brought back by a question asked in the other. An answer another tab is still writing is shown as
+// such (its Web Lock is held), and as interrupted once that tab closes.
 import { expect, test, type Page } from '@playwright/test';
+import { answerLockName, INTERRUPTED } from '../src/ui/services/chat';
 import { addPdfs, ask, DESKTOP, hasFixtures, openApp, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
@@ -92,5 +94,48 @@ test('two tabs on one conversation: both tabs\' questions are kept (also asked a
   // Tab 1 hears of the new conversation in its list.
   await expect(one.getByTestId('conversation-select').locator('option', { hasText: Q4 })).toHaveCount(1);
 
+  await context.close();
+});
+
+test('an answer another tab is still writing says so, not "interrupted"; when that tab closes mid-answer it says interrupted', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  // The writing tab, at the point where the app has stored the question with its answer begun (stored as
+  // interrupted until it ends) and holds the answer's Web Lock while it writes.
+  const writer = await context.newPage();
+  await openApp(writer);
+  const question = 'What does the keeper write down every evening?';
+  await writer.evaluate(async ({ question, lock, interrupted }) => {
+    const now = Date.now();
+    const conversation = {
+      id: 'c-e2e-writing', title: question, createdAt: now, updatedAt: now,
+      turns: [
+        { id: 'q-e2e-writing', role: 'user', content: question, createdAt: now },
+        { id: 'a-e2e-writing', role: 'assistant', content: 'The keeper writes', createdAt: now, error: interrupted },
+      ],
+    };
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('pdfchat-conversations');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const tx = db.transaction('conversations', 'readwrite');
+    tx.objectStore('conversations').put(conversation, conversation.id);
+    await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onerror = () => reject(tx.error))));
+    db.close();
+    await new Promise<void>((taken) => void navigator.locks.request(lock, () => (taken(), new Promise(() => undefined))));
+  }, { question, lock: answerLockName('a-e2e-writing'), interrupted: INTERRUPTED });
+
+  const reader = await context.newPage();
+  await openApp(reader);
+  await expect(questionsOf(reader)).toHaveText([question]);
+  await expect(reader.getByTestId('answering-elsewhere')).toHaveText('This answer is still being written in another tab. It appears here when it is finished.');
+  await expect(reader.getByTestId('answer')).toHaveAttribute('aria-busy', 'true');
+  await expect(reader.getByText(/This answer was interrupted/)).toHaveCount(0);
+
+  // The writing tab closes mid-answer: the browser lets its lock go, and the answer is shown as interrupted.
+  await writer.close();
+  await expect(reader.getByTestId('answering-elsewhere')).toHaveCount(0);
+  await expect(reader.getByText(/This answer was interrupted/)).toBeVisible();
+  await expect(reader.getByTestId('answer')).toHaveAttribute('aria-busy', 'false');
   await context.close();
 });

@@ -30,3 +30,39 @@ export function withNamedLock<T>(name: string, work: () => Promise<T>): Promise<
   // (.then unwraps the type: LockManager.request's typing nests the callback's promise.)
   return locks ? locks.request(name, work).then((result) => result) : chained(name, work);
 }
+
+/**
+ * Takes the lock `name` (waiting while it is held) and keeps it until the returned `release` is called — or
+ * until the page closes or crashes, when the browser lets a Web Lock go by itself. Other tabs see it held
+ * (`namedLockHeld`) and can wait for its end (`whenNamedLockFree`): what a running answer is announced by.
+ */
+export async function holdNamedLock(name: string): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const locks = lockManager();
+  await new Promise<void>((taken) => {
+    const work = () => {
+      taken();
+      return held;
+    };
+    if (locks) void locks.request(name, work);
+    else void chained(name, work);
+  });
+  return release;
+}
+
+/** Whether someone (any tab of the origin; in this process where there are no Web Locks) holds the lock `name` now. */
+export async function namedLockHeld(name: string): Promise<boolean> {
+  const locks = lockManager();
+  if (!locks) return chainBusy(name);
+  const now = await locks.query();
+  return (now.held ?? []).some((l) => l.name === name);
+}
+
+/** Resolves once the lock `name` is free: at once if nobody holds it, else when its holder lets go (or closes). */
+export async function whenNamedLockFree(name: string): Promise<void> {
+  const locks = lockManager();
+  // Shared: any number of watchers wait together, and none of them keeps the lock from anyone afterwards.
+  if (locks) await locks.request(name, { mode: 'shared' }, async () => undefined);
+  else await chained(name, async () => undefined);
+}

@@ -17,7 +17,7 @@ interface Props {
 
 export function ChatPanel({ chat, modelName, hasDocuments, onOpenSource }: Props) {
   const { t } = useI18n();
-  const { conversation, pendingId } = useObservable(chat.state);
+  const { conversation, pendingId, answeringElsewhere } = useObservable(chat.state);
   const [question, setQuestion] = useState('');
   const [settingsOpen, setSettingsOpen] = useState(false);
   const endRef = useRef<HTMLDivElement>(null);
@@ -63,7 +63,7 @@ export function ChatPanel({ chat, modelName, hasDocuments, onOpenSource }: Props
       <div className="messages" aria-live="polite" aria-relevant="additions text">
         {conversation.turns.length === 0 && <p className="muted empty-chat">{hasDocuments ? t('tagline') : t('noDocsToAsk')}</p>}
         {conversation.turns.map((turn) => (
-          <MessageView key={turn.id} turn={turn} pending={turn.id === pendingId} onOpenSource={onOpenSource} />
+          <MessageView key={turn.id} turn={turn} pending={turn.id === pendingId} elsewhere={answeringElsewhere.includes(turn.id)} onOpenSource={onOpenSource} />
         ))}
         <div ref={endRef} />
       </div>

@@ -6,7 +6,8 @@ import { useI18n } from './i18n';
 import { MarkdownView } from './MarkdownView';
 import { SourceList } from './SourceList';
 
-export function MessageView({ turn, pending, onOpenSource }: { turn: ChatTurn; pending: boolean; onOpenSource: (s: CitedSource) => void }) {
+/** `elsewhere`: another tab is still writing this answer (its stored copy says interrupted until it is done). */
+export function MessageView({ turn, pending, elsewhere = false, onOpenSource }: { turn: ChatTurn; pending: boolean; elsewhere?: boolean; onOpenSource: (s: CitedSource) => void }) {
   const { t } = useI18n();
   const sources = turn.sources ?? [];
   const citeLabel = useCallback((n: number) => {
@@ -25,7 +26,7 @@ export function MessageView({ turn, pending, onOpenSource }: { turn: ChatTurn; p
     if (s) onOpenSource(s);
   };
   return (
-    <article className="turn assistant" aria-label={t('assistant')} data-testid="answer" data-mode={turn.mode ?? ''} aria-busy={pending}>
+    <article className="turn assistant" aria-label={t('assistant')} data-testid="answer" data-mode={turn.mode ?? ''} aria-busy={pending || elsewhere}>
       {turn.mode === 'search' && (
         <p className="search-banner" data-testid="search-mode-banner">
           {t('searchModeBanner')}
@@ -35,7 +36,12 @@ export function MessageView({ turn, pending, onOpenSource }: { turn: ChatTurn; p
       {turn.mode !== 'search' && turn.content && <MarkdownView text={turn.content} sourceCount={sources.length} citeLabel={citeLabel} onCite={open} />}
       {pending && !turn.content && <p className="muted thinking">{t('thinking')}</p>}
       {turn.stopped && <p className="muted small">{t('stopped')}</p>}
-      {turn.error && (
+      {elsewhere && (
+        <p className="muted thinking" data-testid="answering-elsewhere">
+          {t('answeringElsewhere')}
+        </p>
+      )}
+      {turn.error && !elsewhere && (
         <p className="problem" role="alert" data-code={turn.error.code}>
           {turn.error.message}
         </p>

@@ -8,7 +8,8 @@ import { ConversationStore, type KeyValueBackend } from '../../src/chat/conversa
 import { memoryBackend } from '../memory-kv';
 import { mergeConversations } from '../../src/chat/conversation-merge';
 import type { ChatTurn, Conversation, Passage } from '../../src/chat/types';
-import { ChatService, INTERRUPTED, type ChatState } from '../../src/ui/services/chat';
+import { answerLockName, ChatService, INTERRUPTED, type ChatState } from '../../src/ui/services/chat';
+import { holdNamedLock } from '../../src/shared/named-lock';
 
 let channels = 0;
 /** Two tabs over one backend that hear each other (their own BroadcastChannel); disposed after `run`. */
@@ -166,6 +167,65 @@ describe('two tabs on one conversation', () => {
     expect(questions(s.conversation.turns)).toEqual(['question 2']);
     expect(s.deletedElsewhere).toEqual({ title: 'question 1', keptAsNew: true });
     expect(s.list.map((c) => c.id)).toEqual([stored.id]);
+  });
+});
+
+describe('an answer still being written in another tab', () => {
+  // (Node has no Web Locks: named-lock.ts's in-process fallback stands in, which two services in one process share.)
+  it('is shown as being written there, not as interrupted, and as finished once that tab is done', async () => {
+    const kv = memoryBackend();
+    const channel = `test-answering-${process.pid}-${channels++}`;
+    let searching!: () => void;
+    const inSearch = new Promise<void>((r) => { searching = r; });
+    let finish!: (p: Passage[]) => void;
+    const results = new Promise<Passage[]>((r) => { finish = r; });
+    const a = tab(kv, channel, () => { searching(); return results; });
+    const b = tab(kv, channel);
+    try {
+      await a.init();
+      const asking = a.ask('question 1');
+      await inSearch;
+      // B opens while A's answer runs: the stored copy says interrupted, and B knows better.
+      await b.init();
+      const answerId = b.state.get().conversation.turns[1].id;
+      expect(b.state.get().conversation.turns[1].error).toEqual(INTERRUPTED);
+      await until(b, (s) => s.answeringElsewhere.includes(answerId));
+      finish([]);
+      await asking;
+      await until(b, (s) => s.answeringElsewhere.length === 0);
+      expect(b.state.get().conversation.turns[1].error).toBeUndefined();
+      expect(b.state.get().conversation.turns[1]).toMatchObject({ role: 'assistant', mode: 'search' });
+      // The asking tab never lists its own answer.
+      expect(a.state.get().answeringElsewhere).toEqual([]);
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('shows as interrupted once the tab that was writing it lets its lock go without finishing (closed)', async () => {
+    const kv = memoryBackend();
+    const now = Date.now();
+    const question: ChatTurn = { id: 'q1', role: 'user', content: 'question 1', createdAt: now };
+    const answer: ChatTurn = { id: 'a1', role: 'assistant', content: 'The first wor', createdAt: now, error: INTERRUPTED };
+    await new ConversationStore(kv).save({ id: 'c1', title: 'question 1', createdAt: now, updatedAt: now, turns: [question, answer] });
+    // The writing tab: its lock, held while "it" writes; let go with nothing saved, as when a tab closes.
+    const closeWritingTab = await holdNamedLock(answerLockName('a1'));
+    const b = tab(kv, null);
+    try {
+      await b.init();
+      expect(b.state.get().answeringElsewhere).toEqual(['a1']);
+      closeWritingTab();
+      await until(b, (s) => s.answeringElsewhere.length === 0);
+      expect(b.state.get().conversation.turns[1].error).toEqual(INTERRUPTED);
+      // An interrupted answer nobody is writing is not listed at all (a reload of B).
+      const again = tab(kv, null);
+      await again.init();
+      expect(again.state.get().answeringElsewhere).toEqual([]);
+      again.dispose();
+    } finally {
+      b.dispose();
+    }
   });
 });
 

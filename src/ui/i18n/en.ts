@@ -106,6 +106,7 @@ export const en = {
   viewer: 'Page viewer',
   prevPage: 'Previous page',
   nextPage: 'Next page',
+  answeringElsewhere: 'This answer is still being written in another tab. It appears here when it is finished.',
   thinking: 'Searching and reading…',
   offline: 'Offline',
   error: 'Error',

@@ -104,6 +104,7 @@ export const zh: Record<MessageKey, string> = {
   viewer: '页面查看',
   prevPage: '上一页',
   nextPage: '下一页',
+  answeringElsewhere: '另一个标签页仍在写这个回答，写完后会显示在这里。',
   thinking: '正在检索和阅读…',
   offline: '离线',
   error: '错误',

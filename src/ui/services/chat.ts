@@ -9,12 +9,18 @@
 // new, empty conversation; a question asked in it meanwhile (a running answer, a message not yet arrived) is
 // not stored into it but moves, with its answer, to a new conversation of its own. Either way the tab says
 // so (ChatState.deletedElsewhere).
+// An answer is stored as "interrupted" from its start (so a closed tab keeps the question), and the tab writing
+// it holds a Web Lock named after the turn (answerLockName) until its final save. Another tab showing that turn
+// checks the lock: held, it says the answer is being written in another tab (ChatState.answeringElsewhere) and
+// waits for the lock's end — then reads the finished answer, or, if that tab closed mid-answer, shows it
+// interrupted.
 import { answerQuestion, type AnswerDeps } from '../../chat/answer';
 import { nextTurnVersion, mergeConversations } from '../../chat/conversation-merge';
 import { ConversationStore, newConversation, randomId } from '../../chat/conversation-store';
 import { conversationToMarkdown } from '../../chat/export-markdown';
 import type { ChatTurn, Conversation } from '../../chat/types';
 import { AppError } from '../../shared/errors';
+import { holdNamedLock, namedLockHeld, whenNamedLockFree } from '../../shared/named-lock';
 import { Observable } from '../state/observable';
 import { answerSettings } from '../state/settings';
 
@@ -39,6 +45,8 @@ export interface ChatState {
    * it here was kept as a new conversation (otherwise an empty one took its place). Cleared by the next action.
    */
   deletedElsewhere: { title: string; keptAsNew: boolean } | null;
+  /** Ids of the answers shown that another tab is still writing (stored as interrupted until it finishes). */
+  answeringElsewhere: string[];
 }
 
 /** The BroadcastChannel on which tabs say they saved or deleted a conversation. */
@@ -51,6 +59,11 @@ interface ChangeMessage {
 
 /** What a stored answer says when the page was reloaded or closed before it finished. */
 export const INTERRUPTED = { code: 'ABORTED' as const, message: 'This answer was interrupted: the page was reloaded or closed before it finished. Ask again.' };
+
+/** The lock a tab holds while it writes the answer `turnId` (held from before its first save to after its last). */
+export const answerLockName = (turnId: string) => `pdfchat-answer:${turnId}`;
+
+const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code === INTERRUPTED.code && t.error.message === INTERRUPTED.message;
 
 const summarize = (c: Conversation): ConversationSummary => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, questions: c.turns.filter((t) => t.role === 'user').length });
 
@@ -66,6 +79,8 @@ export class ChatService {
   private saving = 0;
   /** Another tab changed something while this one was busy: reload when idle. */
   private remoteChangeWaiting = false;
+  /** Answers of other tabs whose lock this tab waits on. */
+  private readonly watchedAnswers = new Set<string>();
 
   constructor(
     private readonly deps: { search: AnswerDeps['search']; engine: () => AnswerDeps['engine']; selectedDocIds: () => string[] },
@@ -74,7 +89,7 @@ export class ChatService {
     { channel = CHANNEL }: { channel?: string | null } = {},
   ) {
     const first = newConversation();
-    this.state = new Observable<ChatState>({ conversation: first, pendingId: null, list: [summarize(first)], storageProblem: null, deletedElsewhere: null });
+    this.state = new Observable<ChatState>({ conversation: first, pendingId: null, list: [summarize(first)], storageProblem: null, deletedElsewhere: null, answeringElsewhere: [] });
     this.channel = channel !== null && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(channel) : null;
     if (this.channel) {
       this.channel.onmessage = () => this.onRemoteChange();
@@ -104,6 +119,28 @@ export class ChatService {
       this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
     }
     this.publishList();
+    await this.watchAnswersElsewhere();
+  }
+
+  /**
+   * The conversation shown holds answers stored as interrupted: those whose lock another tab holds are still
+   * being written there. They are listed in `answeringElsewhere` until the lock is let go; then the stored
+   * conversation is read again (the finished answer, or still interrupted if that tab closed).
+   */
+  private async watchAnswersElsewhere(): Promise<void> {
+    const { conversation, pendingId } = this.state.get();
+    for (const turn of conversation.turns) {
+      if (!isInterrupted(turn) || turn.id === pendingId || this.watchedAnswers.has(turn.id)) continue;
+      const name = answerLockName(turn.id);
+      if (!(await namedLockHeld(name))) continue;
+      this.watchedAnswers.add(turn.id);
+      this.state.update((s) => ({ ...s, answeringElsewhere: [...s.answeringElsewhere, turn.id] }));
+      void whenNamedLockFree(name).then(async () => {
+        await this.reloadFromStore();
+        this.watchedAnswers.delete(turn.id);
+        this.state.update((s) => ({ ...s, answeringElsewhere: s.answeringElsewhere.filter((id) => id !== turn.id) }));
+      });
+    }
   }
 
   private publishList(): void {
@@ -154,6 +191,7 @@ export class ChatService {
     if (!this.busy()) {
       if (record) {
         this.state.update((s) => (s.conversation.id === record.id ? { ...s, conversation: mergeConversations(record, s.conversation) } : s));
+        void this.watchAnswersElsewhere();
       } else if (this.seenStored.has(current.id)) {
         this.seenStored.delete(current.id);
         this.state.update((s) => (s.conversation.id === current.id ? { ...s, conversation: newConversation(), deletedElsewhere: { title: current.title, keptAsNew: false } } : s));
@@ -190,6 +228,17 @@ export class ChatService {
     }));
     this.publishList();
     this.abort = new AbortController();
+    // Held until the answer's last save: other tabs showing the stored copy know it is still being written.
+    const releaseAnswerLock = await holdNamedLock(answerLockName(pending.id));
+    try {
+      await this.answer(q, earlier, userTurn, pending);
+    } finally {
+      releaseAnswerLock();
+    }
+    await this.catchUp();
+  }
+
+  private async answer(q: string, earlier: ChatTurn[], userTurn: ChatTurn, pending: ChatTurn): Promise<void> {
     // Stored before the answer runs, with the answer marked interrupted: a reload or a closed tab mid-answer
     // keeps the question and says the answer was cut off, instead of losing both. Overwritten when it ends.
     const own = [userTurn.id, pending.id];
@@ -197,7 +246,7 @@ export class ChatService {
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
     try {
       result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
-        signal: this.abort.signal,
+        signal: this.abort!.signal,
         onSources: (sources) => this.patchTurn(pending.id, { sources, mode: this.deps.engine() ? 'model' : 'search' }),
         onText: (content) => this.patchTurn(pending.id, { content }),
       });
@@ -209,7 +258,6 @@ export class ChatService {
     this.abort = null;
     this.state.update((s) => ({ ...s, pendingId: null }));
     await this.save({ ownTurnIds: own });
-    await this.catchUp();
   }
 
   stop(): void {
@@ -245,6 +293,7 @@ export class ChatService {
     // The empty conversation being left is not kept.
     this.state.update((x) => ({ ...x, conversation: conv, deletedElsewhere: null }));
     this.publishList();
+    await this.watchAnswersElsewhere();
   }
 
   /** Deletes a conversation; deleting the current one opens the most recent other one (or a new one). */
