@@ -1,6 +1,7 @@
 // Model manager: GPU status, curated models with sizes and fit check, any hub repo, a folder from disk,
 // downloaded models with storage use, the hub endpoint, and the loaded model.
 import { useState } from 'react';
+import { isAbortError } from '../shared/errors';
 import type { ModelsService, RepoCheck } from './services/models';
 import { modelKeyOf } from './services/models';
 import { catalogView } from './services/catalog-view';
@@ -169,7 +170,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
             setFolderError(null);
             pickModelDirectory().then(
               (files) => models.loadFolder(files.name, files),
-              (err: Error) => err.name !== 'AbortError' && setFolderError(err.message),
+              (err: Error) => !isAbortError(err) && setFolderError(err.message),
             );
           }}
         >
