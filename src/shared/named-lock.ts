@@ -1,6 +1,9 @@
 // Named locks across every tab of the origin: a Web Lock (navigator.locks) where there is one; where there is
-// none (Node, the unit tests, old browsers) a chain of promises per name, which orders the work of this one
-// process or page — all there is there. Conversations, documents and model downloads each lock by their own name.
+// none (Node, the unit tests, old browsers), or where the browser refuses it (Chromium rejects Lock requests with
+// SecurityError when the site's storage is blocked, as in some embedded or opaque origins), a chain of promises
+// per name, which orders the work of this one process or page — all there is there. Conversations, documents,
+// running answers and model downloads each lock by their own name. Every lock of the project is taken through
+// `requestNamedLock`, so none of them can leave its caller waiting forever on a refused request.
 const chains = new Map<string, Promise<void>>();
 
 /** The origin's Web Locks, or undefined (Node, old browsers). */
@@ -24,11 +27,41 @@ export function chainBusy(name: string): boolean {
   return chains.has(name);
 }
 
+/** How a lock is asked for: `ifAvailable` (work gets null at once when it is held), `shared` (readers together). */
+export interface NamedLockOptions {
+  ifAvailable?: boolean;
+  shared?: boolean;
+}
+
+/**
+ * Runs `work` holding the lock `name` — a Web Lock, or the in-page chain where Web Locks are missing or refused.
+ * `work` gets whether it holds the lock: always true, except with `ifAvailable` when someone else holds it.
+ * An error thrown by `work` is the caller's; a refusal of the request itself is not (the chain takes over).
+ */
+export async function requestNamedLock<T>(name: string, options: NamedLockOptions, work: (held: boolean) => Promise<T>): Promise<T> {
+  const locks = lockManager();
+  if (locks) {
+    let started = false;
+    const run = (lock: Lock | null) => {
+      started = true;
+      return work(lock !== null);
+    };
+    const request = { mode: options.shared ? ('shared' as const) : ('exclusive' as const), ...(options.ifAvailable ? { ifAvailable: true } : {}) };
+    try {
+      // (.then unwraps the type: LockManager.request's typing nests the callback's promise.)
+      return await locks.request(name, request, run).then((result) => result);
+    } catch (e) {
+      if (started) throw e;
+      // Refused before `work` ran: on to the chain.
+    }
+  }
+  if (options.ifAvailable && chainBusy(name)) return work(false);
+  return chained(name, () => work(true));
+}
+
 /** Runs `work` holding the lock `name`, waiting for it when it is held. */
 export function withNamedLock<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const locks = lockManager();
-  // (.then unwraps the type: LockManager.request's typing nests the callback's promise.)
-  return locks ? locks.request(name, work).then((result) => result) : chained(name, work);
+  return requestNamedLock(name, {}, () => work());
 }
 
 /**
@@ -39,14 +72,11 @@ export function withNamedLock<T>(name: string, work: () => Promise<T>): Promise<
 export async function holdNamedLock(name: string): Promise<() => void> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  const locks = lockManager();
   await new Promise<void>((taken) => {
-    const work = () => {
+    void requestNamedLock(name, {}, () => {
       taken();
       return held;
-    };
-    if (locks) void locks.request(name, work);
-    else void chained(name, work);
+    });
   });
   return release;
 }
@@ -54,15 +84,19 @@ export async function holdNamedLock(name: string): Promise<() => void> {
 /** Whether someone (any tab of the origin; in this process where there are no Web Locks) holds the lock `name` now. */
 export async function namedLockHeld(name: string): Promise<boolean> {
   const locks = lockManager();
-  if (!locks) return chainBusy(name);
-  const now = await locks.query();
-  return (now.held ?? []).some((l) => l.name === name);
+  if (locks) {
+    try {
+      const now = await locks.query();
+      return (now.held ?? []).some((l) => l.name === name);
+    } catch {
+      // Refused (storage blocked): only this page's chain can say.
+    }
+  }
+  return chainBusy(name);
 }
 
 /** Resolves once the lock `name` is free: at once if nobody holds it, else when its holder lets go (or closes). */
 export async function whenNamedLockFree(name: string): Promise<void> {
-  const locks = lockManager();
   // Shared: any number of watchers wait together, and none of them keeps the lock from anyone afterwards.
-  if (locks) await locks.request(name, { mode: 'shared' }, async () => undefined);
-  else await chained(name, async () => undefined);
+  await requestNamedLock(name, { shared: true }, async () => undefined);
 }

@@ -26,7 +26,7 @@
 //   cached models could be deleted.
 import { AppError, throwIfAborted } from '../shared/errors';
 import type { Progress } from '../shared/progress';
-import { lockManager } from '../shared/named-lock';
+import { requestNamedLock } from '../shared/named-lock';
 import { isQuotaError, type StorageBackend } from './backend';
 import { discoverModelFiles, type RemoteFile } from './discover';
 import { describeHttpFailure, hubFetch, normalizeEndpoint, resolveUrl, sha256FromHeaders, validateRepoId, type HubSettings } from './hub';
@@ -141,10 +141,9 @@ function concat(parts: Uint8Array[], n: number): Uint8Array {
 export async function downloadModel(opts: DownloadOptions): Promise<DownloadResult> {
   const repo = validateRepoId(opts.repo);
   const revision = opts.revision?.trim() || 'main';
-  const locks = lockManager();
-  if (!locks) return downloadUnlocked(opts);
-  return locks.request(`pdfchat-model-download:${repo}@${revision}`, { ifAvailable: true }, async (lock) => {
-    if (!lock) throw new AppError('DOWNLOAD_FAILED', `${repo} is already being downloaded in another tab or window. Wait for it there, or close it and retry here.`);
+  // (Node: no Web Locks, the in-process chain; a browser that refuses them: the same, for this page only.)
+  return requestNamedLock(`pdfchat-model-download:${repo}@${revision}`, { ifAvailable: true }, async (held) => {
+    if (!held) throw new AppError('DOWNLOAD_FAILED', `${repo} is already being downloaded in another tab or window. Wait for it there, or close it and retry here.`);
     return downloadUnlocked(opts);
   });
 }

@@ -1,7 +1,7 @@
 // One document's processing (extract, OCR, index) or removal at a time, across every tab of the origin: a
 // Web Lock (navigator.locks) per document id. Where there is none (Node, old browsers) a chain of promises
 // per id, which orders the work of this one page — all there is there (src/shared/named-lock.ts).
-import { chainBusy, chained, lockManager } from '../../shared/named-lock';
+import { requestNamedLock } from '../../shared/named-lock';
 
 const lockName = (docId: string) => `pdfchat-doc:${docId}`;
 
@@ -11,11 +11,9 @@ const lockName = (docId: string) => `pdfchat-doc:${docId}`;
  * document meanwhile, and what they stored is to be read before doing the work again.
  */
 export async function withDocumentLock<T>(docId: string, work: (waited: boolean) => Promise<T>): Promise<T> {
-  const locks = lockManager();
-  if (!locks) return chained(lockName(docId), () => work(false));
-  const now = await locks.request(lockName(docId), { ifAvailable: true }, async (lock) => (lock ? { value: await work(false) } : null));
+  const now = await requestNamedLock(lockName(docId), { ifAvailable: true }, async (held) => (held ? { value: await work(false) } : null));
   if (now) return now.value;
-  return locks.request(lockName(docId), () => work(true));
+  return requestNamedLock(lockName(docId), {}, () => work(true));
 }
 
 /**
@@ -23,14 +21,8 @@ export async function withDocumentLock<T>(docId: string, work: (waited: boolean)
  * otherwise): for clean-up that must never touch a document another tab is working on.
  */
 export async function ifDocumentFree(docId: string, work: () => Promise<void>): Promise<boolean> {
-  const locks = lockManager();
-  if (!locks) {
-    if (chainBusy(lockName(docId))) return false;
-    await chained(lockName(docId), work);
-    return true;
-  }
-  return locks.request(lockName(docId), { ifAvailable: true }, async (lock) => {
-    if (!lock) return false;
+  return requestNamedLock(lockName(docId), { ifAvailable: true }, async (held) => {
+    if (!held) return false;
     await work();
     return true;
   });
