@@ -43,7 +43,7 @@ const pwa = VitePWA({
     ],
   },
   workbox: {
-    globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}', 'pdfjs/cmaps/*.bcmap', 'pdfjs/standard_fonts/*.{pfb,ttf}'],
+    globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}', 'pdfjs/cmaps/*.bcmap', 'pdfjs/standard_fonts/*.{pfb,ttf}', 'pdfjs/wasm/*.wasm'],
     // OCR files (worker, ~4 MB wasm core, language data) are not precached: most users never need them.
     globIgnores: ['tesseract/**'],
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,

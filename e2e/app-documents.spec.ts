@@ -1,7 +1,9 @@
 // The app without a model: documents (progress, problems, persistence), search mode with sources that open
-// the cited page, offline reload, CSP, i18n, WebGPU missing, phone and desktop screenshots.
+// the cited page, offline reload, CSP, i18n, WebGPU missing, phone and desktop screenshots; a CCITT fax scan
+// rendered by pdf.js's wasm decoder, online and offline.
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { buildCcittPdf, CCITT_IMAGE_BOX } from '../tests/unit/pdf-ccitt-helpers';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PDFS, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
@@ -226,5 +228,43 @@ test('keyboard only: add-free flow reaches the question box, asks, and the setti
   await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden();
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   expect(bg).toBe('rgb(20, 23, 27)'); // dark theme
+  await context.close();
+});
+
+test('a page scanned as a CCITT G4 fax image renders in the viewer (pdf.js\'s wasm decoder served by the app), also offline', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  // Top half of the image black, bottom half white (tests/unit/pdf-ccitt-helpers.ts).
+  const pdf = Buffer.from(buildCcittPdf('Invoice scanned on the office copier', [true, true, true, true, false, false, false, false]));
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'copier-scan.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await waitReady(page, 'copier-scan.pdf');
+
+  /** Grey level of the viewer's canvas at the middle of the image's black half and of its white half. */
+  const viewerBars = async () => {
+    await ask(page, 'Which copier was the invoice scanned on?');
+    await page.getByTestId('answer').last().getByTestId('source').first().getByRole('button').click();
+    await expect(page.getByTestId('viewer')).toBeVisible();
+    await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+    const bars = await page.getByTestId('viewer').locator('canvas').evaluate((canvas: HTMLCanvasElement, box) => {
+      const ctx = canvas.getContext('2d')!;
+      const at = (xPt: number, yPt: number) => ctx.getImageData(Math.round((xPt / 432) * canvas.width), Math.round((1 - yPt / 288) * canvas.height), 1, 1).data[0];
+      return { black: at(box.x + box.width / 2, box.y + (box.height * 3) / 4), white: at(box.x + box.width / 2, box.y + box.height / 4) };
+    }, CCITT_IMAGE_BOX);
+    await page.keyboard.press('Escape');
+    return bars;
+  };
+  const online = await viewerBars();
+  expect(online.black).toBeLessThan(64);
+  expect(online.white).toBeGreaterThan(192);
+
+  // Offline after a reload: the decoder comes from the service worker's precache.
+  await waitForServiceWorker(page);
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, 'copier-scan.pdf');
+  const offline = await viewerBars();
+  expect(offline.black).toBeLessThan(64);
   await context.close();
 });

@@ -1,12 +1,13 @@
-// Vite plugin: serves pdf.js's cMaps and standard font data from the app itself, so CJK PDFs and PDFs with
-// non-embedded standard fonts extract offline (pdf.js would otherwise need a CDN, or return no CJK text).
-// Dev server: answers <base>pdfjs/cmaps/* and <base>pdfjs/standard_fonts/* from node_modules/pdfjs-dist.
+// Vite plugin: serves pdf.js's cMaps, standard font data and image-decoder wasm from the app itself, so CJK PDFs,
+// PDFs with non-embedded standard fonts and scans (CCITT fax, JBIG2, JPEG 2000 images) work offline (pdf.js
+// would otherwise need a CDN, return no CJK text, or paint those images blank).
+// Dev server: answers <base>pdfjs/{cmaps,standard_fonts,wasm}/* from node_modules/pdfjs-dist.
 // Build: emits the same files into the output (dist/pdfjs/...). Nothing is copied into public/ or committed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { PDFJS_CMAPS_PATH, PDFJS_STANDARD_FONTS_PATH } from '../src/pdf/asset-paths';
+import { PDFJS_CMAPS_PATH, PDFJS_STANDARD_FONTS_PATH, PDFJS_WASM_FILES, PDFJS_WASM_PATH } from '../src/pdf/asset-paths';
 
 interface AssetDir {
   /** URL path under the app's base, e.g. 'pdfjs/cmaps/'. */
@@ -17,10 +18,12 @@ interface AssetDir {
 
 function assetDirs(): AssetDir[] {
   const dist = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  const filesOf = (dir: string) => new Set(readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name));
   return [
-    { urlPath: PDFJS_CMAPS_PATH, dir: join(dist, 'cmaps') },
-    { urlPath: PDFJS_STANDARD_FONTS_PATH, dir: join(dist, 'standard_fonts') },
-  ].map((d) => ({ ...d, files: new Set(readdirSync(d.dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) }));
+    { urlPath: PDFJS_CMAPS_PATH, dir: join(dist, 'cmaps'), files: filesOf(join(dist, 'cmaps')) },
+    { urlPath: PDFJS_STANDARD_FONTS_PATH, dir: join(dist, 'standard_fonts'), files: filesOf(join(dist, 'standard_fonts')) },
+    { urlPath: PDFJS_WASM_PATH, dir: join(dist, 'wasm'), files: new Set<string>(PDFJS_WASM_FILES) },
+  ];
 }
 
 export function pdfjsAssets(): Plugin {
@@ -40,7 +43,7 @@ export function pdfjsAssets(): Plugin {
           const name = path.slice(prefix.length);
           // Only names that exist in the folder: no path traversal.
           if (!d.files.has(name)) break;
-          res.setHeader('Content-Type', 'application/octet-stream');
+          res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream');
           res.setHeader('Cache-Control', 'max-age=3600');
           res.end(readFileSync(join(d.dir, name)));
           return;

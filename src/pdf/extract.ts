@@ -32,6 +32,7 @@ export async function extractPdfWith(env: PdfjsEnvironment, data: Uint8Array, op
     cMapUrl: env.cMapUrl,
     cMapPacked: true,
     standardFontDataUrl: env.standardFontDataUrl,
+    ...(env.wasmUrl !== undefined ? { wasmUrl: env.wasmUrl } : {}),
     ...(env.useWorkerFetch !== undefined ? { useWorkerFetch: env.useWorkerFetch } : {}),
     disableFontFace: true,
     enableXfa: false,

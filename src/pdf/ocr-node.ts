@@ -108,6 +108,7 @@ export async function ocrPdf(data: Uint8Array, opts: NodeOcrOptions): Promise<Re
     cMapUrl: env.cMapUrl,
     cMapPacked: true,
     standardFontDataUrl: env.standardFontDataUrl,
+    ...(env.wasmUrl !== undefined ? { wasmUrl: env.wasmUrl } : {}),
     enableXfa: false,
     verbosity: env.lib.VerbosityLevel.ERRORS,
   });

@@ -12,6 +12,8 @@ export interface PdfjsEnvironment {
   cMapUrl?: string;
   /** Folder of pdf.js's standard font data (metrics of the 14 standard fonts and Foxit fallbacks). */
   standardFontDataUrl?: string;
+  /** Folder of pdf.js's wasm image decoders (asset-paths.ts PDFJS_WASM_PATH); undefined = scans' images not decoded. */
+  wasmUrl?: string;
   /**
    * Let pdf.js's worker code fetch cMaps and fonts itself. Required inside a Web Worker: otherwise pdf.js's
    * display side fetches them and consults `document.baseURI`, which a worker lacks (every CJK font fails).

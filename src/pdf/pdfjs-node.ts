@@ -23,5 +23,6 @@ export async function createNodePdfjsEnvironment(opts: NodePdfjsOptions = {}): P
     lib,
     cMapUrl: opts.cMaps === false ? undefined : join(dist, 'cmaps') + '/',
     standardFontDataUrl: join(dist, 'standard_fonts') + '/',
+    wasmUrl: join(dist, 'wasm') + '/',
   };
 }

@@ -1,7 +1,7 @@
 // pdf.js on the main thread for the page viewer: its worker script and data served by the app (offline).
 import * as pdfjs from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.mjs?url';
-import { PDFJS_CMAPS_PATH, PDFJS_STANDARD_FONTS_PATH } from '../pdf/asset-paths';
+import { PDFJS_CMAPS_PATH, PDFJS_STANDARD_FONTS_PATH, PDFJS_WASM_PATH } from '../pdf/asset-paths';
 
 pdfjs.GlobalWorkerOptions.workerSrc = workerUrl;
 
@@ -15,6 +15,8 @@ export function openPdf(data: Uint8Array, password?: string) {
     cMapUrl: new URL(PDFJS_CMAPS_PATH, base).href,
     cMapPacked: true,
     standardFontDataUrl: new URL(PDFJS_STANDARD_FONTS_PATH, base).href,
+    // CCITT fax / JBIG2 / JPEG 2000 images (scans) are decoded by these; without them they render blank.
+    wasmUrl: new URL(PDFJS_WASM_PATH, base).href,
     enableXfa: false,
   });
 }
