@@ -209,7 +209,7 @@ test('WebGPU missing: clear message, search mode still answers; phone layout and
   await context.close();
 });
 
-test('keyboard only: add-free flow reaches the question box, asks, and the settings dialog opens and closes', async ({ browser }) => {
+test('keyboard only: add-free flow reaches the question box, asks, and the settings dialog opens, its numbers edit as typed, and it closes', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, colorScheme: 'dark', locale: 'en-US' });
   const page = await context.newPage();
   await openApp(page);
@@ -224,8 +224,28 @@ test('keyboard only: add-free flow reaches the question box, asks, and the setti
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible();
   await page.screenshot({ path: SCREENSHOTS + 'desktop-dark-settings.png' });
+  // Editing a number as people do: select it, delete it, type the new one (each key a change event).
+  const maxTokens = page.getByTestId('max-tokens');
+  await maxTokens.focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.press('Backspace');
+  await expect(maxTokens).toHaveValue(''); // not "1" (a clamp of the empty field)
+  await page.keyboard.type('512');
+  await expect(maxTokens).toHaveValue('512');
+  // A value below the minimum is not taken: leaving the field shows the setting again.
+  await page.getByTestId('passages').focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('8');
+  await expect(page.getByTestId('passages')).toHaveValue('8');
+  await maxTokens.focus();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('3');
+  await page.getByTestId('passages').focus();
+  await expect(maxTokens).toHaveValue('512');
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden();
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('pdfchat.answerSettings') ?? '{}'));
+  expect(stored).toMatchObject({ maxAnswerTokens: 512, passages: 8 });
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
   expect(bg).toBe('rgb(20, 23, 27)'); // dark theme
   await context.close();

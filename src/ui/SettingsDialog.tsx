@@ -2,7 +2,8 @@
 import { useEffect, useRef } from 'react';
 import { DEFAULT_SYSTEM_PROMPT } from '../chat/prompt';
 import { useI18n } from './i18n';
-import { answerSettings } from './state/settings';
+import { NumberField } from './NumberField';
+import { ANSWER_LIMITS, answerSettings } from './state/settings';
 import { useObservable } from './state/observable';
 
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -15,8 +16,9 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
     if (open && !d.open) d.showModal();
     if (!open && d.open) d.close();
   }, [open]);
-  const num = (key: 'temperature' | 'topP' | 'maxAnswerTokens' | 'passages', v: string, min: number, max: number) => {
+  const num = (key: 'temperature' | 'topP', v: string) => {
     const n = Number(v);
+    const { min, max } = ANSWER_LIMITS[key];
     if (Number.isFinite(n)) answerSettings.set({ ...s, [key]: Math.min(max, Math.max(min, n)) });
   };
   return (
@@ -25,19 +27,19 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
         <h2 id="settings-title">{t('settings')}</h2>
         <label>
           {t('temperature')} <output>{s.temperature.toFixed(2)}</output>
-          <input type="range" min={0} max={2} step={0.05} value={s.temperature} onChange={(e) => num('temperature', e.target.value, 0, 2)} />
+          <input type="range" min={ANSWER_LIMITS.temperature.min} max={ANSWER_LIMITS.temperature.max} step={0.05} value={s.temperature} onChange={(e) => num('temperature', e.target.value)} />
         </label>
         <label>
           {t('topP')} <output>{s.topP.toFixed(2)}</output>
-          <input type="range" min={0.05} max={1} step={0.05} value={s.topP} onChange={(e) => num('topP', e.target.value, 0.05, 1)} />
+          <input type="range" min={ANSWER_LIMITS.topP.min} max={ANSWER_LIMITS.topP.max} step={0.05} value={s.topP} onChange={(e) => num('topP', e.target.value)} />
         </label>
         <label>
           {t('maxAnswer')}
-          <input type="number" min={16} max={4096} value={s.maxAnswerTokens} onChange={(e) => num('maxAnswerTokens', e.target.value, 1, 4096)} data-testid="max-tokens" />
+          <NumberField {...ANSWER_LIMITS.maxAnswerTokens} value={s.maxAnswerTokens} onChange={(n) => answerSettings.set({ ...answerSettings.get(), maxAnswerTokens: n })} data-testid="max-tokens" />
         </label>
         <label>
           {t('numPassages')}
-          <input type="number" min={1} max={20} value={s.passages} onChange={(e) => num('passages', e.target.value, 1, 20)} />
+          <NumberField {...ANSWER_LIMITS.passages} value={s.passages} onChange={(n) => answerSettings.set({ ...answerSettings.get(), passages: n })} data-testid="passages" />
         </label>
         <label>
           <input type="checkbox" checked={s.queryRewrite} onChange={(e) => answerSettings.set({ ...s, queryRewrite: e.target.checked })} data-testid="query-rewrite" />
