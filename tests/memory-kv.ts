@@ -2,11 +2,15 @@
 // values structured-cloned in and out as IndexedDB does, so the tests see copies, never the stored objects.
 import type { KeyValueBackend } from '../src/chat/conversation-store';
 
-export function memoryBackend(): KeyValueBackend {
+/** `full()`: while it returns true, writes fail as IndexedDB's do when the site's storage is full. */
+export function memoryBackend({ full = () => false }: { full?: () => boolean } = {}): KeyValueBackend {
   const m = new Map<string, unknown>();
   return {
     get: async (k) => structuredClone(m.get(k)) as never,
-    set: async (k, v) => void m.set(k, structuredClone(v)),
+    set: async (k, v) => {
+      if (full()) throw new DOMException('', 'QuotaExceededError');
+      m.set(k, structuredClone(v));
+    },
     del: async (k) => void m.delete(k),
     keys: async () => [...m.keys()],
   };

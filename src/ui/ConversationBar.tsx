@@ -40,8 +40,8 @@ export function ConversationBar({ chat }: { chat: ChatService }) {
         {t('deleteConversation')}
       </button>
       {storageProblem && (
-        <p className="problem warn small" role="status">
-          {t('conversationsNotStored', { reason: storageProblem })}
+        <p className="problem warn small" role="status" data-testid="conversations-not-stored">
+          {storageProblem.full ? t('conversationsStorageFull') : t('conversationsNotStored', { reason: storageProblem.reason })}
         </p>
       )}
       {deletedElsewhere && (

@@ -115,6 +115,7 @@ export const en = {
   oneQuestion: '1 question',
   questions: '{n} questions',
   deleteConversation: 'Delete',
+  conversationsStorageFull: "The browser's storage for this site is full, so the latest conversation could not be saved: it is kept only until the page is closed. Remove documents or downloaded models to free space.",
   conversationsNotStored: 'Conversations cannot be stored in this browser ({reason}); they last until the page is closed.',
   deletedElsewhere: 'The conversation “{title}” was deleted in another tab.',
   deletedElsewhereKept: 'The conversation “{title}” was deleted in another tab; your question and its answer were kept as a new conversation.',

@@ -113,6 +113,7 @@ export const zh: Record<MessageKey, string> = {
   oneQuestion: '1 个问题',
   questions: '{n} 个问题',
   deleteConversation: '删除',
+  conversationsStorageFull: '此网站的浏览器存储空间已满，最新的对话未能保存：关闭页面后将丢失。请删除一些文档或已下载的模型以释放空间。',
   conversationsNotStored: '此浏览器无法保存对话（{reason}）；关闭页面后对话将丢失。',
   deletedElsewhere: '对话“{title}”已在另一个标签页中删除。',
   deletedElsewhereKept: '对话“{title}”已在另一个标签页中删除；你的问题及其回答已另存为新对话。',

@@ -20,6 +20,7 @@ import { ConversationStore, newConversation, randomId } from '../../chat/convers
 import { conversationToMarkdown } from '../../chat/export-markdown';
 import type { ChatTurn, Conversation } from '../../chat/types';
 import { AppError } from '../../shared/errors';
+import { isQuotaError } from '../../store/backend';
 import { holdNamedLock, namedLockHeld, whenNamedLockFree } from '../../shared/named-lock';
 import { Observable } from '../state/observable';
 import { answerSettings } from '../state/settings';
@@ -38,8 +39,11 @@ export interface ChatState {
   pendingId: string | null;
   /** Stored conversations plus the current one (even while it is still empty), newest first. */
   list: ConversationSummary[];
-  /** Set when conversations cannot be stored (e.g. private mode): they last for this session only. */
-  storageProblem: string | null;
+  /**
+   * Set when conversations cannot be stored: `full` when the site's storage is full, else the browser's reason
+   * (private mode, blocked site data). Conversations not stored are kept in memory until the page is closed.
+   */
+  storageProblem: { full: boolean; reason: string } | null;
   /**
    * Set when the conversation shown was deleted in another tab: its title, and whether a question asked in
    * it here was kept as a new conversation (otherwise an empty one took its place). Cleared by the next action.
@@ -65,6 +69,12 @@ export const answerLockName = (turnId: string) => `pdfchat-answer:${turnId}`;
 
 const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code === INTERRUPTED.code && t.error.message === INTERRUPTED.message;
 
+/** What ChatState.storageProblem says of a failed read or write. */
+function storageProblemOf(e: unknown): { full: boolean; reason: string } {
+  const err = AppError.from(e);
+  return { full: isQuotaError(e), reason: err.message || (e as { name?: string } | null)?.name || 'the browser refused the write' };
+}
+
 const summarize = (c: Conversation): ConversationSummary => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, questions: c.turns.filter((t) => t.role === 'user').length });
 
 export class ChatService {
@@ -81,6 +91,11 @@ export class ChatService {
   private remoteChangeWaiting = false;
   /** Answers of other tabs whose lock this tab waits on. */
   private readonly watchedAnswers = new Set<string>();
+  /**
+   * Conversations whose last save failed (storage full, site data blocked), as this tab last had them: listed,
+   * opened from here, and saved again on the next save or when the user switches away, until one succeeds.
+   */
+  private readonly unsaved = new Map<string, Conversation>();
 
   constructor(
     private readonly deps: { search: AnswerDeps['search']; engine: () => AnswerDeps['engine']; selectedDocIds: () => string[] },
@@ -116,7 +131,7 @@ export class ChatService {
       for (const c of all) this.seenStored.add(c.id);
       if (all[0]) this.state.update((s) => ({ ...s, conversation: all[0] }));
     } catch (e) {
-      this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
+      this.state.update((s) => ({ ...s, storageProblem: storageProblemOf(e) }));
     }
     this.publishList();
     await this.watchAnswersElsewhere();
@@ -146,7 +161,9 @@ export class ChatService {
   private publishList(): void {
     this.state.update((s) => {
       const current = summarize(s.conversation);
-      const others = this.stored.filter((c) => c.id !== current.id);
+      // A conversation kept after a failed save is listed as this tab has it (newer than its stored record).
+      const kept = [...this.unsaved.values()].map(summarize);
+      const others = [...this.stored.filter((c) => !this.unsaved.has(c.id)), ...kept].filter((c) => c.id !== current.id);
       return { ...s, list: [current, ...others].sort((a, b) => b.updatedAt - a.updatedAt) };
     });
   }
@@ -273,6 +290,7 @@ export class ChatService {
   startNew(): void {
     if (this.state.get().pendingId) return;
     if (this.state.get().conversation.turns.length === 0) return; // already on an empty one
+    this.keepUnsaved();
     this.state.update((s) => ({ ...s, conversation: newConversation(), deletedElsewhere: null }));
     this.publishList();
   }
@@ -282,14 +300,20 @@ export class ChatService {
     const s = this.state.get();
     if (s.pendingId || s.conversation.id === id) return;
     let conv: Conversation | undefined;
+    let stored: Conversation | undefined;
+    const kept = this.unsaved.get(id);
     try {
-      conv = await this.store.get(id);
+      stored = await this.store.get(id);
+      conv = stored && kept ? mergeConversations(stored, kept) : (stored ?? kept);
     } catch (e) {
-      this.state.update((x) => ({ ...x, storageProblem: AppError.from(e).message }));
-      return;
+      this.state.update((x) => ({ ...x, storageProblem: storageProblemOf(e) }));
+      conv = kept;
     }
     if (!conv) return;
-    this.seenStored.add(conv.id);
+    if (this.state.get().pendingId || this.state.get().conversation.id === id) return; // changed meanwhile
+    this.keepUnsaved();
+    // (Only a record read from the store counts as seen there: a missing record later then means a deletion.)
+    if (stored) this.seenStored.add(conv.id);
     // The empty conversation being left is not kept.
     this.state.update((x) => ({ ...x, conversation: conv, deletedElsewhere: null }));
     this.publishList();
@@ -301,6 +325,7 @@ export class ChatService {
     const isCurrent = this.state.get().conversation.id === id;
     if (isCurrent) this.stop();
     this.seenStored.delete(id);
+    this.unsaved.delete(id);
     try {
       await this.store.delete(id);
       this.announce({ kind: 'deleted', id });
@@ -311,6 +336,34 @@ export class ChatService {
     if (isCurrent) {
       const next = openNext && this.stored[0] ? await this.store.get(this.stored[0].id).catch(() => undefined) : undefined;
       this.state.update((s) => ({ ...s, pendingId: null, conversation: next ?? newConversation(), deletedElsewhere: null }));
+    }
+    this.publishList();
+  }
+
+  /**
+   * The conversation shown is being left (another one opened, or a new one started). If its last save failed,
+   * its latest copy is kept in memory and written again now (it stays listed either way).
+   */
+  private keepUnsaved(): void {
+    const current = this.state.get().conversation;
+    if (!this.unsaved.has(current.id)) return;
+    this.unsaved.set(current.id, current);
+    void this.saveUnsaved(current);
+  }
+
+  /** Writes again a conversation kept in memory after a failed save; it leaves the map once written. */
+  private async saveUnsaved(conv: Conversation): Promise<void> {
+    try {
+      const outcome = await this.store.merge(conv, { wasStored: this.seenStored.has(conv.id) });
+      if (outcome.kind === 'saved') {
+        this.seenStored.add(conv.id);
+        this.stored = [summarize(outcome.conversation), ...this.stored.filter((x) => x.id !== conv.id)];
+        this.announce({ kind: 'saved', id: conv.id });
+      }
+      if (this.unsaved.get(conv.id) === conv) this.unsaved.delete(conv.id);
+      if (this.unsaved.size === 0 && this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
+    } catch (e) {
+      this.state.update((s) => ({ ...s, storageProblem: storageProblemOf(e) }));
     }
     this.publishList();
   }
@@ -343,10 +396,13 @@ export class ChatService {
         // The merged record plus whatever this tab added while it was written (the answer streams on).
         this.state.update((s) => (s.conversation.id === saved.id ? { ...s, conversation: mergeConversations(saved, s.conversation) } : s));
         this.announce({ kind: 'saved', id: saved.id });
-        if (this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
+        this.unsaved.delete(saved.id);
+        if (this.state.get().storageProblem && this.unsaved.size === 0) this.state.update((s) => ({ ...s, storageProblem: null }));
       }
     } catch (e) {
-      this.state.update((s) => ({ ...s, storageProblem: AppError.from(e).message }));
+      // Kept here (the latest copy, with what was added while the write failed) and written again later.
+      this.unsaved.set(c.id, this.state.get().conversation.id === c.id ? this.state.get().conversation : c);
+      this.state.update((s) => ({ ...s, storageProblem: storageProblemOf(e) }));
     } finally {
       this.saving--;
     }
