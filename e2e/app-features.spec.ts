@@ -5,7 +5,7 @@
 // described (files, sizes, shape) and checked against the adapter before any download.
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -397,4 +397,23 @@ test('semantic search with a stand-in embedding model from the hub: a stalled do
   } finally {
     await embedHub.close();
   }
+});
+
+test('a model folder picked from disk: a folder without the model files says what is missing, and the same folder can be picked again', async ({ browser }) => {
+  const broken = join(tmp, 'no-weights');
+  mkdirSync(broken, { recursive: true });
+  writeFileSync(join(broken, 'config.json'), '{"model_type": "llama"}');
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await showTab(page, 'models');
+  const input = page.getByTestId('folder-input');
+  await expect(input).toBeEnabled({ timeout: 30_000 });
+  for (let pick = 0; pick < 2; pick++) {
+    await input.setInputFiles(broken);
+    await expect(page.getByRole('alert').filter({ hasText: /tokenizer|safetensors|missing/i })).toBeVisible({ timeout: 30_000 });
+    // Cleared after each pick: a browser fires no change for the same folder picked into a field that still holds it.
+    expect(await input.evaluate((el: HTMLInputElement) => el.value)).toBe('');
+  }
+  await context.close();
 });

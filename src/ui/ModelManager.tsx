@@ -156,7 +156,10 @@ export function ModelManager({ models }: { models: ModelsService }) {
           const list = e.target.files;
           if (!list?.length) return;
           setFolderError(null);
-          openModelFolder(list).then(
+          // Read now, then cleared: picking the same folder again (after Unload, a lost GPU) must fire again.
+          const picked = openModelFolder(list);
+          e.target.value = '';
+          picked.then(
             (files) => models.loadFolder(files.name, files),
             (err: Error) => setFolderError(err.message),
           );
