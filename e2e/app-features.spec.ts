@@ -391,6 +391,22 @@ test('semantic search with a stand-in embedding model from the hub: a stalled do
     await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
     expect(modelFetches()).toBe(before);
 
+    // The app's own onnxruntime files no longer reachable (offline, the HTTP cache expired; routing also turns
+    // Chromium's HTTP cache off): transformers.js keeps the 27 MB wasm in its own cache (useWasmCache, beside
+    // the model files), so search is hybrid again without them — the service worker need not hold a copy.
+    let runtimeFromNetwork = 0;
+    await context.route('**/ort/**', (route) => {
+      runtimeFromNetwork++;
+      return route.abort('internetdisconnected');
+    });
+    await page.reload();
+    await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+    await expect(page.getByTestId('search-mode')).toHaveAttribute('data-mode', 'hybrid', { timeout: 60_000 });
+    await ask(page, 'lovely or hideous?');
+    await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+    expect(runtimeFromNetwork).toBe(0);
+    await context.unroute('**/ort/**');
+
     expect(refused).toEqual([]);
     expect(foreignRequests(urls)).toEqual([]);
     await context.close();
