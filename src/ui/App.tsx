@@ -61,6 +61,7 @@ function Shell() {
   const openSource = useCallback((s: CitedSource) => setViewing({ docId: s.docId, file: s.file, page: s.page, text: s.text }), []);
   const loadBytes = useCallback((id: string) => documents.bytes(id), [documents]);
   const password = useCallback((id: string) => documents.password(id), [documents]);
+  const rememberPassword = useCallback((id: string, pw: string) => documents.rememberPassword(id, pw), [documents]);
   // The repo (or folder) names the model better than config's name, which converters often leave generic.
   const modelName = m.loaded ? m.loaded.key.replace(/@main$/, '').replace(/^folder:/, '') : null;
 
@@ -113,7 +114,7 @@ function Shell() {
           <ChatPanel chat={chat} modelName={modelName} hasDocuments={docs.docs.some((d) => d.status === 'ready')} onOpenSource={openSource} />
         </main>
       </div>
-      <PdfViewer target={viewing} loadBytes={loadBytes} password={password} onClose={() => setViewing(null)} />
+      <PdfViewer target={viewing} loadBytes={loadBytes} password={password} rememberPassword={rememberPassword} onClose={() => setViewing(null)} />
     </div>
   );
 }

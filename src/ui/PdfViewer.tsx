@@ -19,10 +19,12 @@ interface Props {
   target: ViewerTarget | null;
   loadBytes(docId: string): Promise<Uint8Array>;
   password(docId: string): string | undefined;
+  /** A password typed here opened the document: kept for its other pages and citations (in memory only). */
+  rememberPassword(docId: string, password: string): void;
   onClose(): void;
 }
 
-export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
+export function PdfViewer({ target, loadBytes, password, rememberPassword, onClose }: Props) {
   const { t } = useI18n();
   const dialog = useRef<HTMLDialogElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -53,6 +55,7 @@ export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
       task = openPdf(bytes, pw);
       const doc = await task.promise;
       if (cancelled) return;
+      if (pw !== undefined) rememberPassword(target.docId, pw);
       setPageCount(doc.numPages);
       const p = await doc.getPage(Math.min(Math.max(1, page), doc.numPages));
       const cssWidth = Math.min(900, (dialog.current?.clientWidth ?? 800) - 32);
@@ -88,7 +91,7 @@ export function PdfViewer({ target, loadBytes, password, onClose }: Props) {
       cancelled = true;
       void task?.destroy();
     };
-  }, [target, page, pw, loadBytes]);
+  }, [target, page, pw, loadBytes, rememberPassword]);
 
   return (
     <dialog ref={dialog} className="viewer" onClose={onClose} aria-label={t('viewer')} data-testid="viewer">

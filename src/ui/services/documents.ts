@@ -536,6 +536,11 @@ export class DocumentsService {
     return this.passwords.get(docId);
   }
 
+  /** A password that opened the document in the page viewer (after a reload the list has none): kept in memory. */
+  rememberPassword(docId: string, password: string): void {
+    if (this.doc(docId)) this.passwords.set(docId, password);
+  }
+
   selectedReadyIds(): string[] {
     return this.state.get().docs.filter((d) => d.selected && d.status === 'ready').map((d) => d.docId);
   }
