@@ -114,8 +114,13 @@ test('download → PDFs → streamed, cited answer → reload → offline → as
   await ask(page, 'Which loops does the trace monitor record?');
   const long = page.getByTestId('answer').last();
   await expect.poll(async () => ((await long.locator('.markdown').textContent()) ?? '').length, { timeout: 120_000 }).toBeGreaterThan(0);
+  // While it is written the model can be neither unloaded nor deleted (either would end the answer), and the panel says so.
+  await expect(page.getByTestId('model-busy-answering')).toBeVisible();
+  await expect(page.getByTestId('unload')).toBeDisabled();
   await page.getByTestId('stop').click();
   await expect(long).toContainText('Stopped.', { timeout: 30_000 });
+  await expect(page.getByTestId('unload')).toBeEnabled();
+  await expect(page.getByTestId('model-busy-answering')).toHaveCount(0);
 
   // Reload: documents, conversation and the model (re-loaded from Cache Storage) are still there.
   await waitForServiceWorker(page);

@@ -41,6 +41,7 @@ function Shell() {
   const { documents, models, chat, semantic } = services;
   const docs = useObservable(documents.state);
   const m = useObservable(models.state);
+  const answering = Boolean(useObservable(chat.state).pendingId);
   const [tab, setTab] = useState<Tab>('chat');
   const [viewing, setViewing] = useState<ViewerTarget | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
@@ -107,7 +108,7 @@ function Shell() {
             <DocumentsPanel documents={documents} semantic={semantic} />
           </div>
           <div className="tab-models">
-            <ModelManager models={models} />
+            <ModelManager models={models} answering={answering} />
           </div>
         </aside>
         <main className="tab-chat">

@@ -21,7 +21,11 @@ function checkProps(c: RepoCheck | undefined) {
   return { downloadBytes: c.downloadBytes, gpuBytes: c.gpuBytes, contextLength: c.contextLength, shape: c.shape, fileCount: c.fileCount, doesNotFit: c.doesNotFit, fitUnchecked: c.unchecked };
 }
 
-export function ModelManager({ models }: { models: ModelsService }) {
+/**
+ * `answering`: an answer is being written. The engine's worker runs one job at a time and a load, an unload or
+ * deleting the loaded model ends it, so those wait until the answer is done (or stopped), saying why.
+ */
+export function ModelManager({ models, answering = false }: { models: ModelsService; answering?: boolean }) {
   const { t, lang } = useI18n();
   const s = useObservable(models.state);
   const [repo, setRepo] = useState('');
@@ -41,7 +45,8 @@ export function ModelManager({ models }: { models: ModelsService }) {
       cached: s.cached.find((c) => c.repo === r && c.revision === rev),
       download: s.downloads[key],
       isLoaded: s.loaded?.key === key,
-      busy: Boolean(s.loading),
+      busy: Boolean(s.loading) || answering,
+      answering,
       canLoad: s.gpu.available,
       onDownload: () => void models.download(r, rev),
       onCancel: () => models.cancelDownload(r, rev),
@@ -67,6 +72,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
           <span className="small muted" data-testid="loaded-tuning" data-tuning={s.loaded.info.tuning}>{t(`tuning_${s.loaded.info.tuning}`)}</span>
         </p>
       )}
+      {answering && (s.loaded || s.loading) && <p className="small muted" data-testid="model-busy-answering">{t('modelBusyAnswering')}</p>}
       {s.loaded && s.lastRun && (
         <p className="small muted" data-testid="last-run">
           {t('lastRun', {
@@ -151,7 +157,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
         multiple
         aria-label={t('openFolder')}
         data-testid="folder-input"
-        disabled={!s.gpu.available || Boolean(s.loading) /* one load at a time: Cancel it first */}
+        disabled={!s.gpu.available || Boolean(s.loading) /* one load at a time: Cancel it first */ || answering}
         onChange={(e) => {
           const list = e.target.files;
           if (!list?.length) return;
@@ -168,7 +174,7 @@ export function ModelManager({ models }: { models: ModelsService }) {
       {canPickDirectory() && (
         <button
           type="button"
-          disabled={!s.gpu.available || Boolean(s.loading)}
+          disabled={!s.gpu.available || Boolean(s.loading) || answering}
           onClick={() => {
             setFolderError(null);
             pickModelDirectory().then(

@@ -30,6 +30,8 @@ export interface ModelRowProps {
   download?: DownloadState;
   isLoaded: boolean;
   busy: boolean;
+  /** An answer is being written: the loaded model is neither unloaded nor deleted until it is done. */
+  answering?: boolean;
   canLoad: boolean;
   onDownload(): void;
   onCancel(): void;
@@ -86,17 +88,17 @@ export function ModelRow(p: ModelRowProps) {
           </button>
         )}
         {complete && !p.isLoaded && (
-          <button type="button" onClick={p.onLoad} disabled={p.busy || !p.canLoad} data-testid="load">
+          <button type="button" onClick={p.onLoad} disabled={p.busy || !p.canLoad} title={p.answering ? t('modelBusyAnswering') : undefined} data-testid="load">
             {t('load')}
           </button>
         )}
         {p.isLoaded && (
-          <button type="button" onClick={p.onUnload} data-testid="unload">
+          <button type="button" onClick={p.onUnload} disabled={p.answering} title={p.answering ? t('modelBusyAnswering') : undefined} data-testid="unload">
             {t('unload')}
           </button>
         )}
         {p.cached && !running && (
-          <button type="button" className="danger" onClick={p.onDelete} data-testid="delete-model">
+          <button type="button" className="danger" onClick={p.onDelete} disabled={p.answering && p.isLoaded} title={p.answering && p.isLoaded ? t('modelBusyAnswering') : undefined} data-testid="delete-model">
             {t('delete')}
           </button>
         )}

@@ -107,6 +107,7 @@ export const en = {
   prevPage: 'Previous page',
   nextPage: 'Next page',
   answeringElsewhere: 'This answer is still being written in another tab. It appears here when it is finished.',
+  modelBusyAnswering: 'An answer is being written: load, unload or delete the model once it has finished (or press Stop).',
   thinking: 'Searching and reading…',
   offline: 'Offline',
   error: 'Error',

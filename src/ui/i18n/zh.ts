@@ -105,6 +105,7 @@ export const zh: Record<MessageKey, string> = {
   prevPage: '上一页',
   nextPage: '下一页',
   answeringElsewhere: '另一个标签页仍在写这个回答，写完后会显示在这里。',
+  modelBusyAnswering: '正在生成回答：请在回答完成（或点击停止）后再加载、卸载或删除模型。',
   thinking: '正在检索和阅读…',
   offline: '离线',
   error: '错误',
