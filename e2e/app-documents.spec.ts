@@ -308,5 +308,13 @@ test('a page scanned as a CCITT G4 fax image renders in the viewer (pdf.js\'s wa
   await waitReady(page, 'copier-scan.pdf');
   const offline = await viewerBars();
   expect(offline.black).toBeLessThan(64);
+
+  // The document removed, its citation in the conversation says so when opened (not a blank page, not "not a PDF").
+  await context.setOffline(false);
+  await documentRow(page, 'copier-scan.pdf').getByRole('button', { name: /Remove/ }).click();
+  await expect(documentRow(page, 'copier-scan.pdf')).toHaveCount(0);
+  await page.getByTestId('answer').last().getByTestId('source').first().getByRole('button').click();
+  await expect(page.getByTestId('viewer').getByRole('alert')).toContainText('no longer stored (it was removed)');
+  await expect(page.getByTestId('viewer-page')).toContainText('/ …'); // no page count carried over from before
   await context.close();
 });

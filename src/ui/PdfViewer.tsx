@@ -40,6 +40,7 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
     if (!d) return;
     if (target) {
       setPage(target.page);
+      setPageCount(0); // not the previous document's count while this one opens
       setPw(password(target.docId));
       if (!d.open) d.showModal();
     } else if (d.open) d.close();
@@ -52,6 +53,7 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
     setError(null);
     (async () => {
       const bytes = await loadBytes(target.docId);
+      if (cancelled) return; // (the cleanup ran before there was a task to destroy)
       task = openPdf(bytes, pw);
       const doc = await task.promise;
       if (cancelled) return;

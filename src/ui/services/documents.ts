@@ -526,7 +526,7 @@ export class DocumentsService {
     const cached = this.bytesCache.get(docId);
     if (cached) return cached;
     const stored = await get<StoredDoc>(docId, this.files);
-    if (!stored) throw new AppError('NOT_PDF', 'This document is no longer stored. Add it again.');
+    if (!stored) throw new AppError('MISSING_FILE', 'This document is no longer stored (it was removed). Add the PDF again to open its pages.');
     const bytes = new Uint8Array(await stored.bytes.arrayBuffer());
     this.bytesCache.set(docId, bytes);
     return bytes;
