@@ -5,7 +5,11 @@ export function conversationToMarkdown(conv: Conversation): string {
   const out: string[] = [`# ${escapeLine(conv.title)}`, '', `_Exported ${new Date(conv.updatedAt).toISOString()}_`, ''];
   for (const t of conv.turns) {
     if (t.role === 'user') {
-      out.push(`## Q: ${escapeLine(t.content)}`, '');
+      // The first line heads the question; further lines follow as typed (line breaks kept).
+      const [first = '', ...rest] = t.content.trim().split(/\r?\n/);
+      out.push(`## Q: ${escapeLine(first)}`, '');
+      const more = rest.map((l) => l.trim()).filter(Boolean);
+      if (more.length) out.push(...more.map((l, i) => escapeInline(l) + (i < more.length - 1 ? '  ' : '')), '');
       continue;
     }
     if (t.mode === 'search') out.push('_Search mode (no model loaded): best matching passages._', '');
@@ -16,7 +20,7 @@ export function conversationToMarkdown(conv: Conversation): string {
       out.push('**Sources**', '');
       for (const s of t.sources) {
         const quote = s.text.replace(/\s+/g, ' ').trim();
-        out.push(`${s.n}. ${escapeLine(s.file)}, page ${s.label || s.page}: > ${quote.length > 300 ? quote.slice(0, 299) + '…' : quote}`);
+        out.push(`${s.n}. ${escapeInline(s.file)}, page ${s.label || s.page}: > ${escapeInline(quote.length > 300 ? quote.slice(0, 299) + '…' : quote)}`);
       }
       out.push('');
     }
@@ -26,4 +30,9 @@ export function conversationToMarkdown(conv: Conversation): string {
 
 function escapeLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/** One line of the document's or the user's text, its Markdown syntax characters escaped so that it stays text. */
+function escapeInline(s: string): string {
+  return escapeLine(s).replace(/[\\`*_{}[\]()<>#+!|~]/g, '\\$&');
 }

@@ -52,7 +52,7 @@ export function ChatPanel({ chat, modelName, hasDocuments, onOpenSource }: Props
         <button type="button" onClick={() => void chat.clear()} disabled={conversation.turns.length === 0 || Boolean(pendingId)} data-testid="clear-chat">
           {t('clearConversation')}
         </button>
-        <button type="button" onClick={exportMd} disabled={conversation.turns.length === 0} data-testid="export-md">
+        <button type="button" onClick={exportMd} disabled={conversation.turns.length === 0 || Boolean(pendingId) /* not half an answer */} data-testid="export-md">
           {t('exportMarkdown')}
         </button>
         <button type="button" onClick={() => setSettingsOpen(true)} data-testid="open-settings">

@@ -34,6 +34,19 @@ describe('conversationToMarkdown', () => {
     expect(md).toContain('1. tm.pdf, page 3: > A trace is a hot loop.');
     expect(md).toContain('_Search mode (no model loaded): best matching passages._');
   });
+
+  it("keeps a question's line breaks, and a passage's or file name's Markdown characters stay text", () => {
+    const md = conversationToMarkdown({
+      ...conv,
+      turns: [
+        { id: 'q', role: 'user', content: 'Compare these two lines:\nfirst *one*\nsecond one', createdAt: 0 },
+        { id: 'a', role: 'assistant', mode: 'search', content: '', createdAt: 1,
+          sources: [{ n: 1, docId: 'd', file: 'my_notes.pdf', page: 2, label: 'ii', score: 1, text: 'Use **bold** and <script>x</script> or [a](b) # here', start: 0, end: 10 }] },
+      ],
+    });
+    expect(md).toContain('## Q: Compare these two lines:\n\nfirst \\*one\\*  \nsecond one\n');
+    expect(md).toContain('1. my\\_notes.pdf, page ii: > Use \\*\\*bold\\*\\* and \\<script\\>x\\</script\\> or \\[a\\]\\(b\\) \\# here');
+  });
 });
 
 describe('historyFromTurns', () => {
