@@ -154,17 +154,29 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
   const encodeRaw = (text: string, addSpecial: boolean): number[] => tok.encode(text, { add_special_tokens: addSpecial }) as number[];
   const decode = (ids: number[]): string => (ids.length === 0 ? '' : tok.decode(ids, { skip_special_tokens: true }));
 
+  const render = (messages: ChatMessage[], opts: { addGenerationPrompt?: boolean; enableThinking?: boolean }) =>
+    getTemplate().render({
+      messages,
+      bos_token: bosToken,
+      eos_token: eosToken,
+      add_generation_prompt: opts.addGenerationPrompt ?? true,
+      enable_thinking: opts.enableThinking ?? false,
+    });
   const applyChatTemplate = (messages: ChatMessage[], opts: { addGenerationPrompt?: boolean; enableThinking?: boolean } = {}) => {
     try {
-      return getTemplate().render({
-        messages,
-        bos_token: bosToken,
-        eos_token: eosToken,
-        add_generation_prompt: opts.addGenerationPrompt ?? true,
-        enable_thinking: opts.enableThinking ?? false,
-      });
+      return render(messages, opts);
     } catch (e) {
       if (e instanceof AppError) throw e;
+      // Templates without a system role (Mistral Instruct's raises "Conversation roles must alternate…"): the
+      // system text goes at the start of the first user message, as those models were trained to read it.
+      const folded = foldSystemIntoFirstUser(messages);
+      if (folded) {
+        try {
+          return render(folded, opts);
+        } catch {
+          /* the template's first complaint is the one to report */
+        }
+      }
       throw new AppError('TOKENIZER_ERROR', `The chat template failed to render: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
@@ -224,4 +236,13 @@ export async function loadTokenizer(files: ModelFiles): Promise<LlamaTokenizer> 
     vocabSize: vocab.size,
     maxTokenId,
   };
+}
+
+/** `messages` with a leading system message merged into the first user message, or null if there is none to merge. */
+export function foldSystemIntoFirstUser(messages: ChatMessage[]): ChatMessage[] | null {
+  const [first, ...rest] = messages;
+  if (first?.role !== 'system') return null;
+  const user = rest.findIndex((m) => m.role === 'user');
+  if (user < 0) return null;
+  return rest.map((m, i) => (i === user ? { ...m, content: `${first.content}\n\n${m.content}` } : m));
 }

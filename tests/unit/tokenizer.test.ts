@@ -113,6 +113,24 @@ describe.skipIf(!haveStories)('tok512 → tokenizer.json', () => {
     expect(ids[0]).not.toBe(1);
   });
 
+  it('a template without a system role (Mistral Instruct v0.2) gets the system text at the start of the first question', async () => {
+    // The template Mistral-7B-Instruct-v0.2 (and its GPTQ/AWQ copies) ship: only user/assistant, alternating.
+    const mistral =
+      "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
+    const t = await tokenizerDir(readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512), { chat_template: mistral });
+    const conversation = [
+      { role: 'system' as const, content: 'Answer from the sources.' },
+      { role: 'user' as const, content: 'Q1' },
+      { role: 'assistant' as const, content: 'A1' },
+      { role: 'user' as const, content: 'Q2' },
+    ];
+    expect(t.applyChatTemplate(conversation)).toBe('<s>[INST] Answer from the sources.\n\nQ1 [/INST]A1</s>[INST] Q2 [/INST]');
+    expect(t.encodeChat(conversation).length).toBeGreaterThan(0);
+    // A template that fails for another reason still says so.
+    const broken = await tokenizerDir(readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512), { chat_template: "{{ raise_exception('no') }}" });
+    expect(() => broken.applyChatTemplate(conversation)).toThrow(/chat template failed to render: .*no/);
+  });
+
   it('reads a chat_template.jinja file, and picks the llama-3 fallback for a vocabulary with header tokens', async () => {
     const v = readLlama2cTokenizer(readFileSync(join(stories, 'tok512.bin')), 512);
     const t = await tokenizerDir(v, {}, {});
