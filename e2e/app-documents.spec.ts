@@ -237,6 +237,11 @@ test('keyboard only: add-free flow reaches the question box, asks, and the setti
   await openApp(page);
   await addPdfs(page, ['zen_of_python_corrupted.pdf']);
   await waitReady(page, 'zen_of_python_corrupted.pdf');
+  // With the only document left out of answers, a question says so (it is not searched).
+  await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('checkbox').uncheck();
+  await ask(page, 'Is explicit better than implicit?');
+  await expect(page.getByTestId('answer').last().getByRole('alert')).toContainText('No document is selected for answers');
+  await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('checkbox').check();
   await page.getByTestId('question').focus();
   await page.keyboard.type('Is explicit better than implicit?');
   await page.keyboard.press('Enter');

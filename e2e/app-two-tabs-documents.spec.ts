@@ -96,6 +96,10 @@ test('a tab opened while another recognises a scan does not recognise it again: 
   await one.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan.pdf', mimeType: 'application/pdf', buffer: bytes });
   await expect(documentRow(one, 'harbour-scan.pdf')).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
   await expect.poll(languageRequests, { timeout: 60_000 }).toBe(1);
+  // A question now is not answered with "no passage matches": the document is still being read, and it says so.
+  await ask(one, 'Who writes down the wind speed?');
+  await expect(one.getByTestId('answer').last().getByRole('alert')).toHaveAttribute('data-code', 'NOTHING_TO_SEARCH');
+  await expect(one.getByTestId('answer').last()).toContainText('still being read');
 
   // Tab 2 opens mid-recognition: it lists the stored document and waits for tab 1's lock on it instead of redoing the work.
   const two = await context.newPage();

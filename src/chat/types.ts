@@ -36,6 +36,8 @@ export interface ChatTurn {
   mode?: 'model' | 'search';
   stopped?: boolean;
   error?: { code: string; message: string };
+  /** Assistant turns: something the user should know about what was searched (documents still being read). */
+  notice?: string;
   stats?: TurnStats;
   /**
    * Assistant turns with a model answer: the user message exactly as the model saw it (numbered sources +

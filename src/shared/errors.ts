@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'OCR_FAILED' // text recognition could not start or failed on a page
   // generic
   | 'BAD_ARGUMENT'
+  | 'NOTHING_TO_SEARCH' // no selected document is ready: still being read, none selected, or none added
   | 'PROMPT_TOO_LONG' // the question (and instructions) leave no room for a source in the model's context
   | 'WORKER_FAILED' // a worker (model engine, PDF reader) failed to start or stopped unexpectedly
   | 'INTERNAL';

@@ -35,6 +35,7 @@ function Shell() {
       search: (q, o) => documents.search(q, o),
       engine: () => models.loadedEngine(),
       selectedDocIds: () => documents.selectedReadyIds(),
+      searchScope: () => documents.searchScope(),
     });
     return { documents, models, chat, semantic };
   }, []);

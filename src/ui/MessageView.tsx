@@ -36,6 +36,7 @@ export function MessageView({ turn, pending, elsewhere = false, onOpenSource }: 
       {turn.mode !== 'search' && turn.content && <MarkdownView text={turn.content} sourceCount={sources.length} citeLabel={citeLabel} onCite={open} />}
       {pending && !turn.content && <p className="muted thinking">{t('thinking')}</p>}
       {turn.stopped && <p className="muted small">{t('stopped')}</p>}
+      {turn.notice && <p className="muted small" role="status" data-testid="answer-notice">{turn.notice}</p>}
       {elsewhere && (
         <p className="muted thinking" data-testid="answering-elsewhere">
           {t('answeringElsewhere')}

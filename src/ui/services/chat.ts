@@ -23,6 +23,7 @@ import { AppError } from '../../shared/errors';
 import { isQuotaError } from '../../store/backend';
 import { holdNamedLock, namedLockHeld, whenNamedLockFree } from '../../shared/named-lock';
 import { Observable } from '../state/observable';
+import type { SearchScope } from './documents';
 import { answerSettings } from '../state/settings';
 
 /** One entry of the conversation list (newest first). */
@@ -67,6 +68,14 @@ export const INTERRUPTED = { code: 'ABORTED' as const, message: 'This answer was
 /** The lock a tab holds while it writes the answer `turnId` (held from before its first save to after its last). */
 export const answerLockName = (turnId: string) => `pdfchat-answer:${turnId}`;
 
+/** Why a question cannot be searched at all (no selected document is ready), or null when it can. */
+export function nothingToSearch(scope: SearchScope): string | null {
+  if (scope.ready > 0) return null;
+  if (scope.reading > 0) return scope.reading === 1 ? 'Your document is still being read. Ask again once it shows “ready”.' : `Your ${scope.reading} documents are still being read. Ask again once one of them shows “ready”.`;
+  if (scope.unselected > 0) return 'No document is selected for answers. Tick the documents to search in the list, then ask again.';
+  return 'There is no readable document to search yet. Add a PDF, then ask.';
+}
+
 const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code === INTERRUPTED.code && t.error.message === INTERRUPTED.message;
 
 /** What ChatState.storageProblem says of a failed read or write. */
@@ -98,7 +107,13 @@ export class ChatService {
   private readonly unsaved = new Map<string, Conversation>();
 
   constructor(
-    private readonly deps: { search: AnswerDeps['search']; engine: () => AnswerDeps['engine']; selectedDocIds: () => string[] },
+    private readonly deps: {
+      search: AnswerDeps['search'];
+      engine: () => AnswerDeps['engine'];
+      selectedDocIds: () => string[];
+      /** What a question would search; without it every question is searched as asked. */
+      searchScope?: () => SearchScope;
+    },
     private readonly store = new ConversationStore(),
     /** `channel`: the BroadcastChannel name (tests give each test its own); null: no cross-tab messages. */
     { channel = CHANNEL }: { channel?: string | null } = {},
@@ -261,6 +276,16 @@ export class ChatService {
     const own = [userTurn.id, pending.id];
     await this.save({ interruptedId: pending.id, ownTurnIds: own });
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
+    const scope = this.deps.searchScope?.();
+    const nothing = scope ? nothingToSearch(scope) : null;
+    if (nothing) {
+      // Not searched, and no model asked: "not found in the documents" would be wrong.
+      this.patchTurn(pending.id, { role: 'assistant', content: '', error: { code: 'NOTHING_TO_SEARCH', message: nothing } });
+      this.abort = null;
+      this.state.update((s) => ({ ...s, pendingId: null }));
+      await this.save({ ownTurnIds: own });
+      return;
+    }
     try {
       result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
         signal: this.abort!.signal,
@@ -270,6 +295,9 @@ export class ChatService {
     } catch (e) {
       const err = AppError.from(e);
       result = { role: 'assistant', content: '', error: { code: err.code, message: err.message } };
+    }
+    if (scope && scope.reading > 0) {
+      result = { ...result, notice: scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.` };
     }
     this.patchTurn(pending.id, result);
     this.abort = null;

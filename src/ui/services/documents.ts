@@ -21,6 +21,13 @@ import { countPages, defaultOcrLanguages, runOcr } from './ocr-runner';
 
 export type DocStatus = 'extracting' | 'recognising' | 'indexing' | 'ready' | 'needs-password' | 'failed';
 
+/** Documents a question would search (DocumentsService.searchScope). */
+export interface SearchScope {
+  ready: number;
+  reading: number;
+  unselected: number;
+}
+
 export interface DocRecord {
   docId: string; // sha256 of the PDF bytes
   name: string;
@@ -539,6 +546,20 @@ export class DocumentsService {
   /** A password that opened the document in the page viewer (after a reload the list has none): kept in memory. */
   rememberPassword(docId: string, password: string): void {
     if (this.doc(docId)) this.passwords.set(docId, password);
+  }
+
+  /**
+   * What a question would search: selected documents that are ready, selected ones still being read
+   * (extracting, recognising, indexing), and ready ones left out of answers.
+   */
+  searchScope(): SearchScope {
+    const docs = this.state.get().docs;
+    const reading = (d: DocRecord) => d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing';
+    return {
+      ready: docs.filter((d) => d.selected && d.status === 'ready').length,
+      reading: docs.filter((d) => d.selected && reading(d)).length,
+      unselected: docs.filter((d) => !d.selected && d.status === 'ready').length,
+    };
   }
 
   selectedReadyIds(): string[] {

@@ -1,0 +1,48 @@
+// A question asked while no selected document is ready is not searched (and no model is asked): the answer says
+// why — still being read, none selected, none added — instead of "no passage matches" / "not in the documents".
+// A question asked while some selected documents are still being read is answered from the ready ones and says
+// that the others were not searched.
+import { describe, expect, it } from 'vitest';
+import { ConversationStore } from '../../src/chat/conversation-store';
+import type { Passage } from '../../src/chat/types';
+import { ChatService, nothingToSearch } from '../../src/ui/services/chat';
+import type { SearchScope } from '../../src/ui/services/documents';
+import { memoryBackend } from '../memory-kv';
+
+function chatWith(scope: SearchScope) {
+  const searched: string[] = [];
+  const chat = new ChatService(
+    { search: async (q: string): Promise<Passage[]> => (searched.push(q), []), engine: () => null, selectedDocIds: () => [], searchScope: () => scope },
+    new ConversationStore(memoryBackend()),
+    { channel: null },
+  );
+  return { chat, searched };
+}
+
+describe('what a question can search', () => {
+  it.each([
+    [{ ready: 0, reading: 1, unselected: 0 }, /still being read/],
+    [{ ready: 0, reading: 0, unselected: 2 }, /No document is selected/],
+    [{ ready: 0, reading: 0, unselected: 0 }, /Add a PDF/],
+  ])('nothing ready (%o): not searched, the answer says why', async (scope, why) => {
+    const { chat, searched } = chatWith(scope);
+    await chat.init();
+    await chat.ask('What does chapter two say?');
+    expect(searched).toEqual([]);
+    const answer = chat.state.get().conversation.turns[1];
+    expect(answer.error).toMatchObject({ code: 'NOTHING_TO_SEARCH' });
+    expect(answer.error!.message).toMatch(why);
+    expect(chat.state.get().pendingId).toBeNull();
+  });
+
+  it('some ready, some still being read: searched, and the answer says what was left out', async () => {
+    const { chat, searched } = chatWith({ ready: 1, reading: 2, unselected: 0 });
+    await chat.init();
+    await chat.ask('What does chapter two say?');
+    expect(searched).toEqual(['What does chapter two say?']);
+    const answer = chat.state.get().conversation.turns[1];
+    expect(answer.error).toBeUndefined();
+    expect(answer.notice).toMatch(/2 selected documents are still being read and were not searched/);
+    expect(nothingToSearch({ ready: 1, reading: 2, unselected: 0 })).toBeNull();
+  });
+});
