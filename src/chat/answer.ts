@@ -96,7 +96,14 @@ export async function answerQuestion(
 ): Promise<Omit<ChatTurn, 'id' | 'createdAt'>> {
   const history = searchHistory(earlier);
   // Bounded (a few tokens), cancellable, and on failure the search runs on the question alone.
-  const rewrite = deps.engine && settings.queryRewrite ? await rewriteQuery(deps.engine.engine, deps.engine.info, question, history, { signal: cb.signal }) : null;
+  let rewrite: Awaited<ReturnType<typeof rewriteQuery>> | null = null;
+  try {
+    rewrite = deps.engine && settings.queryRewrite ? await rewriteQuery(deps.engine.engine, deps.engine.info, question, history, { signal: cb.signal }) : null;
+  } catch (e) {
+    // Stop pressed while the model was rewriting the question: stopped, as at any later moment (not an error).
+    if (AppError.from(e).code === 'ABORTED' || cb.signal?.aborted) return { role: 'assistant', content: '', mode: 'model', stopped: true };
+    throw e;
+  }
   if (rewrite) cb.onRewrite?.(rewrite);
   const extraQueries = rewrite?.text ? [rewrite.text] : [];
   const passages = await deps.search(question, { topK: Math.max(1, settings.passages), docIds, ...(history.length ? { history } : {}), ...(extraQueries.length ? { extraQueries } : {}) });

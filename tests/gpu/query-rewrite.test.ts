@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerQuestion, DEFAULT_ANSWER_SETTINGS } from '../../src/chat/answer';
 import { nodeGpu } from '../../src/gpu/node-gpu';
 import { LlamaEngine } from '../../src/model/engine';
 import { nodeDirFiles } from '../../src/model/node-files';
@@ -70,6 +71,12 @@ describe.skipIf(SKIP_STORIES)('query rewrite by the model (stories260K: a pipeli
     const ac = new AbortController();
     ac.abort();
     await expect(rewriteQuery(engine, engine.info!, 'What is a list?', [], { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    // Through the answer: Stop during the rewrite is a stopped answer, like Stop at any later moment, not an error.
+    let searched = false;
+    const stoppedAnswer = await answerQuestion('What is a list?', [], undefined, { search: async () => ((searched = true), []), engine: { engine, info: engine.info! } }, { ...DEFAULT_ANSWER_SETTINGS, queryRewrite: true }, { signal: ac.signal });
+    expect(stoppedAnswer).toMatchObject({ stopped: true, mode: 'model' });
+    expect(stoppedAnswer.error).toBeUndefined();
+    expect(searched).toBe(false);
     const unloaded = new LlamaEngine(nodeGpu()); // never loaded: generate fails
     const r = await rewriteQuery(unloaded, { hasChatTemplate: false }, 'What is a list?', []);
     expect(r.text).toBeNull();
