@@ -1,11 +1,12 @@
 // `cli ask` in search mode (no --model, no GPU) over a mix of PDFs: --password opens the encrypted one, and a
 // file that cannot be indexed is skipped with a warning while the others are searched.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../temp-dir';
+import { buildPdf } from './pdf-helpers';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/pdfs/', import.meta.url));
@@ -71,5 +72,18 @@ describe.skipIf(!haveFixtures)('cli ask over encrypted, scanned and text PDFs', 
     const r = await ask(['--password', 'abc', '--pdf', ENCRYPTED, '--question', 'x']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('right before it') });
+  });
+
+  it('a PDF whose every text page is garbled is skipped with NO_TEXT, not counted as indexed', async () => {
+    // Control characters in a font without a usable encoding: the kind of text layer pdf-text.ts flags as garbled.
+    const junk = '\x02\x03\x04\x05\x03\x06 \x04\x07\x08 \x0e\x0f\x10\x11 \x12\x13\x14';
+    const garbled = join(makeTempDir('pdfchat-garbled-'), 'garbled.pdf');
+    writeFileSync(garbled, buildPdf({ pages: [{ lines: [0, 1, 2, 3, 4, 5].map((i) => ({ x: 50, y: 700 - i * 20, text: junk, size: 12 })) }] }));
+    const mixed = await ask(['--pdf', garbled, '--pdf', TEXT, '--question', 'which page has a landscape layout?', '--top-k', '1', '--json']);
+    expect(mixed.code).toBe(0);
+    expect(JSON.parse(mixed.stdout).skipped).toEqual([{ file: garbled, code: 'NO_TEXT', message: expect.stringContaining('1 garbled') }]);
+    const alone = await ask(['--pdf', garbled, '--question', 'x', '--json']);
+    expect(alone.code).toBe(2);
+    expect(JSON.parse(alone.stdout).error.code).toBe('NO_TEXT');
   });
 });

@@ -120,6 +120,8 @@ export async function run(given: CliArgs): Promise<void> {
       const extracted = await extractPdf(data, password !== undefined ? { password } : {});
       warnings.push(...extracted.warnings.map((w) => `${file}: ${w}`));
       pages = extracted.pages.filter((p) => p.quality === 'ok' && p.text.trim() !== '');
+      // Every page with text is unreadable (garbled): nothing of it can be searched; the file is skipped, saying so.
+      if (pages.length === 0) throw new AppError('NO_TEXT', `No page of this PDF has readable text (${extracted.pages.filter((p) => p.quality === 'garbled').length} garbled, ${extracted.pages.filter((p) => p.quality === 'empty').length} empty). Its pages need text recognition: the app recognises such pages on request, and \`extract --pdf F --ocr\` prints what OCR reads; or use another copy of the document.`);
     } catch (e) {
       const err = AppError.from(e);
       if (!SKIPPABLE.has(err.code)) throw err; // a bug or a cancel is not a file's problem
