@@ -86,6 +86,13 @@ export function searchHistory(turns: ChatTurn[]): ConversationTurn[] {
   return out;
 }
 
+/** What an answer cut short says (null when it ended by itself). */
+export function cutNotice(finish: string | undefined, budget: number, setting: number): string | null {
+  if (finish === 'length' && budget >= setting) return `The answer was cut at ${budget} tokens, the “Max answer length” setting: raise it in Settings for longer answers.`;
+  if (finish === 'length' || finish === 'context') return `The answer was cut at ${budget} tokens: the model's context is full (the sources and the conversation take the rest). Start a new conversation, or ask for less, for a longer answer.`;
+  return null;
+}
+
 export async function answerQuestion(
   question: string,
   earlier: ChatTurn[],
@@ -150,12 +157,15 @@ export async function answerQuestion(
   const s = engine.lastStats();
   // A model that ends at once (end-of-text as its first token, or only whitespace) would leave a blank answer.
   const empty = !stopped && !text.trim();
+  // An answer that ran into its token limit looks finished unless it says so.
+  const cut = stopped || empty ? undefined : cutNotice(s?.finish, built.maxAnswerTokens, settings.maxAnswerTokens);
   return {
     role: 'assistant',
     content: text,
     sources: built.sources,
     mode: 'model',
     sentUserMessage: built.userMessage,
+    ...(cut ? { notice: cut } : {}),
     ...(stopped ? { stopped } : {}),
     ...(s ? { stats: { ...s } } : {}),
     ...(empty ? { error: { code: EMPTY_ANSWER.code, message: EMPTY_ANSWER.message } } : {}),

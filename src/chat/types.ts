@@ -24,6 +24,8 @@ export interface TurnStats {
   generatedTokens: number;
   prefillTokS: number;
   decodeTokS: number;
+  /** Why the answer ended (engine-types.ts GenerationStats.finish). */
+  finish?: 'eos' | 'length' | 'context' | 'stopped';
 }
 
 export interface ChatTurn {

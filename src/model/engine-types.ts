@@ -39,6 +39,11 @@ export interface GenerationStats {
   /** Tokens actually prefilled (promptTokens − reusedTokens) per second. */
   prefillTokS: number;
   decodeTokS: number;
+  /**
+   * Why generation ended: the model's end-of-text ('eos'), the token limit asked for ('length'), the end of the
+   * context window ('context'), or the caller's signal ('stopped'). Absent while it runs.
+   */
+  finish?: 'eos' | 'length' | 'context' | 'stopped';
 }
 
 export interface ModelInfo {

@@ -243,13 +243,23 @@ export class LlamaEngine implements Engine {
         } else {
           this.stats!.decodeTokS = i / ((now - t1) / 1000);
         }
-        if (eos.has(token)) break;
+        if (eos.has(token)) {
+          this.stats!.finish = 'eos';
+          break;
+        }
         generated = i + 1;
         this.stats!.generatedTokens = generated;
         const last = generated >= maxTokens || n + i >= ctxLen;
         if (depth > 0) feedThrough(i + 1 + depth); // before the yield: the GPU works while the reader reads
         yield { id: token, text: decoder.push(token) };
-        if (last || opts.signal?.aborted) break;
+        if (opts.signal?.aborted) {
+          this.stats!.finish = 'stopped';
+          break;
+        }
+        if (last) {
+          this.stats!.finish = generated >= maxTokens ? 'length' : 'context';
+          break;
+        }
         if (depth === 0) {
           fed++;
           push(L.model.decode(token, n + i, sampler, fed));

@@ -53,6 +53,14 @@ describe.skipIf(skip)('cli ask: a conversation with a model', () => {
       expect(t.results[0]).toMatchObject({ file: PDF, page: 1, confident: true });
       expect(typeof t.answer).toBe('string');
       for (const k of ['prefill_tok_s', 'decode_tok_s']) expect(t.stats[k]).toBeGreaterThan(0);
+      // Why it ended, and an answer cut at --max-tokens says so.
+      if (t.stats.generated_tokens === 24) {
+        expect(t.stats.finish).toBe('length');
+        expect(t.notice).toMatch(/cut at 24 tokens/);
+      } else {
+        expect(t.stats.finish).toBe('eos');
+        expect(t.notice).toBeUndefined();
+      }
     }
     // Plain prompt (stories260K has no chat template): turn 2 = turn 1's prompt + its answer + the new question.
     expect(typeof t2.prompt).toBe('string');

@@ -13,7 +13,8 @@
 // --json prints
 //   {"turns": [{"question", "mode": "lexical"|"hybrid", "reason", "answer": string|null,
 //               "results": [{"file", "page", "label", "score", "text", "confident"}],
-//               "stats": {"prompt_tokens", "reused_tokens", "generated_tokens", "prefill_tok_s", "decode_tok_s"}|null}],
+//               "stats": {"prompt_tokens", "reused_tokens", "generated_tokens", "prefill_tok_s", "decode_tok_s",
+//                         "finish": "eos"|"length"|"context"|"stopped"}|null, "notice"?}],
 //    "results", "mode", "reason",   ← the last turn's (what a single question printed before conversations)
 //    "warnings": [...],   ← strings
 //    "skipped": [{"file", "code", "message"}]}   ← the files that could not be indexed (their warnings say so too)
@@ -26,7 +27,7 @@
 // search is lexical (BM25) and "reason" says why. Without --json the same is printed for people.
 import { readFile } from 'node:fs/promises';
 import { answerQuestion, searchHistory, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from '../../chat/answer';
-import type { ChatTurn, Passage } from '../../chat/types';
+import type { ChatTurn, Passage, TurnStats } from '../../chat/types';
 import type { LlamaEngine } from '../../model/engine';
 import type { ChatMessage, Engine, GenerateOptions } from '../../model/engine-types';
 import { AppError, type ErrorCode } from '../../shared/errors';
@@ -80,10 +81,12 @@ interface TurnOut {
   reason: string;
   answer: string | null;
   results: { file: string; page: number; label: string; score: number; text: string; confident: boolean }[];
-  stats: { prompt_tokens: number; reused_tokens: number; generated_tokens: number; prefill_tok_s: number; decode_tok_s: number } | null;
+  stats: { prompt_tokens: number; reused_tokens: number; generated_tokens: number; prefill_tok_s: number; decode_tok_s: number; finish: TurnStats['finish'] | null } | null;
   prompt?: string | ChatMessage[];
   rewrite?: string | null;
   rewrite_note?: string;
+  /** The answer was cut short (its token limit, or the context), and what to do about it. */
+  notice?: string;
 }
 
 export async function run(given: CliArgs): Promise<void> {
@@ -158,15 +161,17 @@ export async function run(given: CliArgs): Promise<void> {
       let stats: TurnOut['stats'] = null;
       let prompt: string | ChatMessage[] | undefined;
       let rewrite: QueryRewrite | undefined;
+      let notice: string | undefined;
       const now = Date.now();
       if (engine) {
         const seen = recordingEngine(engine, (input) => (prompt = input));
         const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings, { onRewrite: (r) => (rewrite = r) });
         if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
         answer = turn.content;
+        notice = turn.notice;
         warnings.push(...promptFitWarnings(`Q${out.length + 1}`, handed, turn.sources?.length ?? 0, engine.info!.contextLength));
         const s = turn.stats;
-        if (s) stats = { prompt_tokens: s.promptTokens, reused_tokens: s.reusedTokens ?? 0, generated_tokens: s.generatedTokens, prefill_tok_s: round(s.prefillTokS, 2), decode_tok_s: round(s.decodeTokS, 2) };
+        if (s) stats = { prompt_tokens: s.promptTokens, reused_tokens: s.reusedTokens ?? 0, generated_tokens: s.generatedTokens, prefill_tok_s: round(s.prefillTokS, 2), decode_tok_s: round(s.decodeTokS, 2), finish: s.finish ?? null };
         turns.push({ id: `u${turns.length}`, role: 'user', content: question, createdAt: now }, { ...turn, id: `a${turns.length}`, createdAt: now });
       } else {
         const history = searchHistory(turns);
@@ -187,6 +192,7 @@ export async function run(given: CliArgs): Promise<void> {
         stats,
         ...(args.has('show-prompt') && prompt !== undefined ? { prompt } : {}),
         ...(rewrite ? { rewrite: rewrite.text, ...(rewrite.text === null ? { rewrite_note: rewrite.reason } : {}) } : {}),
+        ...(notice ? { notice } : {}),
       });
     }
   } finally {
@@ -205,6 +211,7 @@ export async function run(given: CliArgs): Promise<void> {
     if (t.rewrite !== undefined) lines.push(t.rewrite !== null ? `rewritten for the search: ${t.rewrite}` : `not rewritten: ${t.rewrite_note}`);
     if (t.answer !== null) {
       lines.push('', `answer: ${t.answer.trim()}`);
+      if (t.notice) lines.push(`(${t.notice})`);
       if (t.stats) lines.push(`(${t.stats.prompt_tokens} prompt tokens, ${t.stats.reused_tokens} from the cache; prefill ${t.stats.prefill_tok_s} tok/s, decode ${t.stats.decode_tok_s} tok/s)`);
     }
     if (t.results.length === 0) lines.push('No passage matches the question.');
