@@ -84,6 +84,12 @@ export interface LoadOptions {
    * preparation, RoPE + KV store in one kernel (src/model/llama-gpu.ts). false: one kernel per op.
    */
   fuse?: boolean;
+  /**
+   * A chat model whose repo ships no chat template (TheBloke's Llama 2 Chat GPTQ): answer through the built-in
+   * template for its vocabulary (Llama 2 [INST], Llama 3 headers) instead of a plain Question/Answer prompt.
+   * Off by default: a base model (stories260K) has no chat format at all.
+   */
+  builtInChatTemplate?: boolean;
 }
 
 export interface Engine {

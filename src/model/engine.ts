@@ -102,7 +102,7 @@ export class LlamaEngine implements Engine {
         weightBytes: weights.bytes,
         adapter: ctx.adapterName,
         f16: ctx.f16,
-        hasChatTemplate: tokenizer.hasChatTemplate,
+        hasChatTemplate: tokenizer.hasChatTemplate || Boolean(opts.builtInChatTemplate),
         ...(cfg.moe ? { experts: { total: cfg.moe.numExperts, active: cfg.moe.topK, shared: cfg.moe.sharedExpertIntermediateSize > 0 } } : {}),
         tuning: tuningState(choices?.report ?? null, tuneCache !== null),
       };

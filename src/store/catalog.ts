@@ -67,6 +67,8 @@ export interface QuantInfo {
 
 export interface CatalogEntry {
   id: string;
+  /** A chat model whose repo has no chat template: loaded with LoadOptions.builtInChatTemplate. */
+  builtInChatTemplate?: boolean;
   label: string;
   repo: string;
   revision: string;
@@ -144,6 +146,7 @@ export const CATALOG: CatalogEntry[] = [
     shape: { hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, numKvHeads: 32, vocabSize: 32000, tiedEmbeddings: false },
     quant: { bits: 4, groupSize: 128, descAct: false, sym: true },
     notes: 'No chat template in the repo: the app uses the Llama-2 [INST] format.',
+    builtInChatTemplate: true,
     curated: true,
   },
   {

@@ -73,8 +73,25 @@ describe.skipIf(SKIP_STORIES)('generation control', () => {
     let m = 0;
     for await (const _ of engine.generate('Once upon a time', { raw: true, maxTokens: 12 })) m++;
     expect(m).toBe(12);
-    expect(engine.lastStats()).toMatchObject({ promptTokens: 5, generatedTokens: 12 });
+    expect(engine.lastStats()).toMatchObject({ promptTokens: 5, generatedTokens: 12, finish: 'length' });
     await engine.unload();
+  });
+
+  it('a chat model without a template in its repo answers through the built-in one when asked (builtInChatTemplate)', async () => {
+    const dir = await convertedStories(); // a Llama-2 vocabulary, no chat template: the [INST] fallback applies
+    const plain = new LlamaEngine(nodeGpu());
+    expect((await plain.load(nodeDirFiles(dir))).hasChatTemplate).toBe(false);
+    await plain.unload();
+    const chat = new LlamaEngine(nodeGpu());
+    const info = await chat.load(nodeDirFiles(dir), { builtInChatTemplate: true });
+    expect(info.hasChatTemplate).toBe(true);
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Once upon a time' }];
+    // The messages are rendered with the Llama 2 [INST] <<SYS>> format: more tokens than the bare question.
+    expect(await chat.countTokens(messages)).toBeGreaterThan(await chat.countTokens('Once upon a time') + 8);
+    let n = 0;
+    for await (const _ of chat.generate(messages, { maxTokens: 4 })) n++;
+    expect(n).toBeGreaterThan(0);
+    await chat.unload();
   });
 
   it('stops on any EOS id listed in generation_config.json', async () => {

@@ -40,6 +40,10 @@ describe('catalog', () => {
     }
   });
 
+  it('the chat models whose repo has no chat template are loaded with the built-in one (Llama 2 Chat), no other', () => {
+    expect(CATALOG.filter((c) => c.builtInChatTemplate).map((c) => c.repo)).toEqual(['TheBloke/Llama-2-7B-Chat-GPTQ']);
+  });
+
   it('KV cache and activations follow the formula; the context defaults to min(model context, 4096)', () => {
     const e = findCatalogEntry('TheBloke/Llama-2-7B-Chat-GPTQ')!;
     const est = estimateGpuMemory(e.shape, e.quant, e.contextLength);

@@ -6,7 +6,7 @@ import { AppError, throwIfAborted } from '../../shared/errors';
 import type { Progress } from '../../shared/progress';
 import { CacheStorageBackend } from '../../store/cache-backend';
 import { downloadModel, type DownloadProgress } from '../../store/download';
-import { checkFits, describeRepo, estimateGpuMemory } from '../../store/catalog';
+import { CATALOG, checkFits, describeRepo, estimateGpuMemory } from '../../store/catalog';
 import { cachedModelFiles, deleteCachedModel, storageSummary, type CachedModel } from '../../store/model-store';
 import type { StorageEstimateInfo } from '../../store/backend';
 import { WorkerEngine } from '../../worker/engine-client';
@@ -219,7 +219,8 @@ export class ModelsService {
 
   async loadCached(repo: string, revision: string): Promise<void> {
     const key = modelKeyOf(repo, revision);
-    await this.loadFiles(key, () => cachedModelFiles(this.backend, repo, revision));
+    const builtInChatTemplate = CATALOG.some((c) => c.repo === repo && c.builtInChatTemplate);
+    await this.loadFiles(key, () => cachedModelFiles(this.backend, repo, revision), builtInChatTemplate ? { builtInChatTemplate } : {});
     if (this.state.get().loaded?.key === key) localStorage.setItem(LAST_LOADED_KEY, key);
   }
 
@@ -228,7 +229,7 @@ export class ModelsService {
     await this.loadFiles(`folder:${name}`, async () => files);
   }
 
-  private async loadFiles(key: string, open: () => Promise<ModelFiles>): Promise<void> {
+  private async loadFiles(key: string, open: () => Promise<ModelFiles>, opts: { builtInChatTemplate?: boolean } = {}): Promise<void> {
     if (this.state.get().loading) return;
     const abort = new AbortController();
     this.loadAbort = abort;
@@ -238,7 +239,7 @@ export class ModelsService {
       const files = await open();
       throwIfAborted(abort.signal);
       const engine = this.getEngine();
-      const info = await engine.load(files, { signal: abort.signal, onProgress: (progress) => { if (!abort.signal.aborted) this.patch({ loading: { key, progress } }); } });
+      const info = await engine.load(files, { ...opts, signal: abort.signal, onProgress: (progress) => { if (!abort.signal.aborted) this.patch({ loading: { key, progress } }); } });
       this.patch({ loaded: { key, info }, lastRun: null, loading: null });
     } catch (e) {
       // Cancelled: cancelLoad has already stopped the worker and cleared the state (a new load may be running).
