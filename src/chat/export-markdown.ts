@@ -32,7 +32,13 @@ function escapeLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** One line of the document's or the user's text, its Markdown syntax characters escaped so that it stays text. */
+/**
+ * One line of the document's or the user's text, mid-line, with what Markdown would read as syntax escaped so
+ * that it stays text: emphasis and code marks, link brackets, HTML tags, table pipes, strikethrough — and an
+ * underscore only where it could open or close emphasis (not inside a word: `my_notes.pdf` stays as it is).
+ */
 function escapeInline(s: string): string {
-  return escapeLine(s).replace(/[\\`*_{}[\]()<>#+!|~]/g, '\\$&');
+  return escapeLine(s)
+    .replace(/[\\`*[\]<>|~]/g, '\\$&')
+    .replace(/_/g, (u, i: number, t: string) => (/[\p{L}\p{N}]/u.test(t[i - 1] ?? '') && /[\p{L}\p{N}]/u.test(t[i + 1] ?? '') ? u : '\\_'));
 }
