@@ -41,7 +41,8 @@ export interface GenerationStats {
   decodeTokS: number;
   /**
    * Why generation ended: the model's end-of-text ('eos'), the token limit asked for ('length'), the end of the
-   * context window ('context'), or the caller's signal ('stopped'). Absent while it runs.
+   * context window ('context'), or the caller's signal ('stopped'). Absent while it runs, and when the caller
+   * stopped reading the tokens (a `break` out of the loop: the query rewrite takes one line).
    */
   finish?: 'eos' | 'length' | 'context' | 'stopped';
 }

@@ -7,9 +7,11 @@
 //   class MemoryBackend(opts?: { quotaBytes }) — in-memory, with an optional quota that throws a real
 //       DOMException 'QuotaExceededError' like browsers do (used by tests and as a fallback store).
 //   isQuotaError(e) — true for QuotaExceededError from any backend.
+//   refusedWriteReason(e) — why a write was refused, never empty (for messages).
 //
 // Keys are plain strings (see layout.ts for the key scheme); values are immutable blobs of bytes: a value is
 // written once and never appended to, which is what Cache Storage allows.
+import { AppError } from '../shared/errors';
 
 export interface StoredEntry {
   key: string;
@@ -36,6 +38,14 @@ export interface StorageBackend {
   delete(key: string): Promise<void>;
   /** Usage and quota, or null when the backend cannot tell. */
   estimate(): Promise<StorageEstimateInfo | null>;
+}
+
+/**
+ * Why the browser refused a write, for a message: the error's own text, else its name (Chromium's quota
+ * DOMException often has an empty message), else a plain reason — never an empty "()".
+ */
+export function refusedWriteReason(e: unknown): string {
+  return AppError.from(e).message || (e as { name?: string } | null)?.name || 'the browser refused the write';
 }
 
 /** True for a quota error thrown by Cache Storage, OPFS, IndexedDB, MemoryBackend or a full disk (ENOSPC). */

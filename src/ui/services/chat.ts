@@ -20,7 +20,7 @@ import { ConversationStore, newConversation, randomId } from '../../chat/convers
 import { conversationToMarkdown } from '../../chat/export-markdown';
 import type { ChatTurn, Conversation } from '../../chat/types';
 import { AppError } from '../../shared/errors';
-import { isQuotaError } from '../../store/backend';
+import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { holdNamedLock, namedLockHeld, whenNamedLockFree } from '../../shared/named-lock';
 import { Observable } from '../state/observable';
 import type { SearchScope } from './documents';
@@ -80,8 +80,7 @@ const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code =
 
 /** What ChatState.storageProblem says of a failed read or write. */
 function storageProblemOf(e: unknown): { full: boolean; reason: string } {
-  const err = AppError.from(e);
-  return { full: isQuotaError(e), reason: err.message || (e as { name?: string } | null)?.name || 'the browser refused the write' };
+  return { full: isQuotaError(e), reason: refusedWriteReason(e) };
 }
 
 const summarize = (c: Conversation): ConversationSummary => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, questions: c.turns.filter((t) => t.role === 'user').length });
@@ -280,24 +279,21 @@ export class ChatService {
     const nothing = scope ? nothingToSearch(scope) : null;
     if (nothing) {
       // Not searched, and no model asked: "not found in the documents" would be wrong.
-      this.patchTurn(pending.id, { role: 'assistant', content: '', error: { code: 'NOTHING_TO_SEARCH', message: nothing } });
-      this.abort = null;
-      this.state.update((s) => ({ ...s, pendingId: null }));
-      await this.save({ ownTurnIds: own });
-      return;
-    }
-    try {
-      result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
-        signal: this.abort!.signal,
-        onSources: (sources) => this.patchTurn(pending.id, { sources, mode: this.deps.engine() ? 'model' : 'search' }),
-        onText: (content) => this.patchTurn(pending.id, { content }),
-      });
-    } catch (e) {
-      const err = AppError.from(e);
-      result = { role: 'assistant', content: '', error: { code: err.code, message: err.message } };
-    }
-    if (scope && scope.reading > 0) {
-      result = { ...result, notice: scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.` };
+      result = { role: 'assistant', content: '', error: { code: 'NOTHING_TO_SEARCH', message: nothing } };
+    } else {
+      try {
+        result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
+          signal: this.abort!.signal,
+          onSources: (sources) => this.patchTurn(pending.id, { sources, mode: this.deps.engine() ? 'model' : 'search' }),
+          onText: (content) => this.patchTurn(pending.id, { content }),
+        });
+      } catch (e) {
+        const err = AppError.from(e);
+        result = { role: 'assistant', content: '', error: { code: err.code, message: err.message } };
+      }
+      if (scope && scope.reading > 0) {
+        result = { ...result, notice: scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.` };
+      }
     }
     this.patchTurn(pending.id, result);
     this.abort = null;
@@ -376,24 +372,7 @@ export class ChatService {
     const current = this.state.get().conversation;
     if (!this.unsaved.has(current.id)) return;
     this.unsaved.set(current.id, current);
-    void this.saveUnsaved(current);
-  }
-
-  /** Writes again a conversation kept in memory after a failed save; it leaves the map once written. */
-  private async saveUnsaved(conv: Conversation): Promise<void> {
-    try {
-      const outcome = await this.store.merge(conv, { wasStored: this.seenStored.has(conv.id) });
-      if (outcome.kind === 'saved') {
-        this.seenStored.add(conv.id);
-        this.stored = [summarize(outcome.conversation), ...this.stored.filter((x) => x.id !== conv.id)];
-        this.announce({ kind: 'saved', id: conv.id });
-      }
-      if (this.unsaved.get(conv.id) === conv) this.unsaved.delete(conv.id);
-      if (this.unsaved.size === 0 && this.state.get().storageProblem) this.state.update((s) => ({ ...s, storageProblem: null }));
-    } catch (e) {
-      this.state.update((s) => ({ ...s, storageProblem: storageProblemOf(e) }));
-    }
-    this.publishList();
+    void this.save({ conversation: current });
   }
 
   exportMarkdown(): { name: string; text: string } {
@@ -403,12 +382,13 @@ export class ChatService {
   }
 
   /**
-   * Stores the current conversation, merged with what other tabs stored of it, and shows the merged turns.
+   * Stores the current conversation (or `conversation`, one being left), merged with what other tabs stored of
+   * it, and shows the merged turns when it is the one shown.
    * `interruptedId`: that (running) answer is stored as interrupted. `ownTurnIds`: the turns of the question
    * being asked, which move to a new conversation if this one turns out deleted in another tab.
    */
-  private async save({ interruptedId, ownTurnIds = [] }: { interruptedId?: string; ownTurnIds?: string[] } = {}): Promise<void> {
-    const current = this.state.get().conversation;
+  private async save({ conversation, interruptedId, ownTurnIds = [] }: { conversation?: Conversation; interruptedId?: string; ownTurnIds?: string[] } = {}): Promise<void> {
+    const current = conversation ?? this.state.get().conversation;
     if (current.turns.length === 0) return; // empty conversations are never stored
     const c = interruptedId ? { ...current, turns: current.turns.map((t) => (t.id === interruptedId ? { ...t, error: INTERRUPTED } : t)) } : current;
     this.saving++;
@@ -416,6 +396,7 @@ export class ChatService {
     try {
       const outcome = await this.store.merge(c, { wasStored: this.seenStored.has(c.id) });
       if (outcome.kind === 'deleted') {
+        this.unsaved.delete(c.id); // deletion wins over a copy kept after a failed save too
         movedToNew = this.moveOwnTurnsToNew(c, ownTurnIds);
       } else {
         const saved = outcome.conversation;

@@ -8,7 +8,7 @@ import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
 import { contentHash } from '../../retrieval/content-hash';
-import { isQuotaError } from '../../store/backend';
+import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
 import { DocumentLibrary, type ConversationTurn } from '../../retrieval/library';
 import type { EmbedderProvider } from '../../retrieval/embedder';
@@ -99,8 +99,7 @@ function notStoredError(name: string, e: unknown): AppError {
     return new AppError('QUOTA_EXCEEDED', `${name} could not be stored: the browser's storage for this site is full. Remove some documents or downloaded models, or free disk space, then add it again.`);
   }
   const err = AppError.from(e);
-  const why = err.message || (e as { name?: string } | null)?.name || 'the browser refused the write';
-  return new AppError(err.code, `${name} could not be stored in the browser (${why}). Add it again; if it keeps failing, reload the page.`, err.details);
+  return new AppError(err.code, `${name} could not be stored in the browser (${refusedWriteReason(e)}). Add it again; if it keeps failing, reload the page.`, err.details);
 }
 
 export class DocumentsService {
@@ -170,7 +169,7 @@ export class DocumentsService {
   private unsaved(docId: string, e: unknown): void {
     const rec = this.doc(docId);
     if (!rec) return;
-    const why = isQuotaError(e) ? "the browser's storage for this site is full" : AppError.from(e).message || 'the browser refused the write';
+    const why = isQuotaError(e) ? "the browser's storage for this site is full" : refusedWriteReason(e);
     this.storageWarning(docId, `The state of this document could not be saved in the browser (${why}), so it will be read again after a reload. Free some storage (remove documents or models).`);
   }
 
@@ -511,8 +510,8 @@ export class DocumentsService {
     if (this.doc(docId)) return;
     const stored = await get<StoredDoc>(docId, this.files).catch(() => undefined);
     if (!stored || this.doc(docId)) return;
-    const record: DocRecord = { ...stored.record, progress: undefined, storageWarnings: undefined };
-    this.state.update((s) => ({ ...s, docs: [...s.docs, record].sort((a, b) => a.addedAt - b.addedAt) }));
+    // (As at start-up: a stored record carries neither progress nor storage warnings, persist() leaves them out.)
+    this.state.update((s) => ({ ...s, docs: [...s.docs, stored.record].sort((a, b) => a.addedAt - b.addedAt) }));
     await this.process(docId);
   }
 
@@ -556,7 +555,7 @@ export class DocumentsService {
     const docs = this.state.get().docs;
     const reading = (d: DocRecord) => d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing';
     return {
-      ready: docs.filter((d) => d.selected && d.status === 'ready').length,
+      ready: this.selectedReadyIds().length,
       reading: docs.filter((d) => d.selected && reading(d)).length,
       unselected: docs.filter((d) => !d.selected && d.status === 'ready').length,
     };
