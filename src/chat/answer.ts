@@ -3,8 +3,9 @@
 import type { Engine, ModelInfo } from '../model/engine-types';
 import type { ConversationTurn } from '../retrieval/library';
 import { AppError } from '../shared/errors';
-import { rewriteQuery, type QueryRewrite } from '../retrieval/query-rewrite';
-import { buildPrompt, type HistoryTurn } from './prompt';
+import { REWRITE_CUE, REWRITE_MAX_TOKENS, rewriteQuery, rewriteRequest, type QueryRewrite } from '../retrieval/query-rewrite';
+import type { ChatMessage } from '../model/engine-types';
+import { buildPrompt, continueConversation, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
 
 /** The error on an answer the model left blank (it was not stopped). */
@@ -93,6 +94,18 @@ export function cutNotice(finish: string | undefined, budget: number, setting: n
   return null;
 }
 
+/**
+ * The rewrite's prompt in a conversation: the conversation as the answer's prompt will start, then the rewrite
+ * request, so that the rewrite and the answer both reuse the engine's KV cache for it (one prefill of each new
+ * turn, not two of the whole conversation). Undefined — the rewrite's own short prompt — when that does not
+ * leave room for the rewrite in the context (the answer prompt will then be fitted by dropping turns anyway).
+ */
+async function rewriteInput(question: string, earlier: ChatTurn[], engine: Engine, info: ModelInfo, settings: AnswerSettings): Promise<string | ChatMessage[] | undefined> {
+  const input = continueConversation({ systemPrompt: settings.systemPrompt, history: historyFromTurns(earlier), useChatTemplate: info.hasChatTemplate }, rewriteRequest(question), REWRITE_CUE);
+  const tokens = await engine.countTokens(input);
+  return tokens + REWRITE_MAX_TOKENS < info.contextLength ? input : undefined;
+}
+
 export async function answerQuestion(
   question: string,
   earlier: ChatTurn[],
@@ -105,7 +118,11 @@ export async function answerQuestion(
   // Bounded (a few tokens), cancellable, and on failure the search runs on the question alone.
   let rewrite: Awaited<ReturnType<typeof rewriteQuery>> | null = null;
   try {
-    rewrite = deps.engine && settings.queryRewrite ? await rewriteQuery(deps.engine.engine, deps.engine.info, question, history, { signal: cb.signal }) : null;
+    if (deps.engine && settings.queryRewrite) {
+      const { engine, info } = deps.engine;
+      const prompt = await rewriteInput(question, earlier, engine, info, settings).catch(() => undefined); // a failed count: its own prompt
+      rewrite = await rewriteQuery(engine, info, question, history, { signal: cb.signal, ...(prompt ? { prompt } : {}) });
+    }
   } catch (e) {
     // Stop pressed while the model was rewriting the question: stopped, as at any later moment (not an error).
     if (AppError.from(e).code === 'ABORTED' || cb.signal?.aborted) return { role: 'assistant', content: '', mode: 'model', stopped: true };

@@ -105,10 +105,14 @@ function userContent(p: Parts): string {
 
 export function renderMessages(p: Parts): ChatMessage[] {
   const system = p.summary ? `${p.system}\n\n${p.summary}` : p.system;
+  return messagesWith(system, p.history, userContent(p));
+}
+
+function messagesWith(system: string, history: HistoryTurn[], lastUser: string): ChatMessage[] {
   return [
     { role: 'system', content: system },
-    ...p.history.map((t) => ({ role: t.role, content: historyContent(t) }) as ChatMessage),
-    { role: 'user', content: userContent(p) },
+    ...history.map((t) => ({ role: t.role, content: historyContent(t) }) as ChatMessage),
+    { role: 'user', content: lastUser },
   ];
 }
 
@@ -133,12 +137,32 @@ function plainHistoryLine(t: HistoryTurn): string {
 }
 
 export function renderPlain(p: Parts): string {
-  const lines: string[] = [p.system];
-  if (p.summary) lines.push(p.summary);
-  for (const t of p.history) lines.push(plainHistoryLine(t));
-  lines.push(userContent(p));
-  lines.push('Answer:');
+  return plainWith(p.system, p.summary, p.history, userContent(p), 'Answer:');
+}
+
+function plainWith(system: string, summary: string, history: HistoryTurn[], lastUser: string, cue: string): string {
+  const lines: string[] = [system];
+  if (summary) lines.push(summary);
+  for (const t of history) lines.push(plainHistoryLine(t));
+  lines.push(lastUser, cue);
   return lines.join('\n\n');
+}
+
+/** The system prompt an answer is sent with (the setting, or the default when it is blank). */
+export function effectiveSystemPrompt(setting: string): string {
+  return setting.trim() || DEFAULT_SYSTEM_PROMPT;
+}
+
+/**
+ * The conversation as the next answer's prompt will start (system prompt, earlier turns as sent), followed by
+ * another user message instead of the sources and question: a side generation, such as the query rewrite
+ * (query-rewrite.ts), that continues the cached conversation. The engine then reuses its KV cache for the
+ * conversation in that generation, and again in the answer after it (whose prompt shares the same start),
+ * rather than prefilling the conversation twice per turn. `cue` ends a plain prompt ("Answer:" for an answer).
+ */
+export function continueConversation(c: { systemPrompt: string; history: HistoryTurn[]; useChatTemplate: boolean }, userMessage: string, cue: string): string | ChatMessage[] {
+  const system = effectiveSystemPrompt(c.systemPrompt);
+  return c.useChatTemplate ? messagesWith(system, c.history, userMessage) : plainWith(system, '', c.history, userMessage, cue);
 }
 
 export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
@@ -150,7 +174,7 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
   const count = async (p: Parts) => req.countTokens(render(p));
 
   const parts: Parts = {
-    system: req.systemPrompt.trim() || DEFAULT_SYSTEM_PROMPT,
+    system: effectiveSystemPrompt(req.systemPrompt),
     summary: '',
     history: [...req.history],
     sources: req.passages.map((p, i) => ({ ...p, n: i + 1 })),

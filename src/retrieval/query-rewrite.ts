@@ -7,6 +7,9 @@
 // Bounded: REWRITE_MAX_TOKENS greedy tokens, the caller's AbortSignal cancels it (ABORTED propagates, the
 // answer is cancelled), and any other failure returns { text: null, reason } — retrieval then runs on the
 // question alone.
+// In a conversation with a model, answer.ts hands in the prompt to use (opts.prompt): the conversation as the
+// answer's prompt will start, then rewriteRequest() as one more user message (prompt.ts continueConversation),
+// so that the rewrite and the answer after it both take the conversation from the engine's KV cache.
 import type { ChatMessage, Engine, ModelInfo } from '../model/engine-types';
 import type { ConversationTurn } from './conversation-query';
 import { AppError } from '../shared/errors';
@@ -18,11 +21,25 @@ export const REWRITE_MAX_CHARS = 300;
 /** Earlier questions shown to the model. */
 const REWRITE_HISTORY = 2;
 
-export type QueryRewrite = { text: string } | { text: null; reason: string };
+/** What the rewrite's generation cost: its prompt, and how much of it came from the engine's KV cache. */
+export interface RewriteStats {
+  promptTokens: number;
+  reusedTokens: number;
+}
+
+export type QueryRewrite = ({ text: string } | { text: null; reason: string }) & { stats?: RewriteStats };
 
 const INSTRUCTION =
   'Rewrite the last question as a self-contained search query for a document, then add a one-sentence draft answer. ' +
   'Use the words a manual would use. Reply with one line only.';
+
+/** The user message that asks for a rewrite at the end of a conversation the model has already seen. */
+export function rewriteRequest(question: string): string {
+  return `${INSTRUCTION}\n\nQuestion: ${question.trim()}`;
+}
+
+/** What ends a plain (no chat template) rewrite prompt. */
+export const REWRITE_CUE = 'Search:';
 
 /** What the model is asked: a chat for a model with a chat template, else a plain prompt ending in "Search:". */
 export function rewritePrompt(question: string, history: readonly ConversationTurn[], useChatTemplate: boolean): string | ChatMessage[] {
@@ -30,7 +47,7 @@ export function rewritePrompt(question: string, history: readonly ConversationTu
   const context = earlier.length ? `Earlier questions:\n${earlier.map((q) => `- ${q}`).join('\n')}\n` : '';
   const body = `${context}Question: ${question.trim()}`;
   if (useChatTemplate) return [{ role: 'system', content: INSTRUCTION }, { role: 'user', content: body }];
-  return `${INSTRUCTION}\n\n${body}\nSearch:`;
+  return `${INSTRUCTION}\n\n${body}\n${REWRITE_CUE}`;
 }
 
 /** First non-empty line, without quotes or a "Search:" label, at most REWRITE_MAX_CHARS. */
@@ -40,15 +57,15 @@ export function cleanRewrite(raw: string): string {
 }
 
 export async function rewriteQuery(
-  engine: Pick<Engine, 'generate'>,
+  engine: Pick<Engine, 'generate'> & Partial<Pick<Engine, 'lastStats'>>,
   info: Pick<ModelInfo, 'hasChatTemplate'>,
   question: string,
   history: readonly ConversationTurn[],
-  opts: { signal?: AbortSignal; maxTokens?: number } = {},
+  opts: { signal?: AbortSignal; maxTokens?: number; prompt?: string | ChatMessage[] } = {},
 ): Promise<QueryRewrite> {
   let raw = '';
   try {
-    const input = rewritePrompt(question, history, info.hasChatTemplate);
+    const input = opts.prompt ?? rewritePrompt(question, history, info.hasChatTemplate);
     for await (const tok of engine.generate(input, { maxTokens: opts.maxTokens ?? REWRITE_MAX_TOKENS, temperature: 0, raw: !info.hasChatTemplate, signal: opts.signal })) {
       raw += tok.text;
       if (raw.trimStart().includes('\n')) break; // one line is all that is used
@@ -60,5 +77,7 @@ export async function rewriteQuery(
   }
   if (opts.signal?.aborted) throw new AppError('ABORTED', 'The operation was cancelled.');
   const text = cleanRewrite(raw);
-  return text ? { text } : { text: null, reason: 'the model wrote no rewrite; searched with the question alone' };
+  const s = engine.lastStats?.();
+  const stats = s ? { stats: { promptTokens: s.promptTokens, reusedTokens: s.reusedTokens ?? 0 } } : {};
+  return text ? { text, ...stats } : { text: null, reason: 'the model wrote no rewrite; searched with the question alone', ...stats };
 }

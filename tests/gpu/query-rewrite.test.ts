@@ -104,6 +104,17 @@ describe.skipIf(SKIP_STORIES || (existsSync(PDF) ? false : `fixture PDF absent a
       expect(t.rewrite.length).toBeGreaterThan(0);
       expect(t.reason).toContain("the rewritten query's words added");
       expect(typeof t.answer).toBe('string');
+      expect(t.rewrite_stats.prompt_tokens).toBeGreaterThan(0);
     }
+    // The rewrite continues the conversation as the answer's prompt will begin (answer.ts rewriteInput), so the KV
+    // cache serves both: the first answer reuses the system prompt the rewrite read, and in the follow-up both the
+    // rewrite and the answer take the whole first turn (its prompt, at least) from the cache.
+    const [t1, t2] = out.turns;
+    console.log(`rewrite + answer, reused / prompt tokens: turn 1 ${t1.rewrite_stats.reused_tokens}/${t1.rewrite_stats.prompt_tokens} + ${t1.stats.reused_tokens}/${t1.stats.prompt_tokens}; turn 2 ${t2.rewrite_stats.reused_tokens}/${t2.rewrite_stats.prompt_tokens} + ${t2.stats.reused_tokens}/${t2.stats.prompt_tokens}`);
+    expect(t1.rewrite_stats.reused_tokens).toBe(0);
+    expect(t1.stats.reused_tokens).toBeGreaterThan(20);
+    expect(t2.rewrite_stats.reused_tokens).toBeGreaterThanOrEqual(t1.stats.prompt_tokens);
+    expect(t2.stats.reused_tokens).toBeGreaterThanOrEqual(t1.stats.prompt_tokens);
+    expect(t2.stats.reused_tokens).toBeLessThan(t2.stats.prompt_tokens);
   }, 240_000);
 });

@@ -4,7 +4,8 @@
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { historyFromTurns, searchHistory } from '../../src/chat/answer';
-import { buildPrompt } from '../../src/chat/prompt';
+import { buildPrompt, continueConversation } from '../../src/chat/prompt';
+import { REWRITE_CUE, rewriteRequest } from '../../src/retrieval/query-rewrite';
 import type { ChatTurn, Passage } from '../../src/chat/types';
 import type { ChatMessage } from '../../src/model/engine-types';
 import { FALLBACK_CHAT_TEMPLATES } from '../../src/model/tokenizer';
@@ -81,4 +82,37 @@ describe('follow-up prompts repeat the earlier turns exactly as sent', () => {
     expect(historyFromTurns(turns)).toEqual([{ role: 'user', content: 'Q1' }, { role: 'assistant', content: 'A1' }]);
     expect(searchHistory(turns)).toEqual([{ question: 'Q1', answer: 'A1' }, { question: 'Q2' }]);
   });
+
+  // The query rewrite of a follow-up (answer.ts) continues the conversation: its prompt and the answer's after it
+  // start alike up to the new user turn, so both take the conversation from the KV cache.
+  const rewriteOf = (turns: ChatTurn[], useChatTemplate: boolean) =>
+    continueConversation({ systemPrompt: '', history: historyFromTurns(turns), useChatTemplate }, rewriteRequest('And how do I undo that later?'), REWRITE_CUE);
+
+  it('plain prompt: a follow-up\'s rewrite prompt starts with the first prompt and answer, as the second prompt does', async () => {
+    const answer = ' Redirect it with `> out.txt` [1].';
+    const { first, second, turns } = await twoTurns(false, answer);
+    const p1 = first.input as string, p2 = second.input as string, r = rewriteOf(turns, false) as string;
+    expect(r.startsWith(p1 + answer + '\n\n')).toBe(true);
+    expect(p2.startsWith(p1 + answer + '\n\n')).toBe(true);
+    expect(r.endsWith('Question: And how do I undo that later?\n\nSearch:')).toBe(true);
+    expect(r).not.toContain('exec >/dev/tty'); // the rewrite comes before retrieval: no new sources
+  });
+
+  for (const [family, src] of Object.entries(FALLBACK_CHAT_TEMPLATES)) {
+    it(`chat template ${family}: the rendered rewrite prompt and second prompt share the whole first turn`, async () => {
+      const answer = ' Redirect it with `> out.txt` [1].\n';
+      const { first, second, turns } = await twoTurns(true, answer);
+      const t = new Template(src);
+      const render = (messages: unknown) => t.render({ messages, bos_token: '<s>', eos_token: '</s>', add_generation_prompt: true });
+      const r1 = render(first.input), r2 = render(second.input), rw = render(rewriteOf(turns, true));
+      let shared = 0;
+      while (shared < rw.length && rw[shared] === r2[shared]) shared++;
+      // Everything up to the answer's end (and the template's end-of-turn) is common; they part at the new user message.
+      const answerEnd = r2.indexOf(answer.trim(), r1.length) + answer.trim().length;
+      expect(answerEnd).toBeGreaterThan(r1.length);
+      expect(shared).toBeGreaterThanOrEqual(answerEnd);
+      expect(rw.slice(shared)).toContain('Rewrite the last question');
+      expect(r2.slice(shared)).toContain('Sources:');
+    });
+  }
 });

@@ -21,7 +21,9 @@
 // --show-prompt adds each turn's "prompt": what was handed to the engine (a string, or the chat messages).
 // --rewrite (with --model): before each search the model rewrites the question into an extra query (a few
 // greedy tokens, src/retrieval/query-rewrite.ts) that is fused with the question's ranking; each turn then
-// carries "rewrite": the text used, or null and "rewrite_note" saying why the question was searched alone.
+// carries "rewrite": the text used, or null and "rewrite_note" saying why the question was searched alone,
+// and "rewrite_stats": {"prompt_tokens", "reused_tokens"} of the rewrite's own generation. In a conversation the
+// rewrite continues the conversation as sent, so it and the answer after it both reuse the KV cache for it.
 // Hybrid mode needs the embedding model already in the local cache ($PDFCHAT_MODEL_CACHE or
 // ~/.cache/pdfchat/models, see src/retrieval/node-model-cache.ts); nothing is downloaded. Without it the
 // search is lexical (BM25) and "reason" says why. Without --json the same is printed for people.
@@ -85,6 +87,8 @@ interface TurnOut {
   prompt?: string | ChatMessage[];
   rewrite?: string | null;
   rewrite_note?: string;
+  /** The rewrite's own generation: its prompt and how much of it the KV cache held. */
+  rewrite_stats?: { prompt_tokens: number; reused_tokens: number };
   /** The answer was cut short (its token limit, or the context), and what to do about it. */
   notice?: string;
 }
@@ -192,6 +196,7 @@ export async function run(given: CliArgs): Promise<void> {
         stats,
         ...(args.has('show-prompt') && prompt !== undefined ? { prompt } : {}),
         ...(rewrite ? { rewrite: rewrite.text, ...(rewrite.text === null ? { rewrite_note: rewrite.reason } : {}) } : {}),
+        ...(rewrite?.stats ? { rewrite_stats: { prompt_tokens: rewrite.stats.promptTokens, reused_tokens: rewrite.stats.reusedTokens } } : {}),
         ...(notice ? { notice } : {}),
       });
     }
