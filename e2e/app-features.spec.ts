@@ -312,6 +312,9 @@ test('semantic search with a stand-in embedding model from the hub: a stalled do
       if (/Content.Security.Policy|Refused to/i.test(m.text())) refused.push(m.text());
     });
     await openApp(page);
+    // A second tab, open from before semantic search is turned on (it reads the switch when it starts).
+    const tab2 = await context.newPage();
+    await openApp(tab2);
     await setEndpoint(page, embedHub.url);
     await addPdfs(page, ['zen_of_python_corrupted.pdf']);
     await waitReady(page, 'zen_of_python_corrupted.pdf');
@@ -382,13 +385,27 @@ test('semantic search with a stand-in embedding model from the hub: a stalled do
     await expect(found).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
     await expect(found.locator('blockquote')).toContainText('Beautiful is better than ugly');
 
-    // After a reload the model comes from the browser cache: hybrid again, nothing downloaded again.
+    // The second tab still has semantic search off: a document added there is stored without vectors, and this
+    // tab lists it as keyword-only.
+    await addPdfs(tab2, ['rotation.pdf']);
+    await waitReady(tab2, 'rotation.pdf');
+    await waitReady(page, 'rotation.pdf');
+    await ask(page, 'gorgeous versus unsightly');
+    await expect(mode).toContainText('1 of 2 documents have no vectors');
+    await tab2.close();
+
+    // After a reload the model comes from the browser cache: hybrid again, nothing downloaded again; and the
+    // document stored without vectors gets them from its stored chunks (before, it stayed keyword-only until the
+    // switch was turned off and on).
     const before = modelFetches();
     await page.reload();
     await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
     await expect(page.getByTestId('search-mode')).toHaveAttribute('data-mode', 'hybrid', { timeout: 60_000 });
+    await expect(page.getByTestId('search-mode')).not.toContainText('have no vectors', { timeout: 60_000 });
     await ask(page, 'gorgeous versus unsightly');
     await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+    await expect(page.getByTestId('search-mode')).toContainText('Xenova/all-MiniLM-L6-v2 vectors, fused by reciprocal rank');
+    await expect(page.getByTestId('search-mode')).not.toContainText('have no vectors');
     expect(modelFetches()).toBe(before);
 
     // The app's own onnxruntime files no longer reachable (offline, the HTTP cache expired; routing also turns

@@ -155,9 +155,11 @@ export class DocumentsService {
     for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
     else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
     await this.refreshMode();
-    // Documents whose stored vectors came from another embedding model or profile: embedded again from their
-    // stored chunks in the background when the current model is at hand (else they stay keyword-only, saying why).
-    void this.library.reembedStale().then((n) => (n > 0 ? this.refreshMode() : undefined), () => undefined);
+    // In the background, when the current model is at hand (else they stay keyword-only, saying why): documents
+    // whose stored vectors came from another embedding model or profile are embedded again from their stored
+    // chunks, and so are documents stored without vectors while semantic search was on elsewhere — added by a tab
+    // that still had it off, or while the embedder failed — so none stays keyword-only until the switch is toggled.
+    void this.library.embedLexicalOnly().then((n) => (n > 0 ? this.refreshMode() : undefined), () => undefined);
   }
 
   private patchDoc(docId: string, p: Partial<DocRecord>, persist = false): void {
