@@ -44,29 +44,60 @@ export class TesseractRecogniser implements OcrRecogniser {
   constructor(
     languages: readonly OcrLanguage[],
     private readonly paths: TesseractPaths,
+    /**
+     * Checks that every language's data can be had (ocr-browser.ts: fetched through the service worker's cache;
+     * ocr-node.ts: the files exist) before a worker is started, and rejects with OCR_FAILED naming what is missing.
+     */
+    private readonly checkLanguageData?: (languages: readonly OcrLanguage[]) => Promise<void>,
   ) {
     this.languages = tesseractOrder(languages);
   }
 
   private start(): Promise<Tesseract.Worker> {
-    const worker = Tesseract.createWorker([...this.languages], Tesseract.OEM.LSTM_ONLY, {
-      ...this.paths,
-      gzip: true,
-      // No cache of tesseract.js's own (in Node it would write traineddata files into the working directory,
-      // in the browser a second copy in IndexedDB): the app's service worker caches the files it fetches.
-      cacheMethod: 'none',
-      logger: (m: Tesseract.LoggerMessage) => {
-        if (m.status === 'recognizing text') this.onProgress?.(m.progress);
-        else if (m.status === 'loading language traineddata' || m.status === 'loading tesseract core') this.onLoading?.(m.progress);
+    // tesseract.js rejects createWorker() only when its first step fails: a language file that cannot be fetched
+    // or read, or that Tesseract cannot initialise from, goes to errorHandler and createWorker's promise never
+    // settles — OCR would wait forever. A job failure reported before the worker is ready therefore fails the
+    // start. (That worker cannot be terminated: tesseract.js never hands it out. The data check below keeps the
+    // usual cause — a language never fetched, and now offline — from starting one at all.)
+    let ready = false;
+    let failStart!: (e: unknown) => void;
+    const startFailed = new Promise<never>((_, reject) => (failStart = reject));
+    const created = (async () => {
+      await this.checkLanguageData?.(this.languages);
+      return Tesseract.createWorker([...this.languages], Tesseract.OEM.LSTM_ONLY, {
+        ...this.paths,
+        gzip: true,
+        // No cache of tesseract.js's own (in Node it would write traineddata files into the working directory,
+        // in the browser a second copy in IndexedDB): the app's service worker caches the files it fetches.
+        cacheMethod: 'none',
+        logger: (m: Tesseract.LoggerMessage) => {
+          if (m.status === 'recognizing text') this.onProgress?.(m.progress);
+          else if (m.status === 'loading language traineddata' || m.status === 'loading tesseract core') this.onLoading?.(m.progress);
+        },
+        // Without a handler tesseract.js throws job failures from its message listener (an uncaught exception).
+        // A failing recognition's own promise rejects, which is where it is handled; before the worker is
+        // ready, no promise would.
+        errorHandler: (e: unknown) => {
+          if (!ready) failStart(e);
+        },
+      });
+    })();
+    created.catch(() => undefined);
+    return Promise.race([created, startFailed]).then(
+      (w) => {
+        ready = true;
+        return w;
       },
-      // Without a handler tesseract.js throws job failures from its message listener (an uncaught exception);
-      // the failing job's promise rejects either way, which is where we handle it.
-      errorHandler: () => undefined,
-    });
-    return worker.catch((e: unknown) => {
-      this.worker = null;
-      throw new AppError('OCR_FAILED', `Text recognition could not start (${describe(e)}). Open the app online once so its OCR files are stored, then try again.`);
-    });
+      (e: unknown) => {
+        ready = true;
+        this.worker = null;
+        if (e instanceof AppError) throw e;
+        throw new AppError(
+          'OCR_FAILED',
+          `Text recognition could not start (${describe(e)}). Its files (the recogniser and the ${this.languages.join('+')} language data) are stored for offline use the first time a page is recognised online: connect once and try again.`,
+        );
+      },
+    );
   }
 
   async recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]> {

@@ -59,7 +59,16 @@ function linkOrCopy(target: string, link: string): void {
 }
 
 export function createNodeRecogniser(langs: readonly OcrLanguage[]): TesseractRecogniser {
-  return new TesseractRecogniser(langs, { langPath: nodeLangPath(langs) });
+  const langPath = nodeLangPath(langs);
+  return new TesseractRecogniser(langs, { langPath }, async (languages) => nodeLanguageDataCheck(langPath, languages));
+}
+
+/** Every language's data file is in `langPath` (a link whose package was removed since points nowhere). */
+export function nodeLanguageDataCheck(langPath: string, languages: readonly OcrLanguage[]): void {
+  const missing = languages.filter((l) => !existsSync(join(langPath, `${l}.traineddata.gz`)));
+  if (missing.length > 0) {
+    throw new AppError('OCR_FAILED', `The OCR language data for ${missing.join(', ')} is missing from ${langPath}. Reinstall the project's dependencies (npm ci: the @tesseract.js-data packages), or choose another OCR language.`);
+  }
 }
 
 /** Renders with the canvas pdf.js itself uses in Node and encodes PNG off the main thread. */
