@@ -13,7 +13,7 @@ export interface RecogniseOptions {
   dpi: number;
   /** 0..1 while Tesseract recognises this image. */
   onProgress?: (fraction: number) => void;
-  /** Called while the worker and language data load (first call only): 0..1. */
+  /** Called while the worker's wasm core (first half) and language data (second half) load, first call only: 0..1. */
   onLoading?: (fraction: number) => void;
 }
 
@@ -72,7 +72,9 @@ export class TesseractRecogniser implements OcrRecogniser {
         cacheMethod: 'none',
         logger: (m: Tesseract.LoggerMessage) => {
           if (m.status === 'recognizing text') this.onProgress?.(m.progress);
-          else if (m.status === 'loading language traineddata' || m.status === 'loading tesseract core') this.onLoading?.(m.progress);
+          // One 0..1 for the whole load: the wasm core is its first half, the language data its second.
+          else if (m.status === 'loading tesseract core') this.onLoading?.(m.progress / 2);
+          else if (m.status === 'loading language traineddata') this.onLoading?.(0.5 + m.progress / 2);
         },
         // Without a handler tesseract.js throws job failures from its message listener (an uncaught exception).
         // A failing recognition's own promise rejects, which is where it is handled; before the worker is

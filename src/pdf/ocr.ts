@@ -73,7 +73,7 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
       dpi,
       ...(signal ? { signal } : {}),
       onProgress: (f) => progress('recognising', f),
-      onLoading: () => progress('loading', 0),
+      onLoading: (f) => progress('loading', f),
     });
     const { text, words, confidence } = pageFromTesseract(blocks, scale);
     const result: OcrPage = {

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TesseractRecogniser } from '../../src/pdf/ocr-engine';
 import { browserLanguageDataCheck } from '../../src/pdf/ocr-browser';
-import { createNodeRecogniser, nodeLanguageDataCheck } from '../../src/pdf/ocr-node';
+import { createNodeRecogniser, nodeLanguageDataCheck, ocrPdf } from '../../src/pdf/ocr-node';
+import type { OcrProgress } from '../../src/pdf/ocr-types';
+import { buildScanPdf, scanText } from './pdf-ocr-helpers';
 import { errorOf } from './pdf-helpers';
 
 // A 1×1 white PNG: never recognised, the start fails first.
@@ -65,4 +67,21 @@ describe('OCR that cannot start', () => {
     expect(offline).toMatchObject({ code: 'OCR_FAILED' });
     expect(String((offline as Error).message)).toMatch(/English \(eng\) language data .*connect once and try again/);
   }, 30_000);
+
+  it('while the recogniser loads, progress moves from 0 to 1 (the core, then the language data) before recognition starts', async () => {
+    const scan = scanText({ lines: ['Loading progress'], font: '"DejaVu Sans", sans-serif', sizePt: 12, dpi: 150, widthPt: 200, heightPt: 60 });
+    const seen: OcrProgress[] = [];
+    const r = createNodeRecogniser(['eng']); // a fresh one: its first recognition loads the worker
+    try {
+      await ocrPdf(buildScanPdf([{ scan }]), { languages: ['eng'], recogniser: r, onProgress: (p) => seen.push(p) });
+    } finally {
+      await r.dispose();
+    }
+    const loading = seen.filter((p) => p.stage === 'loading').map((p) => p.pageFraction);
+    console.log(`[ocr] loading progress: ${loading.map((f) => f.toFixed(2)).join(' ')}`);
+    expect(loading.length).toBeGreaterThan(1);
+    expect(Math.max(...loading)).toBe(1);
+    for (let i = 1; i < loading.length; i++) expect(loading[i]).toBeGreaterThanOrEqual(loading[i - 1]);
+    expect(seen.findIndex((p) => p.stage === 'recognising')).toBeGreaterThan(seen.findLastIndex((p) => p.stage === 'loading'));
+  }, 60_000);
 });
