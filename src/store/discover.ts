@@ -30,6 +30,10 @@ export const MODEL_METADATA_FILES = [
   'tokenizer.json',
   'tokenizer_config.json',
   'special_tokens_map.json',
+  // Newer transformers versions save the chat template in a file of its own instead of tokenizer_config.json
+  // (tokenizer.ts reads either); without it an instruct model is prompted as a base model.
+  'chat_template.jinja',
+  'chat_template.json',
 ];
 export const REQUIRED_FILES = ['config.json', 'tokenizer.json'];
 const INDEX_FILE = 'model.safetensors.index.json';

@@ -2,15 +2,16 @@
 // CLI, served by the local hub, downloaded, and read back by the model code's safetensors reader, through
 // Cache-like chunk storage and through a picked folder. Skips when ../shared/fixtures is absent.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../e2e/hub-server';
 import type { ModelFiles } from '../../src/model/files';
 import { nodeDirFiles } from '../../src/model/node-files';
+import { loadTokenizer } from '../../src/model/tokenizer';
 import { readSafetensorsIndex } from '../../src/model/safetensors';
 import { MemoryBackend } from '../../src/store/backend';
 import { downloadModel } from '../../src/store/download';
@@ -67,6 +68,27 @@ describe.skipIf(!haveFixtures)('a real converted model through the store', () =>
     await hub?.close();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
+
+  it('downloads a chat template kept in its own file (chat_template.jinja), by the tree API and by probing, and the tokenizer uses it', async () => {
+    const withTemplate = join(await tempDir('pdfchat-template-'), 'with-template'); // not beside modelDir: the folder tests pick tmp
+    cpSync(modelDir, withTemplate, { recursive: true });
+    const template = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+    writeFileSync(join(withTemplate, 'chat_template.jinja'), template);
+    for (const treeApi of [true, false]) {
+      const h = await startHub({ repos: { 'local/with-template': withTemplate }, treeApi });
+      try {
+        const backend = new MemoryBackend();
+        const r = await downloadModel({ hub: { endpoint: h.url }, backend, repo: 'local/with-template' });
+        expect(r.files.map((f) => f.path), `tree API ${treeApi}`).toContain('chat_template.jinja');
+        const tok = await loadTokenizer(await cachedModelFiles(backend, 'local/with-template'));
+        expect(tok.chatTemplateSource).toBe('repo');
+        expect(tok.hasChatTemplate).toBe(true);
+      } finally {
+        await h.close();
+      }
+    }
+    await rm(dirname(withTemplate), { recursive: true, force: true });
+  }, 60_000);
 
   it('downloads from the hub and reads the same tensors as the folder on disk', async () => {
     const backend = new MemoryBackend();
