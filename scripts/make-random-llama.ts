@@ -77,7 +77,7 @@ export interface RandomMoeOptions extends Omit<RandomLlamaOptions, 'arch'> {
   expertIntermediate?: number;
   /** Qwen-MoE norm_topk_prob (Mixtral always renormalises). */
   normTopK?: boolean;
-  /** Qwen2-MoE shared_expert_intermediate_size (0 / absent: none). */
+  /** Qwen2-MoE shared_expert_intermediate_size (required by the loader: every Qwen2-MoE block has a shared expert). */
   sharedIntermediate?: number;
   /** Qwen-MoE mlp_only_layers (dense layers of width `intermediate`). */
   mlpOnlyLayers?: number[];

@@ -134,8 +134,11 @@ export async function openCheckpoint(files: ModelFiles): Promise<Checkpoint> {
     }
   };
   const readF16 = async (name: string): Promise<Uint16Array> => {
+    const dtype = loc(name).dtype;
+    // Scales and biases are floats: I32 bits read as floats would give garbage weights without an error.
+    if (dtype === 'I32') throw new AppError('MALFORMED_WEIGHTS', `Tensor ${name} is I32 where float scales or a bias (F16, BF16 or F32) are expected. The checkpoint is not a GPTQ/AWQ export this app reads; pick another.`);
     const raw = await read(name);
-    return loc(name).dtype === 'F16' ? (raw as Uint16Array) : f32ArrayToF16Bits(raw as Float32Array);
+    return dtype === 'F16' ? (raw as Uint16Array) : f32ArrayToF16Bits(raw as Float32Array);
   };
   const readBias = async (prefix: string, N: number): Promise<{ bias?: Uint16Array }> => {
     if (!index.tensors.has(`${prefix}.bias`)) return {};

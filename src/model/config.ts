@@ -113,7 +113,8 @@ function parseMoe(c: Obj, arch: MoeArchitecture, numLayers: number, intermediate
     topK,
     normTopK: arch === 'mixtral' ? true : c.norm_topk_prob === true,
     expertIntermediateSize: qwen ? posInt(c, 'moe_intermediate_size') : intermediateSize,
-    sharedExpertIntermediateSize: arch === 'qwen2_moe' ? posInt(c, 'shared_expert_intermediate_size', 0) : 0,
+    // Required: a qwen2_moe block always has its shared expert, and a default of 0 would silently drop it.
+    sharedExpertIntermediateSize: arch === 'qwen2_moe' ? posInt(c, 'shared_expert_intermediate_size') : 0,
     sparse: Array.from({ length: numLayers }, (_, l) => !mlpOnly.includes(l) && (l + 1) % step === 0),
   };
 }
@@ -236,6 +237,11 @@ function parseQuant(q: Obj): GptqQuantConfig {
     );
   }
   if (q.is_marlin_format === true) throw unsupportedQuant(REFUSED_METHODS.marlin, 'Pick the plain GPTQ export of this model (checkpoint_format "gptq").');
+  // GPTQModel's per-module overrides (other bits or group size for some layers): the layers would not have the
+  // shapes the config says, and fail later with a shape error that hides why.
+  if (isObj(q.dynamic) && Object.keys(q.dynamic).length > 0) {
+    throw unsupportedQuant('GPTQ with per-module settings (quantization config "dynamic")', 'Only one bits / group size for every layer is; pick a uniform GPTQ export of this model.');
+  }
   const gs = groupSizeOf(q);
   const fmtRaw = q.checkpoint_format ?? q.format;
   let format: 'v1' | 'v2';
@@ -290,6 +296,11 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
   const numLayers = posInt(c, 'num_hidden_layers');
   const intermediateSize = posInt(c, 'intermediate_size');
   const isMoe = architecture === 'mixtral' || architecture === 'qwen2_moe' || architecture === 'qwen3_moe' || architecture === 'olmoe';
+  // The MLP's activation: every supported family uses SiLU (SwiGLU); a config naming another would run wrong.
+  const act = c.hidden_act ?? c.hidden_activation;
+  if (act !== undefined && act !== null && !(typeof act === 'string' && ['silu', 'swish'].includes(act.toLowerCase()))) {
+    throw new AppError('UNSUPPORTED_MODEL', `This model's MLP activation is ${JSON.stringify(act)} (config.json hidden_act); only SiLU (silu / swish) is supported. Pick another model.`);
+  }
   const clip = c.clip_qkv;
   if (clip !== undefined && clip !== null && !(typeof clip === 'number' && clip > 0)) throw malformed('clip_qkv', `must be a positive number or null, got ${JSON.stringify(clip)}`);
   return {
@@ -305,8 +316,10 @@ export function parseModelConfig(configJson: unknown, quantizeConfigJson?: unkno
     numHeads,
     numKvHeads,
     headDim,
-    rmsNormEps: posNum(c, 'rms_norm_eps', 1e-6),
-    ropeTheta: posNum(c, 'rope_theta', architecture.startsWith('qwen') ? 1000000 : 10000),
+    // Defaults for a config without the field, as transformers' config classes have them for Mixtral and OLMoE
+    // (1e-5, and Mixtral's 1e6 base); Qwen's published configs all set rope_theta (see docs/MODEL-FAMILIES.md).
+    rmsNormEps: posNum(c, 'rms_norm_eps', architecture === 'mixtral' || architecture === 'olmoe' ? 1e-5 : 1e-6),
+    ropeTheta: posNum(c, 'rope_theta', architecture.startsWith('qwen') || architecture === 'mixtral' ? 1000000 : 10000),
     ropeScaling: parseRopeScaling(c.rope_scaling, maxPositionEmbeddings),
     maxPositionEmbeddings,
     vocabSize: posInt(c, 'vocab_size'),

@@ -79,6 +79,14 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file = 'safetensors fi
     tensors.set(name, { dtype, shape, begin: offs[0], end: offs[1] });
     dataLength = Math.max(dataLength, offs[1]);
   }
+  // Two tensors over the same bytes: a damaged or hand-edited header (the format forbids it); reading on would
+  // give one of them the other's values.
+  const spans = [...tensors].filter(([, t]) => t.end > t.begin).sort((a, b) => a[1].begin - b[1].begin);
+  for (let i = 1; i < spans.length; i++) {
+    const [prevName, prev] = spans[i - 1];
+    const [name, t] = spans[i];
+    if (t.begin < prev.end) throw bad(file, `tensors ${prevName} (bytes ${prev.begin}..${prev.end}) and ${name} (bytes ${t.begin}..${t.end}) overlap`);
+  }
   return { dataOffset: 8 + n, tensors, metadata, dataLength };
 }
 
@@ -149,6 +157,15 @@ export async function readSafetensorsIndex(files: ModelFiles): Promise<Safetenso
   for (const file of weightFiles) {
     const h = await readSafetensorsHeader(files, file);
     for (const [name, t] of h.tensors) {
+      // Without an index nothing says which file is meant (an old export left beside a new one, say): refused
+      // rather than taking the last file in name order.
+      const earlier = tensors.get(name);
+      if (earlier) {
+        throw new AppError(
+          'MALFORMED_WEIGHTS',
+          `Tensor ${name} is in two weight files, ${earlier.file} and ${file}. Remove the one that does not belong to this model from the folder (or add its model.safetensors.index.json).`,
+        );
+      }
       tensors.set(name, { ...t, file, start: h.dataOffset + t.begin, stop: h.dataOffset + t.end });
     }
   }

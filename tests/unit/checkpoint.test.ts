@@ -117,3 +117,28 @@ describe('openCheckpoint', () => {
     expect((await error(openCheckpoint(nodeDirFiles(dir)))).code).toBe('MALFORMED_CONFIG');
   });
 });
+
+describe('openCheckpoint: float tensors stored as integers', () => {
+  it('GPTQ scales (or a bias) stored as I32 are MALFORMED_WEIGHTS naming the tensor, not garbage weights', async () => {
+    const { parseSafetensorsHeader, writeSafetensors } = await import('../../src/model/safetensors');
+    for (const suffix of ['scales', 'bias']) {
+      const dir = await make({ bias: true, quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } });
+      const file = join(dir, 'model.safetensors');
+      const bytes = new Uint8Array(readFileSync(file));
+      const h = parseSafetensorsHeader(bytes);
+      const target = `model.layers.0.self_attn.o_proj.${suffix}`;
+      expect(h.tensors.get(target)?.dtype).toBe('F16');
+      const rewritten = [...h.tensors].map(([name, t]) => {
+        const raw = bytes.slice(h.dataOffset + t.begin, h.dataOffset + t.end);
+        if (name !== target) return { name, dtype: t.dtype, shape: t.shape, data: t.dtype === 'F16' || t.dtype === 'BF16' ? new Uint16Array(raw.buffer) : t.dtype === 'I32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer) };
+        // The same values as integers (0x3800 → 14336): shapes still match, so only the dtype can tell.
+        return { name, dtype: 'I32' as const, shape: t.shape, data: Int32Array.from(new Uint16Array(raw.buffer)) };
+      });
+      writeFileSync(file, writeSafetensors(rewritten));
+      const ck = await openCheckpoint(nodeDirFiles(dir));
+      const e = await error(ck.gptq('model.layers.0.self_attn.o_proj'));
+      expect(e.code, suffix).toBe('MALFORMED_WEIGHTS');
+      expect(e.message).toContain(`${target} is I32 where float scales or a bias`);
+    }
+  });
+});

@@ -79,3 +79,33 @@ describe('safetensors', () => {
     expect((await code(readSafetensorsIndex(nodeDirFiles(makeTempDir('st-'))))).code).toBe('MISSING_FILE');
   });
 });
+
+describe('safetensors: headers that describe the bytes twice', () => {
+  it('two tensors over overlapping bytes are MALFORMED_WEIGHTS naming both', () => {
+    const header = JSON.stringify({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } });
+    const n = new TextEncoder().encode(header).length;
+    const bytes = new Uint8Array(8 + n + 24);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(n), true);
+    bytes.set(new TextEncoder().encode(header), 8);
+    let err: AppError | undefined;
+    try {
+      parseSafetensorsHeader(bytes);
+    } catch (e) {
+      err = e as AppError;
+    }
+    expect(err?.code).toBe('MALFORMED_WEIGHTS');
+    expect(err?.message).toMatch(/tensors a \(bytes 0\.\.16\) and b \(bytes 8\.\.24\) overlap/);
+    // Adjacent (and empty) tensors are fine.
+    const ok = writeSafetensors([...tensors, { name: 'e', dtype: 'F32' as const, shape: [0], data: new Float32Array(0) }]);
+    expect(parseSafetensorsHeader(ok).tensors.size).toBe(4);
+  });
+
+  it('a tensor in two un-indexed weight files is refused, naming both files, instead of taking the last', async () => {
+    const dir = makeTempDir('st-');
+    writeFileSync(join(dir, 'gptq_model-4bit-128g.safetensors'), writeSafetensors([tensors[0]]));
+    writeFileSync(join(dir, 'zzz-old.safetensors'), writeSafetensors([{ ...tensors[0], data: Float32Array.from([9, 9, 9, 9, 9, 9]) }]));
+    const e = await code(readSafetensorsIndex(nodeDirFiles(dir)));
+    expect(e.code).toBe('MALFORMED_WEIGHTS');
+    expect(e.message).toContain('Tensor a is in two weight files, gptq_model-4bit-128g.safetensors and zzz-old.safetensors');
+  });
+});
