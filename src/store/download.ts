@@ -16,6 +16,10 @@
 // - A dropped connection / HTTP 5xx / 429 is retried automatically (`maxAttempts` tries in a row without
 //   progress, exponential backoff from `retryDelayMs`); then AppError DOWNLOAD_FAILED, and calling
 //   downloadModel again resumes.
+// - A connection that goes silent without closing (Wi-Fi change, laptop sleep, stuck proxy) counts as a dropped
+//   one: when no response headers, or no body bytes, arrive for `stallTimeoutMs` (default 30 s), that request
+//   is aborted, the bytes received are kept and the retry continues after them. Browsers put no timeout on a
+//   response, so without this the download would wait forever.
 // - Size check: the size the tree API listed must match what the server announces (Content-Range total /
 //   Content-Length) and what was stored, else INTEGRITY_ERROR. sha256 (tree API lfs.oid, or x-linked-etag /
 //   ETag of LFS files) is checked with crypto.subtle (incrementally above 256 MiB); a mismatch deletes that
@@ -52,6 +56,11 @@ export interface DownloadOptions {
   maxAttempts?: number;
   /** First retry delay; doubles each time (default 500 ms). */
   retryDelayMs?: number;
+  /**
+   * How long to wait on the network (for the response headers, or for the next body bytes) before the
+   * connection is taken for dead and retried (default 30 s). Time spent storing bytes does not count.
+   */
+  stallTimeoutMs?: number;
   /** Minimum time between progress events while bytes flow (default 100 ms; 0 = every network read). */
   progressIntervalMs?: number;
   /** Files up to this size are hashed in one crypto.subtle call (default 256 MiB). */
@@ -99,8 +108,76 @@ export interface DownloadResult {
 }
 
 const DEFAULT_CHUNK = 16 * 1024 * 1024;
+const DEFAULT_STALL_MS = 30_000;
 
 class RetryableError extends AppError {}
+
+/**
+ * One request's guard against a silent connection. fetch() and reader.read() have no timeout of their own: a
+ * connection that stops sending without closing leaves them pending forever, so no retry and no error would
+ * ever come. `wait(p)` times one wait on the network (the headers, one body read) — only that, so a slow
+ * storage write between reads is never taken for a stall; when nothing came within `ms`, the request is
+ * aborted and the wait rejects with `stall`. `signal` (pass it to fetch) also follows the caller's cancel
+ * signal, so Cancel still aborts the request; tell the two apart with `stall` (set only by the timer).
+ */
+class StallGuard {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The error the timer aborted the request with; undefined while it has not fired. */
+  stall: AppError | undefined;
+  private readonly onCancel = () => this.controller.abort(this.cancel?.reason);
+
+  constructor(
+    private readonly ms: number,
+    /** Says what stalled; called when the timer fires, so it can tell how much had arrived by then. */
+    private readonly describe: () => string,
+    private readonly cancel?: AbortSignal,
+  ) {
+    if (cancel?.aborted) this.onCancel();
+    else cancel?.addEventListener('abort', this.onCancel, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /**
+   * `p`, or a rejection once the request is aborted (by the timer or a cancel) while it is pending: whether
+   * the aborted fetch rejects a pending read is left to the implementation, so this does not count on it.
+   */
+  async wait<T>(p: Promise<T>): Promise<T> {
+    const signal = this.controller.signal;
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(this.stall ?? new AppError('ABORTED', 'The download was cancelled.'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    this.timer = setTimeout(() => {
+      this.stall = new AppError('DOWNLOAD_FAILED', this.describe(), { stalled: true });
+      this.controller.abort(this.stall);
+    }, this.ms);
+    try {
+      return await Promise.race([p, aborted]);
+    } finally {
+      clearTimeout(this.timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops following the cancel signal (call when the request is over). */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.cancel?.removeEventListener('abort', this.onCancel);
+  }
+}
+
+/** What a stalled download tells the user: what went silent, how long, what to do, and that nothing is lost. */
+function stallMessage(opts: { url: string; what: string; ms: number; received: number; total: number | undefined }): string {
+  const host = new URL(opts.url).host;
+  const kept = opts.received > 0 ? `the ${formatBytes(opts.received)} already downloaded${opts.total ? ` (of ${formatBytes(opts.total)})` : ''} are kept and the download resumes from there` : 'nothing of it had arrived yet';
+  return `No data arrived for ${opts.ms / 1000} s from ${host} while downloading ${opts.what}: the connection went silent (network change, sleep, or a stuck proxy). Check the connection and press Download again; ${kept}.`;
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -155,6 +232,7 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
   const chunkBytes = Math.max(1, opts.chunkBytes ?? DEFAULT_CHUNK);
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 4);
   const retryDelayMs = opts.retryDelayMs ?? 500;
+  const stallMs = Math.max(1, opts.stallTimeoutMs ?? DEFAULT_STALL_MS);
   const interval = opts.progressIntervalMs ?? 100;
   const endpoint = normalizeEndpoint(hub.endpoint);
 
@@ -269,112 +347,122 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
     let total = file.size ?? (partial?.total || undefined);
     if (!(total !== undefined && offset === total && offset > 0)) {
       const url = resolveUrl(hub, repo, revision, file.path);
-      let res: Response;
-      try {
-        res = await hubFetch(hub, url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal });
-      } catch (e) {
-        const err = AppError.from(e);
-        if (err.code === 'DOWNLOAD_FAILED') throw new RetryableError(err.code, err.message, err.details); // connection refused/reset: try again
-        throw err;
-      }
       const what = `${repo}/${file.path}`;
-      if (res.status === 416 && offset > 0) {
-        // Stored more than the server has: the file changed. Start it over.
-        await res.body?.cancel().catch(() => undefined);
-        await layout.deleteAll();
-        throw new RetryableError('DOWNLOAD_FAILED', `${what} changed on the server; starting that file over.`);
-      }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => undefined);
-        const msg = describeHttpFailure(res.status, what, hub);
-        if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError('DOWNLOAD_FAILED', msg, { status: res.status });
-        throw new AppError('DOWNLOAD_FAILED', msg, { status: res.status });
-      }
-      const etag = sha256FromHeaders(res.headers) ?? res.headers.get('etag')?.replace(/^W\//, '') ?? '';
-      let start = 0;
-      let announced: number | undefined;
-      if (res.status === 206) {
-        const cr = parseContentRange(res.headers.get('content-range'));
-        if (!cr || cr.start !== offset || (partial && partial.etag && etag && partial.etag !== etag)) {
+      let from = url; // where the bytes come from: the final URL once the headers came (after redirects)
+      const guard = new StallGuard(stallMs, () => stallMessage({ url: from, what, ms: stallMs, received: state.loaded, total }), signal);
+      try {
+        let res: Response;
+        try {
+          res = await guard.wait(hubFetch(hub, url, { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: guard.signal }));
+        } catch (e) {
+          if (guard.stall && !signal?.aborted) throw new RetryableError(guard.stall.code, guard.stall.message, guard.stall.details); // no answer: try again
+          const err = AppError.from(e);
+          if (err.code === 'DOWNLOAD_FAILED') throw new RetryableError(err.code, err.message, err.details); // connection refused/reset: try again
+          throw err;
+        }
+        from = res.url || url;
+        if (res.status === 416 && offset > 0) {
+          // Stored more than the server has: the file changed. Start it over.
           await res.body?.cancel().catch(() => undefined);
           await layout.deleteAll();
-          throw new RetryableError('DOWNLOAD_FAILED', `${what}: the server's copy changed or it answered the wrong range; starting that file over.`);
+          throw new RetryableError('DOWNLOAD_FAILED', `${what} changed on the server; starting that file over.`);
         }
-        start = offset;
-        announced = cr.total ?? undefined;
-      } else {
-        // Content-Length is the size of the file only when the body is not compressed. Browsers hide
-        // Content-Encoding from cross-origin scripts, so trust it only for LFS files (binary, never
-        // compressed: the hub marks them with a sha256 ETag / X-Linked-Size); small JSON files are checked
-        // against the tree API size after the download instead.
-        const len = res.headers.get('content-length');
-        const linked = res.headers.get('x-linked-size');
-        const binary = !!sha256FromHeaders(res.headers) || !!linked;
-        if (!res.headers.get('content-encoding') && binary) announced = len ? Number(len) : linked ? Number(linked) : undefined;
-      }
-      if (start === 0) {
-        // Fresh start (first try, or the server ignored our Range): drop any old partial bytes.
-        if (offset > 0 || partial) await layout.deleteAll();
-        offset = 0;
-        const info = { etag, total: announced ?? 0 };
-        await storeOrExplain(() => layout.writePartialInfo(info), { extraBytes: jsonBytes(info), file: file.path, stored: { i, written: 0 } });
-      }
-      if (file.size !== undefined && announced !== undefined && announced !== file.size) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new AppError(
-          'INTEGRITY_ERROR',
-          `${what}: the server sends ${formatBytes(announced)} (${announced} bytes) but the hub lists ${file.size} bytes, so the file on the server (or a proxy) is truncated or damaged. Retry later or use another hub endpoint.`,
-          { file: file.path, expected: file.size, announced },
-        );
-      }
-      total = file.size ?? announced;
-      sha256 ??= sha256FromHeaders(res.headers);
-      state.total = total ?? 0;
-      state.loaded = offset;
-
-      // Stream the body into chunk entries.
-      const reader = res.body!.getReader();
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      let written = offset;
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        const bytes = concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        await writeChunk(i, written, bytes);
-        written += bytes.byteLength;
-      };
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (total !== undefined && written + pendingBytes + value.byteLength > total) {
-            throw new AppError('INTEGRITY_ERROR', `${what}: the server sent more than the ${total} bytes it announced. Retry; if it happens again, the file on the server is damaged.`);
+        if (!res.ok) {
+          await res.body?.cancel().catch(() => undefined);
+          const msg = describeHttpFailure(res.status, what, hub);
+          if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError('DOWNLOAD_FAILED', msg, { status: res.status });
+          throw new AppError('DOWNLOAD_FAILED', msg, { status: res.status });
+        }
+        const etag = sha256FromHeaders(res.headers) ?? res.headers.get('etag')?.replace(/^W\//, '') ?? '';
+        let start = 0;
+        let announced: number | undefined;
+        if (res.status === 206) {
+          const cr = parseContentRange(res.headers.get('content-range'));
+          if (!cr || cr.start !== offset || (partial && partial.etag && etag && partial.etag !== etag)) {
+            await res.body?.cancel().catch(() => undefined);
+            await layout.deleteAll();
+            throw new RetryableError('DOWNLOAD_FAILED', `${what}: the server's copy changed or it answered the wrong range; starting that file over.`);
           }
-          pending.push(value);
-          pendingBytes += value.byteLength;
-          fetched += value.byteLength;
-          meter.add(fetched);
-          state.loaded = written + pendingBytes;
-          if (pendingBytes >= chunkBytes) await flush();
-          emit('download', i, false);
+          start = offset;
+          announced = cr.total ?? undefined;
+        } else {
+          // Content-Length is the size of the file only when the body is not compressed. Browsers hide
+          // Content-Encoding from cross-origin scripts, so trust it only for LFS files (binary, never
+          // compressed: the hub marks them with a sha256 ETag / X-Linked-Size); small JSON files are checked
+          // against the tree API size after the download instead.
+          const len = res.headers.get('content-length');
+          const linked = res.headers.get('x-linked-size');
+          const binary = !!sha256FromHeaders(res.headers) || !!linked;
+          if (!res.headers.get('content-encoding') && binary) announced = len ? Number(len) : linked ? Number(linked) : undefined;
         }
-      } catch (e) {
-        await reader.cancel().catch(() => undefined);
-        await flush(); // keep every byte received so far: a resume continues after them
+        if (start === 0) {
+          // Fresh start (first try, or the server ignored our Range): drop any old partial bytes.
+          if (offset > 0 || partial) await layout.deleteAll();
+          offset = 0;
+          const info = { etag, total: announced ?? 0 };
+          await storeOrExplain(() => layout.writePartialInfo(info), { extraBytes: jsonBytes(info), file: file.path, stored: { i, written: 0 } });
+        }
+        if (file.size !== undefined && announced !== undefined && announced !== file.size) {
+          await res.body?.cancel().catch(() => undefined);
+          throw new AppError(
+            'INTEGRITY_ERROR',
+            `${what}: the server sends ${formatBytes(announced)} (${announced} bytes) but the hub lists ${file.size} bytes, so the file on the server (or a proxy) is truncated or damaged. Retry later or use another hub endpoint.`,
+            { file: file.path, expected: file.size, announced },
+          );
+        }
+        total = file.size ?? announced;
+        sha256 ??= sha256FromHeaders(res.headers);
+        state.total = total ?? 0;
+        state.loaded = offset;
+
+        // Stream the body into chunk entries.
+        const reader = res.body!.getReader();
+        let pending: Uint8Array[] = [];
+        let pendingBytes = 0;
+        let written = offset;
+        const flush = async () => {
+          if (pendingBytes === 0) return;
+          const bytes = concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          await writeChunk(i, written, bytes);
+          written += bytes.byteLength;
+        };
+        try {
+          for (;;) {
+            const { done, value } = await guard.wait(reader.read());
+            if (done) break;
+            if (total !== undefined && written + pendingBytes + value.byteLength > total) {
+              throw new AppError('INTEGRITY_ERROR', `${what}: the server sent more than the ${total} bytes it announced. Retry; if it happens again, the file on the server is damaged.`);
+            }
+            pending.push(value);
+            pendingBytes += value.byteLength;
+            fetched += value.byteLength;
+            meter.add(fetched);
+            state.loaded = written + pendingBytes;
+            if (pendingBytes >= chunkBytes) await flush();
+            emit('download', i, false);
+          }
+        } catch (e) {
+          await reader.cancel().catch(() => undefined);
+          await flush(); // keep every byte received so far: a resume continues after them
+          state.loaded = written;
+          if (signal?.aborted) throw new AppError('ABORTED', 'The download was cancelled; what was downloaded is kept and the download resumes from there.');
+          // Silent for too long: retried like a dropped connection, from the bytes just stored.
+          if (guard.stall) throw new RetryableError(guard.stall.code, guard.stall.message, guard.stall.details);
+          if (e instanceof AppError) throw e;
+          throw new RetryableError(
+            'DOWNLOAD_FAILED',
+            `The connection dropped while downloading ${what} (${formatBytes(written)} of ${total ? formatBytes(total) : '?'} stored). Retry to resume from there.`,
+          );
+        }
+        await flush();
         state.loaded = written;
-        if (signal?.aborted) throw new AppError('ABORTED', 'The download was cancelled; what was downloaded is kept and the download resumes from there.');
-        if (e instanceof AppError) throw e;
-        throw new RetryableError(
-          'DOWNLOAD_FAILED',
-          `The connection dropped while downloading ${what} (${formatBytes(written)} of ${total ? formatBytes(total) : '?'} stored). Retry to resume from there.`,
-        );
-      }
-      await flush();
-      state.loaded = written;
-      if (total !== undefined && written < total) {
-        throw new RetryableError('DOWNLOAD_FAILED', `The connection to ${endpoint} closed before ${what} was complete (${written} of ${total} bytes). Retry to resume.`);
+        if (total !== undefined && written < total) {
+          throw new RetryableError('DOWNLOAD_FAILED', `The connection to ${endpoint} closed before ${what} was complete (${written} of ${total} bytes). Retry to resume.`);
+        }
+      } finally {
+        guard.dispose();
       }
     }
 

@@ -396,3 +396,86 @@ describe('downloadModel against the local hub', () => {
     }
   });
 });
+
+// A connection that goes silent without closing (Wi-Fi change, laptop sleep, stuck proxy): neither fetch nor a
+// body read ever times out by itself, so before the stall timeout these downloads stayed pending forever. The
+// hub's 'hold' fault stalls a response after `afterBytes` bytes; `afterBytes: 0` holds even the headers.
+describe('downloadModel when the connection goes silent', () => {
+  // Long enough that a busy test machine never pauses this long between two chunks of a flowing download
+  // (the hub runs in this process), short enough to keep the tests quick.
+  const STALL_MS = 1000;
+  const HELD_AT = 1024;
+  /** Bytes of the weights stored for REPO in `backend`: what the model record counts, less the other files. */
+  const storedWeightBytes = async (backend: MemoryBackend | FsBackend) =>
+    (await listCachedModels(backend))[0].bytes - Object.entries(single.files).filter(([n]) => n !== WEIGHTS && n !== 'README.md').reduce((n, [, b]) => n + b.byteLength, 0);
+
+  it('a body that stalls after 1 KiB is aborted after the stall timeout and resumed with a Range request; the file is complete and intact', { timeout: 30_000 }, async () => {
+    const backend = new MemoryBackend();
+    hub.setFault({ kind: 'hold', file: WEIGHTS, afterBytes: HELD_AT, times: 1 });
+    const result = await downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, retryDelayMs: 10, stallTimeoutMs: STALL_MS });
+    const reqs = weightRequests();
+    expect(reqs).toHaveLength(2);
+    expect(reqs[0].range).toBeUndefined();
+    expect(reqs[0].sent).toBe(HELD_AT);
+    // The 1 KiB received before the stall was kept: the retry asks for exactly the rest.
+    expect(reqs[1].range).toBe(`bytes=${HELD_AT}-`);
+    expect(reqs[1].status).toBe(206);
+    expect(reqs[1].sent).toBe(single.files[WEIGHTS].byteLength - HELD_AT);
+    expect(result.fetchedBytes).toBe(result.bytes);
+    await expectFilesEqual(backend, REPO, single, [WEIGHTS]);
+  });
+
+  it('a connection that stays silent → DOWNLOAD_FAILED saying so, within a bounded time; the bytes received are kept and a later call resumes after them', { timeout: 30_000 }, async () => {
+    const dir = await tempDir('pdfchat-store-');
+    try {
+      const backend = new FsBackend(dir);
+      // 1 KiB, then silence; every retry then gets not even the headers. (A server that sends 1 KiB more
+      // before each stall makes progress each time, which is retried without limit, like any progress.)
+      hub.setFault({ kind: 'hold', file: WEIGHTS, afterBytes: HELD_AT, times: 1 });
+      hub.setFault({ kind: 'hold', file: WEIGHTS, afterBytes: 0 });
+      const t0 = Date.now();
+      const err = await rejection(downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, retryDelayMs: 10, maxAttempts: 3, stallTimeoutMs: STALL_MS }));
+      const elapsed = Date.now() - t0;
+      expect(err.code).toBe('DOWNLOAD_FAILED');
+      expect(err.message).toContain(`No data arrived for ${STALL_MS / 1000} s from ${new URL(hub.url).host}`);
+      expect(err.message).toMatch(/press Download again/);
+      expect(err.message).toContain(`the ${formatBytes(HELD_AT)} already downloaded`);
+      // 3 stalls of 1 s plus two short back-offs; generous for a slow machine, far below "forever".
+      expect(elapsed).toBeLessThan(15_000);
+      expect(weightRequests().map((r) => r.range)).toEqual([undefined, `bytes=${HELD_AT}-`, `bytes=${HELD_AT}-`]);
+
+      hub.clearFaults();
+      hub.requests.length = 0;
+      const reloaded = new FsBackend(dir);
+      expect(await storedWeightBytes(reloaded)).toBe(HELD_AT);
+      const result = await downloadModel({ hub: settings(), backend: reloaded, repo: REPO });
+      expect(weightRequests().map((r) => r.range)).toEqual([`bytes=${HELD_AT}-`]);
+      expect(result.fetchedBytes).toBe(single.files[WEIGHTS].byteLength - HELD_AT);
+      await expectFilesEqual(reloaded, REPO, single, [WEIGHTS]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Cancel while the retry after a stall waits on a silent server → ABORTED at once (not a stall error), the bytes received kept', { timeout: 30_000 }, async () => {
+    const backend = new MemoryBackend();
+    hub.setFault({ kind: 'hold', file: WEIGHTS, afterBytes: HELD_AT, times: 1 });
+    hub.setFault({ kind: 'hold', file: WEIGHTS, afterBytes: 0 });
+    const ac = new AbortController();
+    const download = rejection(downloadModel({ hub: settings(), backend, repo: REPO, chunkBytes: 64 * 1024, retryDelayMs: 10, maxAttempts: 100, stallTimeoutMs: STALL_MS, signal: ac.signal }));
+    // The first response stalled and was given up; the retry (after the 1 KiB kept) is held now.
+    await expect.poll(() => weightRequests()[1]?.held, { timeout: 10_000, interval: 10 }).toBe(true);
+    expect(weightRequests()[1].range).toBe(`bytes=${HELD_AT}-`);
+    const t0 = Date.now();
+    ac.abort();
+    const err = await download;
+    expect(err.code).toBe('ABORTED');
+    expect(err.message).not.toMatch(/No data arrived/);
+    // However the abort met the download (this held request, a back-off, or the next request), it ends it at
+    // once; "at once" is far below a stall timeout plus retries on any machine.
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(await storedWeightBytes(backend)).toBe(HELD_AT);
+    // The held request was given up: the hub sees the client go away.
+    await expect.poll(() => weightRequests().every((r) => !r.held)).toBe(true);
+  });
+});
