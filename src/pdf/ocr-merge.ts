@@ -8,7 +8,10 @@ import type { OcrPage } from './ocr-types';
 export type PageSource = 'text' | 'ocr';
 export type SourcedPage = ExtractedPage & { source: PageSource };
 
-/** Pages to recognise: those without text (all of them when extraction said NO_TEXT), and garbled ones on request. */
+/**
+ * Pages to recognise: those without a usable text layer ('empty': no text, or a scan whose only text is a
+ * stamp such as "Scanned with CamScanner"; all of them when extraction said NO_TEXT), and garbled ones on request.
+ */
 export function pagesNeedingOcr(result: ExtractResult | null, pageCount: number, opts: { garbled: boolean }): number[] {
   if (!result) return Array.from({ length: pageCount }, (_, i) => i + 1);
   return result.pages.filter((p) => p.quality === 'empty' || (opts.garbled && p.quality === 'garbled')).map((p) => p.page);
@@ -17,6 +20,8 @@ export function pagesNeedingOcr(result: ExtractResult | null, pageCount: number,
 /**
  * `result` null = extraction said NO_TEXT (every page is recognised). Pages OCR did not cover keep their
  * extraction result; pages it could not render stay empty. Throws NO_TEXT when nothing usable is left.
+ * A recognised page's text is the OCR text plus what extraction kept of the page (a scan's stamp, a garbled
+ * page's form values) where OCR did not read it too (see withKeptText).
  */
 export function mergeOcrPages(result: ExtractResult | null, ocr: readonly OcrPage[], pageCount: number, failedToRender: readonly number[] = []): { pages: SourcedPage[]; warnings: string[] } {
   const byPage = new Map(ocr.map((p) => [p.page, p]));
@@ -24,7 +29,7 @@ export function mergeOcrPages(result: ExtractResult | null, ocr: readonly OcrPag
   for (let n = 1; n <= pageCount; n++) {
     const o = byPage.get(n);
     const extracted = result?.pages[n - 1];
-    if (o && (!extracted || extracted.quality !== 'ok')) pages.push({ page: n, label: o.label, text: o.text, quality: o.quality, source: 'ocr' });
+    if (o && (!extracted || extracted.quality !== 'ok')) pages.push({ page: n, label: o.label, text: withKeptText(o.text, extracted?.text ?? ''), quality: o.quality, source: 'ocr' });
     else if (extracted) pages.push({ ...extracted, source: 'text' });
     else pages.push({ page: n, label: String(n), text: '', quality: 'empty', source: 'text' });
   }
@@ -44,6 +49,23 @@ export function mergeOcrPages(result: ExtractResult | null, ocr: readonly OcrPag
     throw new AppError('NO_TEXT', 'No text was found in this PDF, not even by OCR: its pages are blank or hold only pictures. If it holds text in another script, recognise it with a tool that knows that language.');
   }
   return { pages, warnings };
+}
+
+/**
+ * The OCR text of a page, followed by the lines of its extracted text that OCR did not read. OCR sees the
+ * rendered page, stamp included, so usually nothing is added; but small print (a 6 pt stamp, a Bates number)
+ * may be missed or misread at scan resolution, and the text layer's version is exact, so it is not dropped.
+ * A line counts as read when its letters and digits appear, in order and case-insensitively, in the OCR text.
+ */
+export function withKeptText(ocrText: string, kept: string): string {
+  const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  const seen = norm(ocrText);
+  const missing = kept.split('\n').filter((line) => {
+    const key = norm(line);
+    return key !== '' && !seen.includes(key);
+  });
+  if (missing.length === 0) return ocrText;
+  return ocrText ? `${ocrText}\n\n${missing.join('\n')}` : missing.join('\n');
 }
 
 function subject(pages: number[]): string {

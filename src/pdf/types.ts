@@ -10,11 +10,12 @@ export interface ExtractedPage {
   /**
    * Text in reading order, cleaned (no ligature or control characters, line-end hyphenation repaired).
    * Lines are separated by '\n', layout blocks (columns, paragraphs far apart) by '\n\n'.
-   * Empty for 'empty' pages. For 'garbled' pages the gibberish text layer is dropped: only form-field values
+   * Empty for 'empty' pages, except a scan with a text stamp (a page-size image and a scanner app's label or a
+   * page number: extract.ts), which keeps the stamp for OCR's merge to add back. For 'garbled' pages the gibberish text layer is dropped: only form-field values
    * (real Unicode), if the page has any, remain. Index only 'ok' pages.
    */
   text: string;
-  /** ok: usable text; garbled: a text layer exists but decodes to junk (fonts without Unicode maps); empty: no text. */
+  /** ok: usable text; garbled: a text layer exists but decodes to junk (fonts without Unicode maps); empty: no text, or a scan with only a stamp (OCR reads both). */
   quality: PageQuality;
 }
 
