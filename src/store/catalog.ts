@@ -27,6 +27,7 @@
 // quantized matrix, one layer's K or V cache (T·Hkv·d·k) and the attention scores (H·P·T·4). The embedding
 // and lm_head are split into row blocks by the engine (Llama-3's 128256×2048 f16 embedding is 525 MB), so
 // they are not held to the binding limit.
+import { parseModelConfig } from '../model/config';
 import { AppError } from '../shared/errors';
 import { discoverModelFiles } from './discover';
 import { describeHttpFailure, hubFetch, resolveUrl, validateRepoId, type HubSettings } from './hub';
@@ -529,7 +530,15 @@ export async function describeRepo(hub: HubSettings, repoId: string, revision = 
   const { files } = await discoverModelFiles(hub, repo, revision, signal);
   const config = await fetchJson(hub, repo, revision, 'config.json', signal);
   const qc = files.some((f) => f.path === 'quantize_config.json') ? await fetchJson(hub, repo, revision, 'quantize_config.json', signal) : null;
-  const { shape, quant, contextLength } = shapeFromConfig(config, qc);
+  const gen = files.some((f) => f.path === 'generation_config.json') ? await fetchJson(hub, repo, revision, 'generation_config.json', signal).catch(() => null) : null;
+  // The loader's own rules (architecture, activation, rope scaling, quantisation method and bits, …): a repo the
+  // engine would refuse is refused here, with the same code and advice, before gigabytes are downloaded for it.
+  const parsed = parseModelConfig(config, qc, gen);
+  const { shape, contextLength } = shapeFromConfig(config, qc);
+  // As the loader reads it (quantize_config.json before config.json's quantization_config).
+  const quant: QuantInfo = parsed.quant
+    ? { method: parsed.quant.method, bits: parsed.quant.bits, groupSize: parsed.quant.groupSize > 0 ? parsed.quant.groupSize : shape.hiddenSize, descAct: parsed.quant.descAct, sym: parsed.quant.sym }
+    : { method: 'none', bits: 16, groupSize: shape.hiddenSize };
   const curated = findCatalogEntry(repo, revision);
   return {
     id: `${repo}@${revision}`,

@@ -104,7 +104,7 @@ describe('describeRepo (any repo id typed by the user)', () => {
   it('discovers files with sizes and reads the shape from config.json', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    await writeFile(join(root, 'someone/custom-gptq/config.json'), JSON.stringify({ hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 8, vocab_size: 1000, max_position_embeddings: 1024 }));
+    await writeFile(join(root, 'someone/custom-gptq/config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 8, vocab_size: 1000, max_position_embeddings: 1024 }));
     const e = await describeRepo({ endpoint: hub.url }, ' someone/custom-gptq ');
     expect(e.repo).toBe('someone/custom-gptq');
     expect(e.files).toContain('model-00002-of-00002.safetensors');
@@ -114,6 +114,40 @@ describe('describeRepo (any repo id typed by the user)', () => {
     expect(checkFits(e, floorLimits).ok).toBe(true);
     await expect(describeRepo({ endpoint: hub.url }, 'someone/absent')).rejects.toMatchObject({ code: 'MISSING_FILE' });
     await expect(describeRepo({ endpoint: hub.url }, 'not a repo')).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+  });
+
+  it('a repo the loader would refuse is refused by the check, with the loader\'s code, before any weights are fetched', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const llama = { model_type: 'llama', hidden_size: 256, intermediate_size: 768, num_hidden_layers: 4, num_attention_heads: 8, vocab_size: 1000, max_position_embeddings: 1024 };
+    const gptq = { quant_method: 'gptq', bits: 4, group_size: 32, desc_act: false, sym: true };
+    const cases: [string, Record<string, unknown>, Record<string, unknown> | null, string, RegExp][] = [
+      ['phi3', { ...llama, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], quantization_config: gptq }, null, 'UNSUPPORTED_MODEL', /Model type "phi3"/],
+      ['three-bit', { ...llama, quantization_config: { ...gptq, bits: 3 } }, null, 'UNSUPPORTED_QUANTIZATION', /bits=3/],
+      ['yarn', { ...llama, model_type: 'qwen2', rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 }, quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'gemm', zero_point: true } }, null, 'UNSUPPORTED_MODEL', /yarn/],
+      ['bnb', { ...llama, quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true } }, null, 'UNSUPPORTED_QUANTIZATION', /bitsandbytes/i],
+      // quantize_config.json wins over config.json's block, as in the loader: its 3 bits are what would be loaded.
+      ['precedence', { ...llama, quantization_config: gptq }, { ...gptq, bits: 3 }, 'UNSUPPORTED_QUANTIZATION', /bits=3/],
+    ];
+    for (const [name, config, quantize, code, message] of cases) {
+      const repo = `someone/refused-${name}`;
+      await writeFakeRepo(root, repo, { weightBytes: 1000 });
+      await writeFile(join(root, repo, 'config.json'), JSON.stringify(config));
+      const { rm: remove } = await import('node:fs/promises');
+      if (quantize) await writeFile(join(root, repo, 'quantize_config.json'), JSON.stringify(quantize));
+      else await remove(join(root, repo, 'quantize_config.json'));
+      const before = hub.requests.length;
+      const err = await describeRepo({ endpoint: hub.url }, repo).then(() => null, (e: unknown) => e as { code: string; message: string });
+      expect(err, name).toMatchObject({ code });
+      expect(err!.message, name).toMatch(message);
+      expect(hub.requests.slice(before).filter((r) => r.path.endsWith('.safetensors') && r.method === 'GET' && !r.range), name).toEqual([]);
+    }
+    // The quantisation shown is the loader's reading: quantize_config.json's group size, config.json's ignored.
+    const both = 'someone/both-quant-configs';
+    await writeFakeRepo(root, both, { weightBytes: 1000 });
+    await writeFile(join(root, both, 'config.json'), JSON.stringify({ ...llama, quantization_config: { ...gptq, group_size: 128 } }));
+    await writeFile(join(root, both, 'quantize_config.json'), JSON.stringify({ ...gptq, group_size: 64 }));
+    expect((await describeRepo({ endpoint: hub.url }, both)).quant).toMatchObject({ method: 'gptq', bits: 4, groupSize: 64 });
   });
 });
 
