@@ -7,6 +7,7 @@ import { ortAssets } from './scripts/vite-ort-assets';
 import { tesseractAssets } from './scripts/vite-tesseract-assets';
 import { VitePWA } from 'vite-plugin-pwa';
 import { buildCsp, hubOrigins } from './src/ui/csp-policy';
+import { OCR_CACHE_NAME, OCR_ROOT_DIR } from './src/pdf/ocr-assets';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -45,7 +46,7 @@ const pwa = VitePWA({
   workbox: {
     globPatterns: ['**/*.{js,mjs,css,html,png,svg,webmanifest}', 'pdfjs/cmaps/*.bcmap', 'pdfjs/standard_fonts/*.{pfb,ttf}', 'pdfjs/wasm/*.wasm'],
     // OCR files (worker, ~4 MB wasm core, language data) are not precached: most users never need them.
-    globIgnores: ['tesseract/**'],
+    globIgnores: [`${OCR_ROOT_DIR}**`],
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
     navigateFallback: 'index.html',
     navigateFallbackDenylist: [/^\/selftest/],
@@ -57,9 +58,11 @@ const pwa = VitePWA({
     // files (scripts/vite-tesseract-assets.ts), stored on first use so text recognition then works offline.
     runtimeCaching: [
       {
+        // Versioned URLs (src/pdf/ocr-assets.ts): CacheFirst never serves an old version to new code. The function
+        // is copied into the service worker as source text, so it names OCR_ROOT_DIR's value ('tesseract/') itself.
         urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/tesseract/'),
         handler: 'CacheFirst',
-        options: { cacheName: 'pdfchat-ocr-assets', cacheableResponse: { statuses: [200] } },
+        options: { cacheName: OCR_CACHE_NAME, cacheableResponse: { statuses: [200] } },
       },
     ],
   },

@@ -5,6 +5,7 @@
 // document added in one tab appears in the other open tab at once (no reload), read once, searchable in both.
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { OCR_ASSET_DIR } from '../src/pdf/ocr-assets';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 import { buildPdf } from '../tests/unit/pdf-helpers';
 import { ask, DESKTOP, documentRow, openApp, waitReady } from './app-helpers';
@@ -124,7 +125,7 @@ test('a tab opened while another recognises a scan does not recognise it again: 
   await expect(documentRow(two, 'harbour-scan.pdf').getByTestId('page-count')).toHaveText('2 pages');
 
   // Tab 1 recognised it (the watch sees OCR work); tab 2 never started any: no Tesseract file, no OCR worker.
-  expect(inOne.requests.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
+  expect(inOne.requests.some((u) => u.endsWith(`/${OCR_ASSET_DIR}worker.min.js`))).toBe(true);
   expect(inTwo.requests).toEqual([]);
   expect(inTwo.workers.filter((u) => /tesseract/i.test(u))).toEqual([]);
   expect(languageRequests()).toBe(1);

@@ -5,6 +5,7 @@
 // the service worker's cache. The CSP (as an HTTP header, so it binds the workers) is never violated.
 import { expect, test } from '@playwright/test';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
+import { OCR_ASSET_DIR, OCR_LANG_DIR } from '../src/pdf/ocr-assets';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
 
 const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'];
@@ -39,8 +40,8 @@ test('a dropped scan is recognised, cited and highlighted, and stays searchable 
   await expect(row.getByTestId('page-count')).toHaveText('2 pages');
   await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-row.png' });
   const tesseractFiles = urls.filter((u) => u.includes('/tesseract/'));
-  expect(tesseractFiles.some((u) => u.endsWith('/tesseract/worker.min.js'))).toBe(true);
-  expect(tesseractFiles.some((u) => u.endsWith('/tesseract/lang/eng.traineddata.gz'))).toBe(true);
+  expect(tesseractFiles.some((u) => u.endsWith(`/${OCR_ASSET_DIR}worker.min.js`))).toBe(true);
+  expect(tesseractFiles.some((u) => u.endsWith(`/${OCR_LANG_DIR}eng.traineddata.gz`))).toBe(true);
 
   // The question is answered from the scanned page 2; its source opens that page with the words highlighted.
   await ask(page, 'Who writes down the wind speed every evening?');

@@ -2,11 +2,23 @@
 // cores (tesseract.js picks relaxed-SIMD, SIMD or plain by what the browser supports) and the gzip'd
 // "best_int" language data. scripts/vite-tesseract-assets.ts copies them from node_modules into the build
 // and serves them in dev; the service worker caches them on first use (vite.config.ts). Never a CDN.
+// The folders carry the packages' versions: the service worker keeps these files CacheFirst (they are large and
+// fetched once), so after an update that brings another tesseract.js the new code must ask for new URLs, never
+// get the old worker or core from the cache. Files of earlier versions are deleted from that cache
+// (pruneOutdatedOcrAssets, ocr-cache.ts).
+import tesseractPackage from 'tesseract.js/package.json' with { type: 'json' };
+import corePackage from 'tesseract.js-core/package.json' with { type: 'json' };
+import engPackage from '@tesseract.js-data/eng/package.json' with { type: 'json' };
+import chiSimPackage from '@tesseract.js-data/chi_sim/package.json' with { type: 'json' };
 import type { TesseractPaths } from './ocr-engine';
 import type { OcrLanguage } from './ocr-types';
 
-export const OCR_ASSET_DIR = 'tesseract/';
-export const OCR_LANG_DIR = `${OCR_ASSET_DIR}lang/`;
+/** The run-time cache (vite.config.ts workbox runtimeCaching) that holds the files below once fetched. */
+export const OCR_CACHE_NAME = 'pdfchat-ocr-assets';
+/** Where every OCR file lives, whatever its version. */
+export const OCR_ROOT_DIR = 'tesseract/';
+export const OCR_ASSET_DIR = `${OCR_ROOT_DIR}${tesseractPackage.version}-core${corePackage.version}/`;
+export const OCR_LANG_DIR = `${OCR_ROOT_DIR}lang/eng${engPackage.version}-chi_sim${chiSimPackage.version}/`;
 /** tesseract.js/dist/worker.min.js, a classic worker script. */
 export const TESSERACT_WORKER_FILE = 'worker.min.js';
 /** From tesseract.js-core: the wasm inlined in each .wasm.js (one request per core). */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { build, createServer } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { tesseractAssetFiles, tesseractAssets } from '../../scripts/vite-tesseract-assets';
-import { tesseractBrowserPaths } from '../../src/pdf/ocr-assets';
+import { OCR_ASSET_DIR, OCR_LANG_DIR, tesseractBrowserPaths } from '../../src/pdf/ocr-assets';
 import { nodeTraineddataFile } from '../../src/pdf/ocr-node';
 import { makeTempDir } from '../temp-dir';
 
@@ -21,16 +21,16 @@ describe('tesseract.js files served by the app', () => {
   it('lists the worker, the three LSTM cores and both languages, all present in node_modules', () => {
     const files = tesseractAssetFiles();
     expect([...files.keys()].sort()).toEqual([
-      'tesseract/lang/chi_sim.traineddata.gz',
-      'tesseract/lang/eng.traineddata.gz',
-      'tesseract/tesseract-core-lstm.wasm.js',
-      'tesseract/tesseract-core-relaxedsimd-lstm.wasm.js',
-      'tesseract/tesseract-core-simd-lstm.wasm.js',
-      'tesseract/worker.min.js',
-    ]);
+      `${OCR_LANG_DIR}chi_sim.traineddata.gz`,
+      `${OCR_LANG_DIR}eng.traineddata.gz`,
+      `${OCR_ASSET_DIR}tesseract-core-lstm.wasm.js`,
+      `${OCR_ASSET_DIR}tesseract-core-relaxedsimd-lstm.wasm.js`,
+      `${OCR_ASSET_DIR}tesseract-core-simd-lstm.wasm.js`,
+      `${OCR_ASSET_DIR}worker.min.js`,
+    ].sort());
     for (const file of files.values()) expect(existsSync(file)).toBe(true);
     // The same LSTM-only "best_int" data the Node path reads.
-    expect(files.get('tesseract/lang/eng.traineddata.gz')).toBe(nodeTraineddataFile('eng'));
+    expect(files.get(`${OCR_LANG_DIR}eng.traineddata.gz`)).toBe(nodeTraineddataFile('eng'));
   });
 
   it('vite build copies them into the output (dist/tesseract/...), byte for byte', async () => {
@@ -44,13 +44,13 @@ describe('tesseract.js files served by the app', () => {
     await server.listen();
     try {
       const { port } = server.httpServer!.address() as AddressInfo;
-      const worker = await fetch(`http://127.0.0.1:${port}/tesseract/worker.min.js`);
+      const worker = await fetch(`http://127.0.0.1:${port}/${OCR_ASSET_DIR}worker.min.js`);
       expect(worker.status).toBe(200);
       expect(worker.headers.get('content-type')).toBe('text/javascript');
-      const lang = await fetch(`http://127.0.0.1:${port}/tesseract/lang/eng.traineddata.gz`);
+      const lang = await fetch(`http://127.0.0.1:${port}/${OCR_LANG_DIR}eng.traineddata.gz`);
       expect(lang.headers.get('content-type')).toBe('application/octet-stream');
       expect(Buffer.from(await lang.arrayBuffer()).equals(readFileSync(nodeTraineddataFile('eng')))).toBe(true);
-      const traversal = await fetch(`http://127.0.0.1:${port}/tesseract/..%2Fpackage.json`);
+      const traversal = await fetch(`http://127.0.0.1:${port}/${OCR_ASSET_DIR}..%2F..%2Fpackage.json`);
       expect(await traversal.text()).not.toContain('"tesseract.js"');
     } finally {
       await server.close();
@@ -60,9 +60,9 @@ describe('tesseract.js files served by the app', () => {
   it('gives the browser recogniser same-origin URLs and no blob: worker', () => {
     const paths = tesseractBrowserPaths('https://app.example/pdfchat/');
     expect(paths).toEqual({
-      workerPath: 'https://app.example/pdfchat/tesseract/worker.min.js',
-      corePath: 'https://app.example/pdfchat/tesseract',
-      langPath: 'https://app.example/pdfchat/tesseract/lang',
+      workerPath: `https://app.example/pdfchat/${OCR_ASSET_DIR}worker.min.js`,
+      corePath: `https://app.example/pdfchat/${OCR_ASSET_DIR}`.replace(/\/$/, ''),
+      langPath: `https://app.example/pdfchat/${OCR_LANG_DIR}`.replace(/\/$/, ''),
       workerBlobURL: false,
     });
   });
