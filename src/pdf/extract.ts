@@ -127,7 +127,7 @@ async function extractPage(page: PDFPageProxy, label: string, ops: Pdfjs['OPS'])
     const viewport = page.getViewport({ scale: 1 });
     const vt = viewport.transform as Matrix;
     const content = await page.getTextContent();
-    const textRuns = runsFromTextItems(content.items, vt);
+    const textRuns = runsFromTextItems(content.items, vt, content.styles);
     const annotations = (await page.getAnnotations({ intent: 'display' }).catch(() => [])) as AnnotationData[];
     const formRuns = runsFromAnnotations(annotations, vt, textRuns.length);
 

@@ -1,7 +1,8 @@
 // Turns pdf.js text items (and synthetic items such as form values) into "positioned runs" in a frame where
 // the text runs left to right and successive lines go down: the page's /Rotate and each item's own rotation
-// are undone, so rotated pages read like upright ones.
-import type { TextItem } from 'pdfjs-dist/types/src/display/api';
+// are undone, so rotated pages read like upright ones. Vertical writing (CJK columns) is placed the same way:
+// a column is a line written downwards, the next column to its left.
+import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
 
 /** A piece of text placed on the page, in a frame where its writing direction is +x and lines advance +y. */
 export interface PositionedRun {
@@ -17,6 +18,8 @@ export interface PositionedRun {
   /** Writing direction in the upright page, quantised: 0 (normal), 90, 180, 270 degrees. */
   rotation: 0 | 90 | 180 | 270;
   rtl: boolean;
+  /** A column of vertical writing (placeVerticalRun): on an upright page its rotation is 90, like a line turned down. */
+  vertical?: boolean;
   /** Index in content-stream order (ties and fragment building use it). */
   order: number;
 }
@@ -51,21 +54,63 @@ export function placeRun(str: string, textTransform: Matrix, width: number, view
   if (!(size > 0) || !Number.isFinite(size)) return null;
   const angle = advance > 0 ? Math.atan2(m[1], m[0]) : Math.atan2(-m[2], m[3]) ;
   const rotation = quantiseRotation(angle);
+  return { str, ...intoFrame(m[4], m[5], rotation), width: Math.max(0, width), size, rotation, rtl, order };
+}
+
+/**
+ * How far a column's baseline lies from its centre line, towards the next column, in ems. reading-order.ts
+ * boxes a run from 0.8 em above its baseline to 0.25 em below it; an upright glyph centred on the column
+ * spans 0.5 em either side, which that box then covers. A Latin word turned a quarter clockwise to run down
+ * the column (vertical setting's usual way with Latin) has its baseline about there too, so it lands on the
+ * column's line.
+ */
+const VERTICAL_BASELINE_OFFSET = 0.3;
+
+/**
+ * Places one item of vertical writing (a font with a vertical CMap, e.g. UniGB-UCS2-V or Identity-V: CJK read
+ * top to bottom, columns right to left). pdf.js reports such an item upright, its text matrix the horizontal
+ * one: `transform` at the top of the first glyph, centred across the column; `height` the advance down the
+ * column (`width` is only the column's width, one em). A column is a line turned a quarter clockwise (writing
+ * goes down, the next column is to the left, as the next line of a rotated run is), so it is placed as a run
+ * written along its text space's -y: on an upright page rotation 90, read with any other text of that
+ * direction and in the same order, columns as lines.
+ */
+export function placeVerticalRun(str: string, textTransform: Matrix, height: number, viewportTransform: Matrix, order: number): PositionedRun | null {
+  const m = multiply(viewportTransform, textTransform);
+  const size = Math.hypot(m[2], m[3]);
+  if (!(size > 0) || !Number.isFinite(size)) return null;
+  // Down the column is -y in text space; the next column is -x.
+  const rotation = quantiseRotation(Math.atan2(-m[3], -m[2]));
+  const baselineX = m[4] - VERTICAL_BASELINE_OFFSET * m[0];
+  const baselineY = m[5] - VERTICAL_BASELINE_OFFSET * m[1];
+  return { str, ...intoFrame(baselineX, baselineY, rotation), width: Math.max(0, height), size, rotation, rtl: false, vertical: true, order };
+}
+
+/** A point of the upright page in the frame of a run written at `rotation`. */
+function intoFrame(px: number, py: number, rotation: 0 | 90 | 180 | 270): { x: number; y: number } {
   // Rotate the origin by -rotation so the writing direction becomes +x (y stays "down" = next line).
   const r = (rotation * Math.PI) / 180;
   const cos = Math.round(Math.cos(r));
   const sin = Math.round(Math.sin(r));
-  const x = m[4] * cos + m[5] * sin;
-  const y = -m[4] * sin + m[5] * cos;
-  return { str, x, y, width: Math.max(0, width), size, rotation, rtl, order };
+  return { x: px * cos + py * sin, y: -px * sin + py * cos };
 }
 
-/** pdf.js text items of one page → positioned runs (whitespace-only and empty items are dropped). */
-export function runsFromTextItems(items: ReadonlyArray<TextItem | { type: string }>, viewportTransform: Matrix): PositionedRun[] {
+/**
+ * pdf.js text items of one page → positioned runs (whitespace-only and empty items are dropped). `styles` is
+ * the text content's `styles`: an item whose font writes vertically is a column (placeVerticalRun).
+ */
+export function runsFromTextItems(
+  items: ReadonlyArray<TextItem | { type: string }>,
+  viewportTransform: Matrix,
+  styles: Readonly<Record<string, Pick<TextStyle, 'vertical'>>> = {},
+): PositionedRun[] {
   const runs: PositionedRun[] = [];
   for (const item of items) {
     if (!('str' in item) || item.str.trim() === '') continue;
-    const run = placeRun(item.str, item.transform as Matrix, item.width, viewportTransform, item.dir === 'rtl', runs.length);
+    const transform = item.transform as Matrix;
+    const run = styles[item.fontName]?.vertical
+      ? placeVerticalRun(item.str, transform, item.height, viewportTransform, runs.length)
+      : placeRun(item.str, transform, item.width, viewportTransform, item.dir === 'rtl', runs.length);
     if (run) runs.push(run);
   }
   return dropOverprints(runs);

@@ -10,6 +10,8 @@
 //    A gutter only counts when both sides hold text-column-like fragments (a few words wide), so narrow
 //    table cells are read row by row rather than column by column.
 // 3. Leaves: fragments clustered into lines by baseline, lines top to bottom, runs left to right.
+// Each writing direction is laid out on its own, in its own frame (positioned-text.ts); vertical CJK columns
+// are lines in the rotation-90 frame, so the same steps read them top to bottom and right to left.
 import type { PositionedRun } from './positioned-text';
 
 interface Fragment {
@@ -237,19 +239,14 @@ class Layout {
   }
 }
 
-/** Page text in reading order: lines joined by '\n', blocks by '\n\n'. Upright text first, then other directions. */
+/**
+ * Page text in reading order: lines joined by '\n', blocks by '\n\n'. Runs are read by writing direction, the
+ * direction holding most text first (vertical CJK columns are the rotation-90 direction, placeVerticalRun).
+ */
 export function layoutText(runs: PositionedRun[]): string {
   if (runs.length === 0) return '';
-  const byRotation = new Map<number, PositionedRun[]>();
-  for (const r of runs) {
-    const list = byRotation.get(r.rotation) ?? [];
-    list.push(r);
-    byRotation.set(r.rotation, list);
-  }
-  const chars = (list: PositionedRun[]) => list.reduce((n, r) => n + r.str.length, 0);
-  const ordered = [...byRotation.values()].sort((a, b) => chars(b) - chars(a));
   const blocks: string[] = [];
-  for (const list of ordered) {
+  for (const list of headingsFirst(byDirection(runs))) {
     const em = median(list.map((r) => r.size)) || 10;
     const layout = new Layout(em);
     for (const block of layout.blocks(buildFragments(list))) {
@@ -258,4 +255,49 @@ export function layoutText(runs: PositionedRun[]): string {
     }
   }
   return blocks.join('\n\n');
+}
+
+/** Runs grouped by writing direction, the group with the most characters first. */
+function byDirection(runs: PositionedRun[]): PositionedRun[][] {
+  const byRotation = new Map<number, PositionedRun[]>();
+  for (const r of runs) {
+    const list = byRotation.get(r.rotation) ?? [];
+    list.push(r);
+    byRotation.set(r.rotation, list);
+  }
+  const chars = (list: PositionedRun[]) => list.reduce((n, r) => n + r.str.length, 0);
+  return [...byRotation.values()].sort((a, b) => chars(b) - chars(a));
+}
+
+/**
+ * A page set in vertical columns often has horizontal text above them (a title, a running head): it is read
+ * first, as its own group, before the columns; the page's other horizontal text (a footer, a caption) keeps
+ * its place after them. Only when the columns come before the upright text: on a horizontal page with a
+ * little vertical text (a label set down a margin) the upright text stays one group, so its own layout
+ * (columns, title over them) is read as ever.
+ */
+function headingsFirst(groups: PositionedRun[][]): PositionedRun[][] {
+  const upright = groups.findIndex((g) => g[0].rotation === 0);
+  const columns = groups.findIndex((g) => g[0].rotation !== 0 && g.some((r) => r.vertical));
+  if (upright < 0 || columns < 0 || columns > upright) return groups;
+  const top = Math.min(...groups[columns].filter((r) => r.vertical).map((r) => pageSpanY(r).top));
+  const above: PositionedRun[] = [];
+  const below: PositionedRun[] = [];
+  for (const r of groups[upright]) (pageSpanY(r).bottom <= top ? above : below).push(r);
+  if (above.length === 0) return groups;
+  const rest = groups.map((g, i) => (i === upright ? below : g));
+  return [above, ...rest.filter((g) => g.length > 0)];
+}
+
+/** Vertical extent of a run's box (ASCENT above its baseline, DESCENT below) on the upright page. */
+function pageSpanY(run: PositionedRun): { top: number; bottom: number } {
+  // The frame is the page turned by -rotation (positioned-text.ts): turn the box's corners back.
+  const r = (run.rotation * Math.PI) / 180;
+  const cos = Math.round(Math.cos(r));
+  const sin = Math.round(Math.sin(r));
+  const ys: number[] = [];
+  for (const x of [run.x, run.x + run.width]) {
+    for (const y of [run.y - ASCENT * run.size, run.y + DESCENT * run.size]) ys.push(x * sin + y * cos);
+  }
+  return { top: Math.min(...ys), bottom: Math.max(...ys) };
 }
