@@ -30,7 +30,7 @@
 import { parseModelConfig } from '../model/config';
 import { AppError } from '../shared/errors';
 import { discoverModelFiles } from './discover';
-import { describeHttpFailure, hubFetch, resolveUrl, validateRepoId, type HubSettings } from './hub';
+import { describeHttpFailure, hubFetch, resolveUrl, validateRepoId, withHubDeadline, type HubSettings } from './hub';
 import { formatBytes } from './quota';
 
 export interface LlamaShape {
@@ -515,13 +515,15 @@ export function shapeFromConfig(config: Record<string, unknown>, quantizeConfig?
 }
 
 async function fetchJson(hub: HubSettings, repo: string, revision: string, path: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-  const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { signal });
-  if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
-  try {
-    return (await res.json()) as Record<string, unknown>;
-  } catch {
-    throw new AppError('MALFORMED_CONFIG', `${repo}/${path} is not valid JSON.`);
-  }
+  return withHubDeadline(hub, `${repo}/${path}`, signal, async (deadline) => {
+    const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { signal: deadline });
+    if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
+    try {
+      return (await res.json()) as Record<string, unknown>;
+    } catch {
+      throw new AppError('MALFORMED_CONFIG', `${repo}/${path} is not valid JSON.`);
+    }
+  });
 }
 
 /** A catalog entry for any hub repo: its files (with sizes) and its shape from config.json. */

@@ -12,7 +12,7 @@
 //   discoverModelFiles(hub, repo, revision, signal?) → { files, via: 'tree-api' | 'probe' }
 //   MODEL_METADATA_FILES, REQUIRED_FILES
 import { AppError, throwIfAborted } from '../shared/errors';
-import { describeHttpFailure, hubFetch, resolveUrl, sha256FromHeaders, treeApiUrl, type HubSettings } from './hub';
+import { describeHttpFailure, hubFetch, resolveUrl, sha256FromHeaders, treeApiUrl, withHubDeadline, type HubSettings } from './hub';
 
 export interface RemoteFile {
   path: string;
@@ -53,25 +53,27 @@ export async function discoverModelFiles(hub: HubSettings, repo: string, revisio
 
 /** The tree listing, or null when the endpoint has no usable API (then we probe). */
 async function fetchTree(hub: HubSettings, repo: string, revision: string, signal?: AbortSignal): Promise<TreeEntry[] | null> {
-  let res: Response;
-  try {
-    res = await hubFetch(hub, treeApiUrl(hub, repo, revision), { signal });
-  } catch (e) {
-    if (AppError.from(e).code === 'ABORTED') throw e;
-    return null;
-  }
-  if (res.status === 401 || res.status === 403) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `the file list of ${repo}`, hub));
-  if (!res.ok) {
-    await res.body?.cancel();
-    return null;
-  }
-  try {
-    const json = (await res.json()) as unknown;
-    if (!Array.isArray(json)) return null;
-    return json.filter((e): e is TreeEntry => !!e && typeof e === 'object' && typeof (e as TreeEntry).path === 'string');
-  } catch {
-    return null;
-  }
+  return withHubDeadline(hub, `the file list of ${repo}`, signal, async (deadline) => {
+    let res: Response;
+    try {
+      res = await hubFetch(hub, treeApiUrl(hub, repo, revision), { signal: deadline });
+    } catch (e) {
+      if (AppError.from(e).code === 'ABORTED') throw e;
+      return null;
+    }
+    if (res.status === 401 || res.status === 403) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `the file list of ${repo}`, hub));
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    try {
+      const json = (await res.json()) as unknown;
+      if (!Array.isArray(json)) return null;
+      return json.filter((e): e is TreeEntry => !!e && typeof e === 'object' && typeof (e as TreeEntry).path === 'string');
+    } catch {
+      return null;
+    }
+  });
 }
 
 function fromTreeEntry(e: TreeEntry): RemoteFile {
@@ -116,13 +118,15 @@ function checkComplete(repo: string, revision: string, out: RemoteFile[], all?: 
 }
 
 async function fetchSmallJson(hub: HubSettings, repo: string, revision: string, path: string, signal?: AbortSignal): Promise<unknown> {
-  const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { signal });
-  if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
-  try {
-    return await res.json();
-  } catch {
-    throw new AppError('MALFORMED_CONFIG', `${repo}/${path} is not valid JSON. The repo may be broken; pick another revision.`);
-  }
+  return withHubDeadline(hub, `${repo}/${path}`, signal, async (deadline) => {
+    const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { signal: deadline });
+    if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
+    try {
+      return await res.json();
+    } catch {
+      throw new AppError('MALFORMED_CONFIG', `${repo}/${path} is not valid JSON. The repo may be broken; pick another revision.`);
+    }
+  });
 }
 
 async function shardsOfIndex(hub: HubSettings, repo: string, revision: string, signal?: AbortSignal): Promise<string[]> {
@@ -136,8 +140,11 @@ async function shardsOfIndex(hub: HubSettings, repo: string, revision: string, s
 /** Size and sha256 of one file via a 1-byte Range request; null when the file does not exist (404). */
 async function probe(hub: HubSettings, repo: string, revision: string, path: string, signal?: AbortSignal): Promise<RemoteFile | null> {
   throwIfAborted(signal);
-  const res = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { headers: { range: 'bytes=0-0' }, signal });
-  await res.body?.cancel().catch(() => undefined);
+  const res = await withHubDeadline(hub, `${repo}/${path}`, signal, async (deadline) => {
+    const r = await hubFetch(hub, resolveUrl(hub, repo, revision, path), { headers: { range: 'bytes=0-0' }, signal: deadline });
+    await r.body?.cancel().catch(() => undefined);
+    return r;
+  });
   if (res.status === 404) return null;
   if (!res.ok) throw new AppError('DOWNLOAD_FAILED', describeHttpFailure(res.status, `${repo}/${path}`, hub));
   let size: number | undefined;

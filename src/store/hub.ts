@@ -19,6 +19,8 @@ export interface HubSettings {
   endpoint: string;
   /** Hugging Face access token for gated/private repos; sent only to `endpoint`. */
   token?: string;
+  /** Deadline of one small metadata request (withHubDeadline); default HUB_METADATA_TIMEOUT_MS. */
+  metadataTimeoutMs?: number;
 }
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -84,6 +86,41 @@ export async function hubFetch(hub: HubSettings, url: string, init: HubFetchInit
       `Could not reach ${endpoint} (${e instanceof Error ? e.message : String(e)}). Check your connection or the hub endpoint in Settings, then retry (bytes already downloaded are kept); if you cannot reach the hub, open a model folder from disk instead.`,
       { url },
     );
+  }
+}
+
+/** How long a small metadata request (a file list, a config file, a 1-byte probe) may take, body included. */
+export const HUB_METADATA_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs one small metadata request (`work`, given a signal to pass to hubFetch) with a deadline: a hub that
+ * accepts the connection and then says nothing would otherwise leave "Checking…" or a download's discovery
+ * waiting forever (fetch has no timeout, nor has reading a body). Past the deadline the request is aborted and
+ * this rejects with DOWNLOAD_FAILED saying so; the caller's own signal still cancels (ABORTED). Large files go
+ * through download.ts, which times each wait for bytes instead.
+ */
+export async function withHubDeadline<T>(hub: HubSettings, what: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>, ms = hub.metadataTimeoutMs ?? HUB_METADATA_TIMEOUT_MS): Promise<T> {
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onCancel();
+  else signal?.addEventListener('abort', onCancel, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new AppError('DOWNLOAD_FAILED', `${normalizeEndpoint(hub.endpoint)} did not answer within ${ms / 1000} s while fetching ${what}. Check your connection or the hub endpoint in Settings, then try again.`, { timedOut: true });
+      reject(err);
+      controller.abort(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } catch (e) {
+    // A cancel fails the read in whatever way the work maps it (a body cut off reads as bad JSON): it is a cancel.
+    if (signal?.aborted) throw new AppError('ABORTED', 'Cancelled.');
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCancel);
   }
 }
 

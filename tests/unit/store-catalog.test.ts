@@ -116,6 +116,24 @@ describe('describeRepo (any repo id typed by the user)', () => {
     await expect(describeRepo({ endpoint: hub.url }, 'not a repo')).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
+  it('a hub that goes silent while the repo is checked fails with DOWNLOAD_FAILED within the deadline (it used to wait forever); Cancel still cancels', async () => {
+    hub.setFault({ kind: 'hold', file: 'config.json', repo: 'someone/custom-gptq', afterBytes: 10, times: 3 });
+    try {
+      const t0 = Date.now();
+      const err = await describeRepo({ endpoint: hub.url, metadataTimeoutMs: 500 }, 'someone/custom-gptq').then(() => null, (e: unknown) => e as { code: string; message: string; details?: unknown });
+      expect(err).toMatchObject({ code: 'DOWNLOAD_FAILED', details: { timedOut: true } });
+      expect(err!.message).toMatch(/did not answer within 0.5 s while fetching someone\/custom-gptq\/config.json/);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      const ac = new AbortController();
+      const cancelled = describeRepo({ endpoint: hub.url, metadataTimeoutMs: 60_000 }, 'someone/custom-gptq', 'main', ac.signal).then(() => null, (e: unknown) => e as { code: string });
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      expect(await cancelled).toMatchObject({ code: 'ABORTED' });
+    } finally {
+      hub.clearFaults();
+    }
+  });
+
   it('a repo the loader would refuse is refused by the check, with the loader\'s code, before any weights are fetched', async () => {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
