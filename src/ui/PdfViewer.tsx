@@ -51,6 +51,7 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
     let cancelled = false;
     let task: ReturnType<typeof openPdf> | null = null;
     setError(null);
+    setHighlighted(0); // not the count of the page shown before, while this one renders
     (async () => {
       const bytes = await loadBytes(target.docId);
       if (cancelled) return; // (the cleanup ran before there was a task to destroy)
@@ -73,7 +74,10 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
       if (cancelled) return;
       const layer = textLayer.current!;
       layer.replaceChildren();
-      layer.style.setProperty('--total-scale-factor', String(viewport.scale));
+      // As pdf.js's viewer does (--scale-factor × --user-unit): the text layer sizes itself, in the unrotated
+      // page's frame, from this (and --scale-round-x/y, styles.css), and the CSS for its data-main-rotation
+      // turns it onto the canvas.
+      layer.style.setProperty('--total-scale-factor', String(viewport.scale * viewport.userUnit));
       const tl = new pdfjs.TextLayer({ textContentSource: await p.getTextContent(), container: layer, viewport });
       await tl.render();
       if (cancelled) return;
@@ -81,7 +85,13 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
       // boxes, take the place of pdf.js's text layer, since the indexed passages come from them.
       const words = await ocrStore.words(target.docId, p.pageNumber).catch(() => null);
       if (cancelled) return;
-      if (words) layer.replaceChildren();
+      if (words) {
+        // The words' boxes are in the page as shown (/Rotate applied): the layer must not be turned again.
+        layer.replaceChildren();
+        layer.removeAttribute('data-main-rotation');
+        layer.style.width = `${viewport.width}px`;
+        layer.style.height = `${viewport.height}px`;
+      }
       const divs = words ? ocrWordLayer(layer, words, viewport.scale) : tl.textDivs;
       layer.dataset.ocr = words ? 'true' : 'false';
       setHighlighted(page === target.page ? highlight(divs, target.text) : 0);
@@ -130,7 +140,10 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
   );
 }
 
-/** Transparent, selectable spans over the recognised words of a scanned page (boxes are in page points). */
+/**
+ * Transparent, selectable spans over the recognised words of a scanned page (boxes are in page points of the
+ * upright page, /Rotate applied, like the canvas; the layer is not rotated).
+ */
 function ocrWordLayer(layer: HTMLDivElement, words: readonly OcrWord[], scale: number): HTMLElement[] {
   const spans = words.map((w) => {
     const span = document.createElement('span');
