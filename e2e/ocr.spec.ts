@@ -140,3 +140,36 @@ test('garbled pages are recognised on request, page by page; Cancel keeps the pa
   await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-garbled-viewer.png' });
   await context.close();
 });
+
+test('recognising a scan again in other languages keeps its earlier text until each page is redone: Cancel leaves it searchable, not failed', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'harbour-scan-langs.pdf', mimeType: 'application/pdf', buffer: scanPdf([PAGE_1, PAGE_2]) });
+  const row = documentRow(page, 'harbour-scan-langs.pdf');
+  await waitReady(page, 'harbour-scan-langs.pdf', 240_000);
+  await expect(row.getByTestId('ocr-language')).toHaveValue('eng');
+
+  // The Chinese language data is held back, so the new run cannot finish a page before it is cancelled.
+  let releaseChinese!: () => void;
+  const chineseHeld = new Promise<void>((resolve) => (releaseChinese = resolve));
+  await context.route('**/chi_sim.traineddata.gz', async (route) => {
+    await chineseHeld;
+    await route.continue().catch(() => undefined);
+  });
+  await row.getByTestId('ocr-language').selectOption('eng+chi_sim');
+  await expect(row).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await row.getByTestId('ocr-cancel').click();
+  releaseChinese();
+  // Before: "cancelled before any text was found" (failed), and the English recognition of both pages deleted.
+  await waitReady(page, 'harbour-scan-langs.pdf', 60_000);
+  await expect(row.getByTestId('ocr-pending')).toBeVisible();
+  await ask(page, 'Who writes down the wind speed every evening?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'harbour-scan-langs.pdf');
+  await expect(source).toHaveAttribute('data-page', '2');
+  // Its words are the earlier recognition's: the viewer highlights them.
+  await source.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(3);
+  await context.close();
+});

@@ -428,9 +428,12 @@ export class DocumentsService {
         this.ocrRuns.delete(docId);
       }
     }
-    const recognised = need.map((n) => done.get(n)).filter((p): p is OcrPage => Boolean(p));
     await Promise.all(saves);
     const pending = cancelled ? need.filter((n) => !done.has(n)) : [];
+    // Pages this run did not redo (a Cancel after the languages changed) keep the text of their earlier
+    // recognition until they are redone: re-recognising in other languages never makes a page unsearchable.
+    const earlier = pending.length ? await ocrStore.pagesInOtherLanguages(docId, languages) : new Map<number, OcrPage>();
+    const recognised = need.map((n) => done.get(n) ?? earlier.get(n)).filter((p): p is OcrPage => Boolean(p));
     this.patchDoc(docId, { ocrPage: undefined, ocrPending: pending.length ? pending : undefined, pageCount });
     let merged: ReturnType<typeof mergeOcrPages>;
     try {

@@ -5,9 +5,18 @@ import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { OcrLanguage, OcrPage, OcrWord } from '../../pdf/ocr-types';
 
 export interface StoredOcr {
+  /** The languages of the latest recognition (the set `pages` holds). */
   languages: OcrLanguage[];
   pages: Record<number, OcrPage>;
+  /**
+   * Pages recognised earlier in other languages, by language set ('eng', 'chi_sim+eng', …): kept when the
+   * document is recognised again in new languages, so pages the new run has not redone yet (a Cancel, a
+   * reload) keep their earlier text instead of losing it. At most the three language sets there are.
+   */
+  earlier?: Record<string, Record<number, OcrPage>>;
 }
+
+const keyOf = (languages: readonly OcrLanguage[]) => languages.join('+');
 
 export class OcrStore {
   private readonly db: UseStore = createStore('pdfchat-ocr', 'pages');
@@ -26,16 +35,38 @@ export class OcrStore {
   /** Pages recognised with exactly these languages (others count as not recognised). */
   async pagesFor(docId: string, languages: readonly OcrLanguage[]): Promise<Map<number, OcrPage>> {
     const stored = await this.load(docId);
-    if (!stored || stored.languages.join('+') !== languages.join('+')) return new Map();
-    return new Map(Object.values(stored.pages).map((p) => [p.page, p]));
+    const pages = stored ? (keyOf(stored.languages) === keyOf(languages) ? stored.pages : stored.earlier?.[keyOf(languages)]) : undefined;
+    return new Map(Object.values(pages ?? {}).map((p) => [p.page, p]));
+  }
+
+  /** Pages recognised in other languages than these, the most recent recognition of each page first. */
+  async pagesInOtherLanguages(docId: string, languages: readonly OcrLanguage[]): Promise<Map<number, OcrPage>> {
+    const stored = await this.load(docId);
+    const out = new Map<number, OcrPage>();
+    if (!stored) return out;
+    if (keyOf(stored.languages) !== keyOf(languages)) for (const p of Object.values(stored.pages)) out.set(p.page, p);
+    for (const [key, pages] of Object.entries(stored.earlier ?? {})) {
+      if (key === keyOf(languages)) continue;
+      for (const p of Object.values(pages)) if (!out.has(p.page)) out.set(p.page, p);
+    }
+    return out;
   }
 
   savePage(docId: string, languages: readonly OcrLanguage[], page: OcrPage): Promise<void> {
     const run = (this.writes.get(docId) ?? Promise.resolve()).then(async () => {
       const stored = await get<StoredOcr>(docId, this.db);
-      const same = stored && stored.languages.join('+') === languages.join('+');
-      const pages = same ? stored.pages : {};
-      await set(docId, { languages: [...languages], pages: { ...pages, [page.page]: page } } satisfies StoredOcr, this.db);
+      const key = keyOf(languages);
+      let next: StoredOcr;
+      if (!stored) next = { languages: [...languages], pages: { [page.page]: page } };
+      else if (keyOf(stored.languages) === key) next = { ...stored, pages: { ...stored.pages, [page.page]: page } };
+      else {
+        // Another language set from now on: the current pages move to `earlier`, the new set's own earlier pages come back.
+        const earlier = { ...(stored.earlier ?? {}), [keyOf(stored.languages)]: stored.pages };
+        const mine = earlier[key] ?? {};
+        delete earlier[key];
+        next = { languages: [...languages], pages: { ...mine, [page.page]: page }, earlier };
+      }
+      await set(docId, next satisfies StoredOcr, this.db);
     });
     const settled = run.catch(() => undefined);
     this.writes.set(docId, settled);
@@ -50,7 +81,11 @@ export class OcrStore {
   /** Word boxes of one recognised page (the page viewer highlights passages with them), or null. */
   async words(docId: string, page: number): Promise<OcrWord[] | null> {
     const stored = await this.load(docId);
-    return stored?.pages[page]?.words ?? null;
+    if (!stored) return null;
+    // The latest recognition of the page, else an earlier one (what the index holds for a page not redone).
+    if (stored.pages[page]) return stored.pages[page].words;
+    for (const pages of Object.values(stored.earlier ?? {})) if (pages[page]) return pages[page].words;
+    return null;
   }
 }
 
