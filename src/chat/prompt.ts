@@ -224,6 +224,7 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
     tokens = await count(parts);
   }
   // 3. Shorten the remaining source texts (cut at a word boundary).
+  // (shorten() returns at most maxChars, marker included, so each round shrinks every long text: the loop ends.)
   while (tokens > budget && parts.sources.some((s) => s.text.length > MIN_SOURCE_CHARS)) {
     fitted.shortenedSources = true;
     parts.sources = parts.sources.map((s) => (s.text.length > MIN_SOURCE_CHARS ? { ...s, text: shorten(s.text, Math.max(MIN_SOURCE_CHARS, Math.floor(s.text.length * 0.6))) } : s));
@@ -258,9 +259,13 @@ export async function buildPrompt(req: PromptRequest): Promise<BuiltPrompt> {
   };
 }
 
-function shorten(text: string, maxChars: number): string {
+/** The text cut at a word boundary to at most `maxChars` characters, the ' …' marker included. */
+export function shorten(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
-  const cut = text.slice(0, maxChars);
+  const MARK = ' …';
+  const room = Math.max(1, maxChars - MARK.length);
+  let cut = text.slice(0, room);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1); // not half of a surrogate pair
   const space = cut.lastIndexOf(' ');
-  return (space > maxChars * 0.6 ? cut.slice(0, space) : cut) + ' …';
+  return (space > room * 0.6 ? cut.slice(0, space) : cut) + MARK;
 }

@@ -100,7 +100,7 @@ export class LexicalRanker {
     const w = this.config.cjkUnigramWeight;
     if (w <= 0) return query;
     const out = new Map(query);
-    for (const [t, v] of query) if (t.length === 1 && CJK_CHAR.test(t)) out.set(t, v * w);
+    for (const [t, v] of query) if (isSingleCharacter(t) && CJK_CHAR.test(t)) out.set(t, v * w);
     return out;
   }
 
@@ -169,4 +169,9 @@ export class LexicalRanker {
     if (pickedTotal > 0) for (const [t, m] of picked) out.set(t, (out.get(t) ?? 0) + (1 - lambda) * queryTotal * (m / pickedTotal));
     return out;
   }
+}
+
+/** One character, counted in code points (an Extension B ideograph such as 𠀀 is two UTF-16 units). */
+function isSingleCharacter(t: string): boolean {
+  return t.length === 1 || (t.length === 2 && t.codePointAt(0)! > 0xffff);
 }

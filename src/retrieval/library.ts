@@ -380,13 +380,13 @@ export class DocumentLibrary {
     if (this.lexicalConfig.extraQueryFusion === 'terms' && retriever !== 'dense') {
       for (const q of opts.extraQueries ?? []) for (const t of this.lexical.terms(q)) searchTerms.set(t, Math.max(searchTerms.get(t) ?? 0, this.lexicalConfig.extraQueryWeight));
     }
-    const lexHits = retriever === 'dense' ? [] : this.lexicalHits(searchTerms, prior, Math.max(CANDIDATES, topK), scope);
+    let lexHits = retriever === 'dense' ? [] : this.lexicalHits(searchTerms, prior, Math.max(CANDIDATES, topK), scope);
     const key = (docId: string, chunk: number) => `${docId}\u0000${chunk}`;
     const extras = retriever === 'dense' ? [] : (opts.extraQueries ?? []).map((q) => q.trim()).filter((q) => q !== '');
     const fuseTerms = this.lexicalConfig.extraQueryFusion === 'terms';
-    const extraLists = fuseTerms ? [] : extras.map((q) => this.lexical.search(this.lexical.queryTerms(q), Math.max(CANDIDATES, topK), scope).map((h) => key(h.docId, h.chunk)));
+    let extraLists = fuseTerms ? [] : extras.map((q) => this.lexical.search(this.lexical.queryTerms(q), Math.max(CANDIDATES, topK), scope).map((h) => key(h.docId, h.chunk)));
 
-    const denseLists: string[][] = [];
+    let denseLists: string[][] = [];
     const cosine = new Map<string, number>();
     /** Per model: the cosine that makes a hit confident (its embedder's profile; null = cosine never does). */
     const cosineFloors = new Map<string, number | null>();
@@ -409,6 +409,16 @@ export class DocumentLibrary {
       // Like the lexical list: one entry per page (its best chunk), so RRF fuses two rankings of pages.
       denseLists.push((this.lexicalConfig.onePerPage ? this.bestPerPage(hits) : hits).map((h) => key(h.docId, h.chunk)));
       for (const h of hits) cosine.set(key(h.docId, h.chunk), h.score);
+    }
+
+    // A document removed while the query was being embedded (by the user, or by another tab): its hits go, rather
+    // than being looked up in a library that no longer has it.
+    if (models.length > 0) {
+      const present = (k: string) => this.docs.has(k.slice(0, k.indexOf('\u0000')));
+      lexHits = lexHits.filter((h) => this.docs.has(h.docId));
+      denseLists = denseLists.map((l) => l.filter(present));
+      extraLists = extraLists.map((l) => l.filter(present));
+      for (const k of [...cosine.keys()]) if (!present(k)) cosine.delete(k);
     }
 
     /** Best cosine of any chunk of the page among the dense candidates (the page is what is ranked). */

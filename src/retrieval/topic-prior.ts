@@ -54,7 +54,7 @@ export function withTopicPrior(
 ): LexicalHit[] {
   if (hits.length === 0 || pages.length === 0 || config.followUpPagePrior <= 0) return [...hits].sort(byScore);
   const share = topicPriorShares(pages, config.followUpPagePrior);
-  const best = Math.max(...hits.map((h) => h.score));
+  const best = hits.reduce((m, h) => Math.max(m, h.score), -Infinity); // (no spread: a big library has 100k+ hits)
   const scale = config.followUpPriorFusion === 'scale';
   return hits
     .map((h) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrompt, summariseTurns, type HistoryTurn } from '../../src/chat/prompt';
+import { buildPrompt, shorten, summariseTurns, type HistoryTurn } from '../../src/chat/prompt';
 import type { ChatMessage } from '../../src/model/engine-types';
 import type { Passage } from '../../src/chat/types';
 import { AppError } from '../../src/shared/errors';
@@ -135,6 +135,40 @@ describe('buildPrompt', () => {
     expect(p.fitted.shortenedSources).toBe(true);
     expect(p.sources[0].text).toBe(original.text);
     expect((p.input as ChatMessage[]).at(-1)!.content.length).toBeLessThan(original.text.length);
+  });
+});
+
+describe('buildPrompt: a question too long for the context, with sources that shorten to just over the floor', () => {
+  // Before: shorten() added its ' …' after cutting at 120 characters, so a 121-122 character source came back
+  // unchanged, the loop never ended and the answer hung instead of saying PROMPT_TOO_LONG.
+  for (const [name, text] of [
+    ['Chinese (no spaces)', '环境变量的设置方法在终端中输入命令即可完成库的安装需要管理员权限'.repeat(20)],
+    ['English (a space at 119)', `${'a'.repeat(119)} ${'b'.repeat(300)}`],
+  ] as const) {
+    it(`${name}: PROMPT_TOO_LONG after a bounded number of counts`, async () => {
+      let calls = 0;
+      const chars = async (input: string | ChatMessage[]) => {
+        calls++;
+        if (calls > 500) throw new Error('still fitting after 500 counts');
+        return typeof input === 'string' ? input.length : input.map((m) => m.content).join('\n').length;
+      };
+      const err = await rejectionOf(buildPrompt({
+        systemPrompt: '', question: 'q'.repeat(1800), passages: [{ docId: 'd', file: 'f.pdf', page: 1, label: '1', score: 1, text, start: 0, end: text.length }],
+        history: [], contextLength: 2048, maxAnswerTokens: 256, useChatTemplate: false, countTokens: chars,
+      }));
+      expect(err.code).toBe('PROMPT_TOO_LONG');
+      expect(calls).toBeLessThan(40);
+    });
+  }
+
+  it('shorten() returns at most maxChars with its marker, never half a surrogate pair, and leaves short text alone', () => {
+    for (const t of ['环境变量的设置方法'.repeat(30), `${'a'.repeat(119)} ${'b'.repeat(300)}`, 'x'.repeat(118) + '😀'.repeat(10)]) {
+      const out = shorten(t, 120);
+      expect(out.length).toBeLessThanOrEqual(120);
+      expect(out.endsWith(' …')).toBe(true);
+      expect(out.isWellFormed()).toBe(true);
+    }
+    expect(shorten('short', 120)).toBe('short');
   });
 });
 

@@ -173,6 +173,33 @@ describe('DocumentLibrary', () => {
     expect(onlyOther.results.every((r) => r.docId === 'other')).toBe(true);
   });
 
+  it('a document removed while a hybrid search embeds the query is left out of the results (it used to throw a TypeError)', async () => {
+    const embedder = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    // Queries wait while `held` is set, as behind a busy embedder worker; passages (indexing) never do.
+    let held: Promise<void> | null = null;
+    const provider: EmbedderProvider = {
+      async get(modelId) {
+        const got = await new OneModelProvider(embedder).get(modelId);
+        if (!got.embedder) return got;
+        const real = got.embedder;
+        return { embedder: { modelId: real.modelId, profile: real.profile, embedPassages: real.embedPassages, embedQueries: async (q: string[]) => (await held, real.embedQueries(q)) } };
+      },
+    };
+    const lib = new DocumentLibrary({ store: new MemoryStore(), embedders: provider });
+    await lib.add('zen', 'zen.pdf', zenPages);
+    await lib.add('other', 'other.pdf', [...zenPages.map((p) => ({ ...p, text: `${p.text} (a copy)` })), ...syntheticPages(2)]);
+    let release!: () => void;
+    held = new Promise<void>((r) => (release = r));
+    const searching = lib.search('beautiful better than ugly', { topK: 5 });
+    await new Promise((r) => setTimeout(r, 20));
+    await lib.remove('other');
+    release();
+    const res = await searching;
+    expect(res.mode).toBe('hybrid');
+    expect(res.results.length).toBeGreaterThan(0);
+    expect(res.results.every((r) => r.docId === 'zen')).toBe(true);
+  });
+
   it('cancels indexing through an AbortSignal without leaving anything behind', async () => {
     for (const withModel of [false, true]) {
       const store = new MemoryStore();
@@ -434,5 +461,34 @@ describe('embedding profiles at every call site, and stored vectors of another m
     expect(res.mode).toBe('lexical');
     expect(res.reason).toContain('vectors from another embedding profile');
     expect(res.results[0]).toMatchObject({ docId: 'zh', page: 2 });
+  });
+});
+
+describe('library scale and characters', () => {
+  it('the follow-up prior copes with 200k matching chunks (a spread of that many scores overflowed the stack)', async () => {
+    const { withTopicPrior } = await import('../../src/retrieval/topic-prior');
+    const { DEFAULT_LEXICAL } = await import('../../src/retrieval/lexical-config');
+    const hits = Array.from({ length: 200_000 }, (_, i) => ({ docId: 'd', chunk: i, score: (i % 997) / 997 }));
+    const out = withTopicPrior(hits, [{ docId: 'd', page: 5 }], (h) => h.chunk, DEFAULT_LEXICAL);
+    expect(out).toHaveLength(200_000);
+    // The previous turn's page is lifted by the prior: followUpPagePrior × the best score.
+    expect(out.find((h) => h.chunk === 5)!.score).toBeCloseTo(5 / 997 + DEFAULT_LEXICAL.followUpPagePrior * (996 / 997), 9);
+    for (let i = 1; i < 1000; i++) expect(out[i - 1].score).toBeGreaterThanOrEqual(out[i].score);
+  });
+});
+
+describe('CJK single characters outside the Basic Multilingual Plane', () => {
+  it('weigh like any single character (an Extension B ideograph is two UTF-16 units, not two characters)', async () => {
+    const lib = new DocumentLibrary({ store: new MemoryStore() });
+    // Two pages of the same shape: one with an Extension B character, one with a BMP character in its place.
+    await lib.add('x', 'x.pdf', [
+      { page: 1, label: '1', text: '这一页写着𠀀字和别的字' },
+      { page: 2, label: '2', text: '这一页写着丁字和别的字' },
+    ]);
+    const astral = (await lib.search('𠀀', { topK: 1 })).results[0];
+    const bmp = (await lib.search('丁', { topK: 1 })).results[0];
+    expect(astral.page).toBe(1);
+    expect(bmp.page).toBe(2);
+    expect(astral.score).toBeCloseTo(bmp.score, 9);
   });
 });
