@@ -1,13 +1,15 @@
-// A conversation as Markdown: questions, answers and, under each answer, the sources it was given.
+// A conversation as Markdown: questions, answers and, under each answer, the sources it was given. Everything
+// that is the user's or the documents' text (title, questions, error messages, page labels, file names, quotes) is
+// escaped so that it stays text; the model's answer is Markdown already and goes in as written.
 import type { Conversation } from './types';
 
 export function conversationToMarkdown(conv: Conversation): string {
-  const out: string[] = [`# ${escapeLine(conv.title)}`, '', `_Exported ${new Date(conv.updatedAt).toISOString()}_`, ''];
+  const out: string[] = [`# ${escapeInline(conv.title)}`, '', `_Exported ${new Date(conv.updatedAt).toISOString()}_`, ''];
   for (const t of conv.turns) {
     if (t.role === 'user') {
       // The first line heads the question; further lines follow as typed (line breaks kept).
       const [first = '', ...rest] = t.content.trim().split(/\r?\n/);
-      out.push(`## Q: ${escapeLine(first)}`, '');
+      out.push(`## Q: ${escapeInline(first)}`, '');
       const more = rest.map((l) => l.trim()).filter(Boolean);
       if (more.length) out.push(...more.map((l, i) => escapeInline(l) + (i < more.length - 1 ? '  ' : '')), '');
       continue;
@@ -15,12 +17,13 @@ export function conversationToMarkdown(conv: Conversation): string {
     if (t.mode === 'search') out.push('_Search mode (no model loaded): best matching passages._', '');
     if (t.content) out.push(t.content.trim(), '');
     if (t.stopped) out.push('_(stopped)_', '');
-    if (t.error) out.push(`_Error ${t.error.code}: ${escapeLine(t.error.message)}_`, '');
+    if (t.error) out.push(`_Error ${escapeInline(t.error.code)}: ${escapeInline(t.error.message)}_`, '');
     if (t.sources?.length) {
       out.push('**Sources**', '');
       for (const s of t.sources) {
-        const quote = s.text.replace(/\s+/g, ' ').trim();
-        out.push(`${s.n}. ${escapeInline(s.file)}, page ${s.label || s.page}: > ${escapeInline(quote.length > 300 ? quote.slice(0, 299) + '…' : quote)}`);
+        // Cut by code points: a cut inside a surrogate pair (an emoji, an Extension B character) is not text.
+        const quote = [...s.text.replace(/\s+/g, ' ').trim()];
+        out.push(`${s.n}. ${escapeInline(s.file)}, page ${escapeInline(s.label || String(s.page))}: > ${escapeInline(quote.length > 300 ? quote.slice(0, 299).join('') + '…' : quote.join(''))}`);
       }
       out.push('');
     }

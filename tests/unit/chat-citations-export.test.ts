@@ -13,6 +13,31 @@ describe('citations', () => {
     ]);
     expect(citedNumbers('x [2] y [1] z [2]', 2)).toEqual([2, 1]);
   });
+
+  it('links the other forms models write: ranges, CJK brackets and digits, labels, footnote marks', () => {
+    const cases: [string, number[]][] = [
+      ['[1-3]', [1, 2, 3]],
+      ['[1–3]', [1, 2, 3]],
+      ['【1】', [1]],
+      ['［１］', [1]],
+      ['[１]', [1]],
+      ['【1，2】', [1, 2]],
+      ['[1；2]', [1, 2]],
+      ['[1、3]', [1, 3]],
+      ['[^1]', [1]],
+      ['[Source 1]', [1]],
+      ['[Sources 1, 2]', [1, 2]],
+      ['[来源 2]', [2]],
+      ['[1 2]', [1, 2]],
+    ];
+    for (const [marker, want] of cases) expect(citedNumbers(`Text ${marker}.`, 3), marker).toEqual(want);
+    // Not citations of these sources: left as written.
+    for (const t of ['[x]', '[9]', '[1-100]', '[3-1]', 'a[]b']) expect(splitCitations(t, 3), t).toEqual([{ kind: 'text', text: t }]);
+  });
+
+  it('a marker naming a valid and an out-of-range number links the valid one and shows the other', () => {
+    expect(splitCitations('See [1, 5].', 3)).toEqual([{ kind: 'text', text: 'See ' }, { kind: 'cite', n: 1 }, { kind: 'text', text: '[5].' }]);
+  });
 });
 
 const conv: Conversation = {
@@ -76,5 +101,26 @@ describe('ConversationStore', () => {
     expect(await store.get(b.id)).toBeUndefined();
     await store.clear();
     expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('Markdown export of hostile text', () => {
+  it('escapes the title, every question line, error messages and page labels; cuts quotes by code points', () => {
+    const hostile: Conversation = {
+      id: 'h', title: '<img src=x onerror=alert(1)> *t*', createdAt: 0, updatedAt: 0, turns: [
+        { id: '1', role: 'user', content: '<script>alert(1)</script> [x](javascript:alert(1))\nsecond <b>line</b>', createdAt: 0 },
+        { id: '2', role: 'assistant', mode: 'model', content: '', createdAt: 1, error: { code: 'NO_TEXT', message: 'bad <i>thing</i> *here*' },
+          sources: [{ n: 1, docId: 'd', file: 'f.pdf', page: 4, label: 'page <b>iv</b>', score: 1, text: 'a'.repeat(298) + '😀😀😀', start: 0, end: 10 }] },
+      ],
+    };
+    const md = conversationToMarkdown(hostile);
+    expect(md).toContain('# \\<img src=x onerror=alert(1)\\> \\*t\\*');
+    expect(md).toContain('## Q: \\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1))');
+    expect(md).toContain('second \\<b\\>line\\</b\\>');
+    expect(md).toContain('_Error NO_TEXT: bad \\<i\\>thing\\</i\\> \\*here\\*_');
+    expect(md).toContain('page page \\<b\\>iv\\</b\\>:');
+    expect(md).not.toMatch(/(?<!\\)<\/?(script|img|b|i)\b/); // every tag's '<' escaped
+    expect(md.isWellFormed()).toBe(true);
+    expect(md).toContain('a'.repeat(298) + '😀…');
   });
 });
