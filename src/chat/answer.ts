@@ -9,7 +9,7 @@ import { buildPrompt, continueConversation, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
 
 /** The error on an answer the model left blank (it was not stopped). */
-export const EMPTY_ANSWER = new AppError('NO_TEXT', 'The model produced no text for this question. Try again, or try another model.');
+export const EMPTY_ANSWER = new AppError('EMPTY_ANSWER', 'The model produced no text for this question. Try again, or try another model.');
 
 export interface AnswerSettings {
   temperature: number;

@@ -35,7 +35,9 @@ handleInterrupts();
 main().then(
   async () => {
     await flushStdout();
-    process.exit(0);
+    // A command that printed its output and still failed in part (cli ask: a question that could not be answered)
+    // sets process.exitCode.
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   },
   async (e) => {
     const err = AppError.from(e);

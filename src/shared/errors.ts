@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'BAD_ARGUMENT'
   | 'NOTHING_TO_SEARCH' // no selected document is ready: still being read, none selected, or none added
   | 'PROMPT_TOO_LONG' // the question (and instructions) leave no room for a source in the model's context
+  | 'EMPTY_ANSWER' // the model ended its answer at once, with no text (it was not stopped)
   | 'WORKER_FAILED' // a worker (model engine, PDF reader) failed to start or stopped unexpectedly
   | 'INTERNAL';
 

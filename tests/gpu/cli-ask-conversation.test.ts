@@ -62,6 +62,12 @@ describe.skipIf(skip)('cli ask: a conversation with a model', () => {
         expect(t.notice).toBeUndefined();
       }
     }
+    // The sources the model was given, numbered as its answer cites them: the confident results, in order.
+    for (const t of out.turns) {
+      const confident = t.results.filter((r: { confident: boolean }) => r.confident);
+      expect(t.sources.map((x: { n: number }) => x.n)).toEqual(confident.map((_: unknown, i: number) => i + 1));
+      expect(t.sources.map((x: { file: string; page: number }) => `${x.file}#${x.page}`)).toEqual(confident.map((r: { file: string; page: number }) => `${r.file}#${r.page}`));
+    }
     // Plain prompt (stories260K has no chat template): turn 2 = turn 1's prompt + its answer + the new question.
     expect(typeof t2.prompt).toBe('string');
     expect(t2.prompt.startsWith(t1.prompt + t1.answer)).toBe(true);
@@ -108,6 +114,22 @@ describe.skipIf(skip)('cli ask: a conversation with a model', () => {
     } finally {
       await engine.unload();
     }
+  }, 240_000);
+
+  it('a question that cannot be answered keeps the turns before it: its turn and the output carry the error, the rest is not asked, exit status 2', async () => {
+    const dir = await storiesWithLongContext();
+    const tooLong = Array.from({ length: 5000 }, (_, i) => `word${i}`).join(' ');
+    const args = ['run', '--silent', 'cli', '--', 'ask', '--pdf', PDF, '--model', dir, '--question', 'Is explicit better than implicit?', '--question', tooLong, '--question', 'And what about errors?', '--max-tokens', '8', '--top-k', '2', '--json'];
+    const failed = await run('npm', args, { cwd: ROOT, maxBuffer: 64 * 2 ** 20 }).then(() => null, (e: { code: number; stdout: string }) => e);
+    expect(failed).not.toBeNull();
+    expect(failed!.code).toBe(2);
+    const out = JSON.parse(failed!.stdout);
+    expect(out.turns).toHaveLength(2);
+    expect(typeof out.turns[0].answer).toBe('string');
+    expect(out.turns[0].error).toBeUndefined();
+    expect(out.turns[1]).toMatchObject({ answer: null, error: { code: 'PROMPT_TOO_LONG' } });
+    expect(out.error).toMatchObject({ code: 'PROMPT_TOO_LONG' });
+    expect(out.warnings.join('\n')).toContain('Q2 failed (PROMPT_TOO_LONG), so the 1 question after it was not asked.');
   }, 240_000);
 
   it('search mode (no --model) answers each question in turn; answer and stats are null', async () => {

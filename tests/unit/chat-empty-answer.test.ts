@@ -34,7 +34,7 @@ describe('answerQuestion with a model that produces no text', () => {
   it('no tokens at all: the turn carries NO_TEXT with a next step, and keeps sources and stats', async () => {
     const turn = await answerQuestion('What about namespaces?', [], undefined, { search, engine: { engine: scriptedEngine([]), info } }, DEFAULT_ANSWER_SETTINGS);
     expect(turn.content).toBe('');
-    expect(turn.error).toEqual({ code: 'NO_TEXT', message: EMPTY_ANSWER.message });
+    expect(turn.error).toEqual({ code: 'EMPTY_ANSWER', message: EMPTY_ANSWER.message }); // not NO_TEXT, a PDF's code
     expect(turn.error!.message).toMatch(/produced no text.*Try again, or try another model/);
     expect(turn.sources).toHaveLength(1);
     expect(turn.stats?.generatedTokens).toBe(0);

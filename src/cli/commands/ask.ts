@@ -14,10 +14,13 @@
 //   {"turns": [{"question", "mode": "lexical"|"hybrid", "reason", "answer": string|null,
 //               "results": [{"file", "page", "label", "score", "text", "confident"}],
 //               "stats": {"prompt_tokens", "reused_tokens", "generated_tokens", "prefill_tok_s", "decode_tok_s",
-//                         "finish": "eos"|"length"|"context"|"stopped"}|null, "notice"?}],
+//                         "finish": "eos"|"length"|"context"|"stopped"}|null, "notice"?,
+//               "sources"?: [{"n", "file", "page", "label"}],   ← with --model: what the answer's [n] cite
+//               "error"?: {"code", "message"}}],   ← this question failed; the ones after it were not asked
 //    "results", "mode", "reason",   ← the last turn's (what a single question printed before conversations)
 //    "warnings": [...],   ← strings
-//    "skipped": [{"file", "code", "message"}]}   ← the files that could not be indexed (their warnings say so too)
+//    "skipped": [{"file", "code", "message"}],   ← the files that could not be indexed (their warnings say so too)
+//    "error"?: {"code", "message"}}   ← when a question failed (exit status 2, the turns before it printed)
 // --show-prompt adds each turn's "prompt": what was handed to the engine (a string, or the chat messages).
 // --rewrite (with --model): before each search the model rewrites the question into an extra query (a few
 // greedy tokens, src/retrieval/query-rewrite.ts) that is fused with the question's ranking; each turn then
@@ -91,6 +94,10 @@ interface TurnOut {
   rewrite_stats?: { prompt_tokens: number; reused_tokens: number };
   /** The answer was cut short (its token limit, or the context), and what to do about it. */
   notice?: string;
+  /** With a model: the passages the model was given, numbered as its answer cites them ([n]). */
+  sources?: { n: number; file: string; page: number; label: string }[];
+  /** This question could not be answered (the later ones were not asked); the earlier turns stand. */
+  error?: { code: string; message: string };
 }
 
 export async function run(given: CliArgs): Promise<void> {
@@ -150,6 +157,8 @@ export async function run(given: CliArgs): Promise<void> {
   const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, temperature, topP: 1, maxAnswerTokens: maxTokens, passages: topK, queryRewrite: rewriting };
   const turns: ChatTurn[] = [];
   const out: TurnOut[] = [];
+  /** The error of the question that could not be answered (its turn says so too); the command then exits 2. */
+  let failure: AppError | null = null;
   try {
     for (const question of questions) {
       let res: SearchResponse | null = null;
@@ -167,10 +176,25 @@ export async function run(given: CliArgs): Promise<void> {
       let rewrite: QueryRewrite | undefined;
       let notice: string | undefined;
       const now = Date.now();
+      let sources: TurnOut['sources'];
       if (engine) {
         const seen = recordingEngine(engine, (input) => (prompt = input));
-        const turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings, { onRewrite: (r) => (rewrite = r) });
-        if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
+        let turn: Awaited<ReturnType<typeof answerQuestion>>;
+        try {
+          turn = await answerQuestion(question, turns, undefined, { search, engine: { engine: seen, info: engine.info! } }, settings, { onRewrite: (r) => (rewrite = r) });
+          if (turn.error) throw AppError.fromJSON({ code: turn.error.code as ErrorCode, message: turn.error.message });
+        } catch (e) {
+          // The answers so far are kept: this turn carries the error, the questions after it are not asked.
+          const err = AppError.from(e);
+          if (err.code === 'ABORTED' || err.code === 'DEVICE_LOST' || err.code === 'INTERNAL') throw err;
+          const r = res as SearchResponse | null;
+          out.push({ question, mode: r?.mode ?? 'lexical', reason: r?.reason ?? '', answer: null, results: r ? resultsOf(r) : [], stats: null, error: { code: err.code, message: err.message } });
+          failure = err;
+          const left = questions.length - out.length;
+          if (left > 0) warnings.push(`Q${out.length} failed (${err.code}), so the ${left} question${left > 1 ? 's' : ''} after it ${left > 1 ? 'were' : 'was'} not asked.`);
+          break;
+        }
+        sources = (turn.sources ?? []).map((x) => ({ n: x.n, file: x.file, page: x.page, label: x.label }));
         answer = turn.content;
         notice = turn.notice;
         warnings.push(...promptFitWarnings(`Q${out.length + 1}`, handed, turn.sources?.length ?? 0, engine.info!.contextLength));
@@ -192,8 +216,9 @@ export async function run(given: CliArgs): Promise<void> {
         mode: r.mode,
         reason: r.reason,
         answer,
-        results: r.results.map((x) => ({ file: x.file, page: x.page, label: x.label, score: round(x.score), text: x.text, confident: x.confident })),
+        results: resultsOf(r),
         stats,
+        ...(sources ? { sources } : {}),
         ...(args.has('show-prompt') && prompt !== undefined ? { prompt } : {}),
         ...(rewrite ? { rewrite: rewrite.text, ...(rewrite.text === null ? { rewrite_note: rewrite.reason } : {}) } : {}),
         ...(rewrite?.stats ? { rewrite_stats: { prompt_tokens: rewrite.stats.promptTokens, reused_tokens: rewrite.stats.reusedTokens } } : {}),
@@ -205,8 +230,10 @@ export async function run(given: CliArgs): Promise<void> {
   }
 
   const last = out[out.length - 1];
+  // Exit status 2 as for any failure, with the turns answered before it printed (and, in JSON, the error too).
+  if (failure) process.exitCode = 2;
   if (args.has('json')) {
-    await write(JSON.stringify({ turns: out, results: last.results, mode: last.mode, reason: last.reason, warnings, skipped }) + '\n');
+    await write(JSON.stringify({ turns: out, results: last.results, mode: last.mode, reason: last.reason, warnings, skipped, ...(failure ? { error: { code: failure.code, message: failure.message } } : {}) }) + '\n');
     return;
   }
   const lines: string[] = [];
@@ -219,17 +246,25 @@ export async function run(given: CliArgs): Promise<void> {
       if (t.notice) lines.push(`(${t.notice})`);
       if (t.stats) lines.push(`(${t.stats.prompt_tokens} prompt tokens, ${t.stats.reused_tokens} from the cache; prefill ${t.stats.prefill_tok_s} tok/s, decode ${t.stats.decode_tok_s} tok/s)`);
     }
+    if (t.error) lines.push('', `error (${t.error.code}): ${t.error.message}`);
     if (t.results.length === 0) lines.push('No passage matches the question.');
     else if (!t.results[0].confident) lines.push('No confident hit: the documents may not answer this question.');
     t.results.forEach((r, i) => {
       const where = r.label === String(r.page) ? `page ${r.page}` : `page ${r.page} (printed ${r.label})`;
-      lines.push('', `[${i + 1}] ${r.file}, ${where}, score ${r.score}${r.confident ? '' : ' (weak)'}`, r.text);
+      // With a model, a result is numbered as the answer cites it: only the passages the model was given have a
+      // number; a weak one it was not given is marked so, never with a number the answer uses for another page.
+      const n = t.sources ? t.sources.find((x) => x.file === r.file && x.page === r.page)?.n : i + 1;
+      lines.push('', `${n !== undefined ? `[${n}]` : '[not given to the model]'} ${r.file}, ${where}, score ${r.score}${r.confident ? '' : ' (weak)'}`, r.text);
     });
   });
   // Skipped files were said on stderr as they happened.
   const shownAlready = new Set(skipped.map((x) => `${x.file}: skipped (${x.code}): ${x.message}`));
   for (const w of warnings) if (!shownAlready.has(w)) lines.push(`warning: ${w}`);
   await write(lines.join('\n') + '\n');
+}
+
+function resultsOf(r: SearchResponse): TurnOut['results'] {
+  return r.results.map((x) => ({ file: x.file, page: x.page, label: x.label, score: round(x.score), text: x.text, confident: x.confident }));
 }
 
 /** The --pdf files in order, each with the --password given right after it (before the next --pdf). */
