@@ -31,7 +31,7 @@ const passage: Passage = { docId: 'd', file: 'a.pdf', page: 1, label: '1', score
 const search = async () => [passage];
 
 describe('answerQuestion with a model that produces no text', () => {
-  it('no tokens at all: the turn carries NO_TEXT with a next step, and keeps sources and stats', async () => {
+  it('no tokens at all: the turn carries EMPTY_ANSWER with a next step, and keeps sources and stats', async () => {
     const turn = await answerQuestion('What about namespaces?', [], undefined, { search, engine: { engine: scriptedEngine([]), info } }, DEFAULT_ANSWER_SETTINGS);
     expect(turn.content).toBe('');
     expect(turn.error).toEqual({ code: 'EMPTY_ANSWER', message: EMPTY_ANSWER.message }); // not NO_TEXT, a PDF's code
@@ -43,7 +43,7 @@ describe('answerQuestion with a model that produces no text', () => {
 
   it('only whitespace counts as no text', async () => {
     const turn = await answerQuestion('What about namespaces?', [], undefined, { search, engine: { engine: scriptedEngine(['\n', '  ']), info } }, DEFAULT_ANSWER_SETTINGS);
-    expect(turn.error?.code).toBe('NO_TEXT');
+    expect(turn.error?.code).toBe('EMPTY_ANSWER');
   });
 
   it('an answer with text carries no error', async () => {
