@@ -28,11 +28,11 @@ const pages = [
 const pdf = join(dir, 'manual.pdf');
 writeFileSync(pdf, buildPdf({ pages: pages.map((lines) => ({ lines: bodyLines(lines) })) }));
 
-function ask(questions: string[]): Promise<{ turns: { question: string; results: { page: number }[] }[] }> {
+function ask(questions: string[], extra: string[] = []): Promise<{ turns: { question: string; results: { page: number }[] }[]; warnings: string[] }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/main.ts', 'ask', '--pdf', pdf, ...questions.flatMap((q) => ['--question', q]), '--json'],
+      ['--import', 'tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/main.ts', 'ask', '--pdf', pdf, ...questions.flatMap((q) => ['--question', q]), ...extra, '--json'],
       { cwd: repo, env: { ...process.env, PDFCHAT_MODEL_CACHE: emptyCache }, timeout: 120_000, maxBuffer: 16 << 20 },
       (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
     );
@@ -52,5 +52,13 @@ describe('cli ask: a follow-up in search mode', () => {
     const pagesOf = conversation.turns[1].results.map((r) => r.page);
     expect(pagesOf.indexOf(2)).toBeGreaterThanOrEqual(0);
     expect(pagesOf.indexOf(2)).toBeLessThan(pagesOf.indexOf(6) === -1 ? Infinity : pagesOf.indexOf(6));
+  });
+});
+
+describe('cli ask: flags for a model without --model', () => {
+  it('--max-tokens and --temperature say they have no effect in search mode', async () => {
+    const out = await ask(['How do I change the line type?'], ['--max-tokens', '16', '--temperature', '0.5']);
+    expect(out.warnings).toContain('--max-tokens applies to a model\'s answer: without --model it has no effect (search mode).');
+    expect(out.warnings).toContain('--temperature applies to a model\'s answer: without --model it has no effect (search mode).');
   });
 });

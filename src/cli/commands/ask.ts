@@ -154,6 +154,7 @@ export async function run(given: CliArgs): Promise<void> {
   const engine: LlamaEngine | null = args.has('model') ? await (await import('../engine-node')).loadCliEngine(args) : null;
   const rewriting = args.has('rewrite');
   if (rewriting && !engine) warnings.push('--rewrite needs --model (the model writes the rewrite); searched with the questions alone.');
+  for (const flag of ['max-tokens', 'temperature']) if (!engine && args.has(flag)) warnings.push(`--${flag} applies to a model's answer: without --model it has no effect (search mode).`);
   const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, temperature, topP: 1, maxAnswerTokens: maxTokens, passages: topK, queryRewrite: rewriting };
   const turns: ChatTurn[] = [];
   const out: TurnOut[] = [];
