@@ -2,6 +2,7 @@
 // Worker in the browser, a worker thread in Node) for a fixed set of languages. The worker and the language
 // data load on first use. Cancelling a recognition terminates the worker (a page can take many seconds, and
 // Tesseract has no way to stop inside one), so cancel takes effect at once; the next call starts a new worker.
+// A recognition that fails ends the worker too (its wasm core may be broken), and the next call starts a new one.
 import Tesseract from 'tesseract.js';
 import { AppError } from '../shared/errors';
 import type { TesseractBlockLike } from './ocr-text';
@@ -19,7 +20,11 @@ export interface RecogniseOptions {
 
 export interface OcrRecogniser {
   readonly languages: readonly OcrLanguage[];
-  /** Recognises one encoded image (PNG/JPEG bytes); rejects with ABORTED when `signal` aborts. Calls queue. */
+  /**
+   * Recognises one encoded image (PNG/JPEG bytes); rejects with ABORTED when `signal` aborts, with OCR_FAILED when
+   * the recogniser cannot start (isOcrStartFailure) or this image's recognition fails (the recogniser stays usable:
+   * TesseractRecogniser ends that worker and starts a new one for the next call). Calls queue.
+   */
   recognise(image: Uint8Array, opts: RecogniseOptions): Promise<TesseractBlockLike[]>;
   /** Terminates the worker. */
   dispose(): Promise<void>;
@@ -30,6 +35,20 @@ export type TesseractPaths = Pick<Partial<Tesseract.WorkerOptions>, 'workerPath'
 
 export function ocrAbortedError(): AppError {
   return new AppError('ABORTED', 'Text recognition (OCR) was cancelled.');
+}
+
+/** `e` marked as a failure to start the recogniser (details.ocrStart): no page can be recognised. */
+function startFailure(e: AppError): AppError {
+  return e.details?.ocrStart === true ? e : new AppError(e.code, e.message, { ...e.details, ocrStart: true });
+}
+
+/**
+ * Whether a recognise() rejection means the recogniser could not start (its files cannot be had or loaded), so
+ * that no page can be recognised — as opposed to one page's recognition failing, after which the next page gets a
+ * new worker. Survives structured clone (AppError.toJSON keeps details).
+ */
+export function isOcrStartFailure(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'OCR_FAILED' && (e as { details?: { ocrStart?: unknown } }).details?.ocrStart === true;
 }
 
 export class TesseractRecogniser implements OcrRecogniser {
@@ -93,10 +112,12 @@ export class TesseractRecogniser implements OcrRecogniser {
       (e: unknown) => {
         ready = true;
         this.worker = null;
-        if (e instanceof AppError) throw e;
-        throw new AppError(
-          'OCR_FAILED',
-          `Text recognition could not start (${describe(e)}). Its files (the recogniser and the ${this.languages.join('+')} language data) are stored for offline use the first time a page is recognised online: connect once and try again.`,
+        if (e instanceof AppError) throw startFailure(e);
+        throw startFailure(
+          new AppError(
+            'OCR_FAILED',
+            `Text recognition could not start (${describe(e)}). Its files (the recogniser and the ${this.languages.join('+')} language data) are stored for offline use the first time a page is recognised online: connect once and try again.`,
+          ),
         );
       },
     );
@@ -120,7 +141,11 @@ export class TesseractRecogniser implements OcrRecogniser {
         // `user_defined_dpi` is a Tesseract parameter, set for this recognition only.
         const res = await worker.recognize(image as unknown as Tesseract.ImageLike, { user_defined_dpi: String(Math.round(opts.dpi)) } as Partial<Tesseract.RecognizeOptions>, { text: false, blocks: true });
         return (res.data.blocks ?? []) as unknown as TesseractBlockLike[];
-      }).catch((e: unknown) => {
+      }).catch(async (e: unknown) => {
+        // A recognition that failed (not a cancel, which ended the worker already; not a start, which left none)
+        // may leave the wasm core in any state (an abort() inside it poisons every later call): the worker is
+        // ended here, before the next queued call runs, and that call starts a new one.
+        if (!isOcrStartFailure(e) && !(e instanceof AppError && e.code === 'ABORTED')) await this.kill();
         if (e instanceof AppError) throw e;
         throw new AppError('OCR_FAILED', `Text recognition failed on this page (${describe(e)}).`);
       });

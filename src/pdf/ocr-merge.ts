@@ -1,6 +1,7 @@
 // Puts recognised pages in place of the pages pdf.js found no (or only garbled) text on, with warnings that
 // say what happened. Shared by `cli extract --ocr` and the app.
 import { AppError } from '../shared/errors';
+import { ocrOrientationWarnings } from './ocr-orientation';
 import { formatPageRanges } from './page-ranges';
 import type { ExtractedPage, ExtractResult } from './types';
 import type { OcrPage } from './ocr-types';
@@ -44,7 +45,8 @@ export function mergeOcrPages(result: ExtractResult | null, ocr: readonly OcrPag
     warnings.push(`${subject(recognised)} text recognised by OCR (${langs}); recognised text can contain mistakes, so check quotes against the page.`);
   }
   if (blank.length) warnings.push(`${subject(blank)} no text that OCR could recognise (blank pages or pictures).`);
-  if (failedToRender.length) warnings.push(`${failedToRender.length === 1 ? `Page ${failedToRender[0]}` : `Pages ${formatPageRanges([...failedToRender])}`} could not be rendered for OCR (damaged page data).`);
+  if (failedToRender.length) warnings.push(`${failedToRender.length === 1 ? `Page ${failedToRender[0]}` : `Pages ${formatPageRanges([...failedToRender])}`} could not be rendered or recognised by OCR (damaged page data, or the recogniser failed on it); the other pages are searchable.`);
+  warnings.push(...ocrOrientationWarnings(ocr));
   if (!pages.some((p) => p.quality === 'ok')) {
     throw new AppError('NO_TEXT', 'No text was found in this PDF, not even by OCR: its pages are blank or hold only pictures. If it holds text in another script, recognise it with a tool that knows that language.');
   }

@@ -45,17 +45,28 @@ export interface PageTextAndWords {
   confidence: number;
 }
 
+/** Maps a point of the recognised image (pixels, y down) to the page's upright viewport at scale 1 (points). */
+export type ImageToPage = (x: number, y: number) => [number, number];
+
 /**
- * `scale` is the render scale (image pixels per page point): boxes are divided by it so they land in the
- * page's viewport at scale 1. Boxes are tidied per line so a highlight reads as one band, as on a text
+ * `toPage` is the render scale (image pixels per page point), boxes divided by it so they land in the page's
+ * viewport at scale 1; or, for an image rendered turned (a page scanned sideways, see ocr-orientation.ts), the
+ * map from image pixels to that viewport: each box's corners are mapped (a quarter turn keeps boxes upright).
+ * Boxes are tidied in the image's frame, the one the text is read in. Boxes are tidied per line so a highlight reads as one band, as on a text
  * layer: every word spans the line's height, a word ends where the next one starts when the gap between
  * them is narrower than the line is high (an inter-word space), and never runs past the next word's start
  * (Tesseract's boxes for CJK characters sometimes stretch over their neighbours).
  */
-export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null | undefined, scale: number): PageTextAndWords {
+export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null | undefined, toPage: number | ImageToPage): PageTextAndWords {
   const words: OcrWord[] = [];
   const paragraphs: string[] = [];
-  const round = (v: number) => Math.round((v / scale) * 100) / 100;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const box = (x0: number, y0: number, x1: number, y1: number): Pick<OcrWord, 'x0' | 'y0' | 'x1' | 'y1'> => {
+    if (typeof toPage === 'number') return { x0: round(x0 / toPage), y0: round(y0 / toPage), x1: round(x1 / toPage), y1: round(y1 / toPage) };
+    const [ax, ay] = toPage(x0, y0);
+    const [bx, by] = toPage(x1, y1);
+    return { x0: round(Math.min(ax, bx)), y0: round(Math.min(ay, by)), x1: round(Math.max(ax, bx)), y1: round(Math.max(ay, by)) };
+  };
   for (const block of blocks ?? []) {
     for (const para of block.paragraphs) {
       const lines: string[] = [];
@@ -72,7 +83,7 @@ export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null |
           if (next && next.bbox.x0 > w.bbox.x0) {
             if (x1 > next.bbox.x0 || next.bbox.x0 - x1 < y1 - y0) x1 = next.bbox.x0;
           }
-          words.push({ text, x0: round(w.bbox.x0), y0: round(y0), x1: round(x1), y1: round(y1), confidence: Math.round(w.confidence) });
+          words.push({ text, ...box(w.bbox.x0, y0, x1, y1), confidence: Math.round(w.confidence) });
         });
         const joined = joinLineWords(texts);
         if (joined) lines.push(joined);

@@ -36,6 +36,10 @@ export interface OcrPage {
   width: number;
   height: number;
   words: OcrWord[];
+  /** Read turned this many degrees clockwise (a page scanned sideways or upside down: ocr-orientation.ts). */
+  turned?: 90 | 180 | 270;
+  /** No orientation read convincingly (low confidence every way up): the upright reading is kept, with a warning. */
+  doubtful?: true;
 }
 
 export interface OcrProgress {

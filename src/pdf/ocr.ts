@@ -1,12 +1,15 @@
 // Recognises pages of an open pdf.js document: each page is rendered to an image with pdf.js at the
 // resolution of its scanned images (150–300 dpi; 300 when it has none, e.g. a page whose fonts decode to
-// junk), handed to Tesseract, and turned into page text plus word boxes in page coordinates.
+// junk), handed to Tesseract, and turned into page text plus word boxes in page coordinates. A page whose
+// reading looks wrong is read again turned (a page scanned sideways or upside down: ocr-orientation.ts). A page
+// that cannot be rendered, or whose recognition fails, is left out and listed in `failed`; the others go on.
 // Environment-neutral: the caller brings the recogniser (ocr-node.ts / ocr-browser.ts) and the rasteriser
 // (how a rendered page becomes PNG bytes differs between @napi-rs/canvas in Node and a DOM canvas).
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { OcrRecogniser } from './ocr-engine';
-import { ocrAbortedError } from './ocr-engine';
-import { pageFromTesseract } from './ocr-text';
+import { isOcrStartFailure, ocrAbortedError } from './ocr-engine';
+import { imageToUprightPage, readBestOrientation, turnedPage, type OcrPageOrientation, type Turn } from './ocr-orientation';
+import { pageFromTesseract, type PageTextAndWords } from './ocr-text';
 import type { OcrPage, OcrProgress } from './ocr-types';
 import type { Pdfjs } from './pdfjs-env';
 import { multiply, type Matrix } from './positioned-text';
@@ -28,8 +31,12 @@ export interface RecognisePagesOptions {
 }
 
 export interface RecognisePagesResult {
-  pages: OcrPage[];
-  /** Pages that could not be rendered (damaged page data); they are left out of `pages`. */
+  /** Recognised pages; a page read turned, or not convincingly in any orientation, carries OcrPageOrientation. */
+  pages: (OcrPage & OcrPageOrientation)[];
+  /**
+   * Pages that could not be rendered (damaged page data) or whose recognition failed (the recogniser is
+   * restarted for the next page); they are left out of `pages`. A recogniser that cannot start fails the run.
+   */
   failed: number[];
 }
 
@@ -41,7 +48,7 @@ export const OCR_MAX_PIXELS = 16_000_000;
 export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePagesOptions): Promise<RecognisePagesResult> {
   const { signal, recogniser } = opts;
   const labels = await doc.getPageLabels().catch(() => null);
-  const out: OcrPage[] = [];
+  const out: (OcrPage & OcrPageOrientation)[] = [];
   const failed: number[] = [];
   const count = opts.pages.length;
   for (let index = 0; index < count; index++) {
@@ -69,14 +76,44 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
     if (signal?.aborted) throw ocrAbortedError();
     const base = page.getViewport({ scale: 1 });
     page.cleanup();
-    const blocks = await recogniser.recognise(png, {
-      dpi,
-      ...(signal ? { signal } : {}),
-      onProgress: (f) => progress('recognising', f),
-      onLoading: (f) => progress('loading', f),
-    });
-    const { text, words, confidence } = pageFromTesseract(blocks, scale);
-    const result: OcrPage = {
+    const upright = png;
+    const rendered = page;
+    const read = async (turn: Turn): Promise<PageTextAndWords | null> => {
+      let image = upright;
+      if (turn !== 0) {
+        // Rendered again, turned (the upright image is not kept decoded: rasterisers only give PNG bytes).
+        try {
+          image = await untilAbort(opts.rasterise(turnedPage(rendered, turn), scale), signal);
+        } catch (e) {
+          if (signal?.aborted) throw ocrAbortedError();
+          return null;
+        } finally {
+          rendered.cleanup();
+        }
+      }
+      if (signal?.aborted) throw ocrAbortedError();
+      const blocks = await recogniser.recognise(image, {
+        dpi,
+        ...(signal ? { signal } : {}),
+        onProgress: (f) => progress('recognising', f),
+        onLoading: (f) => progress('loading', f),
+      });
+      return pageFromTesseract(blocks, turn === 0 ? scale : imageToUprightPage(rendered, scale, turn));
+    };
+    // A cancel, or a recogniser that cannot start, ends the run; one page's failed recognition skips the page.
+    // (Errors of other kinds than OCR_FAILED — ABORTED, a bug — are not a page's failure either.)
+    const fatal = (e: unknown) => signal?.aborted === true || (e as { code?: string } | null)?.code !== 'OCR_FAILED' || isOcrStartFailure(e);
+    let reading: Awaited<ReturnType<typeof readBestOrientation>>;
+    try {
+      reading = await readBestOrientation(read, fatal);
+    } catch (e) {
+      if (signal?.aborted) throw ocrAbortedError();
+      if (fatal(e)) throw e;
+      failed.push(n);
+      continue;
+    }
+    const { text, words, confidence } = reading.best;
+    const result: OcrPage & OcrPageOrientation = {
       page: n,
       label: labels?.[n - 1] || String(n),
       text,
@@ -88,6 +125,8 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
       width: Math.round(base.width * 100) / 100,
       height: Math.round(base.height * 100) / 100,
       words,
+      ...(reading.best.turn !== 0 ? { turned: reading.best.turn } : {}),
+      ...(reading.doubtful ? { doubtful: true as const } : {}),
     };
     out.push(result);
     opts.onPage?.(result);

@@ -70,7 +70,7 @@ export function scanText(spec: ScanSpec): ScannedPage {
 }
 
 /** A page of the test PDF: a scanned image, or one line of real (Helvetica) text. */
-export type TestPage = { scan: ScannedPage } | { text: string; widthPt?: number; heightPt?: number };
+export type TestPage = { scan: ScannedPage; /** The page's /Rotate (degrees clockwise). */ rotate?: number } | { text: string; widthPt?: number; heightPt?: number };
 
 /** An uncompressed-structure PDF 1.4 whose scan pages are one Flate-compressed DeviceGray image each. */
 export function buildScanPdf(pages: TestPage[]): Uint8Array {
@@ -100,7 +100,7 @@ export function buildScanPdf(pages: TestPage[]): Uint8Array {
       });
       const ops = `q ${s.widthPt} 0 0 ${s.heightPt} 0 0 cm /Im0 Do Q`;
       bodies.push({ id: contentId, parts: [Buffer.from(`<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`)] });
-      bodies.push({ id: pageId, parts: [Buffer.from(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${s.widthPt} ${s.heightPt}] /Resources << /XObject << /Im0 ${imageId} 0 R >> >> /Contents ${contentId} 0 R >>`)] });
+      bodies.push({ id: pageId, parts: [Buffer.from(`<< /Type /Page /Parent 2 0 R${page.rotate ? ` /Rotate ${page.rotate}` : ''} /MediaBox [0 0 ${s.widthPt} ${s.heightPt}] /Resources << /XObject << /Im0 ${imageId} 0 R >> >> /Contents ${contentId} 0 R >>`)] });
     } else {
       const w = page.widthPt ?? 432;
       const h = page.heightPt ?? 288;
@@ -157,4 +157,79 @@ export function hanOf(text: string): string[] {
 
 export function charRecall(reference: string, recognised: string): number {
   return multisetRecall(hanOf(reference), hanOf(recognised));
+}
+
+/** A quarter turn count: the scan turned clockwise by this many degrees. */
+export type Turn = 0 | 90 | 180 | 270;
+
+/**
+ * The scan turned clockwise by `deg` inside the image (a page fed into the scanner sideways or upside down; the
+ * PDF page has no /Rotate): pixels and page size turned. Use turnedPoint to find where a point of the original
+ * (upright) scan lies on the turned page.
+ */
+export function turnScan(scan: ScannedPage, deg: Turn): ScannedPage {
+  const { pixelWidth: w, pixelHeight: h, gray } = scan;
+  const quarter = deg === 90 || deg === 270;
+  const tw = quarter ? h : w;
+  const th = quarter ? w : h;
+  const out = new Uint8Array(tw * th);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const [tx, ty] = deg === 90 ? [h - 1 - y, x] : deg === 180 ? [w - 1 - x, h - 1 - y] : deg === 270 ? [y, w - 1 - x] : [x, y];
+      out[ty * tw + tx] = gray[y * w + x];
+    }
+  }
+  const canvas = createCanvas(tw, th);
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(tw, th);
+  for (let i = 0; i < tw * th; i++) {
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = out[i];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return {
+    ...scan,
+    widthPt: quarter ? scan.heightPt : scan.widthPt,
+    heightPt: quarter ? scan.widthPt : scan.heightPt,
+    pixelWidth: tw,
+    pixelHeight: th,
+    gray: out,
+    png: new Uint8Array(canvas.toBuffer('image/png')),
+  };
+}
+
+/** Where the point (x, y) of the upright scan (points, y down) lies on the page of turnScan(scan, deg). */
+export function turnedPoint(scan: ScannedPage, deg: Turn, x: number, y: number): [number, number] {
+  const { widthPt: w, heightPt: h } = scan;
+  if (deg === 90) return [h - y, x];
+  if (deg === 180) return [w - x, h - y];
+  if (deg === 270) return [y, w - x];
+  return [x, y];
+}
+
+/** A scan of random grey speckle (no text), as an unreadable page would be. */
+export function noiseScan(widthPt: number, heightPt: number, dpi: number, seed = 1): ScannedPage {
+  const px = dpi / 72;
+  const w = Math.round(widthPt * px);
+  const h = Math.round(heightPt * px);
+  const gray = new Uint8Array(w * h);
+  let s = seed >>> 0 || 1;
+  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  // Blobs a few pixels across, so Tesseract finds "components" to read, not one flat grey.
+  const cell = 3;
+  for (let cy = 0; cy < h; cy += cell) {
+    for (let cx = 0; cx < w; cx += cell) {
+      const v = rand() < 0.3 ? 0 : 255;
+      for (let y = cy; y < Math.min(h, cy + cell); y++) for (let x = cx; x < Math.min(w, cx + cell); x++) gray[y * w + x] = v;
+    }
+  }
+  const canvas = createCanvas(w, h);
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = gray[i];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return { widthPt, heightPt, pixelWidth: w, pixelHeight: h, gray, png: new Uint8Array(canvas.toBuffer('image/png')), baselinesPt: [], marginPt: 0 };
 }
