@@ -1,7 +1,7 @@
 // Node side of the autotuner's cache: one JSON file {key: TuneEntry}, beside the Node model cache
 // ($PDFCHAT_MODEL_CACHE, else ~/.cache/pdfchat/models → ~/.cache/pdfchat/autotune.json), or $PDFCHAT_TUNE_CACHE.
 // Written whole (write to a temp file, then rename) so a crash never leaves half a file.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TuneCache, TuneEntry } from './autotune-cache';
@@ -16,7 +16,7 @@ export function fileTuneCache(path = defaultTuneCachePath()): TuneCache {
   const read = (): Record<string, TuneEntry> => {
     try {
       const v = JSON.parse(readFileSync(path, 'utf8'));
-      return v && typeof v === 'object' ? v : {};
+      return v && typeof v === 'object' && !Array.isArray(v) ? v : {}; // a foreign file (an array, a number): start afresh
     } catch {
       return {}; // absent or unreadable: tune again
     }
@@ -29,8 +29,13 @@ export function fileTuneCache(path = defaultTuneCachePath()): TuneCache {
       all[k] = v;
       mkdirSync(dirname(path), { recursive: true });
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(all, null, 1));
-      renameSync(tmp, path);
+      try {
+        writeFileSync(tmp, JSON.stringify(all, null, 1));
+        renameSync(tmp, path);
+      } catch (e) {
+        rmSync(tmp, { force: true }); // no temp file left beside it (the caller says the write failed)
+        throw e;
+      }
     },
   };
 }

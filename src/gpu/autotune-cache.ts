@@ -26,6 +26,42 @@ export interface TuneCache {
   set(key: string, entry: TuneEntry): Promise<void>;
 }
 
+/** An entry as the tuner writes it; anything else (a foreign or damaged cache) reads as no entry: tuned again. */
+export function isTuneEntry(v: unknown): v is TuneEntry {
+  if (!v || typeof v !== 'object') return false;
+  const e = v as Record<string, unknown>;
+  if (typeof e.variant !== 'string' || typeof e.complete !== 'boolean' || typeof e.ms !== 'number') return false;
+  if (e.measured === undefined) return true;
+  return Array.isArray(e.measured) && e.measured.every((m) => m && typeof m === 'object' && typeof (m as { variant?: unknown }).variant === 'string' && Number.isFinite((m as { ms?: unknown }).ms) && ((m as { probeMs?: unknown }).probeMs === undefined || Number.isFinite((m as { probeMs?: unknown }).probeMs)));
+}
+
+const warnedCaches = new WeakSet<TuneCache>();
+
+/**
+ * The cache as the tuner uses it: a choice that cannot be read counts as none (tuned again), and one that cannot
+ * be written (a read-only ~/.cache, a full IndexedDB quota) is used for this load and said once — never a load that
+ * fails because the cache did.
+ */
+export async function readTuneEntry(cache: TuneCache, key: string): Promise<TuneEntry | undefined> {
+  try {
+    const v = await cache.get(key);
+    return isTuneEntry(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeTuneEntry(cache: TuneCache, key: string, entry: TuneEntry): Promise<void> {
+  try {
+    await cache.set(key, entry);
+  } catch (e) {
+    if (warnedCaches.has(cache)) return;
+    warnedCaches.add(cache);
+    const why = e instanceof Error ? e.message : String(e);
+    console.warn(`The kernel tuning choices could not be stored (${cache.kind}: ${why}); they are used for this load and measured again on the next. In Node, point PDFCHAT_TUNE_CACHE at a writable file (or pass --no-tune).`);
+  }
+}
+
 export function memoryTuneCache(): TuneCache {
   const m = new Map<string, TuneEntry>();
   return { kind: 'memory', get: async (k) => m.get(k), set: async (k, v) => { m.set(k, v); } };

@@ -11,7 +11,7 @@ import { createBuffer, readBuffer, STORAGE, uploadBuffer, type GpuContext } from
 import { denseLinearCpu } from './cpu/dense-linear';
 import { destroyDense } from './dense-weight';
 import { DenseMatmulKernel, denseMatmulSources } from './kernels/dense-linear';
-import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseMatmulTileByName, denseTileSupports, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from './kernels/dense-matmul-tiles';
+import { DEFAULT_DENSE_MATMUL_TILE, DENSE_MATMUL_TILES, denseTileSupports, ROW_PER_THREAD_DENSE_MATMUL, type DenseMatmulTile } from './kernels/dense-matmul-tiles';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
 import { randomDense, denseShapeKey, type DenseShape } from './autotune-dense';
@@ -127,6 +127,7 @@ export async function autotuneDenseMatmul(ctx: GpuContext, shapes: DenseShape[],
 export function denseTileOf(decision: TuneDecision | undefined, w: { cols: number }): DenseMatmulTile | null | undefined {
   if (!decision) return undefined;
   if (decision.variant === ROW_PER_THREAD_DENSE_MATMUL) return null;
-  const t = denseMatmulTileByName(decision.variant);
+  // Only the tiles this version tunes: a name from a foreign or older cache is not compiled blindly.
+  const t = DENSE_MATMUL_TILES.find((x) => x.name === decision.variant);
   return t && denseTileSupports(w) ? t : undefined;
 }

@@ -18,7 +18,7 @@
 // Earlier times without a reference in both loads are dropped (measured again).
 import { AppError, throwIfAborted } from '../shared/errors';
 import { f32ToF16Bits } from '../shared/f16';
-import type { TuneCache } from './autotune-cache';
+import { readTuneEntry, writeTuneEntry, type TuneCache } from './autotune-cache';
 import type { GpuContext } from './context';
 import type { PackedGptq } from './gptq-repack';
 import { calibrateReps, type EncodeFn, type GpuTimer } from './timing';
@@ -274,7 +274,7 @@ export interface TuneDecision {
  */
 export async function decideUnlessPastDeadline(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string }, deadline: number,
   measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
-  const hit = await cache.get(key);
+  const hit = await readTuneEntry(cache, key);
   if (!hit?.complete && performance.now() > deadline) {
     return { kernel: d.kernel, shape: d.shape, variant: hit?.variant ?? d.fallback, fromCache: false, complete: false, skipped: 'time budget spent' };
   }
@@ -288,13 +288,13 @@ export async function decideUnlessPastDeadline(cache: TuneCache, key: string, d:
  */
 export async function decideWithCache(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string },
   measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
-  const hit = await cache.get(key);
+  const hit = await readTuneEntry(cache, key);
   if (hit && hit.complete) return { kernel: d.kernel, shape: d.shape, variant: hit.variant, fromCache: true, complete: true };
   const { candidates, complete } = await measure(hit?.measured ?? []);
   const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
   const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: d.fallback, ms: 0 };
   // All in this load's terms (earlier ones rescaled); the probes let a costAware resume rescale again.
   const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms!, ...(c.probeMs !== undefined ? { probeMs: c.probeMs } : {}) }));
-  await cache.set(key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
+  await writeTuneEntry(cache, key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
   return { kernel: d.kernel, shape: d.shape, variant: best.variant, fromCache: false, complete, candidates };
 }
