@@ -109,6 +109,10 @@ describe('engine CLI', () => {
     const bad = await cli('bench', '--model', 'synthetic:nope');
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('tinyllama-1.1b') });
+    // A bench that cannot fit its tokens in the model's context says so before uploading or tuning anything.
+    const tooLong = await cli('bench', '--model', 'synthetic:tiny-test', '--prompt-tokens', '600', '--gen-tokens', '4', '--roofline-mib', '16');
+    expect(tooLong.code).toBe(2);
+    expect(JSON.parse(tooLong.stdout.trim().split('\n').at(-1)!).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringContaining('--prompt-tokens 600 + --gen-tokens 4 = 604 positions') });
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(JSON.parse(unknown.stdout).error.code).toBe('BAD_ARGUMENT');

@@ -86,6 +86,10 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   const model = args.require('model');
   const promptTokens = args.number('prompt-tokens', 64);
   const genTokens = args.number('gen-tokens', 16);
+  // Flags that cannot work are said before the weights upload and tuning, not after a long run.
+  if (args.has('profile') && !ctx.device.features.has('timestamp-query')) {
+    throw new AppError('BAD_ARGUMENT', `bench --profile needs the timestamp-query feature, which ${ctx.adapterName} does not offer. Run without --profile.`);
+  }
   const synthetic = model.startsWith('synthetic:');
   const moeShape = synthetic ? SYNTHETIC_MOE_SHAPES[model.slice('synthetic:'.length)] : undefined; // src/model/moe-synthetic.ts
   const cfg = moeShape ?? (synthetic ? syntheticConfig(model.slice('synthetic:'.length)) : (await openCheckpoint(nodeDirFiles(model))).config);
@@ -94,7 +98,12 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
   // MoE: what a decode step reads (attention + router + the top-k chosen experts + shared expert), not all experts.
   const moeBytes = moeExpertBytesPerToken(weights, cfg);
   const bytesPerToken = decodeBytesPerToken(weights) + moeBytes;
-  const maxSeq = Math.min(cfg.maxPositionEmbeddings, promptTokens + genTokens + 8);
+  // (--profile decodes 3 tokens more.)
+  const needed = promptTokens + genTokens + (args.has('profile') ? 3 : 0);
+  if (needed > cfg.maxPositionEmbeddings) {
+    throw new AppError('BAD_ARGUMENT', `--prompt-tokens ${promptTokens} + --gen-tokens ${genTokens}${args.has('profile') ? ' (+3 for --profile)' : ''} = ${needed} positions, but this model's context holds ${cfg.maxPositionEmbeddings}. Ask for fewer tokens.`);
+  }
+  const maxSeq = Math.min(cfg.maxPositionEmbeddings, needed + 8);
   const maxBatch = Math.min(64, maxSeq);
   const choices = args.has('no-tune') ? null : await tuneLlamaWeights(ctx, weights, {
     cache: fileTuneCache(args.get('tune-cache') ?? undefined),
