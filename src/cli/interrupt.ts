@@ -3,6 +3,7 @@
 // registered with removeOnExit() are deleted, the one error line {"error": {"code": "ABORTED", …}} is written to
 // stdout (like every CLI error) and the exit status is 130, the shell's code for an interrupt.
 import { rmSync, writeSync } from 'node:fs';
+import { lineBreakIfNeeded } from './output';
 
 const paths = new Set<string>();
 
@@ -30,7 +31,7 @@ export function handleInterrupts(): void {
     removeAll();
     const what = signal === 'SIGINT' ? 'Interrupted (Ctrl-C)' : `Stopped (${signal})`;
     try {
-      writeSync(1, JSON.stringify({ error: { code: 'ABORTED', message: `${what}: nothing was finished; temporary files were removed. Run the command again to redo it.` } }) + '\n');
+      writeSync(1, lineBreakIfNeeded() + JSON.stringify({ error: { code: 'ABORTED', message: `${what}: nothing was finished; temporary files were removed. Run the command again to redo it.` } }) + '\n');
     } catch {
       // stdout already closed
     }

@@ -5,7 +5,7 @@
 import { AppError } from '../shared/errors';
 import { parseArgs, type CliArgs } from './args';
 import { handleInterrupts } from './interrupt';
-import { exitQuietlyOnClosedPipe, flushStdout, writeStdout } from './output';
+import { exitQuietlyOnClosedPipe, flushStdout, lineBreakIfNeeded, writeStdout } from './output';
 
 type Command = { run(args: CliArgs): Promise<void> };
 
@@ -41,7 +41,7 @@ main().then(
   },
   async (e) => {
     const err = AppError.from(e);
-    await writeStdout(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n').catch(() => undefined);
+    await writeStdout(lineBreakIfNeeded() + JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n').catch(() => undefined);
     if (err.code === 'INTERNAL' && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
     await flushStdout();
     process.exit(2);

@@ -25,3 +25,19 @@ export function exitQuietlyOnClosedPipe(): void {
     throw e;
   });
 }
+
+let atLineStart = true;
+
+/**
+ * Streamed text (cli generate prints each token as it comes) written through here is tracked, so that an error line
+ * written afterwards (Ctrl-C, a failure mid-answer) starts on a line of its own instead of being glued to the text.
+ */
+export function writeStreamed(text: string): void {
+  if (text.length > 0) atLineStart = text.endsWith('\n');
+  process.stdout.write(text);
+}
+
+/** '\n' when streamed text left the current line open, else ''. */
+export function lineBreakIfNeeded(): string {
+  return atLineStart ? '' : '\n';
+}

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../temp-dir';
+import { convertedStories, SKIP_STORIES } from './model-fixtures';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,4 +37,25 @@ describe('CLI interrupt', () => {
     expect(last.error.message).toMatch(/temporary files were removed/);
     expect(readdirSync(tmp).filter((n) => n.startsWith('pdfchat-peer-'))).toEqual([]);
   });
+
+  it.skipIf(SKIP_STORIES)('SIGINT while generate streams text: the ABORTED line starts on a line of its own', async () => {
+    const dir = await convertedStories();
+    const child = spawn(process.execPath, ['--import', './scripts/node20-polyfills.mjs', '--import', 'tsx', '--import', './scripts/raw-loader.mjs', 'src/cli/main.ts',
+      'generate', '--model', dir, '--prompt', 'Once upon a time', '--raw', '--temperature', '0', '--max-tokens', '400'], { cwd: ROOT });
+    let stdout = '';
+    let sent = false;
+    child.stdout.on('data', (b) => {
+      stdout += String(b);
+      // Text has come, mid-line: interrupt now.
+      if (!sent && stdout.length > 0 && !stdout.endsWith('\n')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(sent).toBe(true);
+    expect(code).toBe(130);
+    const lines = stdout.trimEnd().split('\n');
+    expect(JSON.parse(lines.at(-1)!).error.code).toBe('ABORTED'); // before: the JSON was glued to the text
+  }, 120_000);
 });

@@ -3,6 +3,7 @@
 // the continuation. Every flag is checked (GENERATE_SPEC) before the model is loaded.
 import { checkArgs, ENGINE_FLAGS, type CliArgs, type CommandSpec } from '../args';
 import { loadCliEngine } from '../engine-node';
+import { writeStreamed } from '../output';
 
 export const GENERATE_SPEC: CommandSpec = {
   command: 'generate',
@@ -33,11 +34,11 @@ export async function run(given: CliArgs): Promise<void> {
     repetitionPenalty: args.number('repetition-penalty', 1),
     seed: args.number('seed', 0),
   });
-  for await (const t of stream) process.stdout.write(t.text);
+  for await (const t of stream) writeStreamed(t.text);
   if (args.has('stats')) {
     const s = engine.lastStats()!;
     const info = engine.info!;
-    process.stdout.write(
+    writeStreamed(
       '\n' +
         JSON.stringify({
           prompt_tokens: s.promptTokens,
@@ -49,7 +50,7 @@ export async function run(given: CliArgs): Promise<void> {
         }) +
         '\n',
     );
-  } else process.stdout.write('\n');
+  } else writeStreamed('\n');
   await engine.unload();
 }
 
