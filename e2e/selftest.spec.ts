@@ -2,7 +2,11 @@ import { expect, test } from '@playwright/test';
 
 test('the GPU self-test page runs WGSL kernels on SwiftShader and matches the CPU twins', async ({ page }) => {
   await page.goto('/selftest.html');
+  // No benchmark beside the self-test (it would time both against each other): offered once it is done.
+  const bench = page.getByRole('button', { name: 'Benchmark this GPU' });
+  await expect(bench).toBeDisabled();
   const result = await page.waitForFunction(() => (window as unknown as { selfTest?: unknown }).selfTest, null, { timeout: 120_000 });
+  await expect(bench).toBeEnabled();
   const r = (await result.jsonValue()) as { adapter: string; kernels: { name: string; ok: boolean }[]; error?: unknown };
   expect(r.error).toBeUndefined();
   expect(r.kernels.length).toBeGreaterThan(0);

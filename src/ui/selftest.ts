@@ -73,6 +73,10 @@ async function benchmark(shape: string): Promise<void> {
 benchButton.addEventListener('click', () => void benchmark('tinyllama-1.1b'));
 
 (async () => {
+  // One GPU job at a time: a benchmark that ran beside the self-test (or the ?hub model check) would time both
+  // against each other. The button is offered once they are done.
+  benchButton.disabled = true;
+  benchButton.title = 'Waiting for the self-test to finish';
   const report: Record<string, unknown> = {};
   try {
     report.selfTest = await runSelfTest(navigator.gpu);
@@ -91,6 +95,8 @@ benchButton.addEventListener('click', () => void benchmark('tinyllama-1.1b'));
     }
     show(report);
   }
+  benchButton.title = '';
   const shape = params.get('bench');
   if (shape) await benchmark(shape);
+  else benchButton.disabled = false;
 })();
