@@ -24,12 +24,22 @@ export async function imageCoverage(page: PDFPageProxy, ops: Pdfjs['OPS']): Prom
   return coverageOf(imageBoxes(list.fnArray, list.argsArray as unknown[], ops), view);
 }
 
-/** Bounding boxes, in PDF user space, of the images an operator list paints. */
-export function imageBoxes(fnArray: ArrayLike<number>, argsArray: ArrayLike<unknown>, ops: Pdfjs['OPS']): Box[] {
+/** One image an operator list paints: the transform that maps its unit square onto the page, its size in pixels (0 when unknown). */
+export interface PlacedImage {
+  ctm: Matrix;
+  width: number;
+  height: number;
+}
+
+/**
+ * The images an operator list paints, each with its placement, following q/Q, cm and form XObjects' matrices
+ * (also ocr.ts, which sizes its rendering from them); at most MAX_IMAGES.
+ */
+export function placedImages(fnArray: ArrayLike<number>, argsArray: ArrayLike<unknown>, ops: Pdfjs['OPS']): PlacedImage[] {
   let ctm: Matrix = [1, 0, 0, 1, 0, 0];
   const stack: Matrix[] = [];
-  const boxes: Box[] = [];
-  for (let i = 0; i < fnArray.length && boxes.length < MAX_IMAGES; i++) {
+  const out: PlacedImage[] = [];
+  for (let i = 0; i < fnArray.length && out.length < MAX_IMAGES; i++) {
     const fn = fnArray[i];
     const args = argsArray[i] as unknown[] | null | undefined;
     if (fn === ops.save) stack.push(ctm);
@@ -40,19 +50,29 @@ export function imageBoxes(fnArray: ArrayLike<number>, argsArray: ArrayLike<unkn
       const m = args?.[0] as ArrayLike<number> | null | undefined;
       if (m && m.length === 6) ctm = multiply(ctm, Array.from(m) as Matrix);
     } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
-    else if (fn === ops.paintImageXObject || fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
-      boxes.push(unitSquareBox(ctm));
+    else if (fn === ops.paintImageXObject) {
+      out.push({ ctm, width: Number(args?.[1]) || 0, height: Number(args?.[2]) || 0 });
+    } else if (fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
+      const img = args?.[0] as { width?: number; height?: number } | undefined;
+      out.push({ ctm, width: img?.width ?? 0, height: img?.height ?? 0 });
     } else if (fn === ops.paintImageXObjectRepeat && args) {
       // [objId, scaleX, scaleY, positions]: the same image placed at several points.
       const sx = Number(args[1]);
       const sy = Number(args[2]);
       const positions = args[3] as ArrayLike<number> | undefined;
-      for (let k = 0; positions && k + 1 < positions.length && boxes.length < MAX_IMAGES; k += 2) {
-        boxes.push(unitSquareBox(multiply(ctm, [sx, 0, 0, sy, positions[k], positions[k + 1]])));
+      for (let k = 0; positions && k + 1 < positions.length && out.length < MAX_IMAGES; k += 2) {
+        out.push({ ctm: multiply(ctm, [sx, 0, 0, sy, positions[k], positions[k + 1]]), width: 0, height: 0 });
       }
     }
   }
-  return boxes.filter((b) => Number.isFinite(b.x0 + b.y0 + b.x1 + b.y1) && b.x1 > b.x0 && b.y1 > b.y0);
+  return out;
+}
+
+/** Bounding boxes, in PDF user space, of the images an operator list paints. */
+export function imageBoxes(fnArray: ArrayLike<number>, argsArray: ArrayLike<unknown>, ops: Pdfjs['OPS']): Box[] {
+  return placedImages(fnArray, argsArray, ops)
+    .map((p) => unitSquareBox(p.ctm))
+    .filter((b) => Number.isFinite(b.x0 + b.y0 + b.x1 + b.y1) && b.x1 > b.x0 && b.y1 > b.y0);
 }
 
 /** Axis-aligned bounding box of the unit square under `m` (exact for upright and quarter-turned images). */

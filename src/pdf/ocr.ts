@@ -12,7 +12,7 @@ import { imageToUprightPage, readBestOrientation, turnedPage, type OcrPageOrient
 import { pageFromTesseract, type PageTextAndWords } from './ocr-text';
 import type { OcrPage, OcrProgress } from './ocr-types';
 import type { Pdfjs } from './pdfjs-env';
-import { multiply, type Matrix } from './positioned-text';
+import { placedImages } from './image-coverage';
 
 /** Renders `page` at `scale` (pixels per point) and returns the image encoded as PNG. */
 export type PageRasteriser = (page: PDFPageProxy, scale: number) => Promise<Uint8Array>;
@@ -159,39 +159,15 @@ export async function ocrDpi(page: PDFPageProxy, ops: Pdfjs['OPS']): Promise<num
   const list = await page.getOperatorList();
   const [vx0, vy0, vx1, vy1] = page.view;
   const pageArea = Math.abs(vx1 - vx0) * Math.abs(vy1 - vy0);
-  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
-  const stack: Matrix[] = [];
   let best = 0;
-  for (let i = 0; i < list.fnArray.length; i++) {
-    const fn = list.fnArray[i];
-    const args = list.argsArray[i] as unknown[] | null;
-    if (fn === ops.save) stack.push(ctm);
-    else if (fn === ops.restore) ctm = stack.pop() ?? ctm;
-    else if (fn === ops.transform && args) ctm = multiply(ctm, args.slice(0, 6).map(Number) as Matrix);
-    else if (fn === ops.paintFormXObjectBegin) {
-      stack.push(ctm);
-      const m = args?.[0] as ArrayLike<number> | null | undefined;
-      if (m && m.length === 6) ctm = multiply(ctm, Array.from(m) as Matrix);
-    } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
-    else {
-      let iw = 0;
-      let ih = 0;
-      if (fn === ops.paintImageXObject) {
-        iw = Number(args?.[1]) || 0;
-        ih = Number(args?.[2]) || 0;
-      } else if (fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
-        const img = args?.[0] as { width?: number; height?: number } | undefined;
-        iw = img?.width ?? 0;
-        ih = img?.height ?? 0;
-      }
-      if (iw <= 0 || ih <= 0) continue;
-      // The image is the unit square mapped by the CTM: its sides on the page, in points.
-      const side0 = Math.hypot(ctm[0], ctm[1]);
-      const side1 = Math.hypot(ctm[2], ctm[3]);
-      const area = Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]);
-      if (!(side0 > 0 && side1 > 0) || area < OCR_SCAN_COVERAGE * pageArea) continue;
-      best = Math.max(best, ((iw / side0) * 72 + (ih / side1) * 72) / 2);
-    }
+  for (const { ctm, width: iw, height: ih } of placedImages(list.fnArray, list.argsArray as unknown[], ops)) {
+    if (iw <= 0 || ih <= 0) continue;
+    // The image is the unit square mapped by the CTM: its sides on the page, in points.
+    const side0 = Math.hypot(ctm[0], ctm[1]);
+    const side1 = Math.hypot(ctm[2], ctm[3]);
+    const area = Math.abs(ctm[0] * ctm[3] - ctm[1] * ctm[2]);
+    if (!(side0 > 0 && side1 > 0) || area < OCR_SCAN_COVERAGE * pageArea) continue;
+    best = Math.max(best, ((iw / side0) * 72 + (ih / side1) * 72) / 2);
   }
   if (best === 0) return OCR_MAX_DPI;
   return Math.min(OCR_MAX_DPI, Math.max(OCR_MIN_DPI, best));
