@@ -7,6 +7,9 @@ import { AppError } from '../../shared/errors';
 import { foreignFileMessage } from './file-kind';
 import type { LayerWeightsF32, LinearF32, LlamaWeightsF32 } from '../reference';
 
+/** uint32 at the start of a llama2.c export.py --version 1/2 file: "ak42" read little-endian. */
+export const LLAMA2C_MAGIC = 0x616b3432;
+
 export interface Llama2cHeader {
   dim: number;
   hiddenDim: number;
@@ -45,6 +48,16 @@ export function readLlama2cCheckpoint(bytes: Uint8Array): Llama2cModel {
   if (foreign) throw new AppError('MALFORMED_WEIGHTS', foreign);
   if (bytes.byteLength < 28) throw new AppError('MALFORMED_WEIGHTS', 'The llama2.c checkpoint is shorter than its 28-byte header.');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // llama2.c's export.py --version 1 (fp32) / --version 2 (int8 Q8_0) write uint32 0x616b3432 ("ak42"), a version
+  // and a 256-byte header; only the legacy layout (export.py --version 0, as run.c reads) is read here.
+  if (dv.getUint32(0, true) === LLAMA2C_MAGIC) {
+    const version = dv.getInt32(4, true);
+    throw new AppError(
+      'MALFORMED_WEIGHTS',
+      `This is a llama2.c version-${version} export (export.py --version ${version}${version === 2 ? ', int8 quantised' : version === 1 ? ', fp32 with the newer header' : ''}); this converter reads only the legacy llama2.c format (version 0, what run.c reads). Re-export the checkpoint with llama2.c's export.py --version 0 (e.g. python export.py model.bin --version 0 --checkpoint ckpt.pt) and pass that .bin as --model.`,
+      { version },
+    );
+  }
   const h = Array.from({ length: 7 }, (_, i) => dv.getInt32(i * 4, true));
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabRaw, seqLen] = h;
   const header: Llama2cHeader = { dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(vocabRaw), seqLen, sharedClassifier: vocabRaw > 0 };
@@ -52,6 +65,14 @@ export function readLlama2cCheckpoint(bytes: Uint8Array): Llama2cModel {
     throw new AppError('MALFORMED_WEIGHTS', `This is not a llama2.c checkpoint (header ${JSON.stringify(h)}). Pass the llama2.c .bin checkpoint (e.g. stories260K.bin, written by llama2.c's export) as --model.`);
   }
   const headDim = dim / nHeads;
+  // RoPE rotates pairs of a head's values (llama2.c's run.c too): an odd head size has no such model.
+  if (headDim % 2 !== 0) {
+    throw new AppError(
+      'UNSUPPORTED_MODEL',
+      `This llama2.c checkpoint has a head size of ${headDim} (dim ${dim} / n_heads ${nHeads}); rotary position embeddings need an even head size, so it cannot be converted. Pass a checkpoint whose dim / n_heads is even (e.g. stories260K.bin, dim 64 / 8 heads).`,
+      { dim, nHeads, headDim },
+    );
+  }
   const kvDim = nKvHeads * headDim;
   const V = header.vocabSize;
   const L = nLayers;

@@ -32,5 +32,27 @@ export function readLlama2cTokenizer(bytes: Uint8Array, vocabSize: number): SpmV
     scores.push(score);
     types.push(type);
   }
+  if (o < bytes.byteLength) throw new AppError('TOKENIZER_ERROR', extraBytesMessage(bytes, dv, o, vocabSize));
   return { pieces, scores, types, unkId: 0, bosId: 1, eosId: 2 };
+}
+
+/**
+ * Bytes after the model's vocab_size tokens: a tokenizer made for a bigger vocabulary (llama2's 32000-token
+ * tokenizer.bin with stories260K's 512), whose first tokens would decode the model's ids into the wrong text.
+ */
+function extraBytesMessage(bytes: Uint8Array, dv: DataView, start: number, vocabSize: number): string {
+  // Count the whole tokens that follow (cheap: 8 bytes of header each), as long as they parse as tokens.
+  let o = start;
+  let extra = 0;
+  while (o + 8 <= bytes.byteLength) {
+    const len = dv.getInt32(o + 4, true);
+    if (len < 0 || o + 8 + len > bytes.byteLength) break;
+    o += 8 + len;
+    extra++;
+  }
+  const what =
+    o === bytes.byteLength && extra > 0
+      ? `has ${vocabSize + extra} tokens, more than the model's vocabulary of ${vocabSize}`
+      : `goes on for ${bytes.byteLength - start} bytes after the model's vocabulary of ${vocabSize} tokens (it is made for a bigger vocabulary, or is not a llama2.c tokenizer)`;
+  return `The tokenizer file ${what}, so it is not this model's tokenizer and would turn the model's token ids into the wrong text. Pass the tokenizer the model was trained with as --tokenizer (stories260K.bin: tok512.bin; the stories15M/42M/110M models: llama2.c's tokenizer.bin).`;
 }
