@@ -5,7 +5,10 @@
 // (bench --peer llama.cpp, in a child process: scripts/bench-device-peer.ts), and writes ONE JSON file. It
 // rewrites that file after every stage, so a run cut short still leaves what it measured.
 //   --shapes tinyllama-1.1b,llama-3.2-1b:1500:4,…   name[:prompt tokens[:generated tokens]] (default 64:16)
-//   --out FILE            (default bench-device.json)
+//   --out FILE            (default bench-device.json; its folder is made). Written at the start (an older file there is
+//                         replaced), after every stage and on a failure: `status` running | done | failed | stopped;
+//                         a failure that ends the run (no GPU adapter, …) is `error` {stage, code, message}, also
+//                         said on stderr, exit status 1 (2: --out cannot be written; 128 + n: stopped by signal n)
 //   --budget-s N          stop starting stages after N seconds (default 420)
 //   --stop-s N            no stage's child process runs past N seconds (default 465; bench-device.sh kills the
 //                         whole run at 470)
@@ -24,8 +27,9 @@
 //   --peer-timeout-s N    one race's time limit (default 200); --peer-runs N (3), --check-tokens N (8)
 //   --peer-no-tune        the races run our untuned kernels (bench --peer --no-tune)
 //   --peer-child …        (internal) run `bench --peer llama.cpp` with the flags that follow and exit
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { constants } from 'node:os';
 import { acquireGpu } from '../src/gpu/context';
 import { LLAMA_SHAPES, runKernelBench } from '../src/gpu/kernel-bench';
 import { denseMatvecVariants } from '../src/gpu/kernels/dense-linear';
@@ -34,6 +38,7 @@ import { GPTQ_MATMUL_TILES } from '../src/gpu/kernels/gptq-matmul-tiles';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { measureRoofline } from '../src/gpu/roofline';
 import { parseArgs } from '../src/cli/args';
+import { AppError } from '../src/shared/errors';
 import { runBench } from '../src/cli/commands/bench';
 import { parsePeerSpec, runPeerRace, type PeerRaceEntry } from './bench-device-peer';
 
@@ -61,9 +66,49 @@ const peerMinS = Number(arg('--peer-min-s', '60'));
 
 const report: Record<string, unknown> & { stages: { stage: string; seconds: number; error?: string; skipped?: string }[]; models: unknown[]; peer: PeerRaceEntry[] } = {
   started: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`,
-  stages: [], models: [], peer: [],
+  status: 'running', stages: [], models: [], peer: [],
 };
 const save = () => writeFileSync(out, JSON.stringify({ ...report, elapsed_s: Math.round(elapsedS() * 10) / 10 }, null, 1) + '\n');
+/** What the run is doing now: the `stage` of a failure that ends it. */
+let current = 'start';
+
+// The output first: its folder made, and this run's file in place of an older one, before anything can fail.
+try {
+  if (!out) throw new Error('--out needs a file name');
+  mkdirSync(dirname(resolve(out)), { recursive: true });
+  save();
+} catch (e) {
+  process.stderr.write(`bench-device: cannot write --out ${out ?? ''}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+}
+
+/** Ends the run: the failure in the JSON (`status` failed, `error` {stage, code, message}), a line on stderr, exit 1. */
+function fail(e: unknown, exitCode = 1, status = 'failed'): never {
+  const err = AppError.from(e);
+  report.status = status;
+  report.error = { stage: current, code: err.code, message: err.message };
+  let saved = '';
+  try { save(); } catch (se) { saved = ` (and ${out} could not be written: ${se instanceof Error ? se.message : String(se)})`; }
+  process.stderr.write(`bench-device: ${status === 'stopped' ? 'stopped' : 'failed'} at ${current} [${err.code}]: ${err.message}${saved || ` (in ${out})`}\n`);
+  process.exit(exitCode);
+}
+process.on('uncaughtException', (e) => fail(e));
+process.on('unhandledRejection', (e) => fail(e));
+// bench-device.sh passes Ctrl-C / SIGTERM / SIGHUP on (and `timeout` sends SIGTERM at the limit): say so in the JSON.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => fail(new AppError('ABORTED', `stopped by ${sig} (Ctrl-C, a time limit or a hangup) during ${current}; the stages before it are complete`), 128 + constants.signals[sig], 'stopped'));
+}
+
+/** The NO_WEBGPU of acquireGpu, with what to check on a machine that should have a GPU. */
+function noAdapter(e: unknown): AppError {
+  const err = AppError.from(e);
+  if (err.code !== 'NO_WEBGPU') return err;
+  const icd = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
+  const missing = icd?.split(':').filter((f) => f && !existsSync(f)) ?? [];
+  return new AppError('NO_WEBGPU', 'No GPU adapter: Dawn (Vulkan) found no device. Check the Vulkan driver and its ICD manifest: '
+    + (icd ? `VK_ICD_FILENAMES is ${icd}${missing.length ? ` (${missing.join(', ')} does not exist)` : ''}; ` : 'VK_ICD_FILENAMES is not set, so the loader reads /usr/share/vulkan/icd.d and /etc/vulkan/icd.d; ')
+    + 'NVIDIA: nvidia-smi works and libGLX_nvidia.so.0 is installed (bench-device.sh writes a manifest for it when none exists); `vulkaninfo --summary` lists the devices the loader sees.');
+}
 
 async function stage(name: string, fn: () => Promise<void>, minLeftS = 0): Promise<void> {
   if (elapsedS() > budgetS - minLeftS) {
@@ -72,6 +117,7 @@ async function stage(name: string, fn: () => Promise<void>, minLeftS = 0): Promi
     return;
   }
   const s0 = performance.now();
+  current = name;
   try {
     await fn();
     report.stages.push({ stage: name, seconds: Math.round((performance.now() - s0) / 100) / 10 });
@@ -82,7 +128,8 @@ async function stage(name: string, fn: () => Promise<void>, minLeftS = 0): Promi
   process.stderr.write(`[bench-device] ${name}: ${JSON.stringify(report.stages.at(-1))}\n`);
 }
 
-const ctx = await acquireGpu(nodeGpu());
+current = 'gpu';
+const ctx = await (async () => acquireGpu(nodeGpu()))().catch((e: unknown) => fail(noAdapter(e))); // nodeGpu throws where Dawn's addon cannot load
 report.adapter = { ...ctx.adapterInfo, name: ctx.adapterName };
 report.features = { f16: ctx.f16, subgroups: ctx.subgroups, timestamp: ctx.device.features.has('timestamp-query') };
 report.limits = { maxBufferSize: ctx.limits.maxBufferSize, maxStorageBufferBindingSize: ctx.limits.maxStorageBufferBindingSize, maxComputeInvocationsPerWorkgroup: ctx.limits.maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupStorageSize: ctx.limits.maxComputeWorkgroupStorageSize };
@@ -139,6 +186,8 @@ for (const spec of shapes) {
 }
 for (const p of racesLeft) await race(p);
 
+current = 'end';
+report.status = 'done';
 save();
 process.stderr.write(`[bench-device] wrote ${out} (${elapsedS().toFixed(0)} s)\n`);
 ctx.device.destroy();

@@ -17,12 +17,40 @@
 # Vulkan loader: the system's libvulkan.so.1, else .vendor/device/lib. If no Vulkan ICD manifest exists but
 # NVIDIA's driver library does (containers often have the library without the manifest), a manifest for it is
 # written to the temp dir. Temp files (the races' GGUFs, up to 3.6 GB) go to that temp dir, removed at the end.
-# The whole run is killed after BENCH_DEVICE_TIMEOUT seconds (default 470: within 8 minutes).
+# The whole run is stopped after BENCH_DEVICE_TIMEOUT seconds (default 470: within 8 minutes; SIGTERM, then
+# SIGKILL 5 s later for what is still there). Ctrl-C, SIGTERM and SIGHUP stop it at once: the signal goes on to
+# the benchmark and everything it started (its own process group), the script waits for them to end, removes the
+# temp dir and exits 130 / 143 / 129. Exit status 2: a file of .vendor/device is missing or damaged.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 vendor="$here/.vendor/device"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pdfchat-bench-device.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+
+# Signals. The benchmark runs under `timeout` in the background: timeout makes itself the leader of a process
+# group of its own (so that at the limit it stops Node and Node's children together), which is why the
+# terminal's Ctrl-C (sent to the terminal's foreground group) reaches only this script. The traps pass the
+# signal on to that group, wait until timeout has ended (it SIGKILLs the group 5 s after the signal, -k 5), kill
+# what is left in the group (a grandchild that ignores the signal), and exit; the EXIT trap then removes $work.
+child=''     # timeout's pid (= its process group's id) while the benchmark runs
+launched=''  # set just before timeout is started in the background
+stop_child() { # $1: the signal to pass on
+  kill -s "$1" -- "-$child" 2>/dev/null || kill -s "$1" "$child" 2>/dev/null || true
+  while kill -0 "$child" 2>/dev/null; do wait "$child" 2>/dev/null || true; done
+  kill -s KILL -- "-$child" 2>/dev/null || true
+}
+on_signal() { # $1: signal, $2: exit status
+  trap '' INT TERM HUP PIPE # a second Ctrl-C while stopping: timeout's SIGKILL follows within 5 s anyway; PIPE: stderr may be gone (a hangup)
+  if [ -n "$launched" ] && [ -z "$child" ]; then child=$!; fi # the signal came between `&` and child=$!
+  if [ -n "$child" ]; then
+    echo "bench-device: SIG$1: stopping the benchmark; the JSON holds the stages that finished" >&2 || true
+    stop_child "$1"
+  fi
+  exit "$2"
+}
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
 
 # xz for the vendored files: the system's, else the vendored binary with its library.
 unxz_cmd() {
@@ -40,14 +68,23 @@ if [ -d "$here/node_modules/esbuild" ] && [ -d "$here/node_modules/webgpu" ] && 
   node "$here/scripts/build-bench-device.mjs" "$payload" >&2
 elif [ -f "$vendor/payload.tar.xz" ]; then
   mkdir -p "$payload"
-  unxz_cmd "$vendor/payload.tar.xz" | tar -x -C "$payload"
+  if ! unxz_cmd "$vendor/payload.tar.xz" | tar -x -C "$payload"; then
+    echo "bench-device: could not unpack $vendor/payload.tar.xz (truncated or damaged: an interrupted copy?); copy .vendor/device again or rerun scripts/prepare-bench-device.sh" >&2; exit 2
+  fi
+  if [ ! -f "$payload/bench-device.mjs" ]; then
+    echo "bench-device: $vendor/payload.tar.xz has no bench-device.mjs; rerun scripts/prepare-bench-device.sh" >&2; exit 2
+  fi
 else
   echo "bench-device: $vendor/payload.tar.xz is missing; run scripts/prepare-bench-device.sh first" >&2; exit 2
 fi
 
 # Node.
 if [ -f "$vendor/node.xz" ]; then
-  unxz_cmd "$vendor/node.xz" > "$work/node" && chmod +x "$work/node"
+  # Not in an && list: set -e does not stop at a failure there, and a truncated node.xz went on to "Permission denied".
+  if ! unxz_cmd "$vendor/node.xz" > "$work/node"; then
+    echo "bench-device: could not unpack $vendor/node.xz (truncated or damaged: an interrupted copy?); copy .vendor/device again or rerun scripts/prepare-bench-device.sh" >&2; exit 2
+  fi
+  chmod +x "$work/node"
   node_bin="$work/node"
 elif command -v node >/dev/null; then
   node_bin=$(command -v node)
@@ -59,7 +96,22 @@ fi
 if ! { ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; } && [ -f "$vendor/lib/libvulkan.so.1" ]; then
   export LD_LIBRARY_PATH="$vendor/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
-if [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+# Whether the loader finds an ICD manifest of the system's: in the folders it searches (XDG config and data dirs,
+# /etc/vulkan; BENCH_DEVICE_ICD_DIRS, colon-separated, replaces that list: for the tests). One folder with
+# manifests is enough (an `ls a/*.json b/*.json` fails as soon as one of them has none).
+has_icd_manifest() {
+  local dirs d f
+  if [ -n "${BENCH_DEVICE_ICD_DIRS:-}" ]; then dirs=$BENCH_DEVICE_ICD_DIRS
+  else dirs="${XDG_CONFIG_HOME:-${HOME:-/nonexistent}/.config}:${XDG_CONFIG_DIRS:-/etc/xdg}:/etc:${XDG_DATA_HOME:-${HOME:-/nonexistent}/.local/share}:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+    dirs=$(printf '%s' "$dirs" | tr ':' '\n' | sed '/^$/d; s|$|/vulkan/icd.d|' | paste -sd: -)
+  fi
+  local IFS=:
+  for d in $dirs; do
+    for f in "$d"/*.json; do [ -e "$f" ] && return 0; done
+  done
+  return 1
+}
+if [ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ] && ! has_icd_manifest; then
   nv=$(ldconfig -p 2>/dev/null | awk '/libGLX_nvidia.so.0 /{print $NF; exit}')
   if [ -n "$nv" ]; then
     printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$nv" > "$work/nvidia_icd.json"
@@ -67,10 +119,20 @@ if [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /usr/share/vulkan/icd.d/*.json /etc/vu
   fi
 fi
 
-echo "bench-device: node $("$node_bin" --version), VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<loader default>}" >&2
+if ! node_version=$("$node_bin" --version 2>&1); then
+  echo "bench-device: $node_bin does not run: $node_version" >&2
+  [ "$node_bin" = "$work/node" ] && echo "bench-device: (unpacked from $vendor/node.xz: copy .vendor/device again or rerun scripts/prepare-bench-device.sh)" >&2
+  exit 2
+fi
+echo "bench-device: node $node_version, VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-<loader default>}" >&2
 status=0
 limit="${BENCH_DEVICE_TIMEOUT:-470}"
 mkdir -p "$work/tmp"
-TMPDIR="$work/tmp" timeout "$limit" "$node_bin" "$payload/bench-device.mjs" --stop-s "$((limit - 5))" "$@" || status=$?
+# In the background, so that the traps above run while it does (bash runs a trap only between commands).
+launched=1
+TMPDIR="$work/tmp" timeout -k 5 "$limit" "$node_bin" "$payload/bench-device.mjs" --stop-s "$((limit - 5))" "$@" &
+child=$!
+wait "$child" || status=$?
+kill -s KILL -- "-$child" 2>/dev/null || true # what Node left running in its group (a race's child)
 [ "$status" = 124 ] && echo "bench-device: stopped after $limit s; the JSON holds the stages that finished" >&2
 exit "$status"
