@@ -233,3 +233,12 @@ export function noiseScan(widthPt: number, heightPt: number, dpi: number, seed =
   ctx.putImageData(img, 0, 0);
   return { widthPt, heightPt, pixelWidth: w, pixelHeight: h, gray, png: new Uint8Array(canvas.toBuffer('image/png')), baselinesPt: [], marginPt: 0 };
 }
+
+/** Five lines of English prose for OCR scans (pdf-ocr.test.ts, pdf-ocr-orientation.test.ts). */
+export const OCR_SAMPLE_ENGLISH = [
+  'Optical character recognition turns the pixels of a scanned',
+  'page back into letters and words. Each page is rendered at',
+  'the resolution of its image, handed to the recogniser, and',
+  'the text that comes back is indexed like any other page, so',
+  'that questions about the document can find it again.',
+];

@@ -19,15 +19,9 @@ import * as orientation from '../../src/pdf/ocr-orientation';
 import type { OcrPage, OcrWord } from '../../src/pdf/ocr-types';
 import { getPdfjsEnvironment } from '../../src/pdf/pdfjs-env';
 import { errorOf } from './pdf-helpers';
-import { buildScanPdf, noiseScan, scanText, turnedPoint, turnScan, wordRecall, type ScannedPage, type Turn } from './pdf-ocr-helpers';
+import { OCR_SAMPLE_ENGLISH, buildScanPdf, noiseScan, scanText, turnedPoint, turnScan, wordRecall, type ScannedPage, type Turn } from './pdf-ocr-helpers';
 
-const ENGLISH = [
-  'Optical character recognition turns the pixels of a scanned',
-  'page back into letters and words. Each page is rendered at',
-  'the resolution of its image, handed to the recogniser, and',
-  'the text that comes back is indexed like any other page, so',
-  'that questions about the document can find it again.',
-];
+const ENGLISH = OCR_SAMPLE_ENGLISH;
 const FONT = '"DejaVu Serif", serif';
 const SIZE = 11;
 const upright = scanText({ lines: ENGLISH, font: FONT, sizePt: SIZE, dpi: 200, widthPt: 432, heightPt: 200 });

@@ -11,15 +11,9 @@ import type { OcrPage } from '../../src/pdf/ocr-types';
 import { DocumentLibrary } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
 import { errorOf, fixture, HAVE_FIXTURES, SKIP_REASON } from './pdf-helpers';
-import { buildScanPdf, charRecall, scanText, wordRecall } from './pdf-ocr-helpers';
+import { OCR_SAMPLE_ENGLISH, buildScanPdf, charRecall, scanText, wordRecall } from './pdf-ocr-helpers';
 
-const ENGLISH = [
-  'Optical character recognition turns the pixels of a scanned',
-  'page back into letters and words. Each page is rendered at',
-  'the resolution of its image, handed to the recogniser, and',
-  'the text that comes back is indexed like any other page, so',
-  'that questions about the document can find it again.',
-];
+const ENGLISH = OCR_SAMPLE_ENGLISH;
 const CHINESE = ['扫描的文件只有图像，没有文字层。', '光学字符识别把页面上的像素变回文字，', '这样就可以搜索和引用这些页面。', '每一页都会在浏览器里单独识别。'];
 
 const english200 = scanText({ lines: ENGLISH, font: '"DejaVu Serif", serif', sizePt: 11, dpi: 200, widthPt: 432, heightPt: 200 });
