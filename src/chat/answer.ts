@@ -1,10 +1,9 @@
 // One question → one assistant turn: retrieve passages over the selected documents, then either stream a
 // model answer over a fitted prompt, or (no model loaded) return the passages themselves: search mode.
-import type { Engine, ModelInfo } from '../model/engine-types';
+import type { ChatMessage, Engine, ModelInfo } from '../model/engine-types';
 import type { ConversationTurn } from '../retrieval/library';
 import { AppError } from '../shared/errors';
 import { REWRITE_CUE, REWRITE_MAX_TOKENS, rewriteQuery, rewriteRequest, type QueryRewrite } from '../retrieval/query-rewrite';
-import type { ChatMessage } from '../model/engine-types';
 import { buildPrompt, continueConversation, type HistoryTurn } from './prompt';
 import type { ChatTurn, CitedSource, Passage } from './types';
 
@@ -100,8 +99,8 @@ export function cutNotice(finish: string | undefined, budget: number, setting: n
  * turn, not two of the whole conversation). Undefined — the rewrite's own short prompt — when that does not
  * leave room for the rewrite in the context (the answer prompt will then be fitted by dropping turns anyway).
  */
-async function rewriteInput(question: string, earlier: ChatTurn[], engine: Engine, info: ModelInfo, settings: AnswerSettings): Promise<string | ChatMessage[] | undefined> {
-  const input = continueConversation({ systemPrompt: settings.systemPrompt, history: historyFromTurns(earlier), useChatTemplate: info.hasChatTemplate }, rewriteRequest(question), REWRITE_CUE);
+async function rewriteInput(question: string, sent: HistoryTurn[], engine: Engine, info: ModelInfo, settings: AnswerSettings): Promise<string | ChatMessage[] | undefined> {
+  const input = continueConversation({ systemPrompt: settings.systemPrompt, history: sent, useChatTemplate: info.hasChatTemplate }, rewriteRequest(question), REWRITE_CUE);
   const tokens = await engine.countTokens(input);
   return tokens + REWRITE_MAX_TOKENS < info.contextLength ? input : undefined;
 }
@@ -115,12 +114,14 @@ export async function answerQuestion(
   cb: AnswerCallbacks = {},
 ): Promise<Omit<ChatTurn, 'id' | 'createdAt'>> {
   const history = searchHistory(earlier);
+  /** The earlier turns as they were sent: the rewrite's prompt and the answer's start with them. */
+  const sent = historyFromTurns(earlier);
   // Bounded (a few tokens), cancellable, and on failure the search runs on the question alone.
   let rewrite: Awaited<ReturnType<typeof rewriteQuery>> | null = null;
   try {
     if (deps.engine && settings.queryRewrite) {
       const { engine, info } = deps.engine;
-      const prompt = await rewriteInput(question, earlier, engine, info, settings).catch(() => undefined); // a failed count: its own prompt
+      const prompt = await rewriteInput(question, sent, engine, info, settings).catch(() => undefined); // a failed count: its own prompt
       rewrite = await rewriteQuery(engine, info, question, history, { signal: cb.signal, ...(prompt ? { prompt } : {}) });
     }
   } catch (e) {
@@ -142,7 +143,7 @@ export async function answerQuestion(
     systemPrompt: settings.systemPrompt,
     question,
     passages,
-    history: historyFromTurns(earlier),
+    history: sent,
     contextLength: info.contextLength,
     maxAnswerTokens: settings.maxAnswerTokens,
     useChatTemplate: info.hasChatTemplate,

@@ -61,10 +61,10 @@ export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null |
   const words: OcrWord[] = [];
   const paragraphs: string[] = [];
   const round = (v: number) => Math.round(v * 100) / 100;
+  const map: ImageToPage = typeof toPage === 'number' ? (x, y) => [x / toPage, y / toPage] : toPage;
   const box = (x0: number, y0: number, x1: number, y1: number): Pick<OcrWord, 'x0' | 'y0' | 'x1' | 'y1'> => {
-    if (typeof toPage === 'number') return { x0: round(x0 / toPage), y0: round(y0 / toPage), x1: round(x1 / toPage), y1: round(y1 / toPage) };
-    const [ax, ay] = toPage(x0, y0);
-    const [bx, by] = toPage(x1, y1);
+    const [ax, ay] = map(x0, y0);
+    const [bx, by] = map(x1, y1);
     return { x0: round(Math.min(ax, bx)), y0: round(Math.min(ay, by)), x1: round(Math.max(ax, bx)), y1: round(Math.max(ay, by)) };
   };
   for (const block of blocks ?? []) {

@@ -37,6 +37,7 @@ import { describeHttpFailure, hubFetch, normalizeEndpoint, resolveUrl, sha256Fro
 import { FileLayout, modelKey, writeJson, type ModelFileRecord, type ModelRecord } from './layout';
 import { listCachedModels } from './model-store';
 import { checkRoomFor, formatBytes, quotaExceededError, requestPersistentStorage } from './quota';
+import { StallGuard } from './stall-guard';
 import { DEFAULT_MAX_ONE_SHOT_BYTES, sha256OfChunks } from './sha256';
 import { defaultClock, SpeedMeter, type Clock } from './speed-meter';
 
@@ -111,66 +112,6 @@ const DEFAULT_CHUNK = 16 * 1024 * 1024;
 const DEFAULT_STALL_MS = 30_000;
 
 class RetryableError extends AppError {}
-
-/**
- * One request's guard against a silent connection. fetch() and reader.read() have no timeout of their own: a
- * connection that stops sending without closing leaves them pending forever, so no retry and no error would
- * ever come. `wait(p)` times one wait on the network (the headers, one body read) — only that, so a slow
- * storage write between reads is never taken for a stall; when nothing came within `ms`, the request is
- * aborted and the wait rejects with `stall`. `signal` (pass it to fetch) also follows the caller's cancel
- * signal, so Cancel still aborts the request; tell the two apart with `stall` (set only by the timer).
- */
-class StallGuard {
-  private readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  /** The error the timer aborted the request with; undefined while it has not fired. */
-  stall: AppError | undefined;
-  private readonly onCancel = () => this.controller.abort(this.cancel?.reason);
-
-  constructor(
-    private readonly ms: number,
-    /** Says what stalled; called when the timer fires, so it can tell how much had arrived by then. */
-    private readonly describe: () => string,
-    private readonly cancel?: AbortSignal,
-  ) {
-    if (cancel?.aborted) this.onCancel();
-    else cancel?.addEventListener('abort', this.onCancel, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  /**
-   * `p`, or a rejection once the request is aborted (by the timer or a cancel) while it is pending: whether
-   * the aborted fetch rejects a pending read is left to the implementation, so this does not count on it.
-   */
-  async wait<T>(p: Promise<T>): Promise<T> {
-    const signal = this.controller.signal;
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(this.stall ?? new AppError('ABORTED', 'The download was cancelled.'));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
-    this.timer = setTimeout(() => {
-      this.stall = new AppError('DOWNLOAD_FAILED', this.describe(), { stalled: true });
-      this.controller.abort(this.stall);
-    }, this.ms);
-    try {
-      return await Promise.race([p, aborted]);
-    } finally {
-      clearTimeout(this.timer);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** Stops following the cancel signal (call when the request is over). */
-  dispose(): void {
-    clearTimeout(this.timer);
-    this.cancel?.removeEventListener('abort', this.onCancel);
-  }
-}
 
 /** What a stalled download tells the user: what went silent, how long, what to do, and that nothing is lost. */
 function stallMessage(opts: { url: string; what: string; ms: number; received: number; total: number | undefined }): string {
@@ -349,7 +290,7 @@ async function downloadUnlocked(opts: DownloadOptions): Promise<DownloadResult> 
       const url = resolveUrl(hub, repo, revision, file.path);
       const what = `${repo}/${file.path}`;
       let from = url; // where the bytes come from: the final URL once the headers came (after redirects)
-      const guard = new StallGuard(stallMs, () => stallMessage({ url: from, what, ms: stallMs, received: state.loaded, total }), signal);
+      const guard = new StallGuard(stallMs, () => new AppError('DOWNLOAD_FAILED', stallMessage({ url: from, what, ms: stallMs, received: state.loaded, total }), { stalled: true }), signal);
       try {
         let res: Response;
         try {

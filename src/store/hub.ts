@@ -13,6 +13,7 @@
 //   sha256FromHeaders(headers) — the sha256 the hub announces for LFS files (x-linked-etag or ETag), or undefined
 //   describeHttpFailure(status, what, hub) — a user-facing message for a failed response
 import { AppError } from '../shared/errors';
+import { StallGuard } from './stall-guard';
 
 export interface HubSettings {
   /** e.g. 'https://huggingface.co', a self-hosted mirror, or 'http://127.0.0.1:8080' in tests. */
@@ -100,27 +101,15 @@ export const HUB_METADATA_TIMEOUT_MS = 30_000;
  * through download.ts, which times each wait for bytes instead.
  */
 export async function withHubDeadline<T>(hub: HubSettings, what: string, signal: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>, ms = hub.metadataTimeoutMs ?? HUB_METADATA_TIMEOUT_MS): Promise<T> {
-  const controller = new AbortController();
-  const onCancel = () => controller.abort(signal?.reason);
-  if (signal?.aborted) onCancel();
-  else signal?.addEventListener('abort', onCancel, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new AppError('DOWNLOAD_FAILED', `${normalizeEndpoint(hub.endpoint)} did not answer within ${ms / 1000} s while fetching ${what}. Check your connection or the hub endpoint in Settings, then try again.`, { timedOut: true });
-      reject(err);
-      controller.abort(err);
-    }, ms);
-  });
+  const guard = new StallGuard(ms, () => new AppError('DOWNLOAD_FAILED', `${normalizeEndpoint(hub.endpoint)} did not answer within ${ms / 1000} s while fetching ${what}. Check your connection or the hub endpoint in Settings, then try again.`, { timedOut: true }), signal);
   try {
-    return await Promise.race([work(controller.signal), deadline]);
+    return await guard.wait(work(guard.signal));
   } catch (e) {
     // A cancel fails the read in whatever way the work maps it (a body cut off reads as bad JSON): it is a cancel.
     if (signal?.aborted) throw new AppError('ABORTED', 'Cancelled.');
     throw e;
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onCancel);
+    guard.dispose();
   }
 }
 

@@ -179,14 +179,6 @@ export function turnScan(scan: ScannedPage, deg: Turn): ScannedPage {
       out[ty * tw + tx] = gray[y * w + x];
     }
   }
-  const canvas = createCanvas(tw, th);
-  const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(tw, th);
-  for (let i = 0; i < tw * th; i++) {
-    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = out[i];
-    img.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
   return {
     ...scan,
     widthPt: quarter ? scan.heightPt : scan.widthPt,
@@ -194,8 +186,21 @@ export function turnScan(scan: ScannedPage, deg: Turn): ScannedPage {
     pixelWidth: tw,
     pixelHeight: th,
     gray: out,
-    png: new Uint8Array(canvas.toBuffer('image/png')),
+    png: grayPng(out, tw, th),
   };
+}
+
+/** A grey image (one byte per pixel, row-major) as PNG bytes. */
+function grayPng(gray: Uint8Array, w: number, h: number): Uint8Array {
+  const canvas = createCanvas(w, h);
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(w, h);
+  for (let i = 0; i < w * h; i++) {
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = gray[i];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return new Uint8Array(canvas.toBuffer('image/png'));
 }
 
 /** Where the point (x, y) of the upright scan (points, y down) lies on the page of turnScan(scan, deg). */
@@ -223,15 +228,7 @@ export function noiseScan(widthPt: number, heightPt: number, dpi: number, seed =
       for (let y = cy; y < Math.min(h, cy + cell); y++) for (let x = cx; x < Math.min(w, cx + cell); x++) gray[y * w + x] = v;
     }
   }
-  const canvas = createCanvas(w, h);
-  const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(w, h);
-  for (let i = 0; i < w * h; i++) {
-    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = gray[i];
-    img.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-  return { widthPt, heightPt, pixelWidth: w, pixelHeight: h, gray, png: new Uint8Array(canvas.toBuffer('image/png')), baselinesPt: [], marginPt: 0 };
+  return { widthPt, heightPt, pixelWidth: w, pixelHeight: h, gray, png: grayPng(gray, w, h), baselinesPt: [], marginPt: 0 };
 }
 
 /** Five lines of English prose for OCR scans (pdf-ocr.test.ts, pdf-ocr-orientation.test.ts). */
