@@ -79,3 +79,39 @@ describe('chunker', () => {
     expect(() => chunkPage('d', { page: 1, label: '1', text: zen }, { chunkTokens: 32, overlapTokens: 20 })).toThrow(/overlap/);
   });
 });
+
+describe('chunk cuts and grapheme clusters', () => {
+  // Each of these is one user-perceived character made of several code points: a family (ZWJ sequence), a
+  // flag (two regional indicators), a keycap, a skin-tone emoji, e + combining acute, a Han character with an
+  // ideographic variation selector, and decomposed Hangul (한 as three conjoining jamo).
+  const clusters = ['👨\u200d👩\u200d👧', '🇯🇵', '1\ufe0f\u20e3', '👍🏽', 'e\u0301', '葛\u{e0100}', '\u1112\u1161\u11ab'];
+  const text = Array.from({ length: 40 }, (_, i) => `${clusters[i % clusters.length]}${clusters[(i + 3) % clusters.length]} w${i}.`).join(' ');
+  const boundaries = new Set<number>([text.length]);
+  for (const g of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) boundaries.add(g.index);
+
+  it('gives every unit grapheme-cluster boundaries', () => {
+    const units = textUnits(text);
+    expect(units.length).toBeGreaterThan(80);
+    for (const u of units) {
+      expect(boundaries.has(u.start), `unit start ${u.start}`).toBe(true);
+      expect(boundaries.has(u.end), `unit end ${u.end}`).toBe(true);
+    }
+    for (let i = 1; i < units.length; i++) expect(units[i].start).toBeGreaterThanOrEqual(units[i - 1].end);
+  });
+
+  it('never cuts a chunk inside a cluster, with small chunks that cut often', () => {
+    const page: PageText = { page: 1, label: '1', text };
+    const chunks = chunkPage('d', page, { chunkTokens: 8, overlapTokens: 2 });
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const c of chunks) {
+      expect(boundaries.has(c.start), `chunk start ${c.start}`).toBe(true);
+      expect(boundaries.has(c.end), `chunk end ${c.end}`).toBe(true);
+      expect(c.text).toBe(text.slice(c.start, c.end));
+    }
+  });
+
+  it('leaves text without joining characters as it was (ASCII, Chinese)', () => {
+    const plain = '描述团队的共同目标 and plain words, 3.14.';
+    expect(textUnits(plain).map((u) => plain.slice(u.start, u.end))).toEqual(['描', '述', '团', '队', '的', '共', '同', '目', '标', 'and', 'plain', 'words', ',', '3', '.', '14', '.']);
+  });
+});
