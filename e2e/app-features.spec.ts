@@ -391,7 +391,9 @@ test('semantic search with a stand-in embedding model from the hub: a stalled do
     await waitReady(tab2, 'rotation.pdf');
     await waitReady(page, 'rotation.pdf');
     await ask(page, 'gorgeous versus unsightly');
-    await expect(mode).toContainText('1 of 2 documents have no vectors');
+    // This tab may already have embedded the new document from its stored chunks (semantic search is on here), or
+    // not yet: which one comes first is timing, not behaviour. Either way it is listed truthfully, never as half.
+    await expect(mode).toContainText(/1 of 2 documents have no vectors|Hybrid search \(keywords \+ semantic vectors\)/);
     await tab2.close();
 
     // After a reload the model comes from the browser cache: hybrid again, nothing downloaded again; and the
