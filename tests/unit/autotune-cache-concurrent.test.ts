@@ -1,0 +1,65 @@
+// Several processes tuning at once (two `cli` runs, a bench beside a chat) share one cache file: each reads it,
+// adds its entry and renames its copy over it. Under the lock file every entry written survives; a lock left by a
+// crashed process is taken over; one held too long fails that write (the tuner warns and uses its choice for this
+// load) instead of hanging.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fileTuneCache } from '../../src/gpu/autotune-cache-node';
+import { withFileLock } from '../../src/gpu/file-lock';
+import { makeTempDir } from '../temp-dir';
+
+const tsx = resolve('node_modules/.bin/tsx');
+const cacheModule = resolve('src/gpu/autotune-cache-node.ts');
+
+function writer(dir: string, file: string, id: number, count: number): Promise<number> {
+  const script = join(dir, `writer-${id}.mts`);
+  writeFileSync(script, `import { fileTuneCache } from ${JSON.stringify(cacheModule)};
+const cache = fileTuneCache(${JSON.stringify(file)});
+for (let i = 0; i < ${count}; i++) await cache.set('p${id}-' + i, { variant: 'v', complete: true, ms: i, at: 'now' });
+`);
+  return new Promise((done, fail) => {
+    const child = spawn(tsx, [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (code) => done(code ?? -1));
+  });
+}
+
+describe('the tuning cache file shared by processes', () => {
+  it('four processes writing 40 entries each at once: all 160 are in the file, no lock or temp file is left', async () => {
+    const dir = makeTempDir('tune-cache-concurrent-');
+    const file = join(dir, 'autotune.json');
+    const codes = await Promise.all([0, 1, 2, 3].map((id) => writer(dir, file, id, 40)));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const keys = Object.keys(JSON.parse(readFileSync(file, 'utf8')));
+    expect(keys.length).toBe(160);
+    for (let id = 0; id < 4; id++) for (let i = 0; i < 40; i++) expect(keys).toContain(`p${id}-${i}`);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('writer-'))).toEqual(['autotune.json']);
+  }, 60_000);
+
+  it("a crashed process's lock (old) is taken over; a live one held too long fails the write with a clear error", async () => {
+    const dir = makeTempDir('tune-cache-lock-');
+    const file = join(dir, 'autotune.json');
+    writeFileSync(`${file}.lock`, '99999');
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(`${file}.lock`, old, old);
+    await fileTuneCache(file).set('k', { variant: 'v', complete: true, ms: 1, at: 'now' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('k');
+    expect(readdirSync(dir)).toEqual(['autotune.json']);
+
+    writeFileSync(`${file}.lock`, '99999'); // fresh: another process holds it
+    const t0 = Date.now();
+    expect(() => withFileLock(file, () => 1, { waitMs: 200 })).toThrow(/autotune\.json\.lock has been held by another process .*remove it/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe('99999'); // someone else's lock is not removed
+  });
+
+  it('the lock is released when the work inside it throws', () => {
+    const dir = makeTempDir('tune-cache-lock-');
+    const file = join(dir, 'autotune.json');
+    expect(() => withFileLock(file, () => { throw new Error('disk full'); })).toThrow('disk full');
+    expect(withFileLock(file, () => 7)).toBe(7);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
