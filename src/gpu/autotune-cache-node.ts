@@ -28,7 +28,7 @@ export function fileTuneCache(path = defaultTuneCachePath()): TuneCache {
     get: async (k) => read()[k],
     set: async (k, v) => {
       mkdirSync(dirname(path), { recursive: true });
-      withFileLock(path, () => {
+      await withFileLock(path, () => {
         const all = read(); // under the lock: another process's entry written since our get is kept
         all[k] = v;
         const tmp = `${path}.${process.pid}.tmp`;

@@ -4,6 +4,7 @@
 // older than staleMs is a crashed holder's and is taken over; one that stays held past waitMs is an error the
 // caller reports (the tuner then uses its choice for this load only).
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FileLockOptions {
   /** Give up after this long (ms). */
@@ -12,10 +13,8 @@ export interface FileLockOptions {
   staleMs?: number;
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleepSync = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
-
-export function withFileLock<T>(path: string, fn: () => T, opts: FileLockOptions = {}): T {
+/** Runs fn holding the lock; waiting for it yields to the event loop (a CLI's progress and Ctrl-C go on). */
+export async function withFileLock<T>(path: string, fn: () => T, opts: FileLockOptions = {}): Promise<T> {
   const lock = `${path}.lock`;
   const waitMs = opts.waitMs ?? 5000;
   const staleMs = opts.staleMs ?? 30_000;
@@ -37,7 +36,7 @@ export function withFileLock<T>(path: string, fn: () => T, opts: FileLockOptions
         continue;
       }
       if (Date.now() - start > waitMs) throw new Error(`${lock} has been held by another process for over ${waitMs} ms; remove it if no other pdfchat process is running`);
-      sleepSync(2 + Math.random() * Math.min(20, 2 * attempt + 2)); // randomised, growing: holders release in ms
+      await sleep(2 + Math.random() * Math.min(20, 2 * attempt + 2)); // randomised, growing: holders release in ms
     }
   }
   try {

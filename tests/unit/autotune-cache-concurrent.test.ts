@@ -50,16 +50,16 @@ describe('the tuning cache file shared by processes', () => {
 
     writeFileSync(`${file}.lock`, '99999'); // fresh: another process holds it
     const t0 = Date.now();
-    expect(() => withFileLock(file, () => 1, { waitMs: 200 })).toThrow(/autotune\.json\.lock has been held by another process .*remove it/);
+    await expect(withFileLock(file, () => 1, { waitMs: 200 })).rejects.toThrow(/autotune\.json\.lock has been held by another process .*remove it/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe('99999'); // someone else's lock is not removed
   });
 
-  it('the lock is released when the work inside it throws', () => {
+  it('the lock is released when the work inside it throws', async () => {
     const dir = makeTempDir('tune-cache-lock-');
     const file = join(dir, 'autotune.json');
-    expect(() => withFileLock(file, () => { throw new Error('disk full'); })).toThrow('disk full');
-    expect(withFileLock(file, () => 7)).toBe(7);
+    await expect(withFileLock(file, () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
+    expect(await withFileLock(file, () => 7)).toBe(7);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
