@@ -2,14 +2,15 @@
 // tesseract.js's worker with files from the app's own origin, its row says "text recognised (OCR)", a question
 // finds the scanned page and the cited page opens with the passage highlighted over the scan. After a reload,
 // offline, nothing is recognised again, the page still opens highlighted, and a new scan is recognised from
-// the service worker's cache. The CSP (as an HTTP header, so it binds the workers) is never violated.
+// the service worker's cache; a damaged copy there is deleted and downloaded again. The CSP (as an HTTP header, so it binds the workers) is never violated.
 import { expect, test } from '@playwright/test';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
-import { OCR_ASSET_DIR, OCR_LANG_DIR } from '../src/pdf/ocr-assets';
+import { OCR_ASSET_DIR, OCR_CACHE_NAME, OCR_LANG_DIR } from '../src/pdf/ocr-assets';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
 
 const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'];
 const PAGE_2 = ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'];
+const QUARRY = ['Slate is cut from the quarry in thin grey sheets', 'and stacked by the road to dry in the wind.'];
 const LATER = ['A glacier moves a few metres down the valley', 'in a year, grinding the rock beneath it.'];
 
 const ZH_PAGE_1 = ['港口办公室每天早上七点开门，', '最后一班渡轮离开码头后关门。'];
@@ -76,7 +77,38 @@ test('a dropped scan is recognised, cited and highlighted, and stays searchable 
   await expect(documentRow(page, 'glacier-scan.pdf').getByTestId('ocr-badge')).toBeVisible();
   await ask(page, 'How far does a glacier move in a year?');
   await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'glacier-scan.pdf');
+
+  // The stored English data damaged (cut short in the cache): offline, the next scan fails saying so and that copy
+  // is deleted; back online, "Recognise text" downloads it again and recognises the scan.
+  const langFile = `${OCR_LANG_DIR}eng.traineddata.gz`;
+  const cachedLength = (file: string) =>
+    page.evaluate(async ({ cacheName, file }) => {
+      const cache = await caches.open(cacheName);
+      const key = (await cache.keys()).find((r) => r.url.endsWith(file));
+      return key ? (await (await cache.match(key))!.arrayBuffer()).byteLength : 0;
+    }, { cacheName: OCR_CACHE_NAME, file });
+  const soundLength = await cachedLength(langFile);
+  expect(soundLength).toBeGreaterThan(1_000_000);
+  await page.evaluate(async ({ cacheName, file }) => {
+    const cache = await caches.open(cacheName);
+    const key = (await cache.keys()).find((r) => r.url.endsWith(file))!;
+    const bytes = new Uint8Array(await (await cache.match(key))!.arrayBuffer());
+    await cache.put(key, new Response(bytes.slice(0, bytes.length >> 1)));
+  }, { cacheName: OCR_CACHE_NAME, file: langFile });
+  await page.reload(); // a new recogniser, which checks its data before it starts
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'quarry-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf([QUARRY]) });
+  const quarry = documentRow(page, 'quarry-scan.pdf');
+  await expect(quarry).toHaveAttribute('data-status', 'failed', { timeout: 60_000 });
+  await expect(quarry.getByRole('alert')).toHaveAttribute('data-code', 'OCR_FAILED');
+  await expect(quarry.getByRole('alert')).toContainText(/English \(eng\) language data .* was damaged .* has been deleted.*Connect to the network and try again/);
+  expect(await cachedLength(langFile)).toBe(0);
   await context.setOffline(false);
+  await quarry.getByTestId('ocr-recognise').click();
+  await waitReady(page, 'quarry-scan.pdf', 240_000);
+  expect(await cachedLength(langFile)).toBe(soundLength);
+  await ask(page, 'What is cut from the quarry?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'quarry-scan.pdf');
 
   expect(foreignRequests(urls)).toEqual([]);
   expect(cspViolations).toEqual([]);

@@ -2,7 +2,8 @@
 // the LSTM "best_int" language data from @tesseract.js-data/<lang>, all read from node_modules (no network).
 // Pages are rendered by pdf.js's own Node canvas (@napi-rs/canvas, pdfjs-dist's optional dependency).
 import './node-polyfills';
-import { copyFileSync, existsSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import { AppError } from '../shared/errors';
 import { abortedError, hasPdfHeader, mapOpenError, notPdfError } from './pdf-errors';
 import { getPdfjsEnvironment } from './pdfjs-env';
 import { TesseractRecogniser } from './ocr-engine';
+import { traineddataProblem } from './traineddata-check';
 import { recognisePages, type PageRasteriser, type RecognisePagesResult } from './ocr';
 import type { OcrLanguage, OcrPage, OcrProgress } from './ocr-types';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
@@ -60,14 +62,25 @@ function linkOrCopy(target: string, link: string): void {
 
 export function createNodeRecogniser(langs: readonly OcrLanguage[]): TesseractRecogniser {
   const langPath = nodeLangPath(langs);
-  return new TesseractRecogniser(langs, { langPath }, async (languages) => nodeLanguageDataCheck(langPath, languages));
+  return new TesseractRecogniser(langs, { langPath }, (languages) => nodeLanguageDataCheck(langPath, languages));
 }
 
-/** Every language's data file is in `langPath` (a link whose package was removed since points nowhere). */
-export function nodeLanguageDataCheck(langPath: string, languages: readonly OcrLanguage[]): void {
+/**
+ * Every language's data file is in `langPath` (a link whose package was removed since points nowhere) and is
+ * sound (traineddata-check.ts): a damaged one would make Tesseract's start fail in a way tesseract.js cannot
+ * report. Rejects with OCR_FAILED naming the language and what to do.
+ */
+export async function nodeLanguageDataCheck(langPath: string, languages: readonly OcrLanguage[]): Promise<void> {
   const missing = languages.filter((l) => !existsSync(join(langPath, `${l}.traineddata.gz`)));
   if (missing.length > 0) {
     throw new AppError('OCR_FAILED', `The OCR language data for ${missing.join(', ')} is missing from ${langPath}. Reinstall the project's dependencies (npm ci: the @tesseract.js-data packages), or choose another OCR language.`);
+  }
+  for (const lang of languages) {
+    const file = join(langPath, `${lang}.traineddata.gz`);
+    const problem = await traineddataProblem(new Uint8Array(await readFile(file)));
+    if (problem !== null) {
+      throw new AppError('OCR_FAILED', `The OCR language data for ${lang} (${realpathSync(file)}) is damaged: ${problem}. Reinstall the project's dependencies (rm -rf node_modules && npm ci), or choose another OCR language.`, { reason: 'LANGUAGE_DATA_DAMAGED', language: lang });
+    }
   }
 }
 
