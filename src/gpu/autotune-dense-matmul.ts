@@ -53,10 +53,11 @@ function defaultName(s: DenseShape): string {
   return denseTileSupports({ cols: s.K }) ? DEFAULT_DENSE_MATMUL_TILE.name : ROW_PER_THREAD_DENSE_MATMUL;
 }
 
-function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseMatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
+function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseMatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal, only?: string) {
   const M = o.maxM;
   const rowBytes = s.K * (s.dtype === 'f16' ? 2 : 4);
-  const rows = Math.max(1, Math.min(s.N, Math.ceil(o.readBytes / rowBytes)));
+  // A re-check (`only`) needs just the rows its check slice spreads over.
+  const rows = Math.max(1, Math.min(s.N, only !== undefined ? CHECK_ROWS * CHECK_STRIDE : Math.ceil(o.readBytes / rowBytes)));
   const { w, f32 } = randomDense(ctx, s, rows, rows);
   const xr = xorshift(s.K + 53);
   const x = Float32Array.from({ length: M * s.K }, () => xr() / 2 ** 31 - 1);
@@ -71,7 +72,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
   const nan = new Float32Array(M * rows).fill(NaN);
   const def = defaultName(s);
   const tiles: (DenseMatmulTile | null)[] = denseTileSupports({ cols: s.K }) ? [DEFAULT_DENSE_MATMUL_TILE, ...o.tiles.filter((t) => t.name !== def)] : [];
-  const list: MeasureCandidate[] = [...tiles, null].map((tile) => ({
+  const list: MeasureCandidate[] = [...tiles, null].filter((tile) => only === undefined || (tile?.name ?? ROW_PER_THREAD_DENSE_MATMUL) === only).map((tile) => ({
     name: tile?.name ?? ROW_PER_THREAD_DENSE_MATMUL,
     tolerance: TOLERANCE,
     bind: () => {
@@ -91,7 +92,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, maxReps: 8, costAware: true, signal,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, maxReps: 8, costAware: true, signal, checkOnly: only !== undefined,
     msScale: s.N / rows, // per call of the whole shape (the timed weight has `rows` of its N rows)
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
@@ -115,7 +116,7 @@ export async function autotuneDenseMatmul(ctx: GpuContext, shapes: DenseShape[],
       continue;
     }
     out.push(await decideUnlessPastDeadline(opts.cache, denseMatmulTuneKey(ctx, s, o.maxM), { kernel: 'dense-matmul', shape, fallback: defaultName(s) }, o.deadline,
-      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
+      (earlier, only) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal, only)));
   }
   return out;
 }

@@ -58,9 +58,10 @@ export function randomDense(ctx: GpuContext, s: DenseShape, rows: number, keepRo
   return { w: uploadDense(ctx, { f16: bits }, rows, s.K, { label: 'autotune-dense.w' }), f32: f16BitsArrayToF32(bits.subarray(0, Math.min(keepRows, rows) * s.K)) };
 }
 
-function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
+function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<Omit<DenseTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal, only?: string) {
   const rowBytes = s.K * (s.dtype === 'f16' ? 2 : 4);
-  const rows = Math.max(1, Math.min(s.N, Math.ceil(o.readBytes / rowBytes)));
+  // A re-check (`only`) needs just the check slice's rows.
+  const rows = Math.max(1, Math.min(s.N, only !== undefined ? CHECK_ROWS : Math.ceil(o.readBytes / rowBytes)));
   const check = Math.min(CHECK_ROWS, rows);
   const { w, f32 } = randomDense(ctx, s, rows);
   const xr = xorshift(s.K + 41);
@@ -71,7 +72,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
   writeStep(ctx, step, { pos0: 0, m: 1 });
   const want = denseLinearCpu(x, f32, s.K, check);
   const nan = new Float32Array(check).fill(NaN);
-  const variants = [ONE_ROW_PER_THREAD, ...o.variants.filter((v) => v.name !== ONE_ROW_PER_THREAD.name)].filter((v) => v.supports(ctx, { cols: s.K, dtype: s.dtype }));
+  const variants = [ONE_ROW_PER_THREAD, ...o.variants.filter((v) => v.name !== ONE_ROW_PER_THREAD.name)].filter((v) => v.supports(ctx, { cols: s.K, dtype: s.dtype }) && (only === undefined || v.name === only));
   const list: MeasureCandidate[] = variants.map((v) => ({
     name: v.name,
     family: v.kind,
@@ -84,7 +85,7 @@ function tuneShape(ctx: GpuContext, s: DenseShape, timer: GpuTimer, o: Required<
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, signal,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies: 1, earlier, signal, checkOnly: only !== undefined,
     msScale: s.N / rows, // per call of the whole shape (the timed weight has `rows` of its N rows)
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
@@ -108,7 +109,7 @@ export async function autotuneDenseMatvec(ctx: GpuContext, shapes: DenseShape[],
       continue;
     }
     out.push(await decideWithCache(opts.cache, denseTuneKey(ctx, s), { kernel: 'dense-matvec', shape, fallback: ONE_ROW_PER_THREAD.name },
-      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
+      (earlier, only) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal, only)));
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { GptqMatmulKernel, matmulSources } from './kernels/gptq-linear';
 import { DEFAULT_MATMUL_TILE, GPTQ_MATMUL_TILES, gptqMatmulTileByName, tileSupports, type GptqMatmulTile } from './kernels/gptq-matmul-tiles';
 import { createStepBuffer, writeStep } from './step';
 import type { GpuTimer } from './timing';
-import { cacheKey, decideUnlessPastDeadline, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
+import { cacheKey, decideUnlessPastDeadline, RECHECK_ROWS, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 
 /** Rows of the check slice: 16 rows 67 apart (row slots 0..RT-1 of every tile see at least one). */
@@ -49,10 +49,11 @@ export interface MatmulTuneOptions {
   watch?: TuneWatch;
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal) {
+function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<Omit<MatmulTuneOptions, 'cache' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal, only?: string) {
+  if (only !== undefined) s = { ...s, N: Math.min(s.N, RECHECK_ROWS) };
   const M = o.maxM;
   const packed = randomLayer(s);
-  const copies = Math.max(1, Math.min(8, Math.ceil(o.readBytes / (packed.words.byteLength + packed.sz.byteLength))));
+  const copies = only !== undefined ? 1 : Math.max(1, Math.min(8, Math.ceil(o.readBytes / (packed.words.byteLength + packed.sz.byteLength))));
   const ws: GpuGptq[] = Array.from({ length: copies }, (_, i) => uploadGptq(ctx, packed, { label: `autotune-mm.w${i}` }));
   const xr = xorshift(s.K + 29);
   const x = Float32Array.from({ length: M * s.K }, () => xr() / 2 ** 31 - 1);
@@ -63,7 +64,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<O
   const rows = [...new Set(Array.from({ length: Math.min(CHECK_ROWS, s.N) }, (_, i) => (i * CHECK_STRIDE) % s.N))];
   const want = gptqLinearCpu(x, pickRows(packed, rows)); // [M, rows.length]
   const nan = new Float32Array(M * s.N).fill(NaN);
-  const tiles = [DEFAULT_MATMUL_TILE, ...o.tiles.filter((t) => t.name !== DEFAULT_MATMUL_TILE.name)].filter((t) => tileSupports(t, s));
+  const tiles = [DEFAULT_MATMUL_TILE, ...o.tiles.filter((t) => t.name !== DEFAULT_MATMUL_TILE.name)].filter((t) => tileSupports(t, s) && (only === undefined || t.name === only));
   const list: MeasureCandidate[] = tiles.map((tile) => ({
     name: tile.name,
     tolerance: TOLERANCE,
@@ -83,7 +84,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, timer: GpuTimer, o: Required<O
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8, costAware: true, signal,
+    deadline: o.deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, maxReps: 8, costAware: true, signal, checkOnly: only !== undefined,
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nan),
   }).finally(() => {
     ws.forEach(destroyGptq);
@@ -104,7 +105,7 @@ export async function autotuneGptqMatmul(ctx: GpuContext, shapes: GptqShape[], t
       continue;
     }
     out.push(await decideUnlessPastDeadline(opts.cache, matmulTuneKey(ctx, s, o.maxM), { kernel: 'gptq-matmul', shape, fallback: DEFAULT_MATMUL_TILE.name }, o.deadline,
-      (earlier) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal)));
+      (earlier, only) => tuneShape(ctx, s, timer, o, earlier, opts.watch?.signal, only)));
   }
   return out;
 }

@@ -16,6 +16,9 @@
 // seconds per call on a CPU driver) only its single-call probe is taken again and compared with the earlier
 // load's probe. The times written back are thus all in this load's terms, and the next load rescales them again.
 // Earlier times without a reference in both loads are dropped (measured again).
+// Cached choices are not taken on trust: every load re-checks each one's output against the CPU twin (one call,
+// `checkOnly`, on at most RECHECK_ROWS rows of the shape) before it is used, since the cache key names the
+// adapter but not its driver; one that fails is set aside (TuneDecision.staleChoice) and the shape tuned again.
 import { AppError, throwIfAborted } from '../shared/errors';
 import { f32ToF16Bits } from '../shared/f16';
 import { readTuneEntry, writeTuneEntry, type TuneCache } from './autotune-cache';
@@ -106,6 +109,15 @@ export function relErr(a: Float32Array, b: Float32Array): number {
   return d / (mx || 1);
 }
 
+/**
+ * Output rows of the layer a cached choice is re-checked on (its K, group layout and M as tuned, at most this many
+ * of its N rows): the re-check runs on every load, so it must cost little on a CPU driver too.
+ */
+export const RECHECK_ROWS = 1024;
+
+/** The note of a candidate whose output did not match its CPU twin on the check slice. */
+export const WRONG_NOTE = 'wrong output on this adapter';
+
 export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: MeasureCandidate[], o: {
   deadline: number; minMs: number; rounds: number; copies: number; earlier: EarlierTime[]; maxReps?: number;
   /** Called before each candidate's check call (e.g. to fill the output with NaN). */
@@ -120,6 +132,8 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
   costAware?: boolean;
   /** Checked before each candidate and each round (ABORTED). */
   signal?: AbortSignal;
+  /** Only check each candidate's output (one call each; nothing timed, ms stays null): a cached choice's re-check. */
+  checkOnly?: boolean;
 }): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
   const live: { c: TuneCandidate; all: EncodeFn; reps: number; best: number }[] = [];
   const candidates: TuneCandidate[] = [];
@@ -155,7 +169,8 @@ export async function measureCandidates(ctx: GpuContext, timer: GpuTimer, list: 
     await timer.time(b.once, 1);
     if (ctx.firstError) throw new AppError('INTERNAL', `GPU error while tuning ${cand.name}: ${ctx.firstError.message.split('\n')[0]}`);
     c.relErr = await b.error();
-    if (!(c.relErr <= cand.tolerance)) { c.note = 'wrong output on this adapter'; continue; }
+    if (!(c.relErr <= cand.tolerance)) { c.note = WRONG_NOTE; continue; }
+    if (o.checkOnly) continue;
     const probe = await timer.time(b.once, 1);
     c.probeMs = probe;
     if (probe > PRUNE_FACTOR * bestProbe) {
@@ -265,7 +280,18 @@ export interface TuneDecision {
   candidates?: TuneCandidate[];
   /** Why the shape was not tuned. */
   skipped?: string;
+  /**
+   * The cached choice this load set aside: its output no longer matched the CPU twin when re-checked (a driver or
+   * browser update the cache key cannot see), so the shape was tuned again.
+   */
+  staleChoice?: { variant: string; relErr: number | null };
 }
+
+/**
+ * A tuner's work on one shape: measure every candidate (resuming what an earlier, incomplete load measured), or,
+ * with `only`, just check that candidate's output (one call, one weight copy, nothing timed).
+ */
+export type MeasureShape = (earlier: EarlierTime[], only?: string) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>;
 
 /**
  * decideWithCache for a kernel whose single call can take seconds (the prefill matmuls on a CPU driver): past the
@@ -273,7 +299,7 @@ export interface TuneDecision {
  * fallback) stands for this load, incomplete, and a later load goes on.
  */
 export async function decideUnlessPastDeadline(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string }, deadline: number,
-  measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
+  measure: MeasureShape): Promise<TuneDecision> {
   const hit = await readTuneEntry(cache, key);
   if (!hit?.complete && performance.now() > deadline) {
     return { kernel: d.kernel, shape: d.shape, variant: hit?.variant ?? d.fallback, fromCache: false, complete: false, skipped: 'time budget spent' };
@@ -282,19 +308,27 @@ export async function decideUnlessPastDeadline(cache: TuneCache, key: string, d:
 }
 
 /**
- * One shape's choice: from the cache when complete there, else measured (`measure` gets what an earlier,
- * incomplete load measured) and cached. The fastest correct candidate that was timed wins; `fallback` when
- * none was.
+ * One shape's choice: from the cache when complete there and the cached candidate's output still matches the CPU
+ * twin (re-checked with one call on every load: the key names the adapter and kernel sources but not its driver,
+ * and a driver or browser update can break a kernel that was right when it was tuned); else measured (`measure`
+ * gets what an earlier, incomplete load measured; nothing when the cached choice failed its re-check) and cached.
+ * The fastest correct candidate that was timed wins; `fallback` when none was.
  */
 export async function decideWithCache(cache: TuneCache, key: string, d: { kernel: NonNullable<TuneDecision['kernel']>; shape: string; fallback: string },
-  measure: (earlier: EarlierTime[]) => Promise<{ candidates: TuneCandidate[]; complete: boolean }>): Promise<TuneDecision> {
+  measure: MeasureShape): Promise<TuneDecision> {
   const hit = await readTuneEntry(cache, key);
-  if (hit && hit.complete) return { kernel: d.kernel, shape: d.shape, variant: hit.variant, fromCache: true, complete: true };
-  const { candidates, complete } = await measure(hit?.measured ?? []);
+  let staleChoice: TuneDecision['staleChoice'];
+  if (hit && hit.complete) {
+    const checked = (await measure([], hit.variant)).candidates.find((c) => c.variant === hit.variant);
+    if (checked && checked.relErr !== null && checked.note === undefined) return { kernel: d.kernel, shape: d.shape, variant: hit.variant, fromCache: true, complete: true };
+    // Wrong now, or no longer a candidate here (it then was not run: relErr null).
+    staleChoice = { variant: hit.variant, relErr: checked?.relErr ?? null };
+  }
+  const { candidates, complete } = await measure(staleChoice ? [] : hit?.measured ?? []);
   const ok = candidates.filter((c) => c.ms !== null).sort((a, b) => a.ms! - b.ms!);
   const best = ok.find((c) => !c.note?.startsWith('over ')) ?? { variant: d.fallback, ms: 0 };
   // All in this load's terms (earlier ones rescaled); the probes let a costAware resume rescale again.
   const measured = ok.map((c) => ({ variant: c.variant, ms: c.ms!, ...(c.probeMs !== undefined ? { probeMs: c.probeMs } : {}) }));
   await writeTuneEntry(cache, key, { variant: best.variant, complete, ms: best.ms ?? 0, at: new Date().toISOString(), measured });
-  return { kernel: d.kernel, shape: d.shape, variant: best.variant, fromCache: false, complete, candidates };
+  return { kernel: d.kernel, shape: d.shape, variant: best.variant, fromCache: false, complete, candidates, ...(staleChoice ? { staleChoice } : {}) };
 }

@@ -18,7 +18,7 @@ import { destroyGptq, uploadGptq, type GpuGptq } from './gptq-repack';
 import { GptqMatvecKernel, gptqMatvecVariants, matvecSources, ROWS_PER_THREAD, type GptqMatvecVariant } from './kernels/gptq-linear';
 import { createStepBuffer, writeStep } from './step';
 import { GpuTimer } from './timing';
-import { cacheKey, decideWithCache, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
+import { cacheKey, decideWithCache, RECHECK_ROWS, measureCandidates, pickRows, randomLayer, relErr, shapeKey, watchShape, xorshift, type EarlierTime, type GptqShape, type MeasureCandidate, type TuneCandidate, type TuneDecision, type TuneWatch } from './autotune-shared';
 import type { TuneCache } from './autotune-cache';
 import { autotuneDenseMatvec, denseShapeKey, denseVariantOf, type DenseShape } from './autotune-dense';
 import { autotuneGptqMatmul, matmulShapeKey, tileOf } from './autotune-matmul';
@@ -126,10 +126,11 @@ export class MatvecChoices {
   }
 }
 
-function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[], timer: GpuTimer, deadline: number, o: Required<Omit<TuneOptions, 'cache' | 'variants' | 'minLayerBytes' | 'watch'>>, earlier: EarlierTime[], signal?: AbortSignal, only?: string): Promise<{ candidates: TuneCandidate[]; complete: boolean }> {
+  if (only !== undefined) s = { ...s, N: Math.min(s.N, RECHECK_ROWS) };
   const packed = randomLayer(s);
   const layerBytes = packed.words.byteLength + packed.sz.byteLength;
-  const copies = Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
+  const copies = only !== undefined ? 1 : Math.max(1, Math.min(32, Math.ceil(o.readBytes / layerBytes)));
   const ws: GpuGptq[] = Array.from({ length: copies }, (_, i) => uploadGptq(ctx, packed, { label: `autotune.w${i}` }));
   const xr = xorshift(s.K + 17);
   const x = Float32Array.from({ length: s.K }, () => xr() / 2 ** 31 - 1);
@@ -142,7 +143,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[],
   const nanRows = new Float32Array(slice.N).fill(NaN);
   let want16: Float32Array | null = null;
   // rows-per-thread first: it is always measured (the fallback) and sets the pruning bar.
-  const list: MeasureCandidate[] = [ROWS_PER_THREAD, ...variants.filter((v) => v !== ROWS_PER_THREAD)].filter((v) => v.supports(ctx, s) && variants.includes(v)).map((v) => ({
+  const list: MeasureCandidate[] = [ROWS_PER_THREAD, ...variants.filter((v) => v !== ROWS_PER_THREAD)].filter((v) => v.supports(ctx, s) && variants.includes(v) && (only === undefined || v.name === only)).map((v) => ({
     name: v.name,
     family: v.kind + (v.f16 ? ' f16' : ''),
     tolerance: v.f16 ? TOLERANCE.f16 : TOLERANCE.f32,
@@ -157,7 +158,7 @@ function tuneShape(ctx: GpuContext, s: GptqShape, variants: GptqMatvecVariant[],
     },
   }));
   return measureCandidates(ctx, timer, list, {
-    deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, signal,
+    deadline, minMs: o.minMs, rounds: o.rounds, copies, earlier, signal, checkOnly: only !== undefined,
     beforeCheck: () => ctx.device.queue.writeBuffer(yBuf, 0, nanRows), // a candidate that writes nothing fails the check
   }).finally(() => {
     ws.forEach(destroyGptq);
@@ -177,7 +178,7 @@ async function tuneMatvecShapes(ctx: GpuContext, layers: GptqShape[], opts: Tune
       continue;
     }
     decisions.push(await decideWithCache(opts.cache, tuneKey(ctx, s), { kernel: 'gptq-matvec', shape: shapeKey(s), fallback: ROWS_PER_THREAD.name },
-      (earlier) => tuneShape(ctx, s, variants, timer, deadline, o, earlier, opts.watch?.signal)));
+      (earlier, only) => tuneShape(ctx, s, variants, timer, deadline, o, earlier, opts.watch?.signal, only)));
   }
   return decisions;
 }

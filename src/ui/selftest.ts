@@ -48,7 +48,7 @@ async function benchmark(shape: string): Promise<void> {
     try {
       const mib = Number(params.get('roofline-mib') ?? 0);
       const r = await benchSynthetic(ctx, { shape, tuneCache: idbTuneCache(), ...(mib > 0 ? { rooflineBytes: mib * 2 ** 20 } : {}), onStep: (step) => (benchOut.textContent = `running: ${step}…`) });
-      const tuned = r.tune ? r.tune.decisions.map((d) => `${d.shape}: ${d.variant}${d.fromCache ? ' (cached)' : ''}`).join('\n  ') : 'off';
+      const tuned = r.tune ? r.tune.decisions.map((d) => `${d.shape}: ${d.variant}${d.fromCache ? ' (cached)' : ''}${d.staleChoice ? ` (cached ${d.staleChoice.variant} gave wrong output: tuned again)` : ''}`).join('\n  ') : 'off';
       benchOut.textContent = [
         `${r.adapter} (${r.f16 ? 'f16' : 'f32'} path), synthetic ${r.shape}`,
         `read roofline      ${r.roofline.gbps.toFixed(1)} GB/s (${r.roofline.best})`,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autotuneGptqMatvec, distinctShapes, shapeKey, tuneKey, type GptqShape } from '../../src/gpu/autotune';
 import { memoryTuneCache } from '../../src/gpu/autotune-cache';
-import { FAMILY_NOTE } from '../../src/gpu/autotune-shared';
+import { FAMILY_NOTE, WRONG_NOTE } from '../../src/gpu/autotune-shared';
 import { fileTuneCache } from '../../src/gpu/autotune-cache-node';
 import type { GpuContext } from '../../src/gpu/context';
 import { ROWS_PER_THREAD, splitKVariant } from '../../src/gpu/kernels/gptq-linear';
@@ -56,6 +56,31 @@ describe('GPTQ matvec autotuner', () => {
       expect(d.candidates).toBeUndefined();
       expect(d.variant).toBe(r.decisions.find((x) => x.shape === d.shape)!.variant);
     }
+  });
+
+  it('re-checks a cached choice on every load: one whose output is now wrong (a driver update the key cannot see) is set aside and the shape tuned again', async () => {
+    // Split-K applies one scale per quad of 32 positions; at g=16 a quad straddles two groups, so a split-K variant
+    // that claims this layer computes wrong sums, as a kernel broken by a driver update would.
+    const s = shape(512, 256, 16);
+    const broken = { ...splitKVariant(2, 'tree'), supports: () => true };
+    const cache = memoryTuneCache();
+    await cache.set(tuneKey(ctx, s), { variant: broken.name, complete: true, ms: 0.001, at: '2026-01-01T00:00:00.000Z', measured: [{ variant: broken.name, ms: 0.001 }] });
+    const first = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: [ROWS_PER_THREAD, broken] })).report!.decisions[0];
+    expect(first.fromCache).toBe(false);
+    expect(first.staleChoice?.variant).toBe(broken.name);
+    expect(first.staleChoice!.relErr!).toBeGreaterThan(1e-4);
+    expect(first.variant).toBe(ROWS_PER_THREAD.name);
+    // Tuned from scratch (the cached times are not trusted either): the broken one fails its check again.
+    expect(first.candidates!.find((c) => c.variant === broken.name)).toMatchObject({ ms: null, note: WRONG_NOTE });
+    expect((await cache.get(tuneKey(ctx, s)))?.variant).toBe(ROWS_PER_THREAD.name);
+    // The new choice passes its re-check on the next load and is taken from the cache.
+    const second = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: [ROWS_PER_THREAD, broken] })).report!.decisions[0];
+    expect(second).toMatchObject({ fromCache: true, variant: ROWS_PER_THREAD.name });
+    expect(second.staleChoice).toBeUndefined();
+    // A cached name that is no candidate here any more is set aside the same way.
+    await cache.set(tuneKey(ctx, s), { variant: 'split-k r64 retired', complete: true, ms: 0.001, at: '2026-01-01T00:00:00.000Z' });
+    const third = (await autotuneGptqMatvec(ctx, [s], { ...quick, cache, variants: [ROWS_PER_THREAD] })).report!.decisions[0];
+    expect(third).toMatchObject({ fromCache: false, variant: ROWS_PER_THREAD.name, staleChoice: { variant: 'split-k r64 retired', relErr: null } });
   });
 
   it('the cache key names the adapter, its features, the shape and the kernel sources', () => {

@@ -159,7 +159,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     process.stderr.write(`decode token, GPU time per kernel (timestamp-query, ${tokens} tokens averaged; total ${total.toFixed(2)} ms):\n`);
     for (const r of profile) process.stderr.write(`  ${r.kernel.padEnd(44)} ${r.ms.toFixed(3).padStart(10)} ms ${(r.share * 100).toFixed(1).padStart(6)} %  ${String(r.dispatches).padStart(4)} passes\n`);
     process.stderr.write(tune ? `GPTQ matvec variant per layer shape (autotuner, ${tune.ms.toFixed(0)} ms, cache: ${tune.cache}):\n` : 'GPTQ matvec: rows-per-thread everywhere (--no-tune)\n');
-    for (const d of tune?.decisions ?? []) process.stderr.write(`  ${d.shape.padEnd(24)} ${d.variant.padEnd(24)} ${d.skipped ? `not tuned (${d.skipped})` : d.fromCache ? 'cached' : d.complete ? 'tuned now' : 'tuned now (budget ran out)'}\n`);
+    for (const d of tune?.decisions ?? []) process.stderr.write(`  ${d.shape.padEnd(24)} ${d.variant.padEnd(24)} ${d.skipped ? `not tuned (${d.skipped})` : d.fromCache ? 'cached (re-checked)' : d.complete ? 'tuned now' : 'tuned now (budget ran out)'}${d.staleChoice ? ` - cached ${d.staleChoice.variant} gave wrong output, set aside` : ''}\n`);
   }
   const roofline = opts.roofline ?? (await measureRoofline(ctx, args.has('roofline-mib') ? { bytes: args.number('roofline-mib', 256) * 2 ** 20 } : {}));
   const rooflineGbps = roofline.gbps;
@@ -179,7 +179,7 @@ export async function runBench(ctx: GpuContext, args: CliArgs, opts: { roofline?
     fused: fuse,
     autotune: tune ? {
       ms: round(tune.ms, 0), cache: tune.cache, clock: tune.clock,
-      decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.rounds ? { rounds: c.rounds } : {}), ...(c.note ? { note: c.note } : {}) })) } : {}) })),
+      decisions: tune.decisions.map((d) => ({ shape: d.shape, variant: d.variant, from_cache: d.fromCache, complete: d.complete, ...(d.skipped ? { skipped: d.skipped } : {}), ...(d.staleChoice ? { stale_choice: { variant: d.staleChoice.variant, rel_err: d.staleChoice.relErr } } : {}), ...(d.candidates ? { candidates: d.candidates.map((c) => ({ variant: c.variant, ms: c.ms === null ? null : round(c.ms, 4), rel_err: c.relErr, ...(c.rounds ? { rounds: c.rounds } : {}), ...(c.note ? { note: c.note } : {}) })) } : {}) })),
     } : null,
     ...(profile ? { decode_profile: profile } : {}),
   };
