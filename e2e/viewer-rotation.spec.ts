@@ -6,7 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
 import { buildPdf } from '../tests/unit/pdf-helpers';
-import { scanText, type ScannedPage } from '../tests/unit/pdf-ocr-helpers';
+import { scanText, turnScan, type ScannedPage } from '../tests/unit/pdf-ocr-helpers';
 import { ask, DESKTOP, documentRow, openApp, SCREENSHOTS, waitReady } from './app-helpers';
 
 type Rotation = 0 | 90 | 180 | 270;
@@ -199,5 +199,36 @@ test('a scan with pages rotated 0/90/180/270: the highlighted recognised words l
     expectHighlightOnInk(at, `scan page, /Rotate ${p.rotate}`, 4, 16);
     await closeViewer(page);
   }
+  await context.close();
+});
+
+test('a page scanned sideways (text turned inside the image, no /Rotate): the recognised words are laid along the text, their font the size of the line', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  const lines = ['The ferry timetable changes in the spring', 'when the evening crossings start again.'];
+  const upright = scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 });
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'sideways-scan.pdf', mimeType: 'application/pdf', buffer: rotatedScanPdf([{ rotate: 0, scan: turnScan(upright, 90) }]) });
+  await waitReady(page, 'sideways-scan.pdf', 240_000);
+  const at = await openCited(page, 'When does the ferry timetable change?', 'sideways-scan.pdf', 1, 4);
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-viewer-sideways.png' });
+  expect(at.canvas.height > at.canvas.width, `canvas ${JSON.stringify(at.canvas)}`).toBe(true); // the page as scanned: tall
+  expectHighlightOnInk(at, 'sideways scan', 4, 16);
+  // Each highlighted word: turned a quarter clockwise (the scan's text runs down the page: it is read turned 270°),
+  // covering a tall box, with a font no larger
+  // than the line is thick (sized from the box's height it was ~3x the line for a word like "timetable").
+  const words = await page.locator('dialog.viewer .textLayer[data-ocr="true"] .ocr-word.hl').evaluateAll((spans) =>
+    spans.map((s) => {
+      const r = s.getBoundingClientRect();
+      return { text: s.textContent, w: r.width, h: r.height, font: parseFloat(getComputedStyle(s).fontSize), transform: (s as HTMLElement).style.transform };
+    }),
+  );
+  expect(words.length).toBeGreaterThanOrEqual(4);
+  for (const w of words.filter((x) => (x.text ?? '').trim().length >= 5)) {
+    expect(w.transform, w.text ?? '').toBe('rotate(90deg)');
+    expect(w.h, w.text ?? '').toBeGreaterThan(w.w);
+    expect(w.font, `${w.text}: font ${w.font}px over a ${w.w.toFixed(1)} x ${w.h.toFixed(1)} box`).toBeLessThanOrEqual(w.w * 1.2);
+  }
+  await closeViewer(page);
   await context.close();
 });

@@ -5,7 +5,8 @@ import { useI18n } from './i18n';
 import { normaliseForMatch, openPdf, pdfjs } from './pdfjs-main';
 import { PasswordPrompt } from './PasswordPrompt';
 import { ocrStore } from './services/ocr-store';
-import type { OcrWord } from '../pdf/ocr-types';
+import type { OcrPage } from '../pdf/ocr-types';
+import { ocrWordStyle } from './ocr-word-style';
 
 export interface ViewerTarget {
   docId: string;
@@ -83,7 +84,7 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
       if (cancelled) return;
       // A page whose text was recognised (a scan, or a garbled text layer): its recognised words, at their
       // boxes, take the place of pdf.js's text layer, since the indexed passages come from them.
-      const words = await ocrStore.words(target.docId, p.pageNumber).catch(() => null);
+      const words = await ocrStore.page(target.docId, p.pageNumber).catch(() => null);
       if (cancelled) return;
       if (words) {
         // The words' boxes are in the page as shown (/Rotate applied): the layer must not be turned again.
@@ -142,22 +143,24 @@ export function PdfViewer({ target, loadBytes, password, rememberPassword, onClo
 
 /**
  * Transparent, selectable spans over the recognised words of a scanned page (boxes are in page points of the
- * upright page, /Rotate applied, like the canvas; the layer is not rotated).
+ * upright page, /Rotate applied, like the canvas; the layer is not rotated; a page scanned sideways or upside down
+ * has its spans turned onto the text: ocr-word-style.ts).
  */
-function ocrWordLayer(layer: HTMLDivElement, words: readonly OcrWord[], scale: number): HTMLElement[] {
-  const spans = words.map((w) => {
+function ocrWordLayer(layer: HTMLDivElement, page: Pick<OcrPage, 'words' | 'turned'>, scale: number): HTMLElement[] {
+  const spans = page.words.map((w) => {
     const span = document.createElement('span');
     span.className = 'ocr-word';
     span.textContent = w.text + ' ';
-    const height = (w.y1 - w.y0) * scale;
+    const s = ocrWordStyle(w, scale, page.turned);
     Object.assign(span.style, {
-      left: `${w.x0 * scale}px`,
-      top: `${w.y0 * scale}px`,
-      width: `${(w.x1 - w.x0) * scale}px`,
-      height: `${height}px`,
-      fontSize: `${height * 0.85}px`,
-      lineHeight: `${height}px`,
+      left: `${s.left}px`,
+      top: `${s.top}px`,
+      width: `${s.width}px`,
+      height: `${s.height}px`,
+      fontSize: `${s.fontSize}px`,
+      lineHeight: `${s.height}px`,
       overflow: 'hidden',
+      ...(s.rotateDeg ? { transform: `rotate(${s.rotateDeg}deg)`, transformOrigin: 'center' } : {}),
     });
     return span;
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Tesseract from 'tesseract.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/shared/errors';
+import { ocrWordStyle } from '../../src/ui/ocr-word-style';
 import { extractPdf } from '../../src/pdf/extract';
 import { recognisePages, type RecognisePagesResult } from '../../src/pdf/ocr';
 import { TesseractRecogniser, type OcrRecogniser } from '../../src/pdf/ocr-engine';
@@ -199,6 +200,13 @@ describe('OCR of pages scanned sideways or upside down', () => {
       const order = turn === 180 ? [180] : orientation.OCR_RETRY_TURNS;
       expect(r.calls).toBe(1 + order.indexOf(((360 - turn) % 360) as 90 | 180 | 270) + 1);
       expect(orientation.ocrOrientationWarnings(pages)).toEqual([`Page 1 is scanned ${turn === 180 ? 'upside down' : 'sideways'}: OCR read it turned ${(360 - turn) % 360}°.`]);
+      // The viewer's selectable span over each word (ocr-word-style.ts) has a font the size of the line's, not of
+      // the word's length (a sideways word's box is tall: sized from its height, "Optical" got ~3x the font).
+      for (const w of page.words.filter((x) => x.text.length >= 5)) {
+        const style = ocrWordStyle(w, 1, page.turned);
+        expect(style.fontSize, w.text).toBeGreaterThan(SIZE * 0.4);
+        expect(style.fontSize, w.text).toBeLessThan(SIZE * 1.5);
+      }
     }, 180_000);
   }
 

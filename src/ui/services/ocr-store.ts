@@ -2,7 +2,7 @@
 // semantic search — never recognises a page again. One record per document: the languages it was
 // recognised with and the pages so far (saved page by page, so a cancelled run keeps what it finished).
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { OcrLanguage, OcrPage, OcrWord } from '../../pdf/ocr-types';
+import type { OcrLanguage, OcrPage } from '../../pdf/ocr-types';
 
 export interface StoredOcr {
   /** The languages of the latest recognition (the set `pages` holds). */
@@ -78,14 +78,16 @@ export class OcrStore {
     await del(docId, this.db);
   }
 
-  /** Word boxes of one recognised page (the page viewer highlights passages with them), or null. */
-  async words(docId: string, page: number): Promise<OcrWord[] | null> {
+  /**
+   * Word boxes of one recognised page and how it was turned to be read (the page viewer highlights passages with
+   * them), or null.
+   */
+  async page(docId: string, page: number): Promise<Pick<OcrPage, 'words' | 'turned'> | null> {
     const stored = await this.load(docId);
     if (!stored) return null;
     // The latest recognition of the page, else an earlier one (what the index holds for a page not redone).
-    if (stored.pages[page]) return stored.pages[page].words;
-    for (const pages of Object.values(stored.earlier ?? {})) if (pages[page]) return pages[page].words;
-    return null;
+    const found = stored.pages[page] ?? Object.values(stored.earlier ?? {}).find((pages) => pages[page])?.[page];
+    return found ? { words: found.words, ...(found.turned ? { turned: found.turned } : {}) } : null;
   }
 }
 
