@@ -81,8 +81,7 @@ test('a PDF that fits but whose index does not (IndexedDB refuses, saying nothin
 
 test('a document whose record the browser refuses to save says so in its row, and nothing is lost', async ({ browser }) => {
   // Room for this PDF and its index; then other data of the site fills the quota, so the next change to the
-  // document's record (stored with the PDF) cannot be written. (Chromium checks the quota for values it keeps
-  // as files, such as Blobs.)
+  // document's record (a small value; its PDF is stored apart) cannot be written.
   const name = 'compressed.tracemonkey-pldi-09.pdf';
   const { context, page, pageErrors, lift } = await appWithRoom(browser, 4 * 2 ** 20);
   await page.getByTestId('pdf-input').setInputFiles(PDFS + name);

@@ -1,7 +1,7 @@
 // The app without a model: documents (progress, problems, persistence), search mode with sources that open
 // the cited page, offline reload, CSP, i18n, WebGPU missing, phone and desktop screenshots; a CCITT fax scan
 // rendered by pdf.js's wasm decoder, online and offline.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { buildCcittPdf, CCITT_IMAGE_BOX } from '../tests/unit/pdf-ccitt-helpers';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PDFS, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
@@ -321,5 +321,88 @@ test('a page scanned as a CCITT G4 fax image renders in the viewer (pdf.js\'s wa
   await page.getByTestId('answer').last().getByTestId('source').first().getByRole('button').click();
   await expect(page.getByTestId('viewer').getByRole('alert')).toContainText('no longer stored (it was removed)');
   await expect(page.getByTestId('viewer-page')).toContainText('/ …'); // no page count carried over from before
+  await context.close();
+});
+
+/** What the origin stores for its documents: each record (and whether it holds a file), and each stored file's size. */
+function storedDocuments(page: Page) {
+  return page.evaluate(async () => {
+    const all = async (dbName: string, store: string) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => { const r = indexedDB.open(dbName); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+      if (!db.objectStoreNames.contains(store)) { db.close(); return [] as [string, unknown][]; }
+      const os = db.transaction(store, 'readonly').objectStore(store);
+      const keys = await new Promise<IDBValidKey[]>((resolve) => { const r = os.getAllKeys(); r.onsuccess = () => resolve(r.result); });
+      const values = await new Promise<unknown[]>((resolve) => { const r = os.getAll(); r.onsuccess = () => resolve(r.result); });
+      db.close();
+      return keys.map((k, i) => [String(k), values[i]] as [string, unknown]);
+    };
+    const records = (await all('pdfchat-pdfs', 'pdfs')).map(([id, v]) => {
+      const d = v as { record: { name: string; selected: boolean }; bytes?: Blob };
+      return { id, name: d.record.name, selected: d.record.selected, holdsFile: 'bytes' in d };
+    });
+    const files = (await all('pdfchat-pdf-bytes', 'bytes')).map(([id, v]) => ({ id, size: v instanceof Blob ? v.size : -1 }));
+    return { records, files };
+  });
+}
+
+test('a document\'s PDF is stored apart from its record (a record change never writes the file again); a record stored with its file by an earlier version is moved out at start-up and its cited page still opens; a file left without a record is deleted', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  const name = 'zen_of_python_corrupted.pdf';
+  const size = readFileSync(PDFS + name).byteLength;
+  await addPdfs(page, [name]);
+  await waitReady(page, name);
+  const row = documentRow(page, name);
+  // Two record changes (left out of answers, then back in).
+  await row.getByRole('checkbox').uncheck();
+  await expect.poll(async () => (await storedDocuments(page)).records[0]?.selected).toBe(false);
+  await row.getByRole('checkbox').check();
+  await expect.poll(async () => (await storedDocuments(page)).records[0]?.selected).toBe(true);
+  const now = await storedDocuments(page);
+  expect(now.records.map((r) => ({ name: r.name, holdsFile: r.holdsFile }))).toEqual([{ name, holdsFile: false }]);
+  expect(now.files).toEqual([{ id: now.records[0].id, size }]);
+
+  // The store as an earlier version left it: the file inside the record, no file store entry; and a file
+  // without any record (a tab closed between the two writes).
+  const ORPHAN = 'e'.repeat(64);
+  await page.evaluate(async ([id, orphan]) => {
+    const open = (dbName: string) => new Promise<IDBDatabase>((resolve, reject) => { const r = indexedDB.open(dbName); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+    const files = await open('pdfchat-pdf-bytes');
+    const tx1 = files.transaction('bytes', 'readwrite');
+    const blob = await new Promise<Blob>((resolve) => { const r = tx1.objectStore('bytes').get(id); r.onsuccess = () => resolve(r.result as Blob); });
+    tx1.objectStore('bytes').delete(id);
+    tx1.objectStore('bytes').put(new Blob([new Uint8Array(1000)]), orphan);
+    await new Promise((resolve, reject) => ((tx1.oncomplete = resolve), (tx1.onerror = () => reject(tx1.error))));
+    files.close();
+    const records = await open('pdfchat-pdfs');
+    const tx2 = records.transaction('pdfs', 'readwrite');
+    const stored = await new Promise<{ record: unknown }>((resolve) => { const r = tx2.objectStore('pdfs').get(id); r.onsuccess = () => resolve(r.result as { record: unknown }); });
+    tx2.objectStore('pdfs').put({ record: stored.record, bytes: blob }, id);
+    await new Promise((resolve, reject) => ((tx2.oncomplete = resolve), (tx2.onerror = () => reject(tx2.error))));
+    records.close();
+  }, [now.records[0].id, ORPHAN] as const);
+  const old = await storedDocuments(page);
+  expect(old.records.map((r) => r.holdsFile)).toEqual([true]);
+  expect(old.files.map((f) => f.id)).toEqual([ORPHAN]);
+
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await waitReady(page, name);
+  const moved = await storedDocuments(page);
+  expect(moved.records.map((r) => r.holdsFile)).toEqual([false]);
+  expect(moved.files).toEqual([{ id: now.records[0].id, size }]);
+  // The file read from where it now is: the cited page opens, highlighted.
+  await ask(page, 'Is beautiful better than ugly?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', name);
+  await source.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.keyboard.press('Escape');
+
+  // Removed: neither its record nor its file is left.
+  await documentRow(page, name).getByRole('button', { name: /Remove/ }).click();
+  await expect(documentRow(page, name)).toHaveCount(0);
+  await expect.poll(async () => await storedDocuments(page)).toEqual({ records: [], files: [] });
   await context.close();
 });

@@ -165,9 +165,10 @@ test('a document removed in one tab while the other recognises it leaves no inde
       const row = documentRow(one, 'glacier-scan.pdf');
       const status = (await row.count()) === 0 ? 'gone' : await row.getAttribute('data-status');
       const records = ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs')).length;
-      return `locks=${await documentLocks(one)} tab1=${status === 'ready' || status === 'failed' ? 'done' : status} records=${records}`;
+      const files = ofDoc(await idbKeys(one, 'pdfchat-pdf-bytes', 'bytes')).length;
+      return `locks=${await documentLocks(one)} tab1=${status === 'ready' || status === 'failed' ? 'done' : status} records=${records} files=${files}`;
     }, { timeout: 240_000 })
-    .toMatch(/^locks=0 tab1=(gone|done) records=0$/);
+    .toMatch(/^locks=0 tab1=(gone|done) records=0 files=0$/);
   // Tab 1 heard of the removal and no longer lists it.
   await expect(documentRow(one, 'glacier-scan.pdf')).toHaveCount(0);
   expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
@@ -198,6 +199,7 @@ test('a document removed in one tab while the other recognises it leaves no inde
   }
   expect(ofDoc(await idbKeys(one, 'pdfchat-documents', 'retrieval'))).toEqual([]);
   expect(ofDoc(await idbKeys(one, 'pdfchat-pdfs', 'pdfs'))).toEqual([]);
+  expect(ofDoc(await idbKeys(one, 'pdfchat-pdf-bytes', 'bytes'))).toEqual([]);
   expect((await idbKeys(one, 'pdfchat-documents', 'retrieval')).filter((k) => k.startsWith(`doc:${ORPHAN}:`))).toEqual([]);
   await context.close();
 });

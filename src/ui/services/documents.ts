@@ -1,6 +1,6 @@
 // The app's document side: add PDFs (extract in the pdf worker, index in the retrieval library), keep
-// them across reloads (the PDF bytes and a record per document in IndexedDB; the library keeps its own
-// index keyed by the same content hash), remove them, and search the selected ones.
+// them across reloads (a record per document, and apart from it the PDF's bytes, in IndexedDB; the library keeps
+// its own index keyed by the same content hash), remove them, and search the selected ones.
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { Passage } from '../../chat/types';
 import { AppError, type ErrorCode } from '../../shared/errors';
@@ -85,9 +85,15 @@ export function looksLikePdf(f: { name: string; type: string }): boolean {
   return f.type === 'application/pdf' || /\.pdf$/i.test(f.name);
 }
 
+/**
+ * A document's stored record (database `pdfchat-pdfs`, store `pdfs`, key = docId). Its PDF is stored apart
+ * (`pdfchat-pdf-bytes` / `bytes`, same key: a Blob), written once, so that a change to the record (status,
+ * selection, OCR pages) never writes the whole file again. `bytes` is only in a record stored by an earlier
+ * version, which kept the file in the record: migratePdfBytes moves it out at start-up.
+ */
 interface StoredDoc {
   record: DocRecord;
-  bytes: Blob;
+  bytes?: Blob;
 }
 
 /** What store() did with a file: listed and stored it, found the same content already here, or could not store it. */
@@ -105,8 +111,13 @@ function notStoredError(name: string, e: unknown): AppError {
 export class DocumentsService {
   readonly state = new Observable<DocumentsState>({ ready: false, docs: [], mode: null, notices: [] });
   private library: DocumentLibrary | null = null;
+  /** Records (StoredDoc) by docId. */
   private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
+  /** The PDFs' bytes (Blob) by docId, written once when a document is added. */
+  private readonly pdfBytes: UseStore = createStore('pdfchat-pdf-bytes', 'bytes');
   private readonly bytesCache = new Map<string, Uint8Array>();
+  /** Documents removed (here or in another tab) since this page loaded and not added again: their file is gone, or going. */
+  private readonly removedIds = new Set<string>();
   private readonly passwords = new Map<string, string>();
   private readonly ocrRuns = new Map<string, AbortController>();
   /** The latest process() run per document (a run that is no longer the latest stops at its next step). */
@@ -137,7 +148,18 @@ export class DocumentsService {
 
   private async doInit(): Promise<void> {
     this.library = await DocumentLibrary.open({ store: new IdbStore(), ...(this.embedders ? { embedders: this.embedders } : {}) });
+    // (Opening the file database here creates it, so that its own overhead is taken before any document is added.)
+    const fileIds = new Set((await keys(this.pdfBytes)).map(String));
     const stored = (await Promise.all((await keys(this.files)).map((k) => get<StoredDoc>(k, this.files)))).filter((d): d is StoredDoc => Boolean(d));
+    await this.migratePdfBytes(stored);
+    // Files with no record: left by a tab closed between the file's write and its record's. Deleted unless a tab
+    // holds that document's lock (store() writes both under it).
+    const recorded = new Set(stored.map((d) => d.record.docId));
+    for (const id of fileIds) {
+      if (!recorded.has(id)) await ifDocumentFree(id, async () => {
+        if ((await get<StoredDoc>(id, this.files)) === undefined) await del(id, this.pdfBytes);
+      }).catch(() => undefined);
+    }
     const docs = stored
       .map((d) => d.record)
       // A document interrupted by a reload mid-extraction is re-run below.
@@ -189,7 +211,27 @@ export class DocumentsService {
     const rec = this.doc(docId);
     const prev = await get<StoredDoc>(docId, this.files);
     if (!rec || !prev) return;
-    await set(docId, { ...prev, record: { ...rec, progress: undefined, storageWarnings: undefined } }, this.files);
+    if (prev.bytes) await set(docId, prev.bytes, this.pdfBytes); // an earlier version's record: its file moves out first
+    await set(docId, { record: { ...rec, progress: undefined, storageWarnings: undefined } } satisfies StoredDoc, this.files);
+  }
+
+  /**
+   * Records stored by an earlier version hold their PDF: each file is written apart, then its record without
+   * it (in that order, so that a reload in between loses nothing). A file that cannot be moved (storage full)
+   * stays where it is and is read from there (bytes()); the move is tried again at the next start. A document
+   * another tab is working on is left to that tab: its next record write (persist) moves the file.
+   */
+  private async migratePdfBytes(stored: StoredDoc[]): Promise<void> {
+    for (const d of stored) {
+      if (!d.bytes) continue;
+      const docId = d.record.docId;
+      await ifDocumentFree(docId, async () => {
+        const now = await get<StoredDoc>(docId, this.files);
+        if (!now?.bytes) return; // moved meanwhile (another tab) or removed
+        await set(docId, now.bytes, this.pdfBytes);
+        await set(docId, { record: now.record } satisfies StoredDoc, this.files);
+      }).catch(() => undefined);
+    }
   }
 
   /**
@@ -237,9 +279,20 @@ export class DocumentsService {
     else if (existing) return { kind: 'duplicate', docId, sameAs: existing.name };
     const record: DocRecord = { docId, name: file.name, size: bytes.byteLength, pageCount: 0, status: 'extracting', garbledPages: [], emptyPages: [], warnings: [], selected: true, addedAt: Date.now() };
     this.state.update((s) => ({ ...s, docs: [...s.docs, record] }));
+    this.removedIds.delete(docId);
     this.bytesCache.set(docId, bytes);
     try {
-      await set(docId, { record, bytes: new Blob([bytes]) } satisfies StoredDoc, this.files);
+      // The file first, then its record (a record is never without its file), both under the document's lock
+      // so that a start-up in another tab does not take the file for one left without a record.
+      await this.locked(docId, async () => {
+        try {
+          await set(docId, new Blob([bytes]), this.pdfBytes);
+          await set(docId, { record } satisfies StoredDoc, this.files);
+        } catch (e) {
+          await del(docId, this.pdfBytes).catch(() => undefined);
+          throw e;
+        }
+      });
     } catch (e) {
       this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
       this.bytesCache.delete(docId);
@@ -489,6 +542,7 @@ export class DocumentsService {
     await this.locked(docId, async () => {
       await this.library?.remove(docId);
       await del(docId, this.files);
+      await del(docId, this.pdfBytes);
       await ocrStore.remove(docId);
     });
     await this.refreshMode();
@@ -501,6 +555,7 @@ export class DocumentsService {
     this.indexRuns.get(docId)?.abort();
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
+    this.removedIds.add(docId);
     this.library?.forget(docId);
   }
 
@@ -516,6 +571,7 @@ export class DocumentsService {
     const stored = await get<StoredDoc>(docId, this.files).catch(() => undefined);
     if (!stored || this.doc(docId)) return;
     // (As at start-up: a stored record carries neither progress nor storage warnings, persist() leaves them out.)
+    this.removedIds.delete(docId);
     this.state.update((s) => ({ ...s, docs: [...s.docs, stored.record].sort((a, b) => a.addedAt - b.addedAt) }));
     await this.process(docId);
   }
@@ -536,9 +592,13 @@ export class DocumentsService {
   async bytes(docId: string): Promise<Uint8Array> {
     const cached = this.bytesCache.get(docId);
     if (cached) return cached;
-    const stored = await get<StoredDoc>(docId, this.files);
-    if (!stored) throw new AppError('MISSING_FILE', 'This document is no longer stored (it was removed). Add the PDF again to open its pages.');
-    const bytes = new Uint8Array(await stored.bytes.arrayBuffer());
+    const missing = () => new AppError('MISSING_FILE', 'This document is no longer stored (it was removed). Add the PDF again to open its pages.');
+    // Removed: its file may not be deleted yet (that waits for the document's lock), but it is not shown.
+    if (this.removedIds.has(docId)) throw missing();
+    // (A record of an earlier version whose file could not yet be moved out still holds it.)
+    const blob = (await get<Blob>(docId, this.pdfBytes)) ?? (await get<StoredDoc>(docId, this.files))?.bytes;
+    if (!blob || this.removedIds.has(docId)) throw missing();
+    const bytes = new Uint8Array(await blob.arrayBuffer());
     this.bytesCache.set(docId, bytes);
     return bytes;
   }
