@@ -10,6 +10,10 @@ export function servePdfExtraction(endpoint: MessageEndpoint): () => void {
 
   const onMessage = (ev: MessageEvent) => {
     const req = ev.data as PdfWorkerRequest;
+    if (req?.type === 'ping') {
+      send({ type: 'pong', id: req.id });
+      return;
+    }
     if (req?.type === 'cancel') {
       running.get(req.id)?.abort();
       return;

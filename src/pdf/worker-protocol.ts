@@ -6,13 +6,16 @@ import type { ExtractedPage, ExtractResult } from './types';
 export type PdfWorkerRequest =
   /** `data` is transferred (the sender's buffer is detached). */
   | { type: 'extract'; id: number; data: Uint8Array; password?: string }
-  | { type: 'cancel'; id: number };
+  | { type: 'cancel'; id: number }
+  /** Heartbeat (src/shared/heartbeat.ts): answered with 'pong' at once. */
+  | { type: 'ping'; id: number };
 
 export type PdfWorkerResponse =
   | { type: 'page'; id: number; page: ExtractedPage }
   | { type: 'progress'; id: number; page: number; pageCount: number }
   | { type: 'done'; id: number; result: ExtractResult }
-  | { type: 'error'; id: number; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+  | { type: 'error'; id: number; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } }
+  | { type: 'pong'; id: number /* the ping's */ };
 
 /** The part of Worker / DedicatedWorkerGlobalScope / MessagePort both sides use. */
 export interface MessageEndpoint {

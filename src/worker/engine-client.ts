@@ -4,16 +4,27 @@
 // and every later one at once, with WORKER_FAILED; onFailure tells the owner (who should start a new engine).
 // A call that fails with DEVICE_LOST (the worker's GPU device went away: src/model/device-loss.ts) ends the
 // engine the same way: its model is gone with the device, and a fresh worker gets a fresh device.
+// A worker that is alive but stuck (no answer to the heartbeat's pings for 30 s while calls wait on it:
+// src/shared/heartbeat.ts) ends the same way too, with WORKER_FAILED (`details.reason: 'unresponsive'`).
 import type { ChatMessage, Engine, GenerateOptions, GeneratedToken, GenerationStats, LoadOptions, ModelInfo } from '../model/engine-types';
 import type { ModelFiles } from '../model/files';
 import { AppError } from '../shared/errors';
 import type { EngineEvent, EngineRequest, FailureEndpoint, MessageEndpoint, WireInput } from './protocol';
 import { toWireError } from './engine-host';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from '../shared/heartbeat';
 
 interface Pending {
   onEvent(ev: EngineEvent): void;
   /** Rejects the call (the worker failed or was stopped). */
   fail(e: AppError): void;
+}
+
+/** What a call rejects with once the worker has been silent for `silentMs` while calls waited on it (stuck). */
+function workerUnresponsive(silentMs: number): AppError {
+  return new AppError('WORKER_FAILED', `The model engine stopped responding (nothing from it for ${Math.round(silentMs / 1000)} s), so it was stopped. Load the model again (reload the page if it keeps happening).`, {
+    reason: 'unresponsive',
+    silentMs,
+  });
 }
 
 /** What a call rejects with once the worker has failed to start or has stopped unexpectedly. */
@@ -32,8 +43,19 @@ export class WorkerEngine implements Engine {
   private stats: GenerationStats | null = null;
   /** Set once the worker has failed or been terminated: every call rejects with it at once. */
   private closed: AppError | null = null;
+  private readonly heartbeat: Heartbeat;
 
-  constructor(private readonly endpoint: MessageEndpoint & FailureEndpoint & { terminate?(): void }) {
+  /** `heartbeat`: how often the worker is pinged while calls wait, and how long it may stay silent. */
+  constructor(
+    private readonly endpoint: MessageEndpoint & FailureEndpoint & { terminate?(): void },
+    opts: { heartbeat?: HeartbeatOptions } = {},
+  ) {
+    const beat = opts.heartbeat ?? DEFAULT_HEARTBEAT;
+    this.heartbeat = new Heartbeat(
+      () => this.send({ type: 'ping', id: this.nextId++ }),
+      (silentMs) => this.fail(workerUnresponsive(silentMs)),
+      beat,
+    );
     endpoint.addEventListener('message', (ev: MessageEvent) => this.onMessage(ev.data as EngineEvent));
     endpoint.addEventListener('error', (ev: Event) => this.onWorkerFailed(ev));
     endpoint.addEventListener('messageerror', (ev: Event) => this.onWorkerFailed(ev));
@@ -57,6 +79,7 @@ export class WorkerEngine implements Engine {
   /** Ends the worker for good: calls waiting on it, and all later ones, reject with `error`. */
   private close(error: AppError): void {
     this.closed = error;
+    this.heartbeat.end();
     this.endpoint.terminate?.();
     for (const p of [...this.pending.values()]) p.fail(error);
     this.pending.clear();
@@ -68,6 +91,8 @@ export class WorkerEngine implements Engine {
   }
 
   private onMessage(ev: EngineEvent): void {
+    this.heartbeat.heard();
+    if (ev.type === 'pong') return;
     if (ev.type === 'fileRequest') {
       void this.serveFile(ev);
       return;
@@ -98,6 +123,7 @@ export class WorkerEngine implements Engine {
       const onAbort = () => this.send({ type: 'abort', id });
       const finish = () => {
         this.pending.delete(id);
+        if (this.pending.size === 0) this.heartbeat.idle();
         signal?.removeEventListener('abort', onAbort);
       };
       if (this.closed) {
@@ -128,6 +154,7 @@ export class WorkerEngine implements Engine {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.send(make(id));
+      this.heartbeat.watch();
     });
   }
 

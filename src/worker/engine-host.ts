@@ -61,6 +61,9 @@ export function serveEngine(endpoint: MessageEndpoint, createEngine: () => Engin
       case 'abort':
         aborts.get(msg.id)?.abort();
         return;
+      case 'ping':
+        post({ type: 'pong', id: msg.id });
+        return;
       case 'load':
         run(msg.id, async (signal) => {
           const e = await getEngine();

@@ -23,6 +23,8 @@ export type EngineRequest =
   | { type: 'countTokens'; id: number; input: WireInput }
   | { type: 'abort'; id: number /* the request to abort */ }
   | { type: 'unload'; id: number }
+  // Heartbeat (src/shared/heartbeat.ts): answered with 'pong' at once, never queued behind work.
+  | { type: 'ping'; id: number }
   // Answer to a worker's file request (model bytes live on the app's side: cache, folder).
   | { type: 'fileReply'; reqId: number; ok: true; value: string[] | number | Uint8Array }
   | { type: 'fileReply'; reqId: number; ok: false; error: WireError };
@@ -33,6 +35,7 @@ export type EngineEvent =
   | { type: 'token'; id: number; token: GeneratedToken }
   | { type: 'done'; id: number; value?: ModelInfo | number; stats?: GenerationStats | null }
   | { type: 'error'; id: number; error: WireError }
+  | { type: 'pong'; id: number /* the ping's */ }
   // The worker asks the app for model file data while loading.
   | { type: 'fileRequest'; reqId: number; op: 'list' }
   | { type: 'fileRequest'; reqId: number; op: 'size'; name: string }

@@ -62,6 +62,7 @@ describe('PDF worker protocol', () => {
     let workerEnded!: () => void;
     const ended = new Promise<void>((r) => (workerEnded = r));
     clientPort.addListener('message', (msg: { type: string; id: number; error?: { code: string } }) => {
+      if (msg.type === 'pong') return; // the heartbeat's, not the job's
       log.push(msg);
       if (msg.id === log[0].id && (msg.type === 'error' || msg.type === 'done')) workerEnded();
     });
