@@ -3,7 +3,7 @@
 // crashed process is taken over; one held too long fails that write (the tuner warns and uses its choice for this
 // load) instead of hanging.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileTuneCache } from '../../src/gpu/autotune-cache-node';
@@ -12,6 +12,7 @@ import { makeTempDir } from '../temp-dir';
 
 const tsx = resolve('node_modules/.bin/tsx');
 const cacheModule = resolve('src/gpu/autotune-cache-node.ts');
+const lockModule = resolve('src/gpu/file-lock.ts');
 
 function writer(dir: string, file: string, id: number, count: number): Promise<number> {
   const script = join(dir, `writer-${id}.mts`);
@@ -54,6 +55,45 @@ describe('the tuning cache file shared by processes', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe('99999'); // someone else's lock is not removed
   });
+
+  it('two processes finding the same stale lock at the same moment: one takes it over, the other waits for it (never both inside)', async () => {
+    const dir = makeTempDir('tune-cache-takeover-');
+    const file = join(dir, 'autotune.json');
+    writeFileSync(`${file}.lock`, '99999');
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(`${file}.lock`, old, old);
+    // Each process, having found the lock stale, waits at the gate until both are there; then both take it over at
+    // once. Inside the lock each holds a marker file (O_EXCL) for 300 ms: a second holder meanwhile is an overlap.
+    const child = (id: number) => {
+      const script = join(dir, `taker-${id}.mts`);
+      writeFileSync(script, `import { withFileLock } from ${JSON.stringify(lockModule)};
+import { appendFileSync, closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+const dir = ${JSON.stringify(dir)};
+await withFileLock(${JSON.stringify(file)}, () => {
+  let fd;
+  try { fd = openSync(dir + '/holder', 'wx'); } catch { appendFileSync(dir + '/log', 'overlap ${id}\\n'); return; }
+  const until = Date.now() + 300;
+  while (Date.now() < until) {}
+  closeSync(fd);
+  rmSync(dir + '/holder');
+  appendFileSync(dir + '/log', 'held ${id}\\n');
+}, { beforeTakeover: async () => { writeFileSync(dir + '/arrived-${id}', ''); while (!existsSync(dir + '/go')) await sleep(2); } });
+`);
+      return new Promise<number>((done, fail) => {
+        const p = spawn(tsx, [script], { stdio: ['ignore', 'ignore', 'inherit'] });
+        p.on('error', fail);
+        p.on('exit', (code) => done(code ?? -1));
+      });
+    };
+    let exited = false;
+    const exits = Promise.all([child(0), child(1)]).finally(() => (exited = true));
+    while (!exited && (!existsSync(join(dir, 'arrived-0')) || !existsSync(join(dir, 'arrived-1')))) await new Promise((r) => setTimeout(r, 5));
+    writeFileSync(join(dir, 'go'), '');
+    expect(await exits).toEqual([0, 0]);
+    expect(readFileSync(join(dir, 'log'), 'utf8').trim().split('\n').sort()).toEqual(['held 0', 'held 1']);
+    expect(readdirSync(dir).filter((f) => f.includes('.lock'))).toEqual([]);
+  }, 60_000);
 
   it('the lock is released when the work inside it throws', async () => {
     const dir = makeTempDir('tune-cache-lock-');
