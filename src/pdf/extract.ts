@@ -6,6 +6,7 @@ import { runsFromAnnotations, type AnnotationData } from './form-fields';
 import { formatPageRanges, pagesSubject } from './page-ranges';
 import { abortedError, hasPdfHeader, mapOpenError, notPdfError } from './pdf-errors';
 import { imageCoverage } from './image-coverage';
+import { isBlankPage } from './blank-page';
 import { getPdfjsEnvironment, type Pdfjs, type PdfjsEnvironment } from './pdfjs-env';
 import { runsFromTextItems, type Matrix, type PositionedRun } from './positioned-text';
 import { assessTextQuality } from './quality';
@@ -100,9 +101,14 @@ async function extractDocument(doc: PDFDocumentProxy, opts: ExtractOptions, ops:
   if (pageCount > 0 && failed.length === pageCount) {
     throw new AppError('PDF_UNREADABLE', 'No page of this PDF could be read (its page data is damaged). Try re-saving or repairing it with another PDF tool.');
   }
-  const empty = pages.filter((p) => p.quality === 'empty' && !failed.includes(p.page) && !stamped.includes(p.page)).map((p) => p.page);
+  const blank = pages.filter((p) => p.blank).map((p) => p.page);
+  const empty = pages.filter((p) => p.quality === 'empty' && !p.blank && !failed.includes(p.page) && !stamped.includes(p.page)).map((p) => p.page);
   const garbled = pages.filter((p) => p.quality === 'garbled').map((p) => p.page);
-  const ok = pages.length - empty.length - stamped.length - garbled.length - failed.length;
+  const ok = pages.length - blank.length - empty.length - stamped.length - garbled.length - failed.length;
+  if (ok === 0 && garbled.length === 0 && empty.length === 0 && stamped.length === 0) {
+    // Like a PDF without pages: not a scan, so nothing for OCR either.
+    throw new AppError('PDF_UNREADABLE', `${pageCount === 1 ? 'The page of this PDF is' : 'Every page of this PDF is'} blank (nothing is printed on ${pageCount === 1 ? 'it' : 'them'}), so there is nothing to read. Check that it is the document you meant (re-export or download it again).`);
+  }
   if (ok === 0 && garbled.length === 0) {
     const besides = stamped.length > 0 ? ' beyond a little text stamped on its pages' : '';
     throw new AppError('NO_TEXT', `This PDF has no text layer${besides} (it looks like a scan or images of text). Run OCR on it (e.g. ocrmypdf, or "Recognize text" in a PDF editor) and add the OCR'd PDF.`);
@@ -140,7 +146,8 @@ async function extractPage(page: PDFPageProxy, label: string, ops: Pdfjs['OPS'])
       return { page: { page: page.pageNumber, label, text: formText, quality: 'garbled' }, stamped: false };
     }
     const text = cleanPageText(layoutText([...textRuns, ...formRuns]), { texControlCodes: true });
-    if (!text) return { page: { page: page.pageNumber, label, text, quality: 'empty' }, stamped: false };
+    // No text: a scan (OCR reads it), or a page that prints nothing at all (a blank page: nothing to read).
+    if (!text) return { page: { page: page.pageNumber, label, text, quality: 'empty', ...((await isBlankPage(page, ops)) ? { blank: true as const } : {}) }, stamped: false };
     // A scan with a text stamp ("Scanned with CamScanner", a Bates number, a page number) is 'empty' like any
     // scan, so that OCR reads it (pagesNeedingOcr) and an all-scan PDF is NO_TEXT; the stamp stays its text
     // (mergeOcrPages keeps it next to the OCR text).

@@ -11,11 +11,12 @@ export type SourcedPage = ExtractedPage & { source: PageSource };
 
 /**
  * Pages to recognise: those without a usable text layer ('empty': no text, or a scan whose only text is a
- * stamp such as "Scanned with CamScanner"; all of them when extraction said NO_TEXT), and garbled ones on request.
+ * stamp such as "Scanned with CamScanner"; all of them when extraction said NO_TEXT), and garbled ones on request;
+ * never a blank page (it prints nothing: src/pdf/blank-page.ts).
  */
 export function pagesNeedingOcr(result: ExtractResult | null, pageCount: number, opts: { garbled: boolean }): number[] {
   if (!result) return Array.from({ length: pageCount }, (_, i) => i + 1);
-  return result.pages.filter((p) => p.quality === 'empty' || (opts.garbled && p.quality === 'garbled')).map((p) => p.page);
+  return result.pages.filter((p) => (p.quality === 'empty' && !p.blank) || (opts.garbled && p.quality === 'garbled')).map((p) => p.page);
 }
 
 /**
@@ -36,7 +37,7 @@ export function mergeOcrPages(result: ExtractResult | null, ocr: readonly OcrPag
   }
   const recognised = pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page);
   const blank = pages.filter((p) => p.source === 'ocr' && p.quality === 'empty').map((p) => p.page);
-  const stillMissing = pages.filter((p) => p.source === 'text' && p.quality !== 'ok').map((p) => p.page);
+  const stillMissing = pages.filter((p) => p.source === 'text' && p.quality !== 'ok' && !p.blank).map((p) => p.page);
 
   // Extraction's "run OCR" advice is stale for the pages OCR covered; keep its other warnings (damaged pages).
   const warnings = (result?.warnings ?? []).filter((w) => !/Run OCR/.test(w) || stillMissing.length > 0);

@@ -17,6 +17,11 @@ export interface ExtractedPage {
   text: string;
   /** ok: usable text; garbled: a text layer exists but decodes to junk (fonts without Unicode maps); empty: no text, or a scan with only a stamp (OCR reads both). */
   quality: PageQuality;
+  /**
+   * An 'empty' page that prints nothing at all (no text, image, path or shading: src/pdf/blank-page.ts), such as
+   * a book's blank left-hand page: OCR skips it and no warning names it.
+   */
+  blank?: true;
 }
 
 export interface ExtractResult {

@@ -92,14 +92,18 @@ describe('errors a user can act on', () => {
     expect((await errorOf(extractPdf(truncated))).code).toBe('PDF_UNREADABLE');
   });
 
+  // A page with no text layer that prints something (here a filled shape, as text turned into outlines): a scan
+  // for extraction's purposes. (A page that prints nothing at all is blank: pdf-blank-pages.test.ts.)
+  const drawnOnly = { lines: [], raw: '0 g 72 600 m 200 600 l 136 700 l h f' };
+
   it('NO_TEXT when no page has text, naming OCR', async () => {
-    const err = await errorOf(extractPdf(buildPdf({ pages: [{ lines: [] }, { lines: [] }] })));
+    const err = await errorOf(extractPdf(buildPdf({ pages: [drawnOnly, drawnOnly] })));
     expect(err.code).toBe('NO_TEXT');
     expect(err.message).toMatch(/OCR/);
   });
 
   it('empty pages among text pages are flagged per page with a warning', async () => {
-    const r = await extractPdf(buildPdf({ pages: [{ lines: bodyLines(['Some text']) }, { lines: [] }] }));
+    const r = await extractPdf(buildPdf({ pages: [{ lines: bodyLines(['Some text']) }, drawnOnly] }));
     expect(r.pages.map((p) => p.quality)).toEqual(['ok', 'empty']);
     expect(r.warnings.join(' ')).toMatch(/Page 2 has no text layer/);
   });

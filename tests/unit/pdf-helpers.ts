@@ -44,6 +44,8 @@ export interface PageSpec {
   lines: TextLine[];
   /** /Rotate of the page. */
   rotate?: 0 | 90 | 180 | 270;
+  /** Raw content-stream operators appended after the text (paths, colours, transforms). */
+  raw?: string;
 }
 
 export interface PdfSpec {
@@ -95,6 +97,7 @@ export function buildPdf(spec: PdfSpec): Uint8Array {
         const str = l.font === 'cjk' ? ucs2Hex(l.text) : pdfString(l.text);
         return `BT ${font} ${l.size ?? 10} Tf 1 0 0 1 ${l.x} ${l.y} Tm ${str} Tj ET`;
       })
+      .concat(page.raw ? [page.raw] : [])
       .join('\n');
     const content = add(`<< /Length ${Buffer.byteLength(ops, 'latin1')} >>\nstream\n${ops}\nendstream`);
     kids.push(

@@ -1,5 +1,6 @@
 // `cli extract --pdf FILE [--password PW] [--ocr [--ocr-lang eng|chi_sim|eng+chi_sim]]`:
-// prints {"pages": [{page, label, text, quality}], "warnings": [...]}.
+// prints {"pages": [{page, label, text, quality}], "warnings": [...]}; a page that prints nothing at all (a blank
+// page: no OCR for it) also has "blank": true.
 // With --ocr, pages without a text layer (and pages whose text layer is garbled) are recognised with Tesseract
 // and every page says where its text came from: "source": "text" (pdf.js) or "ocr" (then also "confidence").
 // Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
@@ -50,7 +51,7 @@ async function extractText(data: Uint8Array, password: string | undefined) {
     throw e;
   }
   return {
-    pages: result.pages.map((p) => ({ page: p.page, label: p.label, text: p.text, quality: p.quality })),
+    pages: result.pages.map((p) => ({ page: p.page, label: p.label, text: p.text, quality: p.quality, ...(p.blank ? { blank: true } : {}) })),
     warnings: result.warnings,
   };
 }
@@ -94,6 +95,7 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, la
       label: p.label,
       text: p.text,
       quality: p.quality,
+      ...(p.blank ? { blank: true } : {}),
       source: p.source,
       ...(p.source === 'ocr' ? { confidence: confidence.get(p.page) ?? 0 } : {}),
     })),

@@ -390,7 +390,7 @@ export class DocumentsService {
       if (res && current()) this.patchDoc(docId, {
         pageCount: res.pageCount,
         garbledPages: res.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
-        emptyPages: res.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
+        emptyPages: res.pages.filter((p) => p.quality === 'empty' && !p.blank).map((p) => p.page),
         warnings: res.warnings,
       });
     } catch (e) {
@@ -497,7 +497,7 @@ export class DocumentsService {
     }
     this.patchDoc(docId, {
       garbledPages: merged.pages.filter((p) => p.quality === 'garbled').map((p) => p.page),
-      emptyPages: merged.pages.filter((p) => p.quality === 'empty').map((p) => p.page),
+      emptyPages: merged.pages.filter((p) => p.quality === 'empty' && !p.blank).map((p) => p.page),
       ocrPages: merged.pages.filter((p) => p.source === 'ocr' && p.quality === 'ok').map((p) => p.page),
       warnings: merged.warnings,
     });
