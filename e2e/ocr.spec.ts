@@ -147,6 +147,26 @@ test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stop
   await context.close();
 });
 
+test('English UI, a Chinese PDF with one scanned page: the scan is recognised in Chinese + English (the language of the document\'s own text) and cited', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  const texts = ['这本手册介绍港口和灯塔的日常工作。', '前几页有文字层，最后一页是扫描件。', '扫描页上的文字也是中文。'];
+  const scan = scanText({ lines: ZH_PAGE_2, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 432, heightPt: 130 });
+  const pdf = Buffer.from(buildScanPdf([...texts.map((text) => ({ text, cjk: true })), { scan }]));
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'harbour-manual-zh.pdf', mimeType: 'application/pdf', buffer: pdf });
+  const row = documentRow(page, 'harbour-manual-zh.pdf');
+  await waitReady(page, 'harbour-manual-zh.pdf', 240_000);
+  await expect(row.getByTestId('ocr-language')).toHaveValue('eng+chi_sim');
+  await expect(row.getByTestId('ocr-badge')).toBeVisible();
+
+  await ask(page, '灯塔看守人每天晚上记录什么？');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'harbour-manual-zh.pdf');
+  await expect(source).toHaveAttribute('data-page', '4');
+  await context.close();
+});
+
 test('garbled pages are recognised on request, page by page; Cancel keeps the pages finished and they are cited', async ({ browser }) => {
   test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../temp-dir';
-import { buildScanPdf, scanText, wordRecall } from './pdf-ocr-helpers';
+import { buildScanPdf, charRecall, scanText, wordRecall } from './pdf-ocr-helpers';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,6 +19,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 const SCANNED = ['A scanned page between two pages of text.', 'Recognition fills in the missing words.'];
+const CHINESE_SCANNED = ['扫描的页面只有图像。', '识别以后就能搜索了。'];
 
 describe('cli extract --ocr', () => {
   it('recognises the scanned page of a mixed PDF and marks each page with its source; without --ocr a scan is NO_TEXT', async () => {
@@ -52,5 +53,20 @@ describe('cli extract --ocr', () => {
 
     expect(badLang.code).toBe(2);
     expect(JSON.parse(badLang.stdout).error).toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/klingon/) });
+  }, 240_000);
+
+  it('without --ocr-lang, a Chinese PDF\'s scanned page is recognised in Chinese (the language of its own text), not in the English default', async () => {
+    const dir = makeTempDir('pdf-ocr-cli-lang-');
+    const chinese = join(dir, 'chinese.pdf');
+    const texts = ['前三页有文字层，最后一页是扫描的图像。', '为了能搜索扫描页，需要识别它的文字。', '扫描页上的文字是中文，要用中文识别。'];
+    const scan = scanText({ lines: CHINESE_SCANNED, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 300, heightPt: 90 });
+    writeFileSync(chinese, buildScanPdf([...texts.map((text) => ({ text, cjk: true })), { scan }]));
+    const r = await cli(['extract', '--pdf', chinese, '--ocr']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.pages.slice(0, 3)).toMatchObject(texts.map((text) => ({ quality: 'ok', source: 'text', text })));
+    expect(out.pages[3]).toMatchObject({ quality: 'ok', source: 'ocr' });
+    expect(charRecall(CHINESE_SCANNED.join(''), out.pages[3].text)).toBeGreaterThanOrEqual(0.85);
+    expect(out.warnings).toContain('Page 4 has text recognised by OCR (eng+chi_sim); recognised text can contain mistakes, so check quotes against the page.');
   }, 240_000);
 });

@@ -70,7 +70,9 @@ export function scanText(spec: ScanSpec): ScannedPage {
 }
 
 /** A page of the test PDF: a scanned image, or one line of real (Helvetica) text. */
-export type TestPage = { scan: ScannedPage; /** The page's /Rotate (degrees clockwise). */ rotate?: number } | { text: string; widthPt?: number; heightPt?: number };
+export type TestPage =
+  | { scan: ScannedPage; /** The page's /Rotate (degrees clockwise). */ rotate?: number }
+  | { text: string; widthPt?: number; heightPt?: number; /** Chinese text (STSong-Light, UniGB-UCS2-H) instead of Helvetica. */ cjk?: boolean };
 
 /** An uncompressed-structure PDF 1.4 whose scan pages are one Flate-compressed DeviceGray image each. */
 export function buildScanPdf(pages: TestPage[]): Uint8Array {
@@ -86,6 +88,10 @@ export function buildScanPdf(pages: TestPage[]): Uint8Array {
   const bodies: Array<{ id: number; parts: Buffer[] }> = [];
   const font = 3;
   bodies.push({ id: font, parts: [Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>')] });
+  const [cjkDescriptor, cjkDescendant, cjkFont] = [++next, ++next, ++next];
+  bodies.push({ id: cjkDescriptor, parts: [Buffer.from('<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>')] });
+  bodies.push({ id: cjkDescendant, parts: [Buffer.from(`<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> /FontDescriptor ${cjkDescriptor} 0 R /DW 1000 >>`)] });
+  bodies.push({ id: cjkFont, parts: [Buffer.from(`<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [${cjkDescendant} 0 R] >>`)] });
   for (const page of pages) {
     const pageId = ++next;
     const contentId = ++next;
@@ -104,9 +110,12 @@ export function buildScanPdf(pages: TestPage[]): Uint8Array {
     } else {
       const w = page.widthPt ?? 432;
       const h = page.heightPt ?? 288;
-      const ops = `BT /F1 12 Tf 1 0 0 1 36 ${h - 48} Tm (${page.text.replace(/[\\()]/g, (c) => '\\' + c)}) Tj ET`;
+      const shown = page.cjk
+        ? `<${[...page.text].map((ch) => ch.codePointAt(0)!.toString(16).padStart(4, '0')).join('')}>`
+        : `(${page.text.replace(/[\\()]/g, (c) => '\\' + c)})`;
+      const ops = `BT /${page.cjk ? 'F2' : 'F1'} 12 Tf 1 0 0 1 36 ${h - 48} Tm ${shown} Tj ET`;
       bodies.push({ id: contentId, parts: [Buffer.from(`<< /Length ${Buffer.byteLength(ops, 'latin1')} >>\nstream\n${ops}\nendstream`, 'latin1')] });
-      bodies.push({ id: pageId, parts: [Buffer.from(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${contentId} 0 R >>`)] });
+      bodies.push({ id: pageId, parts: [Buffer.from(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /Font << /F1 ${font} 0 R /F2 ${cjkFont} 0 R >> >> /Contents ${contentId} 0 R >>`)] });
     }
   }
   bodies.push({ id: 1, parts: [Buffer.from('<< /Type /Catalog /Pages 2 0 R >>')] });

@@ -3,12 +3,14 @@
 // page: no OCR for it) also has "blank": true.
 // With --ocr, pages without a text layer (and pages whose text layer is garbled) are recognised with Tesseract
 // and every page says where its text came from: "source": "text" (pdf.js) or "ocr" (then also "confidence").
+// Without --ocr-lang the PDF's own text decides (eng+chi_sim when it is Chinese: ocr-language-guess.ts), else eng.
 // Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
 // PDF_UNREADABLE, OCR_FAILED, ...) go through main.ts: {"error": {code, message}} and exit status 2.
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
+import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
 import { parseOcrLanguages, type OcrLanguage, type OcrProgress } from '../../pdf/ocr-types';
 import type { ExtractResult } from '../../pdf/types';
 import { checkArgs, type CliArgs, type CommandSpec } from '../args';
@@ -37,8 +39,7 @@ export async function run(given: CliArgs): Promise<void> {
   const password = args.get('password');
   const ocr = args.has('ocr');
   if (args.has('ocr-lang') && !ocr) throw new AppError('BAD_ARGUMENT', '--ocr-lang needs --ocr.');
-  const languages = ocr ? languagesArg(args.get('ocr-lang')) : [];
-  const out = ocr ? await extractWithOcr(data, password, languages) : await extractText(data, password);
+  const out = ocr ? await extractWithOcr(data, password, languagesArg(args.get('ocr-lang'))) : await extractText(data, password);
   await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(out) + '\n', (err) => (err ? reject(err) : resolve())));
 }
 
@@ -56,8 +57,9 @@ async function extractText(data: Uint8Array, password: string | undefined) {
   };
 }
 
-function languagesArg(spec: string | undefined): OcrLanguage[] {
-  if (spec === undefined) return ['eng'];
+/** --ocr-lang; undefined when not given (then the PDF's own text decides, see extractWithOcr). */
+function languagesArg(spec: string | undefined): OcrLanguage[] | undefined {
+  if (spec === undefined) return undefined;
   try {
     return parseOcrLanguages(spec);
   } catch (e) {
@@ -65,7 +67,8 @@ function languagesArg(spec: string | undefined): OcrLanguage[] {
   }
 }
 
-async function extractWithOcr(data: Uint8Array, password: string | undefined, languages: OcrLanguage[]) {
+/** `chosen`: --ocr-lang; without it, the language of the PDF's own text (eng+chi_sim when it is Chinese), else eng. */
+async function extractWithOcr(data: Uint8Array, password: string | undefined, chosen: OcrLanguage[] | undefined) {
   let result: ExtractResult | null;
   try {
     result = await extractPdf(data, password !== undefined ? { password } : {});
@@ -73,6 +76,7 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, la
     if (!(e instanceof AppError && e.code === 'NO_TEXT')) throw e;
     result = null; // a scan: recognise every page
   }
+  const languages = chosen ?? (result ? ocrLanguagesFromText(result.pages) : null) ?? ['eng'];
   // Loaded only here: the plain path never touches tesseract.js.
   const { ocrPdf } = await import('../../pdf/ocr-node');
   const pageCount = result?.pageCount;

@@ -7,6 +7,7 @@ import { AppError, type ErrorCode } from '../../shared/errors';
 import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
+import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
 import { contentHash } from '../../retrieval/content-hash';
 import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
@@ -53,7 +54,7 @@ export interface DocRecord {
   ocrPages?: number[];
   /** Pages still to recognise after a Cancel (recognise() resumes them). */
   ocrPending?: number[];
-  /** OCR languages chosen for this document; unset = from the UI language (defaultOcrLanguages). */
+  /** OCR languages chosen for this document; unset = from the UI language (defaultOcrLanguages) and the document's own text (ocrLanguagesFromText). */
   ocrLanguages?: OcrLanguage[];
   /** The user asked to recognise the garbled pages too. */
   ocrGarbled?: boolean;
@@ -437,7 +438,9 @@ export class DocumentsService {
    */
   private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined): Promise<ExtractedPage[]> {
     const rec = this.doc(docId);
-    const languages = tesseractOrder(rec?.ocrLanguages ?? defaultOcrLanguages());
+    // Unless chosen: the UI language's, plus Chinese when the document's own text is Chinese (a scanned cover of a
+    // Chinese manual, read in an English UI).
+    const languages = tesseractOrder(rec?.ocrLanguages ?? [...defaultOcrLanguages(), ...(ocrLanguagesFromText(res?.pages ?? []) ?? [])]);
     const pageCount = res?.pageCount ?? (await countPages(bytes, password));
     const need = pagesNeedingOcr(res, pageCount, { garbled: Boolean(rec?.ocrGarbled) });
     if (res && need.length === 0) {
