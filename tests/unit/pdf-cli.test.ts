@@ -32,9 +32,11 @@ describe('cli extract', () => {
   }, 120_000);
 
   it.skipIf(!HAVE_FIXTURES)('prints {"pages": [{page, label, text, quality}], "warnings": []} for a fixture, and honours --password', async () => {
-    const [plain, locked] = await Promise.all([
+    const [plain, locked, noPassword, wrongPassword] = await Promise.all([
       cli(['extract', '--pdf', join(FIXTURE_DIR, 'rotation.pdf')]),
       cli(['extract', '--pdf', join(FIXTURE_DIR, 'issue6010_1.pdf'), '--password', 'abc']),
+      cli(['extract', '--pdf', join(FIXTURE_DIR, 'issue6010_1.pdf')]),
+      cli(['extract', '--pdf', join(FIXTURE_DIR, 'issue6010_1.pdf'), '--password', 'abd']),
     ]);
     expect(plain.code).toBe(0);
     const out = JSON.parse(plain.stdout);
@@ -46,5 +48,10 @@ describe('cli extract', () => {
     expect(out.pages[1].text).toContain('It will have a landscape layout.');
     expect(locked.code).toBe(0);
     expect(JSON.parse(locked.stdout).pages[0].text).toBe('Issue 6010');
+    // Without it, or with a wrong one: the error names the flag (the app's "enter its password" is a prompt).
+    expect(noPassword.code).toBe(2);
+    expect(JSON.parse(noPassword.stdout).error).toMatchObject({ code: 'PASSWORD_REQUIRED', message: expect.stringMatching(/password-protected.*add --password PW/) });
+    expect(wrongPassword.code).toBe(2);
+    expect(JSON.parse(wrongPassword.stdout).error).toMatchObject({ code: 'BAD_PASSWORD', message: expect.stringMatching(/incorrect.*--password/) });
   }, 120_000);
 });

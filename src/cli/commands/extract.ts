@@ -39,7 +39,13 @@ export async function run(given: CliArgs): Promise<void> {
   const password = args.get('password');
   const ocr = args.has('ocr');
   if (args.has('ocr-lang') && !ocr) throw new AppError('BAD_ARGUMENT', '--ocr-lang needs --ocr.');
-  const out = ocr ? await extractWithOcr(data, password, languagesArg(args.get('ocr-lang'))) : await extractText(data, password);
+  const languages = languagesArg(args.get('ocr-lang'));
+  const out = await (ocr ? extractWithOcr(data, password, languages) : extractText(data, password)).catch((e: unknown) => {
+    // The app asks for the password; here it is a flag.
+    if (e instanceof AppError && e.code === 'PASSWORD_REQUIRED') throw new AppError(e.code, `${e.message} Here: add --password PW.`, e.details);
+    if (e instanceof AppError && e.code === 'BAD_PASSWORD') throw new AppError(e.code, `${e.message} (--password)`, e.details);
+    throw e;
+  });
   await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(out) + '\n', (err) => (err ? reject(err) : resolve())));
 }
 
