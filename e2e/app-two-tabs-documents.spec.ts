@@ -235,3 +235,58 @@ test('a document added in one tab appears in the other open tab without a reload
   await expect(source).toHaveAttribute('data-page', '1');
   await context.close();
 });
+
+test('the same file added in two tabs at once (before the first tab\'s announcement arrives): the second takes the stored record, never overwrites it with a fresh one', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const one = await context.newPage();
+  await openApp(one);
+  // Tab 2 does not hear tab 1's announcement (as when both drops land in the same moment).
+  const two = await context.newPage();
+  await two.addInitScript(() => {
+    const Original = BroadcastChannel;
+    class Deaf extends Original {
+      constructor(name: string) {
+        super(name);
+        if (name === 'pdfchat-documents') Object.defineProperty(this, 'onmessage', { set() {}, get: () => null });
+      }
+    }
+    (window as unknown as { BroadcastChannel: typeof BroadcastChannel }).BroadcastChannel = Deaf;
+  });
+  await openApp(two);
+  const lines = ['The beekeeper moves the hives to the heather', 'in August, when the moorland is in flower.'];
+  const bytes = Buffer.from(buildPdf({ pages: [{ lines: lines.map((text, i) => ({ x: 50, y: 750 - i * 24, text, size: 12 })) }, { lines: [{ x: 50, y: 750, text: 'Notes on the honey harvest', size: 12 }] }] }));
+  const file = { name: 'hives.pdf', mimeType: 'application/pdf', buffer: bytes };
+  await one.getByTestId('pdf-input').setInputFiles(file);
+  await waitReady(one, 'hives.pdf');
+  await expect(documentRow(two, 'hives.pdf')).toHaveCount(0); // it did not hear of it
+
+  const storedRecord = () =>
+    one.evaluate(
+      (id) =>
+        new Promise<{ status: string; pageCount: number } | null>((resolve, reject) => {
+          const open = indexedDB.open('pdfchat-pdfs');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const req = open.result.transaction('pdfs', 'readonly').objectStore('pdfs').get(id);
+            req.onsuccess = () => {
+              open.result.close();
+              const r = (req.result as { record?: { status: string; pageCount: number } } | undefined)?.record;
+              resolve(r ? { status: r.status, pageCount: r.pageCount } : null);
+            };
+          };
+        }),
+      docIdOf(bytes),
+    );
+  expect(await storedRecord()).toEqual({ status: 'ready', pageCount: 2 });
+
+  await two.getByTestId('pdf-input').setInputFiles(file);
+  await waitReady(two, 'hives.pdf');
+  await expect(documentRow(two, 'hives.pdf').getByTestId('page-count')).toHaveText('2 pages');
+  await expect(two.getByTestId('file-notice')).toHaveCount(0);
+  // What tab 1 stored is still there (a fresh record would say extracting, 0 pages, until a reload re-read it).
+  expect(await storedRecord()).toEqual({ status: 'ready', pageCount: 2 });
+  await two.reload();
+  await waitReady(two, 'hives.pdf');
+  await expect(documentRow(two, 'hives.pdf').getByTestId('page-count')).toHaveText('2 pages');
+  await context.close();
+});

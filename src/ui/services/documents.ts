@@ -282,10 +282,21 @@ export class DocumentsService {
     this.state.update((s) => ({ ...s, docs: [...s.docs, record] }));
     this.removedIds.delete(docId);
     this.bytesCache.set(docId, bytes);
+    // Another tab added the same file a moment ago (before its announcement arrived): its stored record is taken,
+    // not overwritten with a fresh one (which would lose what that tab found and recognised), and process() then
+    // takes that tab's work. A failed record is overwritten: adding the file again is a retry.
+    const storedElsewhere = async () => {
+      const stored = await get<StoredDoc>(docId, this.files);
+      if (!stored || stored.record.status === 'failed') return false;
+      this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...stored.record, progress: undefined } : d)) }));
+      return true;
+    };
     try {
+      if (await storedElsewhere()) return { kind: 'added', docId };
       // The file first, then its record (a record is never without its file), both under the document's lock
       // so that a start-up in another tab does not take the file for one left without a record.
-      await this.locked(docId, async () => {
+      const adopted = await this.locked(docId, async () => {
+        if (await storedElsewhere()) return true;
         try {
           await set(docId, new Blob([bytes]), this.pdfBytes);
           await set(docId, { record } satisfies StoredDoc, this.files);
@@ -293,7 +304,9 @@ export class DocumentsService {
           await del(docId, this.pdfBytes).catch(() => undefined);
           throw e;
         }
+        return false;
       });
+      if (adopted) return { kind: 'added', docId };
     } catch (e) {
       this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
       this.bytesCache.delete(docId);
@@ -328,11 +341,11 @@ export class DocumentsService {
   }
 
   /** withDocumentLock, telling `work` whether the lock was held by another tab (not by a run of this one). */
-  private async locked(docId: string, work: (elsewhere: boolean) => Promise<void>): Promise<void> {
+  private async locked<T>(docId: string, work: (elsewhere: boolean) => Promise<T>): Promise<T> {
     const here = (this.lockUsers.get(docId) ?? 0) > 0;
     this.lockUsers.set(docId, (this.lockUsers.get(docId) ?? 0) + 1);
     try {
-      await withDocumentLock(docId, (waited) => work(waited && !here));
+      return await withDocumentLock(docId, (waited) => work(waited && !here));
     } finally {
       const n = (this.lockUsers.get(docId) ?? 1) - 1;
       if (n > 0) this.lockUsers.set(docId, n);
