@@ -16,6 +16,7 @@ import type { EmbedderProvider } from '../../retrieval/embedder';
 import type { SearchMode } from '../../retrieval/types';
 import { Observable } from '../state/observable';
 import { extractInWorker } from './extract-pdf';
+import { BytesCache } from './bytes-cache';
 import { ocrStore } from './ocr-store';
 import { ifDocumentFree, withDocumentLock } from './document-lock';
 import { countPages, defaultOcrLanguages, runOcr } from './ocr-runner';
@@ -116,7 +117,8 @@ export class DocumentsService {
   private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
   /** The PDFs' bytes (Blob) by docId, written once when a document is added. */
   private readonly pdfBytes: UseStore = createStore('pdfchat-pdf-bytes', 'bytes');
-  private readonly bytesCache = new Map<string, Uint8Array>();
+  /** Recently used PDFs' bytes (bounded; the files are in IndexedDB). */
+  private readonly bytesCache = new BytesCache();
   /** Documents removed (here or in another tab) since this page loaded and not added again: their file is gone, or going. */
   private readonly removedIds = new Set<string>();
   private readonly passwords = new Map<string, string>();
