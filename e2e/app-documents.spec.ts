@@ -406,3 +406,39 @@ test('a document\'s PDF is stored apart from its record (a record change never w
   await expect.poll(async () => await storedDocuments(page)).toEqual({ records: [], files: [] });
   await context.close();
 });
+
+test('a browser that keeps no data for the site (IndexedDB refused): the app still starts, says documents will not be kept, and a PDF added is searchable and opens', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  // As with "don't allow sites to save data" in the site settings: every IndexedDB open is refused.
+  await context.addInitScript(() => {
+    IDBFactory.prototype.open = function () {
+      throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+    };
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openApp(page); // ready: it never waits for a database that will not open
+  const problem = page.getByTestId('documents-storage-problem');
+  await expect(problem).toBeVisible();
+  await expect(problem).toHaveAttribute('data-code', 'STORAGE_UNAVAILABLE');
+  await expect(problem).toContainText('Documents cannot be stored in this browser (The user denied permission to access the database.)');
+  await expect(problem).toContainText('allow this site to store data');
+
+  await addPdfs(page, ['zen_of_python_corrupted.pdf']);
+  await waitReady(page, 'zen_of_python_corrupted.pdf');
+  await ask(page, 'Is beautiful better than ugly?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-file', 'zen_of_python_corrupted.pdf');
+  await source.getByRole('button').click();
+  await expect.poll(async () => Number(await page.getByTestId('viewer-page').getAttribute('data-highlights')), { timeout: 30_000 }).toBeGreaterThan(0);
+  await page.keyboard.press('Escape');
+  expect(pageErrors).toEqual([]);
+
+  // As it said: after a reload the document is gone, and the panel says so again.
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await expect(page.getByTestId('documents-storage-problem')).toBeVisible();
+  await expect(documentRow(page, 'zen_of_python_corrupted.pdf')).toHaveCount(0);
+  await context.close();
+});

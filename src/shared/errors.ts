@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'INTEGRITY_ERROR'
   | 'QUOTA_EXCEEDED'
+  | 'STORAGE_UNAVAILABLE' // the browser keeps no data for the site (IndexedDB refused): documents last for this page only
   // documents
   | 'PASSWORD_REQUIRED'
   | 'BAD_PASSWORD'

@@ -39,6 +39,11 @@ export function DocumentsPanel({ documents, semantic }: { documents: DocumentsSe
         </button>
         <input ref={input} type="file" accept="application/pdf,.pdf" multiple hidden data-testid="pdf-input" onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} />
       </div>
+      {state.storageProblem && (
+        <p className="problem" role="alert" data-testid="documents-storage-problem" data-code="STORAGE_UNAVAILABLE">
+          {t('documentsNotStored', { reason: state.storageProblem.reason })}
+        </p>
+      )}
       {state.notices.length > 0 && (
         <div className="file-notices" data-testid="file-notices">
           {state.notices.map((n, i) => (

@@ -118,6 +118,7 @@ export const en = {
   deleteConversation: 'Delete',
   conversationsStorageFull: "The browser's storage for this site is full, so the latest conversation could not be saved: it is kept only until the page is closed. Remove documents or downloaded models to free space.",
   conversationsNotStored: 'Conversations cannot be stored in this browser ({reason}); they last until the page is closed.',
+  documentsNotStored: 'Documents cannot be stored in this browser ({reason}): the ones you add now can be searched until the page is closed, then they are gone. To keep them, allow this site to store data (site settings), leave private browsing, or free disk space, then reload.',
   deletedElsewhere: 'The conversation “{title}” was deleted in another tab.',
   deletedElsewhereKept: 'The conversation “{title}” was deleted in another tab; your question and its answer were kept as a new conversation.',
   checkRepo: 'Check size and fit',

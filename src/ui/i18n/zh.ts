@@ -116,6 +116,7 @@ export const zh: Record<MessageKey, string> = {
   deleteConversation: '删除',
   conversationsStorageFull: '此网站的浏览器存储空间已满，最新的对话未能保存：关闭页面后将丢失。请删除一些文档或已下载的模型以释放空间。',
   conversationsNotStored: '此浏览器无法保存对话（{reason}）；关闭页面后对话将丢失。',
+  documentsNotStored: '此浏览器无法保存文档（{reason}）：现在添加的文档在关闭页面前可以搜索，之后就会丢失。要保留它们，请允许此网站存储数据（网站设置）、退出隐私浏览或释放磁盘空间，然后重新加载。',
   deletedElsewhere: '对话“{title}”已在另一个标签页中删除。',
   deletedElsewhereKept: '对话“{title}”已在另一个标签页中删除；你的问题及其回答已另存为新对话。',
   checkRepo: '检查大小与显存',

@@ -1,7 +1,6 @@
 // The app's document side: add PDFs (extract in the pdf worker, index in the retrieval library), keep
 // them across reloads (a record per document, and apart from it the PDF's bytes, in IndexedDB; the library keeps
 // its own index keyed by the same content hash), remove them, and search the selected ones.
-import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { Passage } from '../../chat/types';
 import { AppError, type ErrorCode } from '../../shared/errors';
 import type { ExtractedPage, ExtractResult } from '../../pdf/types';
@@ -11,6 +10,7 @@ import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
 import { contentHash } from '../../retrieval/content-hash';
 import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
+import { MemoryStore, type KeyValueStore } from '../../retrieval/store';
 import { DocumentLibrary, type ConversationTurn } from '../../retrieval/library';
 import type { EmbedderProvider } from '../../retrieval/embedder';
 import type { SearchMode } from '../../retrieval/types';
@@ -69,6 +69,11 @@ export interface DocumentsState {
   mode: { mode: SearchMode; reason: string } | null;
   /** Files of the last drop or pick that were not added, and why (shown until dismissed or the next add). */
   notices: FileNotice[];
+  /**
+   * The browser keeps no data for this site (IndexedDB refused: storage blocked in the site settings, a private
+   * window, a damaged profile, a full disk), so documents are kept in memory for this page only. Why, in its words.
+   */
+  storageProblem?: { reason: string };
 }
 
 /**
@@ -113,10 +118,10 @@ function notStoredError(name: string, e: unknown): AppError {
 export class DocumentsService {
   readonly state = new Observable<DocumentsState>({ ready: false, docs: [], mode: null, notices: [] });
   private library: DocumentLibrary | null = null;
-  /** Records (StoredDoc) by docId. */
-  private readonly files: UseStore = createStore('pdfchat-pdfs', 'pdfs');
+  /** Records (StoredDoc) by docId. In memory when the browser keeps no data for the site (storageProblem). */
+  private files: KeyValueStore = new IdbStore('pdfchat-pdfs', 'pdfs');
   /** The PDFs' bytes (Blob) by docId, written once when a document is added. */
-  private readonly pdfBytes: UseStore = createStore('pdfchat-pdf-bytes', 'bytes');
+  private pdfBytes: KeyValueStore = new IdbStore('pdfchat-pdf-bytes', 'bytes');
   /** Recently used PDFs' bytes (bounded; the files are in IndexedDB). */
   private readonly bytesCache = new BytesCache();
   /** Documents removed (here or in another tab) since this page loaded and not added again: their file is gone, or going. */
@@ -150,17 +155,31 @@ export class DocumentsService {
   }
 
   private async doInit(): Promise<void> {
-    this.library = await DocumentLibrary.open({ store: new IdbStore(), ...(this.embedders ? { embedders: this.embedders } : {}) });
-    // (Opening the file database here creates it, so that its own overhead is taken before any document is added.)
-    const fileIds = new Set((await keys(this.pdfBytes)).map(String));
-    const stored = (await Promise.all((await keys(this.files)).map((k) => get<StoredDoc>(k, this.files)))).filter((d): d is StoredDoc => Boolean(d));
+    const embedders = this.embedders ? { embedders: this.embedders } : {};
+    let fileIds: Set<string>;
+    let stored: StoredDoc[];
+    try {
+      this.library = await DocumentLibrary.open({ store: new IdbStore(), ...embedders });
+      // (Opening the file database here creates it, so that its own overhead is taken before any document is added.)
+      fileIds = new Set(await this.pdfBytes.keys());
+      stored = (await Promise.all((await this.files.keys()).map((k) => this.files.get<StoredDoc>(k)))).filter((d): d is StoredDoc => Boolean(d));
+    } catch (e) {
+      // No IndexedDB for this site: documents work in memory for this page, and the panel says they will not be kept.
+      this.files = new MemoryStore();
+      this.pdfBytes = new MemoryStore();
+      ocrStore.keepInMemory();
+      this.library = await DocumentLibrary.open({ store: new MemoryStore(), ...embedders });
+      this.state.set({ ready: true, docs: [], mode: null, notices: [], storageProblem: { reason: refusedWriteReason(e) } });
+      await this.refreshMode();
+      return;
+    }
     await this.migratePdfBytes(stored);
     // Files with no record: left by a tab closed between the file's write and its record's. Deleted unless a tab
     // holds that document's lock (store() writes both under it).
     const recorded = new Set(stored.map((d) => d.record.docId));
     for (const id of fileIds) {
       if (!recorded.has(id)) await ifDocumentFree(id, async () => {
-        if ((await get<StoredDoc>(id, this.files)) === undefined) await del(id, this.pdfBytes);
+        if ((await this.files.get<StoredDoc>(id)) === undefined) await this.pdfBytes.del(id);
       }).catch(() => undefined);
     }
     const docs = stored
@@ -171,7 +190,7 @@ export class DocumentsService {
     // tab holds that document's lock (it may be adding the document right now: its record is read again under the lock).
     // Done before the list is shown, so a ready app searches none of them.
     await this.library.removeOrphans({
-      hasRecord: async (id) => (await get<StoredDoc>(id, this.files)) !== undefined,
+      hasRecord: async (id) => (await this.files.get<StoredDoc>(id)) !== undefined,
       lock: async (id, work) => void (await ifDocumentFree(id, work)),
     }).catch(() => undefined);
     this.state.set({ ready: true, docs, mode: null, notices: [] });
@@ -212,10 +231,10 @@ export class DocumentsService {
 
   private async persist(docId: string): Promise<void> {
     const rec = this.doc(docId);
-    const prev = await get<StoredDoc>(docId, this.files);
+    const prev = await this.files.get<StoredDoc>(docId);
     if (!rec || !prev) return;
-    if (prev.bytes) await set(docId, prev.bytes, this.pdfBytes); // an earlier version's record: its file moves out first
-    await set(docId, { record: { ...rec, progress: undefined, storageWarnings: undefined } } satisfies StoredDoc, this.files);
+    if (prev.bytes) await this.pdfBytes.set(docId, prev.bytes); // an earlier version's record: its file moves out first
+    await this.files.set(docId, { record: { ...rec, progress: undefined, storageWarnings: undefined } } satisfies StoredDoc);
   }
 
   /**
@@ -229,10 +248,10 @@ export class DocumentsService {
       if (!d.bytes) continue;
       const docId = d.record.docId;
       await ifDocumentFree(docId, async () => {
-        const now = await get<StoredDoc>(docId, this.files);
+        const now = await this.files.get<StoredDoc>(docId);
         if (!now?.bytes) return; // moved meanwhile (another tab) or removed
-        await set(docId, now.bytes, this.pdfBytes);
-        await set(docId, { record: now.record } satisfies StoredDoc, this.files);
+        await this.pdfBytes.set(docId, now.bytes);
+        await this.files.set(docId, { record: now.record } satisfies StoredDoc);
       }).catch(() => undefined);
     }
   }
@@ -288,7 +307,7 @@ export class DocumentsService {
     // not overwritten with a fresh one (which would lose what that tab found and recognised), and process() then
     // takes that tab's work. A failed record is overwritten: adding the file again is a retry.
     const storedElsewhere = async () => {
-      const stored = await get<StoredDoc>(docId, this.files);
+      const stored = await this.files.get<StoredDoc>(docId);
       if (!stored || stored.record.status === 'failed') return false;
       this.state.update((s) => ({ ...s, docs: s.docs.map((d) => (d.docId === docId ? { ...stored.record, progress: undefined } : d)) }));
       return true;
@@ -300,10 +319,10 @@ export class DocumentsService {
       const adopted = await this.locked(docId, async () => {
         if (await storedElsewhere()) return true;
         try {
-          await set(docId, new Blob([bytes]), this.pdfBytes);
-          await set(docId, { record } satisfies StoredDoc, this.files);
+          await this.pdfBytes.set(docId, new Blob([bytes]));
+          await this.files.set(docId, { record } satisfies StoredDoc);
         } catch (e) {
-          await del(docId, this.pdfBytes).catch(() => undefined);
+          await this.pdfBytes.del(docId).catch(() => undefined);
           throw e;
         }
         return false;
@@ -362,7 +381,7 @@ export class DocumentsService {
    */
   private async adoptStored(docId: string, elsewhere: boolean): Promise<boolean> {
     if (!this.doc(docId)) return true; // removed meanwhile
-    const stored = await get<StoredDoc>(docId, this.files);
+    const stored = await this.files.get<StoredDoc>(docId);
     if (!stored) {
       if (elsewhere) this.dropDoc(docId);
       return elsewhere;
@@ -559,8 +578,8 @@ export class DocumentsService {
     this.channel?.postMessage({ removed: docId });
     await this.locked(docId, async () => {
       await this.library?.remove(docId);
-      await del(docId, this.files);
-      await del(docId, this.pdfBytes);
+      await this.files.del(docId);
+      await this.pdfBytes.del(docId);
       await ocrStore.remove(docId);
     });
     await this.refreshMode();
@@ -586,7 +605,7 @@ export class DocumentsService {
   private async addedElsewhere(docId: string): Promise<void> {
     await this.init();
     if (this.doc(docId)) return;
-    const stored = await get<StoredDoc>(docId, this.files).catch(() => undefined);
+    const stored = await this.files.get<StoredDoc>(docId).catch(() => undefined);
     if (!stored || this.doc(docId)) return;
     // (As at start-up: a stored record carries neither progress nor storage warnings, persist() leaves them out.)
     this.removedIds.delete(docId);
@@ -614,7 +633,7 @@ export class DocumentsService {
     // Removed: its file may not be deleted yet (that waits for the document's lock), but it is not shown.
     if (this.removedIds.has(docId)) throw missing();
     // (A record of an earlier version whose file could not yet be moved out still holds it.)
-    const blob = (await get<Blob>(docId, this.pdfBytes)) ?? (await get<StoredDoc>(docId, this.files))?.bytes;
+    const blob = (await this.pdfBytes.get<Blob>(docId)) ?? (await this.files.get<StoredDoc>(docId))?.bytes;
     if (!blob || this.removedIds.has(docId)) throw missing();
     const bytes = new Uint8Array(await blob.arrayBuffer());
     this.bytesCache.set(docId, bytes);

@@ -1,8 +1,9 @@
 // Recognised pages kept with each document (IndexedDB, its own database), so a reload — or re-indexing for
 // semantic search — never recognises a page again. One record per document: the languages it was
 // recognised with and the pages so far (saved page by page, so a cancelled run keeps what it finished).
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { OcrLanguage, OcrPage } from '../../pdf/ocr-types';
+import { IdbStore } from '../../retrieval/idb-store';
+import { MemoryStore, type KeyValueStore } from '../../retrieval/store';
 
 export interface StoredOcr {
   /** The languages of the latest recognition (the set `pages` holds). */
@@ -19,7 +20,12 @@ export interface StoredOcr {
 const keyOf = (languages: readonly OcrLanguage[]) => languages.join('+');
 
 export class OcrStore {
-  private readonly db: UseStore = createStore('pdfchat-ocr', 'pages');
+  private db: KeyValueStore = new IdbStore('pdfchat-ocr', 'pages');
+
+  /** The browser keeps no data for the site: recognised pages are kept in memory for this page only. */
+  keepInMemory(): void {
+    this.db = new MemoryStore();
+  }
   /**
    * Writes are chained per document so page saves never overwrite each other within this tab. Across tabs they
    * are ordered by the document's lock (document-lock.ts): only the tab holding it recognises or removes the
@@ -29,7 +35,7 @@ export class OcrStore {
 
   async load(docId: string): Promise<StoredOcr | undefined> {
     await this.writes.get(docId);
-    return get<StoredOcr>(docId, this.db);
+    return this.db.get<StoredOcr>(docId);
   }
 
   /** Pages recognised with exactly these languages (others count as not recognised). */
@@ -54,7 +60,7 @@ export class OcrStore {
 
   savePage(docId: string, languages: readonly OcrLanguage[], page: OcrPage): Promise<void> {
     const run = (this.writes.get(docId) ?? Promise.resolve()).then(async () => {
-      const stored = await get<StoredOcr>(docId, this.db);
+      const stored = await this.db.get<StoredOcr>(docId);
       const key = keyOf(languages);
       let next: StoredOcr;
       if (!stored) next = { languages: [...languages], pages: { [page.page]: page } };
@@ -66,7 +72,7 @@ export class OcrStore {
         delete earlier[key];
         next = { languages: [...languages], pages: { ...mine, [page.page]: page }, earlier };
       }
-      await set(docId, next satisfies StoredOcr, this.db);
+      await this.db.set(docId, next satisfies StoredOcr);
     });
     const settled = run.catch(() => undefined);
     this.writes.set(docId, settled);
@@ -75,7 +81,7 @@ export class OcrStore {
 
   async remove(docId: string): Promise<void> {
     await this.writes.get(docId);
-    await del(docId, this.db);
+    await this.db.del(docId);
   }
 
   /**
