@@ -4,6 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { buildCcittPdf, CCITT_IMAGE_BOX } from '../tests/unit/pdf-ccitt-helpers';
+import { buildPdf } from '../tests/unit/pdf-helpers';
 import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PDFS, PHONE, recordRequests, SCREENSHOTS, showTab, waitForServiceWorker, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
@@ -440,5 +441,46 @@ test('a browser that keeps no data for the site (IndexedDB refused): the app sti
   await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
   await expect(page.getByTestId('documents-storage-problem')).toBeVisible();
   await expect(documentRow(page, 'zen_of_python_corrupted.pdf')).toHaveCount(0);
+  await context.close();
+});
+
+test('removing a long PDF while its text is being extracted stops the PDF reader at its next page (it does not read the rest)', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  // Every message to and from the PDF reader worker, per extraction.
+  await context.addInitScript(() => {
+    const log: { type: string; id: number; page?: number; code?: string }[] = [];
+    (window as unknown as { pdfReaderLog: typeof log }).pdfReaderLog = log;
+    const Original = Worker;
+    class Watched extends Original {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(url, opts);
+        if (opts?.name !== 'pdf-extract') return;
+        this.addEventListener('message', (e: MessageEvent) => log.push({ type: e.data?.type, id: e.data?.id, page: e.data?.page, code: e.data?.error?.code }));
+        const post = this.postMessage.bind(this) as (m: unknown, t?: Transferable[]) => void;
+        this.postMessage = ((m: { type?: string; id?: number }, t?: Transferable[]) => {
+          if (m?.type === 'cancel') log.push({ type: 'cancel-sent', id: m.id ?? -1 });
+          post(m, t);
+        }) as Worker["postMessage"];
+      }
+    }
+    (window as unknown as { Worker: typeof Worker }).Worker = Watched;
+  });
+  const page = await context.newPage();
+  await openApp(page);
+  const PAGES = 1500;
+  const long = Buffer.from(buildPdf({ pages: Array.from({ length: PAGES }, (_, i) => ({ lines: [{ x: 72, y: 720, text: `Page ${i + 1} of the long register of ships that called at the harbour.`, size: 11 }] })) }));
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'register.pdf', mimeType: 'application/pdf', buffer: long });
+  const log = () => page.evaluate(() => (window as unknown as { pdfReaderLog: { type: string; id: number; page?: number; code?: string }[] }).pdfReaderLog);
+  await expect.poll(async () => (await log()).filter((m) => m.type === 'progress').length, { timeout: 60_000 }).toBeGreaterThan(10);
+  const job = (await log()).find((m) => m.type === 'progress')!.id;
+  await documentRow(page, 'register.pdf').getByRole('button', { name: /Remove/ }).click();
+  await expect(documentRow(page, 'register.pdf')).toHaveCount(0);
+
+  // The reader was told, and its own end of the job is ABORTED, long before the last page.
+  await expect.poll(async () => (await log()).some((m) => m.id === job && (m.type === 'done' || m.type === 'error')), { timeout: 120_000 }).toBe(true);
+  const mine = (await log()).filter((m) => m.id === job);
+  expect(mine.some((m) => m.type === 'cancel-sent')).toBe(true);
+  expect(mine.find((m) => m.type === 'done' || m.type === 'error')).toMatchObject({ type: 'error', code: 'ABORTED' });
+  expect(Math.max(...mine.filter((m) => m.type === 'progress').map((m) => m.page ?? 0))).toBeLessThan(PAGES);
   await context.close();
 });

@@ -132,6 +132,8 @@ export class DocumentsService {
   private readonly runs = new Map<string, number>();
   /** Indexing in progress per document (remove() aborts it). */
   private readonly indexRuns = new Map<string, AbortController>();
+  /** Text extraction in progress per document (remove() aborts it: the PDF reader stops at its next page). */
+  private readonly extractRuns = new Map<string, AbortController>();
   /** Runs of this tab holding or waiting for a document's lock (a wait for none of them is a wait for another tab). */
   private readonly lockUsers = new Map<string, number>();
   /**
@@ -412,10 +414,13 @@ export class DocumentsService {
     let pages: ExtractedPage[];
     let bytes: Uint8Array;
     let res: ExtractResult | null = null;
+    const extracting = new AbortController();
+    this.extractRuns.set(docId, extracting);
     try {
       bytes = await this.bytes(docId);
       res = await extractInWorker(bytes, {
         ...(password !== undefined ? { password } : {}),
+        signal: extracting.signal,
         onProgress: (p) => { if (current()) this.patchDoc(docId, { progress: { done: p.page, total: p.pageCount }, pageCount: p.pageCount }); },
       }).catch((e: unknown) => {
         // A scan: every page is recognised below.
@@ -437,6 +442,8 @@ export class DocumentsService {
         this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
       }
       return;
+    } finally {
+      if (this.extractRuns.get(docId) === extracting) this.extractRuns.delete(docId);
     }
     if (!current()) return; // removed (or added again) while its text was being extracted: no OCR for it
     try {
@@ -590,6 +597,7 @@ export class DocumentsService {
     this.runs.set(docId, (this.runs.get(docId) ?? 0) + 1);
     this.cancelOcr(docId);
     this.indexRuns.get(docId)?.abort();
+    this.extractRuns.get(docId)?.abort();
     this.state.update((s) => ({ ...s, docs: s.docs.filter((d) => d.docId !== docId) }));
     this.bytesCache.delete(docId);
     this.removedIds.add(docId);
