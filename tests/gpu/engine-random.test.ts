@@ -30,6 +30,9 @@ const cases: { name: string; o: Partial<RandomLlamaOptions>; tol32: number; tol1
   { name: 'qwen2 GPTQ 8-bit v2 g-1, q/k/v biases', o: { arch: 'qwen2', dtype: 'f16', quant: { bits: 8, groupSize: -1, format: 'v2' } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'mistral f16, sliding_window 5 (narrower than the 17-token sequence)', o: { arch: 'mistral', slidingWindow: 5, dtype: 'f16' }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'mistral AWQ gemm g64, sliding_window 4096 (wider than the context)', o: { arch: 'mistral', slidingWindow: 4096, dtype: 'f16', hidden: 128, intermediate: 192, quant: { method: 'awq', groupSize: 64 } }, tol32: 1e-5, tol16: 2e-3 },
+  // A published shape with none of the round numbers above: Qwen2.5-0.5B-Instruct-GPTQ-Int4's layer (hidden 896 = 7
+  // groups of 128, intermediate 4864, 14 query heads over 2 KV heads, q/k/v biases, tied), one layer, a small vocabulary.
+  { name: "qwen2 GPTQ g128 sym, Qwen2.5-0.5B's layer shape (896 / 4864, heads 14/2), tied", o: { arch: 'qwen2', dtype: 'f16', hidden: 896, intermediate: 4864, layers: 1, heads: 14, kvHeads: 2, vocab: 2000, tied: true, quant: { groupSize: 128, actOrder: false, format: 'v1', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
 ];
 
 const tokens = [1, 17, 42, 99, 250, 3, 77, 128, 5, 200, 64, 11, 1, 299, 150, 150, 8];
