@@ -51,6 +51,22 @@ export function repairHyphenation(text: string): string {
   });
 }
 
+/** Han and kana (not Hangul, which puts spaces between words). */
+const CJK_CHAR = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\u30FC]';
+/** Three or more of them, each followed by one space: text set letter-spaced. */
+const LETTER_SPACED_CJK = new RegExp(`(?:${CJK_CHAR} ){2,}${CJK_CHAR}`, 'gu');
+
+/**
+ * Closes up Chinese or Japanese text that pdf.js gives letter-spaced ("对 于 一 个 物 理 设 备"): a justified line
+ * whose characters were spread, which pdf.js reads as a space between every two of them. Chinese puts no spaces
+ * between words, so these are no word breaks; they would cut the text into single characters for search. Only runs
+ * of three or more characters each one space apart are closed: a space between two words of a table row ("软件包
+ * 流行度") stays.
+ */
+export function closeLetterSpacedCjk(line: string): string {
+  return line.replace(LETTER_SPACED_CJK, (run) => run.replace(/ /g, ''));
+}
+
 export function cleanPageText(raw: string, opts: CleanOptions = {}): string {
   let text = raw.replace(/\r\n?/g, '\n');
   text = expandLigatures(text);
@@ -63,7 +79,7 @@ export function cleanPageText(raw: string, opts: CleanOptions = {}): string {
   text = repairHyphenation(text);
   text = text
     .split('\n')
-    .map((line) => line.replace(/ {2,}/g, ' ').trim())
+    .map((line) => closeLetterSpacedCjk(line.replace(/ {2,}/g, ' ')).trim())
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
   return text.trim();
