@@ -127,6 +127,10 @@ export function decodeBytesPerToken(w: GpuLlamaWeights): number {
   const linBytes = (l: GpuLinear) =>
     l.kind === 'gptq' ? l.N * (l.K / 2) + l.N * l.w.nGroups * 4 : l.N * l.K * (l.w.dtype === 'f16' ? 2 : 4);
   let b = linBytes(w.lmHead);
-  for (const L of w.layers) b += [L.q, L.k, L.v, L.qkv, L.o, L.gate, L.up, L.gateUp, L.down].reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
+  for (const L of w.layers) {
+    b += [L.q, L.k, L.v, L.qkv, L.o, L.gate, L.up, L.gateUp, L.down].reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
+    // An 8-bit GPTQ layer is read twice over: its high 4-bit half above, its low half here.
+    b += Object.values(L.lowHalf ?? {}).reduce((s, l) => s + (l ? linBytes(l) : 0), 0);
+  }
   return b;
 }

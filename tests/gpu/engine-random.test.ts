@@ -90,3 +90,26 @@ describe('random Llamas: engine logits vs the CPU reference', () => {
     await engine.unload();
   });
 });
+
+describe('decode bytes per token (bench) of a real folder', () => {
+  it('counts an 8-bit GPTQ layer whole (both 4-bit halves): at least its qweight bytes on disk', async () => {
+    const { openCheckpoint } = await import('../../src/model/checkpoint');
+    const { uploadLlamaWeights } = await import('../../src/model/weights-gpu');
+    const { decodeBytesPerToken } = await import('../../src/model/synthetic');
+    const { testGpu } = await import('./helpers');
+    const ctx = await testGpu();
+    const o = { ...base, arch: 'qwen3' as const, dtype: 'f16' as const, headDim: 32, quant: { bits: 8 as const, groupSize: 32, actOrder: false, format: 'v1' as const } };
+    const dir = makeTempDir('rand-llama-8bit-');
+    await makeRandomLlama(dir, o);
+    const w = await uploadLlamaWeights(ctx, await openCheckpoint(nodeDirFiles(dir)), { fuse: false });
+    try {
+      // Each linear's 8-bit qweight is N·K bytes; q, k, v, o, gate, up, down per layer (lm_head dense, untied: V·D f16).
+      const D = o.hidden, F = o.intermediate, q = o.heads * o.headDim, kv = o.kvHeads * o.headDim;
+      const qweightBytes = o.layers * (D * q + 2 * D * kv + q * D + 2 * D * F + F * D);
+      expect(w.layers.every((L) => L.lowHalf && Object.keys(L.lowHalf).length === 7)).toBe(true);
+      expect(decodeBytesPerToken(w)).toBeGreaterThanOrEqual(qweightBytes + o.vocab * D * 2);
+    } finally {
+      w.destroy();
+    }
+  });
+});
