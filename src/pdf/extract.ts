@@ -105,7 +105,7 @@ async function extractDocument(doc: PDFDocumentProxy, opts: ExtractOptions, ops:
   const empty = pages.filter((p) => p.quality === 'empty' && !p.blank && !failed.includes(p.page) && !stamped.includes(p.page)).map((p) => p.page);
   const garbled = pages.filter((p) => p.quality === 'garbled').map((p) => p.page);
   const ok = pages.length - blank.length - empty.length - stamped.length - garbled.length - failed.length;
-  if (ok === 0 && garbled.length === 0 && empty.length === 0 && stamped.length === 0) {
+  if (blank.length === pageCount) {
     // Like a PDF without pages: not a scan, so nothing for OCR either.
     throw new AppError('PDF_UNREADABLE', `${pageCount === 1 ? 'The page of this PDF is' : 'Every page of this PDF is'} blank (nothing is printed on ${pageCount === 1 ? 'it' : 'them'}), so there is nothing to read. Check that it is the document you meant (re-export or download it again).`);
   }

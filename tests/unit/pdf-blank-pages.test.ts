@@ -54,6 +54,12 @@ describe('blank pages', () => {
     // A scan among blank pages is still a scan (NO_TEXT: OCR reads it).
     const scanLike = await errorOf(extractPdf(buildPdf({ pages: [BLANK, OUTLINED] })));
     expect(scanLike).toMatchObject({ code: 'NO_TEXT' });
+    // A blank page beside one that cannot be read is not "every page is blank".
+    const pdf = Buffer.from(buildPdf({ pages: [BLANK, BLANK] })).toString('latin1');
+    const kids = pdf.match(/\/Kids \[(\d+) 0 R (\d+) 0 R\]/)!;
+    const damaged = new Uint8Array(Buffer.from(pdf.replace(kids[0], `/Kids [${kids[1]} 0 R 999 0 R]`), 'latin1'));
+    const err2 = await errorOf(extractPdf(damaged));
+    expect(err2.message).not.toMatch(/blank/);
   });
 
   it('paintsNothing: state-only operators are blank; any painting operator, or one it does not know, is not', async () => {
