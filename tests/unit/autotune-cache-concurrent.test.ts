@@ -14,17 +14,21 @@ const tsx = resolve('node_modules/.bin/tsx');
 const cacheModule = resolve('src/gpu/autotune-cache-node.ts');
 const lockModule = resolve('src/gpu/file-lock.ts');
 
-function writer(dir: string, file: string, id: number, count: number): Promise<number> {
-  const script = join(dir, `writer-${id}.mts`);
-  writeFileSync(script, `import { fileTuneCache } from ${JSON.stringify(cacheModule)};
-const cache = fileTuneCache(${JSON.stringify(file)});
-for (let i = 0; i < ${count}; i++) await cache.set('p${id}-' + i, { variant: 'v', complete: true, ms: i, at: 'now' });
-`);
+/** Writes `source` to `script` and runs it in its own process (tsx); resolves with its exit code. */
+function runScript(script: string, source: string): Promise<number> {
+  writeFileSync(script, source);
   return new Promise((done, fail) => {
     const child = spawn(tsx, [script], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('error', fail);
     child.on('exit', (code) => done(code ?? -1));
   });
+}
+
+function writer(dir: string, file: string, id: number, count: number): Promise<number> {
+  return runScript(join(dir, `writer-${id}.mts`), `import { fileTuneCache } from ${JSON.stringify(cacheModule)};
+const cache = fileTuneCache(${JSON.stringify(file)});
+for (let i = 0; i < ${count}; i++) await cache.set('p${id}-' + i, { variant: 'v', complete: true, ms: i, at: 'now' });
+`);
 }
 
 describe('the tuning cache file shared by processes', () => {
@@ -64,9 +68,8 @@ describe('the tuning cache file shared by processes', () => {
     utimesSync(`${file}.lock`, old, old);
     // Each process, having found the lock stale, waits at the gate until both are there; then both take it over at
     // once. Inside the lock each holds a marker file (O_EXCL) for 300 ms: a second holder meanwhile is an overlap.
-    const child = (id: number) => {
-      const script = join(dir, `taker-${id}.mts`);
-      writeFileSync(script, `import { withFileLock } from ${JSON.stringify(lockModule)};
+    const child = (id: number) =>
+      runScript(join(dir, `taker-${id}.mts`), `import { withFileLock } from ${JSON.stringify(lockModule)};
 import { appendFileSync, closeSync, existsSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 const dir = ${JSON.stringify(dir)};
@@ -80,12 +83,6 @@ await withFileLock(${JSON.stringify(file)}, () => {
   appendFileSync(dir + '/log', 'held ${id}\\n');
 }, { beforeTakeover: async () => { writeFileSync(dir + '/arrived-${id}', ''); while (!existsSync(dir + '/go')) await sleep(2); } });
 `);
-      return new Promise<number>((done, fail) => {
-        const p = spawn(tsx, [script], { stdio: ['ignore', 'ignore', 'inherit'] });
-        p.on('error', fail);
-        p.on('exit', (code) => done(code ?? -1));
-      });
-    };
     let exited = false;
     const exits = Promise.all([child(0), child(1)]).finally(() => (exited = true));
     while (!exited && (!existsSync(join(dir, 'arrived-0')) || !existsSync(join(dir, 'arrived-1')))) await new Promise((r) => setTimeout(r, 5));
