@@ -40,7 +40,7 @@ export function DocumentsPanel({ documents, semantic }: { documents: DocumentsSe
         <input ref={input} type="file" accept="application/pdf,.pdf" multiple hidden data-testid="pdf-input" onChange={(e) => { addFiles(e.target.files); e.target.value = ''; }} />
       </div>
       {state.storageProblem && (
-        <p className="problem" role="alert" data-testid="documents-storage-problem" data-code="STORAGE_UNAVAILABLE">
+        <p className="problem warn small" role="alert" data-testid="documents-storage-problem" data-code="STORAGE_UNAVAILABLE">
           {t('documentsNotStored', { reason: state.storageProblem.reason })}
         </p>
       )}
