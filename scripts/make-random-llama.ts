@@ -1,8 +1,8 @@
 // Writes a complete Hugging Face model directory with random weights, for engine tests: any architecture we load
 // (llama, mistral with sliding_window, qwen2 with q/k/v biases, qwen3 with q_norm/k_norm and its own head_dim),
-// any shape (GQA, tied or untied, llama3 rope scaling), sharding, f32/f16/bf16, and the quantisation formats as
-// published: GPTQ 4-bit v1/v2 with act-order (RTN of the random weights), GPTQ 8-bit and AutoAWQ gemm 4-bit
-// (random integers, zeros and scales, packed here straight from the formats' formulas).
+// any shape (GQA, tied or untied, llama3 / linear / dynamic rope scaling), sharding, f32/f16/bf16, and the
+// quantisation formats as published: GPTQ 4-bit v1/v2 with act-order (RTN of the random weights), GPTQ 8-bit and
+// AutoAWQ gemm 4-bit (random integers, zeros and scales, packed here straight from the formats' formulas).
 // Usage as a script:
 //   node --import tsx scripts/make-random-llama.ts OUT_DIR '{"arch":"qwen3","hidden":64,"intermediate":176,"layers":2,
 //     "heads":4,"kvHeads":2,"headDim":32,"vocab":512,"tied":true,"seed":1,"quant":{"method":"awq","groupSize":32}}'
@@ -51,7 +51,7 @@ export interface RandomLlamaOptions {
   headDim?: number;
   vocab: number;
   tied: boolean;
-  ropeScaling?: 'llama3';
+  ropeScaling?: 'llama3' | 'linear' | 'dynamic';
   shards?: number;
   quant?: RandomQuantOptions;
   seed: number;
@@ -212,7 +212,12 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     maxPositionEmbeddings: maxPos,
     rmsNormEps: 1e-5,
     ropeTheta: o.ropeScaling === 'llama3' ? 500000 : arch === 'qwen2' || arch === 'qwen3' ? 1000000 : 10000,
-    ropeScaling: o.ropeScaling === 'llama3' ? { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } : null,
+    ropeScaling:
+      o.ropeScaling === 'llama3'
+        ? { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 }
+        : o.ropeScaling
+          ? { rope_type: o.ropeScaling, factor: 4 }
+          : null,
     tieWordEmbeddings: o.tied,
     bosTokenId: vocab.bosId,
     eosTokenIds,

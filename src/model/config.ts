@@ -14,6 +14,14 @@ export interface Llama3RopeScaling {
   originalMaxPositionEmbeddings: number;
 }
 
+/** HF "linear" rope scaling (position interpolation): every inverse frequency divided by factor. */
+export interface LinearRopeScaling {
+  type: 'linear';
+  factor: number;
+}
+
+export type RopeScaling = Llama3RopeScaling | LinearRopeScaling;
+
 export interface GptqQuantConfig {
   /** 'awq' (AutoAWQ gemm) tensors are repacked into the GPTQ layout at load (src/model/awq-repack.ts);
    *  absent = 'gptq' (configs built in code). */
@@ -69,7 +77,7 @@ export interface LlamaConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
-  ropeScaling: null | Llama3RopeScaling;
+  ropeScaling: null | RopeScaling;
   maxPositionEmbeddings: number;
   vocabSize: number;
   tieWordEmbeddings: boolean;
@@ -163,8 +171,16 @@ function parseRopeScaling(v: unknown, maxPos: number): LlamaConfig['ropeScaling'
   if (!isObj(v)) throw malformed('rope_scaling', 'must be an object or null');
   const type = v.rope_type ?? v.type;
   if (type === 'default') return null;
+  if (type === 'linear' || type === 'dynamic') {
+    if (v.factor === undefined || v.factor === null) throw malformed('rope_scaling.factor', `is missing (${type} rope scaling needs it)`);
+    const factor = posNum(v, 'factor', 1);
+    // HF's dynamic NTK scaling changes the frequencies only once a sequence is longer than
+    // max_position_embeddings; the engine never runs past it (its context is capped there), so within that
+    // context the frequencies are exactly the unscaled ones.
+    return type === 'linear' ? { type: 'linear', factor } : null;
+  }
   if (type !== 'llama3') {
-    throw new AppError('UNSUPPORTED_MODEL', `rope_scaling type ${JSON.stringify(type)} is not supported; only "llama3" rope scaling (or none) is.`);
+    throw new AppError('UNSUPPORTED_MODEL', `rope_scaling type ${JSON.stringify(type)} is not supported; "llama3", "linear" and "dynamic" rope scaling (or none) are.`);
   }
   if (v.factor === undefined || v.factor === null) throw malformed('rope_scaling.factor', 'is missing (llama3 rope scaling needs it)');
   const factor = posNum(v, 'factor', 1);

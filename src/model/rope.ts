@@ -1,4 +1,4 @@
-// RoPE inverse frequencies (HF "rotate_half" layout), with llama3 rope scaling, computed in fp32.
+// RoPE inverse frequencies (HF "rotate_half" layout), with llama3 or linear rope scaling, computed in fp32.
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
 
@@ -14,13 +14,17 @@ function checkedFinite(inv: Float32Array): Float32Array {
   return inv;
 }
 
-/** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3 scaling when configured. Returns [headDim/2] fp32. */
+/** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3 or linear scaling when configured. Returns [headDim/2] fp32. */
 export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
   const half = cfg.headDim / 2;
   const inv = new Float32Array(half);
   for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
   const s = cfg.ropeScaling;
   if (!s) return checkedFinite(inv);
+  if (s.type === 'linear') {
+    for (let i = 0; i < half; i++) inv[i] = inv[i] / s.factor;
+    return checkedFinite(inv);
+  }
   if (!(s.highFreqFactor > s.lowFreqFactor)) {
     throw new AppError('MALFORMED_CONFIG', `config.json: rope_scaling.high_freq_factor (${s.highFreqFactor}) must be larger than low_freq_factor (${s.lowFreqFactor}). Check the model's config.json.`);
   }

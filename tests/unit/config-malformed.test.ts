@@ -1,7 +1,7 @@
 // config.json values that used to slip through: llama3 rope_scaling without factor (NaN frequencies, blank
 // answers), low_freq_factor == high_freq_factor (division by zero), and inherited names as model types.
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../../src/model/config';
+import { parseModelConfig, type Llama3RopeScaling } from '../../src/model/config';
 import { ropeInvFreq } from '../../src/model/rope';
 import { AppError } from '../../src/shared/errors';
 import { thrownBy } from '../caught-error';
@@ -50,10 +50,11 @@ describe('config.json rope_scaling checks', () => {
 
   it('ropeInvFreq refuses non-finite frequencies (a config built without the parser)', () => {
     const cfg = parseModelConfig({ ...base, rope_scaling: llama3 });
-    const nanFactor = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, factor: NaN } }));
+    const scaling = cfg.ropeScaling as Llama3RopeScaling;
+    const nanFactor = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...scaling, factor: NaN } }));
     expect(nanFactor.code).toBe('MALFORMED_CONFIG');
     expect(nanFactor.message).toMatch(/rope_scaling/);
-    const sameFactors = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...cfg.ropeScaling!, lowFreqFactor: 4, highFreqFactor: 4 } }));
+    const sameFactors = thrownBy(() => ropeInvFreq({ ...cfg, ropeScaling: { ...scaling, lowFreqFactor: 4, highFreqFactor: 4 } }));
     expect(sameFactors.code).toBe('MALFORMED_CONFIG');
   });
 });

@@ -105,4 +105,29 @@ describe('parseModelConfig', () => {
     expect(inv[mid]).toBeGreaterThan(plain[mid] / 32);
     expect(plain[1]).toBeCloseTo(Math.pow(500000, -2 / 64), 6);
   });
+
+  it('parses linear rope_scaling (deepseek-coder style) and divides every inv_freq by the factor', () => {
+    const cfg = parseModelConfig({ ...base, max_position_embeddings: 16384, rope_scaling: { type: 'linear', factor: 4 } });
+    expect(cfg.ropeScaling).toEqual({ type: 'linear', factor: 4 });
+    const inv = ropeInvFreq(cfg);
+    const plain = ropeInvFreq({ ...cfg, ropeScaling: null });
+    for (let i = 0; i < inv.length; i++) expect(inv[i]).toBe(Math.fround(plain[i] / 4));
+  });
+
+  it('dynamic rope_scaling is the unscaled RoPE within max_position_embeddings, which the engine never passes', () => {
+    const cfg = parseModelConfig({ ...base, rope_scaling: { rope_type: 'dynamic', factor: 2 } });
+    expect(cfg.ropeScaling).toBeNull();
+    expect(codeOf(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'dynamic' } }))).toBe('MALFORMED_CONFIG');
+  });
+
+  it('an unsupported rope_scaling type (yarn) is UNSUPPORTED_MODEL naming the types that are supported', () => {
+    let err: unknown;
+    try {
+      parseModelConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).toBe('UNSUPPORTED_MODEL');
+    expect(String((err as Error).message)).toMatch(/"yarn".*"llama3", "linear" and "dynamic"/);
+  });
 });

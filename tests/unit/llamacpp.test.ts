@@ -76,6 +76,24 @@ describe('reference forward vs llama.cpp on a random GQA model (untied, llama3 r
   }, 60_000);
 });
 
+describe('reference forward vs llama.cpp on a random model with linear rope scaling', () => {
+  it('log-probabilities agree within 1e-3 (GGUF says rope.scaling.type linear; llama.cpp applies its own reading)', async () => {
+    const dir = makeTempDir('rand-linear-rope-');
+    const opts = { hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 300, tied: true, ropeScaling: 'linear' as const, seed: 11 };
+    await makeRandomLlama(dir, opts);
+    const ck = await openCheckpoint(nodeDirFiles(dir));
+    expect(ck.config.ropeScaling).toEqual({ type: 'linear', factor: 4 });
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    const gguf = join(dir, 'export.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ck.config, ref.weights, syntheticVocab(opts.vocab)));
+    const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 53) % 290)));
+    const { worst, compared } = compare(ref.logitsFor(tokens), await llamaCppProbabilities(gguf, tokens), opts.vocab);
+    console.log(`random linear-rope model reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);
+    expect(compared).toBeGreaterThan(40 * 200);
+    expect(worst).toBeLessThan(1e-3);
+  }, 60_000);
+});
+
 describe('reference forward vs llama.cpp on random Qwen2 and Qwen3 models (GGUF qwen2 / qwen3 architectures)', () => {
   const cases = [
     { name: 'qwen2 GPTQ 4-bit g32 act-order, q/k/v biases, tied', o: { arch: 'qwen2' as const, hidden: 128, intermediate: 256, layers: 2, heads: 4, kvHeads: 2, vocab: 400, tied: true, seed: 6, quant: { groupSize: 32, actOrder: true, format: 'v1' as const, sym: true } } },

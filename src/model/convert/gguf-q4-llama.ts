@@ -5,7 +5,7 @@
 import type { PackedGptq } from '../../gpu/gptq-repack';
 import type { LlamaConfig } from '../config';
 import { gptqToQ4_0, permuteQ4_0Rows, Q4_0_BLOCK, Q4_0_BLOCK_BYTES } from './gguf-q4_0';
-import { ByteWriter, llama3RopeFactors, type KvValue } from './gguf-writer';
+import { ByteWriter, ropeScalingForGguf, type KvValue } from './gguf-writer';
 import { SpmTokenType, type SpmVocab } from './spm-vocab';
 
 const GGML_F32 = 0;
@@ -56,6 +56,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
   }
   const arch = 'llama';
   const D = cfg.hiddenSize;
+  const ropeScaling = ropeScalingForGguf(cfg, arch);
   const kv: [string, KvValue][] = [
     ['general.architecture', { type: 'string', value: arch }],
     ['general.name', { type: 'string', value: 'pdfchat-q4_0' }],
@@ -71,6 +72,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
     [`${arch}.attention.value_length`, { type: 'u32', value: cfg.headDim }],
     [`${arch}.rope.dimension_count`, { type: 'u32', value: cfg.headDim }],
     [`${arch}.rope.freq_base`, { type: 'f32', value: cfg.ropeTheta }],
+    ...ropeScaling.kv,
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: cfg.rmsNormEps }],
     [`${arch}.vocab_size`, { type: 'u32', value: cfg.vocabSize }],
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
@@ -101,7 +103,7 @@ export function writeQ4LlamaGguf(cfg: LlamaConfig, w: Q4LlamaWeights, vocab: Spm
       },
     });
   matrix('token_embd.weight', w.embedding);
-  if (cfg.ropeScaling) f32('rope_freqs.weight', llama3RopeFactors(cfg));
+  if (ropeScaling.freqFactors) f32('rope_freqs.weight', ropeScaling.freqFactors);
   w.layers.forEach((l, i) => {
     const p = `blk.${i}`;
     f32(`${p}.attn_norm.weight`, w.attnNorm[i]);

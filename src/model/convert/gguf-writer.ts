@@ -4,7 +4,7 @@
 // scaling becomes rope_freqs.weight; qwen2 (q/k/v biases) and qwen3 (attn_q_norm / attn_k_norm): llama.cpp
 // rotates these NEOX-style (rotate_half), the HF row order as it is. Mixture of experts (every layer sparse):
 // mixtral (as llama), qwen2moe (+ shared expert and its sigmoid gate) and qwen3moe (norm_topk_prob true only).
-import type { LlamaConfig } from '../config';
+import type { Llama3RopeScaling, LlamaConfig } from '../config';
 import type { LlamaWeightsF32 } from '../reference';
 import type { SpmVocab } from './spm-vocab';
 
@@ -24,9 +24,8 @@ export function permuteHalfToInterleaved(w: Float32Array, heads: number, headDim
   return out;
 }
 
-/** llama.cpp's rope_freqs factors for llama3 scaling: theta_i is divided by factor_i. */
-export function llama3RopeFactors(cfg: LlamaConfig): Float32Array {
-  const s = cfg.ropeScaling!;
+/** llama.cpp's rope_freqs factors for llama3 scaling: theta_i is divided by factor_i. [headDim/2] fp32. */
+export function llama3RopeFactors(cfg: LlamaConfig, s: Llama3RopeScaling): Float32Array {
   const half = cfg.headDim / 2;
   const out = new Float32Array(half);
   const lowWl = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
@@ -42,6 +41,26 @@ export function llama3RopeFactors(cfg: LlamaConfig): Float32Array {
     }
   }
   return out;
+}
+
+/**
+ * How a model's rope scaling is said in GGUF: llama3 scaling as a rope_freqs.weight tensor of per-frequency
+ * divisors; linear scaling in llama.cpp's own keys (rope.scaling.type "linear", rope.scaling.factor), so that
+ * llama.cpp applies its own reading of it.
+ */
+export function ropeScalingForGguf(cfg: LlamaConfig, arch: string): { kv: [string, KvValue][]; freqFactors: Float32Array | null } {
+  const s = cfg.ropeScaling;
+  if (!s) return { kv: [], freqFactors: null };
+  if (s.type === 'linear') {
+    return {
+      kv: [
+        [`${arch}.rope.scaling.type`, { type: 'string', value: 'linear' }],
+        [`${arch}.rope.scaling.factor`, { type: 'f32', value: s.factor }],
+      ],
+      freqFactors: null,
+    };
+  }
+  return { kv: [], freqFactors: llama3RopeFactors(cfg, s) };
 }
 
 export type KvValue = { type: 'u32' | 'f32' | 'string'; value: number | string } | { type: 'array'; of: 'string' | 'f32' | 'i32'; value: (string | number)[] };
@@ -109,6 +128,7 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
   if (moe && arch === 'qwen3moe' && !moe.normTopK) throw new Error('writeLlamaGguf: llama.cpp runs Qwen3-MoE with norm_topk_prob true only; this model has it false.');
   if (cfg.slidingWindow) throw new Error('writeLlamaGguf: a sliding-window (Mistral v0.1) model has no llama.cpp llama-architecture equivalent.');
   const interleave = arch === 'llama';
+  const ropeScaling = ropeScalingForGguf(cfg, arch);
   const kv: [string, KvValue][] = [
     ['general.architecture', { type: 'string', value: arch }],
     ['general.name', { type: 'string', value: 'pdfchat-export' }],
@@ -123,6 +143,7 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
     [`${arch}.attention.value_length`, { type: 'u32', value: cfg.headDim }],
     [`${arch}.rope.dimension_count`, { type: 'u32', value: cfg.headDim }],
     [`${arch}.rope.freq_base`, { type: 'f32', value: cfg.ropeTheta }],
+    ...ropeScaling.kv,
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: cfg.rmsNormEps }],
     ...(moe
       ? ([
@@ -149,7 +170,7 @@ export function writeLlamaGguf(cfg: LlamaConfig, w: LlamaWeightsF32, vocab: SpmV
   const tensors: { name: string; dims: number[]; data: Float32Array }[] = [];
   const D = cfg.hiddenSize;
   tensors.push({ name: 'token_embd.weight', dims: [D, cfg.vocabSize], data: w.embed });
-  if (cfg.ropeScaling) tensors.push({ name: 'rope_freqs.weight', dims: [cfg.headDim / 2], data: llama3RopeFactors(cfg) });
+  if (ropeScaling.freqFactors) tensors.push({ name: 'rope_freqs.weight', dims: [cfg.headDim / 2], data: ropeScaling.freqFactors });
   w.layers.forEach((l, i) => {
     const p = `blk.${i}`;
     tensors.push({ name: `${p}.attn_norm.weight`, dims: [D], data: l.attnNorm });

@@ -23,7 +23,11 @@ export interface HfModelSpec
   weights: LlamaWeightsF32;
   /** Present when the linears are GPTQ-quantized (one entry per layer). */
   quantized?: { layers: QuantizedLayer[]; settings: QuantSettings };
-  ropeScaling?: null | { factor: number; low_freq_factor: number; high_freq_factor: number; original_max_position_embeddings: number };
+  /** config.json's rope_scaling, written as given. */
+  ropeScaling?:
+    | null
+    | { rope_type: 'llama3'; factor: number; low_freq_factor: number; high_freq_factor: number; original_max_position_embeddings: number }
+    | { rope_type: 'linear' | 'dynamic'; factor: number };
   dtype: FloatDtype;
   shards: number;
   tokenizerJson: unknown;
@@ -174,7 +178,7 @@ export function buildHfModelFiles(spec: HfModelSpec): Map<string, Uint8Array> {
     hidden_act: 'silu',
     rms_norm_eps: spec.rmsNormEps,
     rope_theta: spec.ropeTheta,
-    rope_scaling: spec.ropeScaling ? { rope_type: 'llama3', ...spec.ropeScaling } : null,
+    rope_scaling: spec.ropeScaling ?? null,
     max_position_embeddings: spec.maxPositionEmbeddings,
     vocab_size: spec.vocabSize,
     tie_word_embeddings: spec.tieWordEmbeddings,
