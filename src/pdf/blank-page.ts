@@ -2,8 +2,13 @@
 // book-style manual, "This page intentionally left blank" aside, which has text). pdf.js finds no text on it, like
 // on a scan; unlike a scan there is nothing for OCR to read, and nothing a warning should name. Judged from
 // pdf.js's operator list: the page is blank when every operator in it only sets state (colours, transforms, the
-// graphics state, marked content, clipping). Anything else — including an operator this list does not know —
-// counts as painting, so a page is only ever taken for blank when it certainly paints nothing.
+// graphics state, marked content, clipping), or paints wholly outside the page box. A book sent to a printer
+// (cnbook.pdf, TeX for the Impatient in Chinese: 30 of its 429 pages) has crop marks and a slug line ("TEX 急就帖
+// No 3 8 Nov 2003") drawn beyond the trimmed page on every page, its blank ones too; nobody sees them, and pdf.js
+// itself leaves text outside the page out of the text layer. Anything else — including an operator this list does
+// not know, a path whose extent it cannot read, or painting inside an annotation or a transparency group, whose
+// placement it does not follow — counts as painting, so a page is only ever taken for blank when it certainly
+// shows nothing.
 import type { PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { Pdfjs } from './pdfjs-env';
 
@@ -21,18 +26,110 @@ const STATE_ONLY = [
   'paintFormXObjectBegin', 'paintFormXObjectEnd', 'beginGroup', 'endGroup', 'beginAnnotation', 'endAnnotation',
 ] as const;
 
-/** Whether an operator list paints nothing (only the operators above). */
-export function paintsNothing(fnArray: ArrayLike<number>, ops: Pdfjs['OPS']): boolean {
-  const table = ops as unknown as Record<string, number | undefined>;
-  const stateOnly = new Set(STATE_ONLY.map((name) => table[name]).filter((n): n is number => n !== undefined));
-  for (let i = 0; i < fnArray.length; i++) if (!stateOnly.has(fnArray[i])) return false;
+type Matrix = [number, number, number, number, number, number];
+
+/** m1 ∘ m2: a point goes through m2 first, then m1 (the CTM after `cm m2`). */
+function compose(m1: Matrix, m2: ArrayLike<number>): Matrix {
+  return [
+    m1[0] * m2[0] + m1[2] * m2[1],
+    m1[1] * m2[0] + m1[3] * m2[1],
+    m1[0] * m2[2] + m1[2] * m2[3],
+    m1[1] * m2[2] + m1[3] * m2[3],
+    m1[0] * m2[4] + m1[2] * m2[5] + m1[4],
+    m1[1] * m2[4] + m1[3] * m2[5] + m1[5],
+  ];
+}
+
+function isNumbers(v: unknown, n: number): v is ArrayLike<number> {
+  if (v === null || typeof v !== 'object' || (v as ArrayLike<unknown>).length !== n) return false;
+  for (let i = 0; i < n; i++) if (!Number.isFinite((v as ArrayLike<unknown>)[i])) return false;
   return true;
 }
 
-/** A page that prints nothing at all. An operator list that cannot be built (damaged content) counts as not blank. */
-export async function isBlankPage(page: PDFPageProxy, ops: Pdfjs['OPS']): Promise<boolean> {
+/** Whether the box [minX, minY, maxX, maxY] in user space, grown by `pad` user units, through `ctm` overlaps the page box. */
+function boxOnPage(box: ArrayLike<number>, pad: number, ctm: Matrix, view: ArrayLike<number>): boolean {
+  const [x0, y0, x1, y1] = [box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad];
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [x, y] of [[x0, y0], [x0, y1], [x1, y0], [x1, y1]]) {
+    xs.push(ctm[0] * x + ctm[2] * y + ctm[4]);
+    ys.push(ctm[1] * x + ctm[3] * y + ctm[5]);
+  }
+  const [vx0, vx1] = [Math.min(view[0], view[2]), Math.max(view[0], view[2])];
+  const [vy0, vy1] = [Math.min(view[1], view[3]), Math.max(view[1], view[3])];
+  return Math.max(...xs) > vx0 && Math.min(...xs) < vx1 && Math.max(...ys) > vy0 && Math.min(...ys) < vy1;
+}
+
+export interface OperatorListLike {
+  fnArray: ArrayLike<number>;
+  argsArray: ArrayLike<unknown>;
+}
+
+/**
+ * Whether an operator list shows nothing on the page box `view` ([x0, y0, x1, y1], PDF user space): every
+ * operator only sets state, or paints a path or an image that lies wholly outside the box, or shows text while
+ * `textInView` is false (pdf.js found no glyph of the page inside the box: getTextContent gave no item).
+ */
+export function showsNothingOnPage(list: OperatorListLike, view: ArrayLike<number>, ops: Pdfjs['OPS'], textInView: boolean): boolean {
+  const table = ops as unknown as Record<string, number | undefined>;
+  const stateOnly = new Set(STATE_ONLY.map((name) => table[name]).filter((n): n is number => n !== undefined));
+  const op = (name: string) => table[name] ?? -1;
+  const [SAVE, RESTORE, TRANSFORM, LINE_WIDTH] = [op('save'), op('restore'), op('transform'), op('setLineWidth')];
+  const [FORM_BEGIN, FORM_END] = [op('paintFormXObjectBegin'), op('paintFormXObjectEnd')];
+  const [ANNOTATION_BEGIN, ANNOTATION_END, GROUP_BEGIN, GROUP_END] = [op('beginAnnotation'), op('endAnnotation'), op('beginGroup'), op('endGroup')];
+  const PATH = op('constructPath');
+  const UNIT_SQUARE = new Set(['paintImageXObject', 'paintInlineImageXObject', 'paintImageMaskXObject', 'paintSolidColorImageMask'].map(op));
+  const TEXT = new Set(['showText', 'showSpacedText', 'nextLineShowText', 'nextLineSetSpacingShowText'].map(op));
+
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  let lineWidth = 1;
+  const stack: { ctm: Matrix; lineWidth: number }[] = [];
+  /** Inside an annotation's appearance or a transparency group: placement not followed, painting counts. */
+  let unfollowed = 0;
+  for (let i = 0; i < list.fnArray.length; i++) {
+    const fn = list.fnArray[i];
+    const args = list.argsArray[i] as unknown[] | null | undefined;
+    if (fn === SAVE || fn === FORM_BEGIN) {
+      stack.push({ ctm, lineWidth });
+      if (fn === FORM_BEGIN && args && args[0] != null) {
+        if (!isNumbers(args[0], 6)) return false;
+        ctm = compose(ctm, args[0]);
+      }
+    } else if (fn === RESTORE || fn === FORM_END) {
+      const top = stack.pop();
+      if (top) ({ ctm, lineWidth } = top);
+    } else if (fn === TRANSFORM) {
+      if (!args || !isNumbers(args, 6)) return false;
+      ctm = compose(ctm, args);
+    } else if (fn === LINE_WIDTH) {
+      const w = args?.[0];
+      lineWidth = typeof w === 'number' && Number.isFinite(w) ? Math.abs(w) : 1;
+    } else if (fn === ANNOTATION_BEGIN || fn === GROUP_BEGIN) unfollowed++;
+    else if (fn === ANNOTATION_END || fn === GROUP_END) unfollowed = Math.max(0, unfollowed - 1);
+    else if (stateOnly.has(fn)) continue;
+    else if (unfollowed > 0) return false;
+    else if (fn === PATH) {
+      // pdf.js: [paint operator, [path data], minMax = [minX, minY, maxX, maxY] in the path's user space].
+      const minMax = args?.[2];
+      // A zero-width line is drawn one device pixel wide; grow every path by at least a point.
+      if (!isNumbers(minMax, 4) || boxOnPage(minMax, Math.max(lineWidth / 2, 1), ctm, view)) return false;
+    } else if (UNIT_SQUARE.has(fn)) {
+      if (boxOnPage([0, 0, 1, 1], 0, ctm, view)) return false;
+    } else if (TEXT.has(fn)) {
+      if (textInView) return false;
+    } else return false;
+  }
+  return true;
+}
+
+/**
+ * A page that shows nothing at all. `textItems`: how many items pdf.js's getTextContent gave for it (pdf.js
+ * leaves out glyphs outside the page box). An operator list that cannot be built (damaged content) counts as not
+ * blank.
+ */
+export async function isBlankPage(page: PDFPageProxy, ops: Pdfjs['OPS'], textItems: number): Promise<boolean> {
   try {
-    return paintsNothing((await page.getOperatorList()).fnArray, ops);
+    return showsNothingOnPage(await page.getOperatorList(), page.view, ops, textItems > 0);
   } catch {
     return false;
   }

@@ -147,7 +147,7 @@ async function extractPage(page: PDFPageProxy, label: string, ops: Pdfjs['OPS'])
     }
     const text = cleanPageText(layoutText([...textRuns, ...formRuns]), { texControlCodes: true });
     // No text: a scan (OCR reads it), or a page that prints nothing at all (a blank page: nothing to read).
-    if (!text) return { page: { page: page.pageNumber, label, text, quality: 'empty', ...((await isBlankPage(page, ops)) ? { blank: true as const } : {}) }, stamped: false };
+    if (!text) return { page: { page: page.pageNumber, label, text, quality: 'empty', ...((await isBlankPage(page, ops, content.items.length)) ? { blank: true as const } : {}) }, stamped: false };
     // A scan with a text stamp ("Scanned with CamScanner", a Bates number, a page number) is 'empty' like any
     // scan, so that OCR reads it (pagesNeedingOcr) and an all-scan PDF is NO_TEXT; the stamp stays its text
     // (mergeOcrPages keeps it next to the OCR text).

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractPdf } from '../../src/pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../src/pdf/ocr-merge';
-import { paintsNothing } from '../../src/pdf/blank-page';
+import { showsNothingOnPage } from '../../src/pdf/blank-page';
 import type { OcrPage } from '../../src/pdf/ocr-types';
 import { getPdfjsEnvironment } from '../../src/pdf/pdfjs-env';
 import { bodyLines, buildPdf, errorOf } from './pdf-helpers';
@@ -17,6 +17,14 @@ const BLANK = { lines: [], raw: '1 0 0 1 72 720 cm 0 g 0 G' };
 const OUTLINED = { lines: [], raw: '0 g 100 700 m 140 700 l 140 740 l 120 760 l 100 740 l h f 150 700 m 190 700 l 170 760 l h f' };
 // A framed box (stroked rectangle) and nothing else: a form without its text, say.
 const STROKED = { lines: [], raw: 'q 0.5 w 72 600 200 100 re S Q' };
+// A book sent to a printer (cnbook.pdf): the page a viewer shows is the CropBox; crop marks at its corners and a
+// slug line above it are drawn beyond it, on every page, the blank ones too.
+const TRIM: [number, number, number, number] = [72, 72, 540, 720];
+const CROP_MARKS = 'q 0.4 w 60 72 m 48 72 l S 72 60 m 72 48 l S 552 72 m 564 72 l S 540 60 m 540 48 l S 60 720 m 48 720 l S 72 732 m 72 744 l S 552 720 m 564 720 l S 540 732 m 540 744 l S Q';
+const SLUG = [{ x: 80, y: 750, text: 'Manual No 3 8 Nov 2003 14:20' }];
+const PRINTERS_BLANK = { lines: SLUG, raw: CROP_MARKS, cropBox: TRIM };
+// One-pixel grey inline image, drawn 20 pt square at (x, y).
+const inlineImage = (x: number, y: number) => `q 20 0 0 20 ${x} ${y} cm BI /W 1 /H 1 /BPC 8 /CS /G ID \x80 EI Q`;
 
 describe('blank pages', () => {
   it('a page that prints nothing is blank: no OCR for it and no warning names it; pages drawn with paths still need OCR', async () => {
@@ -62,13 +70,61 @@ describe('blank pages', () => {
     expect(err2.message).not.toMatch(/blank/);
   });
 
-  it('paintsNothing: state-only operators are blank; any painting operator, or one it does not know, is not', async () => {
+  it('state-only operators show nothing; any painting operator without a place, or one the list does not know, shows something', async () => {
     const { OPS } = (await getPdfjsEnvironment()).lib;
-    expect(paintsNothing([OPS.save, OPS.transform, OPS.setFillRGBColor, OPS.restore], OPS)).toBe(true);
-    expect(paintsNothing([], OPS)).toBe(true);
-    for (const op of [OPS.constructPath, OPS.fill, OPS.stroke, OPS.showText, OPS.paintImageXObject, OPS.shadingFill, OPS.paintInlineImageXObject]) {
-      expect(paintsNothing([OPS.save, op, OPS.restore], OPS)).toBe(false);
+    const paintsNothing = (fnArray: number[]) => showsNothingOnPage({ fnArray, argsArray: fnArray.map(() => null) }, [0, 0, 612, 792], OPS, true);
+    expect(paintsNothing([OPS.save, OPS.setFillRGBColor, OPS.restore])).toBe(true);
+    expect(paintsNothing([])).toBe(true);
+    for (const op of [OPS.constructPath, OPS.fill, OPS.stroke, OPS.showText, OPS.shadingFill]) {
+      expect(paintsNothing([OPS.save, op, OPS.restore])).toBe(false);
     }
-    expect(paintsNothing([OPS.save, 9999], OPS)).toBe(false);
+    expect(paintsNothing([OPS.save, 9999])).toBe(false);
+  });
+
+  it("a printer's blank page is blank: crop marks, a slug line and an image drawn only beyond the trimmed page show nothing", async () => {
+    const outsideImage = { lines: [], raw: `${CROP_MARKS} ${inlineImage(20, 750)}`, cropBox: TRIM };
+    // The same pages with one thing inside the trimmed page: a short rule, an image, a line of text.
+    const markInside = { lines: SLUG, raw: `${CROP_MARKS} q 0.4 w 100 100 m 110 100 l S Q`, cropBox: TRIM };
+    const imageInside = { lines: SLUG, raw: `${CROP_MARKS} ${inlineImage(300, 400)}`, cropBox: TRIM };
+    const hairlineAtEdge = { lines: [], raw: 'q 0 w 72.5 300 m 72.5 310 l S Q', cropBox: TRIM };
+    const pdf = buildPdf({
+      pages: [{ lines: [...SLUG, ...bodyLines(['The chapter ends here.'], 100, 600)], raw: CROP_MARKS, cropBox: TRIM }, PRINTERS_BLANK, outsideImage, markInside, imageInside, hairlineAtEdge],
+    });
+    const r = await extractPdf(pdf);
+    expect(r.pages.map((p) => [p.page, p.quality, p.blank ?? false])).toEqual([
+      [1, 'ok', false],
+      [2, 'empty', true],
+      [3, 'empty', true],
+      [4, 'empty', false],
+      [5, 'empty', false],
+      [6, 'empty', false],
+    ]);
+    expect(r.pages[0].text).not.toContain('Nov 2003');
+    expect(pagesNeedingOcr(r, r.pageCount, { garbled: false })).toEqual([4, 5, 6]);
+  });
+
+  it('showsNothingOnPage: paths and images count by where they land; text only while pdf.js saw a glyph on the page; annotations and groups always', async () => {
+    const { OPS } = (await getPdfjsEnvironment()).lib;
+    const view = [0, 0, 100, 100];
+    const path = (minMax: number[]) => [OPS.fill, [new Float32Array(0)], new Float32Array(minMax)];
+    const list = (ops: [number, unknown][]) => ({ fnArray: ops.map((o) => o[0]), argsArray: ops.map((o) => o[1]) });
+    const show = (ops: [number, unknown][], textInView = false) => showsNothingOnPage(list(ops), view, OPS, textInView);
+    expect(show([[OPS.constructPath, path([120, 10, 130, 20])]])).toBe(true);
+    expect(show([[OPS.constructPath, path([50, 10, 60, 20])]])).toBe(false);
+    // Moved onto the page by the CTM, or off it; a restore undoes the move.
+    expect(show([[OPS.transform, [1, 0, 0, 1, -100, 0]], [OPS.constructPath, path([120, 10, 130, 20])]])).toBe(false);
+    expect(show([[OPS.save, null], [OPS.transform, [1, 0, 0, 1, 200, 0]], [OPS.restore, null], [OPS.constructPath, path([50, 10, 60, 20])]])).toBe(false);
+    expect(show([[OPS.transform, [2, 0, 0, 2, 0, 0]], [OPS.constructPath, path([60, 10, 70, 20])]])).toBe(true);
+    // A form XObject's matrix applies until its end.
+    expect(show([[OPS.paintFormXObjectBegin, [[1, 0, 0, 1, 0, 0], null]], [OPS.paintFormXObjectEnd, null], [OPS.paintImageXObject, ['img', 1, 1]]])).toBe(false);
+    expect(show([[OPS.paintFormXObjectBegin, [[10, 0, 0, 10, 0, 200], null]], [OPS.paintImageXObject, ['img', 1, 1]], [OPS.paintFormXObjectEnd, null]])).toBe(true);
+    // A path pdf.js gives no extent for is painting.
+    expect(show([[OPS.constructPath, [OPS.fill, [], null]]])).toBe(false);
+    expect(show([[OPS.showText, [[]]]], false)).toBe(true);
+    expect(show([[OPS.showText, [[]]]], true)).toBe(false);
+    expect(show([[OPS.beginAnnotation, []], [OPS.constructPath, path([120, 10, 130, 20])], [OPS.endAnnotation, null]])).toBe(false);
+    expect(show([[OPS.beginGroup, [{}]], [OPS.paintImageXObject, ['img', 1, 1]], [OPS.endGroup, null]])).toBe(false);
+    expect(show([[OPS.beginAnnotation, []], [OPS.endAnnotation, null]])).toBe(true);
+    expect(show([[OPS.shadingFill, ['sh']]])).toBe(false);
   });
 });

@@ -46,6 +46,8 @@ export interface PageSpec {
   rotate?: 0 | 90 | 180 | 270;
   /** Raw content-stream operators appended after the text (paths, colours, transforms). */
   raw?: string;
+  /** /CropBox [x0 y0 x1 y1] (the trimmed page a viewer shows) inside the 612 × 792 MediaBox. */
+  cropBox?: [number, number, number, number];
 }
 
 export interface PdfSpec {
@@ -102,7 +104,7 @@ export function buildPdf(spec: PdfSpec): Uint8Array {
     const content = add(`<< /Length ${Buffer.byteLength(ops, 'latin1')} >>\nstream\n${ops}\nendstream`);
     kids.push(
       add(
-        `<< /Type /Page /Parent ${pagesRoot} 0 R /MediaBox [0 0 612 792]${page.rotate ? ` /Rotate ${page.rotate}` : ''} ` +
+        `<< /Type /Page /Parent ${pagesRoot} 0 R /MediaBox [0 0 612 792]${page.cropBox ? ` /CropBox [${page.cropBox.join(' ')}]` : ''}${page.rotate ? ` /Rotate ${page.rotate}` : ''} ` +
           `/Resources << /Font << /F1 ${latin} 0 R /F2 ${cjk} 0 R >> >> /Contents ${content} 0 R >>`,
       ),
     );
