@@ -40,6 +40,8 @@ export interface StoredMeta {
   embeddingModel: string | null;
   /** Why the document has no vectors (when embeddingModel is null). */
   lexicalOnlyReason?: string;
+  /** Pages still being recognised (OCR) when this index was written: it holds the document's text pages only. */
+  pendingPages?: number[];
   addedAt: number;
 }
 
@@ -55,6 +57,14 @@ export interface StoredVectors {
 export interface AddOptions {
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+  /**
+   * Replace the document's index if it has one (its pages changed: OCR added some). Chunks that are the same as
+   * before keep their vectors; only new ones are embedded. The old index stays searchable until the new one is
+   * in place.
+   */
+  replace?: boolean;
+  /** Pages still to be recognised (OCR): the index is partial (isPartial) until it is replaced without them. */
+  pendingPages?: number[];
 }
 
 export interface AddOutcome {
@@ -196,6 +206,11 @@ export class DocumentLibrary {
     return this.docs.has(docId);
   }
 
+  /** Whether the document's index holds only its text pages, written while its other pages were being recognised. */
+  isPartial(docId: string): boolean {
+    return (this.docs.get(docId)?.meta.pendingPages?.length ?? 0) > 0;
+  }
+
   documents(): StoredMeta[] {
     return [...this.docs.values()].map((d) => ({ ...d.meta }));
   }
@@ -209,7 +224,7 @@ export class DocumentLibrary {
   async add(docId: string, name: string, pages: readonly PageText[], opts: AddOptions = {}): Promise<AddOutcome> {
     const { signal, onProgress } = opts;
     const existing = this.docs.get(docId);
-    if (existing) {
+    if (existing && !opts.replace) {
       return { docId, reused: true, chunkCount: existing.chunks.length, embeddingModel: existing.meta.embeddingModel, lexicalOnlyReason: existing.meta.lexicalOnlyReason };
     }
     throwIfAborted(signal);
@@ -235,7 +250,10 @@ export class DocumentLibrary {
     const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
     throwIfAborted(signal);
     if (got.embedder) {
-      vectors = await embedChunks(got.embedder, modelId, chunks, name, opts);
+      const before = existing && existing.meta.embeddingModel === modelId ? await this.store.get<StoredVectors>(vectorsKey(docId)) : undefined;
+      vectors = before && before.profile === profileKey(got.embedder.profile) && before.data.length === existing!.chunks.length * before.dim
+        ? await embedNewChunks(got.embedder, modelId, chunks, existing!.chunks, before, name, opts)
+        : await embedChunks(got.embedder, modelId, chunks, name, opts);
     } else {
       lexicalOnlyReason = got.reason;
     }
@@ -248,16 +266,22 @@ export class DocumentLibrary {
       chunking: { ...this.chunking, counter: this.counter.name },
       embeddingModel: vectors ? modelId : null,
       ...(lexicalOnlyReason ? { lexicalOnlyReason } : {}),
-      addedAt: Date.now(),
+      ...(opts.pendingPages?.length ? { pendingPages: [...opts.pendingPages] } : {}),
+      addedAt: existing?.meta.addedAt ?? Date.now(),
     };
     throwIfAborted(signal);
     stopIfRemoved();
     try {
+      // Replacing: the old meta goes first, so that the store never holds a complete-looking index whose chunks
+      // and vectors come from two versions (a reload in between finds no index and reads the document again).
+      if (existing) await this.store.del(metaKey(docId));
       await this.store.set(chunksKey(docId), chunks);
       if (vectors) await this.store.set(vectorsKey(docId), vectors);
+      else if (existing) await this.store.del(vectorsKey(docId));
       await this.store.set(metaKey(docId), meta);
       stopIfRemoved();
     } catch (e) {
+      if (existing) this.dropFromIndexes(docId); // its stored index is gone: this library must not keep searching it
       await this.deleteKeys(docId);
       // Told by the error's name, not its text: Chromium's IndexedDB says "Encountered disk full while committing
       // transaction." on a full disk and nothing at all when the site's quota is used up.
@@ -265,6 +289,10 @@ export class DocumentLibrary {
         throw new AppError('QUOTA_EXCEEDED', `Not enough browser storage to keep "${name}". Remove some documents or models (or free disk space) and try again.`);
       }
       throw AppError.from(e);
+    }
+    if (existing) {
+      this.dropFromIndexes(docId);
+      this.stale.delete(docId);
     }
     this.commit(meta, chunks, vectors);
     onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });
@@ -598,6 +626,27 @@ async function embedChunks(embedder: Embedder, modelId: string, chunks: readonly
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => data.set(r, i * dim));
   return { modelId, profile: profileKey(embedder.profile), dim, data };
+}
+
+/**
+ * Vectors for `chunks` when `previous` (with their vectors `before`, same model and profile) were embedded
+ * already: a chunk identical to an earlier one (same page, offsets and text) keeps its row, the rest are embedded.
+ */
+async function embedNewChunks(embedder: Embedder, modelId: string, chunks: readonly Chunk[], previous: readonly Chunk[], before: StoredVectors, name: string, opts: AddOptions): Promise<StoredVectors> {
+  const key = (c: Chunk) => `${c.page}\u0000${c.start}\u0000${c.end}\u0000${c.text}`;
+  const rowOf = new Map(previous.map((c, i) => [key(c), i]));
+  const fresh = chunks.filter((c) => !rowOf.has(key(c)));
+  const embedded = fresh.length > 0 ? await embedChunks(embedder, modelId, fresh, name, opts) : null;
+  const dim = before.dim;
+  if (embedded && embedded.dim !== dim) return embedChunks(embedder, modelId, chunks, name, opts);
+  const data = new Float32Array(chunks.length * dim);
+  let next = 0;
+  chunks.forEach((c, i) => {
+    const row = rowOf.get(key(c));
+    if (row !== undefined) data.set(before.data.subarray(row * dim, (row + 1) * dim), i * dim);
+    else data.set(embedded!.data.subarray(next * dim, ++next * dim), i * dim);
+  });
+  return { modelId, profile: before.profile, dim, data };
 }
 
 /** Why stored vectors cannot be used with today's models, or undefined when they can. */

@@ -295,6 +295,64 @@ describe('DocumentLibrary', () => {
     expect((await lib.search('explicit better implicit', { topK: 2 })).results.map((r) => r.score)).toEqual(first);
   });
 
+  it('an index of the text pages only (OCR still to come) is partial, searched, and replaced by the whole document; unchanged chunks keep their vectors', async () => {
+    const store = new MemoryStore();
+    const embedder = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    const lib = await DocumentLibrary.open({ store, embedders: new OneModelProvider(embedder) });
+    const text = syntheticPages(6, 1200).filter((p) => p.page !== 3);
+    const first = await lib.add('book', 'book.pdf', text, { replace: true, pendingPages: [3] });
+    expect(first.reused).toBe(false);
+    expect(lib.isPartial('book')).toBe(true);
+    expect((await store.get<StoredMeta>('doc:book:meta'))?.pendingPages).toEqual([3]);
+    // Searched meanwhile; a reload finds it partial too.
+    const planted = text.find((p) => p.page === 5)!;
+    const hit = await lib.search(planted.text.slice(0, 120), { topK: 1 });
+    expect(hit.mode).toBe('hybrid');
+    expect(hit.results[0].page).toBe(5);
+    expect((await DocumentLibrary.open({ store })).isPartial('book')).toBe(true);
+    const embeddedBefore = embedder.texts;
+    const chunksBefore = (await store.get<unknown[]>('doc:book:chunks'))!.length;
+
+    // Page 3 recognised: the whole document replaces the partial index; only page 3's chunks are embedded.
+    const recognised = { page: 3, label: 'i', text: 'Recognised text: the quarterly flange inventory was reconciled by the night shift.' };
+    const whole = [...text, recognised].sort((a, b) => a.page - b.page);
+    const second = await lib.add('book', 'book.pdf', whole, { replace: true });
+    expect(second.reused).toBe(false);
+    expect(lib.isPartial('book')).toBe(false);
+    expect(embedder.texts - embeddedBefore).toBe(1);
+    const chunks = (await store.get<{ page: number }[]>('doc:book:chunks'))!;
+    expect(chunks.length).toBe(chunksBefore + 1);
+    const meta = (await store.get<StoredMeta>('doc:book:meta'))!;
+    expect(meta.pendingPages).toBeUndefined();
+    expect(meta.chunkCount).toBe(chunks.length);
+    // The reused rows are the vectors a fresh embedding gives: a library that indexes the whole document anew agrees.
+    const stored = (await store.get<StoredVectors>('doc:book:vectors'))!;
+    const fresh = await DocumentLibrary.open({ store: new MemoryStore(), embedders: new OneModelProvider(new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL)) });
+    await fresh.add('book', 'book.pdf', whole);
+    expect(stored.data.length).toBe(chunks.length * stored.dim);
+    expect([...stored.data].map((v) => Math.round(v * 1e6))).toEqual([...(await fresh['store'].get<StoredVectors>('doc:book:vectors'))!.data].map((v) => Math.round(v * 1e6)));
+    // The recognised page is found, its words counted once (not twice: the old index is gone from the rankers).
+    const r = await lib.search('quarterly flange inventory reconciled', { topK: 3 });
+    expect(r.results[0].page).toBe(3);
+    expect(r.results.filter((x) => x.page === 3)).toHaveLength(1);
+    const reloaded = await DocumentLibrary.open({ store, embedders: new OneModelProvider(embedder) });
+    expect((await reloaded.search('quarterly flange inventory reconciled', { topK: 1 })).results[0].score).toBeCloseTo(r.results[0].score, 6);
+    // Without replace, an indexed document is still never indexed twice.
+    expect((await lib.add('book', 'book.pdf', text)).reused).toBe(true);
+  });
+
+  it('a replacement the store refuses leaves no half-written index behind, and the library stops searching the old one', async () => {
+    const store = new FullStore('Encountered disk full while committing transaction.', 3);
+    const lib = await DocumentLibrary.open({ store });
+    await lib.add('zen', 'zen.pdf', zenPages.slice(0, 1), { replace: true, pendingPages: [2] });
+    const err = await lib.add('zen', 'zen.pdf', zenPages, { replace: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('QUOTA_EXCEEDED');
+    expect(await store.keys()).toEqual([]);
+    expect(lib.has('zen')).toBe(false);
+    expect((await lib.search('beautiful better ugly', { topK: 1 })).results).toEqual([]);
+  });
+
   it('indexes 300 pages lexically and finds a planted passage (the time is printed, not asserted)', async () => {
     const pages = syntheticPages(300);
     pages[216] = { ...pages[216], text: pages[216].text + ' The warranty for the centrifugal pump expires after eighteen months of operation.' };
