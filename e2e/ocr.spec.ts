@@ -167,6 +167,43 @@ test('English UI, a Chinese PDF with one scanned page: the scan is recognised in
   await context.close();
 });
 
+test('a PDF with text pages and scanned ones is searched while its scans are recognised; a reload mid-way resumes the recognition', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+  const page = await context.newPage();
+  await openApp(page);
+  const texts = ['The ferry timetable changes on the first Monday of April.', 'Bicycles travel free on every crossing to the island.'];
+  // Ten scans, so that their recognition outlasts a question and a reload.
+  const fillers = ['orchard', 'meadow', 'harvest', 'market', 'chapel', 'bridge'].map((w) => [`The ${w} lies beyond the old stone wall`, `and is reached by the lane from the village.`]);
+  const scans = [PAGE_1, PAGE_2, QUARRY, LATER, ...fillers].map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }));
+  const pdf = Buffer.from(buildScanPdf([...texts.map((text) => ({ text })), ...scans]));
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'ferry-guide.pdf', mimeType: 'application/pdf', buffer: pdf });
+  const row = documentRow(page, 'ferry-guide.pdf');
+  // The two text pages are searched while the scans are recognised, and the answer says the scans were left out.
+  await expect(row).toHaveAttribute('data-status', 'recognising', { timeout: 60_000 });
+  await expect(row.getByTestId('searchable-meanwhile')).toHaveText('The pages with text are searchable meanwhile.');
+  await expect(row.getByRole('checkbox')).toBeEnabled();
+  await ask(page, 'Do bicycles travel free on the crossing?');
+  const source = page.getByTestId('answer').last().getByTestId('source').first();
+  await expect(source).toHaveAttribute('data-page', '2', { timeout: 30_000 });
+  await expect(row).toHaveAttribute('data-status', 'recognising');
+  await expect(page.getByTestId('answer').last()).toContainText('still being recognised (OCR) and were not searched');
+  await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-searchable-meanwhile.png' });
+
+  // Reloaded before the scans are done: searched at once from the stored index of the text pages, and the
+  // recognition goes on until the document is ready.
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await expect(row.getByTestId('searchable-meanwhile')).toBeVisible({ timeout: 60_000 });
+  await ask(page, 'When does the ferry timetable change?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '1', { timeout: 30_000 });
+  await waitReady(page, 'ferry-guide.pdf', 240_000);
+  await expect(row.getByTestId('searchable-meanwhile')).toHaveCount(0);
+  await expect(row.getByTestId('ocr-badge')).toBeVisible();
+  await ask(page, 'How is slate cut from the quarry?');
+  await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '5');
+  await context.close();
+});
+
 test('garbled pages are recognised on request, page by page; Cancel keeps the pages finished and they are cited', async ({ browser }) => {
   test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });

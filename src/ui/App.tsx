@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { CitedSource } from '../chat/types';
 import { I18nProvider, useI18n, type Lang } from './i18n';
-import { DocumentsService } from './services/documents';
+import { DocumentsService, isSearchable } from './services/documents';
 import { ModelsService } from './services/models';
 import { ChatService } from './services/chat';
 import { SemanticSearch } from './services/semantic';
@@ -113,7 +113,7 @@ function Shell() {
           </div>
         </aside>
         <main className="tab-chat">
-          <ChatPanel chat={chat} modelName={modelName} hasDocuments={docs.docs.some((d) => d.status === 'ready')} onOpenSource={openSource} />
+          <ChatPanel chat={chat} modelName={modelName} hasDocuments={docs.docs.some(isSearchable)} onOpenSource={openSource} />
         </main>
       </div>
       <PdfViewer target={viewing} loadBytes={loadBytes} password={password} rememberPassword={rememberPassword} onClose={() => setViewing(null)} />

@@ -1,5 +1,5 @@
 // One document in the list: name, pages, progress, problems (password, scan, garbled pages), remove.
-import type { DocRecord } from './services/documents';
+import { isSearchable, type DocRecord } from './services/documents';
 import { useI18n } from './i18n';
 import { ProgressBar } from './ProgressBar';
 import { PasswordPrompt } from './PasswordPrompt';
@@ -33,7 +33,7 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
         <input
           type="checkbox"
           checked={doc.selected}
-          disabled={doc.status !== 'ready'}
+          disabled={!isSearchable(doc)}
           onChange={(e) => onSelect(e.target.checked)}
           aria-label={t('useInSearch', { name: doc.name })}
         />
@@ -67,6 +67,7 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
               {t('cancel')}
             </button>
           </div>
+          {doc.searchable && <div className="small muted" data-testid="searchable-meanwhile">{t('ocrSearchableMeanwhile')}</div>}
         </>
       )}
       {doc.status === 'indexing' && (

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/chat/conversation-store';
 import type { Passage } from '../../src/chat/types';
-import { ChatService, nothingToSearch } from '../../src/ui/services/chat';
+import { ChatService, leftOutNotice, nothingToSearch } from '../../src/ui/services/chat';
 import type { SearchScope } from '../../src/ui/services/documents';
 import { memoryBackend } from '../memory-kv';
 
@@ -44,5 +44,17 @@ describe('what a question can search', () => {
     expect(answer.error).toBeUndefined();
     expect(answer.notice).toMatch(/2 selected documents are still being read and were not searched/);
     expect(nothingToSearch({ ready: 1, reading: 2, unselected: 0 })).toBeNull();
+  });
+
+  it('searched while the scanned pages of a document are still being recognised: the answer says they were left out', async () => {
+    const { chat, searched } = chatWith({ ready: 1, reading: 0, unselected: 0, recognising: 1 });
+    await chat.init();
+    await chat.ask('What does chapter two say?');
+    expect(searched).toEqual(['What does chapter two say?']);
+    expect(chat.state.get().conversation.turns[1].notice).toMatch(/scanned pages of one selected document are still being recognised \(OCR\) and were not searched/);
+    expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 2 })).toMatch(/scanned pages of 2 selected documents/);
+    expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 0 })).toBeNull();
+    // A document still being read is the bigger omission: that is what is said.
+    expect(leftOutNotice({ ready: 1, reading: 1, unselected: 0, recognising: 1 })).toMatch(/still being read/);
   });
 });

@@ -76,6 +76,18 @@ export function nothingToSearch(scope: SearchScope): string | null {
   return 'There is no readable document to search yet. Add a PDF, then ask.';
 }
 
+/** What a searched question left out (documents still being read, scanned pages not yet recognised), or null. */
+export function leftOutNotice(scope: SearchScope): string | null {
+  if (scope.reading > 0) {
+    return scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.`;
+  }
+  const n = scope.recognising ?? 0;
+  if (n > 0) {
+    return n === 1 ? 'The scanned pages of one selected document are still being recognised (OCR) and were not searched: ask again once it shows “ready” to include them.' : `The scanned pages of ${n} selected documents are still being recognised (OCR) and were not searched: ask again once they show “ready” to include them.`;
+  }
+  return null;
+}
+
 const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code === INTERRUPTED.code && t.error.message === INTERRUPTED.message;
 
 /** What ChatState.storageProblem says of a failed read or write. */
@@ -291,9 +303,8 @@ export class ChatService {
         const err = AppError.from(e);
         result = { role: 'assistant', content: '', error: { code: err.code, message: err.message } };
       }
-      if (scope && scope.reading > 0) {
-        result = { ...result, notice: scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.` };
-      }
+      const notice = scope ? leftOutNotice(scope) : null;
+      if (notice) result = { ...result, notice };
     }
     this.patchTurn(pending.id, result);
     this.abort = null;

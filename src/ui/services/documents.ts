@@ -28,6 +28,8 @@ export interface SearchScope {
   ready: number;
   reading: number;
   unselected: number;
+  /** Of the `ready` ones: searched by their text pages while their other pages are still being recognised (OCR). */
+  recognising?: number;
 }
 
 export interface DocRecord {
@@ -61,6 +63,16 @@ export interface DocRecord {
   ocrGarbled?: boolean;
   /** While 'recognising': the page being recognised and how far Tesseract is through it (0..1). */
   ocrPage?: { page: number; fraction: number };
+  /**
+   * Not ready yet, but searched already: its text pages were indexed before its pages without text are
+   * recognised (OCR), so a long PDF with a few scanned pages is not held back by them. Not stored.
+   */
+  searchable?: boolean;
+}
+
+/** Whether a question searches this document (when selected): it is ready, or its text pages are indexed already. */
+export function isSearchable(d: Pick<DocRecord, 'status' | 'searchable'>): boolean {
+  return d.status === 'ready' || (d.searchable === true && d.status !== 'failed' && d.status !== 'needs-password');
 }
 
 export interface DocumentsState {
@@ -198,7 +210,9 @@ export class DocumentsService {
     this.state.set({ ready: true, docs, mode: null, notices: [] });
     // A document the library lacks was interrupted by a reload: mid-extraction, or mid-re-index (OCR again, new
     // languages) while its record still said ready. It is run again, so nothing shows "ready" unsearchable.
-    for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && !this.library.has(d.docId)) void this.process(d.docId);
+    // An index of the text pages only (the tab was closed while the other pages were being recognised) is searched
+    // meanwhile, and the recognition is run again (pages it finished are stored and not recognised again).
+    for (const d of docs) if (d.status !== 'failed' && d.status !== 'needs-password' && (!this.library.has(d.docId) || this.library.isPartial(d.docId))) void this.process(d.docId);
     else if (d.status !== 'ready' && this.library.has(d.docId)) this.patchDoc(d.docId, { status: 'ready', progress: undefined });
     await this.refreshMode();
     // In the background, when the current model is at hand (else they stay keyword-only, saying why): documents
@@ -236,7 +250,7 @@ export class DocumentsService {
     const prev = await this.files.get<StoredDoc>(docId);
     if (!rec || !prev) return;
     if (prev.bytes) await this.pdfBytes.set(docId, prev.bytes); // an earlier version's record: its file moves out first
-    await this.files.set(docId, { record: { ...rec, progress: undefined, storageWarnings: undefined } } satisfies StoredDoc);
+    await this.files.set(docId, { record: { ...rec, progress: undefined, storageWarnings: undefined, searchable: undefined } } satisfies StoredDoc);
   }
 
   /**
@@ -351,8 +365,9 @@ export class DocumentsService {
    */
   private async process(docId: string, opts: { reindex?: boolean } = {}): Promise<void> {
     if (!this.doc(docId)) return;
-    // Not shown ready (nor failed) while it is being worked on, here or, while this waits, in another tab.
-    this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined });
+    // Not shown ready (nor failed) while it is being worked on, here or, while this waits, in another tab. An index
+    // of its text pages only (isPartial) is searched meanwhile.
+    this.patchDoc(docId, { status: 'extracting', error: undefined, badPassword: false, progress: undefined, searchable: !opts.reindex && this.library?.isPartial(docId) ? true : undefined });
     await this.locked(docId, async (elsewhere) => {
       if (opts.reindex) await this.library!.remove(docId);
       else if (await this.adoptStored(docId, elsewhere)) return;
@@ -390,8 +405,12 @@ export class DocumentsService {
     }
     const fromStore = (p: Partial<DocRecord>) => this.patchDoc(docId, { ...stored.record, selected: this.doc(docId)?.selected ?? stored.record.selected, progress: undefined, ocrPage: undefined, ...p });
     if (await this.library!.load(docId)) {
-      fromStore({ status: 'ready', error: undefined });
-      return true;
+      if (!this.library!.isPartial(docId)) {
+        fromStore({ status: 'ready', error: undefined, searchable: undefined });
+        return true;
+      }
+      // Only its text pages: searched while this tab recognises the rest (a tab that was at it has closed).
+      this.patchDoc(docId, { searchable: true });
     }
     if (elsewhere && (stored.record.status === 'failed' || stored.record.status === 'needs-password')) {
       fromStore({});
@@ -447,10 +466,11 @@ export class DocumentsService {
     }
     if (!current()) return; // removed (or added again) while its text was being extracted: no OCR for it
     try {
-      pages = await this.recognise(docId, bytes, res, password);
+      pages = await this.recognise(docId, bytes, res, password, rec.name);
     } catch (e) {
       if (!current()) return;
       const err = AppError.from(e);
+      await this.dropPartialIndex(docId);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrPage: undefined }, true);
       return;
     }
@@ -461,11 +481,13 @@ export class DocumentsService {
     this.indexRuns.set(docId, indexing);
     try {
       const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
-      await lib.add(docId, rec.name, usable, { signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
-      this.patchDoc(docId, { status: 'ready', progress: undefined }, true);
+      // In place of an index of its text pages only (written before OCR): their chunks keep their vectors.
+      await lib.add(docId, rec.name, usable, { replace: true, signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      this.patchDoc(docId, { status: 'ready', progress: undefined, searchable: undefined }, true);
     } catch (e) {
       if (!current()) return; // removed (or added again) while it was being indexed: nothing to report
       const err = AppError.from(e);
+      await this.dropPartialIndex(docId);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
     } finally {
       if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
@@ -477,7 +499,7 @@ export class DocumentsService {
    * pages recognised before with the same languages. Returns the document's pages with recognised text in
    * place. A Cancel keeps the pages finished so far (and lists the rest in ocrPending).
    */
-  private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined): Promise<ExtractedPage[]> {
+  private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined, name: string): Promise<ExtractedPage[]> {
     const rec = this.doc(docId);
     // Unless chosen: the UI language's, plus Chinese when the document's own text is Chinese (a scanned cover of a
     // Chinese manual, read in an English UI).
@@ -498,6 +520,8 @@ export class DocumentsService {
     /** Each recognised page is stored as it comes; pages the browser refused to store are reported. */
     const saves: Promise<void>[] = [];
     const unsaved: number[] = [];
+    // A PDF with text on most pages is searchable before its other pages are recognised.
+    if (todo.length > 0 && res) await this.indexTextPagesFirst(docId, name, res, need.map((n) => done.get(n)).filter((p): p is OcrPage => Boolean(p)), pageCount, todo);
     if (todo.length > 0) {
       const controller = new AbortController();
       this.ocrRuns.set(docId, controller);
@@ -549,6 +573,37 @@ export class DocumentsService {
       this.storageWarning(docId, `The recognised text of page${unsaved.length > 1 ? 's' : ''} ${unsaved.sort((a, b) => a - b).join(', ')} could not be stored in this browser: it is searchable now but will be recognised again after a reload. Free some storage (remove documents or models).`);
     }
     return merged.pages;
+  }
+
+  /**
+   * Indexes the pages that have text (and pages recognised in an earlier run) before OCR starts on `pending`, so
+   * that they are searched while it runs; the index says which pages are pending (library isPartial), and is
+   * replaced once they are recognised. Nothing is indexed when no page has text yet (a scan).
+   */
+  private async indexTextPagesFirst(docId: string, name: string, res: ExtractResult, recognised: OcrPage[], pageCount: number, pending: number[]): Promise<void> {
+    let pages: ExtractedPage[];
+    try {
+      pages = mergeOcrPages(res, recognised, pageCount).pages;
+    } catch {
+      return; // no text at all yet
+    }
+    const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
+    if (usable.length === 0) return;
+    this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
+    const indexing = new AbortController();
+    this.indexRuns.set(docId, indexing);
+    try {
+      await this.library!.add(docId, name, usable, { replace: true, pendingPages: pending, signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      this.patchDoc(docId, { searchable: true });
+    } finally {
+      if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
+    }
+  }
+
+  /** A document that failed keeps no index of its text pages only (after a reload it would be taken for ready). */
+  private async dropPartialIndex(docId: string): Promise<void> {
+    this.patchDoc(docId, { searchable: undefined });
+    if (this.library?.isPartial(docId)) await this.library.remove(docId).catch(() => undefined);
   }
 
   /** Stops the OCR run of a document inside the page being recognised; what was finished is kept. */
@@ -663,16 +718,23 @@ export class DocumentsService {
    */
   searchScope(): SearchScope {
     const docs = this.state.get().docs;
-    const reading = (d: DocRecord) => d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing';
+    // (A document whose text pages are searched already is not "still being read" for a question.)
+    const reading = (d: DocRecord) => (d.status === 'extracting' || d.status === 'recognising' || d.status === 'indexing') && !this.searched(d);
     return {
       ready: this.selectedReadyIds().length,
       reading: docs.filter((d) => d.selected && reading(d)).length,
       unselected: docs.filter((d) => !d.selected && d.status === 'ready').length,
+      recognising: docs.filter((d) => d.selected && d.status !== 'ready' && this.searched(d)).length,
     };
   }
 
   selectedReadyIds(): string[] {
-    return this.state.get().docs.filter((d) => d.selected && d.status === 'ready').map((d) => d.docId);
+    return this.state.get().docs.filter((d) => d.selected && this.searched(d)).map((d) => d.docId);
+  }
+
+  /** Ready, or its text pages are in this tab's index while the rest is recognised. */
+  private searched(d: DocRecord): boolean {
+    return d.status === 'ready' || (isSearchable(d) && Boolean(this.library?.has(d.docId)));
   }
 
   /** `history`: the conversation's earlier turns, so that a follow-up question is retrieved in context; `extraQueries`: a model's rewrite. */
