@@ -31,6 +31,18 @@ describe('cli extract', () => {
     expect(out.error.message).toMatch(/not a PDF/);
   }, 120_000);
 
+  it('a folder given as --pdf is named a folder (extract and ask), not a raw EISDIR', async () => {
+    const dir = makeTempDir('pdf-cli-dir-');
+    const [extract, ask] = await Promise.all([cli(['extract', '--pdf', dir]), cli(['ask', '--pdf', dir, '--question', 'x'])]);
+    for (const r of [extract, ask]) {
+      expect(r.code).toBe(2);
+      const error = JSON.parse(r.stdout).error;
+      expect(error.code).toBe('BAD_ARGUMENT');
+      expect(error.message).toContain(`${dir} is a folder, not a PDF. Pass the path of a .pdf file to --pdf.`);
+      expect(error.message).not.toMatch(/EISDIR/);
+    }
+  }, 120_000);
+
   it.skipIf(!HAVE_FIXTURES)('prints {"pages": [{page, label, text, quality}], "warnings": []} for a fixture, and honours --password', async () => {
     const [plain, locked, noPassword, wrongPassword] = await Promise.all([
       cli(['extract', '--pdf', join(FIXTURE_DIR, 'rotation.pdf')]),

@@ -30,7 +30,6 @@
 // Hybrid mode needs the embedding model already in the local cache ($PDFCHAT_MODEL_CACHE or
 // ~/.cache/pdfchat/models, see src/retrieval/node-model-cache.ts); nothing is downloaded. Without it the
 // search is lexical (BM25) and "reason" says why. Without --json the same is printed for people.
-import { readFile } from 'node:fs/promises';
 import { answerQuestion, searchHistory, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from '../../chat/answer';
 import type { ChatTurn, Passage, TurnStats } from '../../chat/types';
 import type { LlamaEngine } from '../../model/engine';
@@ -47,6 +46,7 @@ import { ENGLISH_EMBEDDING_MODEL } from '../../retrieval/embedder';
 import { tokenizerCounter, type TokenCounter } from '../../retrieval/token-counter';
 import type { TransformersEmbedder } from '../../retrieval/transformers-embedder';
 import { checkArgs, ENGINE_FLAGS, type CliArgs, type CommandSpec } from '../args';
+import { readPdfArg } from '../pdf-file';
 
 export const ASK_SPEC: CommandSpec = {
   command: 'ask',
@@ -125,7 +125,7 @@ export async function run(given: CliArgs): Promise<void> {
     let pages;
     let docId: string;
     try {
-      const data = await readPdf(file);
+      const data = await readPdfArg(file);
       docId = await contentHash(data);
       if (library.has(docId)) {
         warnings.push(`${file}: same content as a file given before; indexed once.`);
@@ -323,15 +323,6 @@ function recordingEngine(engine: Engine, onGenerate: (input: string | ChatMessag
   };
 }
 
-async function readPdf(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new AppError('MISSING_FILE', `No such file: ${file}. Check the --pdf path.`);
-    throw new AppError('BAD_ARGUMENT', `Cannot read ${file}: ${(e as Error).message}`);
-  }
-}
 
 function round(x: number, digits = 4): number {
   if (!Number.isFinite(x)) return 0;

@@ -6,7 +6,6 @@
 // Without --ocr-lang the PDF's own text decides (eng+chi_sim when it is Chinese: ocr-language-guess.ts), else eng.
 // Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
 // PDF_UNREADABLE, OCR_FAILED, ...) go through main.ts: {"error": {code, message}} and exit status 2.
-import { readFile } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
@@ -14,6 +13,7 @@ import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
 import { parseOcrLanguages, type OcrLanguage, type OcrProgress } from '../../pdf/ocr-types';
 import type { ExtractResult } from '../../pdf/types';
 import { checkArgs, type CliArgs, type CommandSpec } from '../args';
+import { readPdfArg } from '../pdf-file';
 
 export const EXTRACT_SPEC: CommandSpec = {
   command: 'extract',
@@ -28,14 +28,7 @@ export const EXTRACT_SPEC: CommandSpec = {
 export async function run(given: CliArgs): Promise<void> {
   const args = checkArgs(given, EXTRACT_SPEC);
   const file = args.require('pdf');
-  let data: Uint8Array;
-  try {
-    data = new Uint8Array(await readFile(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new AppError('MISSING_FILE', `No such file: ${file}. Check the --pdf path.`);
-    throw new AppError('BAD_ARGUMENT', `Cannot read ${file}: ${(e as Error).message}`);
-  }
+  const data = await readPdfArg(file);
   const password = args.get('password');
   const ocr = args.has('ocr');
   if (args.has('ocr-lang') && !ocr) throw new AppError('BAD_ARGUMENT', '--ocr-lang needs --ocr.');
