@@ -122,3 +122,19 @@ export async function expectNoErrorAlert(answer: Locator): Promise<void> {
   const n = await alerts.count();
   for (let i = 0; i < n; i++) await expect(alerts.nth(i)).toHaveText(/^The model produced no text for this question\./);
 }
+
+/**
+ * Holds back the OCR language data for every page of `context` until `release()`: a tab then stays in the middle
+ * of recognising for as long as the test needs, whatever the machine's speed. `requests()` counts the asks.
+ */
+export async function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let requests = 0;
+  await context.route('**/tesseract/lang/**', async (route) => {
+    requests++;
+    await held;
+    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
+  });
+  return { release, requests: () => requests };
+}

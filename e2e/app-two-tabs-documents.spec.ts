@@ -8,7 +8,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { OCR_ASSET_DIR } from '../src/pdf/ocr-assets';
 import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 import { buildPdf } from '../tests/unit/pdf-helpers';
-import { ask, DESKTOP, documentRow, openApp, waitReady } from './app-helpers';
+import { ask, DESKTOP, documentRow, holdLanguageData, openApp, waitReady } from './app-helpers';
 
 const HARBOUR = [
   ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'],
@@ -69,22 +69,6 @@ function documentLocks(page: Page): Promise<number> {
   });
 }
 
-/**
- * Holds back the OCR language data for every page of `context` until `release()`: a tab then stays in the middle
- * of recognising for as long as the test needs, whatever the machine's speed. `requests()` counts the asks.
- */
-async function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let requests = 0;
-  await context.route('**/tesseract/lang/**', async (route) => {
-    requests++;
-    await held;
-    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
-  });
-  return { release, requests: () => requests };
-}
-
 test('a tab opened while another recognises a scan does not recognise it again: it shows it ready and searchable once the other is done', async ({ browser }) => {
   // No service worker, so that every OCR file comes from the network: the language data is held back until tab 2
   // is open and waiting, so tab 1 cannot have finished before (whatever the machine's speed).
@@ -135,6 +119,37 @@ test('a tab opened while another recognises a scan does not recognise it again: 
   const source = two.getByTestId('answer').last().getByTestId('source').first();
   await expect(source).toHaveAttribute('data-file', 'harbour-scan.pdf');
   await expect(source).toHaveAttribute('data-page', '2');
+  await context.close();
+});
+
+test('a tab opened while another recognises the scanned pages of a PDF with text pages searches its text pages at once, and never recognises it itself', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
+  const { release, requests: languageRequests } = await holdLanguageData(context);
+  const texts = ['The ferry timetable changes on the first Monday of April.', 'Bicycles travel free on every crossing to the island.'];
+  const scans = HARBOUR.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }));
+  const bytes = Buffer.from(buildScanPdf([...texts.map((text) => ({ text })), ...scans]));
+  const one = await context.newPage();
+  await openApp(one);
+  await one.getByTestId('pdf-input').setInputFiles({ name: 'ferry-guide.pdf', mimeType: 'application/pdf', buffer: bytes });
+  await expect(documentRow(one, 'ferry-guide.pdf').getByTestId('searchable-meanwhile')).toBeVisible({ timeout: 60_000 });
+  await expect.poll(languageRequests, { timeout: 60_000 }).toBe(1);
+
+  // Tab 2 opens mid-recognition: the stored index of the text pages is searched there too, while it waits for tab 1.
+  const two = await context.newPage();
+  const inTwo = watchOcr(two);
+  await openApp(two);
+  await expect(documentRow(two, 'ferry-guide.pdf').getByRole('checkbox')).toBeEnabled();
+  await ask(two, 'Do bicycles travel free on the crossing?');
+  await expect(two.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '2', { timeout: 30_000 });
+  await expect(two.getByTestId('answer').last().getByTestId('answer-notice')).toContainText('still being recognised');
+  release();
+
+  await waitReady(one, 'ferry-guide.pdf', 240_000);
+  await waitReady(two, 'ferry-guide.pdf', 60_000);
+  await ask(two, 'Who writes down the wind speed every evening?');
+  await expect(two.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '4');
+  expect(inTwo.requests).toEqual([]);
+  expect(languageRequests()).toBe(1);
   await context.close();
 });
 
