@@ -11,6 +11,7 @@
 // shows nothing.
 import type { PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { Pdfjs } from './pdfjs-env';
+import { multiply, type Matrix } from './positioned-text';
 
 /** pdf.js operators that paint nothing (OPS names). */
 const STATE_ONLY = [
@@ -25,20 +26,6 @@ const STATE_ONLY = [
   'beginCompat', 'endCompat', 'clip', 'eoClip', 'endPath',
   'paintFormXObjectBegin', 'paintFormXObjectEnd', 'beginGroup', 'endGroup', 'beginAnnotation', 'endAnnotation',
 ] as const;
-
-type Matrix = [number, number, number, number, number, number];
-
-/** m1 ∘ m2: a point goes through m2 first, then m1 (the CTM after `cm m2`). */
-function compose(m1: Matrix, m2: ArrayLike<number>): Matrix {
-  return [
-    m1[0] * m2[0] + m1[2] * m2[1],
-    m1[1] * m2[0] + m1[3] * m2[1],
-    m1[0] * m2[2] + m1[2] * m2[3],
-    m1[1] * m2[2] + m1[3] * m2[3],
-    m1[0] * m2[4] + m1[2] * m2[5] + m1[4],
-    m1[1] * m2[4] + m1[3] * m2[5] + m1[5],
-  ];
-}
 
 function isNumbers(v: unknown, n: number): v is ArrayLike<number> {
   if (v === null || typeof v !== 'object' || (v as ArrayLike<unknown>).length !== n) return false;
@@ -93,14 +80,14 @@ export function showsNothingOnPage(list: OperatorListLike, view: ArrayLike<numbe
       stack.push({ ctm, lineWidth });
       if (fn === FORM_BEGIN && args && args[0] != null) {
         if (!isNumbers(args[0], 6)) return false;
-        ctm = compose(ctm, args[0]);
+        ctm = multiply(ctm, Array.from(args[0]) as Matrix);
       }
     } else if (fn === RESTORE || fn === FORM_END) {
       const top = stack.pop();
       if (top) ({ ctm, lineWidth } = top);
     } else if (fn === TRANSFORM) {
       if (!args || !isNumbers(args, 6)) return false;
-      ctm = compose(ctm, args);
+      ctm = multiply(ctm, Array.from(args) as Matrix);
     } else if (fn === LINE_WIDTH) {
       const w = args?.[0];
       lineWidth = typeof w === 'number' && Number.isFinite(w) ? Math.abs(w) : 1;
