@@ -245,6 +245,67 @@ test('semantic search: nothing fetched until asked; an absent model fails clearl
   await context.close();
 });
 
+test('semantic search on: a PDF added while the embedding model is still loading is searched by keywords at once, by vectors once they are computed', async ({ browser }) => {
+  const dir = join(tmp, 'embedder-keywords-first');
+  writeStandInEmbeddingModel(dir);
+  const embedHub = await startHub({ repos: Object.fromEntries(EMBEDDING_MODELS.map((id) => [id, dir])), port: 0 });
+  try {
+    // No service worker: the embedder's onnxruntime wasm then comes from the network, where it can be held back.
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
+    const page = await context.newPage();
+    await openApp(page);
+    await setEndpoint(page, embedHub.url);
+    const mode = page.getByTestId('search-mode');
+    await mode.getByTestId('enable-semantic').click();
+    await addPdfs(page, ['zen_of_python_corrupted.pdf']);
+    await waitReady(page, 'zen_of_python_corrupted.pdf');
+    await expect(mode).toHaveAttribute('data-mode', 'hybrid', { timeout: 120_000 });
+
+    // After a reload the embedder worker starts afresh and its model cannot load until the wasm comes: the copy
+    // transformers.js keeps in the Cache API is deleted, and the network's is held back.
+    await page.evaluate(async () => {
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const req of await cache.keys()) if (/\/ort\/[^/]+\.wasm$/.test(new URL(req.url).pathname)) await cache.delete(req);
+      }
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let wasmAsks = 0;
+    await context.route('**/ort/*.wasm', async (route) => {
+      wasmAsks++;
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    await page.reload();
+    await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+    await addPdfs(page, ['rotation.pdf']);
+    const row = documentRow(page, 'rotation.pdf');
+    await expect(row.getByTestId('searchable-meanwhile')).toHaveText('Keyword search works meanwhile.', { timeout: 60_000 });
+    await expect(row).toHaveAttribute('data-status', 'indexing');
+    await expect.poll(() => wasmAsks, { timeout: 60_000 }).toBeGreaterThan(0);
+    // Asked of the new document alone (the other one's vectors would wait for the model too).
+    await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('checkbox').uncheck();
+    await ask(page, 'Which page has a landscape layout?');
+    const answer = page.getByTestId('answer').last();
+    await expect(answer.getByTestId('source').first()).toHaveAttribute('data-file', 'rotation.pdf', { timeout: 30_000 });
+    await expect(answer.getByTestId('answer-notice')).toHaveText('One selected document was searched by keywords only: its semantic index is still being built.');
+    await expect(row).toHaveAttribute('data-status', 'indexing');
+
+    release();
+    await waitReady(page, 'rotation.pdf', 120_000);
+    await expect(row.getByTestId('searchable-meanwhile')).toHaveCount(0);
+    await expect(mode).toHaveAttribute('data-mode', 'hybrid', { timeout: 120_000 });
+    await expect(mode).not.toContainText('have no vectors');
+    await ask(page, 'Which page has a landscape layout?');
+    await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'rotation.pdf');
+    await expect(page.getByTestId('answer').last().getByTestId('answer-notice')).toHaveCount(0);
+    await context.close();
+  } finally {
+    await embedHub.close();
+  }
+});
+
 test('a typed repo id is described and checked before download: sizes, GPU memory, shape; too big is refused', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   const page = await context.newPage();

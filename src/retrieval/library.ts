@@ -65,7 +65,16 @@ export interface AddOptions {
   replace?: boolean;
   /** Pages still to be recognised (OCR): the index is partial (isPartial) until it is replaced without them. */
   pendingPages?: number[];
+  /**
+   * Called once the document is searchable by keywords, before its vectors are computed (an embedding model is at
+   * hand): its chunks are stored and in the keyword index, its vectors follow. Without it, the document enters
+   * both indexes at once, at the end. Either way a cancel or a failure leaves nothing of it.
+   */
+  onKeywordIndexed?: () => void;
 }
+
+/** Why a document found by keywords only has no vectors yet (the reason while its vectors are computed). */
+export const VECTORS_PENDING_REASON = 'its vectors are still being computed';
 
 export interface AddOutcome {
   docId: string;
@@ -206,9 +215,19 @@ export class DocumentLibrary {
     return this.docs.has(docId);
   }
 
-  /** Whether the document's index holds only its text pages, written while its other pages were being recognised. */
+  /**
+   * Whether the document's index holds only part of it: its text pages, written while its other pages were being
+   * recognised, or its keyword index, written before its vectors (onKeywordIndexed). Found in the store at start-up
+   * (the tab that wrote it closed), the work has to be done again.
+   */
+  /** Pages still being recognised when the document's index was written (isPartial), none when it is whole. */
+  pendingPages(docId: string): readonly number[] {
+    return this.docs.get(docId)?.meta.pendingPages ?? [];
+  }
+
   isPartial(docId: string): boolean {
-    return (this.docs.get(docId)?.meta.pendingPages?.length ?? 0) > 0;
+    const meta = this.docs.get(docId)?.meta;
+    return (meta?.pendingPages?.length ?? 0) > 0 || meta?.lexicalOnlyReason === VECTORS_PENDING_REASON;
   }
 
   documents(): StoredMeta[] {
@@ -245,43 +264,83 @@ export class DocumentLibrary {
     }
 
     const modelId = embeddingModelFor(pages.map((p) => p.text).join('\n'));
-    let vectors: StoredVectors | undefined;
-    let lexicalOnlyReason: string | undefined;
-    const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
-    throwIfAborted(signal);
-    if (got.embedder) {
-      const before = existing && existing.meta.embeddingModel === modelId ? await this.store.get<StoredVectors>(vectorsKey(docId)) : undefined;
-      vectors = before && before.profile === profileKey(got.embedder.profile) && before.data.length === existing!.chunks.length * before.dim
-        ? await embedNewChunks(got.embedder, modelId, chunks, existing!.chunks, before, name, opts)
-        : await embedChunks(got.embedder, modelId, chunks, name, opts);
-    } else {
-      lexicalOnlyReason = got.reason;
-    }
-
-    const meta: StoredMeta = {
+    const metaWith = (embeddingModel: string | null, reason: string | undefined): StoredMeta => ({
       docId,
       name,
       pageCount: pages.length,
       chunkCount: chunks.length,
       chunking: { ...this.chunking, counter: this.counter.name },
-      embeddingModel: vectors ? modelId : null,
-      ...(lexicalOnlyReason ? { lexicalOnlyReason } : {}),
+      embeddingModel,
+      ...(reason ? { lexicalOnlyReason: reason } : {}),
       ...(opts.pendingPages?.length ? { pendingPages: [...opts.pendingPages] } : {}),
       addedAt: existing?.meta.addedAt ?? Date.now(),
-    };
-    throwIfAborted(signal);
-    stopIfRemoved();
+    });
+    // The vectors of the index this one replaces: rows of unchanged chunks are kept.
+    const before = existing && existing.meta.embeddingModel === modelId ? await this.store.get<StoredVectors>(vectorsKey(docId)) : undefined;
+    const keywordFirst = opts.onKeywordIndexed !== undefined && chunks.length > 0;
+    if (keywordFirst) {
+      // Searchable by keywords now, before the embedding model is loaded (maybe downloaded) and the vectors are
+      // computed: chunks and a meta without vectors are stored (a reload meanwhile finds a partial index, and the
+      // work is done again), and the chunks go into the keyword index.
+      const interim = metaWith(null, VECTORS_PENDING_REASON);
+      stopIfRemoved();
+      await this.writeIndex(name, interim, chunks, undefined, existing !== undefined);
+      this.stale.delete(docId);
+      this.dropFromIndexes(docId);
+      this.commit(interim, chunks);
+      opts.onKeywordIndexed!();
+    }
+    let meta: StoredMeta;
+    let vectors: StoredVectors | undefined;
+    try {
+      const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
+      throwIfAborted(signal);
+      if (got.embedder) {
+        vectors = before && before.profile === profileKey(got.embedder.profile) && before.data.length === existing!.chunks.length * before.dim
+          ? await embedNewChunks(got.embedder, modelId, chunks, existing!.chunks, before, name, opts)
+          : await embedChunks(got.embedder, modelId, chunks, name, opts);
+      }
+      meta = metaWith(vectors ? modelId : null, got.embedder ? undefined : got.reason);
+      throwIfAborted(signal);
+      stopIfRemoved();
+      // After the interim index, the vectors (if any) and then the meta that says they are there: the store never
+      // pairs chunks with vectors that are not theirs.
+      await this.writeIndex(name, meta, chunks, vectors, !keywordFirst && existing !== undefined, { chunksStored: keywordFirst });
+    } catch (e) {
+      if (keywordFirst) {
+        this.dropFromIndexes(docId);
+        await this.deleteKeys(docId).catch(() => undefined);
+      }
+      throw e;
+    }
+    this.stale.delete(docId);
+    this.dropFromIndexes(docId);
+    this.commit(meta, chunks, vectors);
+    onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });
+    return { docId, reused: false, chunkCount: chunks.length, embeddingModel: meta.embeddingModel, ...(meta.lexicalOnlyReason ? { lexicalOnlyReason: meta.lexicalOnlyReason } : {}) };
+  }
+
+  /**
+   * Writes a document's index: chunks, vectors (or none), then its meta, which marks it complete. `replacing` an
+   * index: the old meta goes first, so that the store never holds a complete-looking index whose chunks and vectors
+   * come from two versions (a reload in between finds no index and reads the document again). `chunksStored`: the
+   * chunks are written already (only vectors and meta follow). A refused write deletes every key of the document
+   * (and drops it from this library's indexes): QUOTA_EXCEEDED when the storage is full. ABORTED when the document
+   * was removed meanwhile.
+   */
+  private async writeIndex(name: string, meta: StoredMeta, chunks: Chunk[], vectors: StoredVectors | undefined, replacing: boolean, opts: { chunksStored?: boolean } = {}): Promise<void> {
+    const docId = meta.docId;
+    const removed = this.removedSince(docId);
     try {
       // Replacing: the old meta goes first, so that the store never holds a complete-looking index whose chunks
       // and vectors come from two versions (a reload in between finds no index and reads the document again).
-      if (existing) await this.store.del(metaKey(docId));
-      await this.store.set(chunksKey(docId), chunks);
+      if (replacing) await this.store.del(metaKey(docId));
+      if (!opts.chunksStored) await this.store.set(chunksKey(docId), chunks);
       if (vectors) await this.store.set(vectorsKey(docId), vectors);
-      else if (existing) await this.store.del(vectorsKey(docId));
+      else if (replacing) await this.store.del(vectorsKey(docId));
       await this.store.set(metaKey(docId), meta);
-      stopIfRemoved();
     } catch (e) {
-      if (existing) this.dropFromIndexes(docId); // its stored index is gone: this library must not keep searching it
+      this.dropFromIndexes(docId); // its stored index is gone: this library must not keep searching it
       await this.deleteKeys(docId);
       // Told by the error's name, not its text: Chromium's IndexedDB says "Encountered disk full while committing
       // transaction." on a full disk and nothing at all when the site's quota is used up.
@@ -290,13 +349,12 @@ export class DocumentLibrary {
       }
       throw AppError.from(e);
     }
-    if (existing) {
+    if (removed()) {
+      // Removed during the writes: what they put back must not outlive it.
       this.dropFromIndexes(docId);
-      this.stale.delete(docId);
+      await this.deleteKeys(docId);
+      throw new AppError('ABORTED', `"${name}" was removed while it was being indexed.`);
     }
-    this.commit(meta, chunks, vectors);
-    onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });
-    return { docId, reused: false, chunkCount: chunks.length, embeddingModel: meta.embeddingModel, lexicalOnlyReason };
   }
 
   /**
@@ -315,7 +373,8 @@ export class DocumentLibrary {
    */
   async embedLexicalOnly(opts: AddOptions = {}): Promise<number> {
     await this.reembedding?.catch(() => undefined);
-    for (const [docId, d] of this.docs) if (d.meta.embeddingModel === null && d.chunks.length > 0) this.stale.add(docId);
+    // (Not one whose vectors an add() is computing, here or in another tab: that add writes them.)
+    for (const [docId, d] of this.docs) if (d.meta.embeddingModel === null && d.chunks.length > 0 && d.meta.lexicalOnlyReason !== VECTORS_PENDING_REASON) this.stale.add(docId);
     return this.reembedStale(opts);
   }
 
@@ -333,7 +392,8 @@ export class DocumentLibrary {
       throwIfAborted(opts.signal);
       if (!got.embedder) continue;
       const vectors = await embedChunks(got.embedder, modelId, doc.chunks, doc.meta.name, opts);
-      if (removedMeanwhile()) continue; // removed while it was embedded: nothing of it is written back
+      // Removed while it was embedded, or indexed anew (its chunks are not these): nothing of it is written back.
+      if (removedMeanwhile() || this.docs.get(docId) !== doc) continue;
       const meta: StoredMeta = { ...doc.meta, embeddingModel: modelId };
       delete meta.lexicalOnlyReason;
       await this.store.set(vectorsKey(docId), vectors);

@@ -69,7 +69,9 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
           </div>
         </>
       )}
-      {doc.searchable && doc.status !== 'ready' && <div className="small muted" data-testid="searchable-meanwhile">{t('ocrSearchableMeanwhile')}</div>}
+      {doc.searchable && doc.status !== 'ready' && (
+        <div className="small muted" data-testid="searchable-meanwhile">{t(doc.status === 'indexing' ? 'indexingSearchableMeanwhile' : 'ocrSearchableMeanwhile')}</div>
+      )}
       {doc.status === 'indexing' && (
         <>
           <ProgressBar value={doc.progress?.done ?? 0} total={doc.progress?.total ?? 0} label={doc.name} />

@@ -54,6 +54,8 @@ describe('what a question can search', () => {
     expect(chat.state.get().conversation.turns[1].notice).toMatch(/scanned pages of one selected document are still being recognised \(OCR\) and were not searched/);
     expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 2 })).toMatch(/scanned pages of 2 selected documents/);
     expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 0 })).toBeNull();
+    expect(leftOutNotice({ ready: 1, reading: 0, unselected: 0, keywordsOnly: 1 })).toMatch(/^One selected document was searched by keywords only: its semantic index is still being built\.$/);
+    expect(leftOutNotice({ ready: 3, reading: 0, unselected: 0, keywordsOnly: 2 })).toMatch(/^2 selected documents were searched by keywords only/);
     // A document still being read is the bigger omission: that is what is said.
     expect(leftOutNotice({ ready: 1, reading: 1, unselected: 0, recognising: 1 })).toMatch(/still being read/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentLibrary, type StoredMeta, type StoredVectors } from '../../src/retrieval/library';
+import { DocumentLibrary, VECTORS_PENDING_REASON, type StoredMeta, type StoredVectors } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
 import { contentHash } from '../../src/retrieval/content-hash';
 import { ENGLISH_EMBEDDING_MODEL, MULTILINGUAL_EMBEDDING_MODEL, profiledEmbedder, type Embedder, type EmbedderProvider } from '../../src/retrieval/embedder';
@@ -339,6 +339,52 @@ describe('DocumentLibrary', () => {
     expect((await reloaded.search('quarterly flange inventory reconciled', { topK: 1 })).results[0].score).toBeCloseTo(r.results[0].score, 6);
     // Without replace, an indexed document is still never indexed twice.
     expect((await lib.add('book', 'book.pdf', text)).reused).toBe(true);
+  });
+
+  it('with onKeywordIndexed a document is searched by keywords while the embedding model loads and its vectors are computed; a cancel then leaves nothing', async () => {
+    const store = new MemoryStore();
+    const trigram = new TrigramEmbedder(ENGLISH_EMBEDDING_MODEL);
+    // The embedding model is still loading (downloading, say) when the document is added.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const provider: EmbedderProvider = { get: async (id) => (await gate, id === trigram.modelId ? { embedder: trigram } : { embedder: null, reason: 'not cached' }) };
+    const lib = await DocumentLibrary.open({ store, embedders: provider });
+    let keywordIndexed!: () => void;
+    const searchable = new Promise<void>((resolve) => (keywordIndexed = resolve));
+    const adding = lib.add('zen', 'zen.pdf', zenPages, { onKeywordIndexed: keywordIndexed });
+    await searchable;
+    // Keywords find it already; the mode says why there are no vectors; the store holds a keyword-only index.
+    const early = await lib.search('namespaces honking great idea', { topK: 1 });
+    expect(early.results[0]).toMatchObject({ docId: 'zen', page: 2 });
+    expect(early.mode).toBe('lexical');
+    expect(early.reason).toContain(VECTORS_PENDING_REASON);
+    expect((await store.get<StoredMeta>('doc:zen:meta'))).toMatchObject({ embeddingModel: null, lexicalOnlyReason: VECTORS_PENDING_REASON });
+    expect(await store.get('doc:zen:vectors')).toBeUndefined();
+    expect((await DocumentLibrary.open({ store })).has('zen')).toBe(true);
+    open();
+    expect((await adding).embeddingModel).toBe(ENGLISH_EMBEDDING_MODEL);
+    const late = await lib.search('namespaces honking great idea', { topK: 1 });
+    expect(late.mode).toBe('hybrid');
+    expect(late.results[0]).toMatchObject({ docId: 'zen', page: 2 });
+    expect((await store.get<StoredMeta>('doc:zen:meta'))).toMatchObject({ embeddingModel: ENGLISH_EMBEDDING_MODEL });
+    expect((await store.get<StoredMeta>('doc:zen:meta'))!.lexicalOnlyReason).toBeUndefined();
+    expect((await store.get<StoredVectors>('doc:zen:vectors'))!.data.length).toBeGreaterThan(0);
+
+    // Cancelled while its vectors are computed: nothing of it is left, in the store or in search.
+    let hold!: () => void;
+    const stuck = new Promise<void>((resolve) => (hold = resolve));
+    const slow: Embedder = { ...trigram, embedPassages: async (texts, signal) => (await stuck, trigram.embedPassages(texts, signal)) };
+    const lib2 = await DocumentLibrary.open({ store: new MemoryStore(), embedders: { get: async () => ({ embedder: slow }) } });
+    const controller = new AbortController();
+    let indexed = false;
+    const cancelled = lib2.add('book', 'book.pdf', syntheticPages(3, 800), { signal: controller.signal, onKeywordIndexed: () => (indexed = true) });
+    await expect.poll(() => indexed).toBe(true);
+    expect(lib2.has('book')).toBe(true);
+    controller.abort();
+    hold();
+    expect((await cancelled.catch((e: unknown) => e)) as AppError).toMatchObject({ code: 'ABORTED' });
+    expect(lib2.has('book')).toBe(false);
+    expect(await lib2['store'].keys()).toEqual([]);
   });
 
   it('a replacement the store refuses leaves no half-written index behind, and the library stops searching the old one', async () => {

@@ -27,6 +27,7 @@ export const en = {
   emptyPages: 'Pages {pages} have no text.',
   // OCR (text recognition of scanned pages)
   ocrRecognising: 'Recognising text (OCR): page {page}, {done} of {total} done — {pct}%',
+  indexingSearchableMeanwhile: 'Keyword search works meanwhile.',
   ocrSearchableMeanwhile: 'The pages with text are searchable meanwhile.',
   ocrDone: 'text recognised (OCR)',
   ocrDoneTitle: 'Pages {pages} are scans: their text was recognised on this device and may contain mistakes.',

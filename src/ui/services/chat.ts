@@ -76,7 +76,7 @@ export function nothingToSearch(scope: SearchScope): string | null {
   return 'There is no readable document to search yet. Add a PDF, then ask.';
 }
 
-/** What a searched question left out (documents still being read, scanned pages not yet recognised), or null. */
+/** What a searched question left out (documents still being read, scanned pages not yet recognised, vectors not yet computed), or null. */
 export function leftOutNotice(scope: SearchScope): string | null {
   if (scope.reading > 0) {
     return scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.`;
@@ -84,6 +84,10 @@ export function leftOutNotice(scope: SearchScope): string | null {
   const n = scope.recognising ?? 0;
   if (n > 0) {
     return n === 1 ? 'The scanned pages of one selected document are still being recognised (OCR) and were not searched: ask again once it shows “ready” to include them.' : `The scanned pages of ${n} selected documents are still being recognised (OCR) and were not searched: ask again once they show “ready” to include them.`;
+  }
+  const k = scope.keywordsOnly ?? 0;
+  if (k > 0) {
+    return k === 1 ? 'One selected document was searched by keywords only: its semantic index is still being built.' : `${k} selected documents were searched by keywords only: their semantic index is still being built.`;
   }
   return null;
 }

@@ -30,6 +30,8 @@ export interface SearchScope {
   unselected: number;
   /** Of the `ready` ones: searched by their text pages while their other pages are still being recognised (OCR). */
   recognising?: number;
+  /** Of the `ready` ones: searched by keywords while their vectors (semantic search) are still being computed. */
+  keywordsOnly?: number;
 }
 
 export interface DocRecord {
@@ -481,8 +483,14 @@ export class DocumentsService {
     this.indexRuns.set(docId, indexing);
     try {
       const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
-      // In place of an index of its text pages only (written before OCR): their chunks keep their vectors.
-      await lib.add(docId, rec.name, usable, { replace: true, signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      // In place of an index of its text pages only (written before OCR): their chunks keep their vectors. With
+      // semantic search on, it is searched by keywords while its vectors are computed.
+      await lib.add(docId, rec.name, usable, {
+        replace: true,
+        signal: indexing.signal,
+        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }),
+        onKeywordIndexed: () => this.patchDoc(docId, { searchable: true }),
+      });
       this.patchDoc(docId, { status: 'ready', progress: undefined, searchable: undefined }, true);
     } catch (e) {
       if (!current()) return; // removed (or added again) while it was being indexed: nothing to report
@@ -593,7 +601,13 @@ export class DocumentsService {
     const indexing = new AbortController();
     this.indexRuns.set(docId, indexing);
     try {
-      await this.library!.add(docId, name, usable, { replace: true, pendingPages: pending, signal: indexing.signal, onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }) });
+      await this.library!.add(docId, name, usable, {
+        replace: true,
+        pendingPages: pending,
+        signal: indexing.signal,
+        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }),
+        onKeywordIndexed: () => this.patchDoc(docId, { searchable: true }),
+      });
       this.patchDoc(docId, { searchable: true });
     } finally {
       if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
@@ -724,7 +738,8 @@ export class DocumentsService {
       ready: this.selectedReadyIds().length,
       reading: docs.filter((d) => d.selected && reading(d)).length,
       unselected: docs.filter((d) => !d.selected && d.status === 'ready').length,
-      recognising: docs.filter((d) => d.selected && d.status !== 'ready' && this.searched(d)).length,
+      recognising: docs.filter((d) => d.selected && d.status !== 'ready' && this.searched(d) && this.library!.pendingPages(d.docId).length > 0).length,
+      keywordsOnly: docs.filter((d) => d.selected && d.status !== 'ready' && this.searched(d) && this.library!.pendingPages(d.docId).length === 0).length,
     };
   }
 
