@@ -482,6 +482,7 @@ async function ablate(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, 
     ['- heading context', { headingWeight: 0 }],
     ['- Porter stemming', { stemming: false }],
     ['- British → American spellings', { britishSpellings: false }],
+    ['- Traditional → Simplified Chinese', { simplifiedChinese: false }],
     ['- stop-word list (stopword)', { stopWords: false }],
     ['+ Intl.Segmenter words alongside bigrams (zh)', { segmentWords: true }],
     ['- Chinese single characters (cjkUnigramWeight 0)', { cjkUnigramWeight: 0 }],
@@ -493,8 +494,8 @@ async function ablate(docs: Doc[], chunking: ChunkOptions, base: LexicalConfig, 
     ['- topic prior\'s gate', { followUpPriorGate: false }],
     ['topic prior 0.3', { followUpPagePrior: 0.3 }],
     ['topic prior scaling the page score (1)', { followUpPriorFusion: 'scale', followUpPagePrior: 1 }],
-    ['none of them (plain chunk BM25)', { followUpPagePrior: 0, cjkUnigramWeight: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, britishSpellings: false, stopWords: false, segmentWords: false, onePerPage: false }],
-    ['none, and no conversation history', { followUpPagePrior: 0, cjkUnigramWeight: 0, followUpQuestionWeight: 0, followUpAnswerWeight: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, britishSpellings: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
+    ['none of them (plain chunk BM25)', { followUpPagePrior: 0, cjkUnigramWeight: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, britishSpellings: false, simplifiedChinese: false, stopWords: false, segmentWords: false, onePerPage: false }],
+    ['none, and no conversation history', { followUpPagePrior: 0, cjkUnigramWeight: 0, followUpQuestionWeight: 0, followUpAnswerWeight: 0, pageWeight: 0, neighbourWeight: 0, feedbackTerms: 0, headingWeight: 0, navigationPageWeight: 1, stemming: false, britishSpellings: false, simplifiedChinese: false, stopWords: false, segmentWords: false, onePerPage: false, historyQuestionWeight: 0, historyAnswerWeight: 0 }],
   ];
   const rows: string[][] = [];
   for (const [name, change] of variants) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fetches the Debian packages whose PDFs the retrieval evaluation (eval/questions-docs.json) asks about, and
-# extracts just those PDFs into .cache/eval-pdfs/ (ignored by git). Needs apt-get (Debian's package index;
+# Fetches the Debian packages whose PDFs the retrieval evaluations use (eval/questions-docs.json and
+# scripts/eval-cross-script.ts), and extracts just those PDFs into .cache/eval-pdfs/ (ignored by git). Needs apt-get (Debian's package index;
 # run `apt-get update` once first) and dpkg-deb. Idempotent: PDFs already present are not fetched again.
 #   bash scripts/fetch-eval-pdfs.sh [DEST]
 # The package versions are the ones the questions' pages were verified against (Debian 12 "bookworm");
@@ -22,6 +22,9 @@ files=(
   "texlive-lang-chinese|./usr/share/doc/texlive-doc/latex/lshort-chinese/lshort-zh-cn.pdf|lshort-zh-cn.pdf|1472258"
   "texlive-lang-chinese|./usr/share/doc/texlive-doc/latex/ctex-faq/ctex-faq.pdf|ctex-faq.pdf|618323"
   "texlive-lang-chinese|./usr/share/doc/texlive-doc/latex/install-latex-guide-zh-cn/install-latex-guide-zh-cn.pdf|install-latex-guide-zh-cn.pdf|781762"
+  # The same manual in Simplified and Traditional Chinese (scripts/eval-cross-script.ts).
+  "debmake-doc|./usr/share/doc/debmake-doc/debmake-doc.zh-cn.pdf|debmake-doc.zh-cn.pdf|1212191"
+  "debmake-doc|./usr/share/doc/debmake-doc/debmake-doc.zh-tw.pdf|debmake-doc.zh-tw.pdf|1314457"
 )
 
 for entry in "${files[@]}"; do

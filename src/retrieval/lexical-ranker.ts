@@ -35,7 +35,7 @@ export class LexicalRanker {
   readonly terms: (text: string) => string[];
 
   constructor(private readonly config: LexicalConfig) {
-    const opts = { stemming: config.stemming, stopWords: config.stopWords, segmentWords: config.segmentWords, britishSpellings: config.britishSpellings, cjkUnigrams: config.cjkUnigramWeight > 0 };
+    const opts = { stemming: config.stemming, stopWords: config.stopWords, segmentWords: config.segmentWords, britishSpellings: config.britishSpellings, simplifiedChinese: config.simplifiedChinese, cjkUnigrams: config.cjkUnigramWeight > 0 };
     this.terms = (text: string) => lexicalTerms(text, opts);
     const bm25 = { k1: config.bm25K1, b: config.bm25B };
     this.chunks = new Bm25Index(this.terms, bm25);

@@ -8,9 +8,12 @@
 //   also splits the run into words, and each word of two or more characters that is not made only of stop
 //   characters (npm `stopword`, list `zho`: 的 了 么 …, so 什么 / 这个 go) is added as a whole-word term
 //   alongside the bigrams: a real word ("计数器", "环境变量") then outweighs bigrams that straddle two words.
+//   Before that, a run in Traditional characters (or Taiwan wording) becomes mainland Simplified (npm
+//   `opencc-js`, its t2cn build, twp → cn: 記憶體 → 内存, 原始碼 → 源代码), for passages and questions alike.
 import { stemmer } from 'stemmer';
 import britishToAmerican from 'american-british-english-translator/data/british_spellings.json' with { type: 'json' };
 import { eng, zho } from 'stopword';
+import * as OpenCC from 'opencc-js/t2cn';
 import { CJK_CHAR } from './text-units';
 import { DEFAULT_LEXICAL } from './lexical-config';
 
@@ -22,6 +25,8 @@ export interface TermOptions {
   britishSpellings?: boolean;
   /** CJK runs also give each character that is not a stop character as a term (a query weighs them lower: LexicalRanker). */
   cjkUnigrams?: boolean;
+  /** CJK runs are converted from Traditional (Taiwan phrasing) to mainland Simplified first. */
+  simplifiedChinese?: boolean;
 }
 
 /** The term settings of DEFAULT_LEXICAL (what the app and the CLI index with). */
@@ -30,6 +35,7 @@ export const DEFAULT_TERM_OPTIONS: TermOptions = {
   stopWords: DEFAULT_LEXICAL.stopWords,
   segmentWords: DEFAULT_LEXICAL.segmentWords,
   britishSpellings: DEFAULT_LEXICAL.britishSpellings,
+  simplifiedChinese: DEFAULT_LEXICAL.simplifiedChinese,
 };
 
 const AMERICAN = new Map<string, string>(Object.entries(britishToAmerican as Record<string, string>));
@@ -61,7 +67,15 @@ function pushBigrams(chars: string[], terms: string[]): void {
   for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
 }
 
-function cjkTerms(run: string, opts: TermOptions, terms: string[]): void {
+let toMainland: ((text: string) => string) | undefined;
+/** Traditional characters and Taiwan phrases → mainland Simplified (Simplified text comes out as it went in). */
+export function mainlandSimplified(text: string): string {
+  toMainland ??= OpenCC.Converter({ from: 'twp', to: 'cn' });
+  return toMainland(text);
+}
+
+function cjkTerms(original: string, opts: TermOptions, terms: string[]): void {
+  const run = opts.simplifiedChinese ? mainlandSimplified(original) : original;
   const chars = Array.from(run);
   pushBigrams(chars, terms);
   if (opts.cjkUnigrams && chars.length > 1) for (const ch of chars) if (!CHINESE_STOP.has(ch)) terms.push(ch);
