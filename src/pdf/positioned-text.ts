@@ -2,6 +2,7 @@
 // the text runs left to right and successive lines go down: the page's /Rotate and each item's own rotation
 // are undone, so rotated pages read like upright ones. Vertical writing (CJK columns) is placed the same way:
 // a column is a line written downwards, the next column to its left.
+import { glyphColumnItems } from './vertical-glyph-columns';
 import type { TextItem, TextStyle } from 'pdfjs-dist/types/src/display/api';
 
 /** A piece of text placed on the page, in a frame where its writing direction is +x and lines advance +y. */
@@ -97,7 +98,8 @@ function intoFrame(px: number, py: number, rotation: 0 | 90 | 180 | 270): { x: n
 
 /**
  * pdf.js text items of one page → positioned runs (whitespace-only and empty items are dropped). `styles` is
- * the text content's `styles`: an item whose font writes vertically is a column (placeVerticalRun).
+ * the text content's `styles`: an item whose font writes vertically is a column (placeVerticalRun), and so is a
+ * column of single glyphs set in a horizontal font (vertical-glyph-columns.ts).
  */
 export function runsFromTextItems(
   items: ReadonlyArray<TextItem | { type: string }>,
@@ -105,14 +107,20 @@ export function runsFromTextItems(
   styles: Readonly<Record<string, Pick<TextStyle, 'vertical'>>> = {},
 ): PositionedRun[] {
   const runs: PositionedRun[] = [];
-  for (const item of items) {
-    if (!('str' in item) || item.str.trim() === '') continue;
+  const columnGlyphs = glyphColumnItems(items);
+  items.forEach((item, index) => {
+    if (!('str' in item) || item.str.trim() === '') return;
     const transform = item.transform as Matrix;
-    const run = styles[item.fontName]?.vertical
-      ? placeVerticalRun(item.str, transform, item.height, viewportTransform, runs.length)
-      : placeRun(item.str, transform, item.width, viewportTransform, item.dir === 'rtl', runs.length);
+    let run: PositionedRun | null;
+    if (styles[item.fontName]?.vertical) run = placeVerticalRun(item.str, transform, item.height, viewportTransform, runs.length);
+    else if (columnGlyphs.has(index)) {
+      // A glyph of a column set in a horizontal font: its matrix is at its baseline's left end; a vertical
+      // font's is at the top of the glyph, centred across the column (an em wide, its top 0.88 em up).
+      const [a, b, c, d, x, y] = transform;
+      run = placeVerticalRun(item.str, [a, b, c, d, x + 0.5 * a, y + 0.88 * d], a, viewportTransform, runs.length);
+    } else run = placeRun(item.str, transform, item.width, viewportTransform, item.dir === 'rtl', runs.length);
     if (run) runs.push(run);
-  }
+  });
   return dropOverprints(runs);
 }
 

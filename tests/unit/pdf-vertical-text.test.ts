@@ -177,4 +177,48 @@ describe('vertical CJK text (pdf.js, vertical CMap)', () => {
     expect(items.some((i) => i.vertical)).toBe(false);
     expect(await pageText(pdf)).toBe('Latin line before\n中文测试：描述团队的共同目标\n第二行的文字');
   });
+
+  describe('set glyph by glyph in a horizontal font (LuaTeX-ja tate, kanbun: no vertical CMap)', () => {
+    /** Each character its own text matrix: down a column from (x, top), `pitch` ems apart. */
+    const glyphColumn = (x: number, text: string, top = 700, size = 20, pitch = 1): Draw[] =>
+      Array.from(text).map((ch, i) => ({ x, y: top - i * pitch * size, pieces: [{ font: 'cjkH' as const, size, text: ch }] }));
+    /** Each character its own text matrix: along a line from (left, y), `pitch` ems apart. */
+    const glyphLine = (y: number, text: string, left = 72, size = 20, pitch = 1): Draw[] =>
+      Array.from(text).map((ch, i) => ({ x: left + i * pitch * size, y, pieces: [{ font: 'cjkH' as const, size, text: ch }] }));
+
+    it('columns of single glyphs read top to bottom, right to left, a line per column; the title above them first', async () => {
+      const pdf = buildPage([
+        { x: 200, y: 760, pieces: [{ font: 'cjkH', size: 20, text: '漢文訓讀' }] },
+        ...glyphColumn(400, '子曰學而時習之'),
+        ...glyphColumn(370, '不亦說乎有朋'),
+        ...glyphColumn(340, '自遠方來'),
+      ]);
+      // The premise: pdf.js gives every glyph as an upright item of a horizontal font.
+      const items = await textItems(pdf);
+      expect(items.length).toBe(18);
+      expect(items.every((i) => !i.vertical)).toBe(true);
+      expect(await pageText(pdf)).toBe('漢文訓讀\n\n子曰學而時習之\n不亦說乎有朋\n自遠方來');
+    });
+
+    it("a horizontal manual's code listing with a lone character on line after line stays horizontal (hanzibox.pdf)", async () => {
+      // Each line: Latin code, then one Han character in the CJK font (its own item), at the same x on every line.
+      const listing = Array.from('十义米口田咪无基实好我你').flatMap((ch, i): Draw[] => [
+        { x: 72, y: 700 - i * 22, pieces: [{ font: 'latin', size: 20, text: `${i + 1} \\hanzibox{` }] },
+        { x: 250, y: 700 - i * 22, pieces: [{ font: 'cjkH', size: 20, text: ch }] },
+        { x: 272, y: 700 - i * 22, pieces: [{ font: 'latin', size: 20, text: '}' }] },
+      ]);
+      const prose = { x: 72, y: 400, pieces: [{ font: 'cjkH' as const, size: 20, text: '基字符用于计算缩放比例及留空汉字占位处理' }] };
+      const lines = (await pageText(buildPage([...listing, prose]))).split('\n');
+      expect(lines[0]).toMatch(/^1 \\hanzibox\{ ?十 ?\}$/);
+      expect(lines[11]).toMatch(/^12 \\hanzibox\{ ?你 ?\}$/);
+    });
+
+    it('text set glyph by glyph across the page stays horizontal, on a loose or a tight grid', async () => {
+      for (const leading of [1.5, 1.1]) {
+        const lines = ['港口办公室每天', '早上七点开门最', '后一班渡轮离开'];
+        const pdf = buildPage(lines.flatMap((line, i) => glyphLine(700 - i * leading * 20, line)));
+        expect(await pageText(pdf)).toBe(lines.join('\n'));
+      }
+    });
+  });
 });
