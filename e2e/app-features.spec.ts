@@ -13,7 +13,7 @@ import { buildPdf } from '../tests/unit/pdf-helpers';
 import { startHub, type Hub } from './hub-server';
 import { writeStandInEmbeddingModel } from './app-embedding-model';
 import { EMBEDDING_MODELS } from '../src/retrieval/embedder';
-import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitReady } from './app-helpers';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, holdRequests, openApp, PHONE, recordRequests, SCREENSHOTS, showTab, waitReady } from './app-helpers';
 
 test.skip(!hasFixtures, 'shared fixtures (../shared/fixtures/pdfs) are absent');
 
@@ -269,21 +269,14 @@ test('semantic search on: a PDF added while the embedding model is still loading
         for (const req of await cache.keys()) if (/\/ort\/[^/]+\.wasm$/.test(new URL(req.url).pathname)) await cache.delete(req);
       }
     });
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let wasmAsks = 0;
-    await context.route('**/ort/*.wasm', async (route) => {
-      wasmAsks++;
-      await held;
-      await route.continue().catch(() => undefined);
-    });
+    const { release, requests: wasmAsks } = await holdRequests(context, '**/ort/*.wasm');
     await page.reload();
     await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
     await addPdfs(page, ['rotation.pdf']);
     const row = documentRow(page, 'rotation.pdf');
     await expect(row.getByTestId('searchable-meanwhile')).toHaveText('Keyword search works meanwhile.', { timeout: 60_000 });
     await expect(row).toHaveAttribute('data-status', 'indexing');
-    await expect.poll(() => wasmAsks, { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(wasmAsks, { timeout: 60_000 }).toBeGreaterThan(0);
     // Asked of the new document alone (the other one's vectors would wait for the model too).
     await documentRow(page, 'zen_of_python_corrupted.pdf').getByRole('checkbox').uncheck();
     await ask(page, 'Which page has a landscape layout?');

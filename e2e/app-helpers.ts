@@ -124,17 +124,22 @@ export async function expectNoErrorAlert(answer: Locator): Promise<void> {
 }
 
 /**
- * Holds back the OCR language data for every page of `context` until `release()`: a tab then stays in the middle
- * of recognising for as long as the test needs, whatever the machine's speed. `requests()` counts the asks.
+ * Holds back every request of `context` matching `pattern` until `release()`: the work waiting on it stays in the
+ * middle for as long as the test needs, whatever the machine's speed. `requests()` counts the asks.
  */
-export async function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
+export async function holdRequests(context: BrowserContext, pattern: string): Promise<{ release: () => void; requests: () => number }> {
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   let requests = 0;
-  await context.route('**/tesseract/lang/**', async (route) => {
+  await context.route(pattern, async (route) => {
     requests++;
     await held;
-    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its OCR was stopped)
+    await route.continue().catch(() => undefined); // the worker asking for it may be gone (its work was stopped)
   });
   return { release, requests: () => requests };
+}
+
+/** Holds back the OCR language data (holdRequests): a tab then stays in the middle of recognising. */
+export function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
+  return holdRequests(context, '**/tesseract/lang/**');
 }
