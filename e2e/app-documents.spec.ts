@@ -208,6 +208,9 @@ test('WebGPU missing: clear message, search mode still answers; phone layout and
   await expect(page.getByTestId('no-webgpu')).toContainText('WebGPU');
   await expect(page.getByTestId('header-mode')).toHaveText('检索模式');
   await page.screenshot({ path: SCREENSHOTS + 'phone-chat-zh-no-webgpu.png' });
+  // Asked before any document is added: why nothing was searched, in Chinese.
+  await ask(page, '团队的共同目标');
+  await expect(page.getByTestId('answer').last().getByRole('alert')).toHaveText('还没有可搜索的文档。先添加一个 PDF，再提问。');
 
   await showTab(page, 'documents');
   await addPdfs(page, ['issue12823.pdf']);

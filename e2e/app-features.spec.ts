@@ -282,7 +282,7 @@ test('semantic search on: a PDF added while the embedding model is still loading
     await ask(page, 'Which page has a landscape layout?');
     const answer = page.getByTestId('answer').last();
     await expect(answer.getByTestId('source').first()).toHaveAttribute('data-file', 'rotation.pdf', { timeout: 30_000 });
-    await expect(answer.getByTestId('answer-notice')).toHaveText('One selected document was searched by keywords only: its semantic index is still being built.');
+    await expect(answer.getByTestId('answer-left-out')).toHaveText('One selected document was searched by keywords only: its semantic index is still being built.');
     await expect(row).toHaveAttribute('data-status', 'indexing');
 
     release();
@@ -292,7 +292,7 @@ test('semantic search on: a PDF added while the embedding model is still loading
     await expect(mode).not.toContainText('have no vectors');
     await ask(page, 'Which page has a landscape layout?');
     await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'rotation.pdf');
-    await expect(page.getByTestId('answer').last().getByTestId('answer-notice')).toHaveCount(0);
+    await expect(page.getByTestId('answer').last().getByTestId('answer-left-out')).toHaveCount(0);
     await context.close();
   } finally {
     await embedHub.close();

@@ -142,7 +142,7 @@ test('a tab opened while another recognises the scanned pages of a PDF with text
   await expect(documentRow(two, 'ferry-guide.pdf').getByTestId('searchable-meanwhile')).toBeVisible();
   await ask(two, 'Do bicycles travel free on the crossing?');
   await expect(two.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '2', { timeout: 30_000 });
-  await expect(two.getByTestId('answer').last().getByTestId('answer-notice')).toContainText('still being recognised');
+  await expect(two.getByTestId('answer').last().getByTestId('answer-left-out')).toContainText('still being recognised');
   release();
 
   await waitReady(one, 'ferry-guide.pdf', 240_000);

@@ -187,7 +187,7 @@ test('a PDF with text pages and scanned ones is searched while its scans are rec
   await ask(page, 'Do bicycles travel free on the crossing?');
   const source = page.getByTestId('answer').last().getByTestId('source').first();
   await expect(source).toHaveAttribute('data-page', '2', { timeout: 30_000 });
-  await expect(page.getByTestId('answer').last().getByTestId('answer-notice')).toHaveText(/still being recognised \(OCR\) and were not searched/);
+  await expect(page.getByTestId('answer').last().getByTestId('answer-left-out')).toHaveText(/still being recognised \(OCR\) and were not searched/);
   await expect(row).toHaveAttribute('data-status', 'recognising');
   await page.screenshot({ path: SCREENSHOTS + 'desktop-ocr-searchable-meanwhile.png' });
 
@@ -205,7 +205,7 @@ test('a PDF with text pages and scanned ones is searched while its scans are rec
   await expect(row.getByTestId('ocr-badge')).toBeVisible();
   await ask(page, 'How is slate cut from the quarry?');
   await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-page', '5');
-  await expect(page.getByTestId('answer').last().getByTestId('answer-notice')).toHaveCount(0);
+  await expect(page.getByTestId('answer').last().getByTestId('answer-left-out')).toHaveCount(0);
   await context.close();
 });
 

@@ -28,6 +28,15 @@ export interface TurnStats {
   finish?: 'eos' | 'length' | 'context' | 'stopped';
 }
 
+/**
+ * What a question could not search, by kind and how many documents: said in the UI's language (chat.ts
+ * scopeNoteKey). 'reading' … 'none': why nothing was searched; 'left-*': what a searched question left out.
+ */
+export interface ScopeNote {
+  kind: 'reading' | 'unselected' | 'none' | 'left-reading' | 'left-recognising' | 'left-keywords';
+  count: number;
+}
+
 export interface ChatTurn {
   id: string;
   role: 'user' | 'assistant';
@@ -38,8 +47,12 @@ export interface ChatTurn {
   mode?: 'model' | 'search';
   stopped?: boolean;
   error?: { code: string; message: string };
-  /** Assistant turns: something the user should know about what was searched (documents still being read). */
+  /** Assistant turns: something the user should know about the answer (it ran into its token limit). */
   notice?: string;
+  /** NOTHING_TO_SEARCH answers: why nothing was searched, for the UI to say in its language (error.message: English). */
+  nothingSearched?: ScopeNote;
+  /** Searched answers: what the search left out (documents still being read, scanned pages, vectors not computed yet). */
+  leftOut?: ScopeNote;
   stats?: TurnStats;
   /**
    * Assistant turns with a model answer: the user message exactly as the model saw it (numbered sources +

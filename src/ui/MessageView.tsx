@@ -5,6 +5,7 @@ import type { ChatTurn, CitedSource } from '../chat/types';
 import { useI18n } from './i18n';
 import { MarkdownView } from './MarkdownView';
 import { SourceList } from './SourceList';
+import { scopeNoteKey } from './services/chat';
 
 /** `elsewhere`: another tab is still writing this answer (its stored copy says interrupted until it is done). */
 export function MessageView({ turn, pending, elsewhere = false, onOpenSource }: { turn: ChatTurn; pending: boolean; elsewhere?: boolean; onOpenSource: (s: CitedSource) => void }) {
@@ -37,6 +38,11 @@ export function MessageView({ turn, pending, elsewhere = false, onOpenSource }: 
       {pending && !turn.content && <p className="muted thinking">{t('thinking')}</p>}
       {turn.stopped && <p className="muted small">{t('stopped')}</p>}
       {turn.notice && <p className="muted small" role="status" data-testid="answer-notice">{turn.notice}</p>}
+      {turn.leftOut && (
+        <p className="muted small" role="status" data-testid="answer-left-out">
+          {t(scopeNoteKey(turn.leftOut), { n: turn.leftOut.count })}
+        </p>
+      )}
       {elsewhere && (
         <p className="muted thinking" data-testid="answering-elsewhere">
           {t('answeringElsewhere')}
@@ -44,7 +50,7 @@ export function MessageView({ turn, pending, elsewhere = false, onOpenSource }: 
       )}
       {turn.error && !elsewhere && (
         <p className="problem" role="alert" data-code={turn.error.code}>
-          {turn.error.message}
+          {turn.nothingSearched ? t(scopeNoteKey(turn.nothingSearched), { n: turn.nothingSearched.count }) : turn.error.message}
         </p>
       )}
       {sources.length > 0 && (

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/chat/conversation-store';
 import type { Passage } from '../../src/chat/types';
-import { ChatService, leftOutNotice, nothingToSearch } from '../../src/ui/services/chat';
+import { ChatService, leftOutNotice, nothingToSearch, scopeNoteKey } from '../../src/ui/services/chat';
+import { zh } from '../../src/ui/i18n/zh';
 import type { SearchScope } from '../../src/ui/services/documents';
 import { memoryBackend } from '../memory-kv';
 
@@ -32,6 +33,7 @@ describe('what a question can search', () => {
     const answer = chat.state.get().conversation.turns[1];
     expect(answer.error).toMatchObject({ code: 'NOTHING_TO_SEARCH' });
     expect(answer.error!.message).toMatch(why);
+    expect(answer.nothingSearched && zh[scopeNoteKey(answer.nothingSearched)]).toMatch(/[\u4e00-\u9fff]/);
     expect(chat.state.get().pendingId).toBeNull();
   });
 
@@ -42,7 +44,10 @@ describe('what a question can search', () => {
     expect(searched).toEqual(['What does chapter two say?']);
     const answer = chat.state.get().conversation.turns[1];
     expect(answer.error).toBeUndefined();
-    expect(answer.notice).toMatch(/2 selected documents are still being read and were not searched/);
+    expect(answer.leftOut).toEqual({ kind: 'left-reading', count: 2 });
+    expect(leftOutNotice({ ready: 1, reading: 2, unselected: 0 })).toMatch(/^2 selected documents are still being read and were not searched/);
+    // The UI says it in its own language (the turn keeps the kind, not only the English words).
+    expect(zh[scopeNoteKey(answer.leftOut!)].replace('{n}', '2')).toBe('有 2 个选中的文档仍在读取，没有被搜索：等它们就绪后再问一次，即可包含它们。');
     expect(nothingToSearch({ ready: 1, reading: 2, unselected: 0 })).toBeNull();
   });
 
@@ -51,7 +56,8 @@ describe('what a question can search', () => {
     await chat.init();
     await chat.ask('What does chapter two say?');
     expect(searched).toEqual(['What does chapter two say?']);
-    expect(chat.state.get().conversation.turns[1].notice).toMatch(/scanned pages of one selected document are still being recognised \(OCR\) and were not searched/);
+    expect(chat.state.get().conversation.turns[1].leftOut).toEqual({ kind: 'left-recognising', count: 1 });
+    expect(leftOutNotice({ ready: 1, reading: 0, unselected: 0, recognising: 1 })).toMatch(/scanned pages of one selected document are still being recognised \(OCR\) and were not searched/);
     expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 2 })).toMatch(/scanned pages of 2 selected documents/);
     expect(leftOutNotice({ ready: 2, reading: 0, unselected: 0, recognising: 0 })).toBeNull();
     expect(leftOutNotice({ ready: 1, reading: 0, unselected: 0, keywordsOnly: 1 })).toMatch(/^One selected document was searched by keywords only: its semantic index is still being built\.$/);

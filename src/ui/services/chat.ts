@@ -18,7 +18,8 @@ import { answerQuestion, type AnswerDeps } from '../../chat/answer';
 import { nextTurnVersion, mergeConversations } from '../../chat/conversation-merge';
 import { ConversationStore, newConversation, randomId } from '../../chat/conversation-store';
 import { conversationToMarkdown } from '../../chat/export-markdown';
-import type { ChatTurn, Conversation } from '../../chat/types';
+import type { ChatTurn, Conversation, ScopeNote } from '../../chat/types';
+import { en, type MessageKey } from '../i18n/en';
 import { AppError } from '../../shared/errors';
 import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { holdNamedLock, namedLockHeld, whenNamedLockFree } from '../../shared/named-lock';
@@ -69,27 +70,51 @@ export const INTERRUPTED = { code: 'ABORTED' as const, message: 'This answer was
 export const answerLockName = (turnId: string) => `pdfchat-answer:${turnId}`;
 
 /** Why a question cannot be searched at all (no selected document is ready), or null when it can. */
-export function nothingToSearch(scope: SearchScope): string | null {
+export function nothingSearchedOf(scope: SearchScope): ScopeNote | null {
   if (scope.ready > 0) return null;
-  if (scope.reading > 0) return scope.reading === 1 ? 'Your document is still being read. Ask again once it shows “ready”.' : `Your ${scope.reading} documents are still being read. Ask again once one of them shows “ready”.`;
-  if (scope.unselected > 0) return 'No document is selected for answers. Tick the documents to search in the list, then ask again.';
-  return 'There is no readable document to search yet. Add a PDF, then ask.';
+  if (scope.reading > 0) return { kind: 'reading', count: scope.reading };
+  if (scope.unselected > 0) return { kind: 'unselected', count: scope.unselected };
+  return { kind: 'none', count: 0 };
 }
 
-/** What a searched question left out (documents still being read, scanned pages not yet recognised, vectors not yet computed), or null. */
-export function leftOutNotice(scope: SearchScope): string | null {
-  if (scope.reading > 0) {
-    return scope.reading === 1 ? 'One selected document is still being read and was not searched: ask again once it is ready to include it.' : `${scope.reading} selected documents are still being read and were not searched: ask again once they are ready to include them.`;
-  }
-  const n = scope.recognising ?? 0;
-  if (n > 0) {
-    return n === 1 ? 'The scanned pages of one selected document are still being recognised (OCR) and were not searched: ask again once it shows “ready” to include them.' : `The scanned pages of ${n} selected documents are still being recognised (OCR) and were not searched: ask again once they show “ready” to include them.`;
-  }
-  const k = scope.keywordsOnly ?? 0;
-  if (k > 0) {
-    return k === 1 ? 'One selected document was searched by keywords only: its semantic index is still being built.' : `${k} selected documents were searched by keywords only: their semantic index is still being built.`;
-  }
+/** What a searched question left out: documents still being read, scanned pages not yet recognised, vectors not yet computed. */
+export function leftOutOf(scope: SearchScope): ScopeNote | null {
+  if (scope.reading > 0) return { kind: 'left-reading', count: scope.reading };
+  if ((scope.recognising ?? 0) > 0) return { kind: 'left-recognising', count: scope.recognising! };
+  if ((scope.keywordsOnly ?? 0) > 0) return { kind: 'left-keywords', count: scope.keywordsOnly! };
   return null;
+}
+
+const SCOPE_KEYS: Record<ScopeNote['kind'], [one: MessageKey, many: MessageKey]> = {
+  reading: ['scopeReadingOne', 'scopeReadingMany'],
+  unselected: ['scopeUnselected', 'scopeUnselected'],
+  none: ['scopeNone', 'scopeNone'],
+  'left-reading': ['leftReadingOne', 'leftReadingMany'],
+  'left-recognising': ['leftRecognisingOne', 'leftRecognisingMany'],
+  'left-keywords': ['leftKeywordsOne', 'leftKeywordsMany'],
+};
+
+/** The message of a ScopeNote (with `{n}` = its count) in the UI's tables. */
+export function scopeNoteKey(note: ScopeNote): MessageKey {
+  const [one, many] = SCOPE_KEYS[note.kind];
+  return note.count === 1 ? one : many;
+}
+
+/** A ScopeNote in English (what the turn keeps as text: the error message, the Markdown export). */
+export function scopeNoteText(note: ScopeNote): string {
+  return en[scopeNoteKey(note)].replace('{n}', String(note.count));
+}
+
+/** nothingSearchedOf in English, or null. */
+export function nothingToSearch(scope: SearchScope): string | null {
+  const note = nothingSearchedOf(scope);
+  return note ? scopeNoteText(note) : null;
+}
+
+/** leftOutOf in English, or null. */
+export function leftOutNotice(scope: SearchScope): string | null {
+  const note = leftOutOf(scope);
+  return note ? scopeNoteText(note) : null;
 }
 
 const isInterrupted = (t: ChatTurn) => t.role === 'assistant' && t.error?.code === INTERRUPTED.code && t.error.message === INTERRUPTED.message;
@@ -292,10 +317,10 @@ export class ChatService {
     await this.save({ interruptedId: pending.id, ownTurnIds: own });
     let result: Omit<ChatTurn, 'id' | 'createdAt'>;
     const scope = this.deps.searchScope?.();
-    const nothing = scope ? nothingToSearch(scope) : null;
+    const nothing = scope ? nothingSearchedOf(scope) : null;
     if (nothing) {
       // Not searched, and no model asked: "not found in the documents" would be wrong.
-      result = { role: 'assistant', content: '', error: { code: 'NOTHING_TO_SEARCH', message: nothing } };
+      result = { role: 'assistant', content: '', error: { code: 'NOTHING_TO_SEARCH', message: scopeNoteText(nothing) }, nothingSearched: nothing };
     } else {
       try {
         result = await answerQuestion(q, earlier, this.deps.selectedDocIds(), { search: this.deps.search, engine: this.deps.engine() }, answerSettings.get(), {
@@ -307,8 +332,8 @@ export class ChatService {
         const err = AppError.from(e);
         result = { role: 'assistant', content: '', error: { code: err.code, message: err.message } };
       }
-      const notice = scope ? leftOutNotice(scope) : null;
-      if (notice) result = { ...result, notice };
+      const leftOut = scope ? leftOutOf(scope) : null;
+      if (leftOut) result = { ...result, leftOut };
     }
     this.patchTurn(pending.id, result);
     this.abort = null;
