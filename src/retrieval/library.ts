@@ -66,9 +66,10 @@ export interface AddOptions {
   /** Pages still to be recognised (OCR): the index is partial (isPartial) until it is replaced without them. */
   pendingPages?: number[];
   /**
-   * Called once the document is searchable by keywords, before its vectors are computed (an embedding model is at
-   * hand): its chunks are stored and in the keyword index, its vectors follow. Without it, the document enters
-   * both indexes at once, at the end. Either way a cancel or a failure leaves nothing of it.
+   * Called once the document is searchable by keywords, before the embedding model is asked for and its vectors
+   * are computed: its chunks are stored and in the keyword index, its vectors (if a model is at hand) follow.
+   * Without it, the document enters both indexes at once, at the end. Either way a cancel or a failure leaves
+   * nothing of it.
    */
   onKeywordIndexed?: () => void;
 }
@@ -313,9 +314,15 @@ export class DocumentLibrary {
       }
       throw e;
     }
-    this.stale.delete(docId);
-    this.dropFromIndexes(docId);
-    this.commit(meta, chunks, vectors);
+    const committed = this.docs.get(docId);
+    if (keywordFirst && committed?.chunks === chunks) {
+      // Its chunks are in the keyword index already: only the meta and the vectors are new.
+      this.attach(committed, meta, vectors);
+    } else {
+      this.stale.delete(docId);
+      this.dropFromIndexes(docId);
+      this.commit(meta, chunks, vectors);
+    }
     onProgress?.({ phase: 'index', loaded: chunks.length, total: chunks.length, file: name });
     return { docId, reused: false, chunkCount: chunks.length, embeddingModel: meta.embeddingModel, ...(meta.lexicalOnlyReason ? { lexicalOnlyReason: meta.lexicalOnlyReason } : {}) };
   }
@@ -403,9 +410,7 @@ export class DocumentLibrary {
         if (!this.docs.has(docId)) await this.deleteKeys(docId);
         continue;
       }
-      doc.meta = meta;
-      this.dense.addDocument(docId, vectors.modelId, vectors.profile!, vectors.dim, vectors.data);
-      this.stale.delete(docId);
+      this.attach(doc, meta, vectors);
       done++;
     }
     return done;
@@ -660,6 +665,13 @@ export class DocumentLibrary {
       `BM25 + ${models.join(' + ')} vectors, fused by reciprocal rank` +
       (withoutVectors > 0 ? ` (${withoutVectors} of ${inScope.length} documents have no vectors and are found lexically only)` : '')
     );
+  }
+
+  /** A document already in the keyword index gets its final meta and, when there are any, its vectors. */
+  private attach(doc: LoadedDoc, meta: StoredMeta, vectors?: StoredVectors): void {
+    doc.meta = meta;
+    this.stale.delete(meta.docId);
+    if (vectors) this.dense.addDocument(meta.docId, vectors.modelId, vectors.profile ?? legacyProfileKey(vectors.modelId), vectors.dim, vectors.data);
   }
 
   private commit(meta: StoredMeta, chunks: Chunk[], vectors?: StoredVectors): void {
