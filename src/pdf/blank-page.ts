@@ -11,7 +11,8 @@
 // shows nothing.
 import type { PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { Pdfjs } from './pdfjs-env';
-import { multiply, type Matrix } from './positioned-text';
+import { isFiniteMatrix, walkOperators } from './operator-walk';
+import type { Matrix } from './positioned-text';
 
 /** pdf.js operators that paint nothing (OPS names). */
 const STATE_ONLY = [
@@ -61,52 +62,36 @@ export function showsNothingOnPage(list: OperatorListLike, view: ArrayLike<numbe
   const table = ops as unknown as Record<string, number | undefined>;
   const stateOnly = new Set(STATE_ONLY.map((name) => table[name]).filter((n): n is number => n !== undefined));
   const op = (name: string) => table[name] ?? -1;
-  const [SAVE, RESTORE, TRANSFORM, LINE_WIDTH] = [op('save'), op('restore'), op('transform'), op('setLineWidth')];
-  const [FORM_BEGIN, FORM_END] = [op('paintFormXObjectBegin'), op('paintFormXObjectEnd')];
   const [ANNOTATION_BEGIN, ANNOTATION_END, GROUP_BEGIN, GROUP_END] = [op('beginAnnotation'), op('endAnnotation'), op('beginGroup'), op('endGroup')];
   const PATH = op('constructPath');
   const UNIT_SQUARE = new Set(['paintImageXObject', 'paintInlineImageXObject', 'paintImageMaskXObject', 'paintSolidColorImageMask'].map(op));
   const TEXT = new Set(['showText', 'showSpacedText', 'nextLineShowText', 'nextLineSetSpacingShowText'].map(op));
 
-  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
-  let lineWidth = 1;
-  const stack: { ctm: Matrix; lineWidth: number }[] = [];
+  let nothing = true;
   /** Inside an annotation's appearance or a transparency group: placement not followed, painting counts. */
   let unfollowed = 0;
-  for (let i = 0; i < list.fnArray.length; i++) {
-    const fn = list.fnArray[i];
-    const args = list.argsArray[i] as unknown[] | null | undefined;
-    if (fn === SAVE || fn === FORM_BEGIN) {
-      stack.push({ ctm, lineWidth });
-      if (fn === FORM_BEGIN && args && args[0] != null) {
-        if (!isNumbers(args[0], 6)) return false;
-        ctm = multiply(ctm, Array.from(args[0]) as Matrix);
-      }
-    } else if (fn === RESTORE || fn === FORM_END) {
-      const top = stack.pop();
-      if (top) ({ ctm, lineWidth } = top);
-    } else if (fn === TRANSFORM) {
-      if (!args || !isNumbers(args, 6)) return false;
-      ctm = multiply(ctm, Array.from(args) as Matrix);
-    } else if (fn === LINE_WIDTH) {
-      const w = args?.[0];
-      lineWidth = typeof w === 'number' && Number.isFinite(w) ? Math.abs(w) : 1;
-    } else if (fn === ANNOTATION_BEGIN || fn === GROUP_BEGIN) unfollowed++;
+  const shows = (fn: number, args: unknown[] | null | undefined, { ctm, lineWidth }: { ctm: Matrix; lineWidth: number }): boolean => {
+    // A cm or form matrix that is not six numbers: nothing after it can be placed.
+    if ((fn === ops.transform || fn === ops.paintFormXObjectBegin) && !isFiniteMatrix(ctm)) return true;
+    if (fn === ANNOTATION_BEGIN || fn === GROUP_BEGIN) unfollowed++;
     else if (fn === ANNOTATION_END || fn === GROUP_END) unfollowed = Math.max(0, unfollowed - 1);
-    else if (stateOnly.has(fn)) continue;
-    else if (unfollowed > 0) return false;
+    else if (stateOnly.has(fn)) return false;
+    else if (unfollowed > 0) return true;
     else if (fn === PATH) {
       // pdf.js: [paint operator, [path data], minMax = [minX, minY, maxX, maxY] in the path's user space].
       const minMax = args?.[2];
       // A zero-width line is drawn one device pixel wide; grow every path by at least a point.
-      if (!isNumbers(minMax, 4) || boxOnPage(minMax, Math.max(lineWidth / 2, 1), ctm, view)) return false;
-    } else if (UNIT_SQUARE.has(fn)) {
-      if (boxOnPage([0, 0, 1, 1], 0, ctm, view)) return false;
-    } else if (TEXT.has(fn)) {
-      if (textInView) return false;
-    } else return false;
-  }
-  return true;
+      return !isNumbers(minMax, 4) || boxOnPage(minMax, Math.max(lineWidth / 2, 1), ctm, view);
+    } else if (UNIT_SQUARE.has(fn)) return boxOnPage([0, 0, 1, 1], 0, ctm, view);
+    else if (TEXT.has(fn)) return textInView;
+    else return true;
+    return false;
+  };
+  walkOperators(list.fnArray, list.argsArray, ops, (fn, args, state) => {
+    if (shows(fn, args, state)) nothing = false;
+    return nothing;
+  });
+  return nothing;
 }
 
 /**

@@ -4,6 +4,7 @@
 // into strips, count once). Used to recognise a scanned page that carries a small text stamp (extract.ts).
 import type { PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { Pdfjs } from './pdfjs-env';
+import { walkOperators } from './operator-walk';
 import { multiply, type Matrix } from './positioned-text';
 
 export interface Box {
@@ -32,25 +33,13 @@ export interface PlacedImage {
 }
 
 /**
- * The images an operator list paints, each with its placement, following q/Q, cm and form XObjects' matrices
- * (also ocr.ts, which sizes its rendering from them); at most MAX_IMAGES.
+ * The images an operator list paints, each with its placement (operator-walk.ts follows q/Q, cm and form
+ * XObjects' matrices; also ocr.ts, which sizes its rendering from them); at most MAX_IMAGES.
  */
 export function placedImages(fnArray: ArrayLike<number>, argsArray: ArrayLike<unknown>, ops: Pdfjs['OPS']): PlacedImage[] {
-  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
-  const stack: Matrix[] = [];
   const out: PlacedImage[] = [];
-  for (let i = 0; i < fnArray.length && out.length < MAX_IMAGES; i++) {
-    const fn = fnArray[i];
-    const args = argsArray[i] as unknown[] | null | undefined;
-    if (fn === ops.save) stack.push(ctm);
-    else if (fn === ops.restore) ctm = stack.pop() ?? ctm;
-    else if (fn === ops.transform && args) ctm = multiply(ctm, args.slice(0, 6).map(Number) as Matrix);
-    else if (fn === ops.paintFormXObjectBegin) {
-      stack.push(ctm);
-      const m = args?.[0] as ArrayLike<number> | null | undefined;
-      if (m && m.length === 6) ctm = multiply(ctm, Array.from(m) as Matrix);
-    } else if (fn === ops.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
-    else if (fn === ops.paintImageXObject) {
+  walkOperators(fnArray, argsArray, ops, (fn, args, { ctm }) => {
+    if (fn === ops.paintImageXObject) {
       out.push({ ctm, width: Number(args?.[1]) || 0, height: Number(args?.[2]) || 0 });
     } else if (fn === ops.paintInlineImageXObject || fn === ops.paintImageMaskXObject) {
       const img = args?.[0] as { width?: number; height?: number } | undefined;
@@ -64,7 +53,8 @@ export function placedImages(fnArray: ArrayLike<number>, argsArray: ArrayLike<un
         out.push({ ctm: multiply(ctm, [sx, 0, 0, sy, positions[k], positions[k + 1]]), width: 0, height: 0 });
       }
     }
-  }
+    return out.length < MAX_IMAGES;
+  });
   return out;
 }
 
