@@ -422,7 +422,6 @@ export class DocumentsService {
   }
 
   private async processLocked(docId: string): Promise<void> {
-    const lib = this.library!;
     const rec = this.doc(docId);
     if (!rec) return;
     // The latest run of a document is the one that counts: a remove (or a remove and add again) while this one
@@ -477,26 +476,37 @@ export class DocumentsService {
       return;
     }
     if (!current()) return; // removed (or added again) while its text was being recognised
-    this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
-    // Removing the document stops its indexing (embedding can take a while); the library never keeps it.
-    const indexing = new AbortController();
-    this.indexRuns.set(docId, indexing);
     try {
-      const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
-      // In place of an index of its text pages only (written before OCR): their chunks keep their vectors. With
-      // semantic search on, it is searched by keywords while its vectors are computed.
-      await lib.add(docId, rec.name, usable, {
-        replace: true,
-        signal: indexing.signal,
-        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }),
-        onKeywordIndexed: () => this.patchDoc(docId, { searchable: true }),
-      });
+      // In place of an index of its text pages only (written before OCR): their chunks keep their vectors.
+      await this.indexPages(docId, rec.name, pages);
       this.patchDoc(docId, { status: 'ready', progress: undefined, searchable: undefined }, true);
     } catch (e) {
       if (!current()) return; // removed (or added again) while it was being indexed: nothing to report
       const err = AppError.from(e);
       await this.dropPartialIndex(docId);
       this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined }, true);
+    }
+  }
+
+  /**
+   * Indexes a document's usable pages in place of what the library holds for it, showing progress; searched by
+   * keywords as soon as they are chunked (with semantic search on, while the vectors are computed). `pendingPages`:
+   * pages still to be recognised (the index is partial). Removing the document stops it (embedding can take a
+   * while); the library never keeps it.
+   */
+  private async indexPages(docId: string, name: string, pages: readonly ExtractedPage[], pendingPages?: number[]): Promise<void> {
+    this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
+    const indexing = new AbortController();
+    this.indexRuns.set(docId, indexing);
+    try {
+      const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
+      await this.library!.add(docId, name, usable, {
+        replace: true,
+        ...(pendingPages ? { pendingPages } : {}),
+        signal: indexing.signal,
+        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }),
+        onKeywordIndexed: () => this.patchDoc(docId, { searchable: true }),
+      });
     } finally {
       if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
     }
@@ -595,23 +605,9 @@ export class DocumentsService {
     } catch {
       return; // no text at all yet
     }
-    const usable = pages.filter((p) => p.quality === 'ok').map((p) => ({ page: p.page, label: p.label, text: p.text }));
-    if (usable.length === 0) return;
-    this.patchDoc(docId, { status: 'indexing', progress: { done: 0, total: 1 } });
-    const indexing = new AbortController();
-    this.indexRuns.set(docId, indexing);
-    try {
-      await this.library!.add(docId, name, usable, {
-        replace: true,
-        pendingPages: pending,
-        signal: indexing.signal,
-        onProgress: (p) => this.patchDoc(docId, { progress: { done: p.loaded, total: p.total || 1 } }),
-        onKeywordIndexed: () => this.patchDoc(docId, { searchable: true }),
-      });
-      this.patchDoc(docId, { searchable: true });
-    } finally {
-      if (this.indexRuns.get(docId) === indexing) this.indexRuns.delete(docId);
-    }
+    if (!pages.some((p) => p.quality === 'ok')) return;
+    await this.indexPages(docId, name, pages, pending);
+    this.patchDoc(docId, { searchable: true });
   }
 
   /** A document that failed keeps no index of its text pages only (after a reload it would be taken for ready). */
