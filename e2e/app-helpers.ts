@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 
 export const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
 export const PDFS = FIXTURES + 'pdfs/';
@@ -142,4 +143,14 @@ export async function holdRequests(context: BrowserContext, pattern: string): Pr
 /** Holds back the OCR language data (holdRequests): a tab then stays in the middle of recognising. */
 export function holdLanguageData(context: BrowserContext): Promise<{ release: () => void; requests: () => number }> {
   return holdRequests(context, '**/tesseract/lang/**');
+}
+
+/**
+ * A PDF of `texts` as text pages (one line each; Helvetica, or the Chinese font with `cjk`) followed by scanned
+ * pages: each of `scans` is lines of text rendered into an image (12 pt on a 432 × 130 pt page, in `font` at `dpi`).
+ */
+export function scanPdf(scans: string[][], opts: { texts?: string[]; cjk?: boolean; font?: string; dpi?: number } = {}): Buffer {
+  const { texts = [], cjk = false, font = '"DejaVu Serif", serif', dpi = 200 } = opts;
+  const scanned = scans.map((lines) => ({ scan: scanText({ lines, font, sizePt: 12, dpi, widthPt: 432, heightPt: 130 }) }));
+  return Buffer.from(buildScanPdf([...texts.map((text) => ({ text, cjk })), ...scanned]));
 }

@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { OCR_ASSET_DIR } from '../src/pdf/ocr-assets';
-import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 import { buildPdf } from '../tests/unit/pdf-helpers';
-import { ask, DESKTOP, documentRow, holdLanguageData, openApp, waitReady } from './app-helpers';
+import { ask, DESKTOP, documentRow, holdLanguageData, openApp, scanPdf, waitReady } from './app-helpers';
 
 const HARBOUR = [
   ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'],
@@ -18,10 +17,6 @@ const GLACIER = [
   ['A glacier moves a few metres down the valley', 'in a year, grinding the rock beneath it.'],
   ['Meltwater streams carry sand and gravel', 'far beyond the front of the ice.'],
 ];
-
-function scanPdf(pages: string[][]): Buffer {
-  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }))));
-}
 
 const docIdOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -126,8 +121,7 @@ test('a tab opened while another recognises the scanned pages of a PDF with text
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', serviceWorkers: 'block' });
   const { release, requests: languageRequests } = await holdLanguageData(context);
   const texts = ['The ferry timetable changes on the first Monday of April.', 'Bicycles travel free on every crossing to the island.'];
-  const scans = HARBOUR.map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }));
-  const bytes = Buffer.from(buildScanPdf([...texts.map((text) => ({ text })), ...scans]));
+  const bytes = scanPdf(HARBOUR, { texts });
   const one = await context.newPage();
   await openApp(one);
   await one.getByTestId('pdf-input').setInputFiles({ name: 'ferry-guide.pdf', mimeType: 'application/pdf', buffer: bytes });

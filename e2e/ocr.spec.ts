@@ -4,9 +4,8 @@
 // offline, nothing is recognised again, the page still opens highlighted, and a new scan is recognised from
 // the service worker's cache; a damaged copy there is deleted and downloaded again. The CSP (as an HTTP header, so it binds the workers) is never violated.
 import { expect, test } from '@playwright/test';
-import { buildScanPdf, scanText } from '../tests/unit/pdf-ocr-helpers';
 import { OCR_ASSET_DIR, OCR_CACHE_NAME, OCR_LANG_DIR } from '../src/pdf/ocr-assets';
-import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, holdLanguageData, openApp, recordRequests, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
+import { addPdfs, ask, DESKTOP, documentRow, foreignRequests, hasFixtures, holdLanguageData, openApp, recordRequests, scanPdf, SCREENSHOTS, waitForServiceWorker, waitReady } from './app-helpers';
 
 const PAGE_1 = ['The harbour office opens at seven in the morning', 'and closes when the last ferry has left the quay.'];
 const PAGE_2 = ['Every evening the lighthouse keeper writes down', 'the wind speed and the height of the waves.'];
@@ -15,10 +14,6 @@ const LATER = ['A glacier moves a few metres down the valley', 'in a year, grind
 
 const ZH_PAGE_1 = ['港口办公室每天早上七点开门，', '最后一班渡轮离开码头后关门。'];
 const ZH_PAGE_2 = ['每天晚上，灯塔看守人记录风速', '和海浪的高度。'];
-
-function scanPdf(pages: string[][], font = '"DejaVu Serif", serif', dpi = 200): Buffer {
-  return Buffer.from(buildScanPdf(pages.map((lines) => ({ scan: scanText({ lines, font, sizePt: 12, dpi, widthPt: 432, heightPt: 130 }) }))));
-}
 
 test('a dropped scan is recognised, cited and highlighted, and stays searchable offline without recognising again', async ({ browser }) => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
@@ -123,7 +118,7 @@ test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stop
     if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
   });
   await openApp(page);
-  await page.getByTestId('pdf-input').setInputFiles({ name: 'lighthouse-zh.pdf', mimeType: 'application/pdf', buffer: scanPdf([ZH_PAGE_1, ZH_PAGE_2], '"WenQuanYi Zen Hei"', 300) });
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'lighthouse-zh.pdf', mimeType: 'application/pdf', buffer: scanPdf([ZH_PAGE_1, ZH_PAGE_2], { font: '"WenQuanYi Zen Hei"', dpi: 300 }) });
   const row = documentRow(page, 'lighthouse-zh.pdf');
 
   await row.getByTestId('ocr-cancel').click({ timeout: 60_000 });
@@ -152,8 +147,7 @@ test('English UI, a Chinese PDF with one scanned page: the scan is recognised in
   const page = await context.newPage();
   await openApp(page);
   const texts = ['这本手册介绍港口和灯塔的日常工作。', '前几页有文字层，最后一页是扫描件。', '扫描页上的文字也是中文。'];
-  const scan = scanText({ lines: ZH_PAGE_2, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 432, heightPt: 130 });
-  const pdf = Buffer.from(buildScanPdf([...texts.map((text) => ({ text, cjk: true })), { scan }]));
+  const pdf = scanPdf([ZH_PAGE_2], { texts, cjk: true, font: '"WenQuanYi Zen Hei"', dpi: 300 });
   await page.getByTestId('pdf-input').setInputFiles({ name: 'harbour-manual-zh.pdf', mimeType: 'application/pdf', buffer: pdf });
   const row = documentRow(page, 'harbour-manual-zh.pdf');
   await waitReady(page, 'harbour-manual-zh.pdf', 240_000);
@@ -175,8 +169,7 @@ test('a PDF with text pages and scanned ones is searched while its scans are rec
   const page = await context.newPage();
   await openApp(page);
   const texts = ['The ferry timetable changes on the first Monday of April.', 'Bicycles travel free on every crossing to the island.'];
-  const scans = [PAGE_1, PAGE_2, QUARRY, LATER].map((lines) => ({ scan: scanText({ lines, font: '"DejaVu Serif", serif', sizePt: 12, dpi: 200, widthPt: 432, heightPt: 130 }) }));
-  const pdf = Buffer.from(buildScanPdf([...texts.map((text) => ({ text })), ...scans]));
+  const pdf = scanPdf([PAGE_1, PAGE_2, QUARRY, LATER], { texts });
   await page.getByTestId('pdf-input').setInputFiles({ name: 'ferry-guide.pdf', mimeType: 'application/pdf', buffer: pdf });
   const row = documentRow(page, 'ferry-guide.pdf');
   // The two text pages are searched while the scans are recognised, and the answer says the scans were left out.
