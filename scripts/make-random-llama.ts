@@ -51,7 +51,7 @@ export interface RandomLlamaOptions {
   headDim?: number;
   vocab: number;
   tied: boolean;
-  ropeScaling?: 'llama3' | 'linear' | 'dynamic';
+  ropeScaling?: 'llama3' | 'linear' | 'dynamic' | 'yarn';
   shards?: number;
   quant?: RandomQuantOptions;
   seed: number;
@@ -215,9 +215,13 @@ export function makeRandomLlamaFiles(o: RandomLlamaOptions): Map<string, Uint8Ar
     ropeScaling:
       o.ropeScaling === 'llama3'
         ? { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 }
-        : o.ropeScaling
-          ? { rope_type: o.ropeScaling, factor: 4 }
-          : null,
+        : o.ropeScaling === 'yarn'
+          ? // Qwen's published long-context setting, its original context shrunk so that the ramp of a small
+            // head size falls inside the rotated dimensions (with 32768 every frequency of head size 16 is kept).
+            { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 64 }
+          : o.ropeScaling
+            ? { rope_type: o.ropeScaling, factor: 4 }
+            : null,
     tieWordEmbeddings: o.tied,
     bosTokenId: vocab.bosId,
     eosTokenIds,

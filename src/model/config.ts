@@ -20,7 +20,24 @@ export interface LinearRopeScaling {
   factor: number;
 }
 
-export type RopeScaling = Llama3RopeScaling | LinearRopeScaling;
+/**
+ * YaRN (Qwen2.5/Qwen3/QwQ long context, DeepSeek): frequencies blended between interpolated (÷ factor) and
+ * original over a ramp of dimensions fixed by beta_fast / beta_slow rotations within the original context;
+ * cos and sin are multiplied by attentionFactor (so attention logits by its square).
+ */
+export interface YarnRopeScaling {
+  type: 'yarn';
+  factor: number;
+  originalMaxPositionEmbeddings: number;
+  betaFast: number;
+  betaSlow: number;
+  /** cos/sin multiplier: rope_scaling.attention_factor, else DeepSeek's mscale ratio, else 0.1·ln(factor) + 1. */
+  attentionFactor: number;
+  /** Round the ramp's ends outwards to whole dimensions (HF `truncate`, default true; gpt-oss sets false). */
+  truncate: boolean;
+}
+
+export type RopeScaling = Llama3RopeScaling | LinearRopeScaling | YarnRopeScaling;
 
 export interface GptqQuantConfig {
   /** 'awq' (AutoAWQ gemm) tensors are repacked into the GPTQ layout at load (src/model/awq-repack.ts);
@@ -166,6 +183,37 @@ function idList(v: unknown, field: string): number[] {
   return list as number[];
 }
 
+/** YaRN's magnitude correction for a scale s (the paper's 0.1·ln(s) + 1, times DeepSeek's mscale). */
+function yarnMscale(scale: number, mscale: number): number {
+  return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
+}
+
+// As llama.cpp, vLLM and transformers since its YaRN fix read it: `factor` is the scale (not
+// max_position_embeddings / original_max_position_embeddings), the ramp is placed within the original context.
+function parseYarn(v: Record<string, unknown>, maxPos: number): YarnRopeScaling {
+  if (v.factor === undefined || v.factor === null) throw malformed('rope_scaling.factor', 'is missing (yarn rope scaling needs it)');
+  const factor = posNum(v, 'factor', 1);
+  const optionalNum = (key: string): number | null => (v[key] === undefined || v[key] === null ? null : posNum(v, key, 1));
+  const explicit = optionalNum('attention_factor');
+  const mscale = optionalNum('mscale');
+  const mscaleAllDim = optionalNum('mscale_all_dim');
+  const attentionFactor = explicit ?? (mscale !== null && mscaleAllDim !== null ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor, 1));
+  // HF treats 0 / null betas as "use the default" (`or 32`).
+  const betaFast = v.beta_fast ? posNum(v, 'beta_fast', 32) : 32;
+  const betaSlow = v.beta_slow ? posNum(v, 'beta_slow', 1) : 1;
+  if (!(betaFast > betaSlow)) throw malformed('rope_scaling.beta_fast', `(${betaFast}) must be larger than rope_scaling.beta_slow (${betaSlow})`);
+  if (v.truncate !== undefined && v.truncate !== null && typeof v.truncate !== 'boolean') throw malformed('rope_scaling.truncate', `must be true or false, got ${JSON.stringify(v.truncate)}`);
+  return {
+    type: 'yarn',
+    factor,
+    originalMaxPositionEmbeddings: posInt(v, 'original_max_position_embeddings', maxPos),
+    betaFast,
+    betaSlow,
+    attentionFactor,
+    truncate: v.truncate !== false,
+  };
+}
+
 function parseRopeScaling(v: unknown, maxPos: number): LlamaConfig['ropeScaling'] {
   if (v === undefined || v === null) return null;
   if (!isObj(v)) throw malformed('rope_scaling', 'must be an object or null');
@@ -179,8 +227,9 @@ function parseRopeScaling(v: unknown, maxPos: number): LlamaConfig['ropeScaling'
     // context the frequencies are exactly the unscaled ones.
     return type === 'linear' ? { type: 'linear', factor } : null;
   }
+  if (type === 'yarn') return parseYarn(v, maxPos);
   if (type !== 'llama3') {
-    throw new AppError('UNSUPPORTED_MODEL', `rope_scaling type ${JSON.stringify(type)} is not supported; "llama3", "linear" and "dynamic" rope scaling (or none) are.`);
+    throw new AppError('UNSUPPORTED_MODEL', `rope_scaling type ${JSON.stringify(type)} is not supported; "llama3", "linear", "dynamic" and "yarn" rope scaling (or none) are.`);
   }
   if (v.factor === undefined || v.factor === null) throw malformed('rope_scaling.factor', 'is missing (llama3 rope scaling needs it)');
   const factor = posNum(v, 'factor', 1);

@@ -41,7 +41,7 @@ import type { GpuProfiler, ProfileRow } from '../gpu/profiler';
 import { createStepBuffer, writeStep } from '../gpu/step';
 import { AppError } from '../shared/errors';
 import type { LlamaConfig } from './config';
-import { ropeInvFreq } from './rope';
+import { attentionLogitScale, ropeInvFreq } from './rope';
 import type { LinearKey } from './checkpoint';
 import type { FusedKey, GpuLayerWeights, GpuLinear, GpuLlamaWeights } from './weights-gpu';
 import { MoeGpu, type MoeLayerBound } from './moe-gpu';
@@ -207,7 +207,7 @@ export class LlamaGpu {
     };
 
     this.embedBound = k.embedding.bind(this.ids, w.embedding, x, this.step, { maxM: B });
-    const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B };
+    const attShape = { nHeads: cfg.numHeads, nKv: cfg.numKvHeads, headDim: cfg.headDim, maxSeq: this.maxSeq, maxM: B, scale: attentionLogitScale(cfg) };
     this.layers = w.layers.map((L, l) => {
       const ops: LayerOp[] = [];
       // Attention input: q, k, v (stacked, or three linears).

@@ -15,7 +15,7 @@ import type { ModelFiles } from './files';
 import { dequantGptq } from './gptq-pack';
 import { dequantGptq8 } from './gptq8-pack';
 import { moeCombine, routeTopK } from './moe';
-import { applyRope, ropeInvFreq } from './rope';
+import { applyRope, ropeAttentionFactor, ropeInvFreq } from './rope';
 
 /** A linear layer y = W x (+ b) with W [N, K] row-major (nn.Linear layout). */
 export interface LinearF32 {
@@ -201,8 +201,8 @@ export function layerForward(x: Float32Array, lw: LayerWeightsF32, cache: KvCach
     if (lw.qNorm) for (let h = 0; h < cfg.numHeads; h++) rmsnormHead(q, h * cfg.headDim, lw.qNorm, cfg.rmsNormEps);
     if (lw.kNorm) for (let h = 0; h < cfg.numKvHeads; h++) rmsnormHead(k, h * cfg.headDim, lw.kNorm, cfg.rmsNormEps);
   }
-  applyRope(q, cfg.numHeads, cfg.headDim, pos, invFreq);
-  applyRope(k, cfg.numKvHeads, cfg.headDim, pos, invFreq);
+  applyRope(q, cfg.numHeads, cfg.headDim, pos, invFreq, ropeAttentionFactor(cfg));
+  applyRope(k, cfg.numKvHeads, cfg.headDim, pos, invFreq, ropeAttentionFactor(cfg));
   cache.keys[layer].set(k, pos * kvDim);
   cache.values[layer].set(v, pos * kvDim);
   attend(att, q, cache.keys[layer], cache.values[layer], pos, cfg);

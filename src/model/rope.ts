@@ -1,6 +1,7 @@
-// RoPE inverse frequencies (HF "rotate_half" layout), with llama3 or linear rope scaling, computed in fp32.
+// RoPE inverse frequencies (HF "rotate_half" layout), with llama3, linear or YaRN rope scaling, computed in fp32,
+// and YaRN's cos/sin magnitude (ropeAttentionFactor).
 import { AppError } from '../shared/errors';
-import type { LlamaConfig } from './config';
+import type { LlamaConfig, YarnRopeScaling } from './config';
 
 function checkedFinite(inv: Float32Array): Float32Array {
   for (let i = 0; i < inv.length; i++) {
@@ -14,7 +15,47 @@ function checkedFinite(inv: Float32Array): Float32Array {
   return inv;
 }
 
-/** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3 or linear scaling when configured. Returns [headDim/2] fp32. */
+/** The dimension (of d) at which a frequency turns `rotations` times within `context` positions (YaRN). */
+function yarnCorrectionDim(rotations: number, dim: number, base: number, context: number): number {
+  return (dim * Math.log(context / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
+}
+
+/**
+ * YaRN: frequency i keeps its original value below the ramp (fast: beta_fast or more rotations within the
+ * original context), is divided by factor above it (slow: beta_slow or fewer), and blends linearly between.
+ */
+function yarnInvFreq(inv: Float32Array, dim: number, base: number, s: YarnRopeScaling): void {
+  let low = yarnCorrectionDim(s.betaFast, dim, base, s.originalMaxPositionEmbeddings);
+  let high = yarnCorrectionDim(s.betaSlow, dim, base, s.originalMaxPositionEmbeddings);
+  if (s.truncate) {
+    low = Math.floor(low);
+    high = Math.ceil(high);
+  }
+  low = Math.max(low, 0);
+  high = Math.min(high, dim - 1);
+  if (high === low) high += 0.001;
+  for (let i = 0; i < inv.length; i++) {
+    const ramp = Math.min(Math.max((i - low) / (high - low), 0), 1); // 0: keep, 1: interpolate
+    const keep = 1 - ramp;
+    inv[i] = (inv[i] / s.factor) * (1 - keep) + inv[i] * keep;
+  }
+}
+
+/** The factor cos and sin are multiplied by (YaRN's attention factor; 1 for every other RoPE). */
+export function ropeAttentionFactor(cfg: LlamaConfig): number {
+  return cfg.ropeScaling?.type === 'yarn' ? cfg.ropeScaling.attentionFactor : 1;
+}
+
+/**
+ * The attention logit scale: 1/√headDim, times the square of the RoPE attention factor, since q and k are both
+ * rotated with cos and sin multiplied by it (the GPU kernels fold it in here instead of into the rotation).
+ */
+export function attentionLogitScale(cfg: LlamaConfig): number {
+  const m = ropeAttentionFactor(cfg);
+  return (m * m) / Math.sqrt(cfg.headDim);
+}
+
+/** inv_freq[i] = θ^(−2i/d) for i < d/2, then llama3, linear or YaRN scaling when configured. Returns [headDim/2] fp32. */
 export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
   const half = cfg.headDim / 2;
   const inv = new Float32Array(half);
@@ -23,6 +64,10 @@ export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
   if (!s) return checkedFinite(inv);
   if (s.type === 'linear') {
     for (let i = 0; i < half; i++) inv[i] = inv[i] / s.factor;
+    return checkedFinite(inv);
+  }
+  if (s.type === 'yarn') {
+    yarnInvFreq(inv, cfg.headDim, cfg.ropeTheta, s);
     return checkedFinite(inv);
   }
   if (!(s.highFreqFactor > s.lowFreqFactor)) {
@@ -43,13 +88,16 @@ export function ropeInvFreq(cfg: LlamaConfig): Float32Array {
   return checkedFinite(inv);
 }
 
-/** Applies rotate_half RoPE in place to `vec` ([heads, headDim] fp32) at position `pos`. */
-export function applyRope(vec: Float32Array, heads: number, headDim: number, pos: number, invFreq: Float32Array): void {
+/**
+ * Applies rotate_half RoPE in place to `vec` ([heads, headDim] fp32) at position `pos`, with cos and sin
+ * multiplied by `magnitude` (ropeAttentionFactor; 1 but for YaRN).
+ */
+export function applyRope(vec: Float32Array, heads: number, headDim: number, pos: number, invFreq: Float32Array, magnitude = 1): void {
   const half = headDim / 2;
   for (let i = 0; i < half; i++) {
     const angle = Math.fround(pos * invFreq[i]);
-    const c = Math.cos(angle);
-    const s = Math.sin(angle);
+    const c = Math.cos(angle) * magnitude;
+    const s = Math.sin(angle) * magnitude;
     for (let h = 0; h < heads; h++) {
       const o = h * headDim;
       const a = vec[o + i];

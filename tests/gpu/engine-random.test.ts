@@ -21,6 +21,8 @@ const cases: { name: string; o: Partial<RandomLlamaOptions>; tol32: number; tol1
   { name: 'GPTQ v1 act-order g32 asym, GQA 4/1, sharded', o: { dtype: 'f16', kvHeads: 1, shards: 2, quant: { groupSize: 32, actOrder: true, format: 'v1', sym: false } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'GPTQ v2 g-1 sym, tied, llama3 rope', o: { dtype: 'f16', tied: true, ropeScaling: 'llama3', maxPositionEmbeddings: 4096, quant: { groupSize: -1, actOrder: false, format: 'v2', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'GPTQ v1 g32 sym, linear rope scaling ×4 (deepseek-coder style)', o: { dtype: 'f16', ropeScaling: 'linear', quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen3 GPTQ v1 g32, YaRN ×4 (the Qwen3 model card\'s long-context setting), head_dim 32', o: { arch: 'qwen3', dtype: 'f16', headDim: 32, ropeScaling: 'yarn', quant: { groupSize: 32, actOrder: false, format: 'v1', sym: true } }, tol32: 1e-5, tol16: 2e-3 },
+  { name: 'qwen2 f16, YaRN ×4, q/k/v biases, tied', o: { arch: 'qwen2', dtype: 'f16', tied: true, ropeScaling: 'yarn' }, tol32: 1e-5, tol16: 2e-3 },
   { name: 'GPTQ v1 g64 act-order, quantize_config.json', o: { dtype: 'f16', hidden: 128, intermediate: 192, quantConfigIn: 'quantize_config', quant: { groupSize: 64, actOrder: true, format: 'v1', sym: false } }, tol32: 1e-5, tol16: 2e-3 },
   // Other architectures (configs as published) and formats: src/model/config.ts, scripts/make-random-llama.ts.
   { name: 'qwen2 f16, q/k/v biases (dense), tied', o: { arch: 'qwen2', dtype: 'f16', tied: true }, tol32: 1e-5, tol16: 2e-3 },

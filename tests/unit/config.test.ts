@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModelConfig } from '../../src/model/config';
-import { ropeInvFreq } from '../../src/model/rope';
+import { parseModelConfig, type YarnRopeScaling } from '../../src/model/config';
+import { attentionLogitScale, ropeAttentionFactor, ropeInvFreq } from '../../src/model/rope';
 import { AppError } from '../../src/shared/errors';
 
 const base = {
@@ -120,14 +120,52 @@ describe('parseModelConfig', () => {
     expect(codeOf(() => parseModelConfig({ ...base, rope_scaling: { rope_type: 'dynamic' } }))).toBe('MALFORMED_CONFIG');
   });
 
-  it('an unsupported rope_scaling type (yarn) is UNSUPPORTED_MODEL naming the types that are supported', () => {
+  it('parses YaRN rope_scaling (Qwen3 long context) and blends the frequencies over the ramp of dimensions', () => {
+    // Qwen3-8B with the model card's YaRN setting: head_dim 128, rope_theta 1e6, factor 4 over 32768 positions.
+    const cfg = parseModelConfig({
+      ...base, model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'], hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128,
+      rope_theta: 1000000, max_position_embeddings: 40960, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 },
+    });
+    expect(cfg.ropeScaling).toEqual({ type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 32768, betaFast: 32, betaSlow: 1, attentionFactor: 0.1 * Math.log(4) + 1, truncate: true });
+    const inv = ropeInvFreq(cfg);
+    const plain = ropeInvFreq({ ...cfg, ropeScaling: null });
+    // The ramp, worked by hand: 128·ln(32768 / (32·2π)) / (2·ln 1e6) = 23.6 → 23 and 128·ln(32768 / 2π) / (2·ln 1e6)
+    // = 39.7 → 40. Dimensions up to 23 keep their frequency, from 40 on it is divided by 4, between they blend.
+    for (let i = 0; i <= 23; i++) expect(inv[i]).toBe(plain[i]);
+    for (let i = 40; i < 64; i++) expect(inv[i]).toBeCloseTo(plain[i] / 4, 12);
+    const t = (31 - 23) / (40 - 23);
+    expect(inv[31]).toBeCloseTo(plain[31] / 4 * t + plain[31] * (1 - t), 10);
+    expect(ropeAttentionFactor(cfg)).toBeCloseTo(1.138629, 6);
+    expect(attentionLogitScale(cfg)).toBeCloseTo(1.138629 ** 2 / Math.sqrt(128), 6);
+    expect(attentionLogitScale({ ...cfg, ropeScaling: null })).toBe(1 / Math.sqrt(128));
+  });
+
+  it('YaRN options: attention_factor, DeepSeek mscale, betas, truncate false, and the original context defaulting to max_position_embeddings', () => {
+    const yarn = (extra: Record<string, unknown>) => parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 8, ...extra } }).ropeScaling as YarnRopeScaling;
+    expect(yarn({}).originalMaxPositionEmbeddings).toBe(base.max_position_embeddings);
+    expect(yarn({ attention_factor: 1.5 }).attentionFactor).toBe(1.5);
+    // DeepSeek-V2/V3: mscale = mscale_all_dim → a ratio of 1; different values give their ratio.
+    expect(yarn({ mscale: 0.707, mscale_all_dim: 0.707 }).attentionFactor).toBe(1);
+    expect(yarn({ mscale: 1, mscale_all_dim: 0.5 }).attentionFactor).toBeCloseTo((0.1 * Math.log(8) + 1) / (0.05 * Math.log(8) + 1), 12);
+    expect(yarn({ beta_fast: 16, beta_slow: 2 })).toMatchObject({ betaFast: 16, betaSlow: 2 });
+    // Without truncation the ramp's ends are fractional: a dimension the truncated ramp keeps is now blended.
+    const cfg = parseModelConfig({ ...base, rope_scaling: { type: 'yarn', factor: 8, truncate: false, original_max_position_embeddings: 256 } });
+    const truncated = ropeInvFreq({ ...cfg, ropeScaling: { ...(cfg.ropeScaling as YarnRopeScaling), truncate: true } });
+    expect([...ropeInvFreq(cfg)].some((v, i) => v !== truncated[i])).toBe(true);
+    expect(codeOf(() => yarn({ factor: null }))).toBe('MALFORMED_CONFIG');
+    expect(codeOf(() => yarn({ beta_fast: 1, beta_slow: 32 }))).toBe('MALFORMED_CONFIG');
+    expect(codeOf(() => yarn({ truncate: 'yes' }))).toBe('MALFORMED_CONFIG');
+    expect(codeOf(() => yarn({ attention_factor: -1 }))).toBe('MALFORMED_CONFIG');
+  });
+
+  it('an unsupported rope_scaling type (longrope) is UNSUPPORTED_MODEL naming the types that are supported', () => {
     let err: unknown;
     try {
-      parseModelConfig({ ...base, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } });
+      parseModelConfig({ ...base, rope_scaling: { rope_type: 'longrope', long_factor: [1], short_factor: [1] } });
     } catch (e) {
       err = e;
     }
     expect((err as { code?: string }).code).toBe('UNSUPPORTED_MODEL');
-    expect(String((err as Error).message)).toMatch(/"yarn".*"llama3", "linear" and "dynamic"/);
+    expect(String((err as Error).message)).toMatch(/"longrope".*"llama3", "linear", "dynamic" and "yarn"/);
   });
 });

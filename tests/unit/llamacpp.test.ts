@@ -14,6 +14,7 @@ import { writeModelDir } from '../../src/model/convert/write-dir';
 import { nodeDirFiles } from '../../src/model/node-files';
 import { ReferenceLlama } from '../../src/model/reference';
 import { openCheckpoint } from '../../src/model/checkpoint';
+import type { YarnRopeScaling } from '../../src/model/config';
 import { loadTokenizer } from '../../src/model/tokenizer';
 import { makeTempDir } from '../temp-dir';
 import { llamaCppProbabilities, logSoftmax } from '../llamacpp-probs';
@@ -91,6 +92,42 @@ describe('reference forward vs llama.cpp on a random model with linear rope scal
     console.log(`random linear-rope model reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);
     expect(compared).toBeGreaterThan(40 * 200);
     expect(worst).toBeLessThan(1e-3);
+  }, 60_000);
+});
+
+describe('reference forward vs llama.cpp on a random model with YaRN rope scaling', () => {
+  it('log-probabilities agree within 1e-3 (GGUF says rope.scaling.type yarn with the original context; llama.cpp applies its own reading)', async () => {
+    const dir = makeTempDir('rand-yarn-rope-');
+    const opts = { arch: 'qwen3' as const, hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 300, tied: true, ropeScaling: 'yarn' as const, seed: 12 };
+    await makeRandomLlama(dir, opts);
+    const ck = await openCheckpoint(nodeDirFiles(dir));
+    expect(ck.config.ropeScaling).toMatchObject({ type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 64 });
+    const ref = await ReferenceLlama.load(nodeDirFiles(dir));
+    const gguf = join(dir, 'export.gguf');
+    writeFileSync(gguf, writeLlamaGguf(ck.config, ref.weights, syntheticVocab(opts.vocab)));
+    const tokens = Array.from({ length: 40 }, (_, i) => (i === 0 ? 1 : 3 + ((i * 53) % 290)));
+    const want = await llamaCppProbabilities(gguf, tokens);
+    const { worst, compared } = compare(ref.logitsFor(tokens), want, opts.vocab);
+    console.log(`random YaRN-rope model reference vs llama.cpp: max |Δ log p| = ${worst.toExponential(2)} over ${compared} values`);
+    expect(compared).toBeGreaterThan(40 * 200);
+    expect(worst).toBeLessThan(1e-3);
+    // What llama.cpp cannot say is refused by name rather than written as something else.
+    for (const bad of [{ ...(ck.config.ropeScaling as YarnRopeScaling), truncate: false }, { ...(ck.config.ropeScaling as YarnRopeScaling), attentionFactor: 1 }]) {
+      expect(() => writeLlamaGguf({ ...ck.config, ropeScaling: bad }, ref.weights, syntheticVocab(opts.vocab))).toThrow(/GGUF export: .*(truncate|attention factor)/);
+    }
+    // The scaling matters here: without it (or without its attention factor) the same weights give other
+    // log-probabilities, by far more than the tolerance above.
+    const scaled = ref.logitsFor(tokens);
+    const yarn = ck.config.ropeScaling as YarnRopeScaling;
+    for (const ropeScaling of [null, { ...yarn, attentionFactor: 1 }]) {
+      const other = new ReferenceLlama({ ...ck.config, ropeScaling }, ref.weights).logitsFor(tokens);
+      let apart = 0;
+      other.forEach((row, pos) => {
+        const a = logSoftmax(row), b = logSoftmax(scaled[pos]);
+        for (let i = 0; i < a.length; i++) apart = Math.max(apart, Math.abs(a[i] - b[i]));
+      });
+      expect(apart).toBeGreaterThan(1e-2);
+    }
   }, 60_000);
 });
 

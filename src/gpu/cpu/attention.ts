@@ -3,11 +3,11 @@
  * q [M, nHeads, hd], caches [maxSeq, nKv, hd] (already rounded to f16 where the cache is f16);
  * query row i at position pos0 + i attends to 0..pos0+i; head h reads kv head h / (nHeads / nKv).
  */
-export function attentionCpu(q: Float32Array, kCache: Float32Array, vCache: Float32Array, o: { nHeads: number; nKv: number; headDim: number; pos0: number }): Float32Array {
+export function attentionCpu(q: Float32Array, kCache: Float32Array, vCache: Float32Array, o: { nHeads: number; nKv: number; headDim: number; pos0: number; scale?: number }): Float32Array {
   const { nHeads, nKv, headDim: hd, pos0 } = o;
   const M = q.length / (nHeads * hd);
   const out = new Float32Array(q.length);
-  const scale = 1 / Math.sqrt(hd);
+  const scale = o.scale ?? 1 / Math.sqrt(hd);
   const rep = nHeads / nKv;
   for (let i = 0; i < M; i++) {
     const L = pos0 + i + 1;

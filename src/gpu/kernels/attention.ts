@@ -17,6 +17,8 @@ export interface AttentionShape {
   maxM: number;
   /** Fixes the split count (tests); default: up to min(32, maxSeq / 16) within a 32 MiB scratch budget. */
   nChunks?: number;
+  /** The logit scale q·k is multiplied by; default 1/√headDim (rope.ts attentionLogitScale: YaRN's is larger). */
+  scale?: number;
 }
 
 export interface AttentionBound {
@@ -77,7 +79,7 @@ export class AttentionKernel {
     }
     const grid = linearGrid(this.ctx, slots, 64);
     const reduceGrid = linearGrid(this.ctx, maxM * nHeads * headDim, 256);
-    const words = (stride: number) => uniformWords([nHeads, nKv, headDim, maxChunks, maxSeq, stride, { f: 1 / Math.sqrt(headDim) }, slots]);
+    const words = (stride: number) => uniformWords([nHeads, nKv, headDim, maxChunks, maxSeq, stride, { f: shape.scale ?? 1 / Math.sqrt(headDim) }, slots]);
     const params = uniformBuffer(this.ctx, words(grid.stride), 'attention.params');
     const reduceParams = uniformBuffer(this.ctx, words(reduceGrid.stride), 'attention-reduce.params');
     const main = this.ctx.device.createBindGroup({

@@ -4,6 +4,7 @@
 // scaling becomes rope_freqs.weight; qwen2 (q/k/v biases) and qwen3 (attn_q_norm / attn_k_norm): llama.cpp
 // rotates these NEOX-style (rotate_half), the HF row order as it is. Mixture of experts (every layer sparse):
 // mixtral (as llama), qwen2moe (+ shared expert and its sigmoid gate) and qwen3moe (norm_topk_prob true only).
+import { AppError } from '../../shared/errors';
 import type { Llama3RopeScaling, LlamaConfig } from '../config';
 import type { LlamaWeightsF32 } from '../reference';
 import type { SpmVocab } from './spm-vocab';
@@ -45,8 +46,8 @@ export function llama3RopeFactors(cfg: LlamaConfig, s: Llama3RopeScaling): Float
 
 /**
  * How a model's rope scaling is said in GGUF: llama3 scaling as a rope_freqs.weight tensor of per-frequency
- * divisors; linear scaling in llama.cpp's own keys (rope.scaling.type "linear", rope.scaling.factor), so that
- * llama.cpp applies its own reading of it.
+ * divisors; linear and YaRN scaling in llama.cpp's own keys (rope.scaling.type, rope.scaling.factor, and for YaRN
+ * the original context and the two betas), so that llama.cpp applies its own reading of them.
  */
 export function ropeScalingForGguf(cfg: LlamaConfig, arch: string): { kv: [string, KvValue][]; freqFactors: Float32Array | null } {
   const s = cfg.ropeScaling;
@@ -56,6 +57,23 @@ export function ropeScalingForGguf(cfg: LlamaConfig, arch: string): { kv: [strin
       kv: [
         [`${arch}.rope.scaling.type`, { type: 'string', value: 'linear' }],
         [`${arch}.rope.scaling.factor`, { type: 'f32', value: s.factor }],
+      ],
+      freqFactors: null,
+    };
+  }
+  if (s.type === 'yarn') {
+    // llama.cpp always rounds the ramp's ends to whole dimensions and derives the magnitude from the factor.
+    if (!s.truncate) throw new AppError('UNSUPPORTED_MODEL', 'GGUF export: YaRN with rope_scaling.truncate false has no llama.cpp equivalent.');
+    if (Math.abs(s.attentionFactor - (0.1 * Math.log(s.factor) + 1)) > 1e-6) {
+      throw new AppError('UNSUPPORTED_MODEL', `GGUF export: a YaRN attention factor (${s.attentionFactor}) other than 0.1·ln(factor) + 1 is not written.`);
+    }
+    return {
+      kv: [
+        [`${arch}.rope.scaling.type`, { type: 'string', value: 'yarn' }],
+        [`${arch}.rope.scaling.factor`, { type: 'f32', value: s.factor }],
+        [`${arch}.rope.scaling.original_context_length`, { type: 'u32', value: s.originalMaxPositionEmbeddings }],
+        [`${arch}.rope.scaling.yarn_beta_fast`, { type: 'f32', value: s.betaFast }],
+        [`${arch}.rope.scaling.yarn_beta_slow`, { type: 'f32', value: s.betaSlow }],
       ],
       freqFactors: null,
     };

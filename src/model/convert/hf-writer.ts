@@ -27,7 +27,8 @@ export interface HfModelSpec
   ropeScaling?:
     | null
     | { rope_type: 'llama3'; factor: number; low_freq_factor: number; high_freq_factor: number; original_max_position_embeddings: number }
-    | { rope_type: 'linear' | 'dynamic'; factor: number };
+    | { rope_type: 'linear' | 'dynamic'; factor: number }
+    | { rope_type: 'yarn'; factor: number; original_max_position_embeddings: number };
   dtype: FloatDtype;
   shards: number;
   tokenizerJson: unknown;

@@ -6,7 +6,7 @@
 import type { LlamaConfig } from '../config';
 import { LINEAR_NAMES, type LinearKey } from '../checkpoint';
 import { attend, KvCache, linear, rmsnorm, silu, type LinearF32, type LlamaWeightsF32 } from '../reference';
-import { applyRope, ropeInvFreq } from '../rope';
+import { applyRope, ropeAttentionFactor, ropeInvFreq } from '../rope';
 import { dequantizeQuantized, HessianAccumulator, quantizeGptq, quantizeRtn, type QuantizedLinear, type QuantSettings } from './gptq';
 
 export type QuantizedLayer = Record<LinearKey, QuantizedLinear>;
@@ -42,8 +42,8 @@ function attentionRows(q: Float32Array, k: Float32Array, v: Float32Array, T: num
   for (let t = 0; t < T; t++) {
     const qt = q.slice(t * qDim, (t + 1) * qDim);
     const kt = k.slice(t * kvDim, (t + 1) * kvDim);
-    applyRope(qt, cfg.numHeads, cfg.headDim, t, invFreq);
-    applyRope(kt, cfg.numKvHeads, cfg.headDim, t, invFreq);
+    applyRope(qt, cfg.numHeads, cfg.headDim, t, invFreq, ropeAttentionFactor(cfg));
+    applyRope(kt, cfg.numKvHeads, cfg.headDim, t, invFreq, ropeAttentionFactor(cfg));
     cache.keys[0].set(kt, t * kvDim);
     cache.values[0].set(v.subarray(t * kvDim, (t + 1) * kvDim), t * kvDim);
     attend(out.subarray(t * qDim, (t + 1) * qDim), qt, cache.keys[0], cache.values[0], t, cfg);
