@@ -142,24 +142,30 @@ test('Chinese UI: a Chinese scan is recognised in Chinese + English; Cancel stop
   await context.close();
 });
 
-test('English UI, a Chinese PDF with one scanned page: the scan is recognised in Chinese + English (the language of the document\'s own text) and cited', async ({ browser }) => {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
-  const page = await context.newPage();
-  await openApp(page);
-  const texts = ['这本手册介绍港口和灯塔的日常工作。', '前几页有文字层，最后一页是扫描件。', '扫描页上的文字也是中文。'];
-  const pdf = scanPdf([ZH_PAGE_2], { texts, cjk: true, font: '"WenQuanYi Zen Hei"', dpi: 300 });
-  await page.getByTestId('pdf-input').setInputFiles({ name: 'harbour-manual-zh.pdf', mimeType: 'application/pdf', buffer: pdf });
-  const row = documentRow(page, 'harbour-manual-zh.pdf');
-  await waitReady(page, 'harbour-manual-zh.pdf', 240_000);
-  await expect(row.getByTestId('ocr-language')).toHaveValue('eng+chi_sim');
-  await expect(row.getByTestId('ocr-badge')).toBeVisible();
+// The same document in Simplified and in Traditional characters (Taiwan wording): its own text decides the model.
+const SCRIPTS = [
+  { script: 'Simplified', name: 'harbour-manual-zh.pdf', languages: 'eng+chi_sim', scan: ZH_PAGE_2, question: '灯塔看守人每天晚上记录什么？', texts: ['这本手册介绍港口和灯塔的日常工作。', '前几页有文字层，最后一页是扫描件。', '扫描页上的文字也是中文。'] },
+  { script: 'Traditional', name: 'harbour-manual-zh-tw.pdf', languages: 'eng+chi_tra', scan: ['每天晚上，燈塔看守人記錄風速', '和海浪的高度。'], question: '燈塔看守人每天晚上記錄什麼？', texts: ['這本手冊介紹港口和燈塔的日常工作。', '前幾頁有文字層，最後一頁是掃描檔。', '掃描頁上的文字也是中文。'] },
+];
+for (const c of SCRIPTS) {
+  test(`English UI, a ${c.script} Chinese PDF with one scanned page: the scan is recognised in ${c.languages} (the language and script of the document's own text) and cited`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
+    const page = await context.newPage();
+    await openApp(page);
+    const pdf = scanPdf([c.scan], { texts: c.texts, cjk: true, font: '"WenQuanYi Zen Hei"', dpi: 300 });
+    await page.getByTestId('pdf-input').setInputFiles({ name: c.name, mimeType: 'application/pdf', buffer: pdf });
+    const row = documentRow(page, c.name);
+    await waitReady(page, c.name, 240_000);
+    await expect(row.getByTestId('ocr-language')).toHaveValue(c.languages);
+    await expect(row.getByTestId('ocr-badge')).toBeVisible();
 
-  await ask(page, '灯塔看守人每天晚上记录什么？');
-  const source = page.getByTestId('answer').last().getByTestId('source').first();
-  await expect(source).toHaveAttribute('data-file', 'harbour-manual-zh.pdf');
-  await expect(source).toHaveAttribute('data-page', '4');
-  await context.close();
-});
+    await ask(page, c.question);
+    const source = page.getByTestId('answer').last().getByTestId('source').first();
+    await expect(source).toHaveAttribute('data-file', c.name);
+    await expect(source).toHaveAttribute('data-page', '4');
+    await context.close();
+  });
+}
 
 test('a PDF with text pages and scanned ones is searched while its scans are recognised; a reload mid-way resumes the recognition', async ({ browser }) => {
   // No service worker, so that the OCR language data comes from the network, where it is held back: the scans stay

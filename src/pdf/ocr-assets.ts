@@ -10,6 +10,7 @@ import tesseractPackage from 'tesseract.js/package.json' with { type: 'json' };
 import corePackage from 'tesseract.js-core/package.json' with { type: 'json' };
 import engPackage from '@tesseract.js-data/eng/package.json' with { type: 'json' };
 import chiSimPackage from '@tesseract.js-data/chi_sim/package.json' with { type: 'json' };
+import chiTraPackage from '@tesseract.js-data/chi_tra/package.json' with { type: 'json' };
 import type { TesseractPaths } from './ocr-engine';
 import type { OcrLanguage } from './ocr-types';
 
@@ -18,12 +19,12 @@ export const OCR_CACHE_NAME = 'pdfchat-ocr-assets';
 /** Where every OCR file lives, whatever its version. */
 export const OCR_ROOT_DIR = 'tesseract/';
 export const OCR_ASSET_DIR = `${OCR_ROOT_DIR}${tesseractPackage.version}-core${corePackage.version}/`;
-export const OCR_LANG_DIR = `${OCR_ROOT_DIR}lang/eng${engPackage.version}-chi_sim${chiSimPackage.version}/`;
+export const OCR_LANG_DIR = `${OCR_ROOT_DIR}lang/eng${engPackage.version}-chi_sim${chiSimPackage.version}-chi_tra${chiTraPackage.version}/`;
 /** tesseract.js/dist/worker.min.js, a classic worker script. */
 export const TESSERACT_WORKER_FILE = 'worker.min.js';
 /** From tesseract.js-core: the wasm inlined in each .wasm.js (one request per core). */
 export const TESSERACT_CORE_FILES = ['tesseract-core-lstm.wasm.js', 'tesseract-core-simd-lstm.wasm.js', 'tesseract-core-relaxedsimd-lstm.wasm.js'] as const;
-export const TESSERACT_LANG_FILES: Record<OcrLanguage, string> = { eng: 'eng.traineddata.gz', chi_sim: 'chi_sim.traineddata.gz' };
+export const TESSERACT_LANG_FILES: Record<OcrLanguage, string> = { eng: 'eng.traineddata.gz', chi_sim: 'chi_sim.traineddata.gz', chi_tra: 'chi_tra.traineddata.gz' };
 
 /**
  * tesseract.js options for the browser. The worker is started from its own same-origin URL (not from the

@@ -28,12 +28,22 @@ export function isCjkChar(ch: string | undefined): boolean {
   return ch !== undefined && CJK.test(ch);
 }
 
-/** Joins a line's words: a space between words, none where both neighbours are CJK. */
+const PUNCTUATION_ONLY = /^\p{P}+$/u;
+
+/**
+ * Joins a line's words: a space between words, none where both neighbours are CJK, and none around a word of
+ * punctuation alone next to CJK (chi_tra reads a full-width comma as its own word ","; "影像 , 沒有" → "影像,沒有").
+ */
 export function joinLineWords(words: readonly string[]): string {
   let line = '';
+  let punctuationAfterCjk = false;
   for (const w of words) {
     if (!w) continue;
-    if (line && !(isCjkChar(line.at(-1)) && isCjkChar(w[0]))) line += ' ';
+    const last = line.at(-1);
+    const punctuation = PUNCTUATION_ONLY.test(w);
+    const attach = isCjkChar(last) && (isCjkChar(w[0]) || punctuation);
+    if (line && !attach && !(punctuationAfterCjk && isCjkChar(w[0]))) line += ' ';
+    punctuationAfterCjk = punctuation && (attach || punctuationAfterCjk);
     line += w;
   }
   return line;

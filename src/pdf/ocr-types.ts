@@ -2,9 +2,12 @@
 // Coordinates are in the page's upright viewport at scale 1 (pdf.js page.getViewport({scale: 1})): PDF points,
 // origin top-left, y down, /Rotate applied — the same frame the viewer scales to the screen.
 
-/** Tesseract language data we ship (the LSTM-only "best_int" models of @tesseract.js-data). */
-export type OcrLanguage = 'eng' | 'chi_sim';
-export const OCR_LANGUAGES: readonly OcrLanguage[] = ['eng', 'chi_sim'];
+/**
+ * Tesseract language data we ship (the LSTM-only "best_int" models of @tesseract.js-data): English, Simplified
+ * Chinese and Traditional Chinese (Taiwan, Hong Kong: chi_sim reads many Traditional characters as others).
+ */
+export type OcrLanguage = 'eng' | 'chi_sim' | 'chi_tra';
+export const OCR_LANGUAGES: readonly OcrLanguage[] = ['eng', 'chi_sim', 'chi_tra'];
 
 /** One recognised word and its box on the page (viewport scale 1, y down). */
 export interface OcrWord {
@@ -62,16 +65,16 @@ export function tesseractOrder(langs: readonly OcrLanguage[]): OcrLanguage[] {
   return OCR_LANGUAGES.filter((l) => langs.includes(l));
 }
 
-/** "eng", "chi_sim", "eng+chi_sim" (any order, no duplicates) → languages in tesseractOrder; throws on anything else. */
+/** "eng", "chi_sim", "eng+chi_tra", … (any order, no duplicates) → languages in tesseractOrder; throws on anything else. */
 export function parseOcrLanguages(spec: string): OcrLanguage[] {
   const parts = spec.split('+').map((s) => s.trim()).filter(Boolean);
   const out: OcrLanguage[] = [];
   for (const p of parts) {
     if (!(OCR_LANGUAGES as readonly string[]).includes(p)) {
-      throw new RangeError(`Unknown OCR language "${p}": use ${OCR_LANGUAGES.join(', ')} or both joined with "+" (eng+chi_sim).`);
+      throw new RangeError(`Unknown OCR language "${p}": use ${OCR_LANGUAGES.join(', ')} or several joined with "+" (eng+chi_sim, eng+chi_tra).`);
     }
     if (!out.includes(p as OcrLanguage)) out.push(p as OcrLanguage);
   }
-  if (out.length === 0) throw new RangeError('No OCR language given: use eng, chi_sim or eng+chi_sim.');
+  if (out.length === 0) throw new RangeError(`No OCR language given: use ${OCR_LANGUAGES.join(', ')} or several joined with "+" (eng+chi_sim, eng+chi_tra).`);
   return tesseractOrder(out);
 }

@@ -13,7 +13,7 @@
 import { stemmer } from 'stemmer';
 import britishToAmerican from 'american-british-english-translator/data/british_spellings.json' with { type: 'json' };
 import { eng, zho } from 'stopword';
-import * as OpenCC from 'opencc-js/t2cn';
+import { mainlandSimplified } from '../shared/chinese-script';
 import { CJK_CHAR } from './text-units';
 import { DEFAULT_LEXICAL } from './lexical-config';
 
@@ -65,13 +65,6 @@ function isChineseStopWord(word: string): boolean {
 function pushBigrams(chars: string[], terms: string[]): void {
   if (chars.length === 1) terms.push(chars[0]);
   for (let i = 0; i + 1 < chars.length; i++) terms.push(chars[i] + chars[i + 1]);
-}
-
-let toMainland: ((text: string) => string) | undefined;
-/** Traditional characters and Taiwan phrases → mainland Simplified (Simplified text comes out as it went in). */
-export function mainlandSimplified(text: string): string {
-  toMainland ??= OpenCC.Converter({ from: 'twp', to: 'cn' });
-  return toMainland(text);
 }
 
 function cjkTerms(original: string, opts: TermOptions, terms: string[]): void {

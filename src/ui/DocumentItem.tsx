@@ -18,10 +18,12 @@ interface Props {
   onOcrLanguages?(languages: OcrLanguage[]): void;
 }
 
-const OCR_LANGUAGE_CHOICES: Array<{ value: string; key: 'ocrLangEng' | 'ocrLangChi' | 'ocrLangBoth' }> = [
+const OCR_LANGUAGE_CHOICES: Array<{ value: string; key: 'ocrLangEng' | 'ocrLangChi' | 'ocrLangChiTra' | 'ocrLangBoth' | 'ocrLangBothTra' }> = [
   { value: 'eng', key: 'ocrLangEng' },
   { value: 'chi_sim', key: 'ocrLangChi' },
+  { value: 'chi_tra', key: 'ocrLangChiTra' },
   { value: 'eng+chi_sim', key: 'ocrLangBoth' },
+  { value: 'eng+chi_tra', key: 'ocrLangBothTra' },
 ];
 
 export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, onRecognise, onOcrLanguages }: Props) {

@@ -18,10 +18,11 @@ function tinyProject(): string {
 }
 
 describe('tesseract.js files served by the app', () => {
-  it('lists the worker, the three LSTM cores and both languages, all present in node_modules', () => {
+  it('lists the worker, the three LSTM cores and the three languages, all present in node_modules', () => {
     const files = tesseractAssetFiles();
     expect([...files.keys()].sort()).toEqual([
       `${OCR_LANG_DIR}chi_sim.traineddata.gz`,
+      `${OCR_LANG_DIR}chi_tra.traineddata.gz`,
       `${OCR_LANG_DIR}eng.traineddata.gz`,
       `${OCR_ASSET_DIR}tesseract-core-lstm.wasm.js`,
       `${OCR_ASSET_DIR}tesseract-core-relaxedsimd-lstm.wasm.js`,

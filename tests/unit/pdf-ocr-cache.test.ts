@@ -24,7 +24,7 @@ class MemoryCaches {
 describe('OCR asset versions', () => {
   it('the worker/core folder and the language folder name the installed package versions', () => {
     expect(OCR_ASSET_DIR).toBe(`${OCR_ROOT_DIR}${version('tesseract.js')}-core${version('tesseract.js-core')}/`);
-    expect(OCR_LANG_DIR).toBe(`${OCR_ROOT_DIR}lang/eng${version('@tesseract.js-data/eng')}-chi_sim${version('@tesseract.js-data/chi_sim')}/`);
+    expect(OCR_LANG_DIR).toBe(`${OCR_ROOT_DIR}lang/eng${version('@tesseract.js-data/eng')}-chi_sim${version('@tesseract.js-data/chi_sim')}-chi_tra${version('@tesseract.js-data/chi_tra')}/`);
     const paths = tesseractBrowserPaths(BASE);
     expect(paths.workerPath).toBe(`${BASE}${OCR_ASSET_DIR}worker.min.js`);
     expect(paths.langPath).toBe(`${BASE}${OCR_LANG_DIR}`.replace(/\/$/, ''));

@@ -15,17 +15,21 @@ import { OCR_SAMPLE_ENGLISH, buildScanPdf, charRecall, scanText, wordRecall } fr
 
 const ENGLISH = OCR_SAMPLE_ENGLISH;
 const CHINESE = ['扫描的文件只有图像，没有文字层。', '光学字符识别把页面上的像素变回文字，', '这样就可以搜索和引用这些页面。', '每一页都会在浏览器里单独识别。'];
+// The same in Traditional characters and Taiwan wording.
+const TRADITIONAL = ['掃描的檔案只有影像，沒有文字層。', '光學字元辨識把頁面上的像素變回文字，', '這樣就可以搜尋和引用這些頁面。', '每一頁都會在瀏覽器裡單獨辨識。'];
 
 const english200 = scanText({ lines: ENGLISH, font: '"DejaVu Serif", serif', sizePt: 11, dpi: 200, widthPt: 432, heightPt: 200 });
 const englishRotated150 = scanText({ lines: ENGLISH, font: '"DejaVu Sans", sans-serif', sizePt: 11, dpi: 150, widthPt: 432, heightPt: 220, rotateDeg: 1.5 });
 const chinese300 = scanText({ lines: CHINESE, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 300, heightPt: 160 });
+const traditional300 = scanText({ lines: TRADITIONAL, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 300, heightPt: 160 });
 
 // One recogniser per language set for the whole file: the worker and its language data load once.
 const eng = createNodeRecogniser(['eng']);
 const chi = createNodeRecogniser(['chi_sim']);
 const both = createNodeRecogniser(['chi_sim', 'eng']);
+const traditional = createNodeRecogniser(['eng', 'chi_tra']);
 afterAll(async () => {
-  await Promise.all([eng.dispose(), chi.dispose(), both.dispose()]);
+  await Promise.all([eng.dispose(), chi.dispose(), both.dispose(), traditional.dispose()]);
 });
 
 function report(name: string, page: OcrPage, recall: number): void {
@@ -37,6 +41,9 @@ describe('OCR text assembly', () => {
     expect(joinLineWords(['Hello', 'world.'])).toBe('Hello world.');
     expect(joinLineWords(['扫描', '的', '文件', '，', '共', '3', '页'])).toBe('扫描的文件，共 3 页');
     expect(joinLineWords(['PDF', '文件'])).toBe('PDF 文件');
+    // Punctuation read as a word of its own (chi_tra's commas) joins the Chinese on either side; not English.
+    expect(joinLineWords(['影像', ',', '沒有', '文字層', ',。'])).toBe('影像,沒有文字層,。');
+    expect(joinLineWords(['yes', '-', 'no', ','])).toBe('yes - no ,');
   });
 
   it('turns Tesseract boxes (render pixels) into page points and lines/paragraphs into text', () => {
@@ -57,8 +64,9 @@ describe('OCR text assembly', () => {
     expect(out.confidence).toBe(90);
   });
 
-  it('accepts eng, chi_sim and both, and rejects other languages', () => {
+  it('accepts eng, chi_sim, chi_tra and English with either, and rejects other languages', () => {
     expect(parseOcrLanguages('eng')).toEqual(['eng']);
+    expect(parseOcrLanguages('chi_tra+eng')).toEqual(['eng', 'chi_tra']);
     // English first, whatever the order asked for (see tesseractOrder).
     expect(parseOcrLanguages('chi_sim+eng')).toEqual(['eng', 'chi_sim']);
     expect(() => parseOcrLanguages('deu')).toThrow(/Unknown OCR language "deu"/);
@@ -141,6 +149,21 @@ describe('OCR of image-only PDFs', () => {
     expect(recall).toBeGreaterThanOrEqual(0.85);
     expect(pages[0].text).not.toMatch(/\p{Script=Han} \p{Script=Han}/u);
     expect(pages[0].text.split('\n')).toHaveLength(CHINESE.length);
+  }, 180_000);
+
+  it('recognises Traditional Chinese at 300 dpi with eng+chi_tra (character recall >= 0.85), where chi_sim misreads it', async () => {
+    const pdf = buildScanPdf([{ scan: traditional300 }]);
+    const { pages } = await ocrPdf(pdf, { languages: ['chi_tra', 'eng'], recogniser: traditional });
+    expect(pages[0].languages).toEqual(['eng', 'chi_tra']);
+    const recall = charRecall(TRADITIONAL.join(''), pages[0].text);
+    report('Traditional Chinese 300 dpi (eng+chi_tra)', pages[0], recall);
+    expect(recall).toBeGreaterThanOrEqual(0.85);
+    expect(pages[0].text).not.toMatch(/\p{Script=Han} [,.;:!?，。] ?\p{Script=Han}/u);
+    // The Simplified model on the same page: it writes Simplified forms and misreads others (頁 → 真).
+    const sim = (await ocrPdf(pdf, { languages: ['chi_sim'], recogniser: chi })).pages[0];
+    const simRecall = charRecall(TRADITIONAL.join(''), sim.text);
+    report('Traditional Chinese 300 dpi (chi_sim)', sim, simRecall);
+    expect(simRecall).toBeLessThan(recall - 0.2);
   }, 180_000);
 
   it('recognises a page of English and Chinese with both languages (eng+chi_sim)', async () => {

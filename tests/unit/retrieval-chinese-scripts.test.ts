@@ -4,7 +4,8 @@
 // `npm run eval:cross-script` (docs/RETRIEVAL.md).
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEXICAL } from '../../src/retrieval/lexical-config';
-import { DEFAULT_TERM_OPTIONS, lexicalTerms, mainlandSimplified } from '../../src/retrieval/lexical-terms';
+import { DEFAULT_TERM_OPTIONS, lexicalTerms } from '../../src/retrieval/lexical-terms';
+import { mainlandSimplified } from '../../src/shared/chinese-script';
 import { DocumentLibrary } from '../../src/retrieval/library';
 import { MemoryStore } from '../../src/retrieval/store';
 

@@ -1,9 +1,10 @@
-// `cli extract --pdf FILE [--password PW] [--ocr [--ocr-lang eng|chi_sim|eng+chi_sim]]`:
+// `cli extract --pdf FILE [--password PW] [--ocr [--ocr-lang eng|chi_sim|chi_tra|eng+chi_sim|eng+chi_tra]]`:
 // prints {"pages": [{page, label, text, quality}], "warnings": [...]}; a page that prints nothing at all (a blank
 // page: no OCR for it) also has "blank": true.
 // With --ocr, pages without a text layer (and pages whose text layer is garbled) are recognised with Tesseract
 // and every page says where its text came from: "source": "text" (pdf.js) or "ocr" (then also "confidence").
-// Without --ocr-lang the PDF's own text decides (eng+chi_sim when it is Chinese: ocr-language-guess.ts), else eng.
+// Without --ocr-lang the PDF's own text decides (eng+chi_sim when it is Chinese, eng+chi_tra when that Chinese is
+// Traditional: ocr-language-guess.ts), else eng.
 // Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
 // PDF_UNREADABLE, OCR_FAILED, ...) go through main.ts: {"error": {code, message}} and exit status 2.
 import { AppError } from '../../shared/errors';
@@ -47,7 +48,7 @@ async function extractText(data: Uint8Array, password: string | undefined) {
   try {
     result = await extractPdf(data, password !== undefined ? { password } : {});
   } catch (e) {
-    if (e instanceof AppError && e.code === 'NO_TEXT') throw new AppError('NO_TEXT', `${e.message} Or recognise it here: add --ocr (and --ocr-lang chi_sim or eng+chi_sim for Chinese).`);
+    if (e instanceof AppError && e.code === 'NO_TEXT') throw new AppError('NO_TEXT', `${e.message} Or recognise it here: add --ocr (and --ocr-lang eng+chi_sim for Simplified Chinese, eng+chi_tra for Traditional).`);
     throw e;
   }
   return {
@@ -66,7 +67,7 @@ function languagesArg(spec: string | undefined): OcrLanguage[] | undefined {
   }
 }
 
-/** `chosen`: --ocr-lang; without it, the language of the PDF's own text (eng+chi_sim when it is Chinese), else eng. */
+/** `chosen`: --ocr-lang; without it, the language of the PDF's own text (eng+chi_sim or eng+chi_tra when it is Chinese), else eng. */
 async function extractWithOcr(data: Uint8Array, password: string | undefined, chosen: OcrLanguage[] | undefined) {
   let result: ExtractResult | null;
   try {

@@ -48,8 +48,10 @@ export const en = {
   ocrRecogniseGarbled: 'Recognise these pages (OCR)',
   ocrLanguage: 'Text recognition language',
   ocrLangEng: 'English',
-  ocrLangChi: 'Chinese',
-  ocrLangBoth: 'Chinese + English',
+  ocrLangChi: 'Chinese (Simplified)',
+  ocrLangChiTra: 'Chinese (Traditional)',
+  ocrLangBoth: 'Simplified Chinese + English',
+  ocrLangBothTra: 'Traditional Chinese + English',
   searchModeLabel: 'Search mode',
   // models
   models: 'Models',

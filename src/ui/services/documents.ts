@@ -6,7 +6,7 @@ import { AppError, type ErrorCode } from '../../shared/errors';
 import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
-import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
+import { documentOcrLanguages, ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
 import { contentHash } from '../../retrieval/content-hash';
 import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
@@ -520,8 +520,8 @@ export class DocumentsService {
   private async recognise(docId: string, bytes: Uint8Array, res: ExtractResult | null, password: string | undefined, name: string): Promise<ExtractedPage[]> {
     const rec = this.doc(docId);
     // Unless chosen: the UI language's, plus Chinese when the document's own text is Chinese (a scanned cover of a
-    // Chinese manual, read in an English UI).
-    const languages = tesseractOrder(rec?.ocrLanguages ?? [...defaultOcrLanguages(), ...(ocrLanguagesFromText(res?.pages ?? []) ?? [])]);
+    // Chinese manual, read in an English UI), in the script of that text.
+    const languages = tesseractOrder(rec?.ocrLanguages ?? documentOcrLanguages(defaultOcrLanguages(), ocrLanguagesFromText(res?.pages ?? [])));
     const pageCount = res?.pageCount ?? (await countPages(bytes, password));
     const need = pagesNeedingOcr(res, pageCount, { garbled: Boolean(rec?.ocrGarbled) });
     if (res && need.length === 0) {

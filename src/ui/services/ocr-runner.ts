@@ -5,6 +5,7 @@ import { createBrowserRecogniser, canvasRasteriser } from '../../pdf/ocr-browser
 import type { TesseractRecogniser } from '../../pdf/ocr-engine';
 import { recognisePages, type RecognisePagesResult } from '../../pdf/ocr';
 import { tesseractOrder, type OcrLanguage, type OcrPage, type OcrProgress } from '../../pdf/ocr-types';
+import { isTraditionalLocale } from '../../pdf/ocr-language-guess';
 import { mapOpenError } from '../../pdf/pdf-errors';
 import { openPdf, pdfjs } from '../pdfjs-main';
 
@@ -29,7 +30,10 @@ function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
   return r;
 }
 
-/** Languages for a document without its own setting: English, or Chinese and English for a Chinese UI. */
+/**
+ * Languages for a document without its own setting: English, or Chinese and English for a Chinese UI — Traditional
+ * Chinese (chi_tra) when the browser's Chinese is Taiwan's, Hong Kong's or Macau's or says Hant, else Simplified.
+ */
 export function defaultOcrLanguages(): OcrLanguage[] {
   let ui = '';
   try {
@@ -37,8 +41,11 @@ export function defaultOcrLanguages(): OcrLanguage[] {
   } catch {
     // storage blocked: fall back to the browser's languages
   }
-  const zh = ui ? ui === 'zh' : (navigator.languages ?? [navigator.language]).some((l) => l.toLowerCase().startsWith('zh'));
-  return zh ? ['eng', 'chi_sim'] : ['eng'];
+  const browser = (navigator.languages ?? [navigator.language]).map((l) => l.toLowerCase());
+  const chinese = browser.find((l) => l.startsWith('zh'));
+  const zh = ui ? ui === 'zh' : chinese !== undefined;
+  if (!zh) return ['eng'];
+  return ['eng', chinese && isTraditionalLocale(chinese) ? 'chi_tra' : 'chi_sim'];
 }
 
 export interface RunOcrOptions {
