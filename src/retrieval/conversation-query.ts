@@ -2,7 +2,9 @@
 // what "that" is, so the earlier turns are added to the query at lower weight. The question's own terms
 // weigh 1; the previous question's terms historyQuestionWeight, the most distinctive terms of its answer
 // historyAnswerWeight, and each turn further back is multiplied by historyQuestionWeight once more. A term
-// keeps its largest weight.
+// keeps its largest weight. For a self-contained question the earlier turns together may weigh at most
+// historyMassCap of the question itself (weights × idf): a long previous question on another document (a pasted
+// paragraph) would otherwise outweigh a short new one that names its own subject.
 import type { LexicalConfig } from './lexical-config';
 
 export interface ConversationTurn {
@@ -22,7 +24,7 @@ export function conversationTerms(
   question: string,
   history: readonly ConversationTurn[],
   terms: (text: string) => string[],
-  config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight'>,
+  config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight'> & Partial<Pick<LexicalConfig, 'historyMassCap'>>,
   idf: (term: string) => number = () => 1,
 ): Map<string, number> {
   const questionWeight = config.historyQuestionWeight;
@@ -45,20 +47,32 @@ export function conversationTerms(
     add(turn.question, questionWeight * decay);
     if (turn.answer) addAnswer(turn.answer, config.historyAnswerWeight * decay);
   });
+  const cap = config.historyMassCap ?? 0;
+  if (cap > 0) {
+    const own = new Set(terms(question));
+    let ownMass = 0;
+    for (const t of own) ownMass += idf(t);
+    let historyMass = 0;
+    for (const [t, w] of out) if (!own.has(t)) historyMass += w * idf(t);
+    if (historyMass > cap * ownMass) {
+      const scale = (cap * ownMass) / historyMass;
+      for (const [t, w] of out) if (!own.has(t)) out.set(t, w * scale);
+    }
+  }
   return out;
 }
 
 /**
  * The history weights for this question: the follow-up weights when it leans on the conversation
- * (follow-up-signal.ts), else the ordinary ones.
+ * (follow-up-signal.ts), else the ordinary ones with the cap on the history's total weight.
  */
 export function historyWeights(
   followUp: boolean,
-  config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight' | 'followUpQuestionWeight' | 'followUpAnswerWeight'>,
-): Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight'> {
+  config: Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight' | 'followUpQuestionWeight' | 'followUpAnswerWeight' | 'historyMassCap'>,
+): Pick<LexicalConfig, 'historyQuestionWeight' | 'historyAnswerWeight' | 'historyMassCap'> {
   return followUp
-    ? { historyQuestionWeight: config.followUpQuestionWeight, historyAnswerWeight: config.followUpAnswerWeight }
-    : { historyQuestionWeight: config.historyQuestionWeight, historyAnswerWeight: config.historyAnswerWeight };
+    ? { historyQuestionWeight: config.followUpQuestionWeight, historyAnswerWeight: config.followUpAnswerWeight, historyMassCap: 0 }
+    : { historyQuestionWeight: config.historyQuestionWeight, historyAnswerWeight: config.historyAnswerWeight, historyMassCap: config.historyMassCap };
 }
 
 /** The text a dense (embedding) search embeds: the previous question, then this one. */

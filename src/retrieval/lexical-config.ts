@@ -46,6 +46,11 @@ export interface LexicalConfig {
   /** Weight of the previous answer (when the turn has one). */
   historyAnswerWeight: number;
   /**
+   * Self-contained questions: the earlier turns' terms together weigh at most this share of the question's own
+   * (Σ weight · idf; conversation-query.ts). 0 = no cap.
+   */
+  historyMassCap: number;
+  /**
    * The same two weights for a question that leans on the conversation (follow-up-signal.ts: "undo that",
    * "它默认叫什么", very short): its own words say little, so the earlier turns say more.
    */
@@ -122,6 +127,10 @@ export const DEFAULT_LEXICAL: LexicalConfig = {
   // question on another manual, zh recall@5 83.3 → 85.7%). Lower (0.1 / 0.05) lost a follow-up.
   historyQuestionWeight: 0.2,
   historyAnswerWeight: 0.1,
+  // A pasted paragraph in Japanese, then a one-line English question on another manual: the old question's 40
+  // bigrams at 0.2 outscored the new one's own words. Capped at half of the question's own weight: dev topic
+  // changes zh MRR after 0.749 → 0.757 (en 0.693 → 0.691), follow-ups unchanged; 0.3 lost an older follow-up.
+  historyMassCap: 0.5,
   followUpQuestionWeight: 0.4,
   followUpAnswerWeight: 0.1,
   // Topic continuity (topic-prior.ts), tuned on eval/followups-tuning.json (31 pairs) with the topic-change

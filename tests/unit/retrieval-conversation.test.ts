@@ -24,6 +24,22 @@ describe('conversation query', () => {
     expect(conversationTerms('q', old, lexicalTerms, cfg).has('topic0')).toBe(false); // beyond HISTORY_TURNS
   });
 
+  it('caps what the earlier turns weigh together at historyMassCap of the question (weights × idf)', () => {
+    const long = 'The examiner scans every completed answer sheet and the software reads the marked boxes automatically';
+    const free = conversationTerms('undo last change', [{ question: long }], lexicalTerms, { ...cfg, historyMassCap: 0 });
+    expect(free.get('examin')).toBeCloseTo(0.4, 12);
+    const capped = conversationTerms('undo last change', [{ question: long }], lexicalTerms, { ...cfg, historyMassCap: 0.5 });
+    const own = lexicalTerms('undo last change');
+    expect(own.every((t) => capped.get(t) === 1)).toBe(true);
+    const historyMass = [...capped].filter(([t]) => !own.includes(t)).reduce((sum, [, w]) => sum + w, 0);
+    expect(historyMass).toBeCloseTo(0.5 * new Set(own).size, 10);
+    // A short earlier question stays under the cap and keeps its weight.
+    expect(conversationTerms('undo last change', [{ question: 'divert output' }], lexicalTerms, { ...cfg, historyMassCap: 0.5 }).get('divert')).toBeCloseTo(0.4, 12);
+    // Only for self-contained questions: a follow-up's history is not capped.
+    expect(historyWeights(true, DEFAULT_LEXICAL).historyMassCap).toBe(0);
+    expect(historyWeights(false, DEFAULT_LEXICAL).historyMassCap).toBe(DEFAULT_LEXICAL.historyMassCap);
+  });
+
   it('takes only the most distinctive terms of a long answer', () => {
     const answer = 'sink restores the console. ' + Array.from({ length: 50 }, (_, i) => `word${i}`).join(' ');
     const idf = (t: string) => (t === 'sink' || t === 'consol' ? 5 : 1);
@@ -60,6 +76,26 @@ describe('DocumentLibrary.search with history', () => {
     const lib = await library();
     const res = await lib.search('how do I undo the last change in the editor', { topK: 1, history: [{ question: 'How do I divert the console output into a file?' }] });
     expect(res.results[0].page).toBe(2);
+  });
+
+  it('a long question pasted from one document does not pull the next, self-contained question back to it', async () => {
+    const sheet = '採点の前に、マークシートをスキャンして画像ファイルとして保存し、プロジェクトのフォルダに置いてから自動採点を実行します。';
+    const twoManuals = async (lexical = DEFAULT_LEXICAL) => {
+      const lib = new DocumentLibrary({ store: new MemoryStore(), lexical });
+      await lib.add('amc', 'amc-ja.pdf', [{ page: 1, label: '1', text: `${sheet} ${'その他の説明。'.repeat(20)}` }, { page: 2, label: '2', text: '目次と索引。'.repeat(30) }]);
+      await lib.add('ref', 'reference.pdf', [
+        { page: 1, label: '1', text: `Description If you want to include chapter and section numbers in the table of contents, set toc.section.depth. ${filler(2)}` },
+        { page: 2, label: '2', text: `Description The part label is added before each chapter number. ${filler(2)}` },
+      ]);
+      return lib;
+    };
+    const history = [{ question: sheet }];
+    const q = 'Description If you want to include chapter and section numbers';
+    expect(followUpSignal(q, lexicalTerms(q)).followUp).toBe(false);
+    expect((await (await twoManuals()).search(q, { topK: 2, history })).results[0].docId).toBe('ref');
+    // Without the cap the pasted sentence's 40-odd bigrams at 0.2 win.
+    const uncapped = await twoManuals({ ...DEFAULT_LEXICAL, historyMassCap: 0 });
+    expect((await uncapped.search(q, { topK: 2, history })).results[0].docId).toBe('amc');
   });
 
   it('in the app, remembers the model answer, or in search mode the top passage shown', () => {
