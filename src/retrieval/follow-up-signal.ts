@@ -13,8 +13,13 @@ import { eng, zho } from 'stopword';
 /** Words that point back at something said before (English; matched as whole words, lower case). */
 const EN_REFERRING = new Set([
   'it', 'its', "it's", 'itself', 'they', 'them', 'their', 'theirs', 'themselves', 'this', 'that', 'these', 'those',
-  'former', 'latter', 'again', 'instead', 'else', 'both', 'either',
+  'former', 'latter', 'again', 'instead', 'both', 'either',
 ]);
+/**
+ * "else" refers back after a word that asks for more ("what else", "anything else"); in "the if … then … else
+ * statement" or "else if" it names a construct.
+ */
+const EN_ELSE = /\b(?:what|anything|something|someone|anyone|everything|nothing|who|where|how|whatever|somewhere|anywhere)\s+else\b/;
 /** Phrases that point back ("the other one", "the two options", "in that case"). */
 const EN_REFERRING_PHRASE = /\b(?:the (?:other|two|three|previous|above)|in that case|the same)\b/;
 /** "that" and "this" also introduce clauses or name things ("a sequence that counts"): only refer back when not followed by a noun-ish word. */
@@ -58,7 +63,9 @@ export function followUpSignal(question: string, contentTerms: readonly string[]
   const refers = words.some((w) => w.latin && EN_REFERRING.has(w.text) && !(w.text === 'that' && EN_CLAUSE_AFTER_THAT.test(lower)) && early(w.start));
   const phrase = EN_REFERRING_PHRASE.exec(lower);
   const zh = [...q.matchAll(ZH_REFERRING)].some((m) => early(m.index));
-  const pointsOutside = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower) || EN_COMPARES.test(lower);
+  const elseMatch = EN_ELSE.exec(lower);
+  const asksElse = elseMatch !== null && early(elseMatch.index);
+  const pointsOutside = EN_TRAILING_DEMONSTRATIVE.test(lower) || EN_AFTER.test(lower) || EN_COMPARES.test(lower) || asksElse;
   if (refers || pointsOutside || (phrase && early(phrase.index)) || zh || ZH_TRAILING_NE.test(q)) return { followUp: true, reason: 'refers back' };
   // Chinese is indexed as bigrams, which overcount a short question: count its words instead.
   const own = words.some((w) => !w.latin) ? words.filter((w) => w.content).length : new Set(contentTerms).size;

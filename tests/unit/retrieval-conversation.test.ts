@@ -126,12 +126,17 @@ describe('follow-up detection', () => {
     expect(signal('它默认叫什么名字？')).toBe(true);
     expect(signal('那加一呢？')).toBe(true);
     expect(signal('Why?')).toBe(true);
+    expect(signal('What else do I need to install?')).toBe(true);
+    expect(signal('Is anything else required?')).toBe(true);
   });
 
   it('leaves self-contained questions alone', () => {
     expect(signal('How do I undo the last change in the editor?')).toBe(false);
     expect(signal('How can a sequence that counts down rather than up be produced?')).toBe(false); // "that" as a clause
     expect(signal('LaTeX 默认使用什么字符编码？')).toBe(false);
+    // "else" naming a construct, not asking for more.
+    expect(signal('The usual if... then ... else statement can be used with an important restriction')).toBe(false);
+    expect(signal('Does the macro language support else if branches?')).toBe(false);
   });
 
   it('weighs the earlier question more for a follow-up than for a self-contained question', async () => {
