@@ -105,6 +105,25 @@ test('a dropped scan is recognised, cited and highlighted, and stays searchable 
   await ask(page, 'What is cut from the quarry?');
   await expect(page.getByTestId('answer').last().getByTestId('source').first()).toHaveAttribute('data-file', 'quarry-scan.pdf');
 
+  // After an update that renamed the language folder (here: before chi_tra joined it), the English data cached
+  // under the earlier folder is moved to the current one at start, and a scan is recognised offline again.
+  await context.setOffline(true);
+  const previousFolder = OCR_LANG_DIR.replace(/-chi_tra[^/-]*\/$/, '/');
+  expect(previousFolder).not.toBe(OCR_LANG_DIR);
+  await page.evaluate(async ({ cacheName, file, current, previous }) => {
+    const cache = await caches.open(cacheName);
+    const key = (await cache.keys()).find((r) => r.url.endsWith(file))!;
+    await cache.put(key.url.replace(current, previous), (await cache.match(key))!);
+    await cache.delete(key);
+  }, { cacheName: OCR_CACHE_NAME, file: langFile, current: OCR_LANG_DIR, previous: previousFolder });
+  expect(await cachedLength(langFile)).toBe(0);
+  await page.reload();
+  await expect(page.locator('.app[data-ready="true"]')).toBeVisible();
+  await expect.poll(() => cachedLength(langFile), { timeout: 30_000 }).toBe(soundLength);
+  await page.getByTestId('pdf-input').setInputFiles({ name: 'ferry-scan.pdf', mimeType: 'application/pdf', buffer: scanPdf([PAGE_2]) });
+  await waitReady(page, 'ferry-scan.pdf', 240_000);
+  await expect(documentRow(page, 'ferry-scan.pdf').getByTestId('ocr-badge')).toBeVisible();
+
   expect(foreignRequests(urls)).toEqual([]);
   expect(cspViolations).toEqual([]);
   await context.close();

@@ -12,14 +12,17 @@ import engPackage from '@tesseract.js-data/eng/package.json' with { type: 'json'
 import chiSimPackage from '@tesseract.js-data/chi_sim/package.json' with { type: 'json' };
 import chiTraPackage from '@tesseract.js-data/chi_tra/package.json' with { type: 'json' };
 import type { TesseractPaths } from './ocr-engine';
-import type { OcrLanguage } from './ocr-types';
+import { OCR_LANGUAGES, type OcrLanguage } from './ocr-types';
 
 /** The run-time cache (vite.config.ts workbox runtimeCaching) that holds the files below once fetched. */
 export const OCR_CACHE_NAME = 'pdfchat-ocr-assets';
 /** Where every OCR file lives, whatever its version. */
 export const OCR_ROOT_DIR = 'tesseract/';
 export const OCR_ASSET_DIR = `${OCR_ROOT_DIR}${tesseractPackage.version}-core${corePackage.version}/`;
-export const OCR_LANG_DIR = `${OCR_ROOT_DIR}lang/eng${engPackage.version}-chi_sim${chiSimPackage.version}-chi_tra${chiTraPackage.version}/`;
+/** The @tesseract.js-data package version of each language's file. */
+export const OCR_LANG_VERSIONS: Record<OcrLanguage, string> = { eng: engPackage.version, chi_sim: chiSimPackage.version, chi_tra: chiTraPackage.version };
+/** `tesseract/lang/eng<v>-chi_sim<v>-chi_tra<v>/`: one folder for all (tesseract.js loads every language from one). */
+export const OCR_LANG_DIR = `${OCR_ROOT_DIR}lang/${OCR_LANGUAGES.map((l) => l + OCR_LANG_VERSIONS[l]).join('-')}/`;
 /** tesseract.js/dist/worker.min.js, a classic worker script. */
 export const TESSERACT_WORKER_FILE = 'worker.min.js';
 /** From tesseract.js-core: the wasm inlined in each .wasm.js (one request per core). */
