@@ -142,7 +142,7 @@ describe('describeRepo (any repo id typed by the user)', () => {
     const cases: [string, Record<string, unknown>, Record<string, unknown> | null, string, RegExp][] = [
       ['phi3', { ...llama, model_type: 'phi3', architectures: ['Phi3ForCausalLM'], quantization_config: gptq }, null, 'UNSUPPORTED_MODEL', /Model type "phi3"/],
       ['three-bit', { ...llama, quantization_config: { ...gptq, bits: 3 } }, null, 'UNSUPPORTED_QUANTIZATION', /bits=3/],
-      ['yarn', { ...llama, model_type: 'qwen2', rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 }, quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'gemm', zero_point: true } }, null, 'UNSUPPORTED_MODEL', /yarn/],
+      ['longrope', { ...llama, model_type: 'qwen2', rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] }, quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'gemm', zero_point: true } }, null, 'UNSUPPORTED_MODEL', /longrope/],
       ['bnb', { ...llama, quantization_config: { quant_method: 'bitsandbytes', load_in_4bit: true } }, null, 'UNSUPPORTED_QUANTIZATION', /bitsandbytes/i],
       // quantize_config.json wins over config.json's block, as in the loader: its 3 bits are what would be loaded.
       ['precedence', { ...llama, quantization_config: gptq }, { ...gptq, bits: 3 }, 'UNSUPPORTED_QUANTIZATION', /bits=3/],
