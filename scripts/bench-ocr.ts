@@ -1,7 +1,8 @@
 // Seconds per page of OCR in Node (pdf.js render + Tesseract in its worker thread), one recogniser per
 // language set, warmed up first (the worker and language data load once per session; that time is printed
 // separately). Pages: the scanned fixture (issue7229.pdf, 200 dpi JPEG, Russian/English form, eng) and
-// generated full Letter pages of text at 300 dpi (English with eng; Chinese with chi_sim and chi_sim+eng).
+// generated full Letter pages of text at 300 dpi (English with eng; Chinese with chi_sim and chi_sim+eng; Traditional
+// Chinese with eng+chi_tra and, for comparison, chi_sim).
 //   node --import ./scripts/node20-polyfills.mjs --import tsx scripts/bench-ocr.ts [--fixture-only]
 // The machine's load average is printed with the numbers: on a shared machine wall seconds are upper bounds;
 // "CPU s" (this process, main + worker threads) depends less on other load.
@@ -21,6 +22,8 @@ const EN_SENTENCES = [
   'The recognised words keep their boxes, so a passage can be highlighted on the page later.',
 ];
 const ZH_SENTENCES = ['扫描的文件只有图像，搜索引擎无法直接读取。', '光学字符识别先找出文字行，再逐行识别每个字符，', '识别出的文字保留位置，以后可以在页面上高亮显示。'];
+/** The same in Traditional characters (Taiwan wording). */
+const ZH_TW_SENTENCES = ['掃描的檔案只有影像，搜尋引擎無法直接讀取。', '光學字元辨識先找出文字行，再逐行辨識每個字元，', '辨識出的文字保留位置，以後可以在頁面上醒目顯示。'];
 
 function fullPage(sentences: string[], lines: number, font: string, sizePt: number): { pdf: Uint8Array; text: string } {
   const out: string[] = [];
@@ -75,5 +78,8 @@ if (!process.argv.includes('--fixture-only')) {
   const zh = fullPage(ZH_SENTENCES, 30, '"WenQuanYi Zen Hei"', 12);
   await bench('Letter page, Chinese, 300 dpi, 30 lines', zh.pdf, ['chi_sim'], { text: zh.text, kind: 'char' });
   await bench('Letter page, Chinese, 300 dpi, 30 lines', zh.pdf, ['chi_sim', 'eng'], { text: zh.text, kind: 'char' });
+  const tw = fullPage(ZH_TW_SENTENCES, 30, '"WenQuanYi Zen Hei"', 12);
+  await bench('Letter page, Traditional Chinese, 300 dpi', tw.pdf, ['eng', 'chi_tra'], { text: tw.text, kind: 'char' });
+  await bench('Letter page, Traditional Chinese, 300 dpi', tw.pdf, ['chi_sim'], { text: tw.text, kind: 'char' });
 }
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
