@@ -69,4 +69,24 @@ describe('cli extract --ocr', () => {
     expect(charRecall(CHINESE_SCANNED.join(''), out.pages[3].text)).toBeGreaterThanOrEqual(0.85);
     expect(out.warnings).toContain('Page 4 has text recognised by OCR (eng+chi_sim); recognised text can contain mistakes, so check quotes against the page.');
   }, 240_000);
+
+  it('without --ocr-lang, a scan with no text to judge by is read in the languages its first page reads best with: Traditional Chinese in eng+chi_tra, English in eng', async () => {
+    const dir = makeTempDir('pdf-ocr-cli-trial-');
+    const traditional = join(dir, 'traditional.pdf');
+    const lines = ['這本手冊介紹港口和燈塔的日常工作。', '颱風來臨前，漁船都要回到港內避風。', '燈塔的光每十五秒閃一次。'];
+    const second = ['港口辦公室每天早上七點開門，', '最後一班渡輪離開碼頭後關門。'];
+    const page = (l: string[]) => ({ scan: scanText({ lines: l, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 320, heightPt: 110 }) });
+    writeFileSync(traditional, buildScanPdf([page(lines), page(second)]));
+    const english = join(dir, 'english.pdf');
+    writeFileSync(english, buildScanPdf([{ scan: scanText({ lines: SCANNED, font: '"DejaVu Sans"', sizePt: 12, dpi: 200, widthPt: 400, heightPt: 120 }) }]));
+    const [tw, en] = [await cli(['extract', '--pdf', traditional, '--ocr']), await cli(['extract', '--pdf', english, '--ocr'])];
+    expect(tw.code).toBe(0);
+    const out = JSON.parse(tw.stdout);
+    expect(out.pages.map((p: { page: number }) => p.page)).toEqual([1, 2]);
+    expect(out.warnings).toContain('Pages 1–2 have text recognised by OCR (eng+chi_tra); recognised text can contain mistakes, so check quotes against the page.');
+    expect(charRecall(lines.join(''), out.pages[0].text)).toBeGreaterThanOrEqual(0.85);
+    expect(charRecall(second.join(''), out.pages[1].text)).toBeGreaterThanOrEqual(0.85);
+    expect(en.code).toBe(0);
+    expect(JSON.parse(en.stdout).warnings).toEqual(['Page 1 has text recognised by OCR (eng); recognised text can contain mistakes, so check quotes against the page.']);
+  }, 240_000);
 });

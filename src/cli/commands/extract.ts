@@ -4,14 +4,15 @@
 // With --ocr, pages without a text layer (and pages whose text layer is garbled) are recognised with Tesseract
 // and every page says where its text came from: "source": "text" (pdf.js) or "ocr" (then also "confidence").
 // Without --ocr-lang the PDF's own text decides (eng+chi_sim when it is Chinese, eng+chi_tra when that Chinese is
-// Traditional: ocr-language-guess.ts), else eng.
+// Traditional: ocr-language-guess.ts); a scan with no text to judge by is read with eng, unless its first page
+// reads better with eng+chi_sim or eng+chi_tra (ocr-language-trial.ts).
 // Without --ocr a scan fails with NO_TEXT. Failures (PASSWORD_REQUIRED, BAD_PASSWORD, NO_TEXT, NOT_PDF,
 // PDF_UNREADABLE, OCR_FAILED, ...) go through main.ts: {"error": {code, message}} and exit status 2.
 import { AppError } from '../../shared/errors';
 import { extractPdf } from '../../pdf/extract';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
-import { parseOcrLanguages, type OcrLanguage, type OcrProgress } from '../../pdf/ocr-types';
+import { parseOcrLanguages, type OcrLanguage, type OcrPage, type OcrProgress } from '../../pdf/ocr-types';
 import type { ExtractResult } from '../../pdf/types';
 import { checkArgs, type CliArgs, type CommandSpec } from '../args';
 import { readPdfArg } from '../pdf-file';
@@ -76,21 +77,36 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, ch
     if (!(e instanceof AppError && e.code === 'NO_TEXT')) throw e;
     result = null; // a scan: recognise every page
   }
-  const languages = chosen ?? (result ? ocrLanguagesFromText(result.pages) : null) ?? ['eng'];
+  const fromText = result ? ocrLanguagesFromText(result.pages) : null;
+  let languages = chosen ?? fromText ?? ['eng'];
   // Loaded only here: the plain path never touches tesseract.js.
   const { ocrPdf } = await import('../../pdf/ocr-node');
-  const pageCount = result?.pageCount;
-  const wanted = result ? pagesNeedingOcr(result, result.pageCount, { garbled: true }) : undefined;
+  let pageCount = result?.pageCount;
+  let wanted = result ? pagesNeedingOcr(result, result.pageCount, { garbled: true }) : undefined;
   // A long scan takes minutes: on a terminal, say which page is being recognised (stderr; stdout stays JSON).
   const onProgress = process.stderr.isTTY
     ? (p: OcrProgress) => {
         if (p.stage === 'rendering') process.stderr.write(`OCR: page ${p.page} (${p.index + 1} of ${p.count})\n`);
       }
     : undefined;
-  const ocr =
-    wanted && wanted.length === 0
-      ? { pages: [], failed: [], pageCount: pageCount ?? 0 }
-      : await ocrPdf(data, { languages, ...(wanted ? { pages: wanted } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
+  const read = (langs: OcrLanguage[], pages: number[] | undefined) =>
+    ocrPdf(data, { languages: langs, ...(pages ? { pages } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
+  // Nothing says which languages (no --ocr-lang, no text to judge by): the first page read tells.
+  let trialPage: OcrPage | null = null;
+  if (!chosen && !fromText && (!wanted || wanted.length > 0)) {
+    const first = wanted ? wanted[0] : 1;
+    const { pickOcrLanguages } = await import('../../pdf/ocr-language-trial');
+    const trial = await pickOcrLanguages(languages, async (langs) => {
+      const one = await read(langs, [first]);
+      pageCount = one.pageCount;
+      return one.pages[0] ?? null;
+    });
+    languages = trial.languages;
+    trialPage = trial.page;
+    if (trialPage) wanted = (wanted ?? Array.from({ length: pageCount ?? 0 }, (_, i) => i + 1)).filter((n) => n !== first);
+  }
+  const rest = wanted && wanted.length === 0 ? { pages: [], failed: [], pageCount: pageCount ?? 0 } : await read(languages, wanted);
+  const ocr = trialPage ? { ...rest, pages: [trialPage, ...rest.pages].sort((a, b) => a.page - b.page) } : rest;
   const merged = mergeOcrPages(result, ocr.pages, result?.pageCount ?? ocr.pageCount, ocr.failed);
   const confidence = new Map(ocr.pages.map((p) => [p.page, p.confidence]));
   return {

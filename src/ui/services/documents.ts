@@ -7,6 +7,7 @@ import type { ExtractedPage, ExtractResult } from '../../pdf/types';
 import { mergeOcrPages, pagesNeedingOcr } from '../../pdf/ocr-merge';
 import { tesseractOrder, type OcrLanguage, type OcrPage } from '../../pdf/ocr-types';
 import { documentOcrLanguages, ocrLanguagesFromText } from '../../pdf/ocr-language-guess';
+import { pickOcrLanguages } from '../../pdf/ocr-language-trial';
 import { contentHash } from '../../retrieval/content-hash';
 import { isQuotaError, refusedWriteReason } from '../../store/backend';
 import { IdbStore } from '../../retrieval/idb-store';
@@ -19,7 +20,7 @@ import { extractInWorker } from './extract-pdf';
 import { BytesCache } from './bytes-cache';
 import { ocrStore } from './ocr-store';
 import { ifDocumentFree, withDocumentLock } from './document-lock';
-import { countPages, defaultOcrLanguages, runOcr } from './ocr-runner';
+import { countPages, defaultOcrLanguages, releaseOtherRecognisers, runOcr } from './ocr-runner';
 
 export type DocStatus = 'extracting' | 'recognising' | 'indexing' | 'ready' | 'needs-password' | 'failed';
 
@@ -521,7 +522,10 @@ export class DocumentsService {
     const rec = this.doc(docId);
     // Unless chosen: the UI language's, plus Chinese when the document's own text is Chinese (a scanned cover of a
     // Chinese manual, read in an English UI), in the script of that text.
-    const languages = tesseractOrder(rec?.ocrLanguages ?? documentOcrLanguages(defaultOcrLanguages(), ocrLanguagesFromText(res?.pages ?? [])));
+    const fromText = ocrLanguagesFromText(res?.pages ?? []);
+    let languages = tesseractOrder(rec?.ocrLanguages ?? documentOcrLanguages(defaultOcrLanguages(), fromText));
+    // Nothing chose them (no setting, no text to judge by): the first page read tells (ocr-language-trial.ts).
+    const byTrial = !rec?.ocrLanguages && fromText === null;
     const pageCount = res?.pageCount ?? (await countPages(bytes, password));
     const need = pagesNeedingOcr(res, pageCount, { garbled: Boolean(rec?.ocrGarbled) });
     if (res && need.length === 0) {
@@ -544,19 +548,45 @@ export class DocumentsService {
       const controller = new AbortController();
       this.ocrRuns.set(docId, controller);
       this.patchDoc(docId, { status: 'recognising', pageCount, progress: { done: 0, total: todo.length }, ocrPage: { page: todo[0], fraction: 0 }, ocrPending: undefined });
+      const keep = (p: OcrPage) => {
+        done.set(p.page, p);
+        if (this.doc(docId)) saves.push(ocrStore.savePage(docId, languages, p).catch(() => void unsaved.push(p.page)));
+      };
       try {
-        const out = await runOcr(bytes, {
-          pages: todo,
-          languages,
-          ...(password !== undefined ? { password } : {}),
-          signal: controller.signal,
-          onProgress: (p) => this.patchDoc(docId, { progress: { done: p.index, total: p.count }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
-          onPage: (p: OcrPage) => {
-            done.set(p.page, p);
-            if (this.doc(docId)) saves.push(ocrStore.savePage(docId, languages, p).catch(() => void unsaved.push(p.page)));
-          },
-        });
-        failed = out.failed;
+        let left = todo;
+        if (byTrial && done.size === 0) {
+          const first = todo[0];
+          const trial = await pickOcrLanguages(languages, async (langs) => {
+            const one = await runOcr(bytes, {
+              pages: [first],
+              languages: langs,
+              ...(password !== undefined ? { password } : {}),
+              signal: controller.signal,
+              onProgress: (p) => this.patchDoc(docId, { progress: { done: 0, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
+            });
+            return one.pages[0] ?? null;
+          });
+          if (trial.languages.join('+') !== languages.join('+')) {
+            languages = trial.languages;
+            this.patchDoc(docId, { ocrLanguages: languages }, true);
+          }
+          if (trial.readings > 1) releaseOtherRecognisers(languages);
+          if (trial.page) {
+            keep(trial.page);
+            left = todo.slice(1);
+          }
+        }
+        if (left.length > 0) {
+          const out = await runOcr(bytes, {
+            pages: left,
+            languages,
+            ...(password !== undefined ? { password } : {}),
+            signal: controller.signal,
+            onProgress: (p) => this.patchDoc(docId, { progress: { done: todo.length - left.length + p.index, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
+            onPage: keep,
+          });
+          failed = out.failed;
+        }
       } catch (e) {
         if (AppError.from(e).code !== 'ABORTED') {
           await Promise.all(saves); // written before the document's lock is let go

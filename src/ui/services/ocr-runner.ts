@@ -10,6 +10,8 @@ import { mapOpenError } from '../../pdf/pdf-errors';
 import { openPdf, pdfjs } from '../pdfjs-main';
 
 const recognisers = new Map<string, TesseractRecogniser>();
+/** Runs using each recogniser now (by language set). */
+const users = new Map<string, number>();
 /** A minute after the last run the workers are ended: a Tesseract worker holds ~100 MB of wasm memory. */
 const IDLE_DISPOSE_MS = 60_000;
 let running = 0;
@@ -18,6 +20,19 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
 function disposeIdle(): void {
   for (const r of recognisers.values()) void r.dispose();
   recognisers.clear();
+}
+
+/**
+ * Ends the recognisers no run is using, but the one for `keep`: after a language trial (ocr-language-trial.ts)
+ * the sets that lost would otherwise hold ~100 MB each until the app has been idle for a minute.
+ */
+export function releaseOtherRecognisers(keep: readonly OcrLanguage[]): void {
+  const kept = tesseractOrder(keep).join('+');
+  for (const [key, r] of recognisers) {
+    if (key === kept || (users.get(key) ?? 0) > 0) continue;
+    void r.dispose();
+    recognisers.delete(key);
+  }
 }
 
 function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
@@ -61,6 +76,8 @@ export interface RunOcrOptions {
 export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<RecognisePagesResult & { pageCount: number }> {
   running++;
   clearTimeout(idleTimer);
+  const key = tesseractOrder(opts.languages).join('+');
+  users.set(key, (users.get(key) ?? 0) + 1);
   const task = openPdf(bytes, opts.password);
   try {
     const doc = await task.promise.catch((e: unknown) => {
@@ -79,6 +96,7 @@ export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<Re
     return { ...res, pageCount: doc.numPages };
   } finally {
     await task.destroy().catch(() => undefined);
+    users.set(key, (users.get(key) ?? 1) - 1);
     if (--running === 0) idleTimer = setTimeout(disposeIdle, IDLE_DISPOSE_MS);
   }
 }
