@@ -552,20 +552,21 @@ export class DocumentsService {
         done.set(p.page, p);
         if (this.doc(docId)) saves.push(ocrStore.savePage(docId, languages, p).catch(() => void unsaved.push(p.page)));
       };
+      // `offset`: pages of `todo` already read before these (the progress counts over all of them).
+      const read = (pages: number[], langs: OcrLanguage[], offset: number, onPage?: (p: OcrPage) => void) =>
+        runOcr(bytes, {
+          pages,
+          languages: langs,
+          ...(password !== undefined ? { password } : {}),
+          signal: controller.signal,
+          onProgress: (p) => this.patchDoc(docId, { progress: { done: offset + p.index, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
+          ...(onPage ? { onPage } : {}),
+        });
       try {
         let left = todo;
         if (byTrial && done.size === 0) {
           const first = todo[0];
-          const trial = await pickOcrLanguages(languages, async (langs) => {
-            const one = await runOcr(bytes, {
-              pages: [first],
-              languages: langs,
-              ...(password !== undefined ? { password } : {}),
-              signal: controller.signal,
-              onProgress: (p) => this.patchDoc(docId, { progress: { done: 0, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
-            });
-            return one.pages[0] ?? null;
-          });
+          const trial = await pickOcrLanguages(languages, async (langs) => (await read([first], langs, 0)).pages[0] ?? null);
           if (trial.languages.join('+') !== languages.join('+')) {
             languages = trial.languages;
             this.patchDoc(docId, { ocrLanguages: languages }, true);
@@ -576,17 +577,7 @@ export class DocumentsService {
             left = todo.slice(1);
           }
         }
-        if (left.length > 0) {
-          const out = await runOcr(bytes, {
-            pages: left,
-            languages,
-            ...(password !== undefined ? { password } : {}),
-            signal: controller.signal,
-            onProgress: (p) => this.patchDoc(docId, { progress: { done: todo.length - left.length + p.index, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
-            onPage: keep,
-          });
-          failed = out.failed;
-        }
+        if (left.length > 0) failed = (await read(left, languages, todo.length - left.length, keep)).failed;
       } catch (e) {
         if (AppError.from(e).code !== 'ABORTED') {
           await Promise.all(saves); // written before the document's lock is let go
