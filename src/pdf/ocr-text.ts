@@ -29,10 +29,22 @@ export function isCjkChar(ch: string | undefined): boolean {
 }
 
 const PUNCTUATION_ONLY = /^\p{P}+$/u;
+/** ASCII marks as Chinese text writes them (full width). */
+const FULL_WIDTH: Record<string, string> = { ',': '，', ';': '；', ':': '：', '!': '！', '?': '？' };
+
+/**
+ * Punctuation read as a word of its own after Chinese, as Chinese writes it: chi_tra reads a full-width comma as
+ * ",", and a full stop as ",。" (a comma never comes right before a full stop).
+ */
+function chinesePunctuation(word: string): string {
+  const marks = word.replace(/^,(?=[。．.])/u, '');
+  return Array.from(marks, (ch) => FULL_WIDTH[ch] ?? ch).join('');
+}
 
 /**
  * Joins a line's words: a space between words, none where both neighbours are CJK, and none around a word of
- * punctuation alone next to CJK (chi_tra reads a full-width comma as its own word ","; "影像 , 沒有" → "影像,沒有").
+ * punctuation alone next to CJK (chi_tra reads a full-width comma as its own word ","; "影像 , 沒有" → "影像，沒有":
+ * after CJK such a word is written full width).
  */
 export function joinLineWords(words: readonly string[]): string {
   let line = '';
@@ -44,7 +56,7 @@ export function joinLineWords(words: readonly string[]): string {
     const attach = isCjkChar(last) && (isCjkChar(w[0]) || punctuation);
     if (line && !attach && !(punctuationAfterCjk && isCjkChar(w[0]))) line += ' ';
     punctuationAfterCjk = punctuation && (attach || punctuationAfterCjk);
-    line += w;
+    line += punctuation && attach ? chinesePunctuation(w) : w;
   }
   return line;
 }
@@ -84,7 +96,9 @@ export function pageFromTesseract(blocks: readonly TesseractBlockLike[] | null |
         const texts: string[] = [];
         const kept = line.words.filter((w) => w.text.trim());
         kept.forEach((w, i) => {
-          const text = w.text.trim();
+          const raw = w.text.trim();
+          // The word keeps the page text's form of a mark after Chinese (the highlight matches one against the other).
+          const text = i > 0 && PUNCTUATION_ONLY.test(raw) && isCjkChar(texts[i - 1].at(-1)) ? chinesePunctuation(raw) : raw;
           texts.push(text);
           const y0 = line.bbox ? Math.min(line.bbox.y0, w.bbox.y0) : w.bbox.y0;
           const y1 = line.bbox ? Math.max(line.bbox.y1, w.bbox.y1) : w.bbox.y1;

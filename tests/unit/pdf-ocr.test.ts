@@ -42,7 +42,9 @@ describe('OCR text assembly', () => {
     expect(joinLineWords(['扫描', '的', '文件', '，', '共', '3', '页'])).toBe('扫描的文件，共 3 页');
     expect(joinLineWords(['PDF', '文件'])).toBe('PDF 文件');
     // Punctuation read as a word of its own (chi_tra's commas) joins the Chinese on either side; not English.
-    expect(joinLineWords(['影像', ',', '沒有', '文字層', ',。'])).toBe('影像,沒有文字層,。');
+    // … written full width after Chinese, and ",。" (chi_tra's reading of a full stop) is the full stop.
+    expect(joinLineWords(['影像', ',', '沒有', '文字層', ',。'])).toBe('影像，沒有文字層。');
+    expect(joinLineWords(['是否', '?', 'PDF', ':', 'yes'])).toBe('是否？ PDF : yes');
     expect(joinLineWords(['yes', '-', 'no', ','])).toBe('yes - no ,');
   });
 
@@ -62,6 +64,10 @@ describe('OCR text assembly', () => {
     expect(out.words[3]).toMatchObject({ x0: 100, x1: 120 });
     expect(out.words[5]).toMatchObject({ x0: 0, y0: 50, x1: 25, y1: 65 });
     expect(out.confidence).toBe(90);
+    // A mark read as its own word after Chinese is full width in the words too, as in the text.
+    const marks = pageFromTesseract([{ paragraphs: [{ lines: [line([w('影像', 0), w(',', 50), w('沒有', 60), w(',。', 110)])] }] }], 1);
+    expect(marks.text).toBe('影像，沒有。');
+    expect(marks.words.map((x) => x.text)).toEqual(['影像', '，', '沒有', '。']);
   });
 
   it('accepts eng, chi_sim, chi_tra and English with either, and rejects other languages', () => {
