@@ -36,8 +36,7 @@ function yarnInvFreq(inv: Float32Array, dim: number, base: number, s: YarnRopeSc
   if (high === low) high += 0.001;
   for (let i = 0; i < inv.length; i++) {
     const ramp = Math.min(Math.max((i - low) / (high - low), 0), 1); // 0: keep, 1: interpolate
-    const keep = 1 - ramp;
-    inv[i] = (inv[i] / s.factor) * (1 - keep) + inv[i] * keep;
+    inv[i] = (inv[i] / s.factor) * ramp + inv[i] * (1 - ramp);
   }
 }
 
