@@ -62,7 +62,8 @@ export function ropeScalingForGguf(cfg: LlamaConfig, arch: string): { kv: [strin
     };
   }
   if (s.type === 'yarn') {
-    // llama.cpp always rounds the ramp's ends to whole dimensions and derives the magnitude from the factor.
+    // llama.cpp always rounds the ramp's ends to whole dimensions and derives the magnitude from the factor, as
+    // 1 + 0.1·ln(factor) for any factor (config.ts yarnMscale, HF's, is 1 below a factor of 1: not the same here).
     if (!s.truncate) throw new AppError('UNSUPPORTED_MODEL', 'GGUF export: YaRN with rope_scaling.truncate false has no llama.cpp equivalent.');
     if (Math.abs(s.attentionFactor - (0.1 * Math.log(s.factor) + 1)) > 1e-6) {
       throw new AppError('UNSUPPORTED_MODEL', `GGUF export: a YaRN attention factor (${s.attentionFactor}) other than 0.1·ln(factor) + 1 is not written.`);
