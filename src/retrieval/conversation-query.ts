@@ -40,7 +40,8 @@ export function conversationTerms(
     const best = [...tf].map(([t, n]) => [t, n * idf(t)] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     set(best.slice(0, ANSWER_TERMS).map(([t]) => t), w);
   };
-  add(question, 1);
+  const own = new Set(terms(question));
+  set(own, 1);
   const recent = history.slice(-HISTORY_TURNS).reverse();
   recent.forEach((turn, k) => {
     const decay = questionWeight ** k;
@@ -49,7 +50,6 @@ export function conversationTerms(
   });
   const cap = config.historyMassCap ?? 0;
   if (cap > 0) {
-    const own = new Set(terms(question));
     let ownMass = 0;
     for (const t of own) ownMass += idf(t);
     let historyMass = 0;
