@@ -17,7 +17,8 @@ const haveFixtures = [ENCRYPTED, SCAN, TEXT].every((f) => existsSync(f));
 if (!haveFixtures) console.warn(`skipping cli ask PDF tests: fixture PDFs not found in ${fixtures}`);
 
 // An empty model cache: lexical search, nothing downloaded.
-const emptyCache = makeTempDir('pdfchat-no-models-');
+// Made only when the tests run: a file whose tests are all skipped runs no afterAll to remove it.
+const emptyCache = !haveFixtures ? '' : makeTempDir('pdfchat-no-models-');
 
 function ask(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -18,7 +18,8 @@ const skipReason = !haveFixtures
 if (skipReason) console.warn(`skipping cli ask tests: ${skipReason}`);
 
 // An empty model cache: the command must fall back to lexical search and say so, never download.
-const emptyCache = makeTempDir('pdfchat-no-models-');
+// Made only when the tests run: a file whose tests are all skipped runs no afterAll to remove it.
+const emptyCache = skipReason ? '' : makeTempDir('pdfchat-no-models-');
 
 function ask(args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
