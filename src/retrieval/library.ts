@@ -296,12 +296,20 @@ export class DocumentLibrary {
     try {
       const got = chunks.length > 0 ? await this.embedders.get(modelId) : { embedder: null, reason: 'the document has no text' };
       throwIfAborted(signal);
+      let embedFailure: string | undefined;
       if (got.embedder) {
-        vectors = before && before.profile === profileKey(got.embedder.profile) && before.data.length === existing!.chunks.length * before.dim
-          ? await embedNewChunks(got.embedder, modelId, chunks, existing!.chunks, before, name, opts)
-          : await embedChunks(got.embedder, modelId, chunks, name, opts);
+        try {
+          vectors = before && before.profile === profileKey(got.embedder.profile) && before.data.length === existing!.chunks.length * before.dim
+            ? await embedNewChunks(got.embedder, modelId, chunks, existing!.chunks, before, name, opts)
+            : await embedChunks(got.embedder, modelId, chunks, name, opts);
+        } catch (e) {
+          // The embedder failed (its worker died or got stuck, the model threw): the document is kept, searched by
+          // keywords, saying why; embedLexicalOnly() gives it vectors later. A cancel or a removal is still that.
+          if (signal?.aborted || removed()) throw e;
+          embedFailure = `embedding failed: ${AppError.from(e).message}`;
+        }
       }
-      meta = metaWith(vectors ? modelId : null, got.embedder ? undefined : got.reason);
+      meta = metaWith(vectors ? modelId : null, got.embedder ? embedFailure : got.reason);
       throwIfAborted(signal);
       stopIfRemoved();
       // After the interim index, the vectors (if any) and then the meta that says they are there: the store never
@@ -398,7 +406,14 @@ export class DocumentLibrary {
       const got = await this.embedders.get(modelId);
       throwIfAborted(opts.signal);
       if (!got.embedder) continue;
-      const vectors = await embedChunks(got.embedder, modelId, doc.chunks, doc.meta.name, opts);
+      let vectors: StoredVectors;
+      try {
+        vectors = await embedChunks(got.embedder, modelId, doc.chunks, doc.meta.name, opts);
+      } catch (e) {
+        // The embedder failed: this document stays keyword-only (as it was) and the next ones are tried.
+        if (opts.signal?.aborted) throw e;
+        continue;
+      }
       // Removed while it was embedded, or indexed anew (its chunks are not these): nothing of it is written back.
       if (removedMeanwhile() || this.docs.get(docId) !== doc) continue;
       const meta: StoredMeta = { ...doc.meta, embeddingModel: modelId };
@@ -493,7 +508,14 @@ export class DocumentLibrary {
       }
       const profile = profileKey(got.embedder.profile);
       cosineFloors.set(modelId, got.embedder.profile.confidentCosine);
-      const [qv] = await got.embedder.embedQueries([conversationQueryText(query, history)]);
+      let qv: Float32Array;
+      try {
+        [qv] = await got.embedder.embedQueries([conversationQueryText(query, history)]);
+      } catch (e) {
+        // The embedder failed (its worker died or got stuck): the question is answered by keywords, saying why.
+        failures.push(`embedding the question failed: ${AppError.from(e).message}`);
+        continue;
+      }
       // Only vectors made with this embedder's profile are compared with its query vector.
       const hits = this.dense.search(modelId, profile, qv, Math.max(CANDIDATES, topK), scope);
       const other = this.dense.otherProfile(modelId, profile, scope).length;

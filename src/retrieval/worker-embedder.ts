@@ -7,12 +7,46 @@
 // so a load whose AbortSignal fires — or terminate() — stops the worker: its downloads end at once, every call
 // still waiting is rejected with ABORTED, and the next call starts a fresh worker. transformers.js writes a file
 // to the browser cache only after reading all of it, so a stopped download leaves no partial file there.
+//
+// A worker that dies (its 'error' event: out of memory, a wasm abort) or is alive but stuck (no answer to the
+// heartbeat's pings for 30 s while calls wait on it: src/shared/heartbeat.ts) is stopped, every waiting call
+// rejects with WORKER_FAILED, and until configure() is called again (the user turns semantic search on again) or
+// the page is reloaded every model is unavailable with that reason — get() says so at once, so searches and
+// indexing go on by keywords instead of waiting on a worker that failed (the library keeps documents whose
+// embedding failed, keyword-only: library.ts).
 import { profiledEmbedder, type Embedder, type EmbedderProvider } from './embedder';
 import { embeddingProfile } from './embedding-profile';
 import type { EmbedderRequest, EmbedderResponse, WorkerSetup } from './embedder-protocol';
 import { ortWasmPaths } from './ort-assets';
 import { AppError, throwIfAborted } from '../shared/errors';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from '../shared/heartbeat';
 import type { Progress } from '../shared/progress';
+import type { FailureEndpoint, MessageEndpoint } from '../worker/protocol';
+
+/** A started embedder worker as the provider uses it: a Worker, or (tests) a worker thread's port. */
+export type EmbedderEndpoint = MessageEndpoint & FailureEndpoint & { terminate(): void };
+
+/** Starts the embedder worker (browser; bundled by Vite as a module worker). */
+export function createEmbedderWorker(): EmbedderEndpoint {
+  return new Worker(new URL('./embedder.worker.ts', import.meta.url), { type: 'module', name: 'pdfchat-embedder' });
+}
+
+/** What waiting calls reject with, and later ones are told, after the worker died. */
+function embedderCrashed(ev: Event): AppError {
+  const reason = (ev as Partial<ErrorEvent>).message;
+  return new AppError('WORKER_FAILED', `The embedding model stopped unexpectedly${reason ? ` (${reason})` : ''}. Search goes on by keywords; reload the page to try semantic search again.`, {
+    event: ev.type,
+    ...(reason ? { reason } : {}),
+  });
+}
+
+/** … after it was silent for `silentMs` while calls waited on it (stuck). */
+function embedderUnresponsive(silentMs: number): AppError {
+  return new AppError('WORKER_FAILED', `The embedding model stopped responding (nothing from it for ${Math.round(silentMs / 1000)} s). Search goes on by keywords; reload the page to try semantic search again.`, {
+    reason: 'unresponsive',
+    silentMs,
+  });
+}
 
 export interface WorkerEmbedderSettings {
   /** Hub or mirror base URL, e.g. 'https://huggingface.co/'. */
@@ -26,19 +60,46 @@ export interface WorkerEmbedderSettings {
 }
 
 export class WorkerEmbedderProvider implements EmbedderProvider {
-  private worker: Worker | null = null;
+  private worker: { endpoint: EmbedderEndpoint; heartbeat: Heartbeat } | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (m: EmbedderResponse) => void; reject: (e: AppError) => void }>();
   private readonly ready = new Map<string, Promise<void>>();
   /** Model id of each 'load' request still waiting (its progress reports carry the request id). */
   private readonly loading = new Map<number, string>();
 
-  constructor(private settings: WorkerEmbedderSettings) {}
+  /** Why the worker failed (died or stuck): every model is unavailable for that reason until configure(). */
+  private failure: AppError | null = null;
+  private readonly createWorker: () => EmbedderEndpoint;
+  private readonly heartbeatOptions: HeartbeatOptions;
 
-  /** Changes hub/download settings; models that failed to load are tried again with the new ones. */
+  /**
+   * `createWorker`: starts a worker (default: the app's embedder.worker.ts); `heartbeat`: how often it is pinged
+   * while calls wait, and how long it may stay silent.
+   */
+  constructor(
+    private settings: WorkerEmbedderSettings,
+    opts: { createWorker?: () => EmbedderEndpoint; heartbeat?: HeartbeatOptions } = {},
+  ) {
+    this.createWorker = opts.createWorker ?? createEmbedderWorker;
+    this.heartbeatOptions = opts.heartbeat ?? DEFAULT_HEARTBEAT;
+  }
+
+  /**
+   * Changes hub/download settings; models that failed to load are tried again with the new ones, and so is a
+   * worker that failed (a fresh one starts on the next call).
+   */
   configure(settings: WorkerEmbedderSettings): void {
     this.settings = settings;
+    this.failure = null;
   }
+
+  /** Why the worker failed (died or stopped responding), until configure(); null while it works. */
+  get failed(): AppError | null {
+    return this.failure;
+  }
+
+  /** Called when the worker fails (dies or stops responding); not for terminate(). */
+  onFailure: ((error: AppError) => void) | null = null;
 
   /**
    * Loads the model in the worker (downloading it if allowed); throws an AppError: ABORTED when `signal`
@@ -46,6 +107,7 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
    */
   async load(modelId: string, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
+    if (this.failure) throw this.failure;
     let ready = this.ready.get(modelId);
     if (!ready) {
       const setup: WorkerSetup = {
@@ -86,25 +148,38 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     };
   }
 
-  /** Stops the worker (and any model it holds). */
+  /** Stops the worker (and any model it holds); waiting calls reject with ABORTED. */
   terminate(): void {
-    this.worker?.terminate();
+    this.stopWorker(new AppError('ABORTED', 'The embedder was stopped.'));
+  }
+
+  /** The worker died or is stuck: it is stopped, waiting calls reject with `error`, and so do later ones. */
+  private fail(error: AppError): void {
+    this.failure = error;
+    this.stopWorker(error);
+    this.onFailure?.(error);
+  }
+
+  private stopWorker(error: AppError): void {
+    const w = this.worker;
     this.worker = null;
+    w?.heartbeat.end();
+    w?.endpoint.terminate();
     this.ready.clear();
     this.loading.clear();
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const p of waiting) p.reject(new AppError('ABORTED', 'The embedder was stopped.'));
+    for (const p of waiting) p.reject(error);
   }
 
   private request(req: EmbedderRequest, signal?: AbortSignal): Promise<EmbedderResponse> {
+    if (this.failure) return Promise.reject(this.failure);
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<EmbedderResponse>((resolve, reject) => {
       // A cancelled batch is left to finish in the worker; its reply is dropped.
       const onAbort = () => {
-        this.pending.delete(id);
-        this.loading.delete(id);
+        this.settled(id);
         reject(new AppError('ABORTED', 'The operation was cancelled.'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -113,15 +188,31 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
         resolve: (m) => (signal?.removeEventListener('abort', onAbort), resolve(m)),
         reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e)),
       });
-      worker.postMessage({ ...req, id });
+      worker.endpoint.postMessage({ ...req, id });
+      worker.heartbeat.watch();
     });
   }
 
-  private ensureWorker(): Worker {
+  /** Forgets call `id`; the heartbeat rests while no call waits. */
+  private settled(id: number): void {
+    this.pending.delete(id);
+    this.loading.delete(id);
+    if (this.pending.size === 0) this.worker?.heartbeat.idle();
+  }
+
+  private ensureWorker(): { endpoint: EmbedderEndpoint; heartbeat: Heartbeat } {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./embedder.worker.ts', import.meta.url), { type: 'module', name: 'pdfchat-embedder' });
-    w.onmessage = (ev: MessageEvent<EmbedderResponse>) => {
+    const endpoint = this.createWorker();
+    const heartbeat = new Heartbeat(
+      () => endpoint.postMessage({ type: 'ping', id: this.nextId++ } satisfies EmbedderRequest),
+      (silentMs) => this.worker?.endpoint === endpoint && this.fail(embedderUnresponsive(silentMs)),
+      this.heartbeatOptions,
+    );
+    endpoint.addEventListener('message', (ev: MessageEvent<EmbedderResponse>) => {
+      if (this.worker?.endpoint !== endpoint) return; // a stopped worker's late message
+      heartbeat.heard();
       const m = ev.data;
+      if (m.type === 'pong') return;
       if (m.type === 'progress') {
         const modelId = this.loading.get(m.id);
         if (modelId !== undefined) this.settings.onProgress?.(m.progress, modelId);
@@ -129,21 +220,14 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
       }
       const p = this.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
-      this.loading.delete(m.id);
+      this.settled(m.id);
       if (m.type === 'error') p.reject(AppError.fromJSON(m.error));
       else p.resolve(m);
-    };
-    w.onerror = (ev) => {
-      const err = new AppError('INTERNAL', `The embedder worker failed: ${ev.message}. Reload the page; lexical search keeps working.`);
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      this.loading.clear();
-      this.ready.clear();
-      for (const p of waiting) p.reject(err);
-      this.worker = null;
-    };
-    this.worker = w;
-    return w;
+    });
+    const onFailed = (ev: Event) => this.worker?.endpoint === endpoint && this.fail(embedderCrashed(ev));
+    endpoint.addEventListener('error', onFailed);
+    endpoint.addEventListener('messageerror', onFailed);
+    this.worker = { endpoint, heartbeat };
+    return this.worker;
   }
 }

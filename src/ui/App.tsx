@@ -30,6 +30,8 @@ function Shell() {
   const services = useMemo(() => {
     const semantic = new SemanticSearch();
     const documents = new DocumentsService(semantic);
+    // The embedder worker failed: the search-mode line says so (keyword search, and why).
+    semantic.onFailure = () => void documents.refreshMode();
     const models = new ModelsService();
     const chat = new ChatService({
       search: (q, o) => documents.search(q, o),

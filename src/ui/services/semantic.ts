@@ -11,6 +11,8 @@
 // cancel() stops the download at once (the embedder worker is stopped): back to off, nothing remembered as
 // enabled, no error; a file cut off is not in the cache (transformers.js stores a file once it has all of it),
 // so the next enable() takes what was complete from the cache and downloads the rest again.
+// A worker that dies or gets stuck later (worker-embedder.ts) leaves search keyword-only with that reason, told
+// through onFailure, until a reload or the next enable().
 import { EMBEDDING_MODELS, type Embedder, type EmbedderProvider } from '../../retrieval/embedder';
 import { embeddingProfile } from '../../retrieval/embedding-profile';
 import { WorkerEmbedderProvider } from '../../retrieval/worker-embedder';
@@ -51,7 +53,14 @@ export class SemanticSearch implements EmbedderProvider {
     const enabled = localStorage.getItem(ENABLED_KEY) === ENABLED_VALUE;
     this.state = new Observable<SemanticState>({ status: enabled ? 'on' : 'off', progress: null, error: null });
     this.worker = new WorkerEmbedderProvider({ allowDownload: false, remoteHost: hubBase() });
+    this.worker.onFailure = (e) => this.onFailure?.(e);
   }
+
+  /**
+   * Called when the embedder worker dies or stops responding while semantic search is on: searches and indexing go on
+   * by keywords (the library's mode says why) until the page is reloaded or semantic search is turned on again.
+   */
+  onFailure: ((error: AppError) => void) | null = null;
 
   get enabled(): boolean {
     return this.state.get().status === 'on';
