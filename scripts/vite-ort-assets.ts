@@ -27,7 +27,11 @@ export function ortAssets(): Plugin {
         createReadStream(join(dist, name)).pipe(res);
       });
     },
-    generateBundle() {
+    generateBundle(_options, bundle) {
+      // onnxruntime-web names its wasm with `new URL(…, import.meta.url)`, so Rollup also emits a hashed 27 MB copy
+      // under assets/. It is never fetched (transformers.js is always given the ort/ paths: ort-assets.ts) nor
+      // precached; it is left out of the build.
+      for (const fileName of Object.keys(bundle)) if (/^assets\/ort-wasm[^/]*\.wasm$/.test(fileName)) delete bundle[fileName];
       const dist = ortDistDir();
       for (const name of files) {
         const path = join(dist, name);
