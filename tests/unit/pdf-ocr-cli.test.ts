@@ -89,4 +89,20 @@ describe('cli extract --ocr', () => {
     expect(en.code).toBe(0);
     expect(JSON.parse(en.stdout).warnings).toEqual(['Page 1 has text recognised by OCR (eng); recognised text can contain mistakes, so check quotes against the page.']);
   }, 240_000);
+
+  it('without --ocr-lang, a scan whose first page says too little (a cover with a short title) is judged by the next page: Traditional Chinese in eng+chi_tra, the cover too', async () => {
+    const dir = makeTempDir('pdf-ocr-cli-cover-');
+    const file = join(dir, 'cover.pdf');
+    const lines = ['這本手冊介紹港口和燈塔的日常工作。', '颱風來臨前，漁船都要回到港內避風。', '燈塔的光每十五秒閃一次。'];
+    const cover = { scan: scanText({ lines: ['港口手冊'], font: '"WenQuanYi Zen Hei"', sizePt: 28, dpi: 300, widthPt: 320, heightPt: 200 }) };
+    const body = { scan: scanText({ lines, font: '"WenQuanYi Zen Hei"', sizePt: 12, dpi: 300, widthPt: 320, heightPt: 110 }) };
+    writeFileSync(file, buildScanPdf([cover, body]));
+    const r = await cli(['extract', '--pdf', file, '--ocr']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    // (Judged by the cover alone, the English guess stood and the body came out as Latin letters: recall 0.)
+    expect(out.warnings).toContain('Pages 1–2 have text recognised by OCR (eng+chi_tra); recognised text can contain mistakes, so check quotes against the page.');
+    expect(charRecall(lines.join(''), out.pages[1].text)).toBeGreaterThanOrEqual(0.85);
+    expect(charRecall('港口手冊', out.pages[0].text)).toBeGreaterThanOrEqual(0.75);
+  }, 240_000);
 });

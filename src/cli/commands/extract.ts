@@ -91,22 +91,24 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, ch
     : undefined;
   const read = (langs: OcrLanguage[], pages: number[] | undefined) =>
     ocrPdf(data, { languages: langs, ...(pages ? { pages } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
-  // Nothing says which languages (no --ocr-lang, no text to judge by): the first page read tells.
-  let trialPage: OcrPage | null = null;
+  // Nothing says which languages (no --ocr-lang, no text to judge by): the first pages read tell.
+  let trialPages: OcrPage[] = [];
   if (!chosen && !fromText && (!wanted || wanted.length > 0)) {
-    const first = wanted ? wanted[0] : 1;
-    const { pickOcrLanguages } = await import('../../pdf/ocr-language-trial');
-    const trial = await pickOcrLanguages(languages, async (langs) => {
-      const one = await read(langs, [first]);
+    const { pickOcrLanguages, TRIAL_MAX_PAGES } = await import('../../pdf/ocr-language-trial');
+    // (A scan's page count is known after its first reading; pages past the end are not read.)
+    const first = wanted ?? Array.from({ length: TRIAL_MAX_PAGES }, (_, i) => i + 1);
+    const trial = await pickOcrLanguages(languages, first, async (n, langs) => {
+      const one = await read(langs, [n]);
       pageCount = one.pageCount;
       return one.pages[0] ?? null;
     });
     languages = trial.languages;
-    trialPage = trial.page;
-    if (trialPage) wanted = (wanted ?? Array.from({ length: pageCount ?? 0 }, (_, i) => i + 1)).filter((n) => n !== first);
+    trialPages = trial.pages;
+    const kept = new Set(trialPages.map((p) => p.page));
+    wanted = (wanted ?? Array.from({ length: pageCount ?? 0 }, (_, i) => i + 1)).filter((n) => !kept.has(n));
   }
   const rest = wanted && wanted.length === 0 ? { pages: [], failed: [], pageCount: pageCount ?? 0 } : await read(languages, wanted);
-  const ocr = trialPage ? { ...rest, pages: [trialPage, ...rest.pages].sort((a, b) => a.page - b.page) } : rest;
+  const ocr = trialPages.length > 0 ? { ...rest, pages: [...trialPages, ...rest.pages].sort((a, b) => a.page - b.page) } : rest;
   const merged = mergeOcrPages(result, ocr.pages, result?.pageCount ?? ocr.pageCount, ocr.failed);
   const confidence = new Map(ocr.pages.map((p) => [p.page, p.confidence]));
   return {

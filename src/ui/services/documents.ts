@@ -565,17 +565,17 @@ export class DocumentsService {
       try {
         let left = todo;
         if (byTrial && done.size === 0) {
-          const first = todo[0];
-          const trial = await pickOcrLanguages(languages, async (langs) => (await read([first], langs, 0)).pages[0] ?? null);
+          // (Progress: a trial page counts where it stands in `todo`.)
+          const trial = await pickOcrLanguages(languages, todo, async (n, langs) => (await read([n], langs, todo.indexOf(n))).pages[0] ?? null);
           if (trial.languages.join('+') !== languages.join('+')) {
             languages = trial.languages;
             this.patchDoc(docId, { ocrLanguages: languages }, true);
           }
           if (trial.readings > 1) releaseOtherRecognisers(languages);
-          if (trial.page) {
-            keep(trial.page);
-            left = todo.slice(1);
-          }
+          // The pages the trial read with the chosen languages are kept; the rest (pages it read with a set that lost too).
+          for (const p of trial.pages) keep(p);
+          const kept = new Set(trial.pages.map((p) => p.page));
+          left = todo.filter((n) => !kept.has(n));
         }
         if (left.length > 0) failed = (await read(left, languages, todo.length - left.length, keep)).failed;
       } catch (e) {
