@@ -3,13 +3,17 @@
 // separately). Pages: the scanned fixture (issue7229.pdf, 200 dpi JPEG, Russian/English form, eng) and
 // generated full Letter pages of text at 300 dpi (English with eng; Chinese with chi_sim and chi_sim+eng; Traditional
 // Chinese with eng+chi_tra and, for comparison, chi_sim).
-//   node --import ./scripts/node20-polyfills.mjs --import tsx scripts/bench-ocr.ts [--fixture-only]
+//   node --import ./scripts/node20-polyfills.mjs --import tsx scripts/bench-ocr.ts [--fixture-only] [--parallel N]
+// --parallel N: only the several-workers comparison — four English Letter pages read by one worker and by N at once
+// (src/pdf/ocr.ts; the app and the CLI take N from ocr-parallelism.ts), interleaved (1, N, 1, N), warm workers.
 // The machine's load average is printed with the numbers: on a shared machine wall seconds are upper bounds;
 // "CPU s" (this process, main + worker threads) depends less on other load.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createNodeRecogniser, ocrPdf } from '../src/pdf/ocr-node';
+import { createNodeRecogniser, nodeRasteriser, ocrPdf } from '../src/pdf/ocr-node';
+import { recognisePages } from '../src/pdf/ocr';
+import { getPdfjsEnvironment } from '../src/pdf/pdfjs-env';
 import type { OcrLanguage } from '../src/pdf/ocr-types';
 import { buildScanPdf, charRecall, scanText, wordRecall } from '../tests/unit/pdf-ocr-helpers';
 
@@ -69,7 +73,43 @@ async function bench(name: string, pdf: Uint8Array, languages: OcrLanguage[], re
   }
 }
 
+/** Four pages read by one warm worker and by `n` at once, interleaved: wall seconds and the ratio per round. */
+async function benchParallel(n: number): Promise<void> {
+  const page = fullPage(EN_SENTENCES, 44, '"DejaVu Serif", serif', 10);
+  const scan = scanText({ lines: page.text.split('\n'), font: '"DejaVu Serif", serif', sizePt: 10, dpi: 300, widthPt: 612, heightPt: 792, marginPt: 54 });
+  const pdf = buildScanPdf([{ scan }, { scan }, { scan }, { scan }]);
+  const workers = Array.from({ length: n }, () => createNodeRecogniser(['eng']));
+  try {
+    const tiny = buildScanPdf([{ scan: scanText({ lines: ['warm up'], font: 'sans-serif', sizePt: 12, dpi: 150, widthPt: 100, heightPt: 40, marginPt: 8 }) }]);
+    await Promise.all(workers.map((recogniser) => ocrPdf(tiny, { languages: ['eng'], recogniser })));
+    const time = async (k: number) => {
+      const t0 = performance.now();
+      const env = await getPdfjsEnvironment();
+      const task = env.lib.getDocument({ data: pdf.slice(), verbosity: env.lib.VerbosityLevel.ERRORS });
+      try {
+        const doc = await task.promise;
+        await recognisePages(doc, { pages: [1, 2, 3, 4], recognisers: workers.slice(0, k), rasterise: nodeRasteriser(doc), ops: env.lib.OPS });
+      } finally {
+        await task.destroy();
+      }
+      return (performance.now() - t0) / 1000;
+    };
+    for (let round = 1; round <= 2; round++) {
+      const one = await time(1);
+      const many = await time(n);
+      console.log(`4 Letter pages, eng, round ${round}: 1 worker ${one.toFixed(1)} s, ${n} workers ${many.toFixed(1)} s: ${(one / many).toFixed(2)}x (load ${loadavg()[0].toFixed(1)})`);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.dispose()));
+  }
+}
+
 console.log(`OCR bench: ${cpus().length} CPUs (${cpus()[0]?.model}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const parallelAt = process.argv.indexOf('--parallel');
+if (parallelAt > 0) {
+  await benchParallel(Math.max(2, Number(process.argv[parallelAt + 1]) || 2));
+  process.exit(0);
+}
 if (existsSync(FIXTURE)) await bench('issue7229.pdf (scan, 2 pages)', new Uint8Array(readFileSync(FIXTURE)), ['eng']);
 else console.log(`(fixture ${FIXTURE} absent: skipped)`);
 if (!process.argv.includes('--fixture-only')) {

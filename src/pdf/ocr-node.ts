@@ -5,7 +5,7 @@ import './node-polyfills';
 import { copyFileSync, existsSync, mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AppError } from '../shared/errors';
 import { abortedError, hasPdfHeader, mapOpenError, notPdfError } from './pdf-errors';
@@ -13,6 +13,7 @@ import { getPdfjsEnvironment } from './pdfjs-env';
 import { TesseractRecogniser } from './ocr-engine';
 import { traineddataProblem } from './traineddata-check';
 import { recognisePages, type PageRasteriser, type RecognisePagesResult } from './ocr';
+import { ocrParallelism } from './ocr-parallelism';
 import type { OcrLanguage, OcrPage, OcrProgress } from './ocr-types';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 
@@ -114,8 +115,15 @@ export interface NodeOcrOptions {
   signal?: AbortSignal;
   onProgress?: (p: OcrProgress) => void;
   onPage?: (p: OcrPage) => void;
-  /** Reuse a recogniser across calls (it is not disposed); otherwise one is made and disposed. */
+  /** Reuse a recogniser across calls (it is not disposed); otherwise `parallel` are made and disposed. */
   recogniser?: TesseractRecogniser;
+  /** Without `recogniser`: how many Tesseract workers read pages at once (default 1; at most one per page). */
+  parallel?: number;
+}
+
+/** How many OCR workers `cli extract --ocr` runs (ocr-parallelism.ts: one per core, at most 4). */
+export function defaultOcrParallelism(): number {
+  return ocrParallelism(availableParallelism());
 }
 
 /** Opens `data` with pdf.js (Node) and recognises the pages asked for. */
@@ -134,7 +142,8 @@ export async function ocrPdf(data: Uint8Array, opts: NodeOcrOptions): Promise<Re
     enableXfa: false,
     verbosity: env.lib.VerbosityLevel.ERRORS,
   });
-  const recogniser = opts.recogniser ?? createNodeRecogniser(opts.languages);
+  const own = opts.recogniser ? [] : Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 1, opts.pages?.length ?? Infinity)) }, () => createNodeRecogniser(opts.languages));
+  const recognisers = opts.recogniser ? [opts.recogniser] : own;
   try {
     let doc: PDFDocumentProxy;
     try {
@@ -145,7 +154,7 @@ export async function ocrPdf(data: Uint8Array, opts: NodeOcrOptions): Promise<Re
     const pages = opts.pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1);
     const res = await recognisePages(doc, {
       pages: pages.filter((n) => n >= 1 && n <= doc.numPages),
-      recogniser,
+      recognisers,
       rasterise: nodeRasteriser(doc),
       ops: env.lib.OPS,
       ...(signal ? { signal } : {}),
@@ -154,7 +163,7 @@ export async function ocrPdf(data: Uint8Array, opts: NodeOcrOptions): Promise<Re
     });
     return { ...res, pageCount: doc.numPages };
   } finally {
-    if (!opts.recogniser) await recogniser.dispose();
+    await Promise.all(own.map((r) => r.dispose()));
     await task.destroy().catch(() => undefined);
   }
 }

@@ -3,8 +3,11 @@
 // junk), handed to Tesseract, and turned into page text plus word boxes in page coordinates. A page whose
 // reading looks wrong is read again turned (a page scanned sideways or upside down: ocr-orientation.ts). A page
 // that cannot be rendered, or whose recognition fails, is left out and listed in `failed`; the others go on.
-// Environment-neutral: the caller brings the recogniser (ocr-node.ts / ocr-browser.ts) and the rasteriser
+// Environment-neutral: the caller brings the recognisers (ocr-node.ts / ocr-browser.ts) and the rasteriser
 // (how a rendered page becomes PNG bytes differs between @napi-rs/canvas in Node and a DOM canvas).
+// Several recognisers (each a Tesseract worker, one core's work) read that many pages at once: each takes the next
+// page not yet started, so pages finish in about their order but not exactly; `pages` comes back in page order.
+// How many: ocr-parallelism.ts.
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/types/src/display/api';
 import type { OcrRecogniser } from './ocr-engine';
 import { isOcrStartFailure, ocrAbortedError } from './ocr-engine';
@@ -20,7 +23,8 @@ export type PageRasteriser = (page: PDFPageProxy, scale: number) => Promise<Uint
 export interface RecognisePagesOptions {
   /** 1-based physical page numbers to recognise, in order. */
   pages: readonly number[];
-  recogniser: OcrRecogniser;
+  /** One or more recognisers for the same languages; as many pages are read at once (at most one per page). */
+  recognisers: readonly OcrRecogniser[];
   rasterise: PageRasteriser;
   /** pdf.js's OPS table (the same in every build), to find the page's images. */
   ops: Pdfjs['OPS'];
@@ -46,93 +50,141 @@ export const OCR_MAX_DPI = 300;
 export const OCR_MAX_PIXELS = 16_000_000;
 
 export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePagesOptions): Promise<RecognisePagesResult> {
-  const { signal, recogniser } = opts;
+  const { signal } = opts;
+  if (opts.recognisers.length === 0) throw new RangeError('recognisePages needs at least one recogniser');
   const labels = await doc.getPageLabels().catch(() => null);
   const out: (OcrPage & OcrPageOrientation)[] = [];
   const failed: number[] = [];
   const count = opts.pages.length;
-  for (let index = 0; index < count; index++) {
-    const n = opts.pages[index];
-    if (signal?.aborted) throw ocrAbortedError();
-    const progress = (stage: OcrProgress['stage'], pageFraction: number) => opts.onProgress?.({ page: n, index, count, pageFraction, stage });
-    progress('rendering', 0);
-    let page: PDFPageProxy;
-    let png: Uint8Array;
-    let scale: number;
-    let dpi: number;
-    try {
-      page = await doc.getPage(n);
-      dpi = await ocrDpi(page, opts.ops);
-      const base = page.getViewport({ scale: 1 });
-      scale = Math.min(dpi / 72, Math.sqrt(OCR_MAX_PIXELS / (base.width * base.height)));
-      dpi = scale * 72;
-      png = await untilAbort(opts.rasterise(page, scale), signal);
-    } catch (e) {
+  let next = 0;
+  /** Pages over (read or failed): the progress's `index`. */
+  let over = 0;
+  /** Set when a lane met an error that ends the run: the other lanes start no new page. */
+  let ended = false;
+  // The other lanes start once the first recogniser is working: its language data are then in the cache (the
+  // service worker's in the app), so that each set's data is downloaded once, not once per worker.
+  let firstWorking!: () => void;
+  const working = new Promise<void>((resolve) => (firstWorking = resolve));
+  const lane = async (recogniser: OcrRecogniser, laneIndex: number): Promise<void> => {
+    if (laneIndex > 0) await working;
+    while (!ended && next < count) {
+      const n = opts.pages[next++];
       if (signal?.aborted) throw ocrAbortedError();
-      if ((e as { code?: string })?.code === 'OCR_FAILED') throw e;
-      failed.push(n);
-      continue;
-    }
-    if (signal?.aborted) throw ocrAbortedError();
-    const base = page.getViewport({ scale: 1 });
-    page.cleanup();
-    const upright = png;
-    const rendered = page;
-    const read = async (turn: Turn): Promise<PageTextAndWords | null> => {
-      let image = upright;
-      if (turn !== 0) {
-        // Rendered again, turned (the upright image is not kept decoded: rasterisers only give PNG bytes).
-        try {
-          image = await untilAbort(opts.rasterise(turnedPage(rendered, turn), scale), signal);
-        } catch (e) {
-          if (signal?.aborted) throw ocrAbortedError();
-          return null;
-        } finally {
-          rendered.cleanup();
-        }
-      }
-      if (signal?.aborted) throw ocrAbortedError();
-      const blocks = await recogniser.recognise(image, {
-        dpi,
-        ...(signal ? { signal } : {}),
-        onProgress: (f) => progress('recognising', f),
-        onLoading: (f) => progress('loading', f),
+      const result = await recogniseOne(doc, n, recogniser, labels, opts, (stage, pageFraction) => {
+        if (laneIndex === 0 && stage === 'recognising') firstWorking();
+        opts.onProgress?.({ page: n, index: over, count, pageFraction, stage });
       });
-      return pageFromTesseract(blocks, turn === 0 ? scale : imageToUprightPage(rendered, scale, turn));
-    };
-    // A cancel, or a recogniser that cannot start, ends the run; one page's failed recognition skips the page.
-    // (Errors of other kinds than OCR_FAILED — ABORTED, a bug — are not a page's failure either.)
-    const fatal = (e: unknown) => signal?.aborted === true || (e as { code?: string } | null)?.code !== 'OCR_FAILED' || isOcrStartFailure(e);
-    let reading: Awaited<ReturnType<typeof readBestOrientation>>;
-    try {
-      reading = await readBestOrientation(read, fatal);
-    } catch (e) {
-      if (signal?.aborted) throw ocrAbortedError();
-      if (fatal(e)) throw e;
-      failed.push(n);
-      continue;
+      if (laneIndex === 0) firstWorking();
+      over++;
+      if (result === null) {
+        failed.push(n);
+        continue;
+      }
+      out.push(result);
+      opts.onPage?.(result);
+      opts.onProgress?.({ page: n, index: over - 1, count, pageFraction: 1, stage: 'done' });
     }
-    const { text, words, confidence } = reading.best;
-    const result: OcrPage & OcrPageOrientation = {
-      page: n,
-      label: labels?.[n - 1] || String(n),
-      text,
-      quality: text ? 'ok' : 'empty',
-      source: 'ocr',
-      languages: [...recogniser.languages],
-      confidence,
-      dpi: Math.round(dpi),
-      width: Math.round(base.width * 100) / 100,
-      height: Math.round(base.height * 100) / 100,
-      words,
-      ...(reading.best.turn !== 0 ? { turned: reading.best.turn } : {}),
-      ...(reading.doubtful ? { doubtful: true as const } : {}),
-    };
-    out.push(result);
-    opts.onPage?.(result);
-    progress('done', 1);
-  }
+  };
+  const lanes = opts.recognisers.slice(0, Math.max(1, Math.min(opts.recognisers.length, count))).map((r, i) =>
+    lane(r, i).catch((e: unknown) => {
+      ended = true;
+      throw e;
+    }).finally(() => i === 0 && firstWorking()),
+  );
+  // Every lane is waited for (none is left reading after the run ended), then the first error is thrown.
+  const settled = await Promise.allSettled(lanes);
+  const error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (error) throw error.reason;
+  out.sort((a, b) => a.page - b.page);
+  failed.sort((a, b) => a - b);
   return { pages: out, failed };
+}
+
+/**
+ * Renders and recognises page `n` with `recogniser` (turned when the upright reading looks wrong). null: the page
+ * could not be rendered or its recognition failed (the run goes on); throws when the run must end (a Cancel, a
+ * recogniser that cannot start, a bug).
+ */
+async function recogniseOne(
+  doc: PDFDocumentProxy,
+  n: number,
+  recogniser: OcrRecogniser,
+  labels: string[] | null,
+  opts: RecognisePagesOptions,
+  progress: (stage: OcrProgress['stage'], pageFraction: number) => void,
+): Promise<(OcrPage & OcrPageOrientation) | null> {
+  const { signal } = opts;
+  progress('rendering', 0);
+  let page: PDFPageProxy;
+  let png: Uint8Array;
+  let scale: number;
+  let dpi: number;
+  try {
+    page = await doc.getPage(n);
+    dpi = await ocrDpi(page, opts.ops);
+    const base = page.getViewport({ scale: 1 });
+    scale = Math.min(dpi / 72, Math.sqrt(OCR_MAX_PIXELS / (base.width * base.height)));
+    dpi = scale * 72;
+    png = await untilAbort(opts.rasterise(page, scale), signal);
+  } catch (e) {
+    if (signal?.aborted) throw ocrAbortedError();
+    if ((e as { code?: string })?.code === 'OCR_FAILED') throw e;
+    return null;
+  }
+  if (signal?.aborted) throw ocrAbortedError();
+  const base = page.getViewport({ scale: 1 });
+  page.cleanup();
+  const upright = png;
+  const rendered = page;
+  const read = async (turn: Turn): Promise<PageTextAndWords | null> => {
+    let image = upright;
+    if (turn !== 0) {
+      // Rendered again, turned (the upright image is not kept decoded: rasterisers only give PNG bytes).
+      try {
+        image = await untilAbort(opts.rasterise(turnedPage(rendered, turn), scale), signal);
+      } catch (e) {
+        if (signal?.aborted) throw ocrAbortedError();
+        return null;
+      } finally {
+        rendered.cleanup();
+      }
+    }
+    if (signal?.aborted) throw ocrAbortedError();
+    const blocks = await recogniser.recognise(image, {
+      dpi,
+      ...(signal ? { signal } : {}),
+      onProgress: (f) => progress('recognising', f),
+      onLoading: (f) => progress('loading', f),
+    });
+    return pageFromTesseract(blocks, turn === 0 ? scale : imageToUprightPage(rendered, scale, turn));
+  };
+  // A cancel, or a recogniser that cannot start, ends the run; one page's failed recognition skips the page.
+  // (Errors of other kinds than OCR_FAILED — ABORTED, a bug — are not a page's failure either.)
+  const fatal = (e: unknown) => signal?.aborted === true || (e as { code?: string } | null)?.code !== 'OCR_FAILED' || isOcrStartFailure(e);
+  let reading: Awaited<ReturnType<typeof readBestOrientation>>;
+  try {
+    reading = await readBestOrientation(read, fatal);
+  } catch (e) {
+    if (signal?.aborted) throw ocrAbortedError();
+    if (fatal(e)) throw e;
+    return null;
+  }
+  const { text, words, confidence } = reading.best;
+  return {
+    page: n,
+    label: labels?.[n - 1] || String(n),
+    text,
+    quality: text ? 'ok' : 'empty',
+    source: 'ocr',
+    languages: [...recogniser.languages],
+    confidence,
+    dpi: Math.round(dpi),
+    width: Math.round(base.width * 100) / 100,
+    height: Math.round(base.height * 100) / 100,
+    words,
+    ...(reading.best.turn !== 0 ? { turned: reading.best.turn } : {}),
+    ...(reading.doubtful ? { doubtful: true as const } : {}),
+  };
 }
 
 /** `work`, or ABORTED as soon as `signal` aborts (the work is left to finish on its own). */

@@ -54,7 +54,7 @@ async function recognise(pdf: Uint8Array, recogniser: OcrRecogniser, pages?: num
   const task = env.lib.getDocument({ data: pdf, verbosity: env.lib.VerbosityLevel.ERRORS, cMapUrl: env.cMapUrl, cMapPacked: true, standardFontDataUrl: env.standardFontDataUrl, ...(env.wasmUrl !== undefined ? { wasmUrl: env.wasmUrl } : {}) });
   try {
     const doc = await task.promise;
-    return await recognisePages(doc, { pages: pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1), recogniser, rasterise: nodeRasteriser(doc), ops: env.lib.OPS });
+    return await recognisePages(doc, { pages: pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1), recognisers: [recogniser], rasterise: nodeRasteriser(doc), ops: env.lib.OPS });
   } finally {
     await task.destroy();
   }

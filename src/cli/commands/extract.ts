@@ -80,17 +80,17 @@ async function extractWithOcr(data: Uint8Array, password: string | undefined, ch
   const fromText = result ? ocrLanguagesFromText(result.pages) : null;
   let languages = chosen ?? fromText ?? ['eng'];
   // Loaded only here: the plain path never touches tesseract.js.
-  const { ocrPdf } = await import('../../pdf/ocr-node');
+  const { ocrPdf, defaultOcrParallelism } = await import('../../pdf/ocr-node');
   let pageCount = result?.pageCount;
   let wanted = result ? pagesNeedingOcr(result, result.pageCount, { garbled: true }) : undefined;
   // A long scan takes minutes: on a terminal, say which page is being recognised (stderr; stdout stays JSON).
   const onProgress = process.stderr.isTTY
     ? (p: OcrProgress) => {
-        if (p.stage === 'rendering') process.stderr.write(`OCR: page ${p.page} (${p.index + 1} of ${p.count})\n`);
+        if (p.stage === 'rendering') process.stderr.write(`OCR: page ${p.page} (${p.index} of ${p.count} done)\n`);
       }
     : undefined;
   const read = (langs: OcrLanguage[], pages: number[] | undefined) =>
-    ocrPdf(data, { languages: langs, ...(pages ? { pages } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
+    ocrPdf(data, { languages: langs, parallel: defaultOcrParallelism(), ...(pages ? { pages } : {}), ...(password !== undefined ? { password } : {}), ...(onProgress ? { onProgress } : {}) });
   // Nothing says which languages (no --ocr-lang, no text to judge by): the first pages read tell.
   let trialPages: OcrPage[] = [];
   if (!chosen && !fromText && (!wanted || wanted.length > 0)) {

@@ -1,15 +1,18 @@
 // Runs OCR for the app: opens the PDF with the main-thread pdf.js (the viewer's), renders each page into a
-// canvas and recognises it in tesseract.js's Web Worker. One recogniser per language set, kept between
-// documents (its worker and language data load once); Cancel terminates it mid-page.
+// canvas and recognises it in tesseract.js's Web Workers: up to ocrParallelism() per language set read that many
+// pages at once (ocr-parallelism.ts), kept between documents (each worker and its language data load once); Cancel terminates them
+// mid-page.
 import { createBrowserRecogniser, canvasRasteriser } from '../../pdf/ocr-browser';
 import type { TesseractRecogniser } from '../../pdf/ocr-engine';
 import { recognisePages, type RecognisePagesResult } from '../../pdf/ocr';
 import { tesseractOrder, type OcrLanguage, type OcrPage, type OcrProgress } from '../../pdf/ocr-types';
 import { isTraditionalLocale } from '../../pdf/ocr-language-guess';
+import { ocrParallelism } from '../../pdf/ocr-parallelism';
 import { mapOpenError } from '../../pdf/pdf-errors';
 import { openPdf, pdfjs } from '../pdfjs-main';
 
-const recognisers = new Map<string, TesseractRecogniser>();
+/** By language set: the recognisers made so far (more are added when a run wants more at once). */
+const recognisers = new Map<string, TesseractRecogniser[]>();
 /** Runs using each recogniser now (by language set). */
 const users = new Map<string, number>();
 /** A minute after the last run the workers are ended: a Tesseract worker holds ~100 MB of wasm memory. */
@@ -18,8 +21,13 @@ let running = 0;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
 function disposeIdle(): void {
-  for (const r of recognisers.values()) void r.dispose();
+  for (const set of recognisers.values()) for (const r of set) void r.dispose();
   recognisers.clear();
+}
+
+/** `ocrParallelism` for this browser (its cores and, where it says, its memory). */
+function browserOcrParallelism(): number {
+  return ocrParallelism(navigator.hardwareConcurrency, (navigator as { deviceMemory?: number }).deviceMemory);
 }
 
 /**
@@ -28,21 +36,20 @@ function disposeIdle(): void {
  */
 export function releaseOtherRecognisers(keep: readonly OcrLanguage[]): void {
   const kept = tesseractOrder(keep).join('+');
-  for (const [key, r] of recognisers) {
+  for (const [key, set] of recognisers) {
     if (key === kept || (users.get(key) ?? 0) > 0) continue;
-    void r.dispose();
+    for (const r of set) void r.dispose();
     recognisers.delete(key);
   }
 }
 
-function recogniserFor(languages: readonly OcrLanguage[]): TesseractRecogniser {
+/** `count` recognisers for the language set (made when missing; a worker starts on its first page). */
+function recognisersFor(languages: readonly OcrLanguage[], count: number): TesseractRecogniser[] {
   const key = tesseractOrder(languages).join('+');
-  let r = recognisers.get(key);
-  if (!r) {
-    r = createBrowserRecogniser(languages, new URL(import.meta.env.BASE_URL, location.href).href);
-    recognisers.set(key, r);
-  }
-  return r;
+  const set = recognisers.get(key) ?? [];
+  recognisers.set(key, set);
+  while (set.length < count) set.push(createBrowserRecogniser(languages, new URL(import.meta.env.BASE_URL, location.href).href));
+  return set.slice(0, count);
 }
 
 /**
@@ -86,7 +93,7 @@ export async function runOcr(bytes: Uint8Array, opts: RunOcrOptions): Promise<Re
     const pages = (opts.pages ?? Array.from({ length: doc.numPages }, (_, i) => i + 1)).filter((n) => n >= 1 && n <= doc.numPages);
     const res = await recognisePages(doc, {
       pages,
-      recogniser: recogniserFor(opts.languages),
+      recognisers: recognisersFor(opts.languages, Math.max(1, Math.min(browserOcrParallelism(), pages.length))),
       rasterise: canvasRasteriser,
       ops: pdfjs.OPS,
       ...(opts.signal ? { signal: opts.signal } : {}),
