@@ -48,11 +48,15 @@ export interface OcrPage {
 export interface OcrProgress {
   /** Page being recognised (1-based physical number). */
   page: number;
-  /** Position of that page among the pages to recognise (0-based) and how many there are. */
+  /**
+   * How many of the pages to recognise were over (read or failed) when this was reported — with one recogniser, the
+   * page's position among them (0-based; for its 'done', the position too) — and how many there are.
+   */
   index: number;
   count: number;
   /** 0..1 within the current page. */
   pageFraction: number;
+  /** 'done': the page is over (recognised, or failed: then it is in `failed`). */
   stage: 'loading' | 'rendering' | 'recognising' | 'done';
 }
 

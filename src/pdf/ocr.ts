@@ -76,12 +76,12 @@ export async function recognisePages(doc: PDFDocumentProxy, opts: RecognisePages
       });
       if (laneIndex === 0) firstWorking();
       over++;
-      if (result === null) {
-        failed.push(n);
-        continue;
+      if (result === null) failed.push(n);
+      else {
+        out.push(result);
+        opts.onPage?.(result);
       }
-      out.push(result);
-      opts.onPage?.(result);
+      // (A page that failed is over too.)
       opts.onProgress?.({ page: n, index: over - 1, count, pageFraction: 1, stage: 'done' });
     }
   };

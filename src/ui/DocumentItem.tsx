@@ -1,6 +1,7 @@
 // One document in the list: name, pages, progress, problems (password, scan, garbled pages), remove.
 import { isSearchable, type DocRecord } from './services/documents';
 import { useI18n } from './i18n';
+import { ocrReadingText } from './ocr-reading-text';
 import { ProgressBar } from './ProgressBar';
 import { PasswordPrompt } from './PasswordPrompt';
 import { formatBytes, formatPageList } from './format';
@@ -62,9 +63,9 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
       )}
       {doc.status === 'recognising' && (
         <>
-          <ProgressBar value={(doc.progress?.done ?? 0) + (doc.ocrPage?.fraction ?? 0)} total={doc.progress?.total ?? 0} label={doc.name} />
+          <ProgressBar value={(doc.progress?.done ?? 0) + (doc.ocrReading?.fraction ?? 0)} total={doc.progress?.total ?? 0} label={doc.name} />
           <div className="small ocr-progress" data-testid="ocr-progress">
-            {t('ocrRecognising', { page: doc.ocrPage?.page ?? '…', done: doc.progress?.done ?? 0, total: doc.progress?.total ?? 0, pct: Math.round((doc.ocrPage?.fraction ?? 0) * 100) })}{' '}
+            {ocrReadingText(doc, t)}{' '}
             <button type="button" className="link-button" onClick={onCancelOcr} data-testid="ocr-cancel">
               {t('cancel')}
             </button>
@@ -131,3 +132,4 @@ export function DocumentItem({ doc, onRemove, onSelect, onUnlock, onCancelOcr, o
     </li>
   );
 }
+

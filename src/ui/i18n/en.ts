@@ -27,6 +27,8 @@ export const en = {
   emptyPages: 'Pages {pages} have no text.',
   // OCR (text recognition of scanned pages)
   ocrRecognising: 'Recognising text (OCR): page {page}, {done} of {total} done — {pct}%',
+  ocrRecognisingPages: 'Recognising text (OCR): pages {pages}, {done} of {total} done — {pct}%',
+  listSeparator: ', ',
   indexingSearchableMeanwhile: 'Keyword search works meanwhile.',
   ocrSearchableMeanwhile: 'The pages with text are searchable meanwhile.',
   scopeReadingOne: 'Your document is still being read. Ask again once it shows “ready”.',

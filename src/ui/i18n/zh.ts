@@ -27,6 +27,8 @@ export const zh: Record<MessageKey, string> = {
   garbledPages: '第 {pages} 页的文字无法识别（字体缺少 Unicode 映射），已跳过。',
   emptyPages: '第 {pages} 页没有文字。',
   ocrRecognising: '正在识别文字（OCR）：第 {page} 页，已完成 {done} / {total} — {pct}%',
+  ocrRecognisingPages: '正在识别文字（OCR）：第 {pages} 页，已完成 {done} / {total} — {pct}%',
+  listSeparator: '、',
   indexingSearchableMeanwhile: '关键词搜索现在已可用。',
   ocrSearchableMeanwhile: '有文字的页面现在已可搜索。',
   scopeReadingOne: '你的文档仍在读取。等它显示“就绪”后再问一次。',

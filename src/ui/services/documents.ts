@@ -64,8 +64,11 @@ export interface DocRecord {
   ocrLanguages?: OcrLanguage[];
   /** The user asked to recognise the garbled pages too. */
   ocrGarbled?: boolean;
-  /** While 'recognising': the page being recognised and how far Tesseract is through it (0..1). */
-  ocrPage?: { page: number; fraction: number };
+  /**
+   * While 'recognising': the pages being recognised now (several OCR workers read at once: ocr-parallelism.ts), in
+   * page order, and how far Tesseract is through them together (the sum of their fractions, 0..pages).
+   */
+  ocrReading?: { pages: number[]; fraction: number };
   /**
    * Not ready yet, but searched already: its text pages were indexed before its pages without text are
    * recognised (OCR), so a long PDF with a few scanned pages is not held back by them. Not stored.
@@ -406,7 +409,7 @@ export class DocumentsService {
       if (elsewhere) this.dropDoc(docId);
       return elsewhere;
     }
-    const fromStore = (p: Partial<DocRecord>) => this.patchDoc(docId, { ...stored.record, selected: this.doc(docId)?.selected ?? stored.record.selected, progress: undefined, ocrPage: undefined, ...p });
+    const fromStore = (p: Partial<DocRecord>) => this.patchDoc(docId, { ...stored.record, selected: this.doc(docId)?.selected ?? stored.record.selected, progress: undefined, ocrReading: undefined, ...p });
     if (await this.library!.load(docId)) {
       if (!this.library!.isPartial(docId)) {
         fromStore({ status: 'ready', error: undefined, searchable: undefined });
@@ -473,7 +476,7 @@ export class DocumentsService {
       if (!current()) return;
       const err = AppError.from(e);
       await this.dropPartialIndex(docId);
-      this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrPage: undefined }, true);
+      this.patchDoc(docId, { status: 'failed', error: { code: err.code, message: err.message }, progress: undefined, ocrReading: undefined }, true);
       return;
     }
     if (!current()) return; // removed (or added again) while its text was being recognised
@@ -547,21 +550,30 @@ export class DocumentsService {
     if (todo.length > 0) {
       const controller = new AbortController();
       this.ocrRuns.set(docId, controller);
-      this.patchDoc(docId, { status: 'recognising', pageCount, progress: { done: 0, total: todo.length }, ocrPage: { page: todo[0], fraction: 0 }, ocrPending: undefined });
+      this.patchDoc(docId, { status: 'recognising', pageCount, progress: { done: 0, total: todo.length }, ocrReading: { pages: [todo[0]], fraction: 0 }, ocrPending: undefined });
       const keep = (p: OcrPage) => {
         done.set(p.page, p);
         if (this.doc(docId)) saves.push(ocrStore.savePage(docId, languages, p).catch(() => void unsaved.push(p.page)));
       };
       // `offset`: pages of `todo` already read before these (the progress counts over all of them).
-      const read = (pages: number[], langs: OcrLanguage[], offset: number, onPage?: (p: OcrPage) => void) =>
-        runOcr(bytes, {
+      const read = (pages: number[], langs: OcrLanguage[], offset: number, onPage?: (p: OcrPage) => void) => {
+        /** Pages being read now (by page number): how far through each. */
+        const reading = new Map<number, number>();
+        return runOcr(bytes, {
           pages,
           languages: langs,
           ...(password !== undefined ? { password } : {}),
           signal: controller.signal,
-          onProgress: (p) => this.patchDoc(docId, { progress: { done: offset + p.index, total: todo.length }, ocrPage: { page: p.page, fraction: p.pageFraction } }),
+          onProgress: (p) => {
+            if (p.stage === 'done') reading.delete(p.page);
+            else reading.set(p.page, p.pageFraction);
+            const now = [...reading.keys()].sort((a, b) => a - b);
+            const fraction = [...reading.values()].reduce((a, b) => a + b, 0);
+            this.patchDoc(docId, { progress: { done: offset + p.index + (p.stage === 'done' ? 1 : 0), total: todo.length }, ocrReading: { pages: now.length ? now : [p.page], fraction } });
+          },
           ...(onPage ? { onPage } : {}),
         });
+      };
       try {
         let left = todo;
         if (byTrial && done.size === 0) {
@@ -594,7 +606,7 @@ export class DocumentsService {
     // recognition until they are redone: re-recognising in other languages never makes a page unsearchable.
     const earlier = pending.length ? await ocrStore.pagesInOtherLanguages(docId, languages) : new Map<number, OcrPage>();
     const recognised = need.map((n) => done.get(n) ?? earlier.get(n)).filter((p): p is OcrPage => Boolean(p));
-    this.patchDoc(docId, { ocrPage: undefined, ocrPending: pending.length ? pending : undefined, pageCount });
+    this.patchDoc(docId, { ocrReading: undefined, ocrPending: pending.length ? pending : undefined, pageCount });
     let merged: ReturnType<typeof mergeOcrPages>;
     try {
       merged = mergeOcrPages(res, recognised, pageCount, failed);
