@@ -9,7 +9,7 @@
 // to the browser cache only after reading all of it, so a stopped download leaves no partial file there.
 //
 // A worker that dies (its 'error' event: out of memory, a wasm abort) or is alive but stuck (no answer to the
-// heartbeat's pings for 30 s while calls wait on it: src/shared/heartbeat.ts) is stopped, every waiting call
+// heartbeat's pings for 90 s while calls wait on it: src/shared/heartbeat.ts, EMBEDDER_HEARTBEAT) is stopped, every waiting call
 // rejects with WORKER_FAILED, and until configure() is called again (the user turns semantic search on again) or
 // the page is reloaded every model is unavailable with that reason — get() says so at once, so searches and
 // indexing go on by keywords instead of waiting on a worker that failed (the library keeps documents whose
@@ -19,9 +19,17 @@ import { embeddingProfile } from './embedding-profile';
 import type { EmbedderRequest, EmbedderResponse, WorkerSetup } from './embedder-protocol';
 import { ortWasmPaths } from './ort-assets';
 import { AppError, throwIfAborted } from '../shared/errors';
-import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from '../shared/heartbeat';
+import { Heartbeat, type HeartbeatOptions } from '../shared/heartbeat';
 import type { Progress } from '../shared/progress';
 import type { FailureEndpoint, MessageEndpoint } from '../worker/protocol';
+
+/**
+ * Pinged every 5 s while calls wait; silent for 90 s = stuck. Longer than the engine's and the PDF reader's 30 s: one
+ * batch of passages (EMBED_BATCH, up to 512 tokens each) is one onnxruntime call that keeps the worker's thread from
+ * its event loop until it ends — about 16 × 300 tokens × 42 MFLOP ≈ 200 GFLOP for multilingual-e5-small, tens of
+ * seconds in single-threaded wasm on a slow machine, and a healthy worker must not be taken for stuck.
+ */
+export const EMBEDDER_HEARTBEAT: HeartbeatOptions = { intervalMs: 5_000, timeoutMs: 90_000 };
 
 /** A started embedder worker as the provider uses it: a Worker, or (tests) a worker thread's port. */
 export type EmbedderEndpoint = MessageEndpoint & FailureEndpoint & { terminate(): void };
@@ -81,7 +89,7 @@ export class WorkerEmbedderProvider implements EmbedderProvider {
     opts: { createWorker?: () => EmbedderEndpoint; heartbeat?: HeartbeatOptions } = {},
   ) {
     this.createWorker = opts.createWorker ?? createEmbedderWorker;
-    this.heartbeatOptions = opts.heartbeat ?? DEFAULT_HEARTBEAT;
+    this.heartbeatOptions = opts.heartbeat ?? EMBEDDER_HEARTBEAT;
   }
 
   /**
